@@ -1,0 +1,59 @@
+// Package scenarios holds the Ginkgo scenario suite: the CI gate that checks every
+// duplicate-prevention layer against a real Postgres and the fake Cal.com.
+package scenarios_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/bookingharness/bookingharness/pgenv"
+)
+
+func TestScenarios(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "bookingharness scenarios")
+}
+
+// pg is this process's handle on the suite's Postgres server.
+var pg *pgenv.Env
+
+// startedEnv is the Env process 1 started; only it terminates the container.
+var startedEnv *pgenv.Env
+
+var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
+	env, err := pgenv.Start(ctx)
+	Expect(err).NotTo(HaveOccurred())
+	startedEnv = env
+	fmt.Fprintf(os.Stdout, "scenarios: Postgres is %s\n", env)
+	return []byte(env.AdminDSN())
+}, func(ctx SpecContext, adminDSN []byte) {
+	env, err := pgenv.Attach(ctx, string(adminDSN))
+	Expect(err).NotTo(HaveOccurred())
+	pg = env
+})
+
+var _ = SynchronizedAfterSuite(func(ctx SpecContext) {
+	if pg != nil {
+		Expect(pg.Close(ctx)).To(Succeed())
+	}
+}, func(ctx SpecContext) {
+	if startedEnv != nil {
+		Expect(startedEnv.Close(ctx)).To(Succeed())
+	}
+})
+
+// freshDatabase gives the spec its own database cloned from tpl, dropped when the spec ends.
+func freshDatabase(ctx context.Context, tpl pgenv.Template) *pgenv.Database {
+	GinkgoHelper()
+	db, err := pg.NewDatabase(ctx, tpl)
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(func(ctx SpecContext) {
+		Expect(db.Drop(ctx)).To(Succeed())
+	})
+	return db
+}

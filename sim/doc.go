@@ -1,0 +1,3 @@
+// Package sim drives the system under test: a virtual clock, recorded histories of attempts,
+// the invariant checker, incident replay and load generation.
+package sim
