@@ -1,0 +1,189 @@
+package check
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/bookingharness/bookingharness/sim/history"
+)
+
+// Check compares the final state with the history and returns every violation (see the
+// package doc for the exact semantics of each invariant). It never modifies its inputs.
+func Check(ops []history.Operation, state State) Report {
+	ix := newIndex(state)
+	var r Report
+	r.Violations = append(r.Violations, ix.duplicateBookingIDs()...)
+	r.Violations = append(r.Violations, ix.doubleBookedSlots()...)
+	untruthful, lost := ix.judgeCalls(ops)
+	r.Violations = append(r.Violations, untruthful...)
+	r.Violations = append(r.Violations, ix.orphanBookings()...)
+	r.Violations = append(r.Violations, ix.phantomAppointments()...)
+	r.Violations = append(r.Violations, lost...)
+	return r
+}
+
+// callStart keys appointments by the call they belong to and their start instant.
+type callStart struct {
+	call  string
+	start int64
+}
+
+// index holds the maps every invariant needs, built once in O(n).
+type index struct {
+	st          State
+	liveByUID   map[string][]int // live appointments with a uid
+	byCallStart map[callStart][]int
+	liveByHost  map[int64][]int
+	bookingIdx  map[string]int
+}
+
+func newIndex(st State) *index {
+	ix := &index{
+		st:          st,
+		liveByUID:   make(map[string][]int, len(st.Appointments)),
+		byCallStart: make(map[callStart][]int, len(st.Appointments)),
+		liveByHost:  make(map[int64][]int),
+		bookingIdx:  make(map[string]int, len(st.Bookings)),
+	}
+	for i, a := range st.Appointments {
+		k := callStart{a.CallID, a.Start.UnixNano()}
+		ix.byCallStart[k] = append(ix.byCallStart[k], i)
+		if !a.Live {
+			continue
+		}
+		if a.BookingUID != "" {
+			ix.liveByUID[a.BookingUID] = append(ix.liveByUID[a.BookingUID], i)
+		}
+		ix.liveByHost[a.StaffID] = append(ix.liveByHost[a.StaffID], i)
+	}
+	for i, b := range st.Bookings {
+		ix.bookingIdx[b.UID] = i
+	}
+	return ix
+}
+
+func (ix *index) duplicateBookingIDs() []Violation {
+	var out []Violation
+	for uid, idx := range ix.liveByUID {
+		if len(idx) < 2 {
+			continue
+		}
+		v := ix.describe(DuplicateBookingID, idx)
+		v.BookingUIDs = []string{uid}
+		v.Detail = fmt.Sprintf("%d live appointments carry booking uid %s", len(idx), uid)
+		out = append(out, v)
+	}
+	slices.SortFunc(out, func(a, b Violation) int { return cmp.Compare(a.BookingUIDs[0], b.BookingUIDs[0]) })
+	return out
+}
+
+// end is an appointment's effective end: a non-positive length occupies the instant Start.
+func end(a Appointment) time.Time {
+	if !a.End.After(a.Start) {
+		return a.Start.Add(time.Nanosecond)
+	}
+	return a.End
+}
+
+func (ix *index) doubleBookedSlots() []Violation {
+	hosts := make([]int64, 0, len(ix.liveByHost))
+	for h := range ix.liveByHost {
+		hosts = append(hosts, h)
+	}
+	slices.Sort(hosts)
+	apps := ix.st.Appointments
+	var out []Violation
+	for _, h := range hosts {
+		idx := ix.liveByHost[h]
+		slices.SortFunc(idx, func(i, j int) int {
+			return cmp.Or(apps[i].Start.Compare(apps[j].Start), cmp.Compare(apps[i].ID, apps[j].ID))
+		})
+		// Sweep: a group grows while the next start is before the group's furthest end.
+		for g := 0; g < len(idx); {
+			groupEnd := end(apps[idx[g]])
+			n := g + 1
+			for n < len(idx) && apps[idx[n]].Start.Before(groupEnd) {
+				if e := end(apps[idx[n]]); e.After(groupEnd) {
+					groupEnd = e
+				}
+				n++
+			}
+			if n-g > 1 {
+				v := ix.describe(DoubleBookedSlot, idx[g:n])
+				v.Detail = fmt.Sprintf("host %d has %d overlapping live appointments between %s and %s",
+					h, n-g, apps[idx[g]].Start.UTC().Format(time.RFC3339), groupEnd.UTC().Format(time.RFC3339))
+				out = append(out, v)
+			}
+			g = n
+		}
+	}
+	return out
+}
+
+func (ix *index) orphanBookings() []Violation {
+	var out []Violation
+	for _, b := range ix.st.Bookings {
+		if b.Status != StatusAccepted && b.Status != StatusPending {
+			continue
+		}
+		if len(ix.liveByUID[b.UID]) > 0 {
+			continue
+		}
+		v := Violation{Invariant: OrphanBooking, BookingUIDs: []string{b.UID},
+			Detail: fmt.Sprintf("%s booking %s (host %d @ %s) has no live appointment",
+				b.Status, b.UID, b.HostID, b.Start.UTC().Format(time.RFC3339))}
+		if b.CallID != "" {
+			v.Calls = []string{b.CallID}
+		}
+		out = append(out, v)
+	}
+	slices.SortFunc(out, func(a, b Violation) int { return cmp.Compare(a.BookingUIDs[0], b.BookingUIDs[0]) })
+	return out
+}
+
+func (ix *index) phantomAppointments() []Violation {
+	var out []Violation
+	for i, a := range ix.st.Appointments {
+		if !a.Live {
+			continue
+		}
+		var why string
+		if a.BookingUID == "" {
+			why = "has no booking uid"
+		} else if bi, ok := ix.bookingIdx[a.BookingUID]; !ok {
+			why = "has booking uid " + a.BookingUID + ", which is not in the Cal.com ledger"
+		} else if s := ix.st.Bookings[bi].Status; s == StatusCancelled || s == StatusRejected {
+			why = "has booking " + a.BookingUID + ", which is " + s + " in Cal.com"
+		} else {
+			continue
+		}
+		v := ix.describe(PhantomAppointment, []int{i})
+		v.Detail = fmt.Sprintf("live appointment %d %s", a.ID, why)
+		out = append(out, v)
+	}
+	slices.SortFunc(out, func(a, b Violation) int { return cmp.Compare(a.AppointmentIDs[0], b.AppointmentIDs[0]) })
+	return out
+}
+
+// describe fills Calls, AppointmentIDs and BookingUIDs from appointments idx.
+func (ix *index) describe(invariant string, idx []int) Violation {
+	v := Violation{Invariant: invariant}
+	for _, i := range idx {
+		a := ix.st.Appointments[i]
+		v.AppointmentIDs = append(v.AppointmentIDs, a.ID)
+		if a.CallID != "" {
+			v.Calls = append(v.Calls, a.CallID)
+		}
+		if a.BookingUID != "" {
+			v.BookingUIDs = append(v.BookingUIDs, a.BookingUID)
+		}
+	}
+	slices.Sort(v.AppointmentIDs)
+	slices.Sort(v.Calls)
+	v.Calls = slices.Compact(v.Calls)
+	slices.Sort(v.BookingUIDs)
+	v.BookingUIDs = slices.Compact(v.BookingUIDs)
+	return v
+}

@@ -1,0 +1,131 @@
+package check
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Invariant names, part of the public contract: incident files and reports use them.
+const (
+	DuplicateBookingID = "duplicate_booking_id"
+	DoubleBookedSlot   = "double_booked_slot"
+	UntruthfulOutcome  = "untruthful_outcome"
+	OrphanBooking      = "orphan_booking"
+	PhantomAppointment = "phantom_appointment"
+	LostBooking        = "lost_booking"
+)
+
+// Invariants returns the six invariant names in the order of the DESIGN §5 table, which
+// is also the order reports list them in. It returns a fresh slice each time.
+func Invariants() []string {
+	return []string{DuplicateBookingID, DoubleBookedSlot, UntruthfulOutcome, OrphanBooking, PhantomAppointment, LostBooking}
+}
+
+// IsInvariant reports whether name is one of the six invariant names.
+func IsInvariant(name string) bool {
+	return invariantRank(name) >= 0
+}
+
+func invariantRank(name string) int {
+	for i, n := range Invariants() {
+		if n == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// Violation is one broken invariant with the calls, appointments and bookings involved.
+type Violation struct {
+	Invariant      string
+	Calls          []string
+	AppointmentIDs []int64
+	BookingUIDs    []string
+	Detail         string
+}
+
+// String renders the violation on one line.
+func (v Violation) String() string {
+	var b strings.Builder
+	b.WriteString(v.Invariant)
+	b.WriteString(": ")
+	b.WriteString(v.Detail)
+	if len(v.Calls) > 0 {
+		b.WriteString(" [calls ")
+		b.WriteString(strings.Join(v.Calls, ", "))
+		b.WriteString("]")
+	}
+	if len(v.AppointmentIDs) > 0 {
+		ids := make([]string, len(v.AppointmentIDs))
+		for i, id := range v.AppointmentIDs {
+			ids[i] = strconv.FormatInt(id, 10)
+		}
+		b.WriteString(" [appointments ")
+		b.WriteString(strings.Join(ids, ", "))
+		b.WriteString("]")
+	}
+	if len(v.BookingUIDs) > 0 {
+		b.WriteString(" [bookings ")
+		b.WriteString(strings.Join(v.BookingUIDs, ", "))
+		b.WriteString("]")
+	}
+	return b.String()
+}
+
+// Report is the checker's result. Violations are ordered by invariant (the Invariants
+// order) and then deterministically within each invariant, so two runs of one seed
+// produce identical reports.
+type Report struct {
+	Violations []Violation
+}
+
+// OK reports whether no invariant is violated.
+func (r Report) OK() bool { return len(r.Violations) == 0 }
+
+// ByInvariant groups the violations by invariant name.
+func (r Report) ByInvariant() map[string][]Violation {
+	out := make(map[string][]Violation)
+	for _, v := range r.Violations {
+		out[v.Invariant] = append(out[v.Invariant], v)
+	}
+	return out
+}
+
+// Names returns the violated invariant names, sorted and unique; incident files compare
+// it with their expected violations.
+func (r Report) Names() []string {
+	var out []string
+	for _, name := range Invariants() {
+		if r.Has(name) {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out) // Invariants() order is not alphabetical; Names promises sorted.
+	return out
+}
+
+// Has reports whether invariant name is violated.
+func (r Report) Has(name string) bool {
+	for _, v := range r.Violations {
+		if v.Invariant == name {
+			return true
+		}
+	}
+	return false
+}
+
+// String renders the report, one violation per line, or "no invariant violated".
+func (r Report) String() string {
+	if r.OK() {
+		return "no invariant violated"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d invariant violation(s):", len(r.Violations))
+	for _, v := range r.Violations {
+		b.WriteString("\n  ")
+		b.WriteString(v.String())
+	}
+	return b.String()
+}

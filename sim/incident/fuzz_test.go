@@ -1,0 +1,60 @@
+package incident
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// FuzzParse checks that Parse never panics and that every error is an *Error pointing at a
+// real line, so `bookingharness replay` can always print file, line and field. The seed
+// corpus is in testdata/fuzz/FuzzParse (the §6 example and several invalid files).
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(base))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		inc, err := Parse("fuzz.yaml", data)
+		if err == nil {
+			if inc == nil || inc.Clock.Start.IsZero() || inc.Name == "" {
+				t.Fatalf("nil error with incomplete incident %+v", inc)
+			}
+			return
+		}
+		var e *Error
+		if !errors.As(err, &e) {
+			t.Fatalf("error %v (%T) is not an *Error", err, err)
+		}
+		if e.Line < 1 || e.Column < 1 || e.File != "fuzz.yaml" || e.Msg == "" {
+			t.Fatalf("error without position or message: %#v", e)
+		}
+	})
+}
+
+// TestFuzzSeeds keeps the seed corpus meaningful: the §6 example (and the anchors file)
+// parse, and every other seed fails for the reason its name gives.
+func TestFuzzSeeds(t *testing.T) {
+	want := map[string]string{
+		"design-example": "", "anchors": "",
+		"empty": "empty incident file", "invalid-duration": "invalid duration", "invalid-time": "invalid time",
+		"unknown-layer": "unknown value \"magic\"", "unknown-event-type": "not declared", "out-of-order": "before the previous step",
+		"two-faults": "exactly one fault", "syntax-error": "invalid YAML",
+	}
+	for name, msg := range want {
+		raw, err := os.ReadFile(filepath.Join("testdata/fuzz/FuzzParse", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.SplitN(string(raw), "\n", 2)
+		quoted := strings.TrimSuffix(strings.TrimSpace(lines[1]), ")")
+		src, err := strconv.Unquote(strings.TrimPrefix(quoted, "[]byte("))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		_, err = Parse(name, []byte(src))
+		if (msg == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), msg)) {
+			t.Errorf("%s: err = %v, want %q", name, err, msg)
+		}
+	}
+}
