@@ -35,6 +35,7 @@ func newRootCmd() *cobra.Command {
 // subcommands lists the constructors of every subcommand; each lives in its own file.
 var subcommands = []func() *cobra.Command{
 	newDemoCmd,
+	newFakeCalcomCmd,
 }
 
 func main() {

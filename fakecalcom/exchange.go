@@ -1,0 +1,324 @@
+package fakecalcom
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// exchange is one /v2 request on its way through the fake: faults before, processing,
+// faults after, latency, response. rec is the journal entry being filled in.
+type exchange struct {
+	f     *Fake
+	w     http.ResponseWriter
+	r     *http.Request
+	entry *JournalEntry
+	rec   JournalEntry
+	body  []byte
+	rule  *Rule
+	rl    *rateWindow
+	bufs  []*[]byte // pooled buffers, returned by release
+}
+
+// result is what a route handler produced, before after-commit faults spoil it.
+type result struct {
+	status   int
+	data     any    // marshalled with encoding/json
+	raw      []byte // pre-encoded data (bookings), used instead of data when set
+	pag      *pagination
+	err      *apiError
+	uid      string
+	replayed bool
+	created  bool
+}
+
+func (x *exchange) serve() {
+	f, r := x.f, x.r
+	if r.ContentLength > maxBodyBytes {
+		x.writeErr(httpErr(http.StatusRequestEntityTooLarge, MsgPayloadTooLarge))
+		return
+	}
+	if r.Body != nil {
+		b, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
+		if err != nil {
+			x.writeErr(httpErr(http.StatusBadRequest, "could not read the request body: "+err.Error()))
+			return
+		}
+		if len(b) > maxBodyBytes {
+			x.writeErr(httpErr(http.StatusRequestEntityTooLarge, MsgPayloadTooLarge))
+			return
+		}
+		x.body = b
+	}
+	var bodyMap map[string]any
+	if len(x.body) > 0 && f.faults.wantsBody() {
+		_ = json.Unmarshal(x.body, &bodyMap) // a non-JSON body simply matches no body predicate
+	}
+	if x.rule = f.faults.match(r.Method, r.URL.Path, bodyMap); x.rule != nil {
+		x.rec.Rule, x.rec.Action = x.rule.Name, x.rule.Action.Kind
+		if bodyMap != nil {
+			x.rec.CallID = lookupString(bodyMap, "metadata.call_id")
+		}
+		if x.beforeCommit() {
+			return
+		}
+	}
+	if f.cfg.RateLimit {
+		w, ok := f.limiter.take(tracker(r), f.Now())
+		x.rl = &w
+		if !ok {
+			x.writeErr(throttled())
+			return
+		}
+	}
+	authed, aerr := f.authenticate(r)
+	if aerr != nil {
+		x.writeErr(aerr)
+		return
+	}
+	res := x.route(authed)
+	x.rec.BookingUID, x.rec.Replayed, x.rec.Created = res.uid, res.replayed, res.created
+	x.respond(res)
+}
+
+// beforeCommit applies a fired rule's pre-processing action; true means the request is done.
+func (x *exchange) beforeCommit() bool {
+	a := x.rule.Action
+	switch {
+	case a.Kind == ActionDelay && !a.AfterCommit:
+		x.f.wait(x.r.Context().Done(), a.Delay.D())
+	case a.Kind == ActionStatus && !a.AfterCommit:
+		x.writeErr(httpErr(a.Status, a.Message))
+		return true
+	case a.Kind == ActionRateLimit:
+		x.rl = &rateWindow{limit: rateLimitPerWindow, remaining: 0, resetSeconds: int(rateLimitWindow.Seconds())}
+		x.writeErr(throttled())
+		return true
+	case a.Kind == ActionResetBeforeCommit:
+		x.cut()
+		return true
+	}
+	return false
+}
+
+// respond applies after-commit faults and latency, then writes the result. After-commit
+// faults apply whatever the outcome: a cut or spoiled response hides an error as well as a
+// success (the journal's Created says whether anything was committed).
+func (x *exchange) respond(res result) {
+	status, body := res.status, []byte(nil)
+	if res.err != nil {
+		status = res.err.status
+	} else if res.raw != nil {
+		p := x.buf()
+		*p = appendSuccess(*p, res.raw, res.pag)
+		body = *p
+	} else {
+		body = mustJSON(successBody{Status: "success", Data: res.data, Pagination: res.pag})
+	}
+	if x.rule != nil {
+		a := x.rule.Action
+		switch a.Kind {
+		case ActionResetAfterCommit:
+			x.rec.Status = status
+			x.cut()
+			return
+		case ActionTimeoutAfterCommit:
+			x.rec.Status = status
+			x.f.journal.finish(x.entry, x.rec) // visible while held
+			select {
+			case <-x.r.Context().Done():
+			case <-x.f.closed:
+			}
+			x.cut()
+			return
+		case ActionMalformed, ActionEmpty, ActionDropField:
+			if res.err != nil {
+				body = res.err.body(x.f.Now(), x.r.URL.RequestURI())
+			}
+			switch a.Kind {
+			case ActionMalformed:
+				body = body[:len(body)/2]
+			case ActionEmpty:
+				body = nil
+			default:
+				body = dropField(body, a.Field)
+			}
+			x.f.wait(x.r.Context().Done(), x.f.cfg.Latency)
+			x.write(status, body)
+			return
+		case ActionDelay:
+			if a.AfterCommit {
+				x.f.wait(x.r.Context().Done(), a.Delay.D())
+			}
+		case ActionStatus:
+			if a.AfterCommit {
+				res.err = httpErr(a.Status, a.Message)
+			}
+		}
+	}
+	x.f.wait(x.r.Context().Done(), x.f.cfg.Latency)
+	if res.err != nil {
+		x.writeErr(res.err)
+		return
+	}
+	x.write(status, body)
+}
+
+// dropField removes one key from the envelope's data object (re-encoding it; key order
+// becomes alphabetical, which JSON clients must not depend on anyway).
+func dropField(body []byte, field string) []byte {
+	var env map[string]json.RawMessage
+	if json.Unmarshal(body, &env) != nil {
+		return body
+	}
+	var data map[string]json.RawMessage
+	if json.Unmarshal(env["data"], &data) != nil {
+		return body
+	}
+	delete(data, field)
+	env["data"] = mustJSON(data)
+	return mustJSON(env)
+}
+
+func (x *exchange) writeErr(e *apiError) {
+	x.write(e.status, e.body(x.f.Now(), x.r.URL.RequestURI()))
+}
+
+// write sends the response with Cal.com's headers; Date comes from the fake's clock, because
+// a hardened client judges freshness by it.
+func (x *exchange) write(status int, body []byte) {
+	now := x.f.Now()
+	h := x.w.Header()
+	h["Date"] = []string{now.Format(http.TimeFormat)}
+	h["Content-Type"] = []string{"application/json; charset=utf-8"}
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	id := x.r.Header.Get("X-Request-Id")
+	if id == "" {
+		id = "unknown-request-id"
+	}
+	h["X-Request-Id"] = []string{id}
+	if x.rl != nil {
+		h["X-Ratelimit-Limit-Default"] = []string{strconv.Itoa(x.rl.limit)}
+		h["X-Ratelimit-Remaining-Default"] = []string{strconv.Itoa(x.rl.remaining)}
+		h["X-Ratelimit-Reset-Default"] = []string{strconv.Itoa(x.rl.resetSeconds)}
+	}
+	x.rec.Status = status
+	x.rec.ResponseStarted = now
+	x.finish() // publish before the client can see the response, so its view never runs ahead
+	x.w.WriteHeader(status)
+	_, _ = x.w.Write(body)
+}
+
+// cut ends the exchange without a response: a TCP reset on a real connection, a transport
+// error through the httpmock responder, an aborted stream otherwise.
+func (x *exchange) cut() {
+	x.rec.Cut = true
+	x.finish() // publish before the client can see the cut
+	if m, ok := x.w.(*mockWriter); ok {
+		m.cut = true
+		return
+	}
+	conn, _, err := http.NewResponseController(x.w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler) // net/http aborts the stream and logs nothing
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0) // close sends RST, not FIN: a true connection reset
+	}
+	_ = conn.Close()
+}
+
+// buf lends the exchange a pooled buffer until release.
+func (x *exchange) buf() *[]byte {
+	b := x.f.bufs.get()
+	x.bufs = append(x.bufs, b)
+	return b
+}
+
+// bookingJSON renders b into a pooled buffer; the caller holds the ledger lock.
+func (x *exchange) bookingJSON(b *Booking) []byte {
+	p := x.buf()
+	*p = appendBooking(*p, b)
+	return *p
+}
+
+// release returns the pooled buffers once the response has been written.
+func (x *exchange) release() {
+	for _, b := range x.bufs {
+		x.f.bufs.put(b)
+	}
+	x.bufs = nil
+}
+
+// finish publishes the journal entry and logs the request.
+func (x *exchange) finish() {
+	if !x.rec.Completed.IsZero() {
+		return
+	}
+	x.rec.Completed = x.f.Now()
+	x.f.journal.finish(x.entry, x.rec)
+	if lg := x.f.cfg.Logger; lg != nil {
+		lg.LogAttrs(x.r.Context(), slog.LevelInfo, "request",
+			slog.Int64("seq", x.rec.Seq), slog.String("method", x.rec.Method), slog.String("path", x.rec.Path),
+			slog.Int("status", x.rec.Status), slog.Bool("cut", x.rec.Cut), slog.String("call_id", x.rec.CallID),
+			slog.String("booking_uid", x.rec.BookingUID), slog.Bool("replayed", x.rec.Replayed),
+			slog.String("rule", x.rec.Rule), slog.Duration("fake_elapsed", x.rec.Completed.Sub(x.rec.Received)))
+	}
+}
+
+// route dispatches to the endpoint handlers after checking the API version.
+func (x *exchange) route(authed bool) result {
+	p, m := x.r.URL.Path, x.r.Method
+	notFound := result{err: httpErr(http.StatusNotFound, "Cannot "+m+" "+p)}
+	switch {
+	case p == "/v2/bookings":
+		if e := x.version(apiVersionBookings); e != nil {
+			return result{err: e}
+		}
+		switch m {
+		case http.MethodPost:
+			return x.create()
+		case http.MethodGet:
+			return x.list(authed)
+		}
+	case strings.HasPrefix(p, "/v2/bookings/"):
+		uid, action, _ := strings.Cut(p[len("/v2/bookings/"):], "/")
+		if uid == "" {
+			return notFound
+		}
+		if e := x.version(apiVersionBookings); e != nil {
+			return result{err: e}
+		}
+		switch {
+		case action == "" && m == http.MethodGet:
+			return x.get(uid)
+		case action == "cancel" && m == http.MethodPost:
+			return x.cancel(uid, authed)
+		case action == "reschedule" && m == http.MethodPost:
+			return x.reschedule(uid)
+		}
+	case p == "/v2/slots" && m == http.MethodGet:
+		if e := x.version(apiVersionSlots); e != nil {
+			return result{err: e}
+		}
+		return x.slots()
+	}
+	return notFound
+}
+
+// version insists on the one cal-api-version the fake implements for the route. Real Cal.com
+// silently falls back to 2024-04-15 (a different request and response shape); the fake
+// refuses instead, so a client that forgot the header finds out in tests.
+func (x *exchange) version(want string) *apiError {
+	got := x.r.Header.Get("cal-api-version")
+	if got == want {
+		return nil
+	}
+	return httpErr(http.StatusBadRequest, "fakecalcom implements cal-api-version "+want+" for "+x.r.URL.Path+
+		" (bookings: "+apiVersionBookings+", slots: "+apiVersionSlots+"); got "+strconv.Quote(got)+
+		". Real Cal.com would silently fall back to 2024-04-15.")
+}

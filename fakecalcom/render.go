@@ -1,0 +1,159 @@
+package fakecalcom
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+)
+
+// jsTimeLayout is JavaScript's Date.toJSON: UTC, milliseconds, "Z".
+const jsTimeLayout = "2006-01-02T15:04:05.000Z"
+
+// jsTime renders a time the way JavaScript's Date.toJSON does: UTC, milliseconds, "Z".
+func jsTime(t time.Time) string { return t.UTC().Format(jsTimeLayout) }
+
+// successBody is the {"status":"success","data":…} envelope.
+type successBody struct {
+	Status     string      `json:"status"`
+	Data       any         `json:"data"`
+	Pagination *pagination `json:"pagination,omitempty"`
+}
+
+type pagination struct {
+	TotalItems      int  `json:"totalItems"`
+	RemainingItems  int  `json:"remainingItems"`
+	ReturnedItems   int  `json:"returnedItems"`
+	ItemsPerPage    int  `json:"itemsPerPage"`
+	CurrentPage     int  `json:"currentPage"`
+	TotalPages      int  `json:"totalPages"`
+	HasNextPage     bool `json:"hasNextPage"`
+	HasPreviousPage bool `json:"hasPreviousPage"`
+}
+
+// mustJSON marshals values the package built itself; failure is a programming error.
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic("fakecalcom: marshal response: " + err.Error())
+	}
+	return b
+}
+
+// appendBooking appends BookingOutput_2024_08_13 for b in Cal.com's key order: byte for byte
+// what encoding/json writes for the reflective renderRef kept in render_ref_test.go (the
+// tests compare the two). The caller holds the ledger lock.
+func appendBooking(dst []byte, b *Booking) []byte {
+	mins := int64(b.End.Sub(b.Start) / time.Minute)
+	host := int64(b.HostID)
+	dst = append(dst, `{"id":`...)
+	dst = strconv.AppendInt(dst, int64(b.ID), 10)
+	dst = append(dst, `,"uid":`...)
+	dst = appendJSONString(dst, b.UID)
+	dst = append(dst, `,"title":"`...)
+	dst = strconv.AppendInt(dst, mins, 10)
+	dst = append(dst, ` Min Meeting between Host `...)
+	dst = strconv.AppendInt(dst, host, 10)
+	dst = append(dst, ` and `...)
+	dst = appendJSONChars(dst, b.AttendeeName)
+	dst = append(dst, `","description":"","hosts":[{"id":`...)
+	dst = strconv.AppendInt(dst, host, 10)
+	dst = append(dst, `,"name":"Host `...)
+	dst = strconv.AppendInt(dst, host, 10)
+	dst = append(dst, `","email":"host`...)
+	dst = strconv.AppendInt(dst, host, 10)
+	dst = append(dst, `@fake-calcom.invalid","displayEmail":"host`...)
+	dst = strconv.AppendInt(dst, host, 10)
+	dst = append(dst, `@fake-calcom.invalid","username":"host`...)
+	dst = strconv.AppendInt(dst, host, 10)
+	dst = append(dst, `","timeZone":"UTC"}],"status":`...)
+	dst = appendJSONString(dst, string(b.Status))
+	dst = append(dst, `,"cancellationReason":`...)
+	dst = appendJSONString(dst, b.CancellationReason)
+	dst = append(dst, `,"cancelledByEmail":`...)
+	dst = appendJSONString(dst, b.CancelledByEmail)
+	dst = appendOptString(dst, `,"reschedulingReason":`, b.ReschedulingReason)
+	dst = appendOptString(dst, `,"rescheduledByEmail":`, b.RescheduledByEmail)
+	dst = appendOptString(dst, `,"rescheduledFromUid":`, b.RescheduledFromUID)
+	dst = appendOptString(dst, `,"rescheduledToUid":`, b.RescheduledToUID)
+	dst = append(dst, `,"start":`...)
+	dst = appendJSTime(dst, b.Start)
+	dst = append(dst, `,"end":`...)
+	dst = appendJSTime(dst, b.End)
+	dst = append(dst, `,"duration":`...)
+	dst = strconv.AppendInt(dst, mins, 10)
+	dst = append(dst, `,"eventTypeId":`...)
+	dst = strconv.AppendInt(dst, int64(b.EventTypeID), 10)
+	dst = append(dst, `,"eventType":{"id":`...)
+	dst = strconv.AppendInt(dst, int64(b.EventTypeID), 10)
+	dst = append(dst, `,"slug":"event-type-`...)
+	dst = strconv.AppendInt(dst, int64(b.EventTypeID), 10)
+	dst = append(dst, `"},"meetingUrl":"https://app.cal.com/video/`...)
+	dst = appendJSONChars(dst, b.UID)
+	dst = append(dst, `","location":"https://app.cal.com/video/`...)
+	dst = appendJSONChars(dst, b.UID)
+	dst = append(dst, `","absentHost":false,"createdAt":`...)
+	dst = appendJSTime(dst, b.CreatedAt)
+	dst = append(dst, `,"updatedAt":`...)
+	if b.UpdatedAt != nil {
+		dst = appendJSTime(dst, *b.UpdatedAt)
+	} else {
+		dst = append(dst, "null"...)
+	}
+	dst = append(dst, `,"metadata":`...)
+	dst = appendJSONMap(dst, b.Metadata)
+	dst = append(dst, `,"rating":null,"icsUid":"`...)
+	dst = appendJSONChars(dst, b.UID)
+	dst = append(dst, `@Cal.com","attendees":[{"name":`...)
+	dst = appendJSONString(dst, b.AttendeeName)
+	dst = append(dst, `,"email":`...)
+	dst = appendJSONString(dst, b.AttendeeEmail)
+	dst = append(dst, `,"displayEmail":`...)
+	dst = appendJSONString(dst, b.AttendeeEmail)
+	dst = append(dst, `,"timeZone":`...)
+	dst = appendJSONString(dst, b.AttendeeTimeZone)
+	dst = append(dst, `,"language":`...)
+	dst = appendJSONString(dst, b.AttendeeLanguage)
+	dst = append(dst, `,"absent":false`...)
+	dst = appendOptString(dst, `,"phoneNumber":`, b.AttendeePhone)
+	dst = append(dst, `}],"guests":`...)
+	dst = appendJSONStrings(dst, b.Guests)
+	// bookingFieldsResponses is a map in Cal.com; encoding/json sorted its keys.
+	dst = append(dst, `,"bookingFieldsResponses":{"displayEmail":`...)
+	dst = appendJSONString(dst, b.AttendeeEmail)
+	dst = append(dst, `,"displayGuests":`...)
+	dst = appendJSONStrings(dst, b.Guests)
+	dst = append(dst, `,"email":`...)
+	dst = appendJSONString(dst, b.AttendeeEmail)
+	dst = append(dst, `,"guests":`...)
+	dst = appendJSONStrings(dst, b.Guests)
+	dst = append(dst, `,"name":`...)
+	dst = appendJSONString(dst, b.AttendeeName)
+	return append(dst, "}}"...)
+}
+
+// appendOptString appends key and the string unless it is empty (omitempty).
+func appendOptString(dst []byte, key, s string) []byte {
+	if s == "" {
+		return dst
+	}
+	return appendJSONString(append(dst, key...), s)
+}
+
+// appendJSTime appends jsTime(t) as a JSON string; the layout needs no escaping.
+func appendJSTime(dst []byte, t time.Time) []byte {
+	dst = append(dst, '"')
+	dst = t.UTC().AppendFormat(dst, jsTimeLayout)
+	return append(dst, '"')
+}
+
+// appendSuccess appends the {"status":"success","data":…} envelope around pre-encoded data,
+// with the pagination object when pag is set.
+func appendSuccess(dst, data []byte, pag *pagination) []byte {
+	dst = append(dst, `{"status":"success","data":`...)
+	dst = append(dst, data...)
+	if pag != nil {
+		dst = append(dst, `,"pagination":`...)
+		dst = append(dst, mustJSON(pag)...)
+	}
+	return append(dst, '}')
+}

@@ -1,0 +1,120 @@
+package fakecalcom
+
+import (
+	"strconv"
+	"time"
+)
+
+// The reflective renderer below is the specification of BookingOutput_2024_08_13 the fake
+// used before appendBooking; render_test.go checks appendBooking against json.Marshal of it.
+
+type hostOut struct {
+	ID           int    `json:"id"`
+	Name         string `json:"name"`
+	Email        string `json:"email"`
+	DisplayEmail string `json:"displayEmail"`
+	Username     string `json:"username"`
+	TimeZone     string `json:"timeZone"`
+}
+
+type attendeeOut struct {
+	Name         string `json:"name"`
+	Email        string `json:"email"`
+	DisplayEmail string `json:"displayEmail"`
+	TimeZone     string `json:"timeZone"`
+	Language     string `json:"language"`
+	Absent       bool   `json:"absent"`
+	PhoneNumber  string `json:"phoneNumber,omitempty"`
+}
+
+type eventTypeRef struct {
+	ID   int    `json:"id"`
+	Slug string `json:"slug"`
+}
+
+// bookingOut is BookingOutput_2024_08_13, in Cal.com's key order.
+type bookingOut struct {
+	ID                     int            `json:"id"`
+	UID                    string         `json:"uid"`
+	Title                  string         `json:"title"`
+	Description            string         `json:"description"`
+	Hosts                  []hostOut      `json:"hosts"`
+	Status                 Status         `json:"status"`
+	CancellationReason     string         `json:"cancellationReason"`
+	CancelledByEmail       string         `json:"cancelledByEmail"`
+	ReschedulingReason     string         `json:"reschedulingReason,omitempty"`
+	RescheduledByEmail     string         `json:"rescheduledByEmail,omitempty"`
+	RescheduledFromUID     string         `json:"rescheduledFromUid,omitempty"`
+	RescheduledToUID       string         `json:"rescheduledToUid,omitempty"`
+	Start                  string         `json:"start"`
+	End                    string         `json:"end"`
+	Duration               int            `json:"duration"`
+	EventTypeID            int            `json:"eventTypeId"`
+	EventType              eventTypeRef   `json:"eventType"`
+	MeetingURL             string         `json:"meetingUrl"`
+	Location               string         `json:"location"`
+	AbsentHost             bool           `json:"absentHost"`
+	CreatedAt              string         `json:"createdAt"`
+	UpdatedAt              *string        `json:"updatedAt"`
+	Metadata               map[string]any `json:"metadata"`
+	Rating                 *int           `json:"rating"`
+	ICSUID                 string         `json:"icsUid"`
+	Attendees              []attendeeOut  `json:"attendees"`
+	Guests                 []string       `json:"guests"`
+	BookingFieldsResponses map[string]any `json:"bookingFieldsResponses"`
+}
+
+// renderRef builds the API view of a ledger booking; the caller holds the ledger lock.
+func renderRef(b *Booking) bookingOut {
+	hostName := "Host " + strconv.Itoa(b.HostID)
+	hostUser := "host" + strconv.Itoa(b.HostID)
+	hostEmail := hostUser + "@fake-calcom.invalid"
+	mins := int(b.End.Sub(b.Start) / time.Minute)
+	video := "https://app.cal.com/video/" + b.UID
+	var upd *string
+	if b.UpdatedAt != nil {
+		s := jsTime(*b.UpdatedAt)
+		upd = &s
+	}
+	meta := b.Metadata
+	if meta == nil {
+		meta = map[string]any{}
+	}
+	guests := b.Guests
+	if guests == nil {
+		guests = []string{}
+	}
+	return bookingOut{
+		ID:                 b.ID,
+		UID:                b.UID,
+		Title:              strconv.Itoa(mins) + " Min Meeting between " + hostName + " and " + b.AttendeeName,
+		Hosts:              []hostOut{{ID: b.HostID, Name: hostName, Email: hostEmail, DisplayEmail: hostEmail, Username: hostUser, TimeZone: "UTC"}},
+		Status:             b.Status,
+		CancellationReason: b.CancellationReason,
+		CancelledByEmail:   b.CancelledByEmail,
+		ReschedulingReason: b.ReschedulingReason,
+		RescheduledByEmail: b.RescheduledByEmail,
+		RescheduledFromUID: b.RescheduledFromUID,
+		RescheduledToUID:   b.RescheduledToUID,
+		Start:              jsTime(b.Start),
+		End:                jsTime(b.End),
+		Duration:           mins,
+		EventTypeID:        b.EventTypeID,
+		EventType:          eventTypeRef{ID: b.EventTypeID, Slug: "event-type-" + strconv.Itoa(b.EventTypeID)},
+		MeetingURL:         video,
+		Location:           video,
+		CreatedAt:          jsTime(b.CreatedAt),
+		UpdatedAt:          upd,
+		Metadata:           meta,
+		ICSUID:             b.UID + "@Cal.com",
+		Attendees: []attendeeOut{{
+			Name: b.AttendeeName, Email: b.AttendeeEmail, DisplayEmail: b.AttendeeEmail,
+			TimeZone: b.AttendeeTimeZone, Language: b.AttendeeLanguage, PhoneNumber: b.AttendeePhone,
+		}},
+		Guests: guests,
+		BookingFieldsResponses: map[string]any{
+			"name": b.AttendeeName, "email": b.AttendeeEmail, "guests": guests,
+			"displayEmail": b.AttendeeEmail, "displayGuests": guests,
+		},
+	}
+}
