@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"os"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/containerd/errdefs"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver for wait.ForSQL
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
@@ -24,11 +27,18 @@ const (
 )
 
 func startContainer(ctx context.Context, image string) (*Env, error) {
-	if err := dockerHealthy(ctx); err != nil {
+	present, err := imagePresent(ctx, image)
+	if err != nil {
 		return nil, fmt.Errorf("pgenv: Docker is not reachable (%w): start Docker (on an offline machine: bash scripts/prepare-host.sh) or set %s to an existing server, e.g. %s=postgres://user:pass@127.0.0.1:5432/postgres", err, EnvDSN, EnvDSN)
+	}
+	// A pull reaches out to a registry; do it only when asked, so an offline machine gets an
+	// instruction instead of a DNS lookup of a registry it cannot reach.
+	if !present && !pullAllowed() {
+		return nil, fmt.Errorf("pgenv: image %s is not present locally: run `make pg-image` and set %s=bookingharness/postgres:15 (offline machines), pull it yourself (docker pull %s), set %s=true to let the harness pull it, or set %s to an existing server", image, EnvImage, image, EnvPull, EnvDSN)
 	}
 	began := time.Now()
 	ctr, err := postgres.Run(ctx, image,
+		testcontainers.WithLogger(discard{}),
 		postgres.WithDatabase(containerDB),
 		postgres.WithUsername(containerUser),
 		postgres.WithPassword(containerPassword),
@@ -70,13 +80,29 @@ func startContainer(ctx context.Context, image string) (*Env, error) {
 	})
 }
 
-func dockerHealthy(ctx context.Context) error {
-	p, err := testcontainers.NewDockerProvider()
+// imagePresent asks the Docker engine whether image exists locally; an error means Docker
+// itself is unreachable.
+func imagePresent(ctx context.Context, image string) (bool, error) {
+	p, err := testcontainers.NewDockerProvider(testcontainers.WithLogger(discard{}))
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer p.Close()
-	return p.Health(ctx)
+	if err := p.Health(ctx); err != nil {
+		return false, err
+	}
+	if _, err := p.Client().ImageInspect(ctx, image); err != nil {
+		if errdefs.IsNotFound(err) {
+			return false, nil
+		}
+		return false, err
+	}
+	return true, nil
+}
+
+func pullAllowed() bool {
+	v, _ := strconv.ParseBool(strings.TrimSpace(os.Getenv(EnvPull)))
+	return v
 }
 
 // explainRunError turns the usual failure of an offline machine — an image that is not
@@ -92,3 +118,9 @@ func explainRunError(image string, err error) error {
 	}
 	return fmt.Errorf("pgenv: start %s: %w", image, err)
 }
+
+// discard silences testcontainers' progress lines; pgenv reports what it started itself
+// (Env.String) and returns every failure as an error.
+type discard struct{}
+
+func (discard) Printf(string, ...any) {}

@@ -46,7 +46,7 @@ func (e *Env) NewDatabase(ctx context.Context, tpl Template) (*Database, error) 
 		return nil, err
 	}
 	name := "bh_" + randomSuffix()
-	if err := e.adminExec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", pgx.Identifier{name}.Sanitize(), pgx.Identifier{tplName}.Sanitize())); err != nil {
+	if err := e.adminExec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s%s", pgx.Identifier{name}.Sanitize(), pgx.Identifier{tplName}.Sanitize(), e.cloneStrategy)); err != nil {
 		return nil, fmt.Errorf("pgenv: clone %s: %w", tplName, err)
 	}
 	return &Database{Name: name, DSN: withDatabase(e.adminDSN, name), env: e}, nil
