@@ -1,0 +1,109 @@
+package calcom
+
+import (
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Meta is what the client keeps from a response's headers. Date matters most: it is Cal.com's
+// own clock, which lets a caller judge a booking's age (Date − createdAt) without trusting its
+// own, possibly skewed, clock.
+type Meta struct {
+	// StatusCode is the HTTP status.
+	StatusCode int
+	// Date is the parsed Date header; zero when the header is missing or unparsable.
+	Date time.Time
+	// DateRaw is the Date header as sent (empty when missing).
+	DateRaw string
+	// RequestID is X-Request-Id.
+	RequestID string
+	// RateLimits are the X-RateLimit-{Limit,Remaining,Reset}-<Name> windows, sorted by name.
+	RateLimits []RateLimit
+}
+
+// HasDate reports whether the response carried a parsable Date header.
+func (m Meta) HasDate() bool { return !m.Date.IsZero() }
+
+// RateLimit returns the window with the given name (e.g. "Default"), or the first window
+// when no such name exists.
+func (m Meta) RateLimit(name string) (RateLimit, bool) {
+	for _, r := range m.RateLimits {
+		if strings.EqualFold(r.Name, name) {
+			return r, true
+		}
+	}
+	if len(m.RateLimits) > 0 {
+		return m.RateLimits[0], true
+	}
+	return RateLimit{}, false
+}
+
+// RateLimit is one Cal.com throttler window, from the X-RateLimit-*-<Name> headers Cal.com
+// sends on every response. Reset is kept as sent: Cal.com's code writes a remaining duration
+// while its docs show a timestamp-like value (see the reference, §3).
+type RateLimit struct {
+	// Name is the window's suffix, e.g. "Default".
+	Name string
+	// Limit and Remaining are the request counts; -1 when the header is missing or not a number.
+	Limit, Remaining int64
+	// Reset is the raw reset value; -1 when missing or not a number.
+	Reset int64
+}
+
+const rateLimitPrefix = "X-Ratelimit-"
+
+func parseMeta(resp *http.Response) Meta {
+	m := Meta{StatusCode: resp.StatusCode, RequestID: resp.Header.Get("X-Request-Id")}
+	if raw := resp.Header.Get("Date"); raw != "" {
+		m.DateRaw = raw
+		if t, err := http.ParseTime(raw); err == nil {
+			m.Date = t.UTC()
+		}
+	}
+	m.RateLimits = parseRateLimits(resp.Header)
+	return m
+}
+
+func parseRateLimits(h http.Header) []RateLimit {
+	byName := map[string]*RateLimit{}
+	for key, vals := range h {
+		canon := http.CanonicalHeaderKey(key)
+		if !strings.HasPrefix(canon, rateLimitPrefix) || len(vals) == 0 {
+			continue
+		}
+		rest := canon[len(rateLimitPrefix):] // e.g. "Limit-Default"
+		field, name, ok := strings.Cut(rest, "-")
+		if !ok || name == "" {
+			continue
+		}
+		r := byName[name]
+		if r == nil {
+			r = &RateLimit{Name: name, Limit: -1, Remaining: -1, Reset: -1}
+			byName[name] = r
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(vals[0]), 10, 64)
+		if err != nil {
+			n = -1
+		}
+		switch field {
+		case "Limit":
+			r.Limit = n
+		case "Remaining":
+			r.Remaining = n
+		case "Reset":
+			r.Reset = n
+		}
+	}
+	if len(byName) == 0 {
+		return nil
+	}
+	out := make([]RateLimit, 0, len(byName))
+	for _, r := range byName {
+		out = append(out, *r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
