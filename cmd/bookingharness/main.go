@@ -36,6 +36,7 @@ func newRootCmd() *cobra.Command {
 var subcommands = []func() *cobra.Command{
 	newDemoCmd,
 	newFakeCalcomCmd,
+	newReplayCmd,
 }
 
 func main() {

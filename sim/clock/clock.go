@@ -45,13 +45,14 @@ func (v *Virtual) Now() time.Time {
 	return v.now
 }
 
-// Advance moves the clock forward by d and returns the new reading. A negative d moves it
-// backwards, which is allowed because skew scenarios sometimes need it; use Set for jumps.
-func (v *Virtual) Advance(d time.Duration) time.Time {
+// Advance moves the clock forward by d. A negative d moves it backwards, which is allowed
+// because skew scenarios sometimes need it; use Set for jumps. Its signature matches the
+// fake Cal.com's optional Advancer capability, so delay faults and latency advance this
+// clock instead of sleeping.
+func (v *Virtual) Advance(d time.Duration) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.now = v.now.Add(d)
-	return v.now
 }
 
 // Set moves the clock to t, forwards or backwards. Replays use it to jump to a step's

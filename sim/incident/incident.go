@@ -22,6 +22,11 @@
 // after_commit (a timeout before the booking exists is a delay). Attendee name and email
 // must be present but their content is not validated: an incident may deliberately send
 // input the system under test must reject.
+//
+// One extra field is interpreted: expect_by_policy, at the top level and on a booking step
+// (or concurrent entry), states expectations for a run under another policy than the
+// file's, e.g. expect_by_policy: {hardened: {outcome: booked}}. Its keys must be seed or
+// hardened and not the file's own policy; the values are validated like expect.
 package incident
 
 import "time"
@@ -90,6 +95,10 @@ type Incident struct {
 	Calcom     Calcom
 	Steps      []Step
 	Expect     FinalExpect
+	// ExpectByPolicy holds final expectations for a run under another policy than Policy
+	// (the extra field expect_by_policy: {hardened: {…}}); a field left out there falls back
+	// to Expect. Nil when the file states none.
+	ExpectByPolicy map[string]FinalExpect
 	// Ignored lists the paths of keys the parser does not know (e.g. "steps[0].note").
 	Ignored []string
 }
@@ -141,6 +150,9 @@ type Book struct {
 	Attendee Attendee
 	// Expect is nil when the step states no expectation.
 	Expect *Expect
+	// ExpectByPolicy holds this step's expectation for a run under another policy than the
+	// file's (expect_by_policy: {hardened: {outcome: …}}); nil when the file states none.
+	ExpectByPolicy map[string]*Expect
 	// Fault is nil when no fault is injected.
 	Fault *Fault
 	Line  int
@@ -187,6 +199,37 @@ type FinalExpect struct {
 	CalcomBookings *int
 	// Violations are the invariants that MUST be violated; any other violation fails.
 	Violations []string
+}
+
+// Policies lists the policies the file states expectations for: its own policy first,
+// then the keys of every expect_by_policy (top level or per step), sorted.
+func (inc *Incident) Policies() []string {
+	extra := map[string]bool{}
+	for p := range inc.ExpectByPolicy {
+		extra[p] = true
+	}
+	for _, st := range inc.Steps {
+		for _, b := range st.Books() {
+			for p := range b.ExpectByPolicy {
+				extra[p] = true
+			}
+		}
+	}
+	out := []string{inc.Policy}
+	for _, p := range []string{PolicySeed, PolicyHardened} {
+		if extra[p] && p != inc.Policy {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Books returns the step's booking attempts: its Book, or its Concurrent entries.
+func (st Step) Books() []Book {
+	if st.Book != nil {
+		return []Book{*st.Book}
+	}
+	return st.Concurrent
 }
 
 // EventType returns the event type with id, if the incident declares it.

@@ -68,7 +68,7 @@ func (p *parser) parse(data []byte) (*Incident, error) {
 		return nil, p.errAt(&doc, "", "empty incident file")
 	}
 	root := deref(doc.Content[0])
-	m, err := p.mapping(root, "", "name", "description", "policy", "layers", "clock", "calcom", "steps", "expect")
+	m, err := p.mapping(root, "", "name", "description", "policy", "layers", "clock", "calcom", "steps", "expect", "expect_by_policy")
 	if err != nil {
 		return nil, err
 	}
@@ -107,11 +107,38 @@ func (p *parser) parse(data []byte) (*Incident, error) {
 		}
 	}
 	if n := m["expect"]; !isNull(n) {
-		if err := p.finalExpect(n, inc); err != nil {
+		if inc.Expect, err = p.finalExpect(n, "expect"); err != nil {
+			return nil, err
+		}
+	}
+	if n := m["expect_by_policy"]; !isNull(n) {
+		if err := p.finalExpectByPolicy(n, inc); err != nil {
 			return nil, err
 		}
 	}
 	return inc, nil
+}
+
+// finalExpectByPolicy reads expect_by_policy: {hardened: {appointments, calcom_bookings,
+// violations}} at the top level.
+func (p *parser) finalExpectByPolicy(n *yaml.Node, inc *Incident) error {
+	m, err := p.policyKeys(n, "expect_by_policy", inc.Policy)
+	if err != nil {
+		return err
+	}
+	inc.ExpectByPolicy = make(map[string]FinalExpect, len(m))
+	for policy, v := range m {
+		path := join("expect_by_policy", policy)
+		if isNull(v) {
+			return p.errAt(v, path, "needs {appointments, calcom_bookings, violations}")
+		}
+		fe, err := p.finalExpect(v, path)
+		if err != nil {
+			return err
+		}
+		inc.ExpectByPolicy[policy] = fe
+	}
+	return nil
 }
 
 func (p *parser) layers(n *yaml.Node, inc *Incident) error {
@@ -257,49 +284,50 @@ func (p *parser) positive(n *yaml.Node, path string) (int64, error) {
 	return v, nil
 }
 
-func (p *parser) finalExpect(n *yaml.Node, inc *Incident) error {
-	m, err := p.mapping(n, "expect", "appointments", "calcom_bookings", "violations")
+func (p *parser) finalExpect(n *yaml.Node, base string) (FinalExpect, error) {
+	var fe FinalExpect
+	m, err := p.mapping(n, base, "appointments", "calcom_bookings", "violations")
 	if err != nil {
-		return err
+		return fe, err
 	}
 	for _, key := range []string{"appointments", "calcom_bookings"} {
 		c := m[key]
 		if isNull(c) {
 			continue
 		}
-		v, err := p.integer(c, join("expect", key))
+		v, err := p.integer(c, join(base, key))
 		if err != nil {
-			return err
+			return fe, err
 		}
 		if v < 0 || v > 1<<31 {
-			return p.errAt(c, join("expect", key), "must be a count of 0 or more, got %d", v)
+			return fe, p.errAt(c, join(base, key), "must be a count of 0 or more, got %d", v)
 		}
 		count := int(v)
 		if key == "appointments" {
-			inc.Expect.Appointments = &count
+			fe.Appointments = &count
 		} else {
-			inc.Expect.CalcomBookings = &count
+			fe.CalcomBookings = &count
 		}
 	}
 	vs := m["violations"]
 	if isNull(vs) {
-		return nil
+		return fe, nil
 	}
-	items, err := p.sequence(vs, "expect.violations")
+	items, err := p.sequence(vs, join(base, "violations"))
 	if err != nil {
-		return err
+		return fe, err
 	}
-	inc.Expect.Violations = []string{}
+	fe.Violations = []string{}
 	for i, item := range items {
-		path := fmt.Sprintf("expect.violations[%d]", i)
+		path := fmt.Sprintf("%s.violations[%d]", base, i)
 		name, err := p.oneOf(item, path, check.Invariants()...)
 		if err != nil {
-			return err
+			return fe, err
 		}
-		if slices.Contains(inc.Expect.Violations, name) {
-			return p.errAt(item, path, "invariant %q listed twice", name)
+		if slices.Contains(fe.Violations, name) {
+			return fe, p.errAt(item, path, "invariant %q listed twice", name)
 		}
-		inc.Expect.Violations = append(inc.Expect.Violations, name)
+		fe.Violations = append(fe.Violations, name)
 	}
-	return nil
+	return fe, nil
 }

@@ -46,7 +46,7 @@ func stepAtNode(n *yaml.Node) *yaml.Node {
 
 func (p *parser) step(n *yaml.Node, path string, inc *Incident, calls map[string]bool) (Step, error) {
 	st := Step{Line: n.Line}
-	m, err := p.mapping(n, path, "at", "call", "book", "expect", "fault", "cancel", "concurrent")
+	m, err := p.mapping(n, path, "at", "call", "book", "expect", "expect_by_policy", "fault", "cancel", "concurrent")
 	if err != nil {
 		return st, err
 	}
@@ -82,7 +82,7 @@ func (p *parser) step(n *yaml.Node, path string, inc *Incident, calls map[string
 		calls[b.Call] = true
 		st.Book = &b
 	case "cancel":
-		for _, k := range []string{"call", "expect", "fault"} {
+		for _, k := range []string{"call", "expect", "expect_by_policy", "fault"} {
 			if _, ok := m[k]; ok {
 				return st, p.errAt(m[k], join(path, k), "not allowed on a cancel step (write cancel: {call: …})")
 			}
@@ -93,7 +93,7 @@ func (p *parser) step(n *yaml.Node, path string, inc *Incident, calls map[string
 		}
 		st.Cancel = &c
 	case "concurrent":
-		for _, k := range []string{"call", "expect", "fault"} {
+		for _, k := range []string{"call", "expect", "expect_by_policy", "fault"} {
 			if _, ok := m[k]; ok {
 				return st, p.errAt(m[k], join(path, k), "put call, book, expect and fault inside each concurrent entry")
 			}
@@ -108,7 +108,7 @@ func (p *parser) step(n *yaml.Node, path string, inc *Incident, calls map[string
 		}
 		for i, item := range items {
 			epath := fmt.Sprintf("%s[%d]", cpath, i)
-			em, err := p.mapping(item, epath, "call", "book", "expect", "fault")
+			em, err := p.mapping(item, epath, "call", "book", "expect", "expect_by_policy", "fault")
 			if err != nil {
 				return st, err
 			}
@@ -175,6 +175,11 @@ func (p *parser) book(n *yaml.Node, m map[string]*yaml.Node, path string, inc *I
 			return b, err
 		}
 		b.Expect = &ex
+	}
+	if e := m["expect_by_policy"]; !isNull(e) {
+		if b.ExpectByPolicy, err = p.stepExpectByPolicy(e, join(path, "expect_by_policy"), inc.Policy); err != nil {
+			return b, err
+		}
 	}
 	if f := m["fault"]; !isNull(f) {
 		ft, err := p.fault(f, join(path, "fault"))
@@ -256,6 +261,46 @@ func (p *parser) stepExpect(n *yaml.Node, path string) (Expect, error) {
 		}
 	}
 	return e, nil
+}
+
+// policyKeys reads the keys of an expect_by_policy mapping: policy names other than the
+// file's own (whose expectations belong in expect).
+func (p *parser) policyKeys(n *yaml.Node, path, filePolicy string) (map[string]*yaml.Node, error) {
+	m, err := p.mapping(n, path, PolicySeed, PolicyHardened)
+	if err != nil {
+		return nil, err
+	}
+	n = deref(n)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i].Value
+		if k != PolicySeed && k != PolicyHardened {
+			return nil, p.errAt(n.Content[i], join(path, k), "unknown policy %q (want %s or %s)", k, PolicySeed, PolicyHardened)
+		}
+	}
+	if v, ok := m[filePolicy]; ok {
+		return nil, p.errAt(v, join(path, filePolicy), "the file's own policy is %s; put its expectations in expect", filePolicy)
+	}
+	return m, nil
+}
+
+// stepExpectByPolicy reads a step's expect_by_policy: {hardened: {outcome, layer}}.
+func (p *parser) stepExpectByPolicy(n *yaml.Node, path, filePolicy string) (map[string]*Expect, error) {
+	m, err := p.policyKeys(n, path, filePolicy)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*Expect, len(m))
+	for policy, v := range m {
+		if isNull(v) {
+			return nil, p.errAt(v, join(path, policy), "needs {outcome: …}")
+		}
+		e, err := p.stepExpect(v, join(path, policy))
+		if err != nil {
+			return nil, err
+		}
+		out[policy] = &e
+	}
+	return out, nil
 }
 
 func faultKinds() []string {

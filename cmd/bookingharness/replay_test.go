@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bookingharness/bookingharness/pgenv"
+)
+
+// exitCodeOf is the code main would exit with for err.
+func exitCodeOf(err error) int {
+	var ee *exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.code
+	}
+	return 2
+}
+
+// execute runs the CLI in-process with args and returns the exit code and output.
+func execute(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	root := newRootCmd()
+	root.SetArgs(args)
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	err := root.ExecuteContext(context.Background())
+	if err != nil {
+		errOut.WriteString(err.Error())
+	}
+	return exitCodeOf(err), out.String(), errOut.String()
+}
+
+// The replay command's exit codes: 0 met, 1 failed (with the timeline), 2 invalid file or
+// flag (with file, line and field); several files exit with the worst code.
+func TestReplayExitCodes(t *testing.T) {
+	ctx := context.Background()
+	env, err := pgenv.Start(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close(ctx)
+	dsn := env.AdminDSN()
+
+	good := "../../scenarios/incidents/call-687-688.yaml"
+	invalid := "../../sim/replay/testdata/invalid-start.yaml"
+	data, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	failing := filepath.Join(t.TempDir(), "failing.yaml")
+	wrong := strings.Replace(string(data), "expect: {outcome: slot_taken, layer: freshness}", "expect: {outcome: booked}", 1)
+	if err := os.WriteFile(failing, []byte(wrong), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		code    int
+		stdout  []string
+		message []string
+	}{
+		{"expectations met", []string{good}, 0, []string{"slot_taken (freshness) ✓", "PASS call-687-688"}, nil},
+		{"expectation failed", []string{failing}, 1,
+			[]string{"✗ want booked", "FAILED: steps[1] (line 19)", "FAIL call-687-688"}, []string{"expectations failed", "failing.yaml"}},
+		{"invalid file", []string{invalid}, 2, nil, []string{"invalid-start.yaml:12:", "steps[1].book.start", "invalid time"}},
+		{"worst code wins", []string{good, failing, invalid}, 2, []string{"PASS call-687-688", "FAIL call-687-688"}, []string{"steps[1].book.start"}},
+		{"bad policy flag", []string{"--policy", "paranoid", good}, 2, nil, []string{"--policy", "paranoid"}},
+		{"bad layers flag", []string{"--layers", "freshness,magic", good}, 2, nil, []string{"--layers", "magic"}},
+		{"unknown flag", []string{"--polcy", "seed", good}, 2, nil, []string{"unknown flag: --polcy"}},
+		{"policy override", []string{"--policy", "hardened", good}, 0, []string{"slot_taken (call_id) ·", "expectations: invariants"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"replay", "--pg-dsn", dsn}, tc.args...)
+			code, stdout, stderr := execute(t, args...)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, stdout, stderr)
+			}
+			for _, w := range tc.stdout {
+				if !strings.Contains(stdout, w) {
+					t.Errorf("stdout lacks %q:\n%s", w, stdout)
+				}
+			}
+			for _, w := range tc.message {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr)
+				}
+			}
+		})
+	}
+
+	t.Run("json", func(t *testing.T) {
+		code, stdout, _ := execute(t, "replay", "--pg-dsn", dsn, "--json", good, invalid)
+		var doc struct {
+			ExitCode int `json:"exit_code"`
+			Results  []struct {
+				Name  string `json:"name"`
+				Steps []struct {
+					Outcome string `json:"outcome"`
+					Layer   string `json:"layer"`
+				} `json:"steps"`
+				Failures []string `json:"failures"`
+			} `json:"results"`
+			Invalid []struct {
+				Line  int    `json:"line"`
+				Field string `json:"field"`
+			} `json:"invalid"`
+		}
+		if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+			t.Fatalf("not JSON: %v\n%s", err, stdout)
+		}
+		if code != 2 || doc.ExitCode != 2 || len(doc.Results) != 1 || doc.Results[0].Steps[1].Layer != "freshness" ||
+			len(doc.Invalid) != 1 || doc.Invalid[0].Line != 12 || doc.Invalid[0].Field != "steps[1].book.start" {
+			t.Errorf("code %d, doc %+v", code, doc)
+		}
+	})
+}

@@ -1,0 +1,43 @@
+// Package replay turns an incident file (DESIGN §6, parsed by sim/incident) into a
+// deterministic run: a fresh world per replay (sim.NewWorld: its own database, its own fake
+// Cal.com, one virtual clock), the file's steps at their offsets on that clock, per-step
+// faults as fake Cal.com rules scoped to the step's call, then the §5 invariant checker and
+// the file's expectations. A 35-minute gap costs nothing; a replay takes well under a second
+// once Postgres is up.
+//
+// Semantics the runner adds where §6 is silent:
+//
+//   - A step runs at clock.start + at. If an earlier step's delay fault or latency already
+//     moved the clock past that instant, the step runs at the current time (the clock never
+//     goes backwards); the timeline shows the real virtual time.
+//   - Steps at one offset run in file order; the entries of a concurrent step start together
+//     behind one barrier (sim.World.Concurrent) and their results are listed in file order.
+//   - A fault applies to the first Cal.com create (POST /v2/bookings) whose metadata.call_id
+//     is the step's call, once, and is removed when the step ends. {status: 429} is Cal.com's
+//     rate limit (with X-RateLimit headers); other statuses are Cal.com error answers.
+//     {timeout: after_commit} costs real time: a file with one runs with a short client
+//     timeout (TimeoutClientTimeout).
+//   - expect.layer is the deciding layer the core reports (core.Outcome.Layer); "calcom"
+//     means no layer decided and Cal.com's own answer did (a 400, 409, 429 or 5xx). The
+//     deciding layer depends on the policy: the seed runs freshness first, the hardened
+//     policy decides ownership by call_id first, so call 688 of the Call 687/688 incident is
+//     stopped by freshness under seed and by call_id under hardened.
+//   - expect.appointments counts live appointments; expect.calcom_bookings counts accepted
+//     bookings in the fake's ledger (pending and cancelled ones are not counted).
+//   - expect.violations lists invariants that MUST be violated; any other violation fails.
+//     Left out, it means none.
+//
+// Overrides. Options.Policy and Options.Layers replace the file's policy and layers. The
+// file's expectations describe the file's own policy and layers, so an override changes
+// what is asserted (Result.Expectations says which applied):
+//
+//   - "file": no override; the file's expectations.
+//   - "expect_by_policy.<policy>": the policy is overridden, the layers are not, and the file
+//     states expectations for that policy in the extra field expect_by_policy (top level and
+//     per step); a step or field it leaves out falls back to the file's expectation.
+//   - "invariants": any other override to the hardened policy with all layers; only "every
+//     invariant holds" is asserted (the hardened design's contract, DESIGN §2.2). Step
+//     outcomes and counts are shown, not asserted.
+//   - "none": any other override (seed, or fewer layers); nothing is asserted — an
+//     exploratory run that shows what happens.
+package replay

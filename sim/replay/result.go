@@ -1,0 +1,168 @@
+package replay
+
+import (
+	"time"
+
+	"github.com/bookingharness/bookingharness/core"
+	"github.com/bookingharness/bookingharness/sim/check"
+)
+
+// Which expectations a run asserted (Result.Expectations); see the package doc.
+const (
+	ExpectFile       = "file"
+	ExpectByPolicy   = "expect_by_policy" // rendered as "expect_by_policy.<policy>"
+	ExpectInvariants = "invariants"
+	ExpectNone       = "none"
+)
+
+// Result is one replay: every step's answer with its verdict, the final state, the checker's
+// report and the failed expectations. Its JSON field names are stable (they are what
+// `bookingharness replay --json` prints); durations are in milliseconds.
+type Result struct {
+	File        string `json:"file"`
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	// Policy and Layers are what ran (after overrides and core.Policy.Effective).
+	Policy string `json:"policy"`
+	Layers string `json:"layers"`
+	// FilePolicy and FileLayers are what the file says.
+	FilePolicy string `json:"file_policy"`
+	FileLayers string `json:"file_layers"`
+	// Expectations says which expectations were asserted: file, expect_by_policy.<policy>,
+	// invariants or none.
+	Expectations string `json:"expectations"`
+	// Start is the virtual start (clock.start) and AppSkew the application clock's offset.
+	Start   time.Time `json:"start"`
+	AppSkew string    `json:"app_skew"`
+	Steps   []Step    `json:"steps"`
+	Final   Final     `json:"final"`
+	// Violations is the checker's report: every violated invariant with what is involved.
+	Violations []Violation `json:"violations"`
+	// Failures lists every failed expectation, one sentence each; empty when OK.
+	Failures []string `json:"failures"`
+	// SetupMS is building the world (database clone, fake, core); RunMS the steps; CheckMS
+	// reading the final state and checking it; TotalMS all of it, teardown included.
+	SetupMS float64 `json:"setup_ms"`
+	RunMS   float64 `json:"run_ms"`
+	CheckMS float64 `json:"check_ms"`
+	TotalMS float64 `json:"total_ms"`
+}
+
+// OK reports whether every asserted expectation held.
+func (r *Result) OK() bool { return len(r.Failures) == 0 }
+
+// Step is one booking attempt or cancel of the timeline. A concurrent step yields one Step
+// per entry, all with Concurrent set and the same At.
+type Step struct {
+	// Path is the step's place in the file (steps[1], steps[2].concurrent[0]); Line its line.
+	Path string `json:"path"`
+	Line int    `json:"line"`
+	// At is the offset from clock.start the step was scheduled at; Time the virtual time
+	// (Cal.com's clock) it actually started.
+	At   string    `json:"at"`
+	Time time.Time `json:"time"`
+	// Kind is book or cancel.
+	Kind       string `json:"kind"`
+	Call       string `json:"call"`
+	Concurrent bool   `json:"concurrent,omitempty"`
+	// EventType, SlotStart and AttendeeEmail describe a booking attempt.
+	EventType     int64     `json:"event_type,omitempty"`
+	SlotStart     time.Time `json:"slot_start,omitzero"`
+	AttendeeEmail string    `json:"attendee_email,omitempty"`
+	// Fault is the injected fault as written ("reset: after_commit"), "" for none.
+	Fault string `json:"fault,omitempty"`
+	// Outcome is the core's answer (booked, already_booked, slot_taken, error, unknown) or,
+	// for a cancel, cancelled / error / unknown.
+	Outcome string `json:"outcome"`
+	// Layer is the deciding layer, "calcom" when Cal.com's own answer decided, "" when
+	// nothing stopped the booking.
+	Layer         string `json:"layer,omitempty"`
+	Reason        string `json:"reason,omitempty"`
+	AppointmentID int64  `json:"appointment_id,omitempty"`
+	BookingUID    string `json:"booking_uid,omitempty"`
+	Recovered     bool   `json:"recovered,omitempty"`
+	Error         string `json:"error,omitempty"`
+	// Decisions is every layer decision of the attempt, in order.
+	Decisions []Decision `json:"decisions"`
+	// Expect is the asserted expectation (nil when none was asserted for this step).
+	Expect *Expect `json:"expect,omitempty"`
+	// Pass is false when Expect did not hold; Message says why.
+	Pass    bool   `json:"pass"`
+	Message string `json:"message,omitempty"`
+	// ElapsedMS is the wall time of the attempt.
+	ElapsedMS float64 `json:"elapsed_ms"`
+}
+
+// Expect is a step expectation as asserted.
+type Expect struct {
+	Outcome string `json:"outcome"`
+	Layer   string `json:"layer,omitempty"`
+}
+
+// Decision is one layer's verdict (core.Decision with stable JSON names).
+type Decision struct {
+	Layer                 string   `json:"layer"`
+	Verdict               string   `json:"verdict"`
+	Reason                string   `json:"reason"`
+	BookingUID            string   `json:"booking_uid,omitempty"`
+	AgeSeconds            *float64 `json:"age_seconds,omitempty"`
+	CreatedAt             string   `json:"created_at,omitempty"`
+	ReceivedCallID        string   `json:"received_call_id,omitempty"`
+	ExistingAppointmentID int64    `json:"existing_appointment_id,omitempty"`
+}
+
+func decisionsOf(ds []core.Decision) []Decision {
+	out := make([]Decision, 0, len(ds))
+	for _, d := range ds {
+		x := Decision{Layer: string(d.Layer), Verdict: string(d.Verdict), Reason: d.Reason, BookingUID: d.BookingUID,
+			CreatedAt: d.CreatedAt, ReceivedCallID: d.ReceivedCallID, ExistingAppointmentID: d.ExistingAppointmentID}
+		if d.AgeKnown {
+			age := d.Age.Seconds()
+			x.AgeSeconds = &age
+		}
+		out = append(out, x)
+	}
+	return out
+}
+
+// Final is the end state against the final expectations.
+type Final struct {
+	// Appointments is the number of live appointments; CalcomBookings the number of accepted
+	// bookings in the fake's ledger.
+	Appointments   int `json:"appointments"`
+	CalcomBookings int `json:"calcom_bookings"`
+	// ExpectAppointments and ExpectCalcomBookings are the asserted counts (nil = not asserted).
+	ExpectAppointments   *int `json:"expect_appointments,omitempty"`
+	ExpectCalcomBookings *int `json:"expect_calcom_bookings,omitempty"`
+	// ExpectViolations are the invariants that had to be violated; nil when violations were
+	// not asserted at all (Expectations "none").
+	ExpectViolations []string `json:"expect_violations"`
+	// Violated is the sorted list of violated invariant names.
+	Violated []string `json:"violated"`
+}
+
+// Violation is one violated invariant (check.Violation with stable JSON names).
+type Violation struct {
+	Invariant      string   `json:"invariant"`
+	Calls          []string `json:"calls,omitempty"`
+	AppointmentIDs []int64  `json:"appointment_ids,omitempty"`
+	BookingUIDs    []string `json:"booking_uids,omitempty"`
+	Detail         string   `json:"detail"`
+	// Expected is true when the file lists this invariant in expect.violations.
+	Expected bool `json:"expected"`
+}
+
+func violationsOf(r check.Report, expected []string) []Violation {
+	out := make([]Violation, 0, len(r.Violations))
+	for _, v := range r.Violations {
+		exp := false
+		for _, e := range expected {
+			exp = exp || e == v.Invariant
+		}
+		out = append(out, Violation{Invariant: v.Invariant, Calls: v.Calls, AppointmentIDs: v.AppointmentIDs,
+			BookingUIDs: v.BookingUIDs, Detail: v.Detail, Expected: exp})
+	}
+	return out
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -1,0 +1,272 @@
+package replay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/bookingharness/bookingharness/core"
+	"github.com/bookingharness/bookingharness/fakecalcom"
+	"github.com/bookingharness/bookingharness/pgenv"
+	"github.com/bookingharness/bookingharness/sim"
+	"github.com/bookingharness/bookingharness/sim/check"
+	"github.com/bookingharness/bookingharness/sim/history"
+	"github.com/bookingharness/bookingharness/sim/incident"
+)
+
+// Run replays inc in a fresh world on env and checks it. The error is non-nil only when the
+// replay could not run (Postgres unavailable, a world that cannot be built); a replay whose
+// expectations fail returns a Result with !OK() and a nil error.
+func Run(ctx context.Context, env *pgenv.Env, inc *incident.Incident, opts Options) (res *Result, err error) {
+	began := time.Now()
+	p, err := newPlan(inc, opts)
+	if err != nil {
+		return nil, err
+	}
+	cfg := worldConfig(inc, p, opts)
+	w, err := sim.NewWorld(ctx, env, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("replay: %s: build the world: %w", inc.File, err)
+	}
+	defer func() {
+		if cerr := w.Close(context.WithoutCancel(ctx)); cerr != nil && err == nil {
+			err = fmt.Errorf("replay: %s: tear the world down: %w", inc.File, cerr)
+		}
+		if res != nil {
+			res.TotalMS = ms(time.Since(began))
+		}
+	}()
+	res = &Result{
+		File: inc.File, Name: inc.Name, Description: inc.Description,
+		Policy: string(p.policy), Layers: w.Service.Layers().String(),
+		FilePolicy: inc.Policy, FileLayers: p.fileLayers.String(), Expectations: p.expectations,
+		Start: inc.Clock.Start, AppSkew: inc.Clock.AppSkew.String(), Steps: []Step{}, Failures: []string{},
+		SetupMS: ms(time.Since(began)),
+	}
+	ran := time.Now()
+	r := &runner{w: w, inc: inc, plan: p, res: res, slots: map[string]history.SlotKey{}}
+	for i, st := range inc.Steps {
+		if err := r.step(ctx, i, st); err != nil {
+			return nil, err
+		}
+	}
+	res.RunMS = ms(time.Since(ran))
+	checked := time.Now()
+	if err := r.final(ctx); err != nil {
+		return nil, err
+	}
+	res.CheckMS = ms(time.Since(checked))
+	if opts.AfterRun != nil {
+		if err := opts.AfterRun(ctx, w); err != nil {
+			return nil, fmt.Errorf("replay: %s: after run: %w", inc.File, err)
+		}
+	}
+	return res, nil
+}
+
+func worldConfig(inc *incident.Incident, p plan, opts Options) sim.Config {
+	cfg := sim.Config{
+		Policy: p.policy, Layers: p.layers, Start: inc.Clock.Start, AppSkew: inc.Clock.AppSkew,
+		Latency: inc.Calcom.Latency, ForceReplay: inc.Calcom.ForceReplay, ClientTimeout: opts.ClientTimeout,
+		Logger: opts.Logger, Capacity: 64,
+	}
+	if cfg.ClientTimeout == 0 && hasTimeout(inc) {
+		cfg.ClientTimeout = TimeoutClientTimeout
+	}
+	for _, et := range inc.Calcom.EventTypes {
+		cfg.EventTypes = append(cfg.EventTypes, fakecalcom.EventType{
+			ID: int(et.ID), Kind: fakecalcom.Kind(et.Kind), LengthMinutes: et.Length, HostID: int(et.Host)})
+	}
+	return cfg
+}
+
+// runner carries one replay's state through its steps.
+type runner struct {
+	w     *sim.World
+	inc   *incident.Incident
+	plan  plan
+	res   *Result
+	slots map[string]history.SlotKey // call → the slot of its latest booking step
+}
+
+func (r *runner) step(ctx context.Context, i int, st incident.Step) error {
+	if at := r.inc.Clock.Start.Add(st.At); r.w.Clock.Now().Before(at) {
+		r.w.Clock.Set(at)
+	}
+	path := fmt.Sprintf("steps[%d]", i)
+	switch {
+	case st.Cancel != nil:
+		r.cancel(ctx, path, st)
+	case st.Book != nil:
+		if err := r.arm(path, *st.Book); err != nil {
+			return err
+		}
+		now, t0 := r.w.Clock.Now(), time.Now()
+		call := r.bookCall(*st.Book)
+		out, err := r.w.Book(ctx, call)
+		r.w.Fake.Fake.ClearFaults()
+		r.record(path, st, *st.Book, now, time.Since(t0), false, out, err)
+	default:
+		calls := make([]sim.BookCall, len(st.Concurrent))
+		for j, b := range st.Concurrent {
+			if err := r.arm(fmt.Sprintf("%s.concurrent[%d]", path, j), b); err != nil {
+				return err
+			}
+			calls[j] = r.bookCall(b)
+		}
+		now, t0 := r.w.Clock.Now(), time.Now()
+		results := r.w.Concurrent(ctx, calls)
+		elapsed := time.Since(t0)
+		r.w.Fake.Fake.ClearFaults()
+		for j, b := range st.Concurrent {
+			r.record(fmt.Sprintf("%s.concurrent[%d]", path, j), st, b, now, elapsed, true, results[j].Outcome, results[j].Err)
+		}
+	}
+	return nil
+}
+
+// arm installs b's fault, scoped to b's call.
+func (r *runner) arm(path string, b incident.Book) error {
+	if b.Fault == nil {
+		return nil
+	}
+	rule, err := FaultRule(path+".fault", b.Call, *b.Fault)
+	if err == nil {
+		err = r.w.Fake.Fake.AddFault(rule)
+	}
+	if err != nil {
+		return fmt.Errorf("replay: %s: %s: %w", r.inc.File, path, err)
+	}
+	return nil
+}
+
+func (r *runner) bookCall(b incident.Book) sim.BookCall {
+	c := sim.BookCall{CallID: b.Call, EventTypeID: b.EventType, Start: b.Start, Attendee: core.Attendee{
+		Name: b.Attendee.Name, Email: b.Attendee.Email, Phone: b.Attendee.Phone, TimeZone: b.Attendee.TimeZone}}
+	r.slots[b.Call] = r.w.Slot(c)
+	return c
+}
+
+// LayerOf is the deciding layer of an outcome as incident files name it: the core's layer,
+// "calcom" when Cal.com's own answer decided, "" when nothing stopped the booking.
+func LayerOf(o core.Outcome) string {
+	switch {
+	case o.Layer != "":
+		return string(o.Layer)
+	case o.CalcomError != "":
+		return incident.DecidedByCalcom
+	}
+	return ""
+}
+
+func (r *runner) record(path string, st incident.Step, b incident.Book, now time.Time, elapsed time.Duration, concurrent bool, out core.Outcome, err error) {
+	s := Step{
+		Path: path, Line: b.Line, At: st.At.String(), Time: now, Kind: "book", Call: b.Call, Concurrent: concurrent,
+		EventType: b.EventType, SlotStart: b.Start, AttendeeEmail: b.Attendee.Email, Fault: describeFault(b.Fault),
+		Outcome: string(out.Kind), Layer: LayerOf(out), Reason: out.Reason, AppointmentID: out.AppointmentID,
+		BookingUID: out.BookingUID, Recovered: out.Recovered, Decisions: decisionsOf(out.Decisions),
+		Expect: r.plan.stepExpect(b), Pass: true, ElapsedMS: ms(elapsed),
+	}
+	if s.Outcome == "" {
+		s.Outcome = string(core.Unknown)
+	}
+	if err != nil {
+		s.Error = err.Error()
+	}
+	if e := s.Expect; e != nil && (e.Outcome != s.Outcome || (e.Layer != "" && e.Layer != s.Layer)) {
+		s.Pass = false
+		s.Message = fmt.Sprintf("%s (line %d) %s: want %s, got %s", path, b.Line, b.Call, describe(e.Outcome, e.Layer), describe(s.Outcome, s.Layer))
+		r.res.Failures = append(r.res.Failures, s.Message)
+	}
+	r.res.Steps = append(r.res.Steps, s)
+}
+
+func describe(outcome, layer string) string {
+	if layer == "" {
+		return outcome
+	}
+	return outcome + " (" + layer + ")"
+}
+
+func (r *runner) cancel(ctx context.Context, path string, st incident.Step) {
+	call := st.Cancel.Call
+	now, t0 := r.w.Clock.Now(), time.Now()
+	res, err := r.w.Cancel(ctx, call, r.slots[call])
+	s := Step{Path: path, Line: st.Line, At: st.At.String(), Time: now, Kind: "cancel", Call: call,
+		Outcome: history.OutcomeCancelled, Decisions: []Decision{}, Pass: true, ElapsedMS: ms(time.Since(t0))}
+	if len(res.BookingUIDs) > 0 {
+		s.BookingUID = res.BookingUIDs[0]
+	}
+	if len(res.AppointmentIDs) > 0 {
+		s.AppointmentID = res.AppointmentIDs[0]
+	}
+	switch {
+	case errors.Is(err, core.ErrNothingToCancel):
+		s.Outcome, s.Error = history.OutcomeError, err.Error()
+	case err != nil:
+		s.Outcome, s.Error = history.OutcomeUnknown, err.Error()
+	}
+	r.res.Steps = append(r.res.Steps, s)
+}
+
+// final reads the end state, runs the checker and asserts the final expectations.
+func (r *runner) final(ctx context.Context) error {
+	state, err := r.w.State(ctx)
+	if err != nil {
+		return fmt.Errorf("replay: %s: %w", r.inc.File, err)
+	}
+	report := check.Check(r.w.Recorder.Operations(), state)
+	f := &r.res.Final
+	for _, a := range state.Appointments {
+		if a.Live {
+			f.Appointments++
+		}
+	}
+	for _, b := range state.Bookings {
+		if fakecalcom.Status(b.Status).Live() {
+			f.CalcomBookings++
+		}
+	}
+	f.Violated = report.Names()
+	if f.Violated == nil {
+		f.Violated = []string{}
+	}
+	var expected []string
+	switch {
+	case r.plan.assertFinal:
+		expected = r.plan.final.Violations
+		if expected == nil {
+			expected = []string{}
+		}
+		f.ExpectAppointments, f.ExpectCalcomBookings = r.plan.final.Appointments, r.plan.final.CalcomBookings
+		r.assertCount("expect.appointments", "live appointment(s)", f.ExpectAppointments, f.Appointments)
+		r.assertCount("expect.calcom_bookings", "live Cal.com booking(s)", f.ExpectCalcomBookings, f.CalcomBookings)
+	case r.plan.noViolations:
+		expected = []string{}
+	}
+	f.ExpectViolations = expected
+	r.res.Violations = violationsOf(report, expected)
+	if expected == nil {
+		return nil
+	}
+	for _, v := range r.res.Violations {
+		if !v.Expected {
+			r.res.Failures = append(r.res.Failures, "unexpected violation: "+check.Violation{
+				Invariant: v.Invariant, Calls: v.Calls, AppointmentIDs: v.AppointmentIDs, BookingUIDs: v.BookingUIDs, Detail: v.Detail}.String())
+		}
+	}
+	for _, name := range expected {
+		if !slices.Contains(f.Violated, name) {
+			r.res.Failures = append(r.res.Failures, fmt.Sprintf("expect.violations: %s must be violated (the file reproduces it) but was not", name))
+		}
+	}
+	return nil
+}
+
+func (r *runner) assertCount(field, what string, want *int, got int) {
+	if want != nil && *want != got {
+		r.res.Failures = append(r.res.Failures, fmt.Sprintf("%s: want %d %s, got %d", field, *want, what, got))
+	}
+}

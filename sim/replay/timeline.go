@@ -1,0 +1,159 @@
+package replay
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// WriteTimeline prints a replay for people: a header, one line per step
+//
+//	+35m0s  call_39d2…  book 2025-10-10T06:00Z → slot_taken (freshness) ✓
+//
+// with faults in brackets, then the final counts, every violation with the calls,
+// appointments and booking uids involved, each failed expectation, and PASS or FAIL.
+// ✓ is a met expectation, ✗ a failed one, · a step with nothing asserted.
+func WriteTimeline(w io.Writer, r *Result) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s — %s\n", r.Name, oneLine(r.Description))
+	fmt.Fprintf(&b, "  %s · policy %s · layers %s · start %s", r.File, r.Policy, r.Layers, r.Start.Format(time.RFC3339))
+	if r.AppSkew != "0s" {
+		fmt.Fprintf(&b, " · app_skew %s", r.AppSkew)
+	}
+	fmt.Fprintf(&b, " · expectations: %s\n", r.Expectations)
+	width := 0
+	short := map[string]map[string]bool{} // abbreviation → calls it stands for
+	for _, s := range r.Steps {
+		width = max(width, len(offset(r, s)))
+		if short[shortCall(s.Call)] == nil {
+			short[shortCall(s.Call)] = map[string]bool{}
+		}
+		short[shortCall(s.Call)][s.Call] = true
+	}
+	for _, s := range r.Steps {
+		b.WriteString("  ")
+		b.WriteString(pad(offset(r, s), width))
+		b.WriteString("  ")
+		if s.Concurrent {
+			b.WriteString("‖ ")
+		}
+		if len(short[shortCall(s.Call)]) > 1 {
+			b.WriteString(s.Call) // abbreviations would collide (e.g. a burst of similar ids)
+		} else {
+			b.WriteString(shortCall(s.Call))
+		}
+		b.WriteString("  ")
+		if s.Kind == "cancel" {
+			fmt.Fprintf(&b, "cancel → %s", s.Outcome)
+		} else {
+			fmt.Fprintf(&b, "book %s", s.SlotStart.UTC().Format("2006-01-02T15:04Z"))
+			if s.Fault != "" {
+				fmt.Fprintf(&b, " [%s]", s.Fault)
+			}
+			fmt.Fprintf(&b, " → %s", describe(s.Outcome, s.Layer))
+		}
+		switch {
+		case !s.Pass:
+			fmt.Fprintf(&b, " ✗ want %s", describe(s.Expect.Outcome, s.Expect.Layer))
+		case s.Expect != nil:
+			b.WriteString(" ✓")
+		default:
+			b.WriteString(" ·")
+		}
+		if s.AppointmentID != 0 || s.BookingUID != "" {
+			fmt.Fprintf(&b, "   appt %d uid %s", s.AppointmentID, s.BookingUID)
+		}
+		if s.Recovered {
+			b.WriteString(" (recovered by lookup)")
+		}
+		b.WriteString("\n")
+	}
+	f := r.Final
+	fmt.Fprintf(&b, "  final: appointments %d%s · calcom_bookings %d%s · violations %s%s\n",
+		f.Appointments, want(f.ExpectAppointments, f.Appointments), f.CalcomBookings, want(f.ExpectCalcomBookings, f.CalcomBookings),
+		names(f.Violated), wantNames(f.ExpectViolations))
+	for _, v := range r.Violations {
+		mark := "✗ unexpected"
+		if v.Expected {
+			mark = "✓ expected"
+		} else if f.ExpectViolations == nil {
+			mark = "· not asserted"
+		}
+		fmt.Fprintf(&b, "    %s %s: %s", mark, v.Invariant, v.Detail)
+		if len(v.Calls) > 0 {
+			fmt.Fprintf(&b, " [calls %s]", strings.Join(v.Calls, ", "))
+		}
+		if len(v.AppointmentIDs) > 0 {
+			fmt.Fprintf(&b, " [appointments %s]", strings.Trim(fmt.Sprint(v.AppointmentIDs), "[]"))
+		}
+		if len(v.BookingUIDs) > 0 {
+			fmt.Fprintf(&b, " [uids %s]", strings.Join(v.BookingUIDs, ", "))
+		}
+		b.WriteString("\n")
+	}
+	for _, msg := range r.Failures {
+		fmt.Fprintf(&b, "  FAILED: %s\n", msg)
+	}
+	verdict := "PASS"
+	if !r.OK() {
+		verdict = "FAIL"
+	}
+	fmt.Fprintf(&b, "%s %s (%s, %s) in %.0f ms\n", verdict, r.Name, r.File, r.Policy, r.TotalMS)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// Timeline returns WriteTimeline's text.
+func (r *Result) Timeline() string {
+	var b strings.Builder
+	_ = WriteTimeline(&b, r)
+	return b.String()
+}
+
+func offset(r *Result, s Step) string {
+	return "+" + s.Time.Sub(r.Start).String()
+}
+
+func pad(s string, n int) string {
+	if len(s) >= n {
+		return s
+	}
+	return s + strings.Repeat(" ", n-len(s))
+}
+
+// shortCall keeps a call id's recognisable head: call_39d2ade6… → call_39d2…
+func shortCall(c string) string {
+	const keep = 9
+	if len([]rune(c)) <= keep+1 {
+		return c
+	}
+	return string([]rune(c)[:keep]) + "…"
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func want(n *int, got int) string {
+	if n == nil {
+		return ""
+	}
+	mark := "✓"
+	if *n != got {
+		mark = "✗"
+	}
+	return fmt.Sprintf(" (want %d) %s", *n, mark)
+}
+
+func names(ns []string) string {
+	if len(ns) == 0 {
+		return "none"
+	}
+	return strings.Join(ns, ", ")
+}
+
+func wantNames(ns []string) string {
+	if ns == nil {
+		return " (not asserted)"
+	}
+	return " (want " + names(ns) + ")"
+}

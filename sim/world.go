@@ -1,0 +1,281 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/bookingharness/bookingharness/core"
+	"github.com/bookingharness/bookingharness/core/calcom"
+	"github.com/bookingharness/bookingharness/core/store"
+	"github.com/bookingharness/bookingharness/fakecalcom"
+	"github.com/bookingharness/bookingharness/pgenv"
+	"github.com/bookingharness/bookingharness/sim/clock"
+	"github.com/bookingharness/bookingharness/sim/history"
+)
+
+// The virtual clock must advance the fake's time on delays instead of sleeping.
+var _ fakecalcom.Advancer = (*clock.Virtual)(nil)
+
+// DefaultClientTimeout bounds each Cal.com request of the core in a world. It is real time:
+// a "timeout after commit" fault costs this much wall time, so it is short, yet far above a
+// loopback round trip under -race on two cores.
+const DefaultClientTimeout = 2 * time.Second
+
+// Config describes one world: the system under test and the Cal.com it talks to.
+type Config struct {
+	Policy core.Policy
+	Layers core.Layers
+	// EventTypes the fake serves and the database knows (default: the Call 687/688 event
+	// type, round robin, 45 min, host 1).
+	EventTypes []fakecalcom.EventType
+	// Start is the virtual start time of Cal.com's clock (default 2025-10-06T09:04:27Z).
+	Start time.Time
+	// AppSkew is the application clock minus Cal.com's clock.
+	AppSkew time.Duration
+	// Latency is added to every Cal.com response, on the virtual clock.
+	Latency time.Duration
+	// ForceReplay makes the fake return the existing booking for any duplicate create.
+	ForceReplay bool
+	// ConflictStatus is the fake's answer to a lost concurrent create (409 default, or 500).
+	ConflictStatus int
+	// ClientTimeout bounds each Cal.com request (default DefaultClientTimeout).
+	ClientTimeout time.Duration
+	// Seed drives the fake's probabilistic faults.
+	Seed int64
+	// Observer, Logger and Registerer are passed to the core.
+	Observer   core.Observer
+	Logger     *slog.Logger
+	Registerer prometheus.Registerer
+	// MaxConns sizes the core's pool (default 16).
+	MaxConns int
+	// Capacity preallocates the recorder (default 1024 operations).
+	Capacity int
+	// BetweenCheckAndInsert is the fake's hook between its availability check and insert,
+	// for forcing the concurrent-create interleaving.
+	BetweenCheckAndInsert func(fakecalcom.CreateAttempt)
+}
+
+// DefaultStart is the virtual start of the Call 687/688 incident (Cal.com's clock).
+func DefaultStart() time.Time { return time.Date(2025, 10, 6, 9, 4, 27, 0, time.UTC) }
+
+// IncidentEventType is the round-robin event type of the Call 687/688 incident.
+func IncidentEventType() fakecalcom.EventType {
+	return fakecalcom.EventType{ID: 2563193, Kind: fakecalcom.RoundRobin, LengthMinutes: 45, HostID: 1}
+}
+
+// World is one run's universe: a fresh database, a fake Cal.com on 127.0.0.1, the core
+// wired to both, a virtual clock they share (the application's view skewed by AppSkew),
+// and a recorder of every attempt. Close it when done.
+type World struct {
+	Config   Config
+	Clock    *clock.Virtual // Cal.com's clock; the world's time
+	AppClock clock.Clock    // the application's clock: Clock plus AppSkew
+	Fake     *fakecalcom.Server
+	Store    *store.Store
+	DB       *pgenv.Database
+	Service  *core.Service
+	Fixtures store.Fixtures
+	Recorder *history.Recorder
+
+	eventTypes map[int64]fakecalcom.EventType
+	hostOf     map[int64]int64 // staff id → Cal.com host id
+}
+
+// NewWorld builds a world on env: it clones the template of the layers' schema, seeds the
+// reference rows and starts the fake.
+func NewWorld(ctx context.Context, env *pgenv.Env, cfg Config) (w *World, err error) {
+	cfg = withDefaults(cfg)
+	schema := cfg.Policy.Effective(cfg.Layers).Schema()
+	db, err := env.NewDatabase(ctx, pgenv.StoreTemplate(schema))
+	if err != nil {
+		return nil, err
+	}
+	w = &World{Config: cfg, DB: db, Clock: clock.NewVirtual(cfg.Start), eventTypes: map[int64]fakecalcom.EventType{}, hostOf: map[int64]int64{}}
+	defer func() {
+		if err != nil {
+			w.Close(context.WithoutCancel(ctx))
+		}
+	}()
+	w.AppClock = clock.Skewed{Base: w.Clock, Offset: cfg.AppSkew}
+	if w.Store, err = store.Open(ctx, fmt.Sprintf("%s%spool_max_conns=%d", db.DSN, dsnSeparator(db.DSN), cfg.MaxConns)); err != nil {
+		return nil, err
+	}
+	fixtures := make([]store.EventTypeFixture, 0, len(cfg.EventTypes))
+	for _, et := range cfg.EventTypes {
+		w.eventTypes[int64(et.ID)] = et
+		fixtures = append(fixtures, store.EventTypeFixture{EventTypeID: int64(et.ID), HostUserID: int64(et.HostID), LengthMinutes: et.LengthMinutes})
+	}
+	if w.Fixtures, err = store.SeedFixtures(ctx, w.Store.Pool(), fixtures); err != nil {
+		return nil, err
+	}
+	for host, staff := range w.Fixtures.Staff {
+		w.hostOf[staff] = host
+	}
+	w.Fake = fakecalcom.New(fakecalcom.Config{
+		Clock:                 w.Clock,
+		EventTypes:            cfg.EventTypes,
+		ForceReplay:           cfg.ForceReplay,
+		ConflictStatus:        cfg.ConflictStatus,
+		Latency:               cfg.Latency,
+		Seed:                  cfg.Seed,
+		BetweenCheckAndInsert: cfg.BetweenCheckAndInsert,
+	})
+	client, err := calcom.New(calcom.Config{BaseURL: w.Fake.URL, HTTPClient: w.Fake.Client(), Timeout: cfg.ClientTimeout, APIKey: "cal_test_harness"})
+	if err != nil {
+		return nil, err
+	}
+	w.Service, err = core.NewService(core.Config{
+		Policy: cfg.Policy, Layers: cfg.Layers, Calcom: client, Store: w.Store, Clock: w.AppClock,
+		Logger: cfg.Logger, Registerer: cfg.Registerer, Observer: cfg.Observer,
+	})
+	if err != nil {
+		return nil, err
+	}
+	w.Recorder = history.NewRecorder(w.Clock, cfg.Capacity)
+	return w, nil
+}
+
+func withDefaults(cfg Config) Config {
+	if len(cfg.EventTypes) == 0 {
+		cfg.EventTypes = []fakecalcom.EventType{IncidentEventType()}
+	}
+	if cfg.Start.IsZero() {
+		cfg.Start = DefaultStart()
+	}
+	if cfg.ClientTimeout == 0 {
+		cfg.ClientTimeout = DefaultClientTimeout
+	}
+	if cfg.MaxConns == 0 {
+		cfg.MaxConns = 16
+	}
+	if cfg.Capacity == 0 {
+		cfg.Capacity = 1024
+	}
+	if cfg.Policy == "" {
+		cfg.Policy = core.PolicySeed
+	}
+	return cfg
+}
+
+// dsnSeparator is how a parameter is appended to a URL or keyword/value DSN.
+func dsnSeparator(dsn string) string {
+	switch {
+	case !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://"):
+		return " "
+	case strings.Contains(dsn, "?"):
+		return "&"
+	default:
+		return "?"
+	}
+}
+
+// Close stops the fake, closes the pool and drops the database.
+func (w *World) Close(ctx context.Context) error {
+	if w.Fake != nil {
+		w.Fake.Close()
+	}
+	if w.Store != nil {
+		w.Store.Close()
+	}
+	if w.DB != nil {
+		return w.DB.Drop(ctx)
+	}
+	return nil
+}
+
+// EventType returns a configured event type.
+func (w *World) EventType(id int64) (fakecalcom.EventType, bool) {
+	et, ok := w.eventTypes[id]
+	return et, ok
+}
+
+// BookCall is one call's request for a slot, in the harness's terms.
+type BookCall struct {
+	CallID      string
+	EventTypeID int64
+	Start       time.Time
+	Attendee    core.Attendee
+}
+
+// Request turns a call into the core's request with the world's local ids. An event type
+// the world does not know is passed through with zero local ids, so the core's own
+// validation answers it.
+func (w *World) Request(c BookCall) core.Request {
+	req := core.Request{CallID: c.CallID, EventTypeID: c.EventTypeID, Start: c.Start.UTC(), Attendee: c.Attendee, CustomerID: w.Fixtures.CustomerID}
+	if req.Attendee.TimeZone == "" {
+		req.Attendee.TimeZone = "Europe/Berlin"
+	}
+	if et, ok := w.eventTypes[c.EventTypeID]; ok {
+		ref := w.Fixtures.Services[c.EventTypeID]
+		req.ServiceID, req.StaffID, req.LengthMinutes = ref.ServiceID, ref.StaffID, et.LengthMinutes
+	}
+	return req
+}
+
+// Slot is the history key of a call's slot.
+func (w *World) Slot(c BookCall) history.SlotKey {
+	et := w.eventTypes[c.EventTypeID]
+	return history.SlotKey{EventTypeID: c.EventTypeID, HostID: int64(et.HostID), Start: c.Start.UTC()}
+}
+
+// Book books through the core and records the attempt.
+func (w *World) Book(ctx context.Context, c BookCall) (core.Outcome, error) {
+	tok := w.Recorder.Begin(c.CallID, history.KindBook, w.Slot(c))
+	out, err := w.Service.Book(ctx, w.Request(c))
+	kind := string(out.Kind)
+	if kind == "" {
+		kind = history.OutcomeUnknown
+	}
+	endErr := w.Recorder.End(tok, history.Response{Outcome: kind, DecidingLayer: string(out.Layer), AppointmentID: out.AppointmentID, BookingUID: out.BookingUID, Err: err})
+	return out, errors.Join(err, endErr)
+}
+
+// Cancel cancels a call's booking through the core and records the attempt. A call with
+// nothing to cancel is a definite failure.
+func (w *World) Cancel(ctx context.Context, callID string, slot history.SlotKey) (core.CancelResult, error) {
+	tok := w.Recorder.Begin(callID, history.KindCancel, slot)
+	res, err := w.Service.Cancel(ctx, callID)
+	outcome := history.OutcomeCancelled
+	switch {
+	case errors.Is(err, core.ErrNothingToCancel):
+		outcome = history.OutcomeError
+	case err != nil:
+		outcome = history.OutcomeUnknown
+	}
+	endErr := w.Recorder.End(tok, history.Response{Outcome: outcome, Err: err})
+	return res, errors.Join(err, endErr)
+}
+
+// Result is one concurrent call's answer.
+type Result struct {
+	Call    BookCall
+	Outcome core.Outcome
+	Err     error
+}
+
+// Concurrent books every call at once: all goroutines wait behind one start barrier, so the
+// requests race for real. Results come back in the order of calls.
+func (w *World) Concurrent(ctx context.Context, calls []BookCall) []Result {
+	results := make([]Result, len(calls))
+	start := make(chan struct{})
+	done := make(chan struct{}, len(calls))
+	for i, c := range calls {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			<-start
+			out, err := w.Book(ctx, c)
+			results[i] = Result{Call: c, Outcome: out, Err: err}
+		}()
+	}
+	close(start)
+	for range calls {
+		<-done
+	}
+	return results
+}
