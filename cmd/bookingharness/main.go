@@ -37,6 +37,7 @@ var subcommands = []func() *cobra.Command{
 	newDemoCmd,
 	newFakeCalcomCmd,
 	newReplayCmd,
+	newLoadCmd,
 }
 
 func main() {

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bookingharness/bookingharness/pgenv"
+)
+
+// loadCLI runs `bookingharness load args…` in-process and returns the exit code main would
+// use, stdout and the error text.
+func loadCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	root := newRootCmd()
+	root.SetArgs(append([]string{"load", "--no-progress"}, args...))
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	err := root.ExecuteContext(context.Background())
+	code := 0
+	if err != nil {
+		errOut.WriteString(err.Error())
+		code = 2
+		var ee *exitError
+		if errors.As(err, &ee) {
+			code = ee.code
+		}
+	}
+	return code, out.String(), errOut.String()
+}
+
+// Bad flags exit 2 with a message naming the flag, before any Postgres or Cal.com is touched.
+func TestLoadFlagErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		flag string
+	}{
+		{[]string{"--calls", "0"}, "--calls"},
+		{[]string{"--concurrency", "100000"}, "--concurrency"},
+		{[]string{"--slots", "0"}, "--slots"},
+		{[]string{"--policy", "lenient"}, "--policy"},
+		{[]string{"--layers", "freshness,moat"}, "--layers"},
+		{[]string{"--faults", "status_503=0.1"}, "--faults"},
+		{[]string{"--faults", "status_500=2"}, "--faults"},
+		{[]string{"--duration", "-1s"}, "--duration"},
+		{[]string{"--calcom-url", "http://10.0.0.7:8787"}, "--calcom-url"},
+		{[]string{"--expect-violations", "teleported_booking"}, "--expect-violations"},
+		{[]string{"--calls", "many"}, "--calls"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, _, msg := loadCLI(t, tt.args...)
+			if code != 2 || !strings.Contains(msg, tt.flag) {
+				t.Fatalf("exit %d, message %q; want 2 naming %s", code, msg, tt.flag)
+			}
+		})
+	}
+}
+
+// End to end: hardened on one contended slot exits 0; the seed without layers under forced
+// replays exits 1 when no violation is tolerated, and its JSON names the duplicate.
+func TestLoadExitCodes(t *testing.T) {
+	ctx := context.Background()
+	env, err := pgenv.Start(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close(ctx)
+	dsn := env.AdminDSN()
+
+	code, out, msg := loadCLI(t, "--pg-dsn", dsn, "--calls", "30", "--concurrency", "4", "--slots", "1", "--policy", "hardened")
+	if code != 0 || !strings.Contains(out, "verdict: OK") {
+		t.Fatalf("hardened: exit %d\n%s\n%s", code, out, msg)
+	}
+
+	dir := t.TempDir()
+	jsonPath, htmlPath := filepath.Join(dir, "load.json"), filepath.Join(dir, "load.html")
+	code, out, msg = loadCLI(t, "--pg-dsn", dsn, "--calls", "30", "--concurrency", "4", "--slots", "2", "--policy", "seed",
+		"--layers", "none", "--faults", "force_replay=1", "--expect-violations", "none", "--json", jsonPath, "--html", htmlPath)
+	if code != 1 || !strings.Contains(out, "duplicate_booking_id") || !strings.Contains(msg, "unexpected violations") {
+		t.Fatalf("seed without layers: exit %d\n%s\n%s", code, out, msg)
+	}
+	data, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		OK         bool                `json:"ok"`
+		Unexpected []string            `json:"unexpected_violations"`
+		Violations struct{ Total int } `json:"violations"`
+	}
+	if err := json.Unmarshal(data, &res); err != nil || res.OK || res.Violations.Total == 0 || len(res.Unexpected) == 0 {
+		t.Errorf("JSON %+v (err %v)", res, err)
+	}
+	for _, p := range []string{htmlPath, filepath.Join(dir, "load-timeline.html")} {
+		if fi, err := os.Stat(p); err != nil || fi.Size() == 0 {
+			t.Errorf("%s not written: %v", p, err)
+		}
+	}
+}

@@ -1,0 +1,283 @@
+package load
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/bookingharness/bookingharness/core"
+	"github.com/bookingharness/bookingharness/core/calcom"
+	"github.com/bookingharness/bookingharness/core/store"
+	"github.com/bookingharness/bookingharness/fakecalcom"
+	"github.com/bookingharness/bookingharness/pgenv"
+	"github.com/bookingharness/bookingharness/sim"
+	"github.com/bookingharness/bookingharness/sim/check"
+	"github.com/bookingharness/bookingharness/sim/clock"
+	"github.com/bookingharness/bookingharness/sim/history"
+)
+
+// LoopbackURL parses an external fake's URL and refuses anything but http(s) on a loopback
+// host (localhost, 127.0.0.0/8, ::1): a load run may send traffic to this machine only.
+func LoopbackURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%q is not a URL: %w", raw, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("%q: scheme must be http or https", raw)
+	}
+	host := u.Hostname()
+	if host == "" {
+		return nil, fmt.Errorf("%q has no host", raw)
+	}
+	if !isLoopbackHost(host) {
+		return nil, fmt.Errorf("%q: host %s is not a loopback address; load sends traffic only to 127.0.0.1, ::1 or localhost", raw, host)
+	}
+	return u, nil
+}
+
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// loopbackClient is an HTTP client whose dialer refuses non-loopback addresses, so not even
+// a redirect or a DNS answer can take a request off the machine.
+func loopbackClient() *http.Client {
+	d := &net.Dialer{Timeout: 5 * time.Second}
+	tr := &http.Transport{
+		Proxy: nil,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			host, _, err := net.SplitHostPort(addr)
+			if err != nil {
+				return nil, err
+			}
+			if !isLoopbackHost(host) {
+				return nil, fmt.Errorf("load: refusing to dial %s: not a loopback address", addr)
+			}
+			conn, err := d.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			if ra, ok := conn.RemoteAddr().(*net.TCPAddr); ok && !ra.IP.IsLoopback() {
+				_ = conn.Close()
+				return nil, fmt.Errorf("load: refusing connection to %s: not a loopback address", ra)
+			}
+			return conn, nil
+		},
+		MaxIdleConns:        1024,
+		MaxIdleConnsPerHost: 1024,
+		IdleConnTimeout:     30 * time.Second,
+	}
+	return &http.Client{Transport: tr}
+}
+
+// externalTarget drives the core against a fake Cal.com running out of process
+// (bookingharness fake-calcom). Its clock is real; the ledger and journal come from the
+// fake's admin API.
+type externalTarget struct {
+	base     string
+	http     *http.Client
+	db       *pgenv.Database
+	store    *store.Store
+	service  *core.Service
+	fixtures store.Fixtures
+	hostOf   map[int64]int64
+	recorder *history.Recorder
+	layout   Layout
+}
+
+func newExternalTarget(ctx context.Context, env *pgenv.Env, cfg Config) (t *externalTarget, err error) {
+	u, err := LoopbackURL(cfg.CalcomURL)
+	if err != nil {
+		return nil, err
+	}
+	t = &externalTarget{base: strings.TrimRight(u.String(), "/"), http: loopbackClient(), hostOf: map[int64]int64{}}
+	defer func() {
+		if err != nil {
+			_ = t.Close(context.WithoutCancel(ctx))
+		}
+	}()
+	if err := t.admin(ctx, http.MethodGet, "/__admin/health", nil, nil); err != nil {
+		return nil, fmt.Errorf("load: external fake Cal.com at %s is not answering /__admin/health (start it with `bookingharness fake-calcom`): %w", t.base, err)
+	}
+	// A load run judges the whole ledger, so it starts from an empty fake.
+	if err := t.admin(ctx, http.MethodPost, "/__admin/reset", nil, nil); err != nil {
+		return nil, err
+	}
+	for _, et := range EventTypes() {
+		if err := t.admin(ctx, http.MethodPost, "/__admin/event-types", et, nil); err != nil {
+			return nil, err
+		}
+	}
+	for _, r := range rules(cfg.Faults, cfg.FaultDelay) {
+		if err := t.admin(ctx, http.MethodPost, "/__admin/faults", r, nil); err != nil {
+			return nil, err
+		}
+	}
+	var clk fakecalcom.ClockState
+	if err := t.admin(ctx, http.MethodGet, "/__admin/clock", nil, &clk); err != nil {
+		return nil, err
+	}
+	t.layout = NewLayout(clk.Now)
+
+	schema := cfg.Policy.Effective(cfg.Layers).Schema()
+	if t.db, err = env.NewDatabase(ctx, pgenv.StoreTemplate(schema)); err != nil {
+		return nil, err
+	}
+	if t.store, err = store.Open(ctx, withPoolSize(t.db.DSN, cfg.maxConns())); err != nil {
+		return nil, err
+	}
+	fixtures := make([]store.EventTypeFixture, 0, len(EventTypes()))
+	for _, et := range EventTypes() {
+		fixtures = append(fixtures, store.EventTypeFixture{EventTypeID: int64(et.ID), HostUserID: int64(et.HostID), LengthMinutes: et.LengthMinutes})
+	}
+	if t.fixtures, err = store.SeedFixtures(ctx, t.store.Pool(), fixtures); err != nil {
+		return nil, err
+	}
+	for host, staff := range t.fixtures.Staff {
+		t.hostOf[staff] = host
+	}
+	timeout := cfg.ClientTimeout
+	if timeout == 0 {
+		timeout = sim.DefaultClientTimeout
+	}
+	client, err := calcom.New(calcom.Config{BaseURL: t.base, HTTPClient: t.http, Timeout: timeout, APIKey: "cal_test_harness"})
+	if err != nil {
+		return nil, err
+	}
+	t.service, err = core.NewService(core.Config{
+		Policy: cfg.Policy, Layers: cfg.Layers, Calcom: client, Store: t.store, Clock: clock.Real{}, Logger: cfg.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	t.recorder = history.NewRecorder(clock.Real{}, cfg.Calls)
+	return t, nil
+}
+
+// withPoolSize appends pool_max_conns to a URL or keyword/value DSN.
+func withPoolSize(dsn string, n int) string {
+	sep := " "
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		sep = "?"
+		if strings.Contains(dsn, "?") {
+			sep = "&"
+		}
+	}
+	return fmt.Sprintf("%s%spool_max_conns=%d", dsn, sep, n)
+}
+
+// admin calls the fake's admin API with an optional JSON body and decodes the answer into out.
+func (t *externalTarget) admin(ctx context.Context, method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, t.base+path, rd)
+	if err != nil {
+		return err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := t.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("load: %s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return fmt.Errorf("load: %s %s: %s: %s", method, path, resp.Status, strings.TrimSpace(string(msg)))
+	}
+	if out == nil {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return nil
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("load: %s %s: decode: %w", method, path, err)
+	}
+	return nil
+}
+
+func (t *externalTarget) Layout() Layout { return t.layout }
+
+// request mirrors sim.World.Request for the external target.
+func (t *externalTarget) request(c sim.BookCall) core.Request {
+	req := core.Request{CallID: c.CallID, EventTypeID: c.EventTypeID, Start: c.Start.UTC(), Attendee: c.Attendee, CustomerID: t.fixtures.CustomerID}
+	for _, et := range EventTypes() {
+		if int64(et.ID) == c.EventTypeID {
+			ref := t.fixtures.Services[c.EventTypeID]
+			req.ServiceID, req.StaffID, req.LengthMinutes = ref.ServiceID, ref.StaffID, et.LengthMinutes
+		}
+	}
+	return req
+}
+
+func (t *externalTarget) Book(ctx context.Context, c sim.BookCall) (core.Outcome, error) {
+	et, _ := t.layout.eventType(c.EventTypeID)
+	tok := t.recorder.Begin(c.CallID, history.KindBook, history.SlotKey{EventTypeID: c.EventTypeID, HostID: int64(et.HostID), Start: c.Start.UTC()})
+	out, err := t.service.Book(ctx, t.request(c))
+	kind := string(out.Kind)
+	if kind == "" {
+		kind = history.OutcomeUnknown
+	}
+	endErr := t.recorder.End(tok, history.Response{Outcome: kind, DecidingLayer: string(out.Layer), AppointmentID: out.AppointmentID, BookingUID: out.BookingUID, Err: err})
+	return out, errors.Join(err, endErr)
+}
+
+func (t *externalTarget) Operations() []history.Operation { return t.recorder.Operations() }
+
+func (t *externalTarget) State(ctx context.Context) (check.State, error) {
+	rows, err := store.AllAppointments(ctx, t.store.Pool())
+	if err != nil {
+		return check.State{}, fmt.Errorf("load: read appointments: %w", err)
+	}
+	var ledger []fakecalcom.Booking
+	if err := t.admin(ctx, http.MethodGet, "/__admin/bookings", nil, &ledger); err != nil {
+		return check.State{}, err
+	}
+	return sim.StateOf(rows, ledger, t.hostOf), nil
+}
+
+func (t *externalTarget) Journal(ctx context.Context) ([]fakecalcom.JournalEntry, error) {
+	var j []fakecalcom.JournalEntry
+	err := t.admin(ctx, http.MethodGet, "/__admin/journal", nil, &j)
+	return j, err
+}
+
+func (t *externalTarget) Close(ctx context.Context) error {
+	if t.store != nil {
+		t.store.Close()
+	}
+	t.http.CloseIdleConnections()
+	if t.db != nil {
+		return t.db.Drop(ctx)
+	}
+	return nil
+}
+
+// eventType finds a layout's event type by id.
+func (l Layout) eventType(id int64) (fakecalcom.EventType, bool) {
+	for _, et := range l.EventTypes {
+		if int64(et.ID) == id {
+			return et, true
+		}
+	}
+	return fakecalcom.EventType{}, false
+}

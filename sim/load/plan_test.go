@@ -1,0 +1,211 @@
+package load_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bookingharness/bookingharness/core"
+	"github.com/bookingharness/bookingharness/sim/check"
+	"github.com/bookingharness/bookingharness/sim/load"
+)
+
+func TestPlanIsSeeded(t *testing.T) {
+	tests := []struct {
+		name         string
+		calls, slots int
+		wantDistinct bool
+	}{
+		{"contention", 500, 10, false},
+		{"one slot", 50, 1, false},
+		{"throughput: every call its own slot", 300, 300, true},
+		{"more slots than calls", 100, 5000, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, b := load.Plan(42, tt.calls, tt.slots), load.Plan(42, tt.calls, tt.slots)
+			if !slices.Equal(a, b) {
+				t.Fatal("same seed gave different plans")
+			}
+			if c := load.Plan(43, tt.calls, tt.slots); tt.slots > 1 && slices.Equal(a, c) {
+				t.Error("a different seed gave the same plan")
+			}
+			seen := map[int32]bool{}
+			for _, s := range a {
+				if s < 0 || int(s) >= tt.slots {
+					t.Fatalf("slot %d out of range [0, %d)", s, tt.slots)
+				}
+				seen[s] = true
+			}
+			if tt.wantDistinct && len(seen) != tt.calls {
+				t.Errorf("%d distinct slots for %d calls, want every call its own", len(seen), tt.calls)
+			}
+			if !tt.wantDistinct && len(seen) != tt.slots {
+				t.Errorf("%d of %d slots used; a uniform plan this long should use all", len(seen), tt.slots)
+			}
+		})
+	}
+}
+
+func TestLayoutSpreadsSlotsOverHostsAndDays(t *testing.T) {
+	l := load.NewLayout(time.Date(2025, 10, 6, 9, 4, 27, 0, time.UTC))
+	type key struct {
+		host  int
+		start time.Time
+	}
+	seen := map[key]int{}
+	hosts := map[int]bool{}
+	days := map[time.Time]bool{}
+	for s := range 200 {
+		et, start := l.Slot(s)
+		k := key{et.HostID, start}
+		if prev, dup := seen[k]; dup {
+			t.Fatalf("slots %d and %d are the same host and start", prev, s)
+		}
+		seen[k] = s
+		hosts[et.HostID] = true
+		days[start.Truncate(24*time.Hour)] = true
+		if !start.After(time.Date(2025, 10, 7, 0, 0, 0, 0, time.UTC)) || start.Hour() < 8 || start.Hour() > 15 {
+			t.Fatalf("slot %d starts %s: want a future day between 08:00 and 15:00", s, start)
+		}
+	}
+	if len(hosts) != 4 || len(days) < 5 {
+		t.Errorf("200 slots over %d hosts and %d days, want 4 hosts and several days", len(hosts), len(days))
+	}
+}
+
+func TestCallIDRoundTrip(t *testing.T) {
+	for _, i := range []int{0, 7, 99_999, load.MaxCalls - 1} {
+		if got := load.CallIndex(load.CallID(i)); got != i {
+			t.Errorf("CallIndex(CallID(%d)) = %d", i, got)
+		}
+	}
+	for _, bad := range []string{"", "call_927bf219b2cc20cd24dc97c9f0b", "call_load_x", "call_load_7", "call_load_-0000001"} {
+		if got := load.CallIndex(bad); got != -1 {
+			t.Errorf("CallIndex(%q) = %d, want -1", bad, got)
+		}
+	}
+}
+
+func TestParseFaults(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    []load.Fault
+		wantErr string
+	}{
+		{"", nil, ""},
+		{"reset_after_commit=0.05,status_500=0.05", []load.Fault{{Kind: load.FaultResetAfterCommit, Rate: 0.05}, {Kind: load.FaultStatus500, Rate: 0.05}}, ""},
+		{" force_replay = 1 ", []load.Fault{{Kind: load.FaultForceReplay, Rate: 1}}, ""},
+		{"status_503=0.1", nil, `unknown fault kind "status_503"`},
+		{"status_500", nil, "want kind=rate"},
+		{"status_500=lots", nil, `rate "lots" is not a number`},
+		{"status_500=0", nil, "rate must be in (0, 1]"},
+		{"status_500=1.5", nil, "rate must be in (0, 1]"},
+		{"delay=0.1,delay=0.2", nil, "given twice"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := load.ParseFaults(tt.in)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || !slices.Equal(got, tt.want) {
+				t.Fatalf("ParseFaults = %v, %v; want %v", got, err, tt.want)
+			}
+			if again, _ := load.ParseFaults(load.FormatFaults(got)); !slices.Equal(again, got) {
+				t.Errorf("FormatFaults does not round-trip: %q", load.FormatFaults(got))
+			}
+		})
+	}
+}
+
+// Every fault kind must become a rule the fake accepts, on creates only, named so the journal
+// can be read back.
+func TestEveryFaultKindIsAValidRule(t *testing.T) {
+	for _, k := range load.FaultKinds() {
+		r := load.Fault{Kind: k, Rate: 0.1}.Rule(12 * time.Second)
+		if err := r.Validate(); err != nil {
+			t.Errorf("%s: %v", k, err)
+		}
+		if r.Method != "POST" || r.Path != "/v2/bookings" || r.Probability != 0.1 || r.Name != load.RuleName(k) {
+			t.Errorf("%s: rule %+v", k, r)
+		}
+	}
+}
+
+func TestConfigErrorsNameTheFlag(t *testing.T) {
+	tests := []struct {
+		flag string
+		edit func(*load.Config)
+	}{
+		{"calls", func(c *load.Config) { c.Calls = 0 }},
+		{"calls", func(c *load.Config) { c.Calls = load.MaxCalls + 1 }},
+		{"concurrency", func(c *load.Config) { c.Concurrency = 0 }},
+		{"slots", func(c *load.Config) { c.Slots = -1 }},
+		{"duration", func(c *load.Config) { c.Duration = -time.Second }},
+		{"fault-delay", func(c *load.Config) { c.FaultDelay = 0 }},
+		{"policy", func(c *load.Config) { c.Policy = "lenient" }},
+		{"faults", func(c *load.Config) { c.Faults = []load.Fault{{Kind: "nope", Rate: 0.1}} }},
+		{"calcom-url", func(c *load.Config) { c.CalcomURL = "http://10.1.2.3:8787" }},
+		{"max-conns", func(c *load.Config) { c.MaxConns = 1000 }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.flag, func(t *testing.T) {
+			cfg := load.DefaultConfig()
+			tt.edit(&cfg)
+			err := cfg.Validate()
+			var ce *load.ConfigError
+			if !errorsAs(err, &ce) || ce.Field != tt.flag || !strings.HasPrefix(err.Error(), "--"+tt.flag+": ") {
+				t.Fatalf("Validate() = %v, want a ConfigError naming --%s", err, tt.flag)
+			}
+		})
+	}
+	if err := load.DefaultConfig().Validate(); err != nil {
+		t.Fatalf("default config invalid: %v", err)
+	}
+}
+
+func TestLoopbackURL(t *testing.T) {
+	for _, ok := range []string{"http://127.0.0.1:8787", "http://localhost:1", "http://[::1]:8787/", "https://127.0.0.2"} {
+		if _, err := load.LoopbackURL(ok); err != nil {
+			t.Errorf("LoopbackURL(%q) = %v, want accepted", ok, err)
+		}
+	}
+	for _, bad := range []string{"http://10.0.0.5:8787", "http://example.com", "https://api.cal.com", "http://0.0.0.0:8787", "ftp://127.0.0.1", "127.0.0.1:8787", "http://"} {
+		if _, err := load.LoopbackURL(bad); err == nil {
+			t.Errorf("LoopbackURL(%q) accepted, want refused", bad)
+		}
+	}
+}
+
+func TestExpectedViolations(t *testing.T) {
+	tests := []struct {
+		policy core.Policy
+		layers core.Layers
+		want   []string
+	}{
+		{core.PolicyHardened, core.All(), []string{}},
+		{core.PolicyHardened, 0, []string{}},
+		{core.PolicySeed, core.All(), []string{check.LostBooking, load.NonLinearizable, check.OrphanBooking, check.UntruthfulOutcome}},
+		{core.PolicySeed, 0, []string{check.DoubleBookedSlot, check.DuplicateBookingID, check.LostBooking, load.NonLinearizable, check.OrphanBooking, check.UntruthfulOutcome}},
+	}
+	for _, tt := range tests {
+		got := load.ExpectedViolations(tt.policy, tt.layers)
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("ExpectedViolations(%s, %v) = %v, want %v", tt.policy, tt.layers.List(), got, tt.want)
+		}
+		if err := load.ValidateExpected(got); err != nil {
+			t.Errorf("expected set is not valid names: %v", err)
+		}
+	}
+	if _, err := load.ParseExpected("orphan_booking,teleported_booking"); err == nil || !strings.Contains(err.Error(), "--expect-violations") {
+		t.Errorf("ParseExpected accepted an unknown name (err %v)", err)
+	}
+	if got, err := load.ParseExpected("none"); err != nil || len(got) != 0 || got == nil {
+		t.Errorf(`ParseExpected("none") = %#v, %v; want an empty, non-nil set`, got, err)
+	}
+}

@@ -1,0 +1,196 @@
+package load
+
+import (
+	"slices"
+
+	"github.com/bookingharness/bookingharness/sim/check"
+	"github.com/bookingharness/bookingharness/sim/history"
+)
+
+// Bounds on what a result lists, so a run with thousands of violations stays readable.
+const (
+	// MaxListedPerInvariant is how many violations of one invariant are listed.
+	MaxListedPerInvariant = 20
+	// MaxListedIDs is how many calls, appointments or bookings one listed violation names.
+	MaxListedIDs = 20
+	// MaxListedSlots is how many non-linearizable slots are named.
+	MaxListedSlots = 20
+)
+
+// Result is everything a load run found. The JSON field names are a public contract
+// (documented in the README); new fields may be added, existing ones keep their meaning.
+type Result struct {
+	// Run settings.
+	Policy       string   `json:"policy"`
+	Layers       []string `json:"layers"`
+	Seed         int64    `json:"seed"`
+	Concurrency  int      `json:"concurrency"`
+	Slots        int      `json:"slots"`
+	PlannedCalls int      `json:"planned_calls"`
+	Faults       []Fault  `json:"faults"`
+	// Calcom is "in-process" or the external fake's URL.
+	Calcom string `json:"calcom"`
+	// DurationCapSeconds is --duration in seconds (0 = none).
+	DurationCapSeconds float64 `json:"duration_cap_seconds"`
+
+	// Attempts is how many calls were issued; StoppedEarly is true when the duration cap
+	// (or cancellation) stopped the run before every planned call was issued.
+	Attempts     int  `json:"attempts"`
+	StoppedEarly bool `json:"stopped_early"`
+	// ElapsedSeconds is real time from the start barrier to the last answer.
+	ElapsedSeconds float64 `json:"elapsed_seconds"`
+	// Throughput is attempts per second of ElapsedSeconds.
+	Throughput float64 `json:"throughput_per_second"`
+	// Outcomes counts attempts by outcome kind (every kind present, zeros included).
+	Outcomes map[string]int `json:"outcomes"`
+	// DecidingLayers counts attempts by what decided them: a layer name, "calcom" (Cal.com's
+	// answer) or "none" (nothing decided against the call).
+	DecidingLayers map[string]int `json:"deciding_layers"`
+	// OutcomesByLayer is outcomes broken down by decider: decider → kind → count.
+	OutcomesByLayer map[string]map[string]int `json:"outcomes_by_layer"`
+	// CalcomErrors counts the Cal.com error kinds the core reported.
+	CalcomErrors map[string]int `json:"calcom_errors"`
+	// Recovered counts ambiguous Cal.com results resolved by lookup; Errors counts attempts
+	// where Book also returned a Go error.
+	Recovered int `json:"recovered"`
+	Errors    int `json:"errors"`
+	// Latency is real-time Book latency in microseconds.
+	Latency Latency `json:"latency_us"`
+	// CompletedPerSecond[i] counts attempts that finished in second i after the barrier.
+	CompletedPerSecond []int `json:"completed_per_second"`
+	// FaultsFired is, per fault kind of the mix, how often the fake applied it (from its
+	// journal) and in which second of the run (by the faulted call's start).
+	FaultsFired []FaultFired `json:"faults_fired"`
+
+	// Violations is the invariant checker's finding.
+	Violations Violations `json:"violations"`
+	// Linearizability is porcupine's per-slot verdict.
+	Linearizability Linearizability `json:"linearizability"`
+	// ExpectedViolations are the names the policy is known to break (or --expect-violations);
+	// UnexpectedViolations are violated names not in it. OK is true when there are none.
+	ExpectedViolations   []string `json:"expected_violations"`
+	UnexpectedViolations []string `json:"unexpected_violations"`
+	OK                   bool     `json:"ok"`
+
+	ops []history.Operation // the history, for WriteTimeline
+	// illegalSlots are all non-linearizable slots (Linearizability lists a bounded number).
+	illegalSlots []history.SlotKey
+	// checkedSlots are all slots in checking order, for a timeline sample.
+	checkedSlots []history.SlotKey
+	timelineMax  int
+}
+
+// Latency summarises the merged HDR histogram (microseconds).
+type Latency struct {
+	Count int64   `json:"count"`
+	Min   int64   `json:"min"`
+	Mean  float64 `json:"mean"`
+	P50   int64   `json:"p50"`
+	P90   int64   `json:"p90"`
+	P99   int64   `json:"p99"`
+	P999  int64   `json:"p999"`
+	Max   int64   `json:"max"`
+	// Percentiles is the distribution for charts: percentile → microseconds.
+	Percentiles []Percentile `json:"percentiles"`
+}
+
+// Percentile is one point of the latency distribution.
+type Percentile struct {
+	Percentile float64 `json:"percentile"`
+	Micros     int64   `json:"us"`
+}
+
+// FaultFired is how often one fault kind fired.
+type FaultFired struct {
+	Kind  FaultKind `json:"kind"`
+	Rate  float64   `json:"rate"`
+	Fired int       `json:"fired"`
+	// PerSecond[i] counts firings whose call started in second i of the run.
+	PerSecond []int `json:"per_second"`
+}
+
+// Violations is the checker's report, bounded for display.
+type Violations struct {
+	// Total is the number of violations; Counts splits it by invariant.
+	Total  int            `json:"total"`
+	Counts map[string]int `json:"counts"`
+	// Listed holds at most MaxListedPerInvariant violations per invariant; Truncated says
+	// whether some were left out.
+	Listed    []Violation `json:"listed"`
+	Truncated bool        `json:"truncated"`
+}
+
+// Violation is one broken invariant with (at most MaxListedIDs of) the calls, appointments
+// and bookings involved.
+type Violation struct {
+	Invariant      string   `json:"invariant"`
+	Detail         string   `json:"detail"`
+	Calls          []string `json:"calls"`
+	AppointmentIDs []int64  `json:"appointment_ids"`
+	BookingUIDs    []string `json:"booking_uids"`
+}
+
+// Linearizability is porcupine's verdict per slot.
+type Linearizability struct {
+	Slots   int `json:"slots"`
+	OK      int `json:"ok"`
+	Illegal int `json:"illegal"`
+	Timeout int `json:"timeout"`
+	// IllegalSlots names at most MaxListedSlots non-linearizable slots.
+	IllegalSlots []string `json:"illegal_slots"`
+}
+
+// NonLinearizable is the name under which non-linearizable slots count as a violation (next
+// to the §5 invariants) for the expected-violations rule and the exit code.
+const NonLinearizable = "non_linearizable_slot"
+
+// Violated returns every violated name: the §5 invariants with a violation, and
+// NonLinearizable when porcupine found an illegal slot. Sorted.
+func (r *Result) Violated() []string {
+	var out []string
+	for name, n := range r.Violations.Counts {
+		if n > 0 {
+			out = append(out, name)
+		}
+	}
+	if r.Linearizability.Illegal > 0 {
+		out = append(out, NonLinearizable)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// ExitCode is the command's exit status for this result: 0 when every violated name was
+// expected, 1 otherwise.
+func (r *Result) ExitCode() int {
+	if r.OK {
+		return 0
+	}
+	return 1
+}
+
+func summarizeViolations(rep check.Report) Violations {
+	v := Violations{Total: len(rep.Violations), Counts: map[string]int{}, Listed: []Violation{}}
+	for _, name := range check.Invariants() {
+		v.Counts[name] = 0
+	}
+	for _, cv := range rep.Violations {
+		v.Counts[cv.Invariant]++
+		if v.Counts[cv.Invariant] > MaxListedPerInvariant {
+			v.Truncated = true
+			continue
+		}
+		lv := Violation{Invariant: cv.Invariant, Detail: cv.Detail, Calls: head(cv.Calls), AppointmentIDs: head(cv.AppointmentIDs), BookingUIDs: head(cv.BookingUIDs)}
+		if len(cv.Calls) > MaxListedIDs || len(cv.AppointmentIDs) > MaxListedIDs || len(cv.BookingUIDs) > MaxListedIDs {
+			v.Truncated = true
+		}
+		v.Listed = append(v.Listed, lv)
+	}
+	return v
+}
+
+// head returns at most MaxListedIDs elements, never nil (JSON shows []).
+func head[T any](s []T) []T {
+	out := make([]T, 0, min(len(s), MaxListedIDs))
+	return append(out, s[:min(len(s), MaxListedIDs)]...)
+}

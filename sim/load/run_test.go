@@ -1,0 +1,213 @@
+package load_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bookingharness/bookingharness/core"
+	"github.com/bookingharness/bookingharness/fakecalcom"
+	"github.com/bookingharness/bookingharness/sim/check"
+	"github.com/bookingharness/bookingharness/sim/load"
+)
+
+// small is a quick run: hardened, every layer, no faults, a short client timeout.
+func small(calls, concurrency, slots int) load.Config {
+	cfg := load.DefaultConfig()
+	cfg.Calls, cfg.Concurrency, cfg.Slots, cfg.Seed = calls, concurrency, slots, 7
+	cfg.ClientTimeout = 500 * time.Millisecond
+	return cfg
+}
+
+func run(t *testing.T, cfg load.Config, expect []string) *load.Result {
+	t.Helper()
+	res, err := load.Run(context.Background(), env, cfg, expect)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	return res
+}
+
+func TestRunIsReproducible(t *testing.T) {
+	cfg := small(40, 1, 6)
+	cfg.Policy = core.PolicySeed
+	a, b := run(t, cfg, nil), run(t, cfg, nil)
+	if !maps.Equal(a.Outcomes, b.Outcomes) || !maps.Equal(a.DecidingLayers, b.DecidingLayers) {
+		t.Fatalf("same seed, concurrency 1, no faults: outcomes %v / %v, deciders %v / %v", a.Outcomes, b.Outcomes, a.DecidingLayers, b.DecidingLayers)
+	}
+	if a.Outcomes["booked"] != 6 || a.Attempts != 40 || a.StoppedEarly {
+		t.Errorf("outcomes %v in %d attempts: want 6 slots booked once each, 40 attempts", a.Outcomes, a.Attempts)
+	}
+	if !slices.Equal(load.Plan(7, 40, 6), load.Plan(7, 40, 6)) {
+		t.Error("plan not reproducible")
+	}
+}
+
+func TestOneSlotUnderHardenedBooksExactlyOnce(t *testing.T) {
+	res := run(t, small(60, 8, 1), nil)
+	if res.Outcomes["booked"] != 1 || res.Outcomes["slot_taken"] != 59 {
+		t.Errorf("outcomes %v, want 1 booked and 59 slot_taken", res.Outcomes)
+	}
+	if res.Violations.Total != 0 || res.Linearizability.Illegal != 0 || !res.OK || res.ExitCode() != 0 {
+		t.Errorf("violations %+v, linearizability %+v, ok %v", res.Violations, res.Linearizability, res.OK)
+	}
+	if res.Latency.Count != 60 || res.Latency.P50 <= 0 || res.Latency.Max < res.Latency.P99 {
+		t.Errorf("latency %+v, want 60 samples with ordered percentiles", res.Latency)
+	}
+}
+
+// Seed without layers, every duplicate create answered with the slot's booking: the Call
+// 687/688 duplicate, many times over. The seed's known set tolerates it; a strict run fails.
+func TestSeedWithoutLayersShowsTheDuplicate(t *testing.T) {
+	cfg := small(24, 4, 2)
+	cfg.Policy, cfg.Layers = core.PolicySeed, 0
+	cfg.Faults = []load.Fault{{Kind: load.FaultForceReplay, Rate: 1}}
+	res := run(t, cfg, nil)
+	for _, inv := range []string{check.DuplicateBookingID, check.DoubleBookedSlot} {
+		if res.Violations.Counts[inv] == 0 {
+			t.Errorf("no %s found: %+v", inv, res.Violations)
+		}
+	}
+	if res.Outcomes["booked"] <= 2 || len(res.Violations.Listed) == 0 || len(res.Violations.Listed[0].Calls) < 2 {
+		t.Errorf("want several callers told booked and the calls named: %v %+v", res.Outcomes, res.Violations.Listed)
+	}
+	if !res.OK || res.ExitCode() != 0 {
+		t.Errorf("seed without layers is expected to duplicate: unexpected %v", res.UnexpectedViolations)
+	}
+
+	strict := run(t, cfg, []string{})
+	if strict.OK || strict.ExitCode() != 1 || !slices.Contains(strict.UnexpectedViolations, check.DuplicateBookingID) {
+		t.Errorf("expecting no violations: ok %v, exit %d, unexpected %v", strict.OK, strict.ExitCode(), strict.UnexpectedViolations)
+	}
+}
+
+func TestFaultMixReachesTheFake(t *testing.T) {
+	cfg := small(80, 4, 40)
+	cfg.Faults = []load.Fault{{Kind: load.FaultStatus500, Rate: 0.3}, {Kind: load.FaultResetAfterCommit, Rate: 0.3}, {Kind: load.FaultDropCreatedAt, Rate: 0.3}}
+	res := run(t, cfg, nil)
+	if len(res.FaultsFired) != 3 {
+		t.Fatalf("faults fired %+v, want one entry per configured fault", res.FaultsFired)
+	}
+	for _, f := range res.FaultsFired {
+		sum := 0
+		for _, n := range f.PerSecond {
+			sum += n
+		}
+		if f.Fired == 0 || sum != f.Fired {
+			t.Errorf("%s fired %d times, %d placed in seconds; want > 0 and equal", f.Kind, f.Fired, sum)
+		}
+	}
+	if res.CalcomErrors["server"] == 0 || res.CalcomErrors["transport"] == 0 {
+		t.Errorf("the core never saw the faults: Cal.com errors %v", res.CalcomErrors)
+	}
+	if !res.OK {
+		t.Errorf("hardened under faults: unexpected %v: %+v", res.UnexpectedViolations, res.Violations.Listed)
+	}
+}
+
+// The duration cap is real time and stops the run by itself, long before the plan is spent.
+func TestDurationCapStopsEarly(t *testing.T) {
+	cfg := small(200_000, 4, 1000)
+	cfg.Duration = 300 * time.Millisecond
+	res := run(t, cfg, nil)
+	if !res.StoppedEarly || res.Attempts == 0 || res.Attempts >= cfg.Calls {
+		t.Fatalf("attempts %d of %d, stopped early %v", res.Attempts, cfg.Calls, res.StoppedEarly)
+	}
+	if int64(res.Attempts) != res.Latency.Count || !res.OK {
+		t.Errorf("latency samples %d for %d attempts; ok %v", res.Latency.Count, res.Attempts, res.OK)
+	}
+}
+
+func TestNonLoopbackCalcomURLIsRefused(t *testing.T) {
+	cfg := small(10, 1, 1)
+	cfg.CalcomURL = "http://192.0.2.10:8787"
+	_, err := load.Run(context.Background(), env, cfg, nil)
+	var ce *load.ConfigError
+	if !errorsAs(err, &ce) || ce.Field != "calcom-url" || !strings.Contains(err.Error(), "not a loopback address") {
+		t.Fatalf("Run = %v, want a --calcom-url error saying it is not loopback", err)
+	}
+}
+
+// An external fake (here one started by the test, reached over its loopback URL like
+// `bookingharness fake-calcom`): reset, configured and judged through its admin API.
+func TestExternalFake(t *testing.T) {
+	srv := fakecalcom.New(fakecalcom.Config{Seed: 3, EventTypes: []fakecalcom.EventType{{ID: 9, Kind: fakecalcom.Standard, LengthMinutes: 15, HostID: 9}}})
+	defer srv.Close()
+	cfg := small(30, 3, 3)
+	cfg.CalcomURL = srv.URL
+	cfg.Faults = []load.Fault{{Kind: load.FaultStatus500, Rate: 0.2}}
+	res := run(t, cfg, nil)
+	if res.Calcom != srv.URL || res.Outcomes["booked"] != 3 || !res.OK {
+		t.Errorf("calcom %q, outcomes %v, ok %v (%+v)", res.Calcom, res.Outcomes, res.OK, res.Violations.Listed)
+	}
+	if len(res.FaultsFired) != 1 || res.FaultsFired[0].Fired == 0 {
+		t.Errorf("faults fired %+v, want status_500 fired through the admin API", res.FaultsFired)
+	}
+	if got := len(srv.Fake.Bookings()); got != 3 {
+		t.Errorf("external ledger has %d bookings, want 3 (it was reset first)", got)
+	}
+}
+
+func TestOutputs(t *testing.T) {
+	cfg := small(30, 4, 2)
+	cfg.Policy, cfg.Layers = core.PolicySeed, 0
+	cfg.Faults = []load.Fault{{Kind: load.FaultForceReplay, Rate: 1}, {Kind: load.FaultDelay, Rate: 0.1}}
+	res := run(t, cfg, nil)
+
+	var js bytes.Buffer
+	if err := res.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	var back load.Result
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil {
+		t.Fatalf("JSON does not parse back: %v", err)
+	}
+	if back.Attempts != res.Attempts || !maps.Equal(back.Outcomes, res.Outcomes) || back.Violations.Total != res.Violations.Total ||
+		back.Latency.P99 != res.Latency.P99 || !slices.Equal(back.ExpectedViolations, res.ExpectedViolations) {
+		t.Errorf("JSON round trip lost facts: %+v", back)
+	}
+	var fields map[string]any
+	_ = json.Unmarshal(js.Bytes(), &fields)
+	for _, k := range []string{"attempts", "outcomes", "deciding_layers", "outcomes_by_layer", "violations", "throughput_per_second", "latency_us", "faults_fired", "linearizability", "unexpected_violations", "ok"} {
+		if _, ok := fields[k]; !ok {
+			t.Errorf("JSON lacks documented field %q", k)
+		}
+	}
+
+	var sum bytes.Buffer
+	if err := res.WriteSummary(&sum); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"attempts", "p50", "p99", "duplicate_booking_id", "call_load_", "verdict: OK"} {
+		if !strings.Contains(sum.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, sum.String())
+		}
+	}
+
+	var page bytes.Buffer
+	if err := res.WriteHTML(&page, "/tmp/x/load-timeline.html"); err != nil {
+		t.Fatal(err)
+	}
+	html := page.String()
+	for _, want := range []string{"echarts.init", `id="latency"`, `id="layers"`, `id="throughput"`, `id="faults"`, "duplicate_booking_id", `href="load-timeline.html"`, "Apache"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("HTML report lacks %q", want)
+		}
+	}
+	if strings.Contains(html, "<script src=") || strings.Contains(html, "go-echarts.github.io") {
+		t.Error("HTML report loads scripts from elsewhere; it must work offline")
+	}
+
+	var tl bytes.Buffer
+	if err := res.WriteTimeline(&tl); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(tl.String(), "call_load_") || len(res.TimelineSlots()) != 2 {
+		t.Errorf("timeline: %d slots drawn, has calls: %v", len(res.TimelineSlots()), strings.Contains(tl.String(), "call_load_"))
+	}
+}
