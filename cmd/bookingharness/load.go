@@ -15,7 +15,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/bookingharness/bookingharness/core"
-	"github.com/bookingharness/bookingharness/pgenv"
 	"github.com/bookingharness/bookingharness/sim/load"
 )
 
@@ -116,7 +115,7 @@ func runLoad(ctx context.Context, stdout, stderr io.Writer, cfg load.Config, exp
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	env, err := startPostgres(ctx, out.pgDSN)
+	env, err := postgresEnv(ctx, out.pgDSN)
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
@@ -165,13 +164,6 @@ func runLoad(ctx context.Context, stdout, stderr io.Writer, cfg load.Config, exp
 	return nil
 }
 
-// startPostgres uses --pg-dsn when given, else pgenv's default (HARNESS_PG_DSN or a container).
-func startPostgres(ctx context.Context, dsn string) (*pgenv.Env, error) {
-	if dsn != "" {
-		return pgenv.Attach(ctx, dsn)
-	}
-	return pgenv.Start(ctx)
-}
 
 // progressBar returns a bar on a terminal, or nil: never when CI is set or stdout is not a
 // terminal, so logs stay clean.

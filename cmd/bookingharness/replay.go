@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bookingharness/bookingharness/core"
-	"github.com/bookingharness/bookingharness/pgenv"
 	"github.com/bookingharness/bookingharness/sim/incident"
 	"github.com/bookingharness/bookingharness/sim/replay"
 )
@@ -127,7 +126,7 @@ func runReplay(ctx context.Context, out io.Writer, f replayFlags, files []string
 		incs = append(incs, inc)
 	}
 	if len(incs) > 0 {
-		env, err := replayPostgres(ctx, f.pgDSN)
+		env, err := postgresEnv(ctx, f.pgDSN)
 		if err != nil {
 			return &exitError{code: exitInvalid, err: fmt.Errorf("replay: Postgres: %w", err)}
 		}
@@ -179,10 +178,3 @@ func runReplay(ctx context.Context, out io.Writer, f replayFlags, files []string
 	return nil
 }
 
-// replayPostgres attaches to dsn when given, otherwise starts Postgres as pgenv.Start does.
-func replayPostgres(ctx context.Context, dsn string) (*pgenv.Env, error) {
-	if dsn = strings.TrimSpace(dsn); dsn != "" {
-		return pgenv.Attach(ctx, dsn)
-	}
-	return pgenv.Start(ctx)
-}
