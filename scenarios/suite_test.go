@@ -25,6 +25,10 @@ var pg *pgenv.Env
 // startedEnv is the Env process 1 started; only it terminates the container.
 var startedEnv *pgenv.Env
 
+// decisions is this process's layer-decision collector; newWorld attaches it to every world.
+// Set once per process before any spec runs.
+var decisions *decisionLog
+
 var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 	env, err := pgenv.Start(ctx)
 	Expect(err).NotTo(HaveOccurred())
@@ -35,6 +39,7 @@ var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 	env, err := pgenv.Attach(ctx, string(adminDSN))
 	Expect(err).NotTo(HaveOccurred())
 	pg = env
+	decisions = newDecisionLog()
 })
 
 var _ = SynchronizedAfterSuite(func(ctx SpecContext) {

@@ -1,0 +1,71 @@
+package scenarios_test
+
+import (
+	"context"
+	"os"
+	"slices"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/bookingharness/bookingharness/core"
+	"github.com/bookingharness/bookingharness/sim"
+	"github.com/bookingharness/bookingharness/sim/evidence"
+)
+
+// expectedEntryName carries, per world, the invariants a spec declares broken (expectBroken),
+// so the world's evidence can tell a declared weakness from a finding.
+const expectedEntryName = "bookingharness.expected_violations"
+
+// expectedViolations is the value of an expectedEntryName report entry.
+type expectedViolations struct {
+	World      string   `json:"world"`
+	Violations []string `json:"violations"`
+}
+
+// layersOff reads HARNESS_LAYERS_OFF: the layers a necessity run switches off in every world.
+// A bad value fails the spec that asks, naming the variable.
+func layersOff() []core.Layer {
+	GinkgoHelper()
+	off, err := evidence.ParseLayersOff(os.Getenv(evidence.EnvLayersOff))
+	if err != nil {
+		Fail(err.Error())
+	}
+	return off
+}
+
+// withEvidence switches off the necessity run's layers in cfg and wires a collector into
+// its observer; attach must run (as a cleanup) while the world is still open.
+func withEvidence(cfg sim.Config) (sim.Config, *evidence.Collector, []core.Layer) {
+	GinkgoHelper()
+	off := layersOff()
+	cfg.Layers = evidence.WithoutLayers(cfg.Layers, off)
+	c := evidence.NewCollector(cfg.Observer)
+	cfg.Observer = c
+	return cfg, c, off
+}
+
+// attachWorldEvidence runs the invariant checker on the world and attaches one
+// evidence.Entry to the spec report — passed or failed — for the layer-coverage and
+// necessity matrices (package reports reads it from --json-report).
+func attachWorldEvidence(ctx context.Context, spec string, w *sim.World, c *evidence.Collector, off []core.Layer) {
+	rep, err := w.Check(ctx)
+	e := evidence.Build(spec, w.Config.Policy, w.Config.Layers, off, c, rep, w.Recorder.Operations())
+	if err != nil {
+		e.CheckError = err.Error()
+	}
+	for _, re := range CurrentSpecReport().ReportEntries {
+		if x, ok := re.GetRawValue().(expectedViolations); ok && re.Name == expectedEntryName && x.World == w.DB.Name {
+			for _, v := range x.Violations {
+				if !slices.Contains(e.ExpectedViolations, v) {
+					e.ExpectedViolations = append(e.ExpectedViolations, v)
+				}
+			}
+		}
+	}
+	AddReportEntry(evidence.ReportEntryName, e, ReportEntryVisibilityNever)
+}
+
+// declareExpected records the invariants the spec expects this world to break.
+func declareExpected(w *sim.World, broken []string) {
+	AddReportEntry(expectedEntryName, expectedViolations{World: w.DB.Name, Violations: broken}, ReportEntryVisibilityNever)
+}

@@ -1,0 +1,109 @@
+package scenarios_test
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/bookingharness/bookingharness/core"
+	"github.com/bookingharness/bookingharness/fakecalcom"
+)
+
+// gate is an observer that parks every call at one layer decision (e.g. db_check=accept, the
+// moment between the seed's check and its insert) until the spec releases it. Arrivals are
+// reported on Arrived, each with its own release, so a spec sequences calls into a chosen
+// interleaving with channels instead of sleeps.
+type gate struct {
+	layer   core.Layer
+	verdict core.Verdict
+	arrived chan parked
+	open    chan struct{}
+	once    sync.Once
+}
+
+// parked is one call held at the gate.
+type parked struct {
+	CallID  string
+	release chan struct{}
+}
+
+// Release lets this one call go on.
+func (p parked) Release() { close(p.release) }
+
+func newGate(layer core.Layer, verdict core.Verdict, capacity int) *gate {
+	if slices.Contains(layersOff(), layer) {
+		Skip("necessity run with " + string(layer) + " off: this spec forces its interleaving at that layer's decisions")
+	}
+	return &gate{layer: layer, verdict: verdict, arrived: make(chan parked, capacity), open: make(chan struct{})}
+}
+
+// LayerDecided parks the calling Book at the gated decision.
+func (g *gate) LayerDecided(ctx context.Context, callID string, d core.Decision) {
+	if d.Layer != g.layer || d.Verdict != g.verdict {
+		return
+	}
+	p := parked{CallID: callID, release: make(chan struct{})}
+	g.arrived <- p
+	select {
+	case <-p.release:
+	case <-g.open:
+	case <-ctx.Done():
+	}
+}
+
+// Next waits for the next call to arrive at the gate.
+func (g *gate) Next(ctx context.Context) parked {
+	select {
+	case p := <-g.arrived:
+		return p
+	case <-ctx.Done():
+		return parked{release: make(chan struct{})}
+	}
+}
+
+// Open releases every parked call and all later ones. Safe to call twice (specs defer it so
+// a failing assertion never leaves goroutines parked).
+func (g *gate) Open() { g.once.Do(func() { close(g.open) }) }
+
+// gated bounds a spec that parks calls: a broken interleaving fails the spec (its context is
+// cancelled, which unparks every call) instead of hanging the suite.
+var gated = SpecTimeout(30 * time.Second)
+
+// createGate parks Cal.com creates in the fake between its availability check and its insert
+// (Config.BetweenCheckAndInsert), so a spec can make two creates pass the check before either
+// inserts and choose who inserts first.
+type createGate struct {
+	arrived chan parked
+	open    chan struct{}
+	once    sync.Once
+}
+
+func newCreateGate(capacity int) *createGate {
+	return &createGate{arrived: make(chan parked, capacity), open: make(chan struct{})}
+}
+
+// Hook is the fake's BetweenCheckAndInsert.
+func (g *createGate) Hook(a fakecalcom.CreateAttempt) {
+	p := parked{CallID: a.CallID, release: make(chan struct{})}
+	g.arrived <- p
+	select {
+	case <-p.release:
+	case <-g.open:
+	}
+}
+
+// Next waits for the next create to arrive.
+func (g *createGate) Next(ctx context.Context) parked {
+	select {
+	case p := <-g.arrived:
+		return p
+	case <-ctx.Done():
+		return parked{release: make(chan struct{})}
+	}
+}
+
+// Open releases every parked create and all later ones.
+func (g *createGate) Open() { g.once.Do(func() { close(g.open) }) }

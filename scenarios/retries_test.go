@@ -1,0 +1,100 @@
+package scenarios_test
+
+import (
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/bookingharness/bookingharness/core"
+	"github.com/bookingharness/bookingharness/fakecalcom"
+	"github.com/bookingharness/bookingharness/sim"
+	"github.com/bookingharness/bookingharness/sim/check"
+)
+
+var _ = Describe("Retries of the same call", func() {
+	// The phone platform re-sends a function call when the agent is slow. Round-robin Cal.com
+	// replays the call's own booking (same attendee, same slot).
+	DescribeTable("call 687 re-sends after its first attempt",
+		func(ctx SpecContext, p core.Policy, ls core.Layers, firstFault fakecalcom.ActionKind, gap time.Duration,
+			firstTold, retryTold core.OutcomeKind, liveRows int, brokenInvariants []string) {
+			cfg := sim.Config{Policy: p, Layers: ls}
+			if firstFault == fakecalcom.ActionTimeoutAfterCommit {
+				cfg.ClientTimeout = shortTimeout
+			}
+			w := newWorld(ctx, cfg)
+			if firstFault != "" {
+				fault(w, firstCreate(call687ID, fakecalcom.Action{Kind: firstFault}))
+			}
+			first := book(ctx, w, call687)
+			Expect(first.Kind).To(Equal(firstTold), first.Reason)
+			w.Clock.Advance(gap)
+			retry := book(ctx, w, call687)
+			Expect(retry.Kind).To(Equal(retryTold), "%s (decisions %v)", retry.Reason, verdicts(retry))
+			Expect(live(ctx, w)).To(HaveLen(liveRows))
+			Expect(accepted(w)).To(HaveLen(1), "Cal.com holds one booking whatever happened")
+			expectBroken(ctx, w, brokenInvariants)
+		},
+		func(p core.Policy, ls core.Layers, firstFault fakecalcom.ActionKind, gap time.Duration, firstTold, retryTold core.OutcomeKind, _ int, b []string) string {
+			first := "answered"
+			if firstFault != "" {
+				first = string(firstFault)
+			}
+			s := string(p) + ", layers " + ls.String() + ", first attempt " + first + " (" + string(firstTold) + "), re-sent after " + gap.String() + ": told " + string(retryTold)
+			if len(b) == 0 {
+				return s + "; no invariant broken"
+			}
+			return s + "; breaks " + join(b)
+		},
+		// The first attempt succeeded; the platform re-sends 10 s later.
+		Entry(nil, labels("retry", core.PolicySeed, 0), core.PolicySeed, core.Layers(0), fakecalcom.ActionKind(""), 10*time.Second, core.Booked, core.Booked, 2, broken(check.DuplicateBookingID, check.DoubleBookedSlot)),
+		Entry(nil, labels("retry", core.PolicySeed, core.All()), core.PolicySeed, core.All(), fakecalcom.ActionKind(""), 10*time.Second, core.Booked, core.Booked, 1, broken()),
+		Entry(nil, labels("retry", core.PolicyHardened, core.All()), core.PolicyHardened, core.All(), fakecalcom.ActionKind(""), 10*time.Second, core.Booked, core.AlreadyBooked, 1, broken()),
+		// The first answer was lost after Cal.com committed (client timeout, real 300 ms); the
+		// re-send 10 s later picks the booking up under either policy.
+		Entry(nil, labels("retry", core.PolicySeed, core.All()), core.PolicySeed, core.All(), fakecalcom.ActionTimeoutAfterCommit, 10*time.Second, core.Error, core.Booked, 1, broken()),
+		Entry(nil, labels("retry", core.PolicyHardened, core.All()), core.PolicyHardened, core.All(), fakecalcom.ActionTimeoutAfterCommit, 10*time.Second, core.Booked, core.AlreadyBooked, 1, broken()),
+		// Lost answer and a re-send 35 s later: the seed's layer 1 now rejects the call's OWN
+		// booking as stale, tells it "slot taken" and leaves the booking orphaned in Cal.com.
+		Entry(nil, labels("retry", core.PolicySeed, core.All()), core.PolicySeed, core.All(), fakecalcom.ActionResetAfterCommit, 35*time.Second, core.Error, core.SlotTaken, 0, broken(check.OrphanBooking)),
+		Entry(nil, labels("retry", core.PolicyHardened, core.All()), core.PolicyHardened, core.All(), fakecalcom.ActionResetAfterCommit, 35*time.Second, core.Booked, core.AlreadyBooked, 1, broken()),
+	)
+
+	// The platform re-sends while the first attempt is still in flight: two Book calls with
+	// one call id at once.
+	It("seed: both attempts pass Cal.com's check, one loses the insert, and the call hears booked then slot_taken", gated,
+		labels("retry", core.PolicySeed, core.All()), func(ctx SpecContext) {
+			cg := newCreateGate(2)
+			DeferCleanup(cg.Open)
+			w := newWorld(ctx, sim.Config{Policy: core.PolicySeed, Layers: core.All(), BetweenCheckAndInsert: cg.Hook})
+			a := goBook(ctx, w, call687)
+			pa := cg.Next(ctx)
+			b := goBook(ctx, w, call687)
+			pb := cg.Next(ctx)
+			pa.Release()
+			ra := a.Wait(ctx)
+			Expect(ra.Outcome.Kind).To(Equal(core.Booked))
+			pb.Release()
+			rb := b.Wait(ctx)
+			Expect(rb.Outcome.Kind).To(Equal(core.SlotTaken), rb.Outcome.Reason)
+			Expect(rb.Outcome.CalcomError).To(BeEquivalentTo("conflict"))
+			Expect(live(ctx, w)).To(HaveLen(1))
+			expectBroken(ctx, w, broken(check.UntruthfulOutcome))
+		})
+
+	It("hardened: the call's advisory lock serialises the attempts; booked, then already_booked",
+		labels("retry", core.PolicyHardened, core.All()), func(ctx SpecContext) {
+			w := newWorld(ctx, sim.Config{Policy: core.PolicyHardened, Layers: core.All()})
+			results := w.Concurrent(ctx, []sim.BookCall{call687, call687})
+			Expect(tally(results)).To(Equal(map[core.OutcomeKind]int{core.Booked: 1, core.AlreadyBooked: 1}))
+			creates := 0
+			for _, e := range w.Fake.Fake.Journal() {
+				if e.Method == "POST" {
+					creates++
+				}
+			}
+			Expect(creates).To(Equal(1), "the second attempt never reached Cal.com")
+			Expect(live(ctx, w)).To(HaveLen(1))
+			expectBroken(ctx, w, broken())
+		})
+})
