@@ -18,6 +18,63 @@ type ledger struct {
 	byUID  map[string]*Booking
 	keys   map[string]*Booking // idempotencyKey → booking (the UNIQUE column)
 	hosts  map[int]*hostIndex
+	// strs interns the attendee strings that repeat across bookings (email, time zone,
+	// language), so a load run's 100 000 bookings share one copy of each (see intern).
+	strs map[string]string
+	// vals interns metadata values the same way (the core's source, customer and service
+	// ids repeat in every booking's metadata).
+	vals map[any]any
+}
+
+// maxInterned bounds the intern table: past it, new values are stored as they come, so a
+// run with all-distinct attendees costs no more than it did without interning.
+const maxInterned = 1024
+
+// intern returns the ledger's copy of s, adding it while the table has room. The caller
+// holds l.mu.
+func (l *ledger) intern(s string) string {
+	if c, ok := l.strs[s]; ok {
+		return c
+	}
+	if len(l.strs) < maxInterned {
+		l.strs[s] = s
+	}
+	return s
+}
+
+// internValue is intern for a metadata value: JSON strings, numbers and booleans are shared
+// (boxing them costs an allocation each); anything else is returned as it is.
+func (l *ledger) internValue(v any) any {
+	switch x := v.(type) {
+	case string, bool:
+	case float64:
+		if x == 0 {
+			return v // 0 and -0 are equal keys but render differently
+		}
+	default:
+		return v
+	}
+	if c, ok := l.vals[v]; ok {
+		return c
+	}
+	if len(l.vals) < maxInterned {
+		l.vals[v] = v
+	}
+	return v
+}
+
+// compactMetadata returns m with interned keys and values: an equal map that shares its
+// strings and boxed numbers with earlier bookings. nil and empty maps are kept as they are.
+// The caller holds l.mu.
+func (l *ledger) compactMetadata(m map[string]any) map[string]any {
+	if len(m) == 0 {
+		return m
+	}
+	c := make(map[string]any, len(m))
+	for k, v := range m {
+		c[l.intern(k)] = l.internValue(v)
+	}
+	return c
 }
 
 // hostIndex keeps a host's bookings in one bucket per UTC day of their start, each sorted by
@@ -54,6 +111,8 @@ func (l *ledger) resetLocked() {
 	l.byUID = map[string]*Booking{}
 	l.keys = map[string]*Booking{}
 	l.hosts = map[int]*hostIndex{}
+	l.strs = map[string]string{}
+	l.vals = map[any]any{}
 }
 
 func (l *ledger) reset() {
@@ -135,6 +194,9 @@ func (l *ledger) insertLocked(b *Booking, now time.Time) {
 		b.UID = newUID(l.seed+int64(b.ID), b.ID, b.HostID, b.Start, now.Add(time.Millisecond))
 	}
 	b.CreatedAt = now
+	b.AttendeeEmail, b.AttendeeTimeZone = l.intern(b.AttendeeEmail), l.intern(b.AttendeeTimeZone)
+	b.AttendeeLanguage = l.intern(b.AttendeeLanguage)
+	b.Metadata = l.compactMetadata(b.Metadata)
 	b.History = append(b.History, Transition{At: now, To: b.Status, Reason: "created"})
 	l.all = append(l.all, b)
 	l.byUID[b.UID] = b

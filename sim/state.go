@@ -11,13 +11,44 @@ import (
 
 // State reads the world's final state for the checker: every appointment row (live or not)
 // and every booking in the fake's ledger. Staff ids are mapped to Cal.com host ids so
-// appointments and bookings share one host key.
+// appointments and bookings share one host key. It is StateOf over AllAppointments and
+// Bookings, but streams the rows and reads ledger summaries (Appointments, LedgerBookings),
+// so it never holds the rows or a deep copy of the ledger (metadata maps, history) at once:
+// a 100 000-booking load run reads its state in a fraction of the memory.
 func (w *World) State(ctx context.Context) (check.State, error) {
-	rows, err := store.AllAppointments(ctx, w.Store.Pool())
+	apps, err := w.Appointments(ctx)
 	if err != nil {
-		return check.State{}, fmt.Errorf("sim: read appointments: %w", err)
+		return check.State{}, err
 	}
-	return StateOf(rows, w.Fake.Fake.Bookings(), w.hostOf), nil
+	return check.State{Appointments: apps, Bookings: w.LedgerBookings()}, nil
+}
+
+// Appointments reads every appointment row (live or not) as the checker sees it, staff ids
+// mapped to Cal.com host ids: State's first half, streamed from the database, for callers
+// that read the two halves at different times (a load run frees the fake in between).
+func (w *World) Appointments(ctx context.Context) ([]check.Appointment, error) {
+	apps := make([]check.Appointment, 0, w.Fake.Fake.NumBookings())
+	err := store.EachAppointment(ctx, w.Store.Pool(), func(a store.Appointment) bool {
+		apps = append(apps, appointmentOf(a, w.hostOf))
+		return true
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sim: read appointments: %w", err)
+	}
+	return apps, nil
+}
+
+// LedgerBookings reads every booking in the fake's ledger as the checker sees it: State's
+// second half, from ledger summaries (no deep copy of metadata or history).
+func (w *World) LedgerBookings() []check.Booking {
+	out := make([]check.Booking, 0, w.Fake.Fake.NumBookings())
+	w.Fake.Fake.EachBooking(func(b fakecalcom.BookingSummary) bool {
+		out = append(out, check.Booking{
+			UID: b.UID, HostID: int64(b.HostID), Start: b.Start, End: b.End, Status: string(b.Status), CallID: b.CallID,
+		})
+		return true
+	})
+	return out
 }
 
 // StateOf converts appointment rows and ledger bookings into the checker's plain data.
@@ -25,14 +56,7 @@ func (w *World) State(ctx context.Context) (check.State, error) {
 func StateOf(rows []store.Appointment, ledger []fakecalcom.Booking, hostOf map[int64]int64) check.State {
 	st := check.State{Appointments: make([]check.Appointment, 0, len(rows)), Bookings: make([]check.Booking, 0, len(ledger))}
 	for _, a := range rows {
-		host, ok := hostOf[a.StaffID]
-		if !ok {
-			host = a.StaffID
-		}
-		st.Appointments = append(st.Appointments, check.Appointment{
-			ID: a.ID, CallID: a.RetellCallID, StaffID: host, Start: a.StartsAt, End: a.EndsAt,
-			BookingUID: a.BookingUID, Live: a.Live(),
-		})
+		st.Appointments = append(st.Appointments, appointmentOf(a, hostOf))
 	}
 	for _, b := range ledger {
 		callID, _ := b.Metadata["call_id"].(string)
@@ -50,4 +74,17 @@ func (w *World) Check(ctx context.Context) (check.Report, error) {
 		return check.Report{}, err
 	}
 	return check.Check(w.Recorder.Operations(), st), nil
+}
+
+// appointmentOf converts one row, mapping its staff id to the Cal.com host id (kept as is
+// when hostOf does not know it).
+func appointmentOf(a store.Appointment, hostOf map[int64]int64) check.Appointment {
+	host, ok := hostOf[a.StaffID]
+	if !ok {
+		host = a.StaffID
+	}
+	return check.Appointment{
+		ID: a.ID, CallID: a.RetellCallID, StaffID: host, Start: a.StartsAt, End: a.EndsAt,
+		BookingUID: a.BookingUID, Live: a.Live(),
+	}
 }

@@ -164,7 +164,6 @@ func runLoad(ctx context.Context, stdout, stderr io.Writer, cfg load.Config, exp
 	return nil
 }
 
-
 // progressBar returns a bar on a terminal, or nil: never when CI is set or stdout is not a
 // terminal, so logs stay clean.
 func progressBar(stdout io.Writer, enabled bool, total int) *progressbar.ProgressBar {

@@ -177,4 +177,3 @@ func runReplay(ctx context.Context, out io.Writer, f replayFlags, files []string
 	}
 	return nil
 }
-

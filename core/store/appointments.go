@@ -142,15 +142,42 @@ func queryAppointments(ctx context.Context, q Querier, sql string, args ...any) 
 	if err != nil {
 		return nil, fmt.Errorf("store: query appointments: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Appointment, error) {
-		var a Appointment
-		err := row.Scan(&a.ID, &a.CallID, &a.RetellCallID, &a.CustomerID, &a.ServiceID, &a.StaffID,
-			&a.StartsAt, &a.EndsAt, &a.Status, &a.BookingUID, &a.BookingID, &a.Source, &a.CreatedAt, &a.DeletedAt)
-		a.StartsAt, a.EndsAt, a.CreatedAt = a.StartsAt.UTC(), a.EndsAt.UTC(), a.CreatedAt.UTC()
-		return a, err
-	})
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Appointment, error) { return scanAppointment(row) })
 	if err != nil {
 		return nil, fmt.Errorf("store: scan appointments: %w", err)
 	}
 	return out, nil
+}
+
+// EachAppointment calls fn with every row, soft-deleted and cancelled included, in id order,
+// until fn returns false. It is AllAppointments without holding every row at once: a
+// checker reading 100 000 rows keeps only what it converts them to.
+func EachAppointment(ctx context.Context, q Querier, fn func(Appointment) bool) error {
+	rows, err := q.Query(ctx, selectAppointmentsSQL+`ORDER BY a.id`)
+	if err != nil {
+		return fmt.Errorf("store: query appointments: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		a, err := scanAppointment(rows)
+		if err != nil {
+			return fmt.Errorf("store: scan appointments: %w", err)
+		}
+		if !fn(a) {
+			return nil
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: scan appointments: %w", err)
+	}
+	return nil
+}
+
+// scanAppointment reads one row of selectAppointmentsSQL, times in UTC.
+func scanAppointment(row interface{ Scan(dest ...any) error }) (Appointment, error) {
+	var a Appointment
+	err := row.Scan(&a.ID, &a.CallID, &a.RetellCallID, &a.CustomerID, &a.ServiceID, &a.StaffID,
+		&a.StartsAt, &a.EndsAt, &a.Status, &a.BookingUID, &a.BookingID, &a.Source, &a.CreatedAt, &a.DeletedAt)
+	a.StartsAt, a.EndsAt, a.CreatedAt = a.StartsAt.UTC(), a.EndsAt.UTC(), a.CreatedAt.UTC()
+	return a, err
 }

@@ -243,6 +243,19 @@ func (t *externalTarget) Book(ctx context.Context, c sim.BookCall) (core.Outcome
 
 func (t *externalTarget) Operations() []history.Operation { return t.recorder.Operations() }
 
+// Final reads the state and the whole journal over the admin API.
+func (t *externalTarget) Final(ctx context.Context) (check.State, []fakecalcom.JournalEntry, error) {
+	st, err := t.State(ctx)
+	if err != nil {
+		return check.State{}, nil, err
+	}
+	j, err := t.Journal(ctx)
+	if err != nil {
+		return check.State{}, nil, err
+	}
+	return st, j, nil
+}
+
 func (t *externalTarget) State(ctx context.Context) (check.State, error) {
 	rows, err := store.AllAppointments(ctx, t.store.Pool())
 	if err != nil {

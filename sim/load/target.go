@@ -18,13 +18,15 @@ type target interface {
 	Layout() Layout
 	// Book books one call through the core and records the attempt.
 	Book(ctx context.Context, c sim.BookCall) (core.Outcome, error)
-	// Operations is the recorded history.
+	// Operations is the recorded history; it stays readable after Close.
 	Operations() []history.Operation
-	// State is the final state for the checker: appointments and the fake's ledger.
-	State(ctx context.Context) (check.State, error)
-	// Journal is the fake's journal of requests.
-	Journal(ctx context.Context) ([]fakecalcom.JournalEntry, error)
-	// Close releases everything the target started.
+	// Final reads, once every attempt has ended, the final state for the checker
+	// (appointments and the fake's ledger) and the fake's journal in arrival order; entries
+	// no fault rule fired on (Rule "") may be left out, since the run counts only fired
+	// faults. Afterwards the target may have released the fake's ledger and journal: only
+	// Operations and Close remain.
+	Final(ctx context.Context) (check.State, []fakecalcom.JournalEntry, error)
+	// Close releases everything the target started, the fake's ledger and journal included.
 	Close(ctx context.Context) error
 }
 
@@ -59,10 +61,30 @@ func (t *worldTarget) Book(ctx context.Context, c sim.BookCall) (core.Outcome, e
 
 func (t *worldTarget) Operations() []history.Operation { return t.w.Recorder.Operations() }
 
-func (t *worldTarget) State(ctx context.Context) (check.State, error) { return t.w.State(ctx) }
-
-func (t *worldTarget) Journal(context.Context) ([]fakecalcom.JournalEntry, error) {
-	return t.w.Fake.Fake.Journal(), nil
+// Final walks the journal for the fired faults and the ledger for its summaries, empties
+// the fake (its ledger and journal are a 100 000-attempt run's largest memory), and only
+// then streams the appointment rows, so the rows and the ledger are never held at once.
+func (t *worldTarget) Final(ctx context.Context) (check.State, []fakecalcom.JournalEntry, error) {
+	var fired []fakecalcom.JournalEntry
+	t.w.Fake.Fake.EachJournalEntry(func(e fakecalcom.JournalEntry) bool {
+		if e.Rule != "" {
+			fired = append(fired, e)
+		}
+		return true
+	})
+	bookings := t.w.LedgerBookings()
+	t.w.Fake.Fake.Reset()
+	apps, err := t.w.Appointments(ctx)
+	if err != nil {
+		return check.State{}, nil, err
+	}
+	return check.State{Appointments: apps, Bookings: bookings}, fired, nil
 }
 
-func (t *worldTarget) Close(ctx context.Context) error { return t.w.Close(ctx) }
+// Close closes the world and empties its fake, so the ledger and the journal are garbage
+// while the run goes on to check the history (which the recorder still holds).
+func (t *worldTarget) Close(ctx context.Context) error {
+	err := t.w.Close(ctx)
+	t.w.Fake.Fake.Reset()
+	return err
+}
