@@ -1,3 +1,18 @@
-// Package reports turns scenario, replay and load results into the layer-coverage matrix,
-// the necessity matrix, coverage summaries and one static HTML index.
+// Package reports judges what the scenario suite, the incident replays and the load runs
+// left behind, and writes it down for people and for CI:
+//
+//   - the layer-coverage matrix (scenario × layer: off, not reached, accepted, rejected),
+//     built from the evidence entries (package sim/evidence) the suite attaches to Ginkgo's
+//     JSON report;
+//   - the necessity matrix: the same scenarios re-run with one layer switched off at a
+//     time, and which invariants then break — a layer nothing needs is called redundant
+//     (it decides, but another layer or the design catches the same cases) or untested (it
+//     never decides, so the suite cannot tell);
+//   - code coverage of the core per layer function, the JUnit summary, incident replay
+//     results, links to load reports and porcupine timelines;
+//   - the CI gate (Gate), whose findings say in one sentence each why a change is refused.
+//
+// Everything is computed into one Facts value (report.json for machines), from which the
+// static index.html and the pull-request summary.md are rendered. Facts are plain data, so
+// the gate can be re-run on a stored report.json without Postgres.
 package reports

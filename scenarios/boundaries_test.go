@@ -148,7 +148,7 @@ var _ = Describe("Layer boundaries", func() {
 
 		// Both calls are parked right after db_check found nothing; 687 inserts first, then
 		// 688's INSERT hits unique_calcom_v2_booking_id. The seed answers with an error.
-		It("seed: layer 4 catches the insert layer 3 let through; the loser hears an error", labels("boundary", core.PolicySeed, dbAndUnique), func(ctx SpecContext) {
+		It("seed: layer 4 catches the insert layer 3 let through; the loser hears an error", labels("boundary", core.PolicySeed, dbAndUnique), forcesDBCheck, func(ctx SpecContext) {
 			g := newGate(core.LayerDBCheck, core.Accept, 2)
 			DeferCleanup(g.Open)
 			w := newWorld(ctx, sim.Config{Policy: core.PolicySeed, Layers: dbAndUnique, Observer: g})
@@ -173,7 +173,7 @@ var _ = Describe("Layer boundaries", func() {
 		// The hardened check holds an advisory lock on the booking uid until its transaction
 		// ends, so the forced interleaving cannot happen: 688 waits on the lock, then finds
 		// 687's row and is told "slot taken".
-		It("hardened: the uid lock makes check and insert atomic; the loser hears slot_taken", labels("boundary", core.PolicyHardened, dbAndUnique), func(ctx SpecContext) {
+		It("hardened: the uid lock makes check and insert atomic; the loser hears slot_taken", labels("boundary", core.PolicyHardened, dbAndUnique), forcesDBCheck, func(ctx SpecContext) {
 			g := newGate(core.LayerDBCheck, core.Accept, 2)
 			DeferCleanup(g.Open)
 			w := newWorld(ctx, sim.Config{Policy: core.PolicyHardened, Layers: dbAndUnique, Observer: g})

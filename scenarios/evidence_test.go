@@ -2,14 +2,19 @@ package scenarios_test
 
 import (
 	"context"
+	"fmt"
+	"hash/crc32"
 	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/evidence"
+	"github.com/bookingharness/bookingharness/sim/history"
 )
 
 // expectedEntryName carries, per world, the invariants a spec declares broken (expectBroken),
@@ -63,6 +68,49 @@ func attachWorldEvidence(ctx context.Context, spec string, w *sim.World, c *evid
 		}
 	}
 	AddReportEntry(evidence.ReportEntryName, e, ReportEntryVisibilityNever)
+	writeTimeline(spec, w, off)
+}
+
+// envTimelines names the directory for porcupine timelines of the race specs (make
+// scenarios sets it to reports/out/timelines; the report page links every file there).
+const envTimelines = "HARNESS_TIMELINES_DIR"
+
+// writeTimeline draws a race spec's history with porcupine, in normal runs only. A failure
+// to write is noted in the report, never a spec failure.
+func writeTimeline(spec string, w *sim.World, off []core.Layer) {
+	dir := os.Getenv(envTimelines)
+	if dir == "" || len(off) > 0 || !slices.Contains(CurrentSpecReport().Labels(), "kind:race") {
+		return
+	}
+	path := filepath.Join(dir, fmt.Sprintf("%s-%08x.html", slug(spec), crc32.ChecksumIEEE([]byte(spec))))
+	err := os.MkdirAll(dir, 0o755)
+	if err == nil {
+		err = history.VisualizeHTML(path, w.Recorder.Operations())
+	}
+	if err != nil {
+		AddReportEntry("timeline not written", ReportEntryVisibilityFailureOrVerbose, err.Error())
+	}
+}
+
+// slug turns a spec's text into a short file name.
+func slug(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		ok := (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9')
+		switch {
+		case ok:
+			b.WriteRune(r)
+			dash = false
+		case !dash && b.Len() > 0:
+			b.WriteByte('-')
+			dash = true
+		}
+		if b.Len() >= 80 {
+			break
+		}
+	}
+	return strings.TrimSuffix(b.String(), "-")
 }
 
 // declareExpected records the invariants the spec expects this world to break.

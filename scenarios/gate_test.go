@@ -2,7 +2,6 @@ package scenarios_test
 
 import (
 	"context"
-	"slices"
 	"sync"
 	"time"
 
@@ -34,9 +33,6 @@ type parked struct {
 func (p parked) Release() { close(p.release) }
 
 func newGate(layer core.Layer, verdict core.Verdict, capacity int) *gate {
-	if slices.Contains(layersOff(), layer) {
-		Skip("necessity run with " + string(layer) + " off: this spec forces its interleaving at that layer's decisions")
-	}
 	return &gate{layer: layer, verdict: verdict, arrived: make(chan parked, capacity), open: make(chan struct{})}
 }
 
@@ -71,6 +67,11 @@ func (g *gate) Open() { g.once.Do(func() { close(g.open) }) }
 // gated bounds a spec that parks calls: a broken interleaving fails the spec (its context is
 // cancelled, which unparks every call) instead of hanging the suite.
 var gated = SpecTimeout(30 * time.Second)
+
+// forcesDBCheck labels the specs that park calls at db_check's decisions: a necessity run
+// with db_check switched off leaves them out (--label-filter '!forces:db_check'), since the
+// decision they wait for never comes.
+var forcesDBCheck = Label("forces:db_check")
 
 // createGate parks Cal.com creates in the fake between its availability check and its insert
 // (Config.BetweenCheckAndInsert), so a spec can make two creates pass the check before either

@@ -66,7 +66,7 @@ var _ = Describe("Races on one slot", func() {
 	// Layer 3's check-then-insert race, forced: every caller gets the same booking back from
 	// Cal.com (the first creates it, each later one is answered with the replay) and is
 	// parked right after db_check found no row; then all insert at once.
-	DescribeTable("layer 3 alone, every caller parked between db_check and INSERT",
+	DescribeTable("layer 3 alone, every caller parked between db_check and INSERT", forcesDBCheck,
 		func(ctx SpecContext, n int) {
 			g := newGate(core.LayerDBCheck, core.Accept, n)
 			DeferCleanup(g.Open)
@@ -104,7 +104,7 @@ var _ = Describe("Races on one slot", func() {
 	// The same forcing against the hardened db_check: the first caller is parked while it
 	// holds the booking uid's advisory lock, so every later caller waits on that lock instead
 	// of passing an empty check; released, they find the winner's row and hear "slot taken".
-	DescribeTable("hardened layer 3 alone under the same forcing",
+	DescribeTable("hardened layer 3 alone under the same forcing", forcesDBCheck,
 		func(ctx SpecContext, n int) {
 			g := newGate(core.LayerDBCheck, core.Accept, n)
 			DeferCleanup(g.Open)

@@ -38,6 +38,8 @@ var subcommands = []func() *cobra.Command{
 	newFakeCalcomCmd,
 	newReplayCmd,
 	newLoadCmd,
+	newReportCmd,
+	newGateCmd,
 }
 
 func main() {

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bookingharness/bookingharness/reports"
+)
+
+// gateFlags are the options of `bookingharness gate`.
+type gateFlags struct {
+	report      string
+	seedWeak    []string
+	layers      []string
+	noReproduce bool
+	strict      bool
+}
+
+func newGateCmd() *cobra.Command {
+	var f gateFlags
+	cmd := &cobra.Command{
+		Use:   "gate",
+		Short: "Fail (exit 1) when the report shows a layer regression; say why",
+		Long: `gate reads report.json (written by "bookingharness report") and fails when the suite left no
+evidence or failed, when a layer is never reached or never rejects a booking in any scenario,
+when the hardened policy with every layer breaks any invariant, when the seed policy with every
+layer breaks an invariant that is not a known seed weakness, when an incident replay fails, or
+when the no-layers Call 687/688 replay no longer reproduces the duplicate.
+Exit codes: 0 pass, 1 the gate refuses (one line per reason), 2 the report is missing or invalid.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runGate(cmd.OutOrStdout(), f)
+		},
+	}
+	cmd.Flags().StringVar(&f.report, "report", "reports/out/"+reports.FileFacts, "report.json to judge")
+	cmd.Flags().StringSliceVar(&f.seedWeak, "known-seed-weakness", nil, "invariants the seed policy may break with every layer (default: "+fmt.Sprint(defaultWeaknesses())+")")
+	cmd.Flags().StringSliceVar(&f.layers, "layers", nil, "layers that must be reached and must reject (default: all)")
+	cmd.Flags().BoolVar(&f.noReproduce, "no-reproduce", false, "do not require the no-layers Call 687/688 reproduction")
+	cmd.Flags().BoolVar(&f.strict, "strict-hardened", false, "fail on hardened violations even when the scenario declares them as a known gap")
+	return cmd
+}
+
+func runGate(out io.Writer, f gateFlags) error {
+	cfg, err := gateConfig(f.seedWeak, f.noReproduce, f.layers)
+	if err != nil {
+		return err
+	}
+	cfg.StrictHardened = f.strict
+	facts, err := reports.ReadFacts(f.report)
+	if err != nil {
+		return &exitError{code: 2, err: fmt.Errorf("%w (build it with `bookingharness report` or `make report`)", err)}
+	}
+	g := reports.Gate(facts, cfg)
+	fmt.Fprintln(out, g.String())
+	if !g.Pass {
+		return &exitError{code: 1, err: fmt.Errorf("gate refused the change: %d finding(s), see above or %s", len(g.Findings), f.report)}
+	}
+	return nil
+}

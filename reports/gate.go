@@ -1,0 +1,225 @@
+package reports
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/bookingharness/bookingharness/core"
+	"github.com/bookingharness/bookingharness/sim/check"
+)
+
+// Gate rule names: each finding carries one, so CI output can be grepped and a test can
+// assert which rule fired.
+const (
+	RuleEvidence      = "evidence"       // the suite ran and left evidence
+	RuleSuite         = "suite"          // no spec failed
+	RuleLayerReached  = "layer_reached"  // every layer ran in some scenario
+	RuleLayerDecides  = "layer_decides"  // every layer rejected a booking in some scenario
+	RuleHardened      = "hardened_clean" // hardened + all layers: no invariant violated
+	RuleSeedKnown     = "seed_known"     // seed + all layers: only known weaknesses
+	RuleIncidents     = "incidents"      // every catalogue replay met its expectations
+	RuleReproduce687  = "reproduce_687"  // no layers reproduces the Call 687/688 duplicate
+	reproIncidentHint = "call-687-688"   // the incident the reproduction rule looks for
+	reproInvariant    = check.DuplicateBookingID
+)
+
+// GateConfig tunes the gate. The zero value is not useful; start from DefaultGateConfig.
+type GateConfig struct {
+	// Layers must each be reached and must each reject somewhere (default: every layer).
+	Layers []string
+	// KnownSeedWeaknesses are the invariants the seed policy is known to break with every
+	// layer on; any other seed violation fails the gate.
+	KnownSeedWeaknesses []string
+	// RequireReproduction makes a missing Call 687/688 no-layers run a failure.
+	RequireReproduction bool
+	// StrictHardened fails on every hardened all-layers violation, even one the run declares
+	// as a known design gap (by default such a violation is listed as waived, not failed).
+	StrictHardened bool
+}
+
+// SeedWeakness is an invariant the shipped design breaks, with the reason.
+type SeedWeakness struct {
+	Invariant string
+	Why       string
+}
+
+// DefaultSeedWeaknesses are the seed design's known failures with every layer on (DESIGN
+// §2.2; see core.PolicySeed): the seed lies when layer 3 answers with another call's
+// appointment or layer 1/2 rejects the call's own replayed booking (untruthful_outcome),
+// leaves accepted bookings without an appointment when it rejects or errors after Cal.com
+// booked (orphan_booking), and tells a retried call "booked" for a row that a unique
+// violation or a later failure never wrote (lost_booking).
+func DefaultSeedWeaknesses() []SeedWeakness {
+	return []SeedWeakness{
+		{check.UntruthfulOutcome, "layer 3 answers 'booked' with another call's appointment; layers 1/2 answer 'slot taken' to the call's own replayed booking"},
+		{check.OrphanBooking, "a layer-1/2 rejection, a unique violation or an ambiguous Cal.com failure leaves Cal.com's booking without an appointment"},
+		{check.LostBooking, "a call told 'booked' by layer 3 holds no appointment of its own"},
+	}
+}
+
+// DefaultGateConfig checks every layer, the default seed weaknesses and the reproduction.
+func DefaultGateConfig() GateConfig {
+	cfg := GateConfig{Layers: LayerNames(), RequireReproduction: true}
+	for _, w := range DefaultSeedWeaknesses() {
+		cfg.KnownSeedWeaknesses = append(cfg.KnownSeedWeaknesses, w.Invariant)
+	}
+	return cfg
+}
+
+// Finding is one reason the gate refuses.
+type Finding struct {
+	Rule    string `json:"rule"`
+	Message string `json:"message"`
+}
+
+// GateResult is the gate's verdict.
+type GateResult struct {
+	Pass     bool      `json:"pass"`
+	Findings []Finding `json:"findings"`
+	// Waived lists hardened all-layers violations the run itself declares (known design
+	// gaps, e.g. a reschedule made in Cal.com that no core path can see); they do not fail
+	// the gate unless GateConfig.StrictHardened, but every report shows them.
+	Waived []Finding `json:"waived"`
+	// Checks lists the rules evaluated, one line each, for the summary.
+	Checks []string `json:"checks"`
+}
+
+// String renders the verdict for a terminal: PASS or FAIL and one line per finding.
+func (g GateResult) String() string {
+	var b strings.Builder
+	if g.Pass {
+		b.WriteString("gate: PASS")
+	} else {
+		fmt.Fprintf(&b, "gate: FAIL (%d finding(s))", len(g.Findings))
+	}
+	for _, f := range g.Findings {
+		fmt.Fprintf(&b, "\n  [%s] %s", f.Rule, f.Message)
+	}
+	for _, f := range g.Waived {
+		fmt.Fprintf(&b, "\n  waived [%s] %s", f.Rule, f.Message)
+	}
+	return b.String()
+}
+
+// Gate judges facts. It fails when the suite left no evidence or failed, when a required
+// layer is never reached or never rejects, when a hardened all-layers world breaks any
+// invariant, when a seed all-layers world breaks one that is not a known weakness (nor
+// declared by the run), when a catalogue replay fails, or when the no-layers Call 687/688
+// run does not reproduce the duplicate.
+func Gate(f Facts, cfg GateConfig) GateResult {
+	var g GateResult
+	fail := func(rule, format string, args ...any) {
+		g.Findings = append(g.Findings, Finding{Rule: rule, Message: fmt.Sprintf(format, args...)})
+	}
+	normal := filterRuns(f.Runs, func(r Run) bool { return len(r.Entry.LayersOff) == 0 })
+
+	g.Checks = append(g.Checks, "the scenario suite ran and left evidence")
+	if f.Suite == nil || f.Suite.Evidence == 0 {
+		fail(RuleEvidence, "no evidence from the scenario suite: run it with --json-report (make scenarios) and attach evidence.%s entries", "Entry")
+	}
+	g.Checks = append(g.Checks, "no spec failed")
+	if f.Suite != nil && f.Suite.Failed > 0 {
+		names := make([]string, 0, len(f.Suite.Failures))
+		for _, x := range f.Suite.Failures {
+			names = append(names, x.Spec)
+		}
+		fail(RuleSuite, "%d spec(s) failed: %s", f.Suite.Failed, clip(names, 5))
+	}
+
+	m := f.Coverage
+	g.Checks = append(g.Checks, "every layer is reached and rejects in some scenario: "+strings.Join(cfg.Layers, ", "))
+	for _, l := range cfg.Layers {
+		t := m.Total("", l)
+		switch {
+		case t.Reached == 0:
+			fail(RuleLayerReached, "layer %s is never reached: no scenario makes the core run it (%d world(s) had it on)", l, t.Worlds)
+		case t.Reject == 0:
+			fail(RuleLayerDecides, "layer %s never decides: it ran in %d world(s) and never rejected a booking (%d accept, %d inconclusive, %d error) — no scenario shows it stopping anything",
+				l, t.Reached, t.Accept, t.Inconclusive, t.Error)
+		}
+	}
+
+	g.Checks = append(g.Checks, "hardened policy with every layer breaks no invariant (declared design gaps are listed as waived unless strict)")
+	seedKnown := cfg.KnownSeedWeaknesses
+	g.Checks = append(g.Checks, "seed policy with every layer breaks only known weaknesses: "+strings.Join(seedKnown, ", "))
+	for _, r := range normal {
+		e := r.Entry
+		p := core.Policy(e.Policy)
+		if set, err := core.ParseLayers(e.Layers); err != nil || p.Effective(set) != p.Effective(core.All()) {
+			continue
+		}
+		switch core.Policy(e.Policy) {
+		case core.PolicyHardened:
+			undeclared := minus(e.Violations, e.ExpectedViolations)
+			switch {
+			case len(e.Violations) == 0:
+			case len(undeclared) > 0 || cfg.StrictHardened:
+				fail(RuleHardened, "hardened, all layers, %s %q breaks %s", r.Source, r.Spec, strings.Join(e.Violations, ", "))
+			default:
+				g.Waived = append(g.Waived, Finding{Rule: RuleHardened, Message: fmt.Sprintf(
+					"hardened, all layers, %s %q breaks %s — declared by the scenario as a known design gap", r.Source, r.Spec, strings.Join(e.Violations, ", "))})
+			}
+		case core.PolicySeed:
+			if bad := minus(minus(e.Violations, seedKnown), e.ExpectedViolations); len(bad) > 0 {
+				fail(RuleSeedKnown, "seed, all layers, %s %q breaks %s, which is not a known seed weakness (known: %s)",
+					r.Source, r.Spec, strings.Join(bad, ", "), strings.Join(seedKnown, ", "))
+			}
+		}
+	}
+
+	g.Checks = append(g.Checks, "every incident replay meets its expectations")
+	for _, inc := range f.Incidents {
+		if !inc.Pass {
+			fail(RuleIncidents, "incident %s (%s, %s, %s) failed: %s", inc.Name, inc.File, inc.Policy, inc.Layers, clip(inc.Failures, 3))
+		}
+	}
+
+	if cfg.RequireReproduction {
+		g.Checks = append(g.Checks, "with no layers, the Call 687/688 replay reproduces "+reproInvariant)
+		switch ok, why := reproduced(f, normal); {
+		case !ok:
+			fail(RuleReproduce687, "%s", why)
+		}
+	}
+	g.Pass = len(g.Findings) == 0
+	if g.Findings == nil {
+		g.Findings = []Finding{}
+	}
+	if g.Waived == nil {
+		g.Waived = []Finding{}
+	}
+	return g
+}
+
+// reproduced looks for the no-layers Call 687/688 duplicate: in the report's own replay, or
+// in a seed world with no layers whose scenario names the incident.
+func reproduced(f Facts, runs []Run) (bool, string) {
+	if r := f.Reproduction; r != nil {
+		if r.Reproduced {
+			return true, ""
+		}
+		if r.Error != "" {
+			return false, fmt.Sprintf("the no-layers replay of %s could not run: %s", r.Incident, r.Error)
+		}
+		return false, fmt.Sprintf("with no layers, %s did not reproduce the duplicate: violated %v, want %s — the harness can no longer show the bug",
+			r.Incident, r.Violated, reproInvariant)
+	}
+	for _, r := range runs {
+		e := r.Entry
+		name := strings.ToLower(r.Spec)
+		if e.Layers == "none" && e.Policy == string(core.PolicySeed) && (strings.Contains(name, reproIncidentHint) || strings.Contains(name, "687")) &&
+			slices.Contains(e.Violations, reproInvariant) {
+			return true, ""
+		}
+	}
+	return false, fmt.Sprintf("no no-layers run of the Call 687/688 incident reproduced %s (no replay in the report and no seed/none scenario naming %s)",
+		reproInvariant, reproIncidentHint)
+}
+
+func clip(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, "; ")
+	}
+	return strings.Join(items[:n], "; ") + fmt.Sprintf("; and %d more", len(items)-n)
+}

@@ -1,0 +1,175 @@
+package reports
+
+import (
+	"strings"
+	"testing"
+)
+
+// gateFacts is the passing fixture with every matrix computed.
+func gateFacts(t *testing.T) Facts {
+	t.Helper()
+	f, err := Collect(fixtureInputs(copyFixture(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// editRuns changes the evidence of every normal run matching spec and rebuilds the matrix.
+func editRuns(f *Facts, spec string, edit func(*Run)) {
+	for i := range f.Runs {
+		if f.Runs[i].Spec == spec && len(f.Runs[i].Entry.LayersOff) == 0 {
+			edit(&f.Runs[i])
+		}
+	}
+	f.Coverage = BuildMatrix(f.Runs)
+}
+
+// setVerdict rewrites every decision of layer to verdict ("" drops them).
+func setVerdict(r *Run, layer, verdict string) {
+	var out = r.Entry.Decisions[:0]
+	for _, dd := range r.Entry.Decisions {
+		if dd.Layer == layer {
+			if verdict == "" {
+				continue
+			}
+			dd.Verdict = verdict
+		}
+		out = append(out, dd)
+	}
+	r.Entry.Decisions = out
+}
+
+func TestGate(t *testing.T) {
+	tests := []struct {
+		name     string
+		edit     func(*Facts)
+		cfg      func(*GateConfig)
+		wantRule string // "" = pass
+		wantText string
+		// wantWaived is a substring of a waived finding (passing cases only).
+		wantWaived string
+	}{
+		{name: "fixture passes"},
+		{name: "no evidence", edit: func(f *Facts) { f.Suite.Evidence = 0 }, wantRule: RuleEvidence, wantText: "--json-report"},
+		{name: "no suite at all", edit: func(f *Facts) { f.Suite = nil }, wantRule: RuleEvidence},
+		{name: "failed spec", edit: func(f *Facts) {
+			f.Suite.Failed = 1
+			f.Suite.Failures = []SpecFailure{{Spec: "x races y"}}
+		}, wantRule: RuleSuite, wantText: "x races y"},
+		{name: "layer never reached", edit: func(f *Facts) {
+			editRuns(f, specHardRepl, func(r *Run) { setVerdict(r, "slot_exclusion", "") })
+			editRuns(f, specHardRace, func(r *Run) { setVerdict(r, "slot_exclusion", "") })
+		}, wantRule: RuleLayerReached, wantText: "layer slot_exclusion is never reached"},
+		{name: "layer that always accepts never decides", edit: func(f *Facts) {
+			editRuns(f, specSeed687, func(r *Run) { setVerdict(r, "freshness", "accept") })
+		}, wantRule: RuleLayerDecides, wantText: "layer freshness never decides"},
+		{name: "inconclusive is not a decision", edit: func(f *Facts) {
+			editRuns(f, specHardRace, func(r *Run) { setVerdict(r, "unique", "inconclusive") })
+		}, wantRule: RuleLayerDecides, wantText: "layer unique never decides"},
+		{name: "layer not required", edit: func(f *Facts) {
+			editRuns(f, specSeed687, func(r *Run) { setVerdict(r, "freshness", "accept") })
+		}, cfg: func(c *GateConfig) { c.Layers = []string{"call_id", "db_check", "unique", "slot_exclusion"} }},
+		{name: "hardened all-layers violation", edit: func(f *Facts) {
+			editRuns(f, specHardRace, func(r *Run) { r.Entry.Violations = []string{"double_booked_slot"} })
+		}, wantRule: RuleHardened, wantText: `"hardened: two calls race for one slot" breaks double_booked_slot`},
+		{name: "hardened declared gap is waived", edit: func(f *Facts) {
+			editRuns(f, specHardRace, func(r *Run) {
+				r.Entry.Violations = []string{"orphan_booking", "phantom_appointment"}
+				r.Entry.ExpectedViolations = []string{"orphan_booking", "phantom_appointment"}
+			})
+		}, wantWaived: "breaks orphan_booking, phantom_appointment — declared"},
+		{name: "hardened declared gap fails when strict", edit: func(f *Facts) {
+			editRuns(f, specHardRace, func(r *Run) {
+				r.Entry.Violations = []string{"orphan_booking"}
+				r.Entry.ExpectedViolations = []string{"orphan_booking"}
+			})
+		}, cfg: func(c *GateConfig) { c.StrictHardened = true }, wantRule: RuleHardened},
+		{name: "hardened partly declared violation fails", edit: func(f *Facts) {
+			editRuns(f, specHardRace, func(r *Run) {
+				r.Entry.Violations = []string{"duplicate_booking_id", "orphan_booking"}
+				r.Entry.ExpectedViolations = []string{"orphan_booking"}
+			})
+		}, wantRule: RuleHardened, wantText: "breaks duplicate_booking_id, orphan_booking"},
+		{name: "hardened with a layer off may violate", edit: func(f *Facts) {
+			editRuns(f, specHardRace, func(r *Run) {
+				r.Entry.Layers = "call_id"
+				r.Entry.Violations = []string{"duplicate_booking_id"}
+			})
+		}},
+		{name: "seed known weakness passes", edit: func(f *Facts) {
+			editRuns(f, specSeed687, func(r *Run) { r.Entry.Violations = []string{"orphan_booking", "untruthful_outcome"} })
+		}},
+		{name: "seed unknown violation fails", edit: func(f *Facts) {
+			editRuns(f, specSeed687, func(r *Run) { r.Entry.Violations = []string{"double_booked_slot", "orphan_booking"} })
+		}, wantRule: RuleSeedKnown, wantText: "breaks double_booked_slot, which is not a known seed weakness"},
+		{name: "seed violation declared by the run passes", edit: func(f *Facts) {
+			editRuns(f, specSeed687, func(r *Run) {
+				r.Entry.Violations = []string{"double_booked_slot"}
+				r.Entry.ExpectedViolations = []string{"double_booked_slot"}
+			})
+		}},
+		{name: "seed weakness list is configurable", edit: func(f *Facts) {
+			editRuns(f, specSeed687, func(r *Run) { r.Entry.Violations = []string{"orphan_booking"} })
+		}, cfg: func(c *GateConfig) { c.KnownSeedWeaknesses = []string{"untruthful_outcome"} }, wantRule: RuleSeedKnown},
+		{name: "failed incident", edit: func(f *Facts) {
+			f.Incidents[0].Pass = false
+			f.Incidents[0].Failures = []string{"step 2: want slot_taken, got booked"}
+		}, wantRule: RuleIncidents, wantText: "want slot_taken, got booked"},
+		{name: "duplicate not reproduced", edit: func(f *Facts) {
+			f.Reproduction.Reproduced = false
+			f.Reproduction.Violated = []string{}
+		}, wantRule: RuleReproduce687, wantText: "did not reproduce the duplicate"},
+		{name: "reproduction could not run", edit: func(f *Facts) {
+			f.Reproduction.Reproduced = false
+			f.Reproduction.Error = "Postgres unavailable"
+		}, wantRule: RuleReproduce687, wantText: "Postgres unavailable"},
+		{name: "reproduction from the suite's no-layers spec", edit: func(f *Facts) { f.Reproduction = nil }},
+		{name: "no reproduction anywhere", edit: func(f *Facts) {
+			f.Reproduction = nil
+			editRuns(f, specNone, func(r *Run) { r.Entry.Violations = []string{} })
+		}, wantRule: RuleReproduce687, wantText: "no no-layers run"},
+		{name: "reproduction not required", edit: func(f *Facts) {
+			f.Reproduction = nil
+			editRuns(f, specNone, func(r *Run) { r.Entry.Violations = []string{} })
+		}, cfg: func(c *GateConfig) { c.RequireReproduction = false }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := gateFacts(t)
+			cfg := DefaultGateConfig()
+			if tt.edit != nil {
+				tt.edit(&f)
+			}
+			if tt.cfg != nil {
+				tt.cfg(&cfg)
+			}
+			g := Gate(f, cfg)
+			if tt.wantRule == "" {
+				if !g.Pass || len(g.Findings) != 0 {
+					t.Fatalf("want PASS, got\n%s", g)
+				}
+				if tt.wantWaived == "" && len(g.Waived) > 0 {
+					t.Fatalf("unexpected waiver:\n%s", g)
+				}
+				if tt.wantWaived != "" && (len(g.Waived) != 1 || !strings.Contains(g.Waived[0].Message, tt.wantWaived)) {
+					t.Fatalf("want a waiver containing %q, got\n%s", tt.wantWaived, g)
+				}
+				return
+			}
+			if g.Pass {
+				t.Fatalf("want FAIL by %s, got PASS", tt.wantRule)
+			}
+			found := false
+			for _, x := range g.Findings {
+				found = found || (x.Rule == tt.wantRule && strings.Contains(x.Message, tt.wantText))
+			}
+			if !found {
+				t.Fatalf("want a %s finding containing %q, got\n%s", tt.wantRule, tt.wantText, g)
+			}
+			if !strings.HasPrefix(g.String(), "gate: FAIL") || !strings.Contains(g.String(), "["+tt.wantRule+"]") {
+				t.Fatalf("String() = %q", g.String())
+			}
+		})
+	}
+}

@@ -1,0 +1,294 @@
+package reports
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/bookingharness/bookingharness/core"
+	"github.com/bookingharness/bookingharness/sim/evidence"
+)
+
+// Necessity statuses of one layer under one policy.
+const (
+	// NecessityNeeded: switching the layer off makes at least one scenario break an invariant
+	// it held with the layer on.
+	NecessityNeeded = "needed"
+	// NecessityRedundant: the layer rejects bookings in some scenario, yet switching it off
+	// breaks no invariant anywhere — another layer (BackedUpBy) or the rest of the design
+	// already catches every case it catches.
+	NecessityRedundant = "redundant"
+	// NecessityUntested: the layer never rejects in any scenario and switching it off breaks
+	// nothing: the suite holds no case that shows what it is for.
+	NecessityUntested = "untested"
+	// NecessityNotRun: no run with the layer switched off was compared.
+	NecessityNotRun = "not_run"
+	// NecessityNotApplicable: the policy never runs the layer (seed has no slot_exclusion).
+	NecessityNotApplicable = "n/a"
+)
+
+// Necessity is the knock-one-layer-out matrix: per policy and switched-off layer, which
+// scenarios then break which invariants.
+type Necessity struct {
+	// Off lists the switched-off layer sets compared, in layer order ("db_check", or
+	// "db_check,unique" for a pair run).
+	Off   []string        `json:"off"`
+	Cells []NecessityCell `json:"cells"`
+	// Breaks lists every scenario that broke, by policy and switched-off layer set.
+	Breaks []Break `json:"breaks"`
+}
+
+// NecessityCell is the verdict on one switched-off layer set under one policy.
+type NecessityCell struct {
+	Policy string `json:"policy"`
+	Off    string `json:"off"`
+	Status string `json:"status"`
+	// Compared counts the worlds compared (the layer was on in the normal run and a world
+	// with it off was matched); Unmatched counts normal worlds with no counterpart.
+	Compared  int `json:"compared"`
+	Unmatched int `json:"unmatched"`
+	// NeededBy counts scenarios that broke an invariant; NeededInFull those of them whose
+	// world ran every layer of the policy (the full design); AssertionsOnly those whose spec
+	// failed without any new invariant violation (they pin the layer's answer, not safety).
+	NeededBy       int `json:"needed_by"`
+	NeededInFull   int `json:"needed_in_full"`
+	AssertionsOnly int `json:"assertions_only"`
+	// Rejections counts normal worlds in which the layer rejected at least once.
+	Rejections int `json:"rejections"`
+	// Invariants are the invariants that broke without the layer.
+	Invariants []string `json:"invariants"`
+	// BackedUpBy are the layers that rejected more often with this one off.
+	BackedUpBy []string `json:"backed_up_by"`
+	Note       string   `json:"note"`
+}
+
+// Break is one scenario that noticed a layer missing.
+type Break struct {
+	Policy        string   `json:"policy"`
+	Off           string   `json:"off"`
+	Source        string   `json:"source"`
+	Scenario      string   `json:"scenario"`
+	NewViolations []string `json:"new_violations"`
+	// SpecFailed is true when the spec (or replay) passed with every layer and failed without.
+	SpecFailed bool `json:"spec_failed"`
+	// FullDesign is true when the scenario's normal world ran every layer of its policy.
+	FullDesign bool `json:"full_design"`
+	// Layers is the scenario's normal layer set.
+	Layers string `json:"layers"`
+}
+
+type worldKey struct {
+	source, spec, policy string
+	ordinal              int
+}
+
+// keyed numbers runs by their position among runs of the same spec and policy, which is
+// how the worlds of a normal run and of a knocked-out run are paired.
+func keyed(runs []Run) map[worldKey]Run {
+	seen := map[worldKey]int{}
+	out := make(map[worldKey]Run, len(runs))
+	for _, r := range runs {
+		k := worldKey{r.Source, r.Spec, r.Entry.Policy, 0}
+		k.ordinal = seen[k]
+		seen[k]++
+		out[k] = r
+	}
+	return out
+}
+
+// BuildNecessity compares the normal runs (no layer switched off) with the knocked-out runs
+// (Entry.LayersOff set) and classifies every switched-off layer set per policy:
+//
+//   - needed when a scenario that runs the full design (every layer of its policy) breaks an
+//     invariant it did not break with the layer on;
+//   - otherwise redundant when the layer rejected a booking in at least one normal world, or
+//     is needed only by scenarios that run a reduced layer set — its work is real, but with
+//     the other layers on something else covers it (BackedUpBy names layers that rejected
+//     more with it gone);
+//   - otherwise untested: it never rejected and nothing broke, so the suite cannot show what
+//     it prevents.
+//
+// A spec that only fails its assertions (a different deciding layer or outcome kind, with
+// no invariant broken) is listed but does not make a layer needed.
+func BuildNecessity(normal, knocked []Run) *Necessity {
+	if len(knocked) == 0 {
+		return nil
+	}
+	base := keyed(filterRuns(normal, func(r Run) bool { return len(r.Entry.LayersOff) == 0 }))
+	groups := map[string][]Run{}
+	for _, r := range knocked {
+		if len(r.Entry.LayersOff) == 0 {
+			continue
+		}
+		off := strings.Join(r.Entry.LayersOff, ",")
+		groups[off] = append(groups[off], r)
+	}
+	n := &Necessity{}
+	for off := range groups {
+		n.Off = append(n.Off, off)
+	}
+	slices.SortFunc(n.Off, func(a, b string) int {
+		return cmp.Or(cmp.Compare(len(strings.Split(a, ",")), len(strings.Split(b, ","))),
+			cmp.Compare(evidence.LayerRank(strings.Split(a, ",")[0]), evidence.LayerRank(strings.Split(b, ",")[0])), cmp.Compare(a, b))
+	})
+	for _, off := range n.Off {
+		offRuns := keyed(groups[off])
+		layers := strings.Split(off, ",")
+		for _, p := range Policies() {
+			cell, breaks := judgeOff(p, layers, base, offRuns)
+			cell.Off = off
+			n.Cells = append(n.Cells, cell)
+			for i := range breaks {
+				breaks[i].Off = off
+			}
+			n.Breaks = append(n.Breaks, breaks...)
+		}
+	}
+	return n
+}
+
+func filterRuns(runs []Run, keep func(Run) bool) []Run {
+	var out []Run
+	for _, r := range runs {
+		if keep(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func judgeOff(policy string, off []string, base, offRuns map[worldKey]Run) (NecessityCell, []Break) {
+	cell := NecessityCell{Policy: policy, Invariants: []string{}, BackedUpBy: []string{}}
+	keys := make([]worldKey, 0, len(base))
+	for k := range base {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b worldKey) int {
+		return cmp.Or(cmp.Compare(a.source, b.source), cmp.Compare(a.spec, b.spec), cmp.Compare(a.ordinal, b.ordinal))
+	})
+	applicable := false
+	broken := map[string]*Break{}
+	var order []string
+	for _, k := range keys {
+		b := base[k]
+		if k.policy != policy || !anyOn(b.Entry, off) {
+			continue
+		}
+		applicable = true
+		o, ok := offRuns[k]
+		if !ok {
+			cell.Unmatched++
+			continue
+		}
+		cell.Compared++
+		rejected := false
+		for _, l := range off {
+			rejected = rejected || cellOf(b.Entry, l).Reject > 0
+		}
+		if rejected {
+			cell.Rejections++
+		}
+		newViol := minus(o.Entry.Violations, b.Entry.Violations)
+		specFailed := b.Passed && !o.Passed
+		if len(newViol) == 0 && rejected {
+			for _, m := range LayerNames() {
+				if !slices.Contains(off, m) && cellOf(o.Entry, m).Reject > cellOf(b.Entry, m).Reject {
+					cell.BackedUpBy = union(cell.BackedUpBy, []string{m})
+				}
+			}
+		}
+		if len(newViol) == 0 && !specFailed {
+			continue
+		}
+		id := k.source + "\x00" + k.spec
+		br, seen := broken[id]
+		if !seen {
+			br = &Break{Policy: policy, Source: k.source, Scenario: k.spec, NewViolations: []string{}, Layers: b.Entry.Layers}
+			broken[id] = br
+			order = append(order, id)
+		}
+		br.NewViolations = union(br.NewViolations, newViol)
+		br.SpecFailed = br.SpecFailed || specFailed
+		br.FullDesign = br.FullDesign || (len(newViol) > 0 && fullDesign(b.Entry))
+		cell.Invariants = union(cell.Invariants, newViol)
+	}
+	breaks := make([]Break, 0, len(order))
+	for _, id := range order {
+		br := *broken[id]
+		if len(br.NewViolations) > 0 {
+			cell.NeededBy++
+			if br.FullDesign {
+				cell.NeededInFull++
+			}
+		} else {
+			cell.AssertionsOnly++
+		}
+		breaks = append(breaks, br)
+	}
+	label := strings.Join(off, "+")
+	switch {
+	case !applicable:
+		cell.Status = NecessityNotApplicable
+		cell.Note = fmt.Sprintf("the %s policy never runs %s", policy, label)
+	case cell.Compared == 0:
+		cell.Status = NecessityNotRun
+		cell.Note = fmt.Sprintf("no world with %s off could be matched with a normal world", label)
+	case cell.NeededInFull > 0:
+		cell.Status = NecessityNeeded
+		cell.Note = fmt.Sprintf("without %s, %d scenario(s) with every other layer on break %s", label, cell.NeededInFull, strings.Join(cell.Invariants, ", "))
+		if cell.NeededBy > cell.NeededInFull {
+			cell.Note += fmt.Sprintf(" (%d more with fewer layers)", cell.NeededBy-cell.NeededInFull)
+		}
+	case cell.Rejections > 0 || cell.NeededBy > 0:
+		cell.Status = NecessityRedundant
+		switch {
+		case len(cell.BackedUpBy) > 0:
+			cell.Note = fmt.Sprintf("%s rejects in %d world(s), but with it off %s catch(es) the same cases", label, cell.Rejections, strings.Join(cell.BackedUpBy, ", "))
+		case cell.Rejections > 0:
+			cell.Note = fmt.Sprintf("%s rejects in %d world(s), but with it off the state stays correct (only the answer changes)", label, cell.Rejections)
+		default:
+			cell.Note = fmt.Sprintf("%s never has to reject when the other layers are on", label)
+		}
+		cell.Note += "; no scenario with every other layer on breaks without it"
+		if cell.NeededBy > 0 {
+			cell.Note += fmt.Sprintf(" — it is needed only in %d scenario(s) that run a reduced layer set (%s)", cell.NeededBy, strings.Join(cell.Invariants, ", "))
+		}
+	default:
+		cell.Status = NecessityUntested
+		cell.Note = fmt.Sprintf("%s never rejects in any %s scenario and switching it off breaks nothing: no scenario shows what it prevents", label, policy)
+	}
+	if cell.AssertionsOnly > 0 {
+		cell.Note += fmt.Sprintf("; %d spec(s) pin its answer and fail without it", cell.AssertionsOnly)
+	}
+	return cell, breaks
+}
+
+// fullDesign reports whether the entry's world ran every layer its policy runs.
+func fullDesign(e evidence.Entry) bool {
+	set, err := core.ParseLayers(e.Layers)
+	p := core.Policy(e.Policy)
+	return err == nil && p.Effective(set) == p.Effective(core.All())
+}
+
+func anyOn(e evidence.Entry, layers []string) bool {
+	for _, l := range layers {
+		if effectiveOn(e, l) {
+			return true
+		}
+	}
+	return false
+}
+
+// Cell returns the verdict for policy and off, and whether there is one.
+func (n *Necessity) Cell(policy, off string) (NecessityCell, bool) {
+	if n == nil {
+		return NecessityCell{}, false
+	}
+	for _, c := range n.Cells {
+		if c.Policy == policy && c.Off == off {
+			return c, true
+		}
+	}
+	return NecessityCell{}, false
+}
