@@ -33,9 +33,6 @@ type GateConfig struct {
 	KnownSeedWeaknesses []string
 	// RequireReproduction makes a missing Call 687/688 no-layers run a failure.
 	RequireReproduction bool
-	// StrictHardened fails on every hardened all-layers violation, even one the run declares
-	// as a known design gap (by default such a violation is listed as waived, not failed).
-	StrictHardened bool
 }
 
 // SeedWeakness is an invariant the shipped design breaks, with the reason.
@@ -77,10 +74,6 @@ type Finding struct {
 type GateResult struct {
 	Pass     bool      `json:"pass"`
 	Findings []Finding `json:"findings"`
-	// Waived lists hardened all-layers violations the run itself declares (known design
-	// gaps, e.g. a reschedule made in Cal.com that no core path can see); they do not fail
-	// the gate unless GateConfig.StrictHardened, but every report shows them.
-	Waived []Finding `json:"waived"`
 	// Checks lists the rules evaluated, one line each, for the summary.
 	Checks []string `json:"checks"`
 }
@@ -95,9 +88,6 @@ func (g GateResult) String() string {
 	}
 	for _, f := range g.Findings {
 		fmt.Fprintf(&b, "\n  [%s] %s", f.Rule, f.Message)
-	}
-	for _, f := range g.Waived {
-		fmt.Fprintf(&b, "\n  waived [%s] %s", f.Rule, f.Message)
 	}
 	return b.String()
 }
@@ -140,7 +130,7 @@ func Gate(f Facts, cfg GateConfig) GateResult {
 		}
 	}
 
-	g.Checks = append(g.Checks, "hardened policy with every layer breaks no invariant (declared design gaps are listed as waived unless strict)")
+	g.Checks = append(g.Checks, "hardened policy with every layer breaks no invariant")
 	seedKnown := cfg.KnownSeedWeaknesses
 	g.Checks = append(g.Checks, "seed policy with every layer breaks only known weaknesses: "+strings.Join(seedKnown, ", "))
 	for _, r := range normal {
@@ -151,14 +141,9 @@ func Gate(f Facts, cfg GateConfig) GateResult {
 		}
 		switch core.Policy(e.Policy) {
 		case core.PolicyHardened:
-			undeclared := minus(e.Violations, e.ExpectedViolations)
-			switch {
-			case len(e.Violations) == 0:
-			case len(undeclared) > 0 || cfg.StrictHardened:
+			// No waivers: a spec that declares a hardened violation does not excuse it.
+			if len(e.Violations) > 0 {
 				fail(RuleHardened, "hardened, all layers, %s %q breaks %s", r.Source, r.Spec, strings.Join(e.Violations, ", "))
-			default:
-				g.Waived = append(g.Waived, Finding{Rule: RuleHardened, Message: fmt.Sprintf(
-					"hardened, all layers, %s %q breaks %s — declared by the scenario as a known design gap", r.Source, r.Spec, strings.Join(e.Violations, ", "))})
 			}
 		case core.PolicySeed:
 			if bad := minus(minus(e.Violations, seedKnown), e.ExpectedViolations); len(bad) > 0 {
@@ -185,9 +170,6 @@ func Gate(f Facts, cfg GateConfig) GateResult {
 	g.Pass = len(g.Findings) == 0
 	if g.Findings == nil {
 		g.Findings = []Finding{}
-	}
-	if g.Waived == nil {
-		g.Waived = []Finding{}
 	}
 	return g
 }

@@ -23,13 +23,6 @@ func Summary(f Facts) string {
 		}
 		b.WriteString("\n")
 	}
-	if len(f.Gate.Waived) > 0 {
-		b.WriteString("**Known design gaps (waived, not failed):**\n\n")
-		for _, x := range f.Gate.Waived {
-			fmt.Fprintf(&b, "- %s\n", mdEscape(x.Message))
-		}
-		b.WriteString("\n")
-	}
 	if s := f.Suite; s != nil {
 		fmt.Fprintf(&b, "**Suite:** %d specs ran: %d passed, %d failed, %d skipped, %d pending (%d flaked) in %s; evidence from %d worlds.\n",
 			s.Total, s.Passed, s.Failed, s.Skipped, s.Pending, s.Flaked, s.RunTime.Round(time.Second/10), s.Evidence)

@@ -1,6 +1,7 @@
 package scenarios_test
 
 import (
+	"context"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -12,6 +13,7 @@ import (
 	"github.com/bookingharness/bookingharness/fakecalcom"
 	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/check"
+	"github.com/bookingharness/bookingharness/sim/history"
 )
 
 var _ = Describe("Lifecycle", func() {
@@ -44,11 +46,15 @@ var _ = Describe("Lifecycle", func() {
 		Entry(nil, labels("lifecycle", core.PolicyHardened, core.All()), core.PolicyHardened),
 	)
 
-	// The host moves the booking in Cal.com (old booking cancelled, a new one created). The
-	// core has no webhook path, so its row keeps the old slot and the old uid under either
-	// policy: the checker reports the stale row as a phantom and the new booking as an orphan.
+	// The host moves the booking in Cal.com (old booking cancelled with rescheduledToUid, a
+	// new one created). Real Cal.com would tell the application with a BOOKING_RESCHEDULED
+	// webhook; the fake sends none, so the spec runs the application's reconcile step
+	// (core.Service.Reconcile) itself where the design has one. The seed system had no such
+	// path: its row keeps the old slot and uid, and the checker reports the stale row as a
+	// phantom and the new booking as an orphan. The hardened application reconciles and the
+	// row follows the booking to its new uid, numeric id and slot.
 	DescribeTable("the host reschedules the booking in Cal.com",
-		func(ctx SpecContext, p core.Policy) {
+		func(ctx SpecContext, p core.Policy, reconcile bool, brokenInvariants []string) {
 			w := newWorld(ctx, sim.Config{Policy: p, Layers: core.All()})
 			first := mustBook(ctx, w, call687)
 			newStart := incidentSlot.Add(2 * time.Hour)
@@ -56,18 +62,70 @@ var _ = Describe("Lifecycle", func() {
 			Expect(err).NotTo(HaveOccurred())
 			Expect(res.Booking.UID).NotTo(Equal(first.BookingUID))
 			Expect(res.Booking.Start).To(BeTemporally("==", newStart))
+			hostEnded(w, call687, first.BookingUID)
 
 			rows := live(ctx, w)
 			Expect(rows).To(HaveLen(1))
-			Expect(rows[0].BookingUID).To(Equal(first.BookingUID), "the core's row still names the old booking")
-			Expect(rows[0].StartsAt).To(BeTemporally("==", incidentSlot), "and the old slot")
-			expectBroken(ctx, w, broken(check.OrphanBooking, check.PhantomAppointment))
+			if reconcile {
+				rec := mustReconcile(ctx, w)
+				Expect(rec.Moved).To(ConsistOf(HaveField("AppointmentID", first.AppointmentID)))
+				Expect(rec.Moved[0].NewBookingUID).To(Equal(res.Booking.UID))
+				rows = live(ctx, w)
+				Expect(rows).To(HaveLen(1))
+				Expect(rows[0].ID).To(Equal(first.AppointmentID), "the same row, moved")
+				Expect(rows[0].BookingUID).To(Equal(res.Booking.UID), "the row names the new booking")
+				Expect(rows[0].BookingID).To(HaveValue(Equal(res.Booking.ID)), "and its numeric id")
+				Expect(rows[0].StartsAt).To(BeTemporally("==", newStart), "and its slot")
+				Expect(rows[0].EndsAt).To(BeTemporally("==", res.Booking.End))
+				Expect(mustReconcile(ctx, w).Changed()).To(BeFalse(), "a second pass changes nothing")
+			} else {
+				Expect(rows[0].BookingUID).To(Equal(first.BookingUID), "the core's row still names the old booking")
+				Expect(rows[0].StartsAt).To(BeTemporally("==", incidentSlot), "and the old slot")
+			}
+			expectBroken(ctx, w, brokenInvariants)
 		},
-		func(p core.Policy) string {
-			return string(p) + ", layers all: the row keeps the old slot and uid; breaks orphan_booking, phantom_appointment (no webhook path)"
+		func(p core.Policy, reconcile bool, b []string) string {
+			if !reconcile {
+				return string(p) + ", layers all: the row keeps the old slot and uid; breaks " + join(b) + " (no webhook path)"
+			}
+			return string(p) + ", layers all, reconcile: the row moves to the new booking; no invariant broken"
 		},
-		Entry(nil, labels("lifecycle", core.PolicySeed, core.All()), core.PolicySeed),
-		Entry(nil, labels("lifecycle", core.PolicyHardened, core.All()), core.PolicyHardened),
+		Entry(nil, labels("lifecycle", core.PolicySeed, core.All()), core.PolicySeed, false, broken(check.OrphanBooking, check.PhantomAppointment)),
+		Entry(nil, labels("lifecycle", core.PolicyHardened, core.All()), core.PolicyHardened, true, broken()),
+	)
+
+	// The host cancels the booking in Cal.com (BOOKING_CANCELLED in real Cal.com; the fake
+	// sends no webhook). Without a reconcile path the seed's row stays live on a cancelled
+	// booking: a phantom. The hardened application's reconcile marks the row cancelled.
+	DescribeTable("the host cancels the booking in Cal.com",
+		func(ctx SpecContext, p core.Policy, reconcile bool, brokenInvariants []string) {
+			w := newWorld(ctx, sim.Config{Policy: p, Layers: core.All()})
+			first := mustBook(ctx, w, call687)
+			w.Clock.Advance(time.Hour)
+			res, err := calcomClient(w).CancelBooking(ctx, first.BookingUID, calcom.CancelInput{CancellationReason: "host unavailable"})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(res.Booking.Status).To(Equal(calcom.StatusCancelled))
+			hostEnded(w, call687, first.BookingUID)
+
+			if reconcile {
+				rec := mustReconcile(ctx, w)
+				Expect(rec.Cancelled).To(ConsistOf(HaveField("AppointmentID", first.AppointmentID)))
+				Expect(live(ctx, w)).To(BeEmpty(), "the row is cancelled")
+				Expect(mustReconcile(ctx, w).Changed()).To(BeFalse(), "a second pass changes nothing")
+			} else {
+				Expect(live(ctx, w)).To(HaveLen(1), "the seed's row stays live")
+			}
+			Expect(accepted(w)).To(BeEmpty())
+			expectBroken(ctx, w, brokenInvariants)
+		},
+		func(p core.Policy, reconcile bool, b []string) string {
+			if !reconcile {
+				return string(p) + ", layers all: the row stays live; breaks " + join(b) + " (no webhook path)"
+			}
+			return string(p) + ", layers all, reconcile: the row is cancelled; no invariant broken"
+		},
+		Entry(nil, labels("lifecycle", core.PolicySeed, core.All()), core.PolicySeed, false, broken(check.PhantomAppointment)),
+		Entry(nil, labels("lifecycle", core.PolicyHardened, core.All()), core.PolicyHardened, true, broken()),
 	)
 
 	// An admin soft-deletes call 687's appointment; the booking stays accepted in Cal.com.
@@ -119,3 +177,24 @@ var _ = Describe("Lifecycle", func() {
 		Entry(nil, labels("lifecycle", core.PolicyHardened, layersOf(core.LayerDBCheck, core.LayerUnique)), core.PolicyHardened, core.SlotTaken, core.LayerDBCheck),
 	)
 })
+
+// hostEnded records in the history that the host, not the call, ended the call's hold on
+// its slot in Cal.com (a reschedule or a cancel there). The checker judges a call's answers
+// per slot; without this record it would call 687's truthful "booked" untruthful and lost
+// once the row has rightly followed the host's change. The history has no "moved by the
+// host" kind, so the host's action is recorded as a cancel of the old slot that happened.
+func hostEnded(w *sim.World, c sim.BookCall, uid string) {
+	GinkgoHelper()
+	tok := w.Recorder.Begin(c.CallID, history.KindCancel, w.Slot(c))
+	Expect(w.Recorder.End(tok, history.Response{Outcome: history.OutcomeCancelled, BookingUID: uid})).To(Succeed())
+}
+
+// mustReconcile runs the application's reconcile step (what a BOOKING_RESCHEDULED or
+// BOOKING_CANCELLED webhook would trigger) and expects it to read every booking.
+func mustReconcile(ctx context.Context, w *sim.World) core.ReconcileResult {
+	GinkgoHelper()
+	res, err := w.Service.Reconcile(ctx)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(res.Failed).To(BeEmpty())
+	return res
+}

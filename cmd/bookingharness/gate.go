@@ -15,7 +15,6 @@ type gateFlags struct {
 	seedWeak    []string
 	layers      []string
 	noReproduce bool
-	strict      bool
 }
 
 func newGateCmd() *cobra.Command {
@@ -38,7 +37,6 @@ Exit codes: 0 pass, 1 the gate refuses (one line per reason), 2 the report is mi
 	cmd.Flags().StringSliceVar(&f.seedWeak, "known-seed-weakness", nil, "invariants the seed policy may break with every layer (default: "+fmt.Sprint(defaultWeaknesses())+")")
 	cmd.Flags().StringSliceVar(&f.layers, "layers", nil, "layers that must be reached and must reject (default: all)")
 	cmd.Flags().BoolVar(&f.noReproduce, "no-reproduce", false, "do not require the no-layers Call 687/688 reproduction")
-	cmd.Flags().BoolVar(&f.strict, "strict-hardened", false, "fail on hardened violations even when the scenario declares them as a known gap")
 	return cmd
 }
 
@@ -47,7 +45,6 @@ func runGate(out io.Writer, f gateFlags) error {
 	if err != nil {
 		return err
 	}
-	cfg.StrictHardened = f.strict
 	facts, err := reports.ReadFacts(f.report)
 	if err != nil {
 		return &exitError{code: 2, err: fmt.Errorf("%w (build it with `bookingharness report` or `make report`)", err)}
