@@ -17,16 +17,10 @@ import (
 var env *pgenv.Env
 
 func TestMain(m *testing.M) {
-	e, stop, err := pgenv.ForTestMain()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	fmt.Println("pgenv:", e)
-	env = e
-	code := m.Run()
-	stop()
-	os.Exit(code)
+	os.Exit(pgenv.RunTests(m, func(e *pgenv.Env) {
+		fmt.Println("pgenv:", e)
+		env = e
+	}))
 }
 
 func hasUniqueIndex(t *testing.T, dsn string) bool {

@@ -2,6 +2,8 @@ package pgenv
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"testing"
 )
 
@@ -22,14 +24,23 @@ func (e *Env) NewTestDatabase(t testing.TB, tpl Template) *Database {
 	return db
 }
 
-// ForTestMain starts an Env for a package's TestMain and returns it with a stop function to
-// defer; on failure it returns the error so TestMain can print it and exit non-zero — a
-// package whose tests need Postgres fails loudly rather than skipping silently.
-func ForTestMain() (*Env, func(), error) {
+// RunTests is the body of a TestMain for a package whose tests need Postgres: it starts an
+// Env, hands it to use, runs the tests, closes the Env and returns the exit code. When
+// Postgres cannot be started it prints why and returns 1 — such a package fails loudly
+// rather than skipping silently.
+//
+//	func TestMain(m *testing.M) { os.Exit(pgenv.RunTests(m, func(e *pgenv.Env) { env = e })) }
+func RunTests(m *testing.M, use func(*Env)) int {
 	ctx := context.Background()
 	env, err := Start(ctx)
 	if err != nil {
-		return nil, func() {}, err
+		fmt.Fprintln(os.Stderr, err)
+		return 1
 	}
-	return env, func() { _ = env.Close(ctx) }, nil
+	use(env)
+	code := m.Run()
+	if err := env.Close(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "pgenv:", err)
+	}
+	return code
 }

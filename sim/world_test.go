@@ -15,17 +15,7 @@ import (
 
 var env *pgenv.Env
 
-func TestMain(m *testing.M) {
-	e, stop, err := pgenv.ForTestMain()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	env = e
-	code := m.Run()
-	stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(pgenv.RunTests(m, func(e *pgenv.Env) { env = e })) }
 
 func newWorld(t *testing.T, cfg sim.Config) *sim.World {
 	t.Helper()

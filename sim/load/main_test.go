@@ -14,14 +14,7 @@ import (
 var env *pgenv.Env
 
 func TestMain(m *testing.M) {
-	e, stop, err := pgenv.ForTestMain()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	env = e
-	code := m.Run()
-	stop()
+	code := pgenv.RunTests(m, func(e *pgenv.Env) { env = e })
 	if code == 0 {
 		// Every run's workers, fake server, HTTP clients and pool must be gone.
 		if err := goleak.Find(goleak.IgnoreCurrent()); err != nil {
