@@ -96,7 +96,7 @@ report:
 
 ## report-browser-check: load the built page in headless Chromium (skips if not installed).
 report-browser-check:
-	HARNESS_REPORT_PAGE=$(CURDIR)/$(OUT)/index.html $(GO) test -count=1 -run 'TestPageInBrowser' ./reports/
+	HARNESS_REPORT_PAGE=$(CURDIR)/$(OUT)/index.html $(GO) test -count=1 -v -run 'TestPageInBrowser' ./reports/
 
 ## gate-check: judge an existing report.json (exit 1 with the reasons when it refuses).
 gate-check:
