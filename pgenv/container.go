@@ -46,6 +46,10 @@ func startContainer(ctx context.Context, image string) (*Env, error) {
 		// commits cheap.
 		testcontainers.WithCmd("postgres", "-c", "fsync=off", "-c", "synchronous_commit=off",
 			"-c", "full_page_writes=off", "-c", "max_connections=300"),
+		// The data directory lives in memory: on Docker's overlay filesystem every CREATE
+		// DATABASE … TEMPLATE costs ~220 ms, on tmpfs ~10 ms (measured on this project's
+		// machines). Test data is thrown away with the container anyway.
+		testcontainers.WithTmpfs(map[string]string{"/var/lib/postgresql/data": "rw"}),
 		// Publish the port on loopback only: nothing the harness starts listens beyond
 		// 127.0.0.1 (Docker's default would be every interface).
 		testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
