@@ -128,7 +128,7 @@ func demoPolicy(ctx context.Context, stdout io.Writer, env *pgenv.Env, incidents
 		for _, v := range res.Violations {
 			pf.violatedBy[v.Invariant] = append(pf.violatedBy[v.Invariant], inc.Name)
 		}
-		if len(res.Violations) > 0 && res.Layers == core.All().String() {
+		if len(res.Violations) > 0 && res.Layers == p.Effective(core.All()).String() {
 			pf.allLayersViolating++
 		}
 	}
