@@ -26,20 +26,22 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	for _, add := range subcommands {
+	for _, add := range subcommands() {
 		root.AddCommand(add())
 	}
 	return root
 }
 
 // subcommands lists the constructors of every subcommand; each lives in its own file.
-var subcommands = []func() *cobra.Command{
-	newDemoCmd,
-	newFakeCalcomCmd,
-	newReplayCmd,
-	newLoadCmd,
-	newReportCmd,
-	newGateCmd,
+func subcommands() []func() *cobra.Command {
+	return []func() *cobra.Command{
+		newDemoCmd,
+		newFakeCalcomCmd,
+		newReplayCmd,
+		newLoadCmd,
+		newReportCmd,
+		newGateCmd,
+	}
 }
 
 func main() {
