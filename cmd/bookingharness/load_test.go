@@ -49,7 +49,7 @@ func TestLoadFlagErrors(t *testing.T) {
 		{[]string{"--faults", "status_503=0.1"}, "--faults"},
 		{[]string{"--faults", "status_500=2"}, "--faults"},
 		{[]string{"--duration", "-1s"}, "--duration"},
-		{[]string{"--calcom-url", "http://10.0.0.7:8787"}, "--calcom-url"},
+		{[]string{"--calcom-url", "http://203.0.113.7:8787"}, "--calcom-url"},
 		{[]string{"--expect-violations", "teleported_booking"}, "--expect-violations"},
 		{[]string{"--calls", "many"}, "--calls"},
 	}

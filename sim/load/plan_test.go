@@ -150,7 +150,7 @@ func TestConfigErrorsNameTheFlag(t *testing.T) {
 		{"fault-delay", func(c *load.Config) { c.FaultDelay = 0 }},
 		{"policy", func(c *load.Config) { c.Policy = "lenient" }},
 		{"faults", func(c *load.Config) { c.Faults = []load.Fault{{Kind: "nope", Rate: 0.1}} }},
-		{"calcom-url", func(c *load.Config) { c.CalcomURL = "http://10.1.2.3:8787" }},
+		{"calcom-url", func(c *load.Config) { c.CalcomURL = "http://203.0.113.3:8787" }},
 		{"max-conns", func(c *load.Config) { c.MaxConns = 1000 }},
 	}
 	for _, tt := range tests {
@@ -175,7 +175,7 @@ func TestLoopbackURL(t *testing.T) {
 			t.Errorf("LoopbackURL(%q) = %v, want accepted", ok, err)
 		}
 	}
-	for _, bad := range []string{"http://10.0.0.5:8787", "http://example.com", "https://api.cal.com", "http://0.0.0.0:8787", "ftp://127.0.0.1", "127.0.0.1:8787", "http://"} {
+	for _, bad := range []string{"http://203.0.113.5:8787", "http://example.com", "https://api.cal.com", "http://0.0.0.0:8787", "ftp://127.0.0.1", "127.0.0.1:8787", "http://"} {
 		if _, err := load.LoopbackURL(bad); err == nil {
 			t.Errorf("LoopbackURL(%q) accepted, want refused", bad)
 		}
