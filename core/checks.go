@@ -96,31 +96,27 @@ func inspectCallID(b calcom.Booking, expected string) (callIDState, string) {
 // SeedCallID is layer 2 as shipped: reject when metadata.call_id is present, non-empty and
 // different; accept everything else, including a missing call id.
 func SeedCallID(b calcom.Booking, expected string) Decision {
-	st, got := inspectCallID(b, expected)
-	d := Decision{Layer: LayerCallID, BookingUID: b.UID, ReceivedCallID: got}
-	switch st {
-	case callIDDifferent:
-		d.Verdict, d.Reason = Reject, "Cal.com returned booking from different call due to idempotency"
-	case callIDMissing:
-		d.Verdict, d.Reason = Accept, "call_id missing: accepted unchecked"
-	default:
-		d.Verdict, d.Reason = Accept, "call_id matches"
-	}
-	return d
+	return callIDDecision(b, expected, Accept, "call_id missing: accepted unchecked", "call_id matches")
 }
 
 // OwnershipCallID is the hardened layer 2, run first: the call's own booking is its booking
 // (accept, even if old), another call's is rejected, and a missing call id is Inconclusive.
 func OwnershipCallID(b calcom.Booking, expected string) Decision {
+	return callIDDecision(b, expected, Inconclusive, "call_id missing: ownership unknown", "booking belongs to this call")
+}
+
+// callIDDecision is layer 2 in both policies; they differ only in what a missing call id
+// means.
+func callIDDecision(b calcom.Booking, expected string, missing Verdict, missingReason, equalReason string) Decision {
 	st, got := inspectCallID(b, expected)
 	d := Decision{Layer: LayerCallID, BookingUID: b.UID, ReceivedCallID: got}
 	switch st {
 	case callIDDifferent:
 		d.Verdict, d.Reason = Reject, "Cal.com returned booking from different call due to idempotency"
 	case callIDMissing:
-		d.Verdict, d.Reason = Inconclusive, "call_id missing: ownership unknown"
+		d.Verdict, d.Reason = missing, missingReason
 	default:
-		d.Verdict, d.Reason = Accept, "booking belongs to this call"
+		d.Verdict, d.Reason = Accept, equalReason
 	}
 	return d
 }
