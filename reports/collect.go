@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -70,21 +71,25 @@ func Collect(in Inputs) (Facts, error) {
 		return Facts{}, err
 	}
 	var knocked []Run
+	skipped := map[string][]string{}
 	necessity, err := filepath.Glob(filepath.Join(in.Dir, DirNecessity, "*.json"))
 	if err != nil {
 		return Facts{}, fmt.Errorf("reports: %w", err)
 	}
 	slices.Sort(necessity)
 	for _, p := range necessity {
-		_, rs, err := ReadGinkgo(p)
+		sum, rs, err := ReadGinkgo(p)
 		if err != nil {
 			return Facts{}, err
 		}
+		off := strings.TrimSuffix(filepath.Base(p), ".json")
 		for _, r := range rs {
 			if len(r.Entry.LayersOff) == 0 {
 				return Facts{}, fmt.Errorf("reports: %s: spec %q ran with every layer on; a necessity run must set %s", p, r.Spec, "HARNESS_LAYERS_OFF")
 			}
+			off = strings.Join(r.Entry.LayersOff, ",")
 		}
+		skipped[off] = append(skipped[off], sum.SkippedSpecs...)
 		knocked = append(knocked, rs...)
 		f.Links.Necessity = append(f.Links.Necessity, rel(in.Dir, p))
 	}
@@ -97,7 +102,7 @@ func Collect(in Inputs) (Facts, error) {
 	}
 	f.Runs = append(append([]Run{}, runs...), knocked...)
 	f.Coverage = BuildMatrix(runs)
-	f.Necessity = BuildNecessity(runs, knocked)
+	f.Necessity = BuildNecessity(runs, knocked, skipped)
 	f.Incidents = in.Incidents
 	f.Reproduction = in.Reproduction
 	for name, link := range map[string]*string{

@@ -61,6 +61,9 @@ type SuiteSummary struct {
 	Evidence int `json:"evidence"`
 	// Failures lists the failed specs.
 	Failures []SpecFailure `json:"failures,omitempty"`
+	// SkippedSpecs names the skipped specs: in a knocked-out run they are the worlds that
+	// were left out on purpose, as opposed to worlds that errored.
+	SkippedSpecs []string `json:"skipped_specs,omitempty"`
 }
 
 // SpecFailure is one failed spec.

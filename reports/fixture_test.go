@@ -35,10 +35,11 @@ func entry(policy, layers string, off []string, viol []string, ds ...evidence.De
 	return evidence.Entry{Policy: policy, Layers: layers, LayersOff: off, Violations: viol, Decisions: ds}
 }
 
-// The fixture: four specs; seed/hardened with all layers, seed with none; necessity runs
-// with freshness and db_check off.
+// The fixture: five specs; seed/hardened with all layers, seed with none; necessity runs
+// with freshness and db_check off. Under each policy every layer it runs rejects somewhere.
 var (
-	specSeed687  = "Call 687/688 seed with every layer: freshness turns call 688 away"
+	specSeed687   = "Call 687/688 seed with every layer: freshness turns call 688 away"
+	specSeedLater = "seed: layers 2 to 4 each stop a later duplicate"
 	specHardRepl = "hardened: a replayed booking of another call is refused"
 	specNone     = "call-687-688 with no layers reproduces the duplicate"
 	specHardRace = "hardened: two calls race for one slot"
@@ -48,8 +49,10 @@ func normalFixture() []fixtureSpec {
 	return []fixtureSpec{
 		{specSeed687, true, []evidence.Entry{entry("seed", "all", nil, nil,
 			d("freshness", "accept", 1), d("freshness", "reject", 1), d("call_id", "accept", 1), d("db_check", "accept", 1), d("unique", "accept", 1))}},
+		{specSeedLater, true, []evidence.Entry{entry("seed", "all", nil, nil,
+			d("freshness", "accept", 3), d("call_id", "accept", 2), d("call_id", "reject", 1), d("db_check", "accept", 1), d("db_check", "reject", 1), d("unique", "reject", 1))}},
 		{specHardRepl, true, []evidence.Entry{entry("hardened", "all", nil, nil,
-			d("call_id", "accept", 1), d("call_id", "reject", 1), d("freshness", "accept", 1), d("db_check", "accept", 1), d("db_check", "reject", 1), d("unique", "accept", 1), d("slot_exclusion", "accept", 1))}},
+			d("call_id", "accept", 1), d("call_id", "reject", 1), d("freshness", "accept", 1), d("freshness", "reject", 1), d("db_check", "accept", 1), d("db_check", "reject", 1), d("unique", "accept", 1), d("slot_exclusion", "accept", 1))}},
 		{specNone, true, []evidence.Entry{entry("seed", "none", nil, []string{"duplicate_booking_id"})}},
 		{specHardRace, true, []evidence.Entry{entry("hardened", "all", nil, nil,
 			d("call_id", "accept", 2), d("freshness", "accept", 2), d("db_check", "accept", 2), d("unique", "accept", 1), d("unique", "reject", 1), d("slot_exclusion", "reject", 1))}},
@@ -62,6 +65,8 @@ func freshnessOffFixture() []fixtureSpec {
 	return []fixtureSpec{
 		{specSeed687, false, []evidence.Entry{entry("seed", without, off, []string{"duplicate_booking_id", "untruthful_outcome"},
 			d("call_id", "accept", 2), d("db_check", "accept", 1), d("db_check", "reject", 1), d("unique", "accept", 1))}},
+		{specSeedLater, true, []evidence.Entry{entry("seed", without, off, nil,
+			d("call_id", "accept", 2), d("call_id", "reject", 1), d("db_check", "accept", 1), d("db_check", "reject", 1), d("unique", "reject", 1))}},
 		{specHardRepl, true, []evidence.Entry{entry("hardened", without, off, nil,
 			d("call_id", "accept", 1), d("call_id", "reject", 1), d("db_check", "accept", 1), d("db_check", "reject", 1), d("unique", "accept", 1), d("slot_exclusion", "accept", 1))}},
 		{specNone, true, []evidence.Entry{entry("seed", "none", off, []string{"duplicate_booking_id"})}},
@@ -76,6 +81,8 @@ func dbCheckOffFixture() []fixtureSpec {
 	return []fixtureSpec{
 		{specSeed687, true, []evidence.Entry{entry("seed", without, off, nil,
 			d("freshness", "accept", 1), d("freshness", "reject", 1), d("call_id", "accept", 1), d("unique", "accept", 1))}},
+		{specSeedLater, true, []evidence.Entry{entry("seed", without, off, nil,
+			d("freshness", "accept", 3), d("call_id", "accept", 2), d("call_id", "reject", 1), d("unique", "reject", 2))}},
 		{specHardRepl, false, []evidence.Entry{entry("hardened", without, off, nil,
 			d("call_id", "accept", 1), d("call_id", "reject", 1), d("freshness", "accept", 1), d("unique", "accept", 1), d("unique", "reject", 1), d("slot_exclusion", "accept", 1))}},
 		{specNone, true, []evidence.Entry{entry("seed", "none", off, []string{"duplicate_booking_id"})}},

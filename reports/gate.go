@@ -13,12 +13,15 @@ import (
 // assert which rule fired.
 const (
 	RuleEvidence      = "evidence"       // the suite ran and left evidence
-	RuleSuite         = "suite"          // no spec failed
-	RuleLayerReached  = "layer_reached"  // every layer ran in some scenario
-	RuleLayerDecides  = "layer_decides"  // every layer rejected a booking in some scenario
+	RuleSuite         = "suite"          // the suite succeeded as a whole: no spec, suite node or leak check failed
+	RuleCheckError    = "check_error"    // every world's invariant check could judge its run
+	RuleLayerReached  = "layer_reached"  // under each policy, every layer it runs ran in some scenario
+	RuleLayerDecides  = "layer_decides"  // under each policy, every layer it runs rejected a booking in some scenario
+	RuleHardenedWorld = "hardened_world" // at least one world ran the hardened policy with every layer
 	RuleHardened      = "hardened_clean" // hardened + all layers: no invariant violated
 	RuleSeedKnown     = "seed_known"     // seed + all layers: only known weaknesses
-	RuleIncidents     = "incidents"      // every catalogue replay met its expectations
+	RuleIncidents     = "incidents"      // the catalogue was replayed and every replay met its expectations
+	RuleKnockedOut    = "knocked_out"    // no knocked-out (necessity) world errored
 	RuleReproduce687  = "reproduce_687"  // no layers reproduces the Call 687/688 duplicate
 	reproIncidentHint = "call-687-688"   // the incident the reproduction rule looks for
 	reproInvariant    = check.DuplicateBookingID
@@ -92,11 +95,13 @@ func (g GateResult) String() string {
 	return b.String()
 }
 
-// Gate judges facts. It fails when the suite left no evidence or failed, when a required
-// layer is never reached or never rejects, when a hardened all-layers world breaks any
-// invariant, when a seed all-layers world breaks one that is not a known weakness (nor
-// declared by the run), when a catalogue replay fails, or when the no-layers Call 687/688
-// run does not reproduce the duplicate.
+// Gate judges facts. It can never pass vacuously: besides the verdicts on what ran (a
+// failed spec, a layer never reached or never deciding under a policy that runs it, a
+// hardened all-layers violation, a seed violation that is not a known weakness nor declared
+// by the run, a failed replay, no reproduction of the Call 687/688 duplicate), it fails
+// when the evidence it judges is missing or broken: no evidence, a suite that did not
+// succeed as a whole, a world whose invariant check errored, no hardened all-layers world,
+// no incident replayed, or a knocked-out run that errored.
 func Gate(f Facts, cfg GateConfig) GateResult {
 	var g GateResult
 	fail := func(rule, format string, args ...any) {
@@ -108,35 +113,59 @@ func Gate(f Facts, cfg GateConfig) GateResult {
 	if f.Suite == nil || f.Suite.Evidence == 0 {
 		fail(RuleEvidence, "no evidence from the scenario suite: run it with --json-report (make scenarios) and attach evidence.%s entries", "Entry")
 	}
-	g.Checks = append(g.Checks, "no spec failed")
+	g.Checks = append(g.Checks, "the suite succeeded as a whole: no spec, suite node or leak check failed")
 	if f.Suite != nil && f.Suite.Failed > 0 {
 		names := make([]string, 0, len(f.Suite.Failures))
 		for _, x := range f.Suite.Failures {
 			names = append(names, x.Spec)
 		}
 		fail(RuleSuite, "%d spec(s) failed: %s", f.Suite.Failed, clip(names, 5))
+	} else if f.Suite != nil && !f.Suite.Succeeded {
+		fail(RuleSuite, "the suite did not succeed as a whole although no spec failed: a suite-level node (BeforeSuite, AfterSuite, ReportAfterSuite) or the goroutine-leak check failed — see the Ginkgo output")
 	}
 
-	m := f.Coverage
-	g.Checks = append(g.Checks, "every layer is reached and rejects in some scenario: "+strings.Join(cfg.Layers, ", "))
-	for _, l := range cfg.Layers {
-		t := m.Total("", l)
-		switch {
-		case t.Reached == 0:
-			fail(RuleLayerReached, "layer %s is never reached: no scenario makes the core run it (%d world(s) had it on)", l, t.Worlds)
-		case t.Reject == 0:
-			fail(RuleLayerDecides, "layer %s never decides: it ran in %d world(s) and never rejected a booking (%d accept, %d inconclusive, %d error) — no scenario shows it stopping anything",
-				l, t.Reached, t.Accept, t.Inconclusive, t.Error)
+	g.Checks = append(g.Checks, "every world's invariant check could judge its run")
+	for _, r := range normal {
+		if r.Entry.CheckError != "" {
+			fail(RuleCheckError, "%s %q (%s, %s): the invariant check errored: %s", r.Source, r.Spec, r.Entry.Policy, r.Entry.Layers, r.Entry.CheckError)
 		}
 	}
 
+	m := f.Coverage
+	g.Checks = append(g.Checks, "under each policy, every layer it runs is reached and rejects in some scenario: "+strings.Join(cfg.Layers, ", "))
+	for _, p := range Policies() {
+		runs := core.Policy(p).Effective(core.All())
+		for _, l := range cfg.Layers {
+			if !runs.Has(core.Layer(l)) {
+				continue
+			}
+			t := m.Total(p, l)
+			switch {
+			case t.Reached == 0:
+				fail(RuleLayerReached, "%s: layer %s is never reached: no %s scenario makes the core run it (%d world(s) had it on)", p, l, p, t.Worlds)
+			case t.Reject == 0:
+				fail(RuleLayerDecides, "%s: layer %s never decides: it ran in %d %s world(s) and never rejected a booking (%d accept, %d inconclusive, %d error) — no scenario shows it stopping anything under this policy",
+					p, l, t.Reached, p, t.Accept, t.Inconclusive, t.Error)
+			}
+		}
+	}
+
+	g.Checks = append(g.Checks, "at least one world runs the hardened policy with every layer")
+	hardenedWorlds := 0
+	for _, r := range normal {
+		if core.Policy(r.Entry.Policy) == core.PolicyHardened && fullDesign(r.Entry) {
+			hardenedWorlds++
+		}
+	}
+	if hardenedWorlds == 0 {
+		fail(RuleHardenedWorld, "no world ran the hardened policy with every layer: nothing shows the recommended design holds its invariants")
+	}
 	g.Checks = append(g.Checks, "hardened policy with every layer breaks no invariant")
 	seedKnown := cfg.KnownSeedWeaknesses
 	g.Checks = append(g.Checks, "seed policy with every layer breaks only known weaknesses: "+strings.Join(seedKnown, ", "))
 	for _, r := range normal {
 		e := r.Entry
-		p := core.Policy(e.Policy)
-		if set, err := core.ParseLayers(e.Layers); err != nil || p.Effective(set) != p.Effective(core.All()) {
+		if !fullDesign(e) {
 			continue
 		}
 		switch core.Policy(e.Policy) {
@@ -153,10 +182,22 @@ func Gate(f Facts, cfg GateConfig) GateResult {
 		}
 	}
 
-	g.Checks = append(g.Checks, "every incident replay meets its expectations")
+	g.Checks = append(g.Checks, "the incident catalogue was replayed and every replay meets its expectations")
+	if len(f.Incidents) == 0 {
+		fail(RuleIncidents, "no incident was replayed (was Postgres unavailable during the report? see its output): the catalogue proves nothing unless it runs")
+	}
 	for _, inc := range f.Incidents {
 		if !inc.Pass {
 			fail(RuleIncidents, "incident %s (%s, %s, %s) failed: %s", inc.Name, inc.File, inc.Policy, inc.Layers, clip(inc.Failures, 3))
+		}
+	}
+
+	g.Checks = append(g.Checks, "no knocked-out (necessity) world errored")
+	if n := f.Necessity; n != nil {
+		for _, c := range n.Cells {
+			if c.Errored > 0 {
+				fail(RuleKnockedOut, "%s with %s off: %d world(s) errored (%s): the layer's necessity is untested", c.Policy, c.Off, c.Errored, clip(c.ErroredScenarios, 3))
+			}
 		}
 	}
 

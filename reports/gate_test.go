@@ -25,6 +25,18 @@ func editRuns(f *Facts, spec string, edit func(*Run)) {
 	f.Coverage = BuildMatrix(f.Runs)
 }
 
+// splitRuns separates normal from knocked-out runs.
+func splitRuns(runs []Run) (normal, knocked []Run) {
+	for _, r := range runs {
+		if len(r.Entry.LayersOff) == 0 {
+			normal = append(normal, r)
+		} else {
+			knocked = append(knocked, r)
+		}
+	}
+	return normal, knocked
+}
+
 // setVerdict rewrites every decision of layer to verdict ("" drops them).
 func setVerdict(r *Run, layer, verdict string) {
 	var out = r.Entry.Decisions[:0]
@@ -55,6 +67,41 @@ func TestGate(t *testing.T) {
 			f.Suite.Failed = 1
 			f.Suite.Failures = []SpecFailure{{Spec: "x races y"}}
 		}, wantRule: RuleSuite, wantText: "x races y"},
+		// Issue 10 §2: each of these inputs made the gate pass on the old code.
+		{name: "suite failed as a whole without a failed spec", edit: func(f *Facts) { f.Suite.Succeeded = false },
+			wantRule: RuleSuite, wantText: "did not succeed as a whole"},
+		{name: "a hardened all-layers world whose check errored", edit: func(f *Facts) {
+			editRuns(f, specHardRace, func(r *Run) { r.Entry.CheckError = "assumptions not met: empty history" })
+		}, wantRule: RuleCheckError, wantText: "assumptions not met: empty history"},
+		{name: "a seed world whose check errored", edit: func(f *Facts) {
+			editRuns(f, specNone, func(r *Run) { r.Entry.CheckError = "reading appointments: connection refused" })
+		}, wantRule: RuleCheckError, wantText: "connection refused"},
+		{name: "no hardened all-layers world", edit: func(f *Facts) {
+			for _, spec := range []string{specHardRepl, specHardRace} {
+				editRuns(f, spec, func(r *Run) { r.Entry.Layers = "freshness,call_id,db_check,unique" })
+			}
+		}, wantRule: RuleHardenedWorld, wantText: "no world ran the hardened policy with every layer"},
+		{name: "no incident replayed", edit: func(f *Facts) { f.Incidents = nil },
+			wantRule: RuleIncidents, wantText: "no incident was replayed"},
+		{name: "a layer that decides only under seed fails under hardened", edit: func(f *Facts) {
+			editRuns(f, specHardRepl, func(r *Run) { setVerdict(r, "freshness", "accept") })
+		}, wantRule: RuleLayerDecides, wantText: "hardened: layer freshness never decides"},
+		{name: "a layer that decides only under hardened fails under seed", edit: func(f *Facts) {
+			editRuns(f, specSeedLater, func(r *Run) { setVerdict(r, "unique", "accept") })
+		}, wantRule: RuleLayerDecides, wantText: "seed: layer unique never decides"},
+		{name: "slot_exclusion is not required of seed", edit: func(f *Facts) {
+			// seed has no slot_exclusion layer: only hardened is judged on it.
+			editRuns(f, specSeed687, func(r *Run) { setVerdict(r, "slot_exclusion", "") })
+		}},
+		{name: "a knocked-out world errored", edit: func(f *Facts) {
+			for i := range f.Runs {
+				if f.Runs[i].Spec == specHardRace && len(f.Runs[i].Entry.LayersOff) > 0 {
+					f.Runs[i].Entry.CheckError = "ginkgo: spec timed out"
+				}
+			}
+			n, k := splitRuns(f.Runs)
+			f.Necessity = BuildNecessity(n, k, nil)
+		}, wantRule: RuleKnockedOut, wantText: specHardRace},
 		{name: "layer never reached", edit: func(f *Facts) {
 			editRuns(f, specHardRepl, func(r *Run) { setVerdict(r, "slot_exclusion", "") })
 			editRuns(f, specHardRace, func(r *Run) { setVerdict(r, "slot_exclusion", "") })

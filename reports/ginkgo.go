@@ -88,6 +88,7 @@ func count(sum *SuiteSummary, sp types.SpecReport) {
 		}
 	case sp.State.Is(types.SpecStateSkipped):
 		sum.Skipped++
+		sum.SkippedSpecs = append(sum.SkippedSpecs, sp.FullText())
 	case sp.State.Is(types.SpecStatePending):
 		sum.Pending++
 	case sp.State.Is(types.SpecStateFailureStates):

@@ -15,14 +15,20 @@ const (
 	// NecessityNeeded: switching the layer off makes at least one scenario break an invariant
 	// it held with the layer on.
 	NecessityNeeded = "needed"
+	// NecessityReducedOnly: switching the layer off breaks invariants only in scenarios that
+	// already run a reduced layer set; with every other layer on, something else covers it.
+	// Distinct from redundant: the suite does show what the layer prevents.
+	NecessityReducedOnly = "needed_reduced_only"
 	// NecessityRedundant: the layer rejects bookings in some scenario, yet switching it off
 	// breaks no invariant anywhere — another layer (BackedUpBy) or the rest of the design
 	// already catches every case it catches.
 	NecessityRedundant = "redundant"
-	// NecessityUntested: the layer never rejects in any scenario and switching it off breaks
-	// nothing: the suite holds no case that shows what it is for.
+	// NecessityUntested: the suite cannot tell what the layer is for — it never rejects in any
+	// scenario and switching it off breaks nothing, or some world with it off errored (an
+	// errored run proves nothing either way, so it is never counted as redundant).
 	NecessityUntested = "untested"
-	// NecessityNotRun: no run with the layer switched off was compared.
+	// NecessityNotRun: no run with the layer switched off was compared (every counterpart was
+	// skipped on purpose, e.g. a spec that forces an interleaving at that very layer).
 	NecessityNotRun = "not_run"
 	// NecessityNotApplicable: the policy never runs the layer (seed has no slot_exclusion).
 	NecessityNotApplicable = "n/a"
@@ -45,9 +51,15 @@ type NecessityCell struct {
 	Off    string `json:"off"`
 	Status string `json:"status"`
 	// Compared counts the worlds compared (the layer was on in the normal run and a world
-	// with it off was matched); Unmatched counts normal worlds with no counterpart.
+	// with it off was matched); Unmatched counts normal worlds with no counterpart: Skipped
+	// of them were skipped on purpose in the knocked-out run, the rest errored.
 	Compared  int `json:"compared"`
 	Unmatched int `json:"unmatched"`
+	Skipped   int `json:"skipped"`
+	// Errored counts worlds whose knocked-out run errored: its invariant check failed, or the
+	// spec left no evidence without being skipped. ErroredScenarios names them.
+	Errored          int      `json:"errored"`
+	ErroredScenarios []string `json:"errored_scenarios,omitempty"`
 	// NeededBy counts scenarios that broke an invariant; NeededInFull those of them whose
 	// world ran every layer of the policy (the full design); AssertionsOnly those whose spec
 	// failed without any new invariant violation (they pin the layer's answer, not safety).
@@ -102,16 +114,22 @@ func keyed(runs []Run) map[worldKey]Run {
 //
 //   - needed when a scenario that runs the full design (every layer of its policy) breaks an
 //     invariant it did not break with the layer on;
-//   - otherwise redundant when the layer rejected a booking in at least one normal world, or
-//     is needed only by scenarios that run a reduced layer set — its work is real, but with
-//     the other layers on something else covers it (BackedUpBy names layers that rejected
-//     more with it gone);
+//   - otherwise untested when a world with the layer off errored (its check errored, or its
+//     spec left no evidence although it was not skipped): nothing can be concluded;
+//   - otherwise needed only in reduced layer sets when the breaks are all in scenarios that
+//     run fewer layers — the suite shows what it prevents, but something else covers it in
+//     the full design;
+//   - otherwise redundant when the layer rejected a booking in at least one normal world —
+//     its work is real, but with it off the state stays correct (BackedUpBy names layers
+//     that rejected more with it gone);
 //   - otherwise untested: it never rejected and nothing broke, so the suite cannot show what
 //     it prevents.
 //
-// A spec that only fails its assertions (a different deciding layer or outcome kind, with
-// no invariant broken) is listed but does not make a layer needed.
-func BuildNecessity(normal, knocked []Run) *Necessity {
+// skipped lists, per switched-off layer set (the LayersOff joined by ","), the specs the
+// knocked-out run skipped on purpose; a normal world whose counterpart is missing and not
+// skipped errored. A spec that only fails its assertions (a different deciding layer or
+// outcome kind, with no invariant broken) is listed but does not make a layer needed.
+func BuildNecessity(normal, knocked []Run, skipped map[string][]string) *Necessity {
 	if len(knocked) == 0 {
 		return nil
 	}
@@ -136,7 +154,7 @@ func BuildNecessity(normal, knocked []Run) *Necessity {
 		offRuns := keyed(groups[off])
 		layers := strings.Split(off, ",")
 		for _, p := range Policies() {
-			cell, breaks := judgeOff(p, layers, base, offRuns)
+			cell, breaks := judgeOff(p, layers, base, offRuns, skipped[off])
 			cell.Off = off
 			n.Cells = append(n.Cells, cell)
 			for i := range breaks {
@@ -158,7 +176,7 @@ func filterRuns(runs []Run, keep func(Run) bool) []Run {
 	return out
 }
 
-func judgeOff(policy string, off []string, base, offRuns map[worldKey]Run) (NecessityCell, []Break) {
+func judgeOff(policy string, off []string, base, offRuns map[worldKey]Run, skipped []string) (NecessityCell, []Break) {
 	cell := NecessityCell{Policy: policy, Invariants: []string{}, BackedUpBy: []string{}}
 	keys := make([]worldKey, 0, len(base))
 	for k := range base {
@@ -179,6 +197,15 @@ func judgeOff(policy string, off []string, base, offRuns map[worldKey]Run) (Nece
 		o, ok := offRuns[k]
 		if !ok {
 			cell.Unmatched++
+			if slices.Contains(skipped, k.spec) {
+				cell.Skipped++
+			} else {
+				cell.errored(k.spec)
+			}
+			continue
+		}
+		if o.Entry.CheckError != "" {
+			cell.errored(k.spec)
 			continue
 		}
 		cell.Compared++
@@ -231,37 +258,50 @@ func judgeOff(policy string, off []string, base, offRuns map[worldKey]Run) (Nece
 	case !applicable:
 		cell.Status = NecessityNotApplicable
 		cell.Note = fmt.Sprintf("the %s policy never runs %s", policy, label)
-	case cell.Compared == 0:
-		cell.Status = NecessityNotRun
-		cell.Note = fmt.Sprintf("no world with %s off could be matched with a normal world", label)
 	case cell.NeededInFull > 0:
 		cell.Status = NecessityNeeded
 		cell.Note = fmt.Sprintf("without %s, %d scenario(s) with every other layer on break %s", label, cell.NeededInFull, strings.Join(cell.Invariants, ", "))
 		if cell.NeededBy > cell.NeededInFull {
 			cell.Note += fmt.Sprintf(" (%d more with fewer layers)", cell.NeededBy-cell.NeededInFull)
 		}
-	case cell.Rejections > 0 || cell.NeededBy > 0:
+	case cell.Errored > 0:
+		cell.Status = NecessityUntested
+		cell.Note = fmt.Sprintf("%d world(s) errored with %s off (%s): an errored run proves nothing, so the layer is untested, not redundant",
+			cell.Errored, label, clip(cell.ErroredScenarios, 3))
+	case cell.Compared == 0:
+		cell.Status = NecessityNotRun
+		cell.Note = fmt.Sprintf("no world with %s off could be compared: all %d counterpart(s) were skipped", label, cell.Skipped)
+	case cell.NeededBy > 0:
+		cell.Status = NecessityReducedOnly
+		cell.Note = fmt.Sprintf("without %s, %d scenario(s) that run a reduced layer set break %s; no scenario with every other layer on breaks without it",
+			label, cell.NeededBy, strings.Join(cell.Invariants, ", "))
+	case cell.Rejections > 0:
 		cell.Status = NecessityRedundant
-		switch {
-		case len(cell.BackedUpBy) > 0:
+		if len(cell.BackedUpBy) > 0 {
 			cell.Note = fmt.Sprintf("%s rejects in %d world(s), but with it off %s catch(es) the same cases", label, cell.Rejections, strings.Join(cell.BackedUpBy, ", "))
-		case cell.Rejections > 0:
+		} else {
 			cell.Note = fmt.Sprintf("%s rejects in %d world(s), but with it off the state stays correct (only the answer changes)", label, cell.Rejections)
-		default:
-			cell.Note = fmt.Sprintf("%s never has to reject when the other layers are on", label)
 		}
-		cell.Note += "; no scenario with every other layer on breaks without it"
-		if cell.NeededBy > 0 {
-			cell.Note += fmt.Sprintf(" — it is needed only in %d scenario(s) that run a reduced layer set (%s)", cell.NeededBy, strings.Join(cell.Invariants, ", "))
-		}
+		cell.Note += "; no scenario breaks without it"
 	default:
 		cell.Status = NecessityUntested
 		cell.Note = fmt.Sprintf("%s never rejects in any %s scenario and switching it off breaks nothing: no scenario shows what it prevents", label, policy)
+	}
+	if cell.Skipped > 0 && cell.Status != NecessityNotRun {
+		cell.Note += fmt.Sprintf("; %d world(s) skipped on purpose with it off", cell.Skipped)
 	}
 	if cell.AssertionsOnly > 0 {
 		cell.Note += fmt.Sprintf("; %d spec(s) pin its answer and fail without it", cell.AssertionsOnly)
 	}
 	return cell, breaks
+}
+
+// errored counts one world of spec whose knocked-out run errored.
+func (c *NecessityCell) errored(spec string) {
+	c.Errored++
+	if !slices.Contains(c.ErroredScenarios, spec) {
+		c.ErroredScenarios = append(c.ErroredScenarios, spec)
+	}
 }
 
 // fullDesign reports whether the entry's world ran every layer its policy runs.

@@ -17,7 +17,8 @@ func TestReadGinkgo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Total != 4 || sum.Passed != 4 || sum.Skipped != 1 || sum.Evidence != 4 || !sum.Succeeded || sum.RunTime != 3*time.Second {
+	if sum.Total != 5 || sum.Passed != 5 || sum.Skipped != 1 || sum.Evidence != 5 || !sum.Succeeded || sum.RunTime != 3*time.Second ||
+		!reflect.DeepEqual(sum.SkippedSpecs, []string{"skipped spec"}) {
 		t.Fatalf("summary = %+v", sum)
 	}
 	if runs[0].Spec != specSeed687 || runs[0].Entry.Scenario != specSeed687 || runs[0].Source != SourceSuite || !runs[0].Passed {
@@ -65,8 +66,8 @@ func fixtureRuns(t *testing.T) (normal, knocked []Run) {
 func TestBuildMatrix(t *testing.T) {
 	normal, knocked := fixtureRuns(t)
 	m := BuildMatrix(append(normal, knocked...)) // knocked-out runs must be ignored
-	if len(m.Rows) != 4 {
-		t.Fatalf("rows = %d, want 4 (necessity runs excluded)", len(m.Rows))
+	if len(m.Rows) != 5 {
+		t.Fatalf("rows = %d, want 5 (necessity runs excluded)", len(m.Rows))
 	}
 	states := map[string][]string{}
 	for _, r := range m.Rows {
@@ -79,7 +80,8 @@ func TestBuildMatrix(t *testing.T) {
 		want []string
 	}{
 		{specSeed687, []string{StateRejected, StateAccepted, StateAccepted, StateAccepted, StateOff}},
-		{specHardRepl, []string{StateAccepted, StateRejected, StateRejected, StateAccepted, StateAccepted}},
+		{specSeedLater, []string{StateAccepted, StateRejected, StateRejected, StateRejected, StateOff}},
+		{specHardRepl, []string{StateRejected, StateRejected, StateRejected, StateAccepted, StateAccepted}},
 		{specNone, []string{StateOff, StateOff, StateOff, StateOff, StateOff}},
 		{specHardRace, []string{StateAccepted, StateAccepted, StateAccepted, StateRejected, StateRejected}},
 	}
@@ -92,10 +94,10 @@ func TestBuildMatrix(t *testing.T) {
 		policy, layer                       string
 		worlds, reached, rejected, accepted int
 	}{
-		{"seed", "freshness", 1, 1, 1, 1},
+		{"seed", "freshness", 2, 2, 1, 4},
 		{"seed", "slot_exclusion", 0, 0, 0, 0},
 		{"hardened", "unique", 2, 2, 1, 2},
-		{"hardened", "freshness", 2, 2, 0, 3},
+		{"hardened", "freshness", 2, 2, 1, 3},
 	}
 	for _, tt := range totals {
 		got := m.Total(tt.policy, tt.layer)
@@ -103,7 +105,7 @@ func TestBuildMatrix(t *testing.T) {
 			t.Errorf("total %s/%s = %+v", tt.policy, tt.layer, got)
 		}
 	}
-	if both := m.Total("", "freshness"); both.Reached != 3 || both.Reject != 1 {
+	if both := m.Total("", "freshness"); both.Reached != 4 || both.Reject != 2 {
 		t.Errorf("total over policies = %+v", both)
 	}
 }
@@ -135,7 +137,7 @@ func TestMatrixSumsWorldsOfOneSpec(t *testing.T) {
 
 func TestBuildNecessity(t *testing.T) {
 	normal, knocked := fixtureRuns(t)
-	n := BuildNecessity(normal, knocked)
+	n := BuildNecessity(normal, knocked, nil)
 	if !reflect.DeepEqual(n.Off, []string{"freshness", "db_check"}) {
 		t.Fatalf("off = %v", n.Off)
 	}
@@ -145,8 +147,8 @@ func TestBuildNecessity(t *testing.T) {
 		invariants, backups  []string
 	}{
 		{"seed", "freshness", NecessityNeeded, 1, 0, []string{"duplicate_booking_id", "untruthful_outcome"}, []string{}},
-		{"hardened", "freshness", NecessityUntested, 0, 0, []string{}, []string{}},
-		{"seed", "db_check", NecessityUntested, 0, 0, []string{}, []string{}},
+		{"hardened", "freshness", NecessityRedundant, 0, 0, []string{}, []string{}},
+		{"seed", "db_check", NecessityRedundant, 0, 0, []string{}, []string{"unique"}},
 		{"hardened", "db_check", NecessityRedundant, 0, 1, []string{}, []string{"unique"}},
 	}
 	for _, tt := range tests {
@@ -174,7 +176,7 @@ func TestBuildNecessity(t *testing.T) {
 	if c, _ := n.Cell("seed", "freshness"); c.NeededInFull != 1 || !strings.Contains(c.Note, "with every other layer on") {
 		t.Errorf("seed/freshness = %+v", c)
 	}
-	if BuildNecessity(normal, nil) != nil {
+	if BuildNecessity(normal, nil, nil) != nil {
 		t.Fatal("no knocked-out runs must give no necessity matrix")
 	}
 }
@@ -185,16 +187,45 @@ func TestNecessityNotApplicableAndUnmatched(t *testing.T) {
 		{Source: SourceSuite, Spec: "b", Passed: true, Entry: entry("hardened", "all", nil, nil, d("slot_exclusion", "accept", 1))},
 	}
 	knocked := []Run{{Source: SourceSuite, Spec: "other", Passed: true, Entry: entry("hardened", "freshness,call_id,db_check,unique", []string{"slot_exclusion"}, nil)}}
-	n := BuildNecessity(base, knocked)
-	if c, _ := n.Cell("seed", "slot_exclusion"); c.Status != NecessityNotApplicable {
-		t.Errorf("seed/slot_exclusion = %+v", c)
+	tests := []struct {
+		name    string
+		skipped map[string][]string
+		status  string
+		errored int
+		note    string
+	}{
+		// b has no counterpart and was not skipped: its knocked-out run errored.
+		{"missing world errored", nil, NecessityUntested, 1, "errored"},
+		{"missing world skipped on purpose", map[string][]string{"slot_exclusion": {"b"}}, NecessityNotRun, 0, "skipped"},
 	}
-	if c, _ := n.Cell("hardened", "slot_exclusion"); c.Status != NecessityNotRun || c.Unmatched != 1 {
-		t.Errorf("hardened/slot_exclusion = %+v", c)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := BuildNecessity(base, knocked, tt.skipped)
+			if c, _ := n.Cell("seed", "slot_exclusion"); c.Status != NecessityNotApplicable {
+				t.Errorf("seed/slot_exclusion = %+v", c)
+			}
+			c, _ := n.Cell("hardened", "slot_exclusion")
+			if c.Status != tt.status || c.Unmatched != 1 || c.Errored != tt.errored || !strings.Contains(c.Note, tt.note) {
+				t.Errorf("hardened/slot_exclusion = %+v", c)
+			}
+		})
 	}
 }
 
-// A layer needed only by a scenario that runs it alone is redundant in the full design.
+// A knocked-out world whose check errored makes the layer untested, never redundant — even
+// though the layer rejected in the normal run.
+func TestNecessityErroredRunIsUntested(t *testing.T) {
+	base := []Run{{Source: SourceSuite, Spec: "full", Passed: true, Entry: entry("hardened", "all", nil, nil, d("unique", "reject", 1))}}
+	errored := entry("hardened", "freshness,call_id,db_check,slot_exclusion", []string{"unique"}, nil)
+	errored.CheckError = "assumptions not met: 1 operation still running"
+	c, _ := BuildNecessity(base, []Run{{Source: SourceSuite, Spec: "full", Entry: errored}}, nil).Cell("hardened", "unique")
+	if c.Status != NecessityUntested || c.Errored != 1 || c.Compared != 0 || !reflect.DeepEqual(c.ErroredScenarios, []string{"full"}) {
+		t.Fatalf("cell = %+v", c)
+	}
+}
+
+// A layer needed only by a scenario that runs it alone is "needed only in reduced layer
+// sets" — a class of its own, neither needed nor redundant.
 func TestNecessityReducedLayerSetOnly(t *testing.T) {
 	base := []Run{
 		{Source: SourceSuite, Spec: "alone", Passed: true, Entry: entry("hardened", "freshness", nil, nil, d("freshness", "reject", 1))},
@@ -204,8 +235,8 @@ func TestNecessityReducedLayerSetOnly(t *testing.T) {
 		{Source: SourceSuite, Spec: "alone", Passed: false, Entry: entry("hardened", "none", []string{"freshness"}, []string{"duplicate_booking_id"})},
 		{Source: SourceSuite, Spec: "full", Passed: true, Entry: entry("hardened", "call_id,db_check,unique,slot_exclusion", []string{"freshness"}, nil, d("call_id", "reject", 1))},
 	}
-	c, _ := BuildNecessity(base, knocked).Cell("hardened", "freshness")
-	if c.Status != NecessityRedundant || c.NeededBy != 1 || c.NeededInFull != 0 || !strings.Contains(c.Note, "reduced layer set") {
+	c, _ := BuildNecessity(base, knocked, nil).Cell("hardened", "freshness")
+	if c.Status != NecessityReducedOnly || c.NeededBy != 1 || c.NeededInFull != 0 || !strings.Contains(c.Note, "reduced layer set") {
 		t.Fatalf("cell = %+v", c)
 	}
 }
@@ -320,7 +351,7 @@ func TestCollectAndWrite(t *testing.T) {
 	if !f.Gate.Pass {
 		t.Fatalf("fixture must pass the gate:\n%s", f.Gate)
 	}
-	if f.JUnit == nil || f.CodeCoverage == nil || f.Necessity == nil || len(f.Runs) != 12 {
+	if f.JUnit == nil || f.CodeCoverage == nil || f.Necessity == nil || len(f.Runs) != 15 {
 		t.Fatalf("facts incomplete: junit %v coverage %v necessity %v runs %d", f.JUnit, f.CodeCoverage, f.Necessity, len(f.Runs))
 	}
 	wantLinks := Links{GinkgoJSON: FileGinkgoJSON, JUnit: FileJUnit, CoverageHTML: FileCoverageHTML, LoadHTML: FileLoadHTML,
@@ -340,7 +371,7 @@ func TestCollectAndWrite(t *testing.T) {
 	}
 
 	summary, _ := os.ReadFile(filepath.Join(dir, FileSummary))
-	for _, want := range []string{"gate PASS", "| `freshness` | 1 / 1 (1) | 2 / 0 (2) |", "| `db_check` | untested | redundant (covered by unique) |",
+	for _, want := range []string{"gate PASS", "| `freshness` | 2 / 1 (2) | 2 / 1 (2) |", "| `db_check` | redundant (covered by unique) | redundant (covered by unique) |",
 		"needed: 1 scenario(s) break duplicate_booking_id, untruthful_outcome", "Total 81.3 %", "duplicate reproduced", "1/1 catalogue replays"} {
 		if !strings.Contains(string(summary), want) {
 			t.Errorf("summary.md lacks %q:\n%s", want, summary)

@@ -59,7 +59,7 @@ func Summary(f Facts) string {
 		}
 		notes := []string{}
 		for _, c := range n.Cells {
-			if c.Status == NecessityRedundant || c.Status == NecessityUntested {
+			if c.Status == NecessityRedundant || c.Status == NecessityUntested || c.Status == NecessityReducedOnly {
 				notes = append(notes, fmt.Sprintf("- **%s / %s — %s:** %s", c.Policy, c.Off, c.Status, mdEscape(c.Note)))
 			}
 		}
@@ -110,11 +110,18 @@ func necessityCell(c NecessityCell) string {
 		return "—"
 	case NecessityNeeded:
 		return fmt.Sprintf("needed: %d scenario(s) break %s", c.NeededInFull, strings.Join(c.Invariants, ", "))
+	case NecessityReducedOnly:
+		return fmt.Sprintf("needed only in reduced layer sets: %d scenario(s) break %s", c.NeededBy, strings.Join(c.Invariants, ", "))
 	case NecessityRedundant:
 		if len(c.BackedUpBy) > 0 {
 			return "redundant (covered by " + strings.Join(c.BackedUpBy, ", ") + ")"
 		}
 		return "redundant"
+	case NecessityUntested:
+		if c.Errored > 0 {
+			return fmt.Sprintf("**untested**: %d world(s) errored with it off", c.Errored)
+		}
+		return "**untested**: never rejects, nothing breaks without it"
 	}
 	return c.Status
 }

@@ -205,7 +205,14 @@ func replayCatalogue(ctx context.Context, stderr io.Writer, f reportFlags, in *r
 				Layers: j.layers.String(), Failures: []string{"replay could not run: " + err.Error()}, Violated: []string{}})
 			continue
 		case err != nil:
+			// An errored knocked-out replay is evidence too: the necessity matrix shows the
+			// layer as untested and the gate fails, instead of the run silently vanishing.
 			fmt.Fprintf(stderr, "report: %s with %s off could not run: %v\n", j.inc.Name, j.off[0], err)
+			e := evidence.Entry{Scenario: j.inc.Name, Policy: j.inc.Policy, Layers: j.layers.String(), CheckError: "replay could not run: " + err.Error()}
+			for _, l := range j.off {
+				e.LayersOff = append(e.LayersOff, string(l))
+			}
+			in.IncidentRuns = append(in.IncidentRuns, reports.Run{Source: reports.SourceIncident, Spec: j.inc.Name, Entry: e})
 			continue
 		}
 		in.IncidentRuns = append(in.IncidentRuns, reports.Run{Source: reports.SourceIncident, Spec: j.inc.Name, Passed: res.OK(),
