@@ -40,9 +40,9 @@ func entry(policy, layers string, off []string, viol []string, ds ...evidence.De
 var (
 	specSeed687   = "Call 687/688 seed with every layer: freshness turns call 688 away"
 	specSeedLater = "seed: layers 2 to 4 each stop a later duplicate"
-	specHardRepl = "hardened: a replayed booking of another call is refused"
-	specNone     = "call-687-688 with no layers reproduces the duplicate"
-	specHardRace = "hardened: two calls race for one slot"
+	specHardRepl  = "hardened: a replayed booking of another call is refused"
+	specNone      = "call-687-688 with no layers reproduces the duplicate"
+	specHardRace  = "hardened: two calls race for one slot"
 )
 
 func normalFixture() []fixtureSpec {
