@@ -218,6 +218,9 @@ func (r *runner) final(ctx context.Context) error {
 		return fmt.Errorf("replay: %s: %w", r.inc.File, err)
 	}
 	report := check.Check(r.w.Recorder.Operations(), state)
+	if err := report.Err(); err != nil {
+		return fmt.Errorf("replay: %s: the invariant check could not judge the run: %w", r.inc.File, err)
+	}
 	f := &r.res.Final
 	for _, a := range state.Appointments {
 		if a.Live {
