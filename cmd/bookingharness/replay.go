@@ -138,6 +138,9 @@ func runReplay(ctx context.Context, out io.Writer, f replayFlags, files []string
 		if err == nil {
 			err = f.checkLayers(inc)
 		}
+		if err == nil {
+			err = replay.CheckSupported(inc)
+		}
 		if err != nil {
 			report.Invalid = append(report.Invalid, invalidOf(file, err))
 			problems = append(problems, err)
