@@ -98,3 +98,13 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(data)
 }
+
+// A file with no step records nothing: the checker refuses to judge it, and the replay is
+// an error, never a pass.
+func TestRunWithNothingToJudge(t *testing.T) {
+	inc := parse(t, "empty.yaml", "clock: {start: 2025-10-06T09:04:27Z}\n")
+	_, err := replay.Run(context.Background(), env, inc, replay.Options{})
+	if err == nil || !strings.Contains(err.Error(), "could not judge the run: check: assumptions not met: the history is empty") {
+		t.Fatalf("err = %v", err)
+	}
+}
