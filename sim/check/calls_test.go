@@ -171,15 +171,7 @@ func TestJudgedPerCallAndSlot(t *testing.T) {
 		},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := Check(tt.ops, tt.state)
-			if err := r.Err(); err != nil {
-				t.Fatal(err)
-			}
-			if got := r.Names(); !slices.Equal(got, tt.want) {
-				t.Fatalf("violated %v, want %v\n%s", got, tt.want, r)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { expectViolated(t, tt.ops, tt.state, tt.want) })
 	}
 }
 
@@ -274,15 +266,7 @@ func TestHostActions(t *testing.T) {
 		},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := Check(tt.ops, tt.state)
-			if err := r.Err(); err != nil {
-				t.Fatal(err)
-			}
-			if got := r.Names(); !slices.Equal(got, tt.want) {
-				t.Fatalf("violated %v, want %v\n%s", got, tt.want, r)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { expectViolated(t, tt.ops, tt.state, tt.want) })
 	}
 	mv := hostMove(1, "a", slot6, slot7, 3)
 	mv.BookingUID = "u2"

@@ -52,6 +52,20 @@ func seen(calls ...string) []history.Operation {
 	return ops
 }
 
+// expectViolated checks that Check judged ops and st and found exactly the invariants want
+// (sorted) violated.
+func expectViolated(t *testing.T, ops []history.Operation, st State, want []string) Report {
+	t.Helper()
+	r := Check(ops, st)
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Names(); !slices.Equal(got, want) {
+		t.Fatalf("violated %v, want %v\n%s", got, want, r)
+	}
+	return r
+}
+
 func TestCheck(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -264,11 +278,7 @@ func TestCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := Check(tt.ops, tt.state)
-			if got := r.Names(); !slices.Equal(got, tt.want) {
-				t.Fatalf("violated %v, want %v\n%s", got, tt.want, r)
-			}
-			if r.OK() != (len(tt.want) == 0) {
+			if r := expectViolated(t, tt.ops, tt.state, tt.want); r.OK() != (len(tt.want) == 0) {
 				t.Errorf("OK() = %v with %d violations", r.OK(), len(r.Violations))
 			}
 		})

@@ -73,13 +73,7 @@ func TestSeatedBookings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := Check(append(slices.Clone(ops), tt.extra...), State{tt.apps, tt.books})
-			if err := r.Err(); err != nil {
-				t.Fatal(err)
-			}
-			if got := r.Names(); !slices.Equal(got, tt.want) {
-				t.Fatalf("violated %v, want %v\n%s", got, tt.want, r)
-			}
+			expectViolated(t, append(slices.Clone(ops), tt.extra...), State{tt.apps, tt.books}, tt.want)
 		})
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"os"
 	"slices"
 	"time"
 
@@ -14,9 +13,9 @@ import (
 // LoadCalcomFile reads and parses the configuration file of the standalone fake Cal.com
 // (bookingharness fake-calcom --config FILE); see ParseCalcomFile.
 func LoadCalcomFile(path string) (*Calcom, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path, "Cal.com config file")
 	if err != nil {
-		return nil, &Error{File: path, Line: 1, Column: 1, Msg: fmt.Sprintf("cannot read Cal.com config file: %v", err)}
+		return nil, err
 	}
 	return ParseCalcomFile(path, data)
 }

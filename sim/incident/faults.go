@@ -65,12 +65,7 @@ func (p *parser) fault(n *yaml.Node, path string) (Fault, error) {
 			p.use(on, join(path, "on"), "fault.on")
 		}
 	}
-	var given []string
-	for _, k := range faultKinds() {
-		if _, ok := m[k]; ok {
-			given = append(given, k)
-		}
-	}
+	given := present(m, faultKinds())
 	switch {
 	case len(given) == 0:
 		return f, p.errAt(n, path, "needs one of: %s", strings.Join(faultKinds(), ", "))
@@ -157,16 +152,11 @@ func (p *parser) dbFault(n *yaml.Node, path string) (*DBFault, error) {
 	if err != nil {
 		return nil, err
 	}
-	var given []string
-	for _, k := range kinds {
-		if _, ok := m[k]; ok {
-			given = append(given, k)
-		}
+	kind, err := p.exactlyOne(n, m, path, kinds)
+	if err != nil {
+		return nil, err
 	}
-	if len(given) != 1 {
-		return nil, p.errAt(n, path, "needs exactly one of: reset, latency, refuse (got %d)", len(given))
-	}
-	f := &DBFault{Kind: given[0]}
+	f := &DBFault{Kind: kind}
 	v, vpath := m[f.Kind], join(path, f.Kind)
 	if f.Kind == DBFaultReset {
 		f.Phase, err = p.oneOf(v, vpath, BeforeCommit, AfterCommit)

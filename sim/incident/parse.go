@@ -20,11 +20,20 @@ import (
 // Load reads and parses the incident file at path. A file that cannot be read is an
 // *Error at line 1 too, so callers have one error shape to print.
 func Load(path string) (*Incident, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path, "incident file")
 	if err != nil {
-		return nil, &Error{File: path, Line: 1, Column: 1, Msg: fmt.Sprintf("cannot read incident file: %v", err)}
+		return nil, err
 	}
 	return Parse(path, data)
+}
+
+// readFile reads the file at path; what names its kind in the error, an *Error at line 1.
+func readFile(path, what string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &Error{File: path, Line: 1, Column: 1, Msg: fmt.Sprintf("cannot read %s: %v", what, err)}
+	}
+	return data, nil
 }
 
 // Parse parses and validates an incident. name is used in errors (a path, usually) and as

@@ -168,13 +168,7 @@ func TestRoundTwoErrors(t *testing.T) {
 			"steps[0].concurrent[0].db_fault.refuse", "greater than 0"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse("bad.yaml", []byte(tt.src))
-			var e *Error
-			if !errors.As(err, &e) || e.Field != tt.field || !strings.Contains(e.Msg, tt.msg) {
-				t.Fatalf("err = %v, want field %s containing %q", err, tt.field, tt.msg)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { expectFieldError(t, tt.src, tt.field, tt.msg) })
 	}
 	for _, ok := range []string{
 		withSteps("  - at: 1s\n    host: {cancel: a}\n"),

@@ -69,12 +69,7 @@ func (p *parser) step(n *yaml.Node, path string, inc *Incident, booked map[strin
 	if st.At < 0 {
 		return st, p.errAt(at, join(path, "at"), "must not be negative")
 	}
-	var kinds []string
-	for _, k := range stepKinds() {
-		if _, ok := m[k]; ok {
-			kinds = append(kinds, k)
-		}
-	}
+	kinds := present(m, stepKinds())
 	if len(kinds) != 1 {
 		what := "none"
 		if len(kinds) > 1 {
@@ -209,16 +204,9 @@ func (p *parser) hostAction(n *yaml.Node, path string, inc *Incident, booked map
 	if err != nil {
 		return h, err
 	}
-	var given []string
-	for _, a := range actions {
-		if _, ok := m[a]; ok {
-			given = append(given, a)
-		}
+	if h.Action, err = p.exactlyOne(n, m, path, actions); err != nil {
+		return h, err
 	}
-	if len(given) != 1 {
-		return h, p.errAt(n, path, "needs exactly one of: %s (got %d)", strings.Join(actions, ", "), len(given))
-	}
-	h.Action = given[0]
 	v, vpath := m[h.Action], join(path, h.Action)
 	if isNull(v) {
 		return h, p.errAt(v, vpath, "needs a call")

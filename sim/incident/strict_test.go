@@ -49,6 +49,16 @@ func TestUnknownKeys(t *testing.T) {
 	}
 }
 
+// expectFieldError parses src and wants an *Error at field whose message contains msg.
+func expectFieldError(t *testing.T, src, field, msg string) {
+	t.Helper()
+	_, err := Parse("bad.yaml", []byte(src))
+	var e *Error
+	if !errors.As(err, &e) || e.Field != field || !strings.Contains(e.Msg, msg) {
+		t.Fatalf("err = %v, want field %s containing %q", err, field, msg)
+	}
+}
+
 // x- keys are free anywhere, and what they hold is never looked at.
 func TestExtensionKeys(t *testing.T) {
 	src := "x-top: {anything: [goes]}\nclock: {start: 2025-10-06T09:04:27Z, x-why: skew}\n" +
@@ -83,11 +93,7 @@ func TestLayersAgainstPolicy(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse("bad.yaml", []byte("clock: {start: 2025-10-06T09:04:27Z}\n"+tt.src))
-			var e *Error
-			if !errors.As(err, &e) || e.Field != tt.field || !strings.Contains(e.Msg, tt.msg) {
-				t.Fatalf("err = %v, want field %s containing %q", err, tt.field, tt.msg)
-			}
+			expectFieldError(t, "clock: {start: 2025-10-06T09:04:27Z}\n"+tt.src, tt.field, tt.msg)
 		})
 	}
 	for _, ok := range []string{"policy: hardened\nlayers: [slot_exclusion]\n", "policy: seed\nlayers: all\n", "policy: seed\nlayers: none\n"} {

@@ -116,6 +116,26 @@ func (p *parser) mapping(n *yaml.Node, path string, known ...string) (map[string
 	return out, nil
 }
 
+// present returns which of keys m holds, in the order of keys.
+func present(m map[string]*yaml.Node, keys []string) []string {
+	var out []string
+	for _, k := range keys {
+		if _, ok := m[k]; ok {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// exactlyOne returns the one key of keys that m (the mapping at n) holds, or an error.
+func (p *parser) exactlyOne(n *yaml.Node, m map[string]*yaml.Node, path string, keys []string) (string, error) {
+	given := present(m, keys)
+	if len(given) != 1 {
+		return "", p.errAt(n, path, "needs exactly one of: %s (got %d)", strings.Join(keys, ", "), len(given))
+	}
+	return given[0], nil
+}
+
 // sequence checks n is a list and returns its items.
 func (p *parser) sequence(n *yaml.Node, path string) ([]*yaml.Node, error) {
 	n = deref(n)
