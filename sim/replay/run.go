@@ -101,6 +101,8 @@ func (r *runner) step(ctx context.Context, i int, st incident.Step) error {
 	}
 	path := fmt.Sprintf("steps[%d]", i)
 	switch {
+	case st.Host != nil: // CheckSupported refuses these before a world is built
+		return fmt.Errorf("replay: %s: %s.host: host actions are not supported yet", r.inc.File, path)
 	case st.Cancel != nil:
 		r.cancel(ctx, path, st)
 	case st.Book != nil:
