@@ -110,31 +110,62 @@ func (s *Layers) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// ParseLayers reads "all", "none" or a list of layer names separated by commas or spaces
-// (brackets allowed, so "[freshness, call_id]" works). Unknown or repeated names are errors
-// that name the offender and the valid names.
+// ParseLayers reads "all", "none" or a list of layer names separated by commas or by spaces
+// (brackets allowed, so "[freshness, call_id]" works). "none" is the only way to say none:
+// an empty text, an empty item (",", "freshness,,unique", "freshness,"), an empty list
+// ("[]") or "all"/"none" inside a list are errors, as are unknown or repeated names. Every
+// error names the offender and the valid names, so a typo can never silently change which
+// layers run. "all" is every layer; which of them a policy runs is Policy.Effective's job,
+// and whether a list suits a policy is Policy.ParseLayers' (or Policy.CheckLayers').
 func ParseLayers(text string) (Layers, error) {
 	t := strings.TrimSpace(text)
-	t = strings.TrimSuffix(strings.TrimPrefix(t, "["), "]")
-	switch strings.ToLower(strings.TrimSpace(t)) {
+	switch strings.ToLower(t) {
 	case "all":
 		return All(), nil
-	case "none", "":
-		if strings.TrimSpace(text) == "" {
-			return 0, fmt.Errorf("layers: empty; want all, none or a list of %s", validLayerNames())
-		}
+	case "none":
 		return 0, nil
+	case "":
+		return 0, fmt.Errorf("layers: empty; want all, none or a list of %s", validLayerNames())
 	}
-	fields := strings.FieldsFunc(t, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
-	return LayersFromNames(fields)
+	inner, bracketed := strings.CutPrefix(t, "[")
+	if bracketed {
+		var closed bool
+		if inner, closed = strings.CutSuffix(inner, "]"); !closed {
+			return 0, fmt.Errorf("layers: %q opens a [ it never closes", text)
+		}
+	} else if strings.HasSuffix(t, "]") {
+		return 0, fmt.Errorf("layers: %q closes a ] it never opened", text)
+	}
+	if strings.TrimSpace(inner) == "" {
+		return 0, fmt.Errorf("layers: %q is an empty list; write none for no layers", text)
+	}
+	var names []string
+	if strings.Contains(inner, ",") {
+		names = strings.Split(inner, ",")
+	} else {
+		names = strings.Fields(inner)
+	}
+	for i, n := range names {
+		n = strings.TrimSpace(n)
+		if n == "" {
+			return 0, fmt.Errorf("layers: %q has an empty item (#%d); write none for no layers", text, i+1)
+		}
+		names[i] = n
+	}
+	return LayersFromNames(names)
 }
 
-// LayersFromNames builds a set from a list of names, as a YAML list gives them.
+// LayersFromNames builds a set from a list of names, as a YAML list gives them. An empty
+// list is the empty set (callers that must refuse it, such as incident files, do so
+// themselves); "all" and "none" are not layer names.
 func LayersFromNames(names []string) (Layers, error) {
 	var s Layers
 	for _, n := range names {
 		l := Layer(strings.ToLower(strings.TrimSpace(n)))
 		if l.bit() == 0 {
+			if l == "all" || l == "none" {
+				return 0, fmt.Errorf("layers: %q inside a list; write %s on its own, or list names from %s", n, l, validLayerNames())
+			}
 			return 0, fmt.Errorf("layers: unknown layer %q; want all, none or names from %s", n, validLayerNames())
 		}
 		if s.Has(l) {
@@ -145,9 +176,12 @@ func LayersFromNames(names []string) (Layers, error) {
 	return s, nil
 }
 
-func validLayerNames() string {
-	names := make([]string, 0, 5)
-	for _, l := range AllLayers() {
+func validLayerNames() string { return layerNames(AllLayers()) }
+
+// layerNames renders layers as "[a, b]" for error messages.
+func layerNames(ls []Layer) string {
+	names := make([]string, 0, len(ls))
+	for _, l := range ls {
 		names = append(names, string(l))
 	}
 	return "[" + strings.Join(names, ", ") + "]"

@@ -19,12 +19,29 @@ func TestParseLayers(t *testing.T) {
 		{"all", All(), ""},
 		{" ALL ", All(), ""},
 		{"none", 0, ""},
-		{"[]", 0, ""},
+		{" None ", 0, ""},
 		{"freshness", NewLayers(LayerFreshness), ""},
 		{"freshness,call_id", NewLayers(LayerFreshness, LayerCallID), ""},
+		{"freshness, call_id", NewLayers(LayerFreshness, LayerCallID), ""},
 		{"[db_check, unique]", NewLayers(LayerDBCheck, LayerUnique), ""},
+		{"[db_check]", NewLayers(LayerDBCheck), ""},
 		{"slot_exclusion unique", NewLayers(LayerUnique, LayerSlotExclusion), ""},
 		{"", 0, "empty"},
+		{"   ", 0, "empty"},
+		{",", 0, "empty item"},
+		{",,", 0, "empty item"},
+		{"freshness,", 0, "empty item (#2)"},
+		{",freshness", 0, "empty item (#1)"},
+		{"freshness,,unique", 0, "empty item (#2)"},
+		{"[]", 0, "empty list; write none"},
+		{"[ ]", 0, "empty list; write none"},
+		{"[,]", 0, "empty item"},
+		{"[freshness", 0, "never closes"},
+		{"freshness]", 0, "never opened"},
+		{"[none]", 0, "write none on its own"},
+		{"none,freshness", 0, "write none on its own"},
+		{"all,unique", 0, "write all on its own"},
+		{"freshness unique,call_id", 0, `unknown layer "freshness unique"`},
 		{"freshnes", 0, `unknown layer "freshnes"`},
 		{"unique,unique", 0, "twice"},
 	}
@@ -70,6 +87,52 @@ func TestLayersSetOperations(t *testing.T) {
 	}
 	if PolicySeed.Effective(All()).Has(LayerSlotExclusion) || !PolicyHardened.Effective(All()).Has(LayerSlotExclusion) {
 		t.Error("seed has no slot_exclusion layer; hardened does")
+	}
+}
+
+func TestPolicyLayers(t *testing.T) {
+	seedLayers := NewLayers(LayerFreshness, LayerCallID, LayerDBCheck, LayerUnique)
+	cases := []struct {
+		policy Policy
+		in     string
+		want   Layers
+		err    string
+	}{
+		{PolicySeed, "all", All(), ""},
+		{PolicyHardened, "all", All(), ""},
+		{PolicySeed, "none", 0, ""},
+		{PolicySeed, "freshness,unique", NewLayers(LayerFreshness, LayerUnique), ""},
+		{PolicySeed, "freshness,call_id,db_check,unique", seedLayers, ""},
+		{PolicyHardened, "slot_exclusion", NewLayers(LayerSlotExclusion), ""},
+		{PolicySeed, "slot_exclusion", 0, "the seed policy has no slot_exclusion layer; its layers are [freshness, call_id, db_check, unique] (or write all)"},
+		{PolicySeed, "unique,slot_exclusion", 0, "has no slot_exclusion layer"},
+		{PolicySeed, "freshness,call_id,db_check,unique,slot_exclusion", 0, "has no slot_exclusion layer"},
+		{PolicySeed, "", 0, "empty"},
+		{PolicyHardened, ",", 0, "empty item"},
+		{PolicyHardened, "[]", 0, "empty list"},
+	}
+	for _, tc := range cases {
+		got, err := tc.policy.ParseLayers(tc.in)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%s.ParseLayers(%q) = %v, %v; want error %q", tc.policy, tc.in, got, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("%s.ParseLayers(%q) = %v, %v; want %v", tc.policy, tc.in, got, err, tc.want)
+		}
+	}
+	if PolicySeed.Layers() != seedLayers || PolicyHardened.Layers() != All() {
+		t.Errorf("Layers(): seed %v, hardened %v", PolicySeed.Layers(), PolicyHardened.Layers())
+	}
+	// CheckLayers works on sets: All() reads as "all"; any other set with slot_exclusion
+	// is refused under seed.
+	if PolicySeed.CheckLayers(All()) != nil || PolicySeed.CheckLayers(seedLayers) != nil || PolicyHardened.CheckLayers(NewLayers(LayerSlotExclusion)) != nil {
+		t.Error("CheckLayers refused a valid set")
+	}
+	if err := PolicySeed.CheckLayers(All().Without(LayerFreshness)); err == nil || !strings.Contains(err.Error(), "slot_exclusion") {
+		t.Errorf("CheckLayers(seed, …slot_exclusion) = %v", err)
 	}
 }
 

@@ -31,12 +31,51 @@ func ParsePolicy(s string) (Policy, error) {
 	return "", fmt.Errorf("policy: unknown %q; want seed or hardened", s)
 }
 
+// Layers returns the layers the policy has: the seed design's four (it had no
+// slot_exclusion layer); the hardened design adds slot_exclusion.
+func (p Policy) Layers() Layers {
+	if p == PolicySeed {
+		return All().Without(LayerSlotExclusion)
+	}
+	return All()
+}
+
 // Effective returns the layers the policy actually runs from the requested set: the seed
 // design had no slot_exclusion layer, so it is dropped for seed. Migrate the database with
 // p.Effective(l).Schema().
-func (p Policy) Effective(l Layers) Layers {
-	if p == PolicySeed {
-		return l.Without(LayerSlotExclusion)
+func (p Policy) Effective(l Layers) Layers { return l & p.Layers() }
+
+// CheckLayers returns an error naming the policy's layers when l holds a layer the policy
+// does not have (the seed has no slot_exclusion), so a run never silently drops a layer the
+// user asked for. All() passes: it is how "all" reads, and "all" means the policy's layers.
+// When the user's text is at hand, use ParseLayers, which also refuses a list that names
+// every layer under seed.
+func (p Policy) CheckLayers(l Layers) error {
+	if l == All() {
+		return nil
 	}
-	return l
+	return p.checkLayers(l)
+}
+
+// ParseLayers reads text like the package's ParseLayers and checks it against the policy:
+// "all" is the policy's layers (Effective keeps only those), and a listed layer the policy
+// does not have is an error naming the policy's layers. Flags and incident files use it.
+func (p Policy) ParseLayers(text string) (Layers, error) {
+	l, err := ParseLayers(text)
+	if err != nil || strings.EqualFold(strings.TrimSpace(text), "all") {
+		return l, err
+	}
+	if err := p.checkLayers(l); err != nil {
+		return 0, err
+	}
+	return l, nil
+}
+
+func (p Policy) checkLayers(l Layers) error {
+	extra := l &^ p.Layers()
+	if extra == 0 {
+		return nil
+	}
+	return fmt.Errorf("layers: the %s policy has no %s layer; its layers are %s (or write all)",
+		p, strings.Trim(layerNames(extra.List()), "[]"), layerNames(p.Layers().List()))
 }

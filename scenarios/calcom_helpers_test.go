@@ -28,16 +28,19 @@ func calcomCreate(req core.Request, metadata map[string]any) calcom.CreateBookin
 	}
 }
 
-func storeWebAppointment(ctx context.Context, w *sim.World, req core.Request, b calcom.Booking) {
+// storeWebAppointment stores booking b as the appointment of callID (a web form's own call
+// row) and returns the appointment's id.
+func storeWebAppointment(ctx context.Context, w *sim.World, callID string, req core.Request, b calcom.Booking) int64 {
 	GinkgoHelper()
 	pool := w.Store.Pool()
-	callRow, err := store.EnsureCall(ctx, pool, "web_form_"+b.UID)
+	callRow, err := store.EnsureCall(ctx, pool, callID)
 	Expect(err).NotTo(HaveOccurred())
-	_, err = store.InsertAppointment(ctx, pool, store.NewAppointment{
+	id, err := store.InsertAppointment(ctx, pool, store.NewAppointment{
 		CallID: callRow, CustomerID: req.CustomerID, ServiceID: req.ServiceID, StaffID: req.StaffID,
 		StartsAt: b.Start, EndsAt: b.End, BookingUID: b.UID, Source: "web",
 	})
 	Expect(err).NotTo(HaveOccurred())
+	return id
 }
 
 // waitingAdvisoryLocks counts advisory-lock requests in the world's database that wait.

@@ -13,7 +13,6 @@ import (
 	"github.com/bookingharness/bookingharness/fakecalcom"
 	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/check"
-	"github.com/bookingharness/bookingharness/sim/history"
 )
 
 var _ = Describe("Lifecycle", func() {
@@ -49,10 +48,12 @@ var _ = Describe("Lifecycle", func() {
 	// The host moves the booking in Cal.com (old booking cancelled with rescheduledToUid, a
 	// new one created). Real Cal.com would tell the application with a BOOKING_RESCHEDULED
 	// webhook; the fake sends none, so the spec runs the application's reconcile step
-	// (core.Service.Reconcile) itself where the design has one. The seed system had no such
-	// path: its row keeps the old slot and uid, and the checker reports the stale row as a
-	// phantom and the new booking as an orphan. The hardened application reconciles and the
-	// row follows the booking to its new uid, numeric id and slot.
+	// (core.Service.Reconcile) itself where the design has one. The history records the
+	// host's move (history.Recorder.HostMoved): the call should now hold the new slot. The
+	// seed system had no such path: its row keeps the old slot and uid, and the checker
+	// reports the stale row as a phantom, the new booking as an orphan, and the call's
+	// booking on the new slot as lost. The hardened application reconciles and the row
+	// follows the booking to its new uid, numeric id and slot.
 	DescribeTable("the host reschedules the booking in Cal.com",
 		func(ctx SpecContext, p core.Policy, reconcile bool, brokenInvariants []string) {
 			w := newWorld(ctx, sim.Config{Policy: p, Layers: core.All()})
@@ -62,7 +63,9 @@ var _ = Describe("Lifecycle", func() {
 			Expect(err).NotTo(HaveOccurred())
 			Expect(res.Booking.UID).NotTo(Equal(first.BookingUID))
 			Expect(res.Booking.Start).To(BeTemporally("==", newStart))
-			hostEnded(w, call687, first.BookingUID)
+			moved := call687
+			moved.Start = newStart
+			w.Recorder.HostMoved(call687ID, w.Slot(call687), w.Slot(moved), res.Booking.UID)
 
 			rows := live(ctx, w)
 			Expect(rows).To(HaveLen(1))
@@ -90,13 +93,14 @@ var _ = Describe("Lifecycle", func() {
 			}
 			return string(p) + ", layers all, reconcile: the row moves to the new booking; no invariant broken"
 		},
-		Entry(nil, labels("lifecycle", core.PolicySeed, core.All()), core.PolicySeed, false, broken(check.OrphanBooking, check.PhantomAppointment)),
+		Entry(nil, labels("lifecycle", core.PolicySeed, core.All()), core.PolicySeed, false, broken(check.LostBooking, check.OrphanBooking, check.PhantomAppointment)),
 		Entry(nil, labels("lifecycle", core.PolicyHardened, core.All()), core.PolicyHardened, true, broken()),
 	)
 
 	// The host cancels the booking in Cal.com (BOOKING_CANCELLED in real Cal.com; the fake
-	// sends no webhook). Without a reconcile path the seed's row stays live on a cancelled
-	// booking: a phantom. The hardened application's reconcile marks the row cancelled.
+	// sends no webhook), recorded with history.Recorder.HostEnded. Without a reconcile path
+	// the seed's row stays live on a cancelled booking: a phantom. The hardened
+	// application's reconcile marks the row cancelled.
 	DescribeTable("the host cancels the booking in Cal.com",
 		func(ctx SpecContext, p core.Policy, reconcile bool, brokenInvariants []string) {
 			w := newWorld(ctx, sim.Config{Policy: p, Layers: core.All()})
@@ -105,7 +109,7 @@ var _ = Describe("Lifecycle", func() {
 			res, err := calcomClient(w).CancelBooking(ctx, first.BookingUID, calcom.CancelInput{CancellationReason: "host unavailable"})
 			Expect(err).NotTo(HaveOccurred())
 			Expect(res.Booking.Status).To(Equal(calcom.StatusCancelled))
-			hostEnded(w, call687, first.BookingUID)
+			w.Recorder.HostEnded(call687ID, w.Slot(call687), first.BookingUID)
 
 			if reconcile {
 				rec := mustReconcile(ctx, w)
@@ -177,17 +181,6 @@ var _ = Describe("Lifecycle", func() {
 		Entry(nil, labels("lifecycle", core.PolicyHardened, layersOf(core.LayerDBCheck, core.LayerUnique)), core.PolicyHardened, core.SlotTaken, core.LayerDBCheck),
 	)
 })
-
-// hostEnded records in the history that the host, not the call, ended the call's hold on
-// its slot in Cal.com (a reschedule or a cancel there). The checker judges a call's answers
-// per slot; without this record it would call 687's truthful "booked" untruthful and lost
-// once the row has rightly followed the host's change. The history has no "moved by the
-// host" kind, so the host's action is recorded as a cancel of the old slot that happened.
-func hostEnded(w *sim.World, c sim.BookCall, uid string) {
-	GinkgoHelper()
-	tok := w.Recorder.Begin(c.CallID, history.KindCancel, w.Slot(c))
-	Expect(w.Recorder.End(tok, history.Response{Outcome: history.OutcomeCancelled, BookingUID: uid})).To(Succeed())
-}
 
 // mustReconcile runs the application's reconcile step (what a BOOKING_RESCHEDULED or
 // BOOKING_CANCELLED webhook would trigger) and expects it to read every booking.

@@ -83,7 +83,7 @@ func attachEvidence(ctx context.Context, w *sim.World) {
 		tl.WriteByte('\n')
 	}
 	AddReportEntry("history", ReportEntryVisibilityFailureOrVerbose, tl.String())
-	if rep, err := w.Check(ctx); err == nil {
+	if rep, err := w.Check(ctx); err == nil || !rep.Judged() {
 		AddReportEntry("invariant check", ReportEntryVisibilityFailureOrVerbose, rep.String())
 	}
 }

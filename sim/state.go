@@ -67,13 +67,17 @@ func StateOf(rows []store.Appointment, ledger []fakecalcom.Booking, hostOf map[i
 	return st
 }
 
-// Check runs the invariant checker over the recorded history and the final state.
+// Check runs the invariant checker over the recorded history and the final state. When the
+// checker refuses to judge (its assumptions do not hold, e.g. nothing was recorded) the
+// error is the report's Err, an *check.AssumptionsError: an unjudged world is a failed
+// check, never a clean one. The report is returned either way, for display.
 func (w *World) Check(ctx context.Context) (check.Report, error) {
 	st, err := w.State(ctx)
 	if err != nil {
 		return check.Report{}, err
 	}
-	return check.Check(w.Recorder.Operations(), st), nil
+	rep := check.Check(w.Recorder.Operations(), st)
+	return rep, rep.Err()
 }
 
 // appointmentOf converts one row, mapping its staff id to the Cal.com host id (kept as is

@@ -49,7 +49,7 @@ Exit codes: 0 no unexpected violation; 1 a violation the policy is not expected 
 			if cfg.Policy, err = core.ParsePolicy(policy); err != nil {
 				return usage("policy", err)
 			}
-			if cfg.Layers, err = core.ParseLayers(layers); err != nil {
+			if cfg.Layers, err = cfg.Policy.ParseLayers(layers); err != nil {
 				return usage("layers", err)
 			}
 			if cfg.Faults, err = load.ParseFaults(faults); err != nil {

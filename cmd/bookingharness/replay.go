@@ -106,6 +106,23 @@ func (f replayFlags) options() (replay.Options, error) {
 	return opts, nil
 }
 
+// checkLayers refuses --layers naming a layer the policy that runs inc does not have
+// (--policy, else the file's): --policy seed --layers slot_exclusion is an error, not a
+// silently dropped layer.
+func (f replayFlags) checkLayers(inc *incident.Incident) error {
+	if f.layers == "" {
+		return nil
+	}
+	policy := core.Policy(inc.Policy)
+	if f.policy != "" {
+		policy, _ = core.ParsePolicy(f.policy) // options() has validated it
+	}
+	if _, err := policy.ParseLayers(f.layers); err != nil {
+		return fmt.Errorf("%s: --layers: %w", inc.File, err)
+	}
+	return nil
+}
+
 // runReplay replays files and returns an *exitError for codes 1 and 2; main prints its
 // message (file:line:col: field: msg for invalid files) on stderr.
 func runReplay(ctx context.Context, out io.Writer, f replayFlags, files []string) error {
@@ -118,6 +135,12 @@ func runReplay(ctx context.Context, out io.Writer, f replayFlags, files []string
 	var incs []*incident.Incident
 	for _, file := range files {
 		inc, err := incident.Load(file)
+		if err == nil {
+			err = f.checkLayers(inc)
+		}
+		if err == nil {
+			err = replay.CheckSupported(inc)
+		}
 		if err != nil {
 			report.Invalid = append(report.Invalid, invalidOf(file, err))
 			problems = append(problems, err)

@@ -57,11 +57,23 @@ func TestReplayExitCodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	failing := filepath.Join(t.TempDir(), "failing.yaml")
-	wrong := strings.Replace(string(data), "expect: {outcome: slot_taken, layer: freshness}", "expect: {outcome: booked}", 1)
-	if err := os.WriteFile(failing, []byte(wrong), 0o644); err != nil {
-		t.Fatal(err)
+	dir := t.TempDir()
+	variant := func(name, old, new string) string {
+		t.Helper()
+		path := filepath.Join(dir, name)
+		changed := strings.Replace(string(data), old, new, 1)
+		if changed == string(data) {
+			t.Fatalf("%s: %q not in the example", name, old)
+		}
+		if err := os.WriteFile(path, []byte(changed), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
 	}
+	failing := variant("failing.yaml", "expect: {outcome: slot_taken, layer: freshness}", "expect: {outcome: booked}")
+	typo := variant("typo.yaml", "policy: seed ", "polcy: hardened")
+	seedSlotExclusion := variant("seed-slot-exclusion.yaml", "layers: all  ", "layers: [freshness, slot_exclusion]")
+	hostStep := variant("host-step.yaml", "expect:\n  appointments", "  - at: 40m\n    host: {cancel: call_927bf219b2cc20cd24dc97c9f0b}\nexpect:\n  appointments")
 
 	for _, tc := range []struct {
 		name    string
@@ -79,6 +91,16 @@ func TestReplayExitCodes(t *testing.T) {
 		{"bad layers flag", []string{"--layers", "freshness,magic", good}, 2, nil, []string{"--layers", "magic"}},
 		{"unknown flag", []string{"--polcy", "seed", good}, 2, nil, []string{"unknown flag: --polcy"}},
 		{"policy override", []string{"--policy", "hardened", good}, 0, []string{"slot_taken (call_id) ·", "expectations: invariants"}, nil},
+		{"a typo in a key", []string{typo}, 2, nil, []string{"typo.yaml:3:1: polcy: unknown key \"polcy\" (did you mean \"policy\"?)"}},
+		{"a seed file listing slot_exclusion", []string{seedSlotExclusion}, 2, nil,
+			[]string{"seed-slot-exclusion.yaml:4:", "layers[1]: the seed policy has no slot_exclusion layer; its layers are [freshness, call_id, db_check, unique]"}},
+		{"--layers a layer the policy lacks", []string{"--policy", "seed", "--layers", "slot_exclusion", good}, 2, nil,
+			[]string{"--layers: layers: the seed policy has no slot_exclusion layer; its layers are [freshness, call_id, db_check, unique]"}},
+		{"--layers a layer the file's policy lacks", []string{"--layers", "unique,slot_exclusion", good}, 2, nil, []string{"call-687-688.yaml: --layers:", "seed policy has no slot_exclusion"}},
+		{"--layers ,", []string{"--layers", ",", good}, 2, nil, []string{"--layers", "empty item"}},
+		{"--layers []", []string{"--layers", "[]", good}, 2, nil, []string{"--layers", "empty list; write none"}},
+		{"vocabulary the runner cannot execute yet", []string{hostStep}, 2, nil,
+			[]string{"host-step.yaml:28:11: steps[2].host: host is parsed but the replay runner cannot execute it yet"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := append([]string{"replay", "--pg-dsn", dsn}, tc.args...)

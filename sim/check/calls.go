@@ -8,31 +8,48 @@ import (
 	"github.com/bookingharness/bookingharness/sim/history"
 )
 
-// judgeCalls walks each call's operations in return order and returns the
-// untruthful_outcome and lost_booking violations, ordered by call id.
+// entry is one operation as seen from one (call, slot) group. A host move is two entries:
+// the end of the call's hold on its old slot (Slot) and the start of its hold on the new
+// one (To, moveIn set).
+type entry struct {
+	op     int
+	slot   history.SlotKey
+	moveIn bool
+}
+
+// judgeCalls splits the history into (call, slot) groups, judges each on its own in return
+// order, and returns the untruthful_outcome and lost_booking violations, ordered by call
+// and slot.
 func (ix *index) judgeCalls(ops []history.Operation) (untruthful, lost []Violation) {
-	order := make([]int, len(ops))
-	for i := range order {
-		order[i] = i
+	entries := make([]entry, 0, len(ops))
+	for i, op := range ops {
+		entries = append(entries, entry{op: i, slot: op.Slot})
+		if op.Kind == history.KindHostMove {
+			entries = append(entries, entry{op: i, slot: op.To, moveIn: true})
+		}
 	}
-	slices.SortFunc(order, func(i, j int) int {
-		if c := cmp.Compare(ops[i].CallID, ops[j].CallID); c != 0 {
+	slices.SortFunc(entries, func(a, b entry) int {
+		x, y := ops[a.op], ops[b.op]
+		if c := cmp.Or(cmp.Compare(x.CallID, y.CallID), history.CompareSlots(a.slot, b.slot)); c != 0 {
 			return c
 		}
-		if history.ReturnsBefore(ops[i], ops[j]) {
+		switch {
+		case a.op == b.op: // a move onto its own slot: first away, then back in
+			return cmp.Compare(btoi(a.moveIn), btoi(b.moveIn))
+		case history.ReturnsBefore(x, y):
 			return -1
-		}
-		if history.ReturnsBefore(ops[j], ops[i]) {
+		case history.ReturnsBefore(y, x):
 			return 1
 		}
 		return 0
 	})
-	for g := 0; g < len(order); {
+	for g := 0; g < len(entries); {
+		first := ops[entries[g].op]
 		n := g + 1
-		for n < len(order) && ops[order[n]].CallID == ops[order[g]].CallID {
+		for n < len(entries) && ops[entries[n].op].CallID == first.CallID && history.SameSlot(entries[n].slot, entries[g].slot) {
 			n++
 		}
-		u, l := ix.judgeCall(ops, order[g:n])
+		u, l := judge{ix: ix, ops: ops, group: entries[g:n]}.run()
 		if u != nil {
 			untruthful = append(untruthful, *u)
 		}
@@ -44,60 +61,127 @@ func (ix *index) judgeCalls(ops []history.Operation) (untruthful, lost []Violati
 	return untruthful, lost
 }
 
-// judgeCall judges one call; idx are its operations in return order.
-func (ix *index) judgeCall(ops []history.Operation, idx []int) (untruthful, lost *Violation) {
-	last, lastOK, lastBooked := -1, -1, -1
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// judge judges one (call, slot) group; group holds its entries in return order.
+type judge struct {
+	ix    *index
+	ops   []history.Operation
+	group []entry
+}
+
+// run walks the group once. Since the last reset (an ok or unknown cancel by the call, or
+// the host ending or moving the booking away), it remembers the last definite answer, the
+// last ok and fail answers, what the call is expected to hold (its last booked answer, or
+// the host moving its booking here), and the first contradiction between two answers.
+func (j judge) run() (untruthful, lost *Violation) {
+	last, lastOK, lastFail, held := -1, -1, -1, -1
 	contradiction := [2]int{-1, -1}
-	for _, i := range idx {
-		op := ops[i]
-		if op.Kind == history.KindCancel {
+	reset := func() {
+		last, lastOK, lastFail, held = -1, -1, -1, -1
+		contradiction = [2]int{-1, -1}
+	}
+	for k, e := range j.group {
+		op := j.ops[e.op]
+		switch op.Kind {
+		case history.KindCancel:
 			if op.Pending || op.Result != history.ResultFail {
-				// The call's booking may rightly be gone: earlier answers are not judged.
-				last, lastOK, lastBooked = -1, -1, -1
-				contradiction = [2]int{-1, -1}
+				reset() // the call's booking may rightly be gone
+			}
+			continue
+		case history.KindHostEnd:
+			reset() // the host ended it: the booking rightly went away
+			continue
+		case history.KindHostMove:
+			reset() // gone from the old slot; on the new one, earlier answers are superseded
+			if e.moveIn {
+				held = k // the call should now hold this slot
 			}
 			continue
 		}
 		if op.Kind != history.KindBook || op.Pending {
 			continue
 		}
-		switch history.ResultOf(op.Outcome) {
+		switch op.Result {
 		case history.ResultOK:
-			last, lastOK = i, i
+			if op.Outcome == history.OutcomeAlreadyBooked && lastFail >= 0 && contradiction[0] < 0 && !j.bookedBetween(lastFail, k) {
+				contradiction = [2]int{lastFail, k}
+			}
+			last, lastOK = k, k
 			if op.Outcome == history.OutcomeBooked {
-				lastBooked = i
+				held = k
 			}
 		case history.ResultFail:
-			last = i
 			if lastOK >= 0 && contradiction[0] < 0 {
-				contradiction = [2]int{lastOK, i}
+				contradiction = [2]int{lastOK, k}
 			}
+			last, lastFail = k, k
 		}
 	}
 	if last >= 0 {
-		untruthful = ix.untruthful(ops, last, contradiction)
+		untruthful = j.untruthful(last, contradiction)
 	}
-	if lastBooked >= 0 {
-		op := ops[lastBooked]
-		if len(ix.appointments(op, false)) == 0 {
-			lost = &Violation{Invariant: LostBooking, Calls: []string{op.CallID},
-				Detail: fmt.Sprintf("call %s was told booked (op #%d) for %s but has no appointment for it", op.CallID, op.Seq, op.Slot)}
-			if op.AppointmentID != 0 {
-				lost.AppointmentIDs = []int64{op.AppointmentID}
-			}
-			if op.BookingUID != "" {
-				lost.BookingUIDs = []string{op.BookingUID}
-			}
-		}
+	if held >= 0 {
+		lost = j.lost(held)
 	}
 	return untruthful, lost
 }
 
-func (ix *index) untruthful(ops []history.Operation, last int, contradiction [2]int) *Violation {
-	op := ops[last]
-	held := ix.appointments(op, true)
+// bookedBetween reports whether a booking of the group's call on its slot may have happened
+// between the fail answer at f and the already_booked answer at k: a book answered booked
+// that had not returned before f was called and was called before k returned, or a book
+// whose result is unknown (pending or unknown) called before k returned — an indeterminate
+// operation may take effect at any time after its call (Jepsen's :info).
+func (j judge) bookedBetween(f, k int) bool {
+	fop, kop := j.ops[j.group[f].op], j.ops[j.group[k].op]
+	for _, e := range j.group {
+		x := j.ops[e.op]
+		if x.Kind != history.KindBook || !calledBeforeReturn(x, kop) {
+			continue
+		}
+		switch {
+		case x.Pending || x.Result == history.ResultUnknown:
+			return true
+		case x.Outcome == history.OutcomeBooked && !returnedBeforeCall(x, fop):
+			return true
+		}
+	}
+	return false
+}
+
+// calledBeforeReturn reports whether a was called before b returned (b not pending), by
+// ticks when both have them, else by clock readings; equal readings count as before.
+func calledBeforeReturn(a, b history.Operation) bool {
+	if a.CallTick != 0 && b.ReturnTick != 0 {
+		return a.CallTick < b.ReturnTick
+	}
+	return !a.Call.After(b.Return)
+}
+
+// returnedBeforeCall reports whether a returned strictly before b was called; a pending a
+// never did.
+func returnedBeforeCall(a, b history.Operation) bool {
+	if a.Pending {
+		return false
+	}
+	if a.ReturnTick != 0 && b.CallTick != 0 {
+		return a.ReturnTick < b.CallTick
+	}
+	return a.Return.Before(b.Call)
+}
+
+// untruthful judges the group's last definite answer against the final state, then the
+// contradiction between two answers, if any.
+func (j judge) untruthful(last int, contradiction [2]int) *Violation {
+	op := j.ops[j.group[last].op]
+	held := j.ix.appointments(op.CallID, op.Slot, true)
 	var detail string
-	switch ok := history.ResultOf(op.Outcome) == history.ResultOK; {
+	switch ok := op.Result == history.ResultOK; {
 	case ok && len(held) == 0:
 		detail = fmt.Sprintf("call %s was told %s (op #%d) for %s but holds no live appointment for that slot",
 			op.CallID, answer(op), op.Seq, op.Slot)
@@ -105,13 +189,17 @@ func (ix *index) untruthful(ops []history.Operation, last int, contradiction [2]
 		detail = fmt.Sprintf("call %s was told %s (op #%d) for %s but holds a live appointment for that slot",
 			op.CallID, answer(op), op.Seq, op.Slot)
 	case contradiction[0] >= 0:
-		first, then := ops[contradiction[0]], ops[contradiction[1]]
-		detail = fmt.Sprintf("call %s was told %s (op #%d) and then %s (op #%d) for %s with no cancel between",
-			op.CallID, answer(first), first.Seq, answer(then), then.Seq, then.Slot)
+		first, then := j.ops[j.group[contradiction[0]].op], j.ops[j.group[contradiction[1]].op]
+		why := "with no cancel between"
+		if first.Result == history.ResultFail {
+			why = "with no booking of that call between"
+		}
+		detail = fmt.Sprintf("call %s was told %s (op #%d) and then %s (op #%d) for %s %s",
+			op.CallID, answer(first), first.Seq, answer(then), then.Seq, then.Slot, why)
 	default:
 		return nil
 	}
-	v := ix.describe(UntruthfulOutcome, held)
+	v := j.ix.describe(UntruthfulOutcome, held)
 	v.Calls = []string{op.CallID}
 	if op.BookingUID != "" && !slices.Contains(v.BookingUIDs, op.BookingUID) {
 		v.BookingUIDs = append(v.BookingUIDs, op.BookingUID)
@@ -119,6 +207,30 @@ func (ix *index) untruthful(ops []history.Operation, last int, contradiction [2]
 	}
 	v.Detail = detail
 	return &v
+}
+
+// lost reports the call whose booked answer, or the host's move of its booking onto this
+// slot, at k left no appointment (live or not) for the slot at the end.
+func (j judge) lost(k int) *Violation {
+	e := j.group[k]
+	op := j.ops[e.op]
+	if len(j.ix.appointments(op.CallID, e.slot, false)) > 0 {
+		return nil
+	}
+	v := &Violation{Invariant: LostBooking, Calls: []string{op.CallID}}
+	if e.moveIn {
+		v.Detail = fmt.Sprintf("the host moved call %s's booking to %s (op #%d) but the call has no appointment for it",
+			op.CallID, e.slot, op.Seq)
+	} else {
+		v.Detail = fmt.Sprintf("call %s was told booked (op #%d) for %s but has no appointment for it", op.CallID, op.Seq, e.slot)
+		if op.AppointmentID != 0 {
+			v.AppointmentIDs = []int64{op.AppointmentID}
+		}
+	}
+	if op.BookingUID != "" {
+		v.BookingUIDs = []string{op.BookingUID}
+	}
+	return v
 }
 
 // answer renders an outcome with its deciding layer, e.g. "slot_taken (freshness)".
@@ -129,16 +241,16 @@ func answer(op history.Operation) string {
 	return op.Outcome
 }
 
-// appointments returns the appointments of op's call for op's slot (only live ones when
-// live is set). The host is compared only when the operation knows it.
-func (ix *index) appointments(op history.Operation, live bool) []int {
+// appointments returns the appointments of call for slot (only live ones when live is set).
+// The host is compared only when the slot knows it.
+func (ix *index) appointments(call string, slot history.SlotKey, live bool) []int {
 	var out []int
-	for _, i := range ix.byCallStart[callStart{op.CallID, op.Slot.Start.UnixNano()}] {
+	for _, i := range ix.byCallStart[callStart{call, slot.Start.UnixNano()}] {
 		a := ix.st.Appointments[i]
 		if live && !a.Live {
 			continue
 		}
-		if op.Slot.HostID != 0 && a.StaffID != op.Slot.HostID {
+		if slot.HostID != 0 && a.StaffID != slot.HostID {
 			continue
 		}
 		out = append(out, i)

@@ -10,8 +10,13 @@ import (
 )
 
 // Check compares the final state with the history and returns every violation (see the
-// package doc for the exact semantics of each invariant). It never modifies its inputs.
+// package doc for the exact semantics of each invariant). It first checks its assumptions:
+// when they do not hold it judges nothing and returns a Report whose NotJudged says why
+// (Report.Err is then an *AssumptionsError). It never modifies its inputs.
 func Check(ops []history.Operation, state State) Report {
+	if reasons := assumptions(ops, state); len(reasons) > 0 {
+		return Report{NotJudged: reasons}
+	}
 	ix := newIndex(state)
 	var r Report
 	r.Violations = append(r.Violations, ix.duplicateBookingIDs()...)
@@ -70,12 +75,18 @@ func (ix *index) duplicateBookingIDs() []Violation {
 		if len(idx) < 2 {
 			continue
 		}
+		if b, ok := ix.seated(uid); ok {
+			out = append(out, ix.duplicateSeats(b, idx)...)
+			continue
+		}
 		v := ix.describe(DuplicateBookingID, idx)
 		v.BookingUIDs = []string{uid}
 		v.Detail = fmt.Sprintf("%d live appointments carry booking uid %s", len(idx), uid)
 		out = append(out, v)
 	}
-	slices.SortFunc(out, func(a, b Violation) int { return cmp.Compare(a.BookingUIDs[0], b.BookingUIDs[0]) })
+	slices.SortFunc(out, func(a, b Violation) int {
+		return cmp.Or(cmp.Compare(a.BookingUIDs[0], b.BookingUIDs[0]), cmp.Compare(a.Detail, b.Detail))
+	})
 	return out
 }
 
@@ -110,7 +121,7 @@ func (ix *index) doubleBookedSlots() []Violation {
 				}
 				n++
 			}
-			if n-g > 1 {
+			if n-g > 1 && ix.occupants(idx[g:n]) > 1 {
 				v := ix.describe(DoubleBookedSlot, idx[g:n])
 				v.Detail = fmt.Sprintf("host %d has %d overlapping live appointments between %s and %s",
 					h, n-g, apps[idx[g]].Start.UTC().Format(time.RFC3339), groupEnd.UTC().Format(time.RFC3339))
@@ -122,10 +133,33 @@ func (ix *index) doubleBookedSlots() []Violation {
 	return out
 }
 
+// occupants counts who occupies the host's time among overlapping appointments idx: the
+// seats of one seated booking are one occupant, every other appointment is one of its own.
+func (ix *index) occupants(idx []int) int {
+	seatedUIDs := make(map[string]bool)
+	n := 0
+	for _, i := range idx {
+		uid := ix.st.Appointments[i].BookingUID
+		if _, ok := ix.seated(uid); ok {
+			if !seatedUIDs[uid] {
+				seatedUIDs[uid] = true
+				n++
+			}
+			continue
+		}
+		n++
+	}
+	return n
+}
+
 func (ix *index) orphanBookings() []Violation {
 	var out []Violation
 	for _, b := range ix.st.Bookings {
-		if b.Status != StatusAccepted && b.Status != StatusPending {
+		if !live(b.Status) {
+			continue
+		}
+		if b.Seated && len(b.Seats) > 0 {
+			out = append(out, ix.orphanSeats(b)...)
 			continue
 		}
 		if len(ix.liveByUID[b.UID]) > 0 {
@@ -139,7 +173,9 @@ func (ix *index) orphanBookings() []Violation {
 		}
 		out = append(out, v)
 	}
-	slices.SortFunc(out, func(a, b Violation) int { return cmp.Compare(a.BookingUIDs[0], b.BookingUIDs[0]) })
+	slices.SortFunc(out, func(a, b Violation) int {
+		return cmp.Or(cmp.Compare(a.BookingUIDs[0], b.BookingUIDs[0]), cmp.Compare(a.Detail, b.Detail))
+	})
 	return out
 }
 
@@ -156,7 +192,7 @@ func (ix *index) phantomAppointments() []Violation {
 			why = "has booking uid " + a.BookingUID + ", which is not in the Cal.com ledger"
 		} else if s := ix.st.Bookings[bi].Status; s == StatusCancelled || s == StatusRejected {
 			why = "has booking " + a.BookingUID + ", which is " + s + " in Cal.com"
-		} else {
+		} else if why = ix.seatProblem(a, ix.st.Bookings[bi]); why == "" {
 			continue
 		}
 		v := ix.describe(PhantomAppointment, []int{i})

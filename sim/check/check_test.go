@@ -41,6 +41,31 @@ func bk(uid, call, status string, start time.Time) Booking {
 	return Booking{UID: uid, HostID: 1, Start: start, End: start.Add(45 * time.Minute), Status: status, CallID: call}
 }
 
+// seen returns an unknown answer to a booking attempt of each call: a history that has seen
+// the calls (the checker refuses to judge rows of calls it never saw) and claims nothing,
+// for cases about the final state alone.
+func seen(calls ...string) []history.Operation {
+	ops := make([]history.Operation, len(calls))
+	for i, c := range calls {
+		ops[i] = book(100+i, c, history.OutcomeUnknown, int64(200+2*i))
+	}
+	return ops
+}
+
+// expectViolated checks that Check judged ops and st and found exactly the invariants want
+// (sorted) violated.
+func expectViolated(t *testing.T, ops []history.Operation, st State, want []string) Report {
+	t.Helper()
+	r := Check(ops, st)
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Names(); !slices.Equal(got, want) {
+		t.Fatalf("violated %v, want %v\n%s", got, want, r)
+	}
+	return r
+}
+
 func TestCheck(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -81,7 +106,7 @@ func TestCheck(t *testing.T) {
 		},
 		{
 			name: "same uid, one soft-deleted: no duplicate",
-			ops:  []history.Operation{book(0, "a", "booked", 2)},
+			ops:  []history.Operation{book(0, "a", "booked", 2), book(1, "b", "slot_taken", 4)},
 			state: State{
 				[]Appointment{appt(1, "a", "u1", six, true), appt(2, "b", "u1", six, false)},
 				[]Booking{bk("u1", "a", StatusAccepted, six)},
@@ -89,6 +114,7 @@ func TestCheck(t *testing.T) {
 		},
 		{
 			name: "overlapping appointments of one host with distinct uids",
+			ops:  seen("a", "b"),
 			state: State{
 				[]Appointment{appt(1, "a", "u1", six, true), appt(2, "b", "u2", six.Add(30*time.Minute), true)},
 				[]Booking{bk("u1", "a", StatusAccepted, six), bk("u2", "b", StatusAccepted, six.Add(30*time.Minute))},
@@ -97,6 +123,7 @@ func TestCheck(t *testing.T) {
 		},
 		{
 			name: "back-to-back and other-host appointments do not overlap",
+			ops:  seen("a", "b", "c"),
 			state: State{
 				[]Appointment{appt(1, "a", "u1", six, true), appt(2, "b", "u2", six.Add(45*time.Minute), true),
 					{ID: 3, CallID: "c", StaffID: 2, Start: six, End: seven, BookingUID: "u3", Live: true}},
@@ -130,7 +157,7 @@ func TestCheck(t *testing.T) {
 		},
 		{
 			name:  "unknown is never untruthful",
-			ops:   []history.Operation{book(0, "a", "unknown", 2), {Seq: 1, CallID: "b", Kind: history.KindBook, Slot: slot6, Pending: true}},
+			ops:   []history.Operation{book(0, "a", "unknown", 2), book(1, "b", "unknown", 4)},
 			state: State{[]Appointment{appt(1, "a", "u1", six, true)}, []Booking{bk("u1", "a", StatusAccepted, six)}},
 		},
 		{
@@ -192,35 +219,42 @@ func TestCheck(t *testing.T) {
 		},
 		{
 			name:  "orphan: pending booking whose appointment was soft-deleted",
+			ops:   seen("a"),
 			state: State{[]Appointment{appt(1, "a", "u1", six, false)}, []Booking{bk("u1", "a", StatusPending, six)}},
 			want:  []string{OrphanBooking},
 		},
 		{
 			name:  "cancelled and rejected bookings are not orphans",
+			ops:   seen("a"),
 			state: State{nil, []Booking{bk("u1", "a", StatusCancelled, six), bk("u2", "b", StatusRejected, seven)}},
 		},
 		{
 			name:  "phantom: uid missing from ledger",
+			ops:   seen("a"),
 			state: State{[]Appointment{appt(1, "a", "u1", six, true)}, nil},
 			want:  []string{PhantomAppointment},
 		},
 		{
 			name:  "phantom: booking cancelled in Cal.com",
+			ops:   seen("a"),
 			state: State{[]Appointment{appt(1, "a", "u1", six, true)}, []Booking{bk("u1", "a", StatusCancelled, six)}},
 			want:  []string{PhantomAppointment},
 		},
 		{
 			name:  "phantom: booking rejected",
+			ops:   seen("a"),
 			state: State{[]Appointment{appt(1, "a", "u1", six, true)}, []Booking{bk("u1", "a", StatusRejected, six)}},
 			want:  []string{PhantomAppointment},
 		},
 		{
 			name:  "phantom: no uid at all",
+			ops:   seen("a"),
 			state: State{[]Appointment{appt(1, "a", "", six, true)}, nil},
 			want:  []string{PhantomAppointment},
 		},
 		{
 			name:  "soft-deleted appointment with missing booking is not phantom",
+			ops:   seen("a"),
 			state: State{[]Appointment{appt(1, "a", "u1", six, false)}, nil},
 		},
 		{
@@ -244,11 +278,7 @@ func TestCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := Check(tt.ops, tt.state)
-			if got := r.Names(); !slices.Equal(got, tt.want) {
-				t.Fatalf("violated %v, want %v\n%s", got, tt.want, r)
-			}
-			if r.OK() != (len(tt.want) == 0) {
+			if r := expectViolated(t, tt.ops, tt.state, tt.want); r.OK() != (len(tt.want) == 0) {
 				t.Errorf("OK() = %v with %d violations", r.OK(), len(r.Violations))
 			}
 		})
@@ -292,7 +322,7 @@ func TestDoubleBookedGroups(t *testing.T) {
 		appt(5, "e", "u5", nine.Add(time.Hour), true),
 		appt(6, "f", "u6", nine.Add(2*time.Hour), true),
 	}
-	vs := Check(nil, State{Appointments: apps}).ByInvariant()[DoubleBookedSlot]
+	vs := Check(seen("a", "b", "c", "d", "e", "f"), State{Appointments: apps}).ByInvariant()[DoubleBookedSlot]
 	if len(vs) != 2 || !slices.Equal(vs[0].AppointmentIDs, []int64{1, 2}) || !slices.Equal(vs[1].AppointmentIDs, []int64{4, 5, 6}) {
 		t.Fatalf("groups = %+v", vs)
 	}

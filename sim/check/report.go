@@ -74,15 +74,47 @@ func (v Violation) String() string {
 	return b.String()
 }
 
-// Report is the checker's result. Violations are ordered by invariant (the Invariants
-// order) and then deterministically within each invariant, so two runs of one seed
-// produce identical reports.
+// Report is the checker's result. A report is either judged — Violations lists every
+// broken invariant, ordered by invariant (the Invariants order) and then deterministically
+// within each, so two runs of one seed produce identical reports — or not judged: the
+// history and state broke the checker's assumptions, NotJudged says why, and nothing was
+// judged at all. An unjudged report is never a pass: OK is false, Err returns an
+// *AssumptionsError and String starts with "assumptions not met". Callers must check Err
+// (or OK) before reading Violations or Names.
 type Report struct {
 	Violations []Violation
+	// NotJudged lists the assumptions the history and state broke (empty history, pending
+	// operations, rows of calls the history never saw, duplicate operation numbers, malformed
+	// operations), one sentence each; empty when the report was judged.
+	NotJudged []string
 }
 
-// OK reports whether no invariant is violated.
-func (r Report) OK() bool { return len(r.Violations) == 0 }
+// Judged reports whether the checker's assumptions held, so the report judges the run.
+func (r Report) Judged() bool { return len(r.NotJudged) == 0 }
+
+// OK reports whether the run was judged and no invariant is violated. An unjudged report is
+// never OK.
+func (r Report) OK() bool { return r.Judged() && len(r.Violations) == 0 }
+
+// Err returns an *AssumptionsError when the report was not judged, nil otherwise: the way
+// to treat an unjudged run as an error of the check, never as a clean run.
+func (r Report) Err() error {
+	if r.Judged() {
+		return nil
+	}
+	return &AssumptionsError{Reasons: slices.Clone(r.NotJudged)}
+}
+
+// AssumptionsError says the checker refused to judge a run whose history and final state
+// break its assumptions (DESIGN §5); Reasons says which, one sentence each.
+type AssumptionsError struct {
+	Reasons []string
+}
+
+// Error renders the reasons on one line.
+func (e *AssumptionsError) Error() string {
+	return "check: assumptions not met: " + strings.Join(e.Reasons, "; ")
+}
 
 // ByInvariant groups the violations by invariant name.
 func (r Report) ByInvariant() map[string][]Violation {
@@ -94,7 +126,7 @@ func (r Report) ByInvariant() map[string][]Violation {
 }
 
 // Names returns the violated invariant names, sorted and unique; incident files compare
-// it with their expected violations.
+// it with their expected violations. It is empty for an unjudged report: check Err first.
 func (r Report) Names() []string {
 	var out []string
 	for _, name := range Invariants() {
@@ -116,9 +148,13 @@ func (r Report) Has(name string) bool {
 	return false
 }
 
-// String renders the report, one violation per line, or "no invariant violated".
+// String renders the report: "assumptions not met: …" when it was not judged, otherwise
+// one violation per line, or "no invariant violated".
 func (r Report) String() string {
-	if r.OK() {
+	switch {
+	case !r.Judged():
+		return "assumptions not met: " + strings.Join(r.NotJudged, "; ")
+	case len(r.Violations) == 0:
 		return "no invariant violated"
 	}
 	var b strings.Builder

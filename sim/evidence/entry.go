@@ -47,12 +47,15 @@ type Entry struct {
 	ExpectedViolations []string `json:"expected_violations,omitempty"`
 	// Outcomes counts what callers were told, by outcome kind.
 	Outcomes map[string]int `json:"outcomes,omitempty"`
-	// CheckError is set when the invariant check itself could not run.
+	// CheckError is set when the invariant check itself could not run, or refused to judge
+	// the world (its assumptions did not hold: check.Report.Err). Violations then say
+	// nothing: the world is not clean, it is unchecked.
 	CheckError string `json:"check_error,omitempty"`
 }
 
 // Build assembles an Entry from a world's collector, check report and history. off are the
-// layers a necessity run removed; layers is the set the world actually ran with.
+// layers a necessity run removed; layers is the set the world actually ran with. A report
+// the checker did not judge sets CheckError, so no reader can take the world for clean.
 func Build(scenario string, policy core.Policy, layers core.Layers, off []core.Layer, c *Collector, rep check.Report, ops []history.Operation) Entry {
 	e := Entry{
 		Scenario:   scenario,
@@ -63,6 +66,9 @@ func Build(scenario string, policy core.Policy, layers core.Layers, off []core.L
 	}
 	if e.Violations == nil {
 		e.Violations = []string{}
+	}
+	if err := rep.Err(); err != nil {
+		e.CheckError = err.Error()
 	}
 	for _, l := range off {
 		e.LayersOff = append(e.LayersOff, string(l))

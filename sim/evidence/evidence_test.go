@@ -88,6 +88,19 @@ func TestBuild(t *testing.T) {
 	}
 }
 
+// A report the checker refused to judge is a check error in the evidence, never a clean
+// world.
+func TestBuildUnjudgedIsACheckError(t *testing.T) {
+	rep := check.Check(nil, check.State{})
+	e := Build("spec", core.PolicyHardened, core.All(), nil, nil, rep, nil)
+	if !strings.Contains(e.CheckError, "assumptions not met: the history is empty") || len(e.Violations) != 0 {
+		t.Fatalf("entry = %+v", e)
+	}
+	if e := Build("spec", core.PolicyHardened, core.All(), nil, nil, check.Report{}, nil); e.CheckError != "" {
+		t.Fatalf("a judged report is no check error: %q", e.CheckError)
+	}
+}
+
 func TestBuildEmptyHasNonNilSlices(t *testing.T) {
 	e := Build("spec", core.PolicyHardened, core.All(), nil, nil, check.Report{}, nil)
 	b, err := json.Marshal(e)

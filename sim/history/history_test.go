@@ -37,7 +37,7 @@ func op(seq int, call string, kind Kind, slot SlotKey, from, to int, outcome str
 
 func TestResultOf(t *testing.T) {
 	tests := map[string]Result{
-		OutcomeBooked: ResultOK, OutcomeAlreadyBooked: ResultOK, OutcomeCancelled: ResultOK,
+		OutcomeBooked: ResultOK, OutcomeAlreadyBooked: ResultOK, OutcomeCancelled: ResultOK, OutcomeEnded: ResultOK, OutcomeMoved: ResultOK,
 		OutcomeSlotTaken: ResultFail, OutcomeError: ResultFail,
 		OutcomeUnknown: ResultUnknown, "": ResultUnknown, "weird": ResultUnknown,
 	}
@@ -181,6 +181,20 @@ func TestCheckSlots(t *testing.T) {
 			op(1, "b", KindBook, slotA, 2, 3, OutcomeBooked),
 			op(2, "c", KindBook, slotA, 4, 5, OutcomeBooked),
 		}, VerdictIllegal},
+		{"host cancel frees the slot for another call", []Operation{
+			op(0, "a", KindBook, slotA, 0, 1, OutcomeBooked),
+			op(1, "a", KindHostEnd, slotA, 2, 2, OutcomeEnded),
+			op(2, "b", KindBook, slotA, 4, 5, OutcomeBooked),
+		}, VerdictOK},
+		{"host cancel of another call frees nothing", []Operation{
+			op(0, "a", KindBook, slotA, 0, 1, OutcomeBooked),
+			op(1, "b", KindHostEnd, slotA, 2, 2, OutcomeEnded),
+			op(2, "c", KindBook, slotA, 4, 5, OutcomeBooked),
+		}, VerdictIllegal},
+		{"host end of a booking the register never saw is a no-op", []Operation{
+			op(0, "a", KindHostEnd, slotA, 0, 0, OutcomeEnded),
+			op(1, "b", KindBook, slotA, 2, 3, OutcomeBooked),
+		}, VerdictOK},
 		{"pending op counts as unknown", []Operation{
 			{Seq: 0, CallID: "a", Kind: KindBook, Slot: slotA, Call: t0, Pending: true},
 			op(1, "b", KindBook, slotA, 2, 3, OutcomeSlotTaken),
@@ -199,6 +213,117 @@ func TestCheckSlots(t *testing.T) {
 				t.Errorf("OK()/Illegal() disagree with verdict %s", tt.want)
 			}
 		})
+	}
+}
+
+// move is a hand-made host move of call's booking from one slot to another at second at.
+func move(seq int, call string, from, to SlotKey, at int) Operation {
+	o := op(seq, call, KindHostMove, from, at, at, OutcomeMoved)
+	o.To = to
+	return o
+}
+
+// A host move takes part in two slots' histories: it frees the old one and grants the new
+// one to the call.
+func TestCheckSlotsHostMove(t *testing.T) {
+	tests := []struct {
+		name     string
+		ops      []Operation
+		old, new Verdict
+	}{
+		{"host move away frees the old slot", []Operation{
+			op(0, "a", KindBook, slotA, 0, 1, OutcomeBooked),
+			move(1, "a", slotA, slotB, 2),
+			op(2, "b", KindBook, slotA, 4, 5, OutcomeBooked),
+		}, VerdictOK, VerdictOK},
+		{"after a host move the old slot is not the caller's", []Operation{
+			op(0, "a", KindBook, slotA, 0, 1, OutcomeBooked),
+			move(1, "a", slotA, slotB, 2),
+			op(2, "a", KindBook, slotA, 4, 5, OutcomeSlotTaken),
+		}, VerdictIllegal, VerdictOK},
+		{"moved into a free slot, the caller's retry is already booked", []Operation{
+			op(0, "a", KindBook, slotA, 0, 1, OutcomeBooked),
+			move(1, "a", slotA, slotB, 2),
+			op(2, "a", KindBook, slotB, 4, 5, OutcomeAlreadyBooked),
+		}, VerdictOK, VerdictOK},
+		{"moved in, then another caller told booked there", []Operation{
+			op(0, "a", KindBook, slotA, 0, 1, OutcomeBooked),
+			move(1, "a", slotA, slotB, 2),
+			op(2, "b", KindBook, slotB, 4, 5, OutcomeBooked),
+		}, VerdictOK, VerdictIllegal},
+		{"moved onto a slot another call holds", []Operation{
+			op(0, "a", KindBook, slotA, 0, 1, OutcomeBooked),
+			op(1, "b", KindBook, slotB, 0, 1, OutcomeBooked),
+			move(2, "a", slotA, slotB, 2),
+		}, VerdictOK, VerdictIllegal},
+		{"moved in, then the caller cancels and another books", []Operation{
+			op(0, "a", KindBook, slotA, 0, 1, OutcomeBooked),
+			move(1, "a", slotA, slotB, 2),
+			op(2, "a", KindCancel, slotB, 3, 4, OutcomeCancelled),
+			op(3, "b", KindBook, slotB, 5, 6, OutcomeBooked),
+		}, VerdictOK, VerdictOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := CheckSlots(tt.ops)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res) != 2 || !SameSlot(res[0].Slot, slotA) || res[0].Verdict != tt.old || res[1].Verdict != tt.new {
+				t.Fatalf("CheckSlots = %+v, want old slot %s, new slot %s", res, tt.old, tt.new)
+			}
+		})
+	}
+	var buf bytes.Buffer
+	if err := WriteTimeline(&buf, []Operation{op(0, "a", KindBook, slotA, 0, 1, OutcomeBooked), move(1, "a", slotA, slotB, 2)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"host moved a away", "host moved a here"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("timeline lacks %q", want)
+		}
+	}
+}
+
+func TestRecorderHostActions(t *testing.T) {
+	r := NewRecorder(fixedClock{t0}, 0)
+	tok := r.Begin("a", KindBook, slotA)
+	r.HostMoved("a", slotA, slotB, "uid2")
+	if err := r.End(tok, Response{Outcome: OutcomeBooked, BookingUID: "uid1"}); err != nil {
+		t.Fatal(err)
+	}
+	r.HostEnded("a", slotB, "uid2")
+	ops := r.Operations()
+	if len(ops) != 3 {
+		t.Fatalf("got %d operations", len(ops))
+	}
+	mv, end := ops[1], ops[2]
+	if mv.Kind != KindHostMove || mv.Seq != 1 || mv.Pending || mv.Result != ResultOK || mv.Outcome != OutcomeMoved ||
+		!SameSlot(mv.Slot, slotA) || !SameSlot(mv.To, slotB) || mv.BookingUID != "uid2" ||
+		mv.CallTick != 2 || mv.ReturnTick != 3 || !mv.Call.Equal(t0) || !mv.Return.Equal(t0) {
+		t.Errorf("host move = %+v", mv)
+	}
+	if end.Kind != KindHostEnd || end.Outcome != OutcomeEnded || end.CallTick != 5 || end.ReturnTick != 6 || !SameSlot(end.Slot, slotB) {
+		t.Errorf("host end = %+v", end)
+	}
+	if ops[0].ReturnTick != 4 {
+		t.Errorf("book returned at tick %d, want 4 (after the move)", ops[0].ReturnTick)
+	}
+	if err := r.End(Token(1), Response{Outcome: OutcomeBooked}); err == nil {
+		t.Error("End of a host action: want error (it has returned)")
+	}
+	if !strings.Contains(mv.String(), "to host 1 @") {
+		t.Errorf("String() = %q, want the target slot", mv.String())
+	}
+}
+
+func TestCompareSlots(t *testing.T) {
+	noHost := SlotKey{EventTypeID: 5, Start: t0}
+	if CompareSlots(slotA, SlotKey{EventTypeID: 99, HostID: 1, Start: t0.In(time.FixedZone("x", 3600))}) != 0 {
+		t.Error("same host and instant must compare equal whatever the event type and zone")
+	}
+	if CompareSlots(slotA, slotB) >= 0 || CompareSlots(slotB, slotA) <= 0 || CompareSlots(noHost, slotA) >= 0 {
+		t.Error("order: host, then start; unknown hosts first")
 	}
 }
 
@@ -248,6 +373,7 @@ func TestCheckSlotsRejectsMalformed(t *testing.T) {
 		want string
 	}{
 		{"unknown kind", op(0, "a", "reschedule", slotA, 0, 1, OutcomeBooked), "unknown kind"},
+		{"host move without target", op(0, "a", KindHostMove, slotA, 0, 0, OutcomeMoved), "without the slot it moved to"},
 		{"no outcome", op(0, "a", KindBook, slotA, 0, 1, ""), "no outcome"},
 		{"returns before call", op(0, "a", KindBook, slotA, 5, 1, OutcomeBooked), "returns before"},
 	}

@@ -20,6 +20,14 @@ import (
 //	                                 (cancelling twice is idempotent)
 //	cancel → error                   unchanged
 //	cancel → unknown                 X holds it → {X, free}; otherwise unchanged
+//	host_end → ended                 frees the slot if X holds it; a no-op otherwise (the
+//	                                 host acts on Cal.com's booking, which the register
+//	                                 may not show when the application's answer was a lie)
+//	host_move → moved                one operation in two partitions: on the old slot it
+//	                                 acts like host_end; on the new slot (To) it grants the
+//	                                 slot to X if it is free or X's, and is illegal if
+//	                                 another call holds it (a register cannot hold two
+//	                                 calls; double_booked_slot names that overlap too)
 //
 // Unknown operations also get an infinite return time (Jepsen's treatment of
 // indeterminate operations), so porcupine may place them anywhere after their call.
@@ -32,6 +40,8 @@ type modelInput struct {
 	slot int // index of the slot partition, for the combined visualization
 	call string
 	kind Kind
+	// moveIn marks the half of a host_move that lands on its new slot.
+	moveIn bool
 }
 
 func slotStep(state, input, output interface{}) []interface{} {
@@ -39,6 +49,18 @@ func slotStep(state, input, output interface{}) []interface{} {
 	in := input.(modelInput)
 	out := output.(string)
 	x := in.call
+	switch {
+	case in.kind == KindHostMove && in.moveIn:
+		if h == "" || h == x {
+			return []interface{}{x}
+		}
+		return nil
+	case in.kind == KindHostEnd || in.kind == KindHostMove:
+		if h == x {
+			return []interface{}{""}
+		}
+		return []interface{}{h}
+	}
 	if in.kind == KindCancel {
 		switch out {
 		case OutcomeCancelled:
@@ -87,6 +109,14 @@ func slotModel(partition func([]porcupine.Operation) [][]porcupine.Operation) po
 		Step:      slotStep,
 		DescribeOperation: func(input, output interface{}) string {
 			in := input.(modelInput)
+			switch {
+			case in.kind == KindHostMove && in.moveIn:
+				return fmt.Sprintf("host moved %s here", in.call)
+			case in.kind == KindHostMove:
+				return fmt.Sprintf("host moved %s away", in.call)
+			case in.kind == KindHostEnd:
+				return fmt.Sprintf("host ended %s", in.call)
+			}
 			return fmt.Sprintf("%s %s → %s", in.call, in.kind, output.(string))
 		},
 		DescribeState: func(state interface{}) string {

@@ -16,9 +16,18 @@
 // Every outcome maps to a Jepsen result: booked and already_booked are ok, slot_taken and
 // error are fail (the caller was told it does not hold the slot), unknown is unknown (the
 // booking may or may not exist). See ResultOf.
+//
+// # The host's actions
+//
+// A host who cancels, declines or reschedules a booking in Cal.com acts outside the
+// application; the harness records it with Recorder.HostEnded or Recorder.HostMoved as an
+// instantaneous operation (KindHostEnd, KindHostMove; result ok) of the call whose booking it
+// was. The checker (sim/check) and the slot model (model.go) treat an end like a cancel that
+// happened, and a move as an end on the old slot plus the call's hold on the new one.
 package history
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 )
@@ -26,11 +35,30 @@ import (
 // Kind says what an operation tried to do.
 type Kind string
 
-// The operation kinds the harness records.
+// The operation kinds the harness records. Book and Cancel are attempts the application
+// answers; HostEnd and HostMove are facts: what the host did in Cal.com itself, not through
+// the application (Recorder.HostEnded, Recorder.HostMoved). The checker needs them to judge
+// exactly: after a host cancel the call rightly holds nothing, after a host reschedule it
+// should hold the new slot.
 const (
 	KindBook   Kind = "book"
 	KindCancel Kind = "cancel"
+	// KindHostEnd: the host ended the call's booking on Slot in Cal.com (a cancel, or the
+	// decline of a booking that awaited confirmation).
+	KindHostEnd Kind = "host_end"
+	// KindHostMove: the host moved the call's booking from Slot to To in Cal.com (a
+	// reschedule; Cal.com gives the moved booking a new uid, kept in BookingUID).
+	KindHostMove Kind = "host_move"
 )
+
+// Valid reports whether k is one of the four kinds above.
+func (k Kind) Valid() bool {
+	switch k {
+	case KindBook, KindCancel, KindHostEnd, KindHostMove:
+		return true
+	}
+	return false
+}
 
 // Result is the Jepsen classification of an operation's outcome.
 type Result string
@@ -52,14 +80,18 @@ const (
 	OutcomeUnknown       = "unknown"
 	// OutcomeCancelled is the outcome of a cancel that certainly happened.
 	OutcomeCancelled = "cancelled"
+	// OutcomeEnded and OutcomeMoved are the outcomes of the host's actions (KindHostEnd,
+	// KindHostMove); they always happened.
+	OutcomeEnded = "ended"
+	OutcomeMoved = "moved"
 )
 
-// ResultOf maps an outcome to its Jepsen result: booked, already_booked and cancelled are
-// ok; slot_taken and error are fail; unknown and anything unrecognised are unknown, because
+// ResultOf maps an outcome to its Jepsen result: booked, already_booked, cancelled, ended
+// and moved are ok; slot_taken and error are fail; unknown and anything unrecognised are unknown, because
 // an answer the harness cannot interpret tells nothing about what happened.
 func ResultOf(outcome string) Result {
 	switch outcome {
-	case OutcomeBooked, OutcomeAlreadyBooked, OutcomeCancelled:
+	case OutcomeBooked, OutcomeAlreadyBooked, OutcomeCancelled, OutcomeEnded, OutcomeMoved:
 		return ResultOK
 	case OutcomeSlotTaken, OutcomeError:
 		return ResultFail
@@ -102,7 +134,15 @@ func (s SlotKey) id() slotID {
 // SameSlot reports whether a and b name the same slot in the sense of the partition key.
 func SameSlot(a, b SlotKey) bool { return a.id() == b.id() }
 
-// Operation is one recorded attempt: a Book or Cancel for one phone call on one slot.
+// CompareSlots orders slots by the partition key (host, else event type, then start), so
+// that slots SameSlot calls equal compare as 0: the order timelines and the checker use.
+func CompareSlots(a, b SlotKey) int {
+	x, y := a.id(), b.id()
+	return cmp.Or(cmp.Compare(x.host, y.host), cmp.Compare(x.eventType, y.eventType), cmp.Compare(x.start, y.start))
+}
+
+// Operation is one recorded attempt — a Book or Cancel for one phone call on one slot — or
+// one action of the host on that call's booking (HostEnd, HostMove).
 type Operation struct {
 	// Seq is the operation's position in the recorder (order of Begin), from 0.
 	Seq int
@@ -110,13 +150,16 @@ type Operation struct {
 	CallID string
 	Kind   Kind
 	Slot   SlotKey
+	// To is the slot a HostMove moved the booking to; zero for every other kind.
+	To SlotKey
 	// Call and Return are clock readings at begin and end (see the package doc).
 	Call, Return time.Time
 	// CallTick and ReturnTick are the recorder's logical timestamps (0 = not recorded).
 	CallTick, ReturnTick int64
 	// Result is derived from Outcome by ResultOf.
 	Result Result
-	// Outcome is booked, already_booked, slot_taken, error or unknown (cancelled for cancels).
+	// Outcome is booked, already_booked, slot_taken, error or unknown for a book; cancelled,
+	// error or unknown for a cancel; ended or moved for the host's actions.
 	Outcome string
 	// DecidingLayer is the layer (or "calcom") that decided a slot_taken/already_booked.
 	DecidingLayer string
@@ -131,6 +174,9 @@ type Operation struct {
 // String is a one-line description for timelines and error messages.
 func (o Operation) String() string {
 	s := fmt.Sprintf("#%d %s %s %s → %s", o.Seq, o.CallID, o.Kind, o.Slot, o.Outcome)
+	if o.Kind == KindHostMove {
+		s += " to " + o.To.String()
+	}
 	if o.DecidingLayer != "" {
 		s += " (" + o.DecidingLayer + ")"
 	}

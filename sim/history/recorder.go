@@ -88,6 +88,34 @@ func (r *Recorder) End(tok Token, resp Response) error {
 	return nil
 }
 
+// HostEnded records that the host ended callID's booking on slot in Cal.com — a cancel, or
+// the decline of a booking awaiting confirmation — not through the application. The action
+// is instantaneous: it is recorded as an operation that begins and returns at once, with
+// outcome ended. Call it right after Cal.com confirmed the action.
+func (r *Recorder) HostEnded(callID string, slot SlotKey, bookingUID string) {
+	r.instant(Operation{CallID: callID, Kind: KindHostEnd, Slot: slot, Outcome: OutcomeEnded, BookingUID: bookingUID})
+}
+
+// HostMoved records that the host moved callID's booking from one slot to another in
+// Cal.com (a reschedule), not through the application; newUID is the uid Cal.com gave the
+// moved booking. Instantaneous, like HostEnded, with outcome moved.
+func (r *Recorder) HostMoved(callID string, from, to SlotKey, newUID string) {
+	r.instant(Operation{CallID: callID, Kind: KindHostMove, Slot: from, To: to, Outcome: OutcomeMoved, BookingUID: newUID})
+}
+
+// instant appends op as an operation that has already returned.
+func (r *Recorder) instant(op Operation) {
+	now := r.clock.Now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	op.Seq, op.Call, op.Return = len(r.ops), now, now
+	op.CallTick, op.ReturnTick = r.tick+1, r.tick+2
+	r.tick += 2
+	op.Result = ResultOf(op.Outcome)
+	r.ops = append(r.ops, op)
+	r.done = append(r.done, true)
+}
+
 // Len returns how many operations have begun.
 func (r *Recorder) Len() int {
 	r.mu.Lock()

@@ -1,7 +1,6 @@
 package history
 
 import (
-	"cmp"
 	"fmt"
 	"io"
 	"math"
@@ -140,9 +139,30 @@ func group(ops []Operation) ([]slotGroup, error) {
 	index := make(map[slotID]int)
 	var groups []slotGroup
 	clients := make([]map[string]int, 0)
+	add := func(op Operation, slot SlotKey, in modelInput, call, ret int64, outcome string) {
+		id := slot.id()
+		gi, ok := index[id]
+		if !ok {
+			gi = len(groups)
+			index[id] = gi
+			groups = append(groups, slotGroup{slot: slot})
+			clients = append(clients, make(map[string]int))
+		}
+		client, ok := clients[gi][op.CallID]
+		if !ok {
+			client = len(clients[gi])
+			clients[gi][op.CallID] = client
+		}
+		groups[gi].ops = append(groups[gi].ops, porcupine.Operation{
+			ClientId: client, Input: in, Call: call, Output: outcome, Return: ret, Metadata: op,
+		})
+	}
 	for _, op := range ops {
-		if op.Kind != KindBook && op.Kind != KindCancel {
+		if !op.Kind.Valid() {
 			return nil, fmt.Errorf("history: operation %d: unknown kind %q", op.Seq, op.Kind)
+		}
+		if op.Kind == KindHostMove && op.To.Start.IsZero() {
+			return nil, fmt.Errorf("history: operation %d (%s): a host move without the slot it moved to", op.Seq, op.CallID)
 		}
 		if !op.Pending && op.Outcome == "" {
 			return nil, fmt.Errorf("history: operation %d (%s): no outcome", op.Seq, op.CallID)
@@ -157,33 +177,12 @@ func group(ops []Operation) ([]slotGroup, error) {
 		} else if ret < call {
 			return nil, fmt.Errorf("history: operation %d (%s): returns before it is called", op.Seq, op.CallID)
 		}
-		id := op.Slot.id()
-		gi, ok := index[id]
-		if !ok {
-			gi = len(groups)
-			index[id] = gi
-			groups = append(groups, slotGroup{slot: op.Slot})
-			clients = append(clients, make(map[string]int))
+		add(op, op.Slot, modelInput{call: op.CallID, kind: op.Kind}, call, ret, outcome)
+		if op.Kind == KindHostMove {
+			add(op, op.To, modelInput{call: op.CallID, kind: op.Kind, moveIn: true}, call, ret, outcome)
 		}
-		client, ok := clients[gi][op.CallID]
-		if !ok {
-			client = len(clients[gi])
-			clients[gi][op.CallID] = client
-		}
-		groups[gi].ops = append(groups[gi].ops, porcupine.Operation{
-			ClientId: client,
-			Input:    modelInput{call: op.CallID, kind: op.Kind},
-			Call:     call,
-			Output:   outcome,
-			Return:   ret,
-			Metadata: op,
-		})
 	}
-	slices.SortStableFunc(groups, func(a, b slotGroup) int {
-		return cmp.Or(cmp.Compare(a.slot.HostID, b.slot.HostID),
-			cmp.Compare(a.slot.EventTypeID, b.slot.EventTypeID),
-			a.slot.Start.Compare(b.slot.Start))
-	})
+	slices.SortStableFunc(groups, func(a, b slotGroup) int { return CompareSlots(a.slot, b.slot) })
 	for gi := range groups {
 		for j := range groups[gi].ops {
 			in := groups[gi].ops[j].Input.(modelInput)

@@ -39,9 +39,6 @@ expect_by_policy:
 	if got := strings.Join(inc.Policies(), ","); got != "seed,hardened" {
 		t.Errorf("Policies() = %s", got)
 	}
-	if len(inc.Ignored) != 0 {
-		t.Errorf("expect_by_policy reported as ignored: %v", inc.Ignored)
-	}
 	for _, tc := range []struct{ tail, field string }{
 		{"    expect_by_policy: {seed: {outcome: booked}}\n", "steps[0].expect_by_policy.seed"},
 		{"    expect_by_policy: {paranoid: {outcome: booked}}\n", "steps[0].expect_by_policy.paranoid"},

@@ -32,14 +32,25 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-// TestFuzzSeeds keeps the seed corpus meaningful: the §6 example (and the anchors file)
-// parse, and every other seed fails for the reason its name gives.
+// TestFuzzSeeds keeps the seed corpus meaningful: the §6 example, the anchors file and the
+// round-two forms parse, and every other seed fails for the reason its name gives. Every
+// seed in the directory must be listed, so a new one cannot go unchecked.
 func TestFuzzSeeds(t *testing.T) {
 	want := map[string]string{
 		"design-example": "", "anchors": "",
 		"empty": "empty incident file", "invalid-duration": "invalid duration", "invalid-time": "invalid time",
 		"unknown-layer": "unknown value \"magic\"", "unknown-event-type": "not declared", "out-of-order": "before the previous step",
 		"two-faults": "exactly one fault", "syntax-error": "invalid YAML",
+		"round-two": "", "host-steps": "", "unknown-key": `unknown key "polcy" (did you mean "policy"?)`,
+		"seed-slot-exclusion": "the seed policy has no slot_exclusion layer", "seats-missing": "is required for a seated event type",
+		"webhook-remote": "is not on a loopback address",
+	}
+	entries, err := os.ReadDir("testdata/fuzz/FuzzParse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != len(want) {
+		t.Errorf("%d seeds in testdata/fuzz/FuzzParse, %d listed here", len(entries), len(want))
 	}
 	for name, msg := range want {
 		raw, err := os.ReadFile(filepath.Join("testdata/fuzz/FuzzParse", name))
@@ -57,4 +68,30 @@ func TestFuzzSeeds(t *testing.T) {
 			t.Errorf("%s: err = %v, want %q", name, err, msg)
 		}
 	}
+}
+
+// FuzzParseCalcomFile checks the standalone fake's config parser the same way: no panic,
+// every error an *Error with a position.
+func FuzzParseCalcomFile(f *testing.F) {
+	for _, path := range []string{"testdata/calcom.yaml", "testdata/round-two.yaml"} {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte("calcom:\n  webhooks: {delivery: async, url: \"http://[::1]:1/h\"}\n  event_types: [{id: 1, kind: seated, length: 5, host: 1, seats: 2}]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := ParseCalcomFile("fuzz.yaml", data)
+		if err == nil {
+			if c == nil || (c.Webhooks != nil && c.Webhooks.URL == "") {
+				t.Fatalf("nil error with an invalid config %+v", c)
+			}
+			return
+		}
+		var e *Error
+		if !errors.As(err, &e) || e.Line < 1 || e.Column < 1 || e.File != "fuzz.yaml" || e.Msg == "" {
+			t.Fatalf("error without position or message: %#v (%v)", e, err)
+		}
+	})
 }

@@ -3,30 +3,69 @@
 // other teams write by hand, so:
 //
 //   - every field of the §6 example works exactly as written (testdata/call-687-688.yaml);
-//   - unknown keys are accepted ("extra fields are fine") and listed in Incident.Ignored so
-//     a tool can warn about likely typos;
+//   - an unknown key anywhere is an error — with file:line:col, the field path and a
+//     did-you-mean from the keys valid at that place — unless it starts with "x-", the
+//     prefix left to users (x-ticket, x-note); a typo such as polcy: can never silently
+//     change what runs;
 //   - everything the harness interprets is validated strictly, and every error is an
 //     *Error naming file, line, column and the field path (steps[1].book.start).
 //
-// The parser resolves syntax only. It does not decide policy semantics: `layers: all`
-// resolves to all five layer names even though the seed policy has no slot_exclusion
-// layer; the runner decides what a layer means under a policy.
+// Layers are checked against the file's policy: a layer list naming a layer the policy does
+// not have (slot_exclusion under seed) is an error naming the policy's layers; all means
+// the policy's layers (Layers then holds all five names; the runner applies the policy);
+// none is the only way to say none (an empty list is an error).
 //
 // Choices where §6 is silent: name defaults to the file's base name without extension;
 // clock.start is required (book starts are absolute, so the virtual start must be too);
 // policy defaults to seed and layers to all; at is required on every step and must not
 // decrease; durations use Go syntax (35m, 12s, -27s) and a plain 0 is accepted; times are
-// RFC 3339 and converted to UTC; a cancel must name a call booked by an earlier step;
-// expect.layer accepts the five layer names and "calcom" (Cal.com itself decided); a
-// fault has exactly one kind; status faults take 400–599; timeouts exist only
-// after_commit (a timeout before the booking exists is a delay). Attendee name and email
-// must be present but their content is not validated: an incident may deliberately send
-// input the system under test must reject.
+// RFC 3339 and converted to UTC; a cancel or host action must name a call booked by an
+// earlier step; expect.layer accepts the five layer names and "calcom" (Cal.com itself
+// decided); status faults take 400–599; timeouts exist only after_commit (a timeout before
+// the booking exists is a delay). Attendee name and email must be present but their
+// content is not validated: an incident may deliberately send input the system under test
+// must reject.
 //
 // One extra field is interpreted: expect_by_policy, at the top level and on a booking step
 // (or concurrent entry), states expectations for a run under another policy than the
 // file's, e.g. expect_by_policy: {hardened: {outcome: booked}}. Its keys must be seed or
 // hardened and not the file's own policy; the values are validated like expect.
+//
+// # Round two (DESIGN §6, last paragraph)
+//
+// All optional; files without them mean what they always meant. They are parsed and
+// validated into typed fields here; which of them a runner can execute is the runner's
+// business (sim/replay refuses, naming the field, what it cannot run yet — see
+// Incident.Unsupported).
+//
+//	calcom:
+//	  conflict_answer: prod_400        # prod_400 | conflict_409 | error_500
+//	  check_insert_gap: 50ms           # between Cal.com's availability check and insert
+//	  webhooks: {delivery: sync, secret: s3cret, url: http://127.0.0.1:8081/hook}
+//	  event_types:                     # delivery: sync | async; url optional (loopback only)
+//	    - {id: 2, kind: round_robin, length: 30, hosts: [1, 2, 3]}   # host: or hosts:
+//	    - {id: 3, kind: seated, length: 60, host: 4, seats: 3}        # seats only for seated
+//	    - {id: 4, kind: requires_confirmation, length: 30, host: 5, block_slot: true}
+//	steps:
+//	  - {at: 1m, host: {cancel: call_a}}                   # what the host does in Cal.com
+//	  - {at: 2m, host: {reschedule: {call: call_b, to: 2025-10-10T08:00:00Z}}}
+//	  - {at: 3m, host: {confirm: call_c}}                  # confirm/decline: only for
+//	  - {at: 4m, host: {decline: call_d}}                  # requires_confirmation bookings
+//	  - at: 5m
+//	    call: call_e
+//	    book: {…}
+//	    fault: {status: 500}                              # one fault on the create, or
+//	    fault: [{status: 500}, {on: lookup, status: 500}] # a list: at most one per endpoint
+//	    webhook_fault: {duplicate: true, delay: 30s}      # drop | duplicate | reorder, delay,
+//	                                                      # subscriber_status (needs webhooks)
+//	    db_fault: {reset: after_commit}                   # or {latency: 2s} or {refuse: 10s}
+//	    crash: after_calcom                               # or before_settle
+//
+// fault.on names the Cal.com endpoint: create (the default), lookup (GET /v2/bookings),
+// get (GET /v2/bookings/{uid}), cancel, reschedule, confirm, decline, reservation.
+// force_replay exists only on create; drop_field not on reservation. webhook_fault may also
+// sit on a cancel step and a host step (the webhook that action causes); fault, db_fault
+// and crash only on book steps and concurrent entries.
 package incident
 
 import "time"
@@ -55,11 +94,61 @@ func AllLayers() []string {
 	return []string{LayerFreshness, LayerCallID, LayerDBCheck, LayerUnique, LayerSlotExclusion}
 }
 
-// Event type kinds of the fake Cal.com (DESIGN §4).
+// Event type kinds of the fake Cal.com (DESIGN §4, §4.1).
 const (
 	KindStandard             = "standard"
 	KindRoundRobin           = "round_robin"
 	KindRequiresConfirmation = "requires_confirmation"
+	KindSeated               = "seated"
+)
+
+// Answers of the fake Cal.com to the loser of a concurrent create (calcom.conflict_answer,
+// DESIGN §4.1): production's raw 400, the 409 envelope the code intends, or a 500.
+const (
+	ConflictProd400  = "prod_400"
+	Conflict409      = "conflict_409"
+	ConflictError500 = "error_500"
+)
+
+// Webhook deliveries (calcom.webhooks.delivery): before the response (the legacy path) or
+// after it.
+const (
+	DeliverySync  = "sync"
+	DeliveryAsync = "async"
+)
+
+// The Cal.com endpoints a fault can hit (fault.on).
+const (
+	OnCreate      = "create"
+	OnLookup      = "lookup"
+	OnGet         = "get"
+	OnCancel      = "cancel"
+	OnReschedule  = "reschedule"
+	OnConfirm     = "confirm"
+	OnDecline     = "decline"
+	OnReservation = "reservation"
+)
+
+// Actions of the host in Cal.com (host: steps).
+const (
+	HostCancel     = "cancel"
+	HostReschedule = "reschedule"
+	HostConfirm    = "confirm"
+	HostDecline    = "decline"
+)
+
+// Database fault kinds (db_fault), between the core and Postgres (DESIGN §13).
+const (
+	DBFaultReset   = "reset"
+	DBFaultLatency = "latency"
+	DBFaultRefuse  = "refuse"
+)
+
+// Crash points (crash:): the core's Book is abandoned right after Cal.com answered, or
+// right before it settles its claim.
+const (
+	CrashAfterCalcom  = "after_calcom"
+	CrashBeforeSettle = "before_settle"
 )
 
 // Fault kinds a step can inject.
@@ -99,8 +188,22 @@ type Incident struct {
 	// (the extra field expect_by_policy: {hardened: {…}}); a field left out there falls back
 	// to Expect. Nil when the file states none.
 	ExpectByPolicy map[string]FinalExpect
-	// Ignored lists the paths of keys the parser does not know (e.g. "steps[0].note").
-	Ignored []string
+	// RoundTwo lists every use of the round-two vocabulary in file order, so a runner can
+	// refuse, naming the field, what it cannot execute yet; nil when the file uses none.
+	RoundTwo []Use
+}
+
+// Use is one use of the round-two vocabulary (DESIGN §6, last paragraph) in a file.
+// Values that mean what round one meant are not uses: hosts with one host, a zero
+// check_insert_gap, a fault on create, a fault list of one.
+type Use struct {
+	// Feature names the vocabulary: calcom.conflict_answer, calcom.check_insert_gap,
+	// calcom.webhooks, event_type.hosts, event_type.seats, event_type.block_slot, host,
+	// fault.on, webhook_fault, db_fault or crash.
+	Feature string
+	// Field is the path of the use in the file (steps[2].crash); Line and Column its place.
+	Field        string
+	Line, Column int
 }
 
 // Clock is the virtual clock's configuration.
@@ -111,26 +214,55 @@ type Clock struct {
 	AppSkew time.Duration
 }
 
-// Calcom is the fake Cal.com's configuration.
+// Calcom is the fake Cal.com's configuration: an incident's calcom block, or the whole of a
+// file for the standalone fake (ParseCalcomFile).
 type Calcom struct {
 	// Latency is added to every Cal.com response.
 	Latency     time.Duration
 	ForceReplay bool
-	EventTypes  []EventType
+	// ConflictAnswer is prod_400, conflict_409 or error_500; "" when the file leaves it to
+	// the fake's default (prod_400).
+	ConflictAnswer string
+	// CheckInsertGap is the time between Cal.com's availability check and its insert (0:
+	// none), so check-then-insert races happen without a test hook.
+	CheckInsertGap time.Duration
+	// Webhooks is the webhook subscription; nil when the file configures none.
+	Webhooks   *Webhooks
+	EventTypes []EventType
+}
+
+// Webhooks is calcom.webhooks: how the fake delivers BOOKING_* webhooks, and to whom.
+type Webhooks struct {
+	// Delivery is sync (before the response) or async (after it).
+	Delivery string
+	// Secret signs the payloads (X-Cal-Signature-256); "" for none. Never logged.
+	Secret string
+	// URL is the subscriber, an http(s) URL on a loopback address; "" in an incident file
+	// means the core's webhook handler.
+	URL  string
+	Line int
 }
 
 // EventType is one event type of the fake Cal.com.
 type EventType struct {
 	ID int64
-	// Kind is standard, round_robin or requires_confirmation.
+	// Kind is standard, round_robin, requires_confirmation or seated.
 	Kind string
 	// Length is in minutes.
 	Length int
-	Host   int64
-	Line   int
+	// Host is the host (host:), or the first of Hosts.
+	Host int64
+	// Hosts lists every host: [Host] for host:, the list for hosts: (round robin only).
+	Hosts []int64
+	// Seats is the number of seats of a seated event type; 0 for every other kind.
+	Seats int
+	// BlockSlot says whether a pending booking of a requires_confirmation event type blocks
+	// its slot; nil when the file does not say (the fake's default).
+	BlockSlot *bool
+	Line      int
 }
 
-// Step is one point of the timeline: exactly one of Book, Cancel or Concurrent is set.
+// Step is one point of the timeline: exactly one of Book, Cancel, Concurrent or Host is set.
 type Step struct {
 	// At is the offset from Clock.Start on the virtual clock.
 	At time.Duration
@@ -139,6 +271,8 @@ type Step struct {
 	Book       *Book
 	Cancel     *Cancel
 	Concurrent []Book
+	// Host is what the host does in Cal.com itself (not through the application).
+	Host *HostAction
 }
 
 // Book is one booking attempt by one call.
@@ -153,8 +287,15 @@ type Book struct {
 	// ExpectByPolicy holds this step's expectation for a run under another policy than the
 	// file's (expect_by_policy: {hardened: {outcome: …}}); nil when the file states none.
 	ExpectByPolicy map[string]*Expect
-	// Fault is nil when no fault is injected.
-	Fault *Fault
+	// Faults are the Cal.com faults of this attempt, at most one per endpoint (Fault.On), in
+	// file order; nil when none is injected.
+	Faults []Fault
+	// WebhookFault disturbs the webhooks this attempt causes; nil for none.
+	WebhookFault *WebhookFault
+	// DBFault disturbs this call's next matching statement to Postgres; nil for none.
+	DBFault *DBFault
+	// Crash is after_calcom or before_settle: where the core's Book is abandoned; "" for none.
+	Crash string
 	Line  int
 }
 
@@ -173,6 +314,9 @@ type Expect struct {
 
 // Fault is one injected Cal.com fault for a step's request.
 type Fault struct {
+	// On is the endpoint it hits: create (the default), lookup, get, cancel, reschedule,
+	// confirm, decline or reservation (the On* constants).
+	On string
 	// Kind is one of the Fault* constants.
 	Kind string
 	// Delay is set for delay faults.
@@ -185,10 +329,45 @@ type Fault struct {
 	Field string
 }
 
-// Cancel cancels the booking of an earlier call.
+// Cancel cancels the booking of an earlier call through the application.
 type Cancel struct {
 	Call string
-	Line int
+	// WebhookFault disturbs the webhook the cancel causes; nil for none.
+	WebhookFault *WebhookFault
+	Line         int
+}
+
+// HostAction is what the host does to an earlier call's booking in Cal.com itself.
+type HostAction struct {
+	// Action is cancel, reschedule, confirm or decline (the Host* constants).
+	Action string
+	Call   string
+	// To is a reschedule's new start, UTC; zero for the other actions.
+	To time.Time
+	// WebhookFault disturbs the webhook the action causes; nil for none.
+	WebhookFault *WebhookFault
+	Line         int
+}
+
+// WebhookFault disturbs webhook deliveries: at most one of Drop, Duplicate and Reorder
+// (deliver this one after the next), plus an optional Delay and SubscriberStatus (the
+// subscriber answers with that non-2xx status); Drop stands alone.
+type WebhookFault struct {
+	Drop, Duplicate, Reorder bool
+	Delay                    time.Duration
+	SubscriberStatus         int
+}
+
+// DBFault is one fault between the core and Postgres (DESIGN §13) on the call's next
+// matching statement.
+type DBFault struct {
+	// Kind is reset, latency or refuse (the DBFault* constants).
+	Kind string
+	// Phase is before_commit or after_commit for a reset (after_commit: the commit
+	// acknowledgement is lost).
+	Phase string
+	// Duration is the added latency, or how long new connections are refused.
+	Duration time.Duration
 }
 
 // FinalExpect is what must hold at the end of the run.

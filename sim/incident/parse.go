@@ -2,6 +2,7 @@ package incident
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -12,17 +13,27 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/sim/check"
 )
 
 // Load reads and parses the incident file at path. A file that cannot be read is an
 // *Error at line 1 too, so callers have one error shape to print.
 func Load(path string) (*Incident, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path, "incident file")
 	if err != nil {
-		return nil, &Error{File: path, Line: 1, Column: 1, Msg: fmt.Sprintf("cannot read incident file: %v", err)}
+		return nil, err
 	}
 	return Parse(path, data)
+}
+
+// readFile reads the file at path; what names its kind in the error, an *Error at line 1.
+func readFile(path, what string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &Error{File: path, Line: 1, Column: 1, Msg: fmt.Sprintf("cannot read %s: %v", what, err)}
+	}
+	return data, nil
 }
 
 // Parse parses and validates an incident. name is used in errors (a path, usually) and as
@@ -44,16 +55,19 @@ func Parse(name string, data []byte) (*Incident, error) {
 		}
 	}
 	inc.File = file
-	inc.Ignored = p.ignored
+	slices.SortStableFunc(p.uses, func(a, b Use) int { return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column)) })
+	inc.RoundTwo = p.uses
 	return inc, nil
 }
 
-func (p *parser) parse(data []byte) (*Incident, error) {
+// document decodes data as exactly one YAML document and returns its root node; what names
+// the file's kind in messages ("incident file").
+func (p *parser) document(data []byte, what string) (*yaml.Node, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, p.errAt(nil, "", "empty incident file")
+			return nil, p.errAt(nil, "", "empty %s", what)
 		}
 		return nil, p.syntaxError(err)
 	}
@@ -62,12 +76,19 @@ func (p *parser) parse(data []byte) (*Incident, error) {
 		if err != nil {
 			return nil, p.syntaxError(err)
 		}
-		return nil, p.errAt(&next, "", "the file holds more than one YAML document; put one incident per file")
+		return nil, p.errAt(&next, "", "the file holds more than one YAML document; put one %s per file", strings.TrimSuffix(what, " file"))
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || isNull(deref(doc.Content[0])) {
-		return nil, p.errAt(&doc, "", "empty incident file")
+		return nil, p.errAt(&doc, "", "empty %s", what)
 	}
-	root := deref(doc.Content[0])
+	return deref(doc.Content[0]), nil
+}
+
+func (p *parser) parse(data []byte) (*Incident, error) {
+	root, err := p.document(data, "incident file")
+	if err != nil {
+		return nil, err
+	}
 	m, err := p.mapping(root, "", "name", "description", "policy", "layers", "clock", "calcom", "steps", "expect", "expect_by_policy")
 	if err != nil {
 		return nil, err
@@ -97,7 +118,7 @@ func (p *parser) parse(data []byte) (*Incident, error) {
 		return nil, err
 	}
 	if n := m["calcom"]; !isNull(n) {
-		if err := p.calcom(n, inc); err != nil {
+		if inc.Calcom, err = p.calcom(n, "calcom", false); err != nil {
 			return nil, err
 		}
 	}
@@ -141,6 +162,8 @@ func (p *parser) finalExpectByPolicy(n *yaml.Node, inc *Incident) error {
 	return nil
 }
 
+// layers reads all | none | a list of layer names, and checks a list against the file's
+// policy: naming a layer the policy does not have is an error naming the policy's layers.
 func (p *parser) layers(n *yaml.Node, inc *Incident) error {
 	if n.Kind == yaml.ScalarNode {
 		spec, err := p.oneOf(n, "layers", "all", "none")
@@ -157,6 +180,10 @@ func (p *parser) layers(n *yaml.Node, inc *Incident) error {
 	if err != nil {
 		return p.errAt(n, "layers", "must be all, none, or a list of layer names")
 	}
+	if len(items) == 0 {
+		return p.errAt(n, "layers", "is an empty list; write none for no layers")
+	}
+	policy := core.Policy(inc.Policy)
 	chosen := make(map[string]bool)
 	for i, item := range items {
 		path := fmt.Sprintf("layers[%d]", i)
@@ -166,6 +193,9 @@ func (p *parser) layers(n *yaml.Node, inc *Incident) error {
 		}
 		if chosen[name] {
 			return p.errAt(item, path, "layer %q listed twice", name)
+		}
+		if err := policy.CheckLayers(core.NewLayers(core.Layer(name))); err != nil {
+			return p.errAt(item, path, "%s", strings.TrimPrefix(err.Error(), "layers: "))
 		}
 		chosen[name] = true
 	}
@@ -201,87 +231,6 @@ func (p *parser) clock(root map[string]*yaml.Node, rootNode *yaml.Node, inc *Inc
 		}
 	}
 	return nil
-}
-
-func (p *parser) calcom(n *yaml.Node, inc *Incident) error {
-	m, err := p.mapping(n, "calcom", "latency", "force_replay", "event_types")
-	if err != nil {
-		return err
-	}
-	if l := m["latency"]; !isNull(l) {
-		if inc.Calcom.Latency, err = p.duration(l, "calcom.latency"); err != nil {
-			return err
-		}
-		if inc.Calcom.Latency < 0 {
-			return p.errAt(l, "calcom.latency", "must not be negative")
-		}
-	}
-	if f := m["force_replay"]; !isNull(f) {
-		if inc.Calcom.ForceReplay, err = p.boolean(f, "calcom.force_replay"); err != nil {
-			return err
-		}
-	}
-	ets := m["event_types"]
-	if isNull(ets) {
-		return nil
-	}
-	items, err := p.sequence(ets, "calcom.event_types")
-	if err != nil {
-		return err
-	}
-	for i, item := range items {
-		et, err := p.eventType(item, fmt.Sprintf("calcom.event_types[%d]", i))
-		if err != nil {
-			return err
-		}
-		if _, dup := inc.EventType(et.ID); dup {
-			return p.errAt(item, fmt.Sprintf("calcom.event_types[%d].id", i), "event type %d declared twice", et.ID)
-		}
-		inc.Calcom.EventTypes = append(inc.Calcom.EventTypes, et)
-	}
-	return nil
-}
-
-func (p *parser) eventType(n *yaml.Node, path string) (EventType, error) {
-	et := EventType{Line: n.Line}
-	m, err := p.mapping(n, path, "id", "kind", "length", "host")
-	if err != nil {
-		return et, err
-	}
-	for _, key := range []string{"id", "kind", "length", "host"} {
-		if _, err := p.required(m, n, path, key); err != nil {
-			return et, err
-		}
-	}
-	if et.ID, err = p.positive(m["id"], join(path, "id")); err != nil {
-		return et, err
-	}
-	if et.Kind, err = p.oneOf(m["kind"], join(path, "kind"), KindStandard, KindRoundRobin, KindRequiresConfirmation); err != nil {
-		return et, err
-	}
-	length, err := p.positive(m["length"], join(path, "length"))
-	if err != nil {
-		return et, err
-	}
-	if length > 24*60 {
-		return et, p.errAt(m["length"], join(path, "length"), "length %d minutes is longer than a day", length)
-	}
-	et.Length = int(length)
-	if et.Host, err = p.positive(m["host"], join(path, "host")); err != nil {
-		return et, err
-	}
-	return et, nil
-}
-
-func (p *parser) positive(n *yaml.Node, path string) (int64, error) {
-	v, err := p.integer(n, path)
-	if err != nil {
-		return 0, err
-	}
-	if v <= 0 {
-		return 0, p.errAt(n, path, "must be greater than 0, got %d", v)
-	}
-	return v, nil
 }
 
 func (p *parser) finalExpect(n *yaml.Node, base string) (FinalExpect, error) {

@@ -12,17 +12,26 @@ func outcomes() []string {
 	return []string{"booked", "already_booked", "slot_taken", "error", "unknown"}
 }
 
-// steps parses the timeline; calls records which calls have booked so far, so a cancel can
-// only name a call that has something to cancel.
+// attemptKeys are the step keys that belong to a booking attempt (a book step or a
+// concurrent entry).
+func attemptKeys() []string {
+	return []string{"call", "book", "expect", "expect_by_policy", "fault", "webhook_fault", "db_fault", "crash"}
+}
+
+// stepKinds are the keys of which a step has exactly one.
+func stepKinds() []string { return []string{"book", "cancel", "concurrent", "host"} }
+
+// steps parses the timeline; booked records the event type of each call's latest booking
+// step, so a cancel or host action can only name a call that has something to act on.
 func (p *parser) steps(n *yaml.Node, inc *Incident) error {
 	items, err := p.sequence(n, "steps")
 	if err != nil {
 		return err
 	}
-	calls := make(map[string]bool)
+	booked := make(map[string]int64)
 	for i, item := range items {
 		path := fmt.Sprintf("steps[%d]", i)
-		st, err := p.step(item, path, inc, calls)
+		st, err := p.step(item, path, inc, booked)
 		if err != nil {
 			return err
 		}
@@ -44,9 +53,9 @@ func stepAtNode(n *yaml.Node) *yaml.Node {
 	return n
 }
 
-func (p *parser) step(n *yaml.Node, path string, inc *Incident, calls map[string]bool) (Step, error) {
+func (p *parser) step(n *yaml.Node, path string, inc *Incident, booked map[string]int64) (Step, error) {
 	st := Step{Line: n.Line}
-	m, err := p.mapping(n, path, "at", "call", "book", "expect", "expect_by_policy", "fault", "cancel", "concurrent")
+	m, err := p.mapping(n, path, append([]string{"at", "cancel", "concurrent", "host"}, attemptKeys()...)...)
 	if err != nil {
 		return st, err
 	}
@@ -60,18 +69,13 @@ func (p *parser) step(n *yaml.Node, path string, inc *Incident, calls map[string
 	if st.At < 0 {
 		return st, p.errAt(at, join(path, "at"), "must not be negative")
 	}
-	var kinds []string
-	for _, k := range []string{"book", "cancel", "concurrent"} {
-		if _, ok := m[k]; ok {
-			kinds = append(kinds, k)
-		}
-	}
+	kinds := present(m, stepKinds())
 	if len(kinds) != 1 {
 		what := "none"
 		if len(kinds) > 1 {
 			what = strings.Join(kinds, " and ")
 		}
-		return st, p.errAt(n, path, "a step needs exactly one of book, cancel or concurrent (got %s)", what)
+		return st, p.errAt(n, path, "a step needs exactly one of book, cancel, concurrent or host (got %s)", what)
 	}
 	switch kinds[0] {
 	case "book":
@@ -79,23 +83,37 @@ func (p *parser) step(n *yaml.Node, path string, inc *Incident, calls map[string
 		if err != nil {
 			return st, err
 		}
-		calls[b.Call] = true
+		booked[b.Call] = b.EventType
 		st.Book = &b
 	case "cancel":
-		for _, k := range []string{"call", "expect", "expect_by_policy", "fault"} {
-			if _, ok := m[k]; ok {
-				return st, p.errAt(m[k], join(path, k), "not allowed on a cancel step (write cancel: {call: …})")
-			}
+		if err := p.onlyWebhookFault(m, path, "a cancel step", "cancel: {call: …}"); err != nil {
+			return st, err
 		}
-		c, err := p.cancel(m["cancel"], join(path, "cancel"), calls)
-		if err != nil {
+		c := Cancel{Line: m["cancel"].Line}
+		if c.Call, err = p.callOf(m["cancel"], join(path, "cancel"), booked, "cancel"); err != nil {
+			return st, err
+		}
+		if c.WebhookFault, err = p.stepWebhookFault(m, path, inc); err != nil {
 			return st, err
 		}
 		st.Cancel = &c
+	case "host":
+		if err := p.onlyWebhookFault(m, path, "a host step", "host: {cancel: CALL}"); err != nil {
+			return st, err
+		}
+		h, err := p.hostAction(m["host"], join(path, "host"), inc, booked)
+		if err != nil {
+			return st, err
+		}
+		if h.WebhookFault, err = p.stepWebhookFault(m, path, inc); err != nil {
+			return st, err
+		}
+		p.use(m["host"], join(path, "host"), "host")
+		st.Host = &h
 	case "concurrent":
-		for _, k := range []string{"call", "expect", "expect_by_policy", "fault"} {
-			if _, ok := m[k]; ok {
-				return st, p.errAt(m[k], join(path, k), "put call, book, expect and fault inside each concurrent entry")
+		for _, k := range attemptKeys() {
+			if _, ok := m[k]; ok && k != "book" {
+				return st, p.errAt(m[k], join(path, k), "put call, book, expect and faults inside each concurrent entry")
 			}
 		}
 		cpath := join(path, "concurrent")
@@ -108,7 +126,7 @@ func (p *parser) step(n *yaml.Node, path string, inc *Incident, calls map[string
 		}
 		for i, item := range items {
 			epath := fmt.Sprintf("%s[%d]", cpath, i)
-			em, err := p.mapping(item, epath, "call", "book", "expect", "expect_by_policy", "fault")
+			em, err := p.mapping(item, epath, attemptKeys()...)
 			if err != nil {
 				return st, err
 			}
@@ -119,14 +137,112 @@ func (p *parser) step(n *yaml.Node, path string, inc *Incident, calls map[string
 			st.Concurrent = append(st.Concurrent, b)
 		}
 		for _, b := range st.Concurrent {
-			calls[b.Call] = true
+			booked[b.Call] = b.EventType
 		}
 	}
 	return st, nil
 }
 
-// book parses a booking attempt whose call, book, expect and fault keys are in m (a step
-// or a concurrent entry at node n).
+// onlyWebhookFault refuses the attempt keys other than webhook_fault on a step of kind what.
+func (p *parser) onlyWebhookFault(m map[string]*yaml.Node, path, what, form string) error {
+	for _, k := range attemptKeys() {
+		if _, ok := m[k]; ok && k != "book" && k != "webhook_fault" {
+			return p.errAt(m[k], join(path, k), "not allowed on %s (write %s; only webhook_fault may go with it)", what, form)
+		}
+	}
+	return nil
+}
+
+// stepWebhookFault reads m's webhook_fault, which needs calcom.webhooks (without a
+// subscription there is no webhook to disturb).
+func (p *parser) stepWebhookFault(m map[string]*yaml.Node, path string, inc *Incident) (*WebhookFault, error) {
+	n := m["webhook_fault"]
+	if isNull(n) {
+		if n != nil {
+			return nil, p.errAt(n, join(path, "webhook_fault"), "needs a value (leave it out for none)")
+		}
+		return nil, nil
+	}
+	if inc.Calcom.Webhooks == nil {
+		return nil, p.errAt(n, join(path, "webhook_fault"), "needs calcom.webhooks: without a subscription no webhook is sent to disturb")
+	}
+	p.use(n, join(path, "webhook_fault"), "webhook_fault")
+	return p.webhookFault(n, join(path, "webhook_fault"))
+}
+
+// callOf reads {call: CALL} and requires an earlier booking step of CALL.
+func (p *parser) callOf(n *yaml.Node, path string, booked map[string]int64, action string) (string, error) {
+	m, err := p.mapping(n, path, "call")
+	if err != nil {
+		return "", err
+	}
+	call, err := p.required(m, n, path, "call")
+	if err != nil {
+		return "", err
+	}
+	return p.bookedCall(call, join(path, "call"), booked, action)
+}
+
+// bookedCall reads a call id that must have a booking step before this action.
+func (p *parser) bookedCall(n *yaml.Node, path string, booked map[string]int64, action string) (string, error) {
+	call, err := p.str(n, path)
+	if err != nil {
+		return "", err
+	}
+	if _, ok := booked[call]; !ok {
+		return "", p.errAt(n, path, "call %q has no booking step before this %s", call, action)
+	}
+	return call, nil
+}
+
+// hostAction reads {cancel: CALL} | {reschedule: {call: CALL, to: TIME}} | {confirm: CALL}
+// | {decline: CALL}. Confirm and decline need the call's booking to await confirmation.
+func (p *parser) hostAction(n *yaml.Node, path string, inc *Incident, booked map[string]int64) (HostAction, error) {
+	h := HostAction{Line: n.Line}
+	actions := []string{HostCancel, HostReschedule, HostConfirm, HostDecline}
+	m, err := p.mapping(n, path, actions...)
+	if err != nil {
+		return h, err
+	}
+	if h.Action, err = p.exactlyOne(n, m, path, actions); err != nil {
+		return h, err
+	}
+	v, vpath := m[h.Action], join(path, h.Action)
+	if isNull(v) {
+		return h, p.errAt(v, vpath, "needs a call")
+	}
+	if h.Action == HostReschedule {
+		rm, err := p.mapping(v, vpath, "call", "to")
+		if err != nil {
+			return h, p.errAt(v, vpath, "must be {call: CALL, to: TIME}")
+		}
+		call, err := p.required(rm, v, vpath, "call")
+		if err != nil {
+			return h, err
+		}
+		if h.Call, err = p.bookedCall(call, join(vpath, "call"), booked, "reschedule"); err != nil {
+			return h, err
+		}
+		to, err := p.required(rm, v, vpath, "to")
+		if err != nil {
+			return h, err
+		}
+		h.To, err = p.timestamp(to, join(vpath, "to"))
+		return h, err
+	}
+	if h.Call, err = p.bookedCall(v, vpath, booked, h.Action); err != nil {
+		return h, err
+	}
+	if h.Action == HostConfirm || h.Action == HostDecline {
+		if et, _ := inc.EventType(booked[h.Call]); et.Kind != KindRequiresConfirmation {
+			return h, p.errAt(v, vpath, "call %q booked event type %d (%s); only a requires_confirmation booking awaits the host's %s",
+				h.Call, et.ID, et.Kind, h.Action)
+		}
+	}
+	return h, nil
+}
+
+// book parses a booking attempt whose keys are in m (a step or a concurrent entry at node n).
 func (p *parser) book(n *yaml.Node, m map[string]*yaml.Node, path string, inc *Incident) (Book, error) {
 	b := Book{Line: n.Line}
 	call, err := p.required(m, n, path, "call")
@@ -182,11 +298,24 @@ func (p *parser) book(n *yaml.Node, m map[string]*yaml.Node, path string, inc *I
 		}
 	}
 	if f := m["fault"]; !isNull(f) {
-		ft, err := p.fault(f, join(path, "fault"))
-		if err != nil {
+		if b.Faults, err = p.faults(f, join(path, "fault")); err != nil {
 			return b, err
 		}
-		b.Fault = &ft
+	}
+	if b.WebhookFault, err = p.stepWebhookFault(m, path, inc); err != nil {
+		return b, err
+	}
+	if f := m["db_fault"]; !isNull(f) {
+		if b.DBFault, err = p.dbFault(f, join(path, "db_fault")); err != nil {
+			return b, err
+		}
+		p.use(f, join(path, "db_fault"), "db_fault")
+	}
+	if c := m["crash"]; !isNull(c) {
+		if b.Crash, err = p.oneOf(c, join(path, "crash"), CrashAfterCalcom, CrashBeforeSettle); err != nil {
+			return b, err
+		}
+		p.use(c, join(path, "crash"), "crash")
 	}
 	return b, nil
 }
@@ -223,25 +352,6 @@ func (p *parser) attendee(n *yaml.Node, path string) (Attendee, error) {
 	return a, nil
 }
 
-func (p *parser) cancel(n *yaml.Node, path string, calls map[string]bool) (Cancel, error) {
-	c := Cancel{Line: n.Line}
-	m, err := p.mapping(n, path, "call")
-	if err != nil {
-		return c, err
-	}
-	call, err := p.required(m, n, path, "call")
-	if err != nil {
-		return c, err
-	}
-	if c.Call, err = p.str(call, join(path, "call")); err != nil {
-		return c, err
-	}
-	if !calls[c.Call] {
-		return c, p.errAt(call, join(path, "call"), "call %q has no booking step before this cancel", c.Call)
-	}
-	return c, nil
-}
-
 func (p *parser) stepExpect(n *yaml.Node, path string) (Expect, error) {
 	var e Expect
 	m, err := p.mapping(n, path, "outcome", "layer")
@@ -270,13 +380,6 @@ func (p *parser) policyKeys(n *yaml.Node, path, filePolicy string) (map[string]*
 	if err != nil {
 		return nil, err
 	}
-	n = deref(n)
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := n.Content[i].Value
-		if k != PolicySeed && k != PolicyHardened {
-			return nil, p.errAt(n.Content[i], join(path, k), "unknown policy %q (want %s or %s)", k, PolicySeed, PolicyHardened)
-		}
-	}
 	if v, ok := m[filePolicy]; ok {
 		return nil, p.errAt(v, join(path, filePolicy), "the file's own policy is %s; put its expectations in expect", filePolicy)
 	}
@@ -301,57 +404,4 @@ func (p *parser) stepExpectByPolicy(n *yaml.Node, path, filePolicy string) (map[
 		out[policy] = &e
 	}
 	return out, nil
-}
-
-func faultKinds() []string {
-	return []string{FaultDelay, FaultStatus, FaultReset, FaultTimeout, FaultDropField, FaultMalformed, FaultForceReplay}
-}
-
-func (p *parser) fault(n *yaml.Node, path string) (Fault, error) {
-	var f Fault
-	m, err := p.mapping(n, path, faultKinds()...)
-	if err != nil {
-		return f, err
-	}
-	var given []string
-	for _, k := range faultKinds() {
-		if _, ok := m[k]; ok {
-			given = append(given, k)
-		}
-	}
-	switch {
-	case len(given) == 0:
-		return f, p.errAt(n, path, "needs one of: %s", strings.Join(faultKinds(), ", "))
-	case len(given) > 1:
-		return f, p.errAt(n, path, "has %s; give exactly one fault per booking", strings.Join(given, " and "))
-	}
-	f.Kind = given[0]
-	v, vpath := m[f.Kind], join(path, f.Kind)
-	if isNull(v) {
-		return f, p.errAt(v, vpath, "needs a value")
-	}
-	switch f.Kind {
-	case FaultDelay:
-		if f.Delay, err = p.duration(v, vpath); err == nil && f.Delay <= 0 {
-			err = p.errAt(v, vpath, "must be greater than 0")
-		}
-	case FaultStatus:
-		var s int64
-		if s, err = p.integer(v, vpath); err == nil && (s < 400 || s > 599) {
-			err = p.errAt(v, vpath, "HTTP status %d is not an error status (want 400–599, e.g. 500 or 429)", s)
-		}
-		f.Status = int(s)
-	case FaultReset:
-		f.Phase, err = p.oneOf(v, vpath, BeforeCommit, AfterCommit)
-	case FaultTimeout:
-		f.Phase, err = p.oneOf(v, vpath, AfterCommit)
-	case FaultDropField:
-		f.Field, err = p.oneOf(v, vpath, "createdAt", "metadata")
-	case FaultMalformed, FaultForceReplay:
-		var on bool
-		if on, err = p.boolean(v, vpath); err == nil && !on {
-			err = p.errAt(v, vpath, "must be true (leave the fault out for none)")
-		}
-	}
-	return f, err
 }

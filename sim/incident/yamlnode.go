@@ -3,6 +3,7 @@ package incident
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -11,10 +12,19 @@ import (
 )
 
 // parser walks a yaml.Node tree, so every error can name the node's line and the field's
-// path. It collects unknown keys instead of rejecting them.
+// path.
 type parser struct {
-	file    string
-	ignored []string
+	file string
+	uses []Use
+}
+
+// use records a use of the round-two vocabulary at n.
+func (p *parser) use(n *yaml.Node, field, feature string) {
+	u := Use{Feature: feature, Field: field, Line: 1, Column: 1}
+	if n != nil && n.Line >= 1 {
+		u.Line, u.Column = n.Line, max(n.Column, 1)
+	}
+	p.uses = append(p.uses, u)
 }
 
 func (p *parser) errAt(n *yaml.Node, field, format string, args ...any) *Error {
@@ -72,8 +82,13 @@ func kindName(n *yaml.Node) string {
 	return "unsupported YAML"
 }
 
+// ExtensionPrefix starts the keys the parser leaves to users (x-note, x-ticket): any other
+// key it does not know is an error, so a typo can never silently change what runs.
+const ExtensionPrefix = "x-"
+
 // mapping checks n is a mapping without duplicate keys and returns the values of the keys
-// in known; other keys are recorded as ignored.
+// in known. A key that is not known and does not start with ExtensionPrefix is an error at
+// the key, with a did-you-mean from known.
 func (p *parser) mapping(n *yaml.Node, path string, known ...string) (map[string]*yaml.Node, error) {
 	n = deref(n)
 	if n == nil || n.Kind != yaml.MappingNode {
@@ -90,20 +105,35 @@ func (p *parser) mapping(n *yaml.Node, path string, known ...string) (map[string
 			return nil, p.errAt(k, join(path, k.Value), "duplicate key")
 		}
 		seen[k.Value] = true
-		isKnown := false
-		for _, name := range known {
-			if name == k.Value {
-				isKnown = true
-				break
-			}
-		}
-		if !isKnown {
-			p.ignored = append(p.ignored, join(path, k.Value))
+		if strings.HasPrefix(k.Value, ExtensionPrefix) {
 			continue
+		}
+		if !slices.Contains(known, k.Value) {
+			return nil, p.errAt(k, join(path, k.Value), "unknown key %q%s", k.Value, unknownHint(k.Value, known))
 		}
 		out[k.Value] = deref(v)
 	}
 	return out, nil
+}
+
+// present returns which of keys m holds, in the order of keys.
+func present(m map[string]*yaml.Node, keys []string) []string {
+	var out []string
+	for _, k := range keys {
+		if _, ok := m[k]; ok {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// exactlyOne returns the one key of keys that m (the mapping at n) holds, or an error.
+func (p *parser) exactlyOne(n *yaml.Node, m map[string]*yaml.Node, path string, keys []string) (string, error) {
+	given := present(m, keys)
+	if len(given) != 1 {
+		return "", p.errAt(n, path, "needs exactly one of: %s (got %d)", strings.Join(keys, ", "), len(given))
+	}
+	return given[0], nil
 }
 
 // sequence checks n is a list and returns its items.
@@ -148,10 +178,11 @@ func (p *parser) oneOf(n *yaml.Node, path string, allowed ...string) (string, er
 	if err != nil {
 		return "", err
 	}
-	for _, a := range allowed {
-		if s == a {
-			return s, nil
-		}
+	if slices.Contains(allowed, s) {
+		return s, nil
+	}
+	if near := suggest(s, allowed); near != "" {
+		return "", p.errAt(n, path, "unknown value %q (did you mean %q? want one of: %s)", s, near, strings.Join(allowed, ", "))
 	}
 	return "", p.errAt(n, path, "unknown value %q (want one of: %s)", s, strings.Join(allowed, ", "))
 }

@@ -70,7 +70,11 @@ func Run(ctx context.Context, env *pgenv.Env, cfg Config, expect []string) (*Res
 		return nil, err
 	}
 	res.ops = ops()
-	res.Violations = summarizeViolations(check.Check(res.ops, state))
+	rep := check.Check(res.ops, state)
+	if err := rep.Err(); err != nil {
+		return nil, fmt.Errorf("load: the invariant check could not judge the run: %w", err)
+	}
+	res.Violations = summarizeViolations(rep)
 	if err := res.checkSlots(cfg.CheckTimeout); err != nil {
 		return nil, err
 	}

@@ -13,7 +13,8 @@
 //   - Steps at one offset run in file order; the entries of a concurrent step start together
 //     behind one barrier (sim.World.Concurrent) and their results are listed in file order.
 //   - A fault applies to the first Cal.com create (POST /v2/bookings) whose metadata.call_id
-//     is the step's call, once, and is removed when the step ends. {status: 429} is Cal.com's
+//     is the step's call, once, and is removed when the step ends. A list of faults arms
+//     one rule per fault. {status: 429} is Cal.com's
 //     rate limit (with X-RateLimit headers); other statuses are Cal.com error answers.
 //     {timeout: after_commit} costs real time: a file with one runs with a short client
 //     timeout (TimeoutClientTimeout).
@@ -25,7 +26,11 @@
 //   - expect.appointments counts live appointments; expect.calcom_bookings counts accepted
 //     bookings in the fake's ledger (pending and cancelled ones are not counted).
 //   - expect.violations lists invariants that MUST be violated; any other violation fails.
-//     Left out, it means none.
+//     Left out, it means none. A run the invariant checker refuses to judge (its
+//     assumptions do not hold, e.g. a file with no step) is an error, never a pass.
+//   - The round-two vocabulary (incident.Use) is refused by CheckSupported, naming the
+//     field, unless the runner can execute it: today only calcom.conflict_answer
+//     conflict_409 and error_500. Nothing in a file is ever silently ignored.
 //
 // Overrides. Options.Policy and Options.Layers replace the file's policy and layers. The
 // file's expectations describe the file's own policy and layers, so an override changes

@@ -3,6 +3,7 @@ package replay
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/bookingharness/bookingharness/fakecalcom"
 	"github.com/bookingharness/bookingharness/sim/incident"
@@ -10,8 +11,12 @@ import (
 
 // FaultRule turns a step's fault into a fake Cal.com rule scoped to that step's call: it
 // matches the call's next create (POST /v2/bookings with metadata.call_id = call) and fires
-// once. name labels the rule in the fake's journal.
+// once. name labels the rule in the fake's journal. A fault on another endpoint than create
+// is refused (CheckSupported refuses such files before they run).
 func FaultRule(name, call string, f incident.Fault) (fakecalcom.Rule, error) {
+	if f.On != "" && f.On != incident.OnCreate {
+		return fakecalcom.Rule{}, fmt.Errorf("replay: a fault on %s is not supported yet", f.On)
+	}
 	var a fakecalcom.Action
 	switch f.Kind {
 	case incident.FaultDelay:
@@ -42,11 +47,22 @@ func FaultRule(name, call string, f incident.Fault) (fakecalcom.Rule, error) {
 	return r, r.Validate()
 }
 
-// describeFault renders a fault as the file writes it ("reset: after_commit").
-func describeFault(f *incident.Fault) string {
-	if f == nil {
-		return ""
+// describeFaults renders faults as the file writes them ("reset: after_commit"), joined by
+// "; "; "" for none.
+func describeFaults(fs []incident.Fault) string {
+	out := make([]string, 0, len(fs))
+	for _, f := range fs {
+		d := describeFault(f)
+		if f.On != "" && f.On != incident.OnCreate {
+			d = "on " + f.On + ": " + d
+		}
+		out = append(out, d)
 	}
+	return strings.Join(out, "; ")
+}
+
+// describeFault renders one fault's kind and value.
+func describeFault(f incident.Fault) string {
 	switch f.Kind {
 	case incident.FaultDelay:
 		return "delay: " + f.Delay.String()

@@ -65,6 +65,11 @@ func newPlan(inc *incident.Incident, opts Options) (plan, error) {
 		}
 		p.layers = *opts.Layers
 	}
+	if opts.Layers == nil && inc.LayersSpec == "list" && p.policy != filePolicy {
+		if err := p.policy.CheckLayers(fileLayers); err != nil {
+			return plan{}, fmt.Errorf("replay: %s: the file's layers under policy %s: %w", inc.File, p.policy, err)
+		}
+	}
 	samePolicy := p.policy == filePolicy
 	sameLayers := p.policy.Effective(p.layers) == p.policy.Effective(fileLayers)
 	byPolicy, hasByPolicy := inc.ExpectByPolicy[string(p.policy)]
@@ -129,8 +134,10 @@ func (p plan) stepExpect(b incident.Book) *Expect {
 func hasTimeout(inc *incident.Incident) bool {
 	for _, st := range inc.Steps {
 		for _, b := range st.Books() {
-			if b.Fault != nil && b.Fault.Kind == incident.FaultTimeout {
-				return true
+			for _, f := range b.Faults {
+				if f.Kind == incident.FaultTimeout {
+					return true
+				}
 			}
 		}
 	}

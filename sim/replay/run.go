@@ -21,6 +21,9 @@ import (
 // expectations fail returns a Result with !OK() and a nil error.
 func Run(ctx context.Context, env *pgenv.Env, inc *incident.Incident, opts Options) (res *Result, err error) {
 	began := time.Now()
+	if err := CheckSupported(inc); err != nil {
+		return nil, err
+	}
 	p, err := newPlan(inc, opts)
 	if err != nil {
 		return nil, err
@@ -72,6 +75,7 @@ func worldConfig(inc *incident.Incident, p plan, opts Options) sim.Config {
 		Latency: inc.Calcom.Latency, ForceReplay: inc.Calcom.ForceReplay, ClientTimeout: opts.ClientTimeout,
 		Logger: opts.Logger, Capacity: 64,
 	}
+	cfg.ConflictStatus, _ = conflictStatus(inc.Calcom.ConflictAnswer) // CheckSupported has refused the rest
 	if cfg.ClientTimeout == 0 && hasTimeout(inc) {
 		cfg.ClientTimeout = TimeoutClientTimeout
 	}
@@ -97,6 +101,8 @@ func (r *runner) step(ctx context.Context, i int, st incident.Step) error {
 	}
 	path := fmt.Sprintf("steps[%d]", i)
 	switch {
+	case st.Host != nil: // CheckSupported refuses these before a world is built
+		return fmt.Errorf("replay: %s: %s.host: host actions are not supported yet", r.inc.File, path)
 	case st.Cancel != nil:
 		r.cancel(ctx, path, st)
 	case st.Book != nil:
@@ -127,17 +133,20 @@ func (r *runner) step(ctx context.Context, i int, st incident.Step) error {
 	return nil
 }
 
-// arm installs b's fault, scoped to b's call.
+// arm installs b's faults, scoped to b's call.
 func (r *runner) arm(path string, b incident.Book) error {
-	if b.Fault == nil {
-		return nil
-	}
-	rule, err := FaultRule(path+".fault", b.Call, *b.Fault)
-	if err == nil {
-		err = r.w.Fake.Fake.AddFault(rule)
-	}
-	if err != nil {
-		return fmt.Errorf("replay: %s: %s: %w", r.inc.File, path, err)
+	for i, f := range b.Faults {
+		name := path + ".fault"
+		if len(b.Faults) > 1 {
+			name = fmt.Sprintf("%s[%d]", name, i)
+		}
+		rule, err := FaultRule(name, b.Call, f)
+		if err == nil {
+			err = r.w.Fake.Fake.AddFault(rule)
+		}
+		if err != nil {
+			return fmt.Errorf("replay: %s: %s: %w", r.inc.File, path, err)
+		}
 	}
 	return nil
 }
@@ -164,7 +173,7 @@ func LayerOf(o core.Outcome) string {
 func (r *runner) record(path string, st incident.Step, b incident.Book, now time.Time, elapsed time.Duration, concurrent bool, out core.Outcome, err error) {
 	s := Step{
 		Path: path, Line: b.Line, At: st.At.String(), Time: now, Kind: "book", Call: b.Call, Concurrent: concurrent,
-		EventType: b.EventType, SlotStart: b.Start, AttendeeEmail: b.Attendee.Email, Fault: describeFault(b.Fault),
+		EventType: b.EventType, SlotStart: b.Start, AttendeeEmail: b.Attendee.Email, Fault: describeFaults(b.Faults),
 		Outcome: string(out.Kind), Layer: LayerOf(out), Reason: out.Reason, AppointmentID: out.AppointmentID,
 		BookingUID: out.BookingUID, Recovered: out.Recovered, Decisions: decisionsOf(out.Decisions),
 		Expect: r.plan.stepExpect(b), Pass: true, ElapsedMS: ms(elapsed),
@@ -218,6 +227,9 @@ func (r *runner) final(ctx context.Context) error {
 		return fmt.Errorf("replay: %s: %w", r.inc.File, err)
 	}
 	report := check.Check(r.w.Recorder.Operations(), state)
+	if err := report.Err(); err != nil {
+		return fmt.Errorf("replay: %s: the invariant check could not judge the run: %w", r.inc.File, err)
+	}
 	f := &r.res.Final
 	for _, a := range state.Appointments {
 		if a.Live {

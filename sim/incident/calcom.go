@@ -1,0 +1,288 @@
+package incident
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"slices"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// LoadCalcomFile reads and parses the configuration file of the standalone fake Cal.com
+// (bookingharness fake-calcom --config FILE); see ParseCalcomFile.
+func LoadCalcomFile(path string) (*Calcom, error) {
+	data, err := readFile(path, "Cal.com config file")
+	if err != nil {
+		return nil, err
+	}
+	return ParseCalcomFile(path, data)
+}
+
+// ParseCalcomFile parses the configuration of the standalone fake Cal.com: a YAML file whose
+// only top-level key is calcom: (plus x- keys), holding exactly the calcom block of an
+// incident file, with the same strictness and the same *Error. One difference: a webhooks
+// block needs url: here (there is no core whose handler it could default to). name is used
+// in errors.
+func ParseCalcomFile(name string, data []byte) (*Calcom, error) {
+	p := &parser{file: name}
+	if name == "" {
+		p.file = "calcom config"
+	}
+	root, err := p.document(data, "Cal.com config file")
+	if err != nil {
+		return nil, err
+	}
+	m, err := p.mapping(root, "", "calcom")
+	if err != nil {
+		return nil, err
+	}
+	n, err := p.required(m, root, "", "calcom")
+	if err != nil {
+		return nil, err
+	}
+	c, err := p.calcom(n, "calcom", true)
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// calcom reads a calcom block at path; standalone requires webhooks.url.
+func (p *parser) calcom(n *yaml.Node, path string, standalone bool) (Calcom, error) {
+	var c Calcom
+	m, err := p.mapping(n, path, "latency", "force_replay", "conflict_answer", "check_insert_gap", "webhooks", "event_types")
+	if err != nil {
+		return c, err
+	}
+	for _, d := range []struct {
+		key string
+		dst *time.Duration
+	}{{"latency", &c.Latency}, {"check_insert_gap", &c.CheckInsertGap}} {
+		v := m[d.key]
+		if isNull(v) {
+			continue
+		}
+		if *d.dst, err = p.duration(v, join(path, d.key)); err != nil {
+			return c, err
+		}
+		if *d.dst < 0 {
+			return c, p.errAt(v, join(path, d.key), "must not be negative")
+		}
+		if d.key == "check_insert_gap" && *d.dst > 0 {
+			p.use(v, join(path, d.key), "calcom.check_insert_gap")
+		}
+	}
+	if f := m["force_replay"]; !isNull(f) {
+		if c.ForceReplay, err = p.boolean(f, join(path, "force_replay")); err != nil {
+			return c, err
+		}
+	}
+	if a := m["conflict_answer"]; !isNull(a) {
+		if c.ConflictAnswer, err = p.oneOf(a, join(path, "conflict_answer"), ConflictProd400, Conflict409, ConflictError500); err != nil {
+			return c, err
+		}
+		p.use(a, join(path, "conflict_answer"), "calcom.conflict_answer")
+	}
+	if w := m["webhooks"]; !isNull(w) {
+		wh, err := p.webhooks(w, join(path, "webhooks"), standalone)
+		if err != nil {
+			return c, err
+		}
+		c.Webhooks = &wh
+		p.use(w, join(path, "webhooks"), "calcom.webhooks")
+	}
+	ets := m["event_types"]
+	if isNull(ets) {
+		return c, nil
+	}
+	items, err := p.sequence(ets, join(path, "event_types"))
+	if err != nil {
+		return c, err
+	}
+	for i, item := range items {
+		epath := fmt.Sprintf("%s.event_types[%d]", path, i)
+		et, err := p.eventType(item, epath)
+		if err != nil {
+			return c, err
+		}
+		if slices.ContainsFunc(c.EventTypes, func(x EventType) bool { return x.ID == et.ID }) {
+			return c, p.errAt(item, join(epath, "id"), "event type %d declared twice", et.ID)
+		}
+		c.EventTypes = append(c.EventTypes, et)
+	}
+	return c, nil
+}
+
+// webhooks reads {delivery: sync|async, secret: S, url: U}. The secret is never echoed in
+// a message.
+func (p *parser) webhooks(n *yaml.Node, path string, standalone bool) (Webhooks, error) {
+	w := Webhooks{Line: n.Line}
+	m, err := p.mapping(n, path, "delivery", "secret", "url")
+	if err != nil {
+		return w, err
+	}
+	d, err := p.required(m, n, path, "delivery")
+	if err != nil {
+		return w, err
+	}
+	if w.Delivery, err = p.oneOf(d, join(path, "delivery"), DeliverySync, DeliveryAsync); err != nil {
+		return w, err
+	}
+	if s := m["secret"]; !isNull(s) {
+		if s.Kind != yaml.ScalarNode {
+			return w, p.errAt(s, join(path, "secret"), "must be a text value")
+		}
+		w.Secret = s.Value
+	}
+	u := m["url"]
+	if isNull(u) {
+		if standalone {
+			return w, p.errAt(n, join(path, "url"), "is required for the standalone fake (a loopback subscriber such as http://127.0.0.1:8081/hook)")
+		}
+		return w, nil
+	}
+	if w.URL, err = p.str(u, join(path, "url")); err != nil {
+		return w, err
+	}
+	if why := loopbackURL(w.URL); why != "" {
+		return w, p.errAt(u, join(path, "url"), "%q %s; webhooks go to loopback subscribers only (http://127.0.0.1:PORT/…, http://[::1]:PORT/…, http://localhost:PORT/…)", w.URL, why)
+	}
+	return w, nil
+}
+
+// loopbackURL says why raw is not an http(s) URL on a loopback host, "" when it is.
+func loopbackURL(raw string) string {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return "is not a URL"
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "is not an http or https URL"
+	case u.User != nil:
+		return "carries credentials"
+	case u.Hostname() == "":
+		return "has no host"
+	case u.Hostname() == "localhost":
+		return ""
+	}
+	if ip := net.ParseIP(u.Hostname()); ip == nil || !ip.IsLoopback() {
+		return "is not on a loopback address"
+	}
+	return ""
+}
+
+// eventType reads one event type: id, kind, length, exactly one of host and hosts (hosts
+// only for round robin), seats (required for seated, refused elsewhere) and block_slot
+// (requires_confirmation only).
+func (p *parser) eventType(n *yaml.Node, path string) (EventType, error) {
+	et := EventType{Line: n.Line}
+	m, err := p.mapping(n, path, "id", "kind", "length", "host", "hosts", "seats", "block_slot")
+	if err != nil {
+		return et, err
+	}
+	for _, key := range []string{"id", "kind", "length"} {
+		if _, err := p.required(m, n, path, key); err != nil {
+			return et, err
+		}
+	}
+	if et.ID, err = p.positive(m["id"], join(path, "id")); err != nil {
+		return et, err
+	}
+	if et.Kind, err = p.oneOf(m["kind"], join(path, "kind"), KindStandard, KindRoundRobin, KindRequiresConfirmation, KindSeated); err != nil {
+		return et, err
+	}
+	length, err := p.positive(m["length"], join(path, "length"))
+	if err != nil {
+		return et, err
+	}
+	if length > 24*60 {
+		return et, p.errAt(m["length"], join(path, "length"), "length %d minutes is longer than a day", length)
+	}
+	et.Length = int(length)
+	if et.Hosts, err = p.hosts(n, m, path, et.Kind); err != nil {
+		return et, err
+	}
+	et.Host = et.Hosts[0]
+	seats, hasSeats := m["seats"]
+	switch {
+	case et.Kind == KindSeated && !hasSeats:
+		return et, p.errAt(n, join(path, "seats"), "is required for a seated event type")
+	case et.Kind != KindSeated && hasSeats:
+		return et, p.errAt(seats, join(path, "seats"), "only a seated event type has seats (kind: seated)")
+	case hasSeats:
+		s, err := p.positive(seats, join(path, "seats"))
+		if err != nil {
+			return et, err
+		}
+		if s > 1000 {
+			return et, p.errAt(seats, join(path, "seats"), "%d seats is more than the harness models (at most 1000)", s)
+		}
+		et.Seats = int(s)
+		p.use(seats, join(path, "seats"), "event_type.seats")
+	}
+	if b, ok := m["block_slot"]; ok {
+		if et.Kind != KindRequiresConfirmation {
+			return et, p.errAt(b, join(path, "block_slot"), "only a requires_confirmation event type has block_slot")
+		}
+		v, err := p.boolean(b, join(path, "block_slot"))
+		if err != nil {
+			return et, err
+		}
+		et.BlockSlot = &v
+		p.use(b, join(path, "block_slot"), "event_type.block_slot")
+	}
+	return et, nil
+}
+
+// hosts reads exactly one of host: N and hosts: [N, …] (round robin only; distinct ids).
+func (p *parser) hosts(n *yaml.Node, m map[string]*yaml.Node, path, kind string) ([]int64, error) {
+	host, hasHost := m["host"]
+	list, hasList := m["hosts"]
+	switch {
+	case hasHost && hasList:
+		return nil, p.errAt(list, join(path, "hosts"), "give host or hosts, not both")
+	case hasHost:
+		h, err := p.positive(host, join(path, "host"))
+		return []int64{h}, err
+	case !hasList:
+		return nil, p.errAt(n, join(path, "host"), "is required (or hosts: [..] for round robin)")
+	case kind != KindRoundRobin:
+		return nil, p.errAt(list, join(path, "hosts"), "only a round_robin event type has several hosts; use host")
+	}
+	items, err := p.sequence(list, join(path, "hosts"))
+	if err != nil {
+		return nil, err
+	}
+	if len(items) == 0 {
+		return nil, p.errAt(list, join(path, "hosts"), "needs at least one host")
+	}
+	out := make([]int64, 0, len(items))
+	for i, item := range items {
+		ipath := fmt.Sprintf("%s.hosts[%d]", path, i)
+		h, err := p.positive(item, ipath)
+		if err != nil {
+			return nil, err
+		}
+		if slices.Contains(out, h) {
+			return nil, p.errAt(item, ipath, "host %d listed twice", h)
+		}
+		out = append(out, h)
+	}
+	if len(out) > 1 {
+		p.use(list, join(path, "hosts"), "event_type.hosts")
+	}
+	return out, nil
+}
+
+func (p *parser) positive(n *yaml.Node, path string) (int64, error) {
+	v, err := p.integer(n, path)
+	if err != nil {
+		return 0, err
+	}
+	if v <= 0 {
+		return 0, p.errAt(n, path, "must be greater than 0, got %d", v)
+	}
+	return v, nil
+}

@@ -1,0 +1,110 @@
+package replay_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/bookingharness/bookingharness/sim"
+	"github.com/bookingharness/bookingharness/sim/incident"
+	"github.com/bookingharness/bookingharness/sim/replay"
+)
+
+// The runner refuses, naming the field, every round-two form it cannot execute yet, so
+// nothing in a file is silently ignored; it refuses before it builds a world.
+func TestRefusesVocabularyItCannotRun(t *testing.T) {
+	head := "clock: {start: 2025-10-06T09:04:27Z}\ncalcom:\n"
+	types := "  event_types: [{id: 7, kind: standard, length: 30, host: 1}, {id: 8, kind: requires_confirmation, length: 30, host: 2}]\n"
+	book := "  - at: 0s\n    call: a\n    book: {event_type: 7, start: 2025-10-10T06:00:00Z, attendee: {name: A, email: a@x}}\n"
+	steps := func(s string) string { return head + "  webhooks: {delivery: sync}\n" + types + "steps:\n" + book + s }
+	tests := []struct {
+		name, src, field, msg string
+		line                  int
+	}{
+		{"prod_400", head + "  conflict_answer: prod_400\n", "calcom.conflict_answer", "conflict_answer prod_400 is parsed but", 3},
+		{"check_insert_gap", head + "  check_insert_gap: 10ms\n", "calcom.check_insert_gap", "calcom.check_insert_gap is parsed but the replay runner cannot execute it yet", 3},
+		{"webhooks", head + "  webhooks: {delivery: async}\n", "calcom.webhooks", "calcom.webhooks is parsed", 3},
+		{"several hosts", head + "  event_types: [{id: 1, kind: round_robin, length: 30, hosts: [1, 2]}]\n", "calcom.event_types[0].hosts", "event_type.hosts", 3},
+		{"seats", head + "  event_types: [{id: 1, kind: seated, length: 30, host: 1, seats: 2}]\n", "calcom.event_types[0].seats", "event_type.seats", 3},
+		{"block_slot", head + "  event_types: [{id: 1, kind: requires_confirmation, length: 30, host: 1, block_slot: false}]\n", "calcom.event_types[0].block_slot", "event_type.block_slot", 3},
+		{"host step", head + types + "steps:\n" + book + "  - at: 1m\n    host: {cancel: a}\n", "steps[1].host", "host is parsed", 9},
+		{"fault on lookup", head + types + "steps:\n" + book + "    fault: {on: lookup, status: 500}\n", "steps[0].fault.on", "fault.on is parsed", 8},
+		{"webhook_fault (after the webhooks it needs)", steps("    webhook_fault: {drop: true}\n"), "calcom.webhooks", "(and 1 more use(s) of vocabulary it cannot execute, the next at line 9: steps[0].webhook_fault)", 3},
+		{"db_fault", head + types + "steps:\n" + book + "    db_fault: {latency: 1s}\n", "steps[0].db_fault", "db_fault is parsed", 8},
+		{"crash", head + types + "steps:\n" + book + "    crash: after_calcom\n", "steps[0].crash", "crash is parsed", 8},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			inc := parse(t, "new.yaml", tt.src)
+			for _, err := range []error{replay.CheckSupported(inc), runWithoutWorld(inc)} {
+				var e *incident.Error
+				if !errors.As(err, &e) || e.File != "new.yaml" || e.Field != tt.field || !strings.Contains(e.Msg, tt.msg) || e.Column < 1 {
+					t.Fatalf("err = %v, want new.yaml field %s containing %q", err, tt.field, tt.msg)
+				}
+				if e.Line != tt.line {
+					t.Errorf("line %d, want %d", e.Line, tt.line)
+				}
+			}
+		})
+	}
+	// conflict_409 and error_500 run (the fake has those answers); leaving it out too.
+	for _, answer := range []string{"conflict_409", "error_500"} {
+		if err := replay.CheckSupported(parse(t, "ok.yaml", head+"  conflict_answer: "+answer+"\n")); err != nil {
+			t.Errorf("%s refused: %v", answer, err)
+		}
+	}
+	// A file using much of it names the first use and counts the rest.
+	err := replay.CheckSupported(load(t, "../incident/testdata/round-two.yaml"))
+	var e *incident.Error
+	if !errors.As(err, &e) || e.Line != 10 || e.Field != "calcom.conflict_answer" || !strings.Contains(e.Msg, "and 18 more use(s)") ||
+		!strings.HasPrefix(err.Error(), "../incident/testdata/round-two.yaml:10:20: calcom.conflict_answer: ") {
+		t.Errorf("round-two.yaml: %v", err)
+	}
+}
+
+// runWithoutWorld replays inc with no Postgres at all: a file the runner refuses must fail
+// before anything is built.
+func runWithoutWorld(inc *incident.Incident) error {
+	_, err := replay.Run(context.Background(), nil, inc, replay.Options{})
+	return err
+}
+
+// conflict_answer conflict_409 / error_500 reach the world's fake.
+func TestConflictAnswerReachesTheFake(t *testing.T) {
+	for answer, status := range map[string]int{"conflict_409": 409, "error_500": 500, "": 0} {
+		src := strings.Replace(readFile(t, example), "  force_replay: false\n", "  force_replay: false\n  conflict_answer: "+answer+"\n", 1)
+		if answer == "" {
+			src = readFile(t, example)
+		}
+		inc := parse(t, "conflict.yaml", src)
+		got := -1
+		run(t, inc, replay.Options{AfterRun: func(_ context.Context, w *sim.World) error {
+			got = w.Config.ConflictStatus
+			return nil
+		}})
+		if got != status {
+			t.Errorf("conflict_answer %q: the world's ConflictStatus is %d, want %d", answer, got, status)
+		}
+	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// A file with no step records nothing: the checker refuses to judge it, and the replay is
+// an error, never a pass.
+func TestRunWithNothingToJudge(t *testing.T) {
+	inc := parse(t, "empty.yaml", "clock: {start: 2025-10-06T09:04:27Z}\n")
+	_, err := replay.Run(context.Background(), env, inc, replay.Options{})
+	if err == nil || !strings.Contains(err.Error(), "could not judge the run: check: assumptions not met: the history is empty") {
+		t.Fatalf("err = %v", err)
+	}
+}
