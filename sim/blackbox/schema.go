@@ -108,7 +108,9 @@ func (o object) positiveInt(key string) (int64, bool, error) {
 		return 0, false, nil
 	}
 	var n json.Number
-	if err := json.Unmarshal(o[key], &n); err != nil {
+	raw := bytes.TrimSpace(o[key])
+	// json.Number would also take "12" (a string); the contract wants a JSON number.
+	if len(raw) == 0 || raw[0] == '"' || json.Unmarshal(raw, &n) != nil {
 		return 0, false, fmt.Errorf("%q is %s, want an integer ≥ 1 or null", key, describe(o[key]))
 	}
 	v, err := strconv.ParseInt(n.String(), 10, 64)
