@@ -65,6 +65,9 @@ type Target struct {
 	skew   time.Duration
 }
 
+// migrateTimeout bounds the service's migrations, which may take longer than its start.
+const migrateTimeout = 5 * time.Minute
+
 // emptyTemplate is a database with nothing in it: the service migrates its own schema.
 func emptyTemplate() pgenv.Template {
 	return pgenv.Template{Name: "bh_tpl_blackbox_empty", Migrate: func(context.Context, string) error { return nil }}
@@ -115,7 +118,7 @@ func Open(ctx context.Context, cfg Config) (t *Target, err error) {
 		if err != nil {
 			return t, fmt.Errorf("blackbox: %w", err)
 		}
-		mctx, cancel := context.WithTimeout(ctx, s.StartTimeout)
+		mctx, cancel := context.WithTimeout(ctx, migrateTimeout)
 		err = runOnce(mctx, argv, s.Workdir, env.list())
 		cancel()
 		if err != nil {
