@@ -13,7 +13,7 @@ import (
 func appointmentsDB(t *testing.T) *pgxpool.Pool {
 	t.Helper()
 	ctx := context.Background()
-	db := env.NewTestDatabase(t, emptyTemplate())
+	db := env.NewTestDatabase(t, EmptyTemplate())
 	pool, err := pgxpool.New(ctx, db.DSN)
 	if err != nil {
 		t.Fatal(err)

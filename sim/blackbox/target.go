@@ -68,8 +68,9 @@ type Target struct {
 // migrateTimeout bounds the service's migrations, which may take longer than its start.
 const migrateTimeout = 5 * time.Minute
 
-// emptyTemplate is a database with nothing in it: the service migrates its own schema.
-func emptyTemplate() pgenv.Template {
+// EmptyTemplate is a database with nothing in it, for a service that migrates its own
+// schema: what Open gives a started service.
+func EmptyTemplate() pgenv.Template {
 	return pgenv.Template{Name: "bh_tpl_blackbox_empty", Migrate: func(context.Context, string) error { return nil }}
 }
 
@@ -172,7 +173,7 @@ func (t *Target) database(ctx context.Context, cfg Config, env *serviceEnv) (str
 		if cfg.Postgres == nil {
 			return "", errors.New("blackbox: Config.Postgres is required to give a started service its database")
 		}
-		db, err := cfg.Postgres.NewDatabase(ctx, emptyTemplate())
+		db, err := cfg.Postgres.NewDatabase(ctx, EmptyTemplate())
 		if err != nil {
 			return "", err
 		}
