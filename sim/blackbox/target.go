@@ -267,7 +267,7 @@ func (t *Target) syncClock(ctx context.Context, calNow time.Time) error {
 			return err
 		}
 	}
-	off := calNow.Sub(time.Now()) + t.skew
+	off := time.Until(calNow) + t.skew
 	t.offset.Store(int64(off))
 	if t.ft != nil {
 		return t.ft.set(off)

@@ -49,20 +49,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// decode reads a JSON body strictly: a harness sending unknown fields has a bug.
-func decode(r *http.Request, dst any) error {
+// decode reads a JSON body strictly — a harness sending unknown fields has a bug — and
+// answers 400 itself when it cannot; false means the request is answered.
+func decode(w http.ResponseWriter, r *http.Request, dst any) bool {
 	dec := json.NewDecoder(io.LimitReader(r.Body, maxBodyBytes))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		return fmt.Errorf("request body: %w", err)
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "request body: " + err.Error()})
+		return false
 	}
-	return nil
+	return true
 }
 
 func (s *Server) book(w http.ResponseWriter, r *http.Request) {
 	var body blackbox.BookBody
-	if err := decode(r, &body); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+	if !decode(w, r, &body) {
 		return
 	}
 	// The core finishes what it started even if the harness stops waiting, as a real
@@ -103,8 +104,7 @@ func answer(o core.Outcome) blackbox.BookAnswer {
 
 func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
 	var body blackbox.CancelBody
-	if err := decode(r, &body); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+	if !decode(w, r, &body) {
 		return
 	}
 	ctx := context.WithoutCancel(r.Context())
@@ -127,8 +127,7 @@ func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) setLayers(w http.ResponseWriter, r *http.Request) {
 	var body blackbox.LayersBody
-	if err := decode(r, &body); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+	if !decode(w, r, &body) {
 		return
 	}
 	names := make([]string, len(body.Layers))
