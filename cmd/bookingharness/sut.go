@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bookingharness/bookingharness/fakecalcom"
+	"github.com/bookingharness/bookingharness/pgenv"
 	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/blackbox"
 	"github.com/bookingharness/bookingharness/sim/check"
@@ -31,8 +32,8 @@ func newSUTCmd() *cobra.Command {
 }
 
 type sutCheckFlags struct {
-	sut, pgDSN string
-	verbose    bool
+	sut, pgDSN, calcomURL string
+	verbose               bool
 }
 
 func newSUTCheckCmd() *cobra.Command {
@@ -58,6 +59,7 @@ Postgres: a container (HARNESS_PG_IMAGE), or the server at --pg-dsn / HARNESS_PG
 	}
 	cmd.Flags().StringVar(&f.sut, "sut", "", "the service's sut.yaml (required)")
 	cmd.Flags().StringVar(&f.pgDSN, "pg-dsn", "", "use this Postgres server instead of a container (same as HARNESS_PG_DSN)")
+	cmd.Flags().StringVar(&f.calcomURL, "calcom-url", "", "with a base_url service: the fake Cal.com it talks to (bookingharness fake-calcom)")
 	cmd.Flags().BoolVar(&f.verbose, "verbose", false, "print the service's whole output, not only its end on failure")
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &exitError{code: exitInvalid, err: fmt.Errorf("sut check: %w (see bookingharness sut check --help)", err)}
@@ -79,20 +81,23 @@ func runSUTCheck(ctx context.Context, out io.Writer, f sutCheckFlags) error {
 	if err != nil {
 		return &exitError{code: exitInvalid, err: err}
 	}
-	key := make([]byte, 12)
-	_, _ = rand.Read(key)
 	et := conformanceEventType()
-	apiKey := "cal_test_" + hex.EncodeToString(key)
-	fake := fakecalcom.New(fakecalcom.Config{EventTypes: []fakecalcom.EventType{et}, APIKey: apiKey})
-	defer fake.Close()
-	env, err := postgresEnv(ctx, f.pgDSN)
+	fake, apiKey, err := checkFake(ctx, s, f.calcomURL, et)
 	if err != nil {
 		return err
 	}
-	defer env.Close(context.WithoutCancel(ctx))
+	defer fake.close()
+	// Only a service the harness starts gets a fresh database; a running one has its own.
+	var env *pgenv.Env
+	if s.Command != nil {
+		if env, err = postgresEnv(ctx, f.pgDSN); err != nil {
+			return err
+		}
+		defer env.Close(context.WithoutCancel(ctx))
+	}
 
 	fmt.Fprintf(out, "service: %s (time: %s)\n", f.sut, s.Time)
-	t, err := blackbox.Open(ctx, blackbox.Config{SUT: s, CalcomURL: fake.URL, CalcomAPIKey: apiKey, Postgres: env})
+	t, err := blackbox.Open(ctx, blackbox.Config{SUT: s, CalcomURL: fake.admin.URL(), CalcomAPIKey: apiKey, Postgres: env})
 	if err != nil {
 		printChecks(out, []blackbox.CheckResult{{Name: "start", Status: blackbox.Fail, Detail: err.Error(),
 			Fix: "make the service start and answer its health route; database.appointments must prepare with the checker's aliases"}})
@@ -100,11 +105,16 @@ func runSUTCheck(ctx context.Context, out io.Writer, f sutCheckFlags) error {
 	}
 	defer t.Close(context.WithoutCancel(ctx))
 	fmt.Fprintf(out, "base url: %s\n\n", t.BaseURL())
+	now, err := fake.admin.Now(ctx)
+	if err != nil {
+		return err
+	}
 	probe := blackbox.Probe{
 		EventTypeID: int64(et.ID), HostID: int64(et.HostID),
-		Start: fake.Fake.Now().Add(48 * time.Hour).Truncate(time.Hour).UTC(),
-		Ledger: func(context.Context) ([]check.Booking, error) {
-			return sim.StateOf(nil, fake.Fake.Bookings(), nil).Bookings, nil
+		Start: now.Add(48 * time.Hour).Truncate(time.Hour).UTC(),
+		Ledger: func(ctx context.Context) ([]check.Booking, error) {
+			ledger, err := fake.admin.Bookings(ctx)
+			return sim.StateOf(nil, ledger, nil).Bookings, err
 		},
 	}
 	results := blackbox.Conform(ctx, t, probe)
@@ -118,6 +128,44 @@ func runSUTCheck(ctx context.Context, out io.Writer, f sutCheckFlags) error {
 	}
 	fmt.Fprintln(out, "\nthe service keeps the contract")
 	return nil
+}
+
+// conformanceFake is the fake Cal.com a conformance run books against.
+type conformanceFake struct {
+	admin *blackbox.FakeAdmin
+	close func()
+}
+
+// checkFake starts a fake in this process for a service the harness starts (with a fresh
+// API key it insists on), or — for a service already running at base_url — uses the fake
+// at calcomURL that the service talks to, adding the conformance event type to it.
+func checkFake(ctx context.Context, s *blackbox.SUT, calcomURL string, et fakecalcom.EventType) (conformanceFake, string, error) {
+	if s.Command == nil {
+		if calcomURL == "" {
+			return conformanceFake{}, "", &exitError{code: exitInvalid, err: errors.New("sut check: a service at base_url needs --calcom-url, the fake Cal.com it talks to")}
+		}
+		admin, err := blackbox.NewFakeAdmin(calcomURL, nil)
+		if err != nil {
+			return conformanceFake{}, "", &exitError{code: exitInvalid, err: fmt.Errorf("sut check: --calcom-url: %w", err)}
+		}
+		if err := admin.SetEventType(ctx, et); err != nil {
+			return conformanceFake{}, "", err
+		}
+		return conformanceFake{admin: admin, close: func() {}}, "", nil
+	}
+	if calcomURL != "" {
+		return conformanceFake{}, "", &exitError{code: exitInvalid, err: errors.New("sut check: --calcom-url is for a service at base_url; the harness gives a service it starts its own fake")}
+	}
+	key := make([]byte, 12)
+	_, _ = rand.Read(key)
+	apiKey := "cal_test_" + hex.EncodeToString(key)
+	fake := fakecalcom.New(fakecalcom.Config{EventTypes: []fakecalcom.EventType{et}, APIKey: apiKey})
+	admin, err := blackbox.NewFakeAdmin(fake.URL, fake.Client())
+	if err != nil {
+		fake.Close()
+		return conformanceFake{}, "", err
+	}
+	return conformanceFake{admin: admin, close: fake.Close}, apiKey, nil
 }
 
 // printChecks prints the table, then the fix for every failed or skipped check.

@@ -41,6 +41,10 @@ func TestSUTCheckExitCodes(t *testing.T) {
 	if err := os.WriteFile(typo, []byte(strings.Replace(string(data), "health:", "healthz:", 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	running := filepath.Join(dir, "running.sut.yaml")
+	if err := os.WriteFile(running, []byte("base_url: http://127.0.0.1:1\ndatabase: {dsn_env: X, appointments: SELECT 1}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name   string
 		args   []string
@@ -54,6 +58,8 @@ func TestSUTCheckExitCodes(t *testing.T) {
 		{"missing alias", []string{"--sut", noAlias}, 1, []string{`missing column "live"`, `unknown column "alive" (did you mean "live"?)`, "fix:"}, []string{"could not be started"}},
 		{"typo in sut.yaml", []string{"--sut", typo}, 2, nil, []string{"typo.sut.yaml:8:1: healthz", `did you mean "health"?`}},
 		{"no --sut", nil, 2, nil, []string{"--sut is required"}},
+		{"running service without its fake", []string{"--sut", running}, 2, nil, []string{"needs --calcom-url"}},
+		{"fake given for a started service", []string{"--sut", serveCore, "--calcom-url", "http://127.0.0.1:1"}, 2, nil, []string{"--calcom-url is for a service at base_url"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := append([]string{"sut", "check", "--pg-dsn", env.AdminDSN()}, tc.args...)

@@ -47,7 +47,7 @@ type Config struct {
 type Target struct {
 	sut    *SUT
 	client *Client
-	clock  calcomClock
+	fake   *FakeAdmin
 	http   *http.Client
 
 	db     *pgenv.Database // the fresh database the harness made (command only)
@@ -84,16 +84,14 @@ func Open(ctx context.Context, cfg Config) (t *Target, err error) {
 	if s == nil {
 		return nil, errors.New("blackbox: Config.SUT is required")
 	}
-	cal, err := loopback.ParseURL(cfg.CalcomURL)
-	if err != nil {
-		return nil, fmt.Errorf("blackbox: Cal.com URL: %w", err)
-	}
 	if cfg.AppSkew != 0 && s.Time == TimeAge {
 		return nil, fmt.Errorf("blackbox: an application clock skew (%v) needs time: header or faketime; with time: age the service keeps its own wall clock", cfg.AppSkew)
 	}
 	t = &Target{sut: s, log: &logBuffer{copy: cfg.LogOutput}, skew: cfg.AppSkew}
 	t.http = loopback.NewClient()
-	t.clock = calcomClock{base: strings.TrimRight(cal.String(), "/"), http: t.http}
+	if t.fake, err = NewFakeAdmin(cfg.CalcomURL, t.http); err != nil {
+		return nil, err
+	}
 	defer func() {
 		if err != nil {
 			_ = t.Close(context.WithoutCancel(ctx))
@@ -199,7 +197,7 @@ func (t *Target) prepareEnv(cfg Config, env *serviceEnv) error {
 	if exe, err := os.Executable(); err == nil {
 		env.set(EnvExecutable, exe)
 	}
-	env.set(t.sut.CalcomEnv.BaseURL, t.clock.base)
+	env.set(t.sut.CalcomEnv.BaseURL, t.fake.URL())
 	env.set(t.sut.CalcomEnv.APIKey, cfg.CalcomAPIKey)
 	keys := make([]string, 0, len(t.sut.Env))
 	for k := range t.sut.Env {
@@ -263,7 +261,7 @@ func (t *Target) waitHealthy(ctx context.Context) error {
 func (t *Target) syncClock(ctx context.Context, calNow time.Time) error {
 	if calNow.IsZero() {
 		var err error
-		if calNow, err = t.clock.now(ctx); err != nil {
+		if calNow, err = t.fake.Now(ctx); err != nil {
 			return err
 		}
 	}
@@ -344,7 +342,7 @@ func (t *Target) Advance(ctx context.Context, gap time.Duration) error {
 		return nil
 	}
 	if t.sut.Time == TimeAge {
-		if err := t.clock.age(ctx, gap); err != nil {
+		if err := t.fake.Age(ctx, gap); err != nil {
 			return err
 		}
 		if t.sut.Database.Age != "" {
@@ -352,7 +350,7 @@ func (t *Target) Advance(ctx context.Context, gap time.Duration) error {
 		}
 		return nil
 	}
-	now, err := t.clock.advance(ctx, gap)
+	now, err := t.fake.Advance(ctx, gap)
 	if err != nil {
 		return err
 	}
