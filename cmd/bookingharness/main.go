@@ -41,6 +41,8 @@ func subcommands() []func() *cobra.Command {
 		newLoadCmd,
 		newReportCmd,
 		newGateCmd,
+		newServeCoreCmd,
+		newSUTCmd,
 	}
 }
 

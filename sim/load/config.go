@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/bookingharness/bookingharness/core"
+	"github.com/bookingharness/bookingharness/internal/loopback"
 )
 
 // Limits on the plan, so a typo cannot ask for more memory than the machine has.
@@ -121,7 +122,7 @@ func (c Config) Validate() error {
 		}
 	}
 	if c.CalcomURL != "" {
-		if _, err := LoopbackURL(c.CalcomURL); err != nil {
+		if _, err := loopback.ParseURL(c.CalcomURL); err != nil {
 			return bad("calcom-url", "%v", err)
 		}
 	}

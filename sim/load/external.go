@@ -7,81 +7,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"strings"
-	"time"
 
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/core/calcom"
 	"github.com/bookingharness/bookingharness/core/store"
 	"github.com/bookingharness/bookingharness/fakecalcom"
+	"github.com/bookingharness/bookingharness/internal/loopback"
 	"github.com/bookingharness/bookingharness/pgenv"
 	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/check"
 	"github.com/bookingharness/bookingharness/sim/clock"
 	"github.com/bookingharness/bookingharness/sim/history"
 )
-
-// LoopbackURL parses an external fake's URL and refuses anything but http(s) on a loopback
-// host (localhost, 127.0.0.0/8, ::1): a load run may send traffic to this machine only.
-func LoopbackURL(raw string) (*url.URL, error) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return nil, fmt.Errorf("%q is not a URL: %w", raw, err)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("%q: scheme must be http or https", raw)
-	}
-	host := u.Hostname()
-	if host == "" {
-		return nil, fmt.Errorf("%q has no host", raw)
-	}
-	if !isLoopbackHost(host) {
-		return nil, fmt.Errorf("%q: host %s is not a loopback address; load sends traffic only to 127.0.0.1, ::1 or localhost", raw, host)
-	}
-	return u, nil
-}
-
-func isLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-// loopbackClient is an HTTP client whose dialer refuses non-loopback addresses, so not even
-// a redirect or a DNS answer can take a request off the machine.
-func loopbackClient() *http.Client {
-	d := &net.Dialer{Timeout: 5 * time.Second}
-	tr := &http.Transport{
-		Proxy: nil,
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			host, _, err := net.SplitHostPort(addr)
-			if err != nil {
-				return nil, err
-			}
-			if !isLoopbackHost(host) {
-				return nil, fmt.Errorf("load: refusing to dial %s: not a loopback address", addr)
-			}
-			conn, err := d.DialContext(ctx, network, addr)
-			if err != nil {
-				return nil, err
-			}
-			if ra, ok := conn.RemoteAddr().(*net.TCPAddr); ok && !ra.IP.IsLoopback() {
-				_ = conn.Close()
-				return nil, fmt.Errorf("load: refusing connection to %s: not a loopback address", ra)
-			}
-			return conn, nil
-		},
-		MaxIdleConns:        1024,
-		MaxIdleConnsPerHost: 1024,
-		IdleConnTimeout:     30 * time.Second,
-	}
-	return &http.Client{Transport: tr}
-}
 
 // externalTarget drives the core against a fake Cal.com running out of process
 // (bookingharness fake-calcom). Its clock is real; the ledger and journal come from the
@@ -99,11 +38,11 @@ type externalTarget struct {
 }
 
 func newExternalTarget(ctx context.Context, env *pgenv.Env, cfg Config) (t *externalTarget, err error) {
-	u, err := LoopbackURL(cfg.CalcomURL)
+	u, err := loopback.ParseURL(cfg.CalcomURL)
 	if err != nil {
 		return nil, err
 	}
-	t = &externalTarget{base: strings.TrimRight(u.String(), "/"), http: loopbackClient(), hostOf: map[int64]int64{}}
+	t = &externalTarget{base: strings.TrimRight(u.String(), "/"), http: loopback.NewClient(), hostOf: map[int64]int64{}}
 	defer func() {
 		if err != nil {
 			_ = t.Close(context.WithoutCancel(ctx))

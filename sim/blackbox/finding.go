@@ -1,0 +1,70 @@
+package blackbox
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+)
+
+// KindContractViolation names a Finding: the service's answer broke the contract.
+const KindContractViolation = "contract_violation"
+
+// Finding is one answer that broke the contract: what was asked, what came back and what
+// was expected, so the team that owns the service can fix it without reading the harness.
+// The attempt it belongs to was recorded as unknown.
+type Finding struct {
+	// Kind is KindContractViolation.
+	Kind string
+	// Route is the method and path asked, e.g. "POST /__harness/book".
+	Route string
+	// CallID is the call the request was about ("" when none).
+	CallID string
+	// Request is the JSON body sent ("" for a GET).
+	Request string
+	// Status is the HTTP status received, 0 when no response came.
+	Status int
+	// Response is the body received (at most 4 KiB of it), or the transport error.
+	Response string
+	// Problem says what broke the contract.
+	Problem string
+	// Expected is the schema the answer had to meet.
+	Expected string
+}
+
+// String prints the finding over several lines, ready for a terminal or a report.
+func (f Finding) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s: %s\n", f.Kind, f.Route, f.Problem)
+	if f.Request != "" {
+		fmt.Fprintf(&b, "  request:  %s\n", f.Request)
+	}
+	if f.Status != 0 {
+		fmt.Fprintf(&b, "  response: HTTP %d %s\n", f.Status, f.Response)
+	} else {
+		fmt.Fprintf(&b, "  response: none (%s)\n", f.Response)
+	}
+	b.WriteString("  expected: ")
+	b.WriteString(strings.ReplaceAll(f.Expected, "\n", "\n            "))
+	b.WriteString("\n")
+	return b.String()
+}
+
+// findings collects Findings from concurrent calls.
+type findings struct {
+	mu  sync.Mutex
+	all []Finding
+}
+
+func (fs *findings) add(f Finding) *Finding {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	fs.all = append(fs.all, f)
+	c := f
+	return &c
+}
+
+func (fs *findings) list() []Finding {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	return append([]Finding(nil), fs.all...)
+}

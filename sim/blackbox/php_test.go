@@ -1,0 +1,74 @@
+package blackbox_test
+
+import (
+	"context"
+	"os/exec"
+	"testing"
+
+	"github.com/bookingharness/bookingharness/core"
+	"github.com/bookingharness/bookingharness/fakecalcom"
+	"github.com/bookingharness/bookingharness/sim/blackbox"
+)
+
+// phpSUT is the PHP example's own sut.yaml, as a team would ship it.
+const phpSUT = "../../examples/php-seed-service/sut.yaml"
+
+// RequirePHP fails the test — it never skips — when php or its pdo_pgsql extension is
+// missing: the black-box proof is part of the suite. scripts/prepare-blackbox.sh installs
+// them from Debian.
+func RequirePHP(t *testing.T) {
+	t.Helper()
+	out, err := exec.Command("php", "-r", `echo extension_loaded("pdo_pgsql") ? "ok" : "no pdo_pgsql";`).CombinedOutput()
+	if err != nil || string(out) != "ok" {
+		t.Fatalf("the PHP example needs php-cli with pdo_pgsql (got %q, %v): run scripts/prepare-blackbox.sh (apt-get install php-cli php-pgsql faketime)", out, err)
+	}
+}
+
+// openPHP starts the PHP seed service with layers and the time mode given, against a fake
+// Cal.com in this process.
+func openPHP(t *testing.T, layers string, mode blackbox.TimeMode) (*blackbox.Target, *fakecalcom.Server) {
+	t.Helper()
+	RequirePHP(t)
+	sut, err := blackbox.LoadSUT(phpSUT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sut.Env["APP_LAYERS"] = layers
+	// The shipped file ages bookings (time: age); the same service runs under libfaketime or
+	// X-Harness-Now without a change.
+	sut.Time = mode
+	fake := fakecalcom.New(fakecalcom.Config{EventTypes: []fakecalcom.EventType{incidentEventType()}, APIKey: "cal_test_php"})
+	t.Cleanup(fake.Close)
+	tgt, err := blackbox.Open(context.Background(), blackbox.Config{SUT: sut, CalcomURL: fake.URL, CalcomAPIKey: "cal_test_php", Postgres: blackbox.Postgres()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := tgt.Close(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
+	return tgt, fake
+}
+
+// The seed's PHP service reproduces the incident black-box: with its layers off, Call 688
+// is stored as a second live appointment of Call 687's booking; with all layers, its
+// freshness layer refuses it. The 35-minute gap reaches PHP through libfaketime (and, in
+// the header case, through X-Harness-Now).
+func TestPHPSeedServiceCall687688(t *testing.T) {
+	tests := []struct {
+		layers string
+		want   core.Layers
+		mode   blackbox.TimeMode
+	}{
+		{"none", 0, blackbox.TimeFaketime},
+		{"all", core.All(), blackbox.TimeFaketime},
+		{"all", core.All(), blackbox.TimeHeader},
+	}
+	for _, tt := range tests {
+		t.Run(tt.layers+"/"+string(tt.mode), func(t *testing.T) {
+			tgt, fake := openPHP(t, tt.layers, tt.mode)
+			wantSequence(t, tt.want, call687688(t, tgt, fake))
+		})
+	}
+}

@@ -1,0 +1,146 @@
+package blackbox
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// maxLogBytes is how much of a service's output the harness keeps for the report (the end).
+const maxLogBytes = 1 << 20
+
+// logBuffer keeps the last maxLogBytes of a process's output; safe for concurrent writes.
+type logBuffer struct {
+	mu   sync.Mutex
+	buf  []byte
+	cut  bool
+	copy io.Writer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.buf = append(l.buf, p...)
+	if over := len(l.buf) - maxLogBytes; over > 0 {
+		l.buf = append(l.buf[:0], l.buf[over:]...)
+		l.cut = true
+	}
+	if l.copy != nil {
+		_, _ = l.copy.Write(p)
+	}
+	return len(p), nil
+}
+
+// String is the kept output, marked when its beginning was dropped.
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.cut {
+		return "[… earlier output dropped]\n" + string(l.buf)
+	}
+	return string(l.buf)
+}
+
+// tail is the last n lines, for error messages.
+func (l *logBuffer) tail(n int) string {
+	lines := strings.Split(strings.TrimRight(l.String(), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// process is a service the harness started, in its own process group so that stopping it
+// stops every worker it forked (php -S with PHP_CLI_SERVER_WORKERS forks).
+type process struct {
+	cmd  *exec.Cmd
+	log  *logBuffer
+	done chan struct{} // closed when the leader has exited
+	err  error         // the leader's exit, valid after done
+}
+
+// startProcess starts argv in dir with env; its output goes to log.
+func startProcess(argv []string, dir string, env []string, log *logBuffer) (*process, error) {
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir, cmd.Env = dir, env
+	cmd.Stdout, cmd.Stderr = log, log
+	cmd.SysProcAttr = processAttr()
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("blackbox: start %q: %w", argv[0], err)
+	}
+	p := &process{cmd: cmd, log: log, done: make(chan struct{})}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	return p, nil
+}
+
+// pid is the leader's process id, which is also the group id.
+func (p *process) pid() int { return p.cmd.Process.Pid }
+
+// exited reports whether the leader has exited.
+func (p *process) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// stop sends SIGTERM to the whole group, waits up to grace for the leader and every other
+// member to exit, then sends SIGKILL. It returns once no member of the group is left (or the
+// kernel stops answering for it), so a run never leaves a service behind.
+func (p *process) stop(grace time.Duration) error {
+	pgid := p.pid()
+	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	if p.waitGroupGone(pgid, grace) {
+		return nil
+	}
+	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	if p.waitGroupGone(pgid, 5*time.Second) {
+		return nil
+	}
+	return fmt.Errorf("blackbox: process group %d still has members after SIGKILL", pgid)
+}
+
+// waitGroupGone polls until the leader has been reaped and kill(-pgid, 0) finds nobody.
+func (p *process) waitGroupGone(pgid int, within time.Duration) bool {
+	deadline := time.NewTimer(within)
+	defer deadline.Stop()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if p.exited() && errors.Is(syscall.Kill(-pgid, 0), syscall.ESRCH) {
+			return true
+		}
+		select {
+		case <-deadline.C:
+			return false
+		case <-tick.C:
+		}
+	}
+}
+
+// runOnce runs a short command (the service's migrations) to completion and returns its
+// output with the error when it fails.
+func runOnce(ctx context.Context, argv []string, dir string, env []string) error {
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Dir, cmd.Env = dir, env
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.SysProcAttr = processAttr()
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%q failed: %w\n%s", strings.Join(argv, " "), err, strings.TrimSpace(out.String()))
+	}
+	return nil
+}

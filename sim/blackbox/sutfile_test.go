@@ -1,0 +1,108 @@
+package blackbox_test
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bookingharness/bookingharness/sim/blackbox"
+)
+
+const validSUT = `base_url: http://127.0.0.1:${HARNESS_PORT}
+command: [php, -S, "127.0.0.1:${HARNESS_PORT}", -t, public]
+env: {APP_LAYERS: all}
+calcom_env: {base_url: CALCOM_BASE_URL, api_key: CALCOM_API_KEY}
+database:
+  dsn_env: DATABASE_URL
+  migrate: [php, migrate.php]
+  appointments: SELECT 1
+  reset: TRUNCATE appointments
+  age: UPDATE appointments SET created_at = created_at - $1::interval
+time: faketime
+paths: {book: /test/book}
+timeout: 3s
+x-owner: team-booking
+`
+
+func TestParseSUT(t *testing.T) {
+	s, err := blackbox.ParseSUT("dir/sut.yaml", []byte(validSUT))
+	if err != nil {
+		t.Fatal(err)
+	}
+	abs, _ := filepath.Abs("dir")
+	if s.BaseURL != "http://127.0.0.1:${HARNESS_PORT}" || len(s.Command) != 5 || s.Env["APP_LAYERS"] != "all" ||
+		s.CalcomEnv != (blackbox.CalcomEnv{BaseURL: "CALCOM_BASE_URL", APIKey: "CALCOM_API_KEY"}) ||
+		s.Database.DSNEnv != "DATABASE_URL" || s.Database.Migrate[1] != "migrate.php" || s.Time != blackbox.TimeFaketime ||
+		s.Timeout != 3*time.Second || s.StartTimeout != blackbox.DefaultStartTimeout || s.Dir != abs || s.Workdir != abs {
+		t.Fatalf("parsed %+v", s)
+	}
+	want := blackbox.DefaultPaths()
+	want.Book = "/test/book"
+	if s.Paths != want {
+		t.Fatalf("paths = %+v, want %+v (defaults kept for the others)", s.Paths, want)
+	}
+	for _, file := range []string{"../../examples/php-seed-service/sut.yaml", "testdata/serve-core.sut.yaml"} {
+		if _, err := blackbox.LoadSUT(file); err != nil {
+			t.Errorf("shipped %s: %v", file, err)
+		}
+	}
+}
+
+// Every mistake is reported at its line and column with the field's path; typos get a
+// did-you-mean; nothing unknown passes silently.
+func TestParseSUTErrors(t *testing.T) {
+	const db = "database: {dsn_env: DATABASE_URL, appointments: SELECT 1}\n"
+	const cmd = "base_url: http://127.0.0.1:1\ncommand: [svc]\ncalcom_env: {base_url: A, api_key: B}\n"
+	tests := []struct {
+		name, yaml string
+		where      string // file:line:col: field
+		msg        string
+	}{
+		{"typo at top", "base_url: http://127.0.0.1:1\ncomand: [svc]\n" + db, "sut.yaml:2:1: comand", `unknown key "comand"; did you mean "command"?`},
+		{"typo nested", "base_url: http://127.0.0.1:1\ndatabase:\n  dsn_env: X\n  apointments: SELECT 1\n", "sut.yaml:4:3: database.apointments", `did you mean "appointments"?`},
+		{"unknown key no suggestion", "base_url: http://127.0.0.1:1\nfrobnicate: 1\n" + db, "sut.yaml:2:1: frobnicate", `unknown key "frobnicate" (known:`},
+		{"time typo", "base_url: http://127.0.0.1:1\ntime: headr\n" + db, "sut.yaml:2:7: time", `did you mean "header"?`},
+		{"no base url", db, "sut.yaml:1:1: base_url", "is required"},
+		{"no database", "base_url: http://127.0.0.1:1\n", "sut.yaml:1:1: database", "is required"},
+		{"no appointments", "base_url: http://127.0.0.1:1\ndatabase: {dsn_env: X}\n", "sut.yaml:2:11: database.appointments", "appointment_id, call_id"},
+		{"appointments not a select", "base_url: http://127.0.0.1:1\ndatabase: {dsn_env: X, appointments: DELETE FROM a}\n", "sut.yaml:2:38: database.appointments", "one SELECT"},
+		{"bad env var name", "base_url: http://127.0.0.1:1\ndatabase: {dsn_env: 1X, appointments: SELECT 1}\n", "sut.yaml:2:21: database.dsn_env", "not an environment variable name"},
+		{"env without command", "base_url: http://127.0.0.1:1\nenv: {A: b}\n" + db, "sut.yaml:2:6: env", "needs command"},
+		{"migrate without command", "base_url: http://127.0.0.1:1\ndatabase: {dsn_env: X, appointments: SELECT 1, migrate: [m]}\n", "sut.yaml:2:57: database.migrate", "needs command"},
+		{"faketime without command", "base_url: http://127.0.0.1:1\ntime: faketime\n" + db, "sut.yaml:2:7: time", "faketime needs command"},
+		{"command without calcom_env", "base_url: http://127.0.0.1:1\ncommand: [svc]\n" + db, "sut.yaml:1:1: calcom_env", "is required with command"},
+		{"calcom_env half", "base_url: http://127.0.0.1:1\ncommand: [svc]\ncalcom_env: {base_url: A}\n" + db, "sut.yaml:3:13: calcom_env.api_key", "is required"},
+		{"command empty", "base_url: http://127.0.0.1:1\ncommand: []\n" + db, "sut.yaml:2:10: command", "non-empty list"},
+		{"command not a list", "base_url: http://127.0.0.1:1\ncommand: php -S\n" + db, "sut.yaml:2:10: command", "non-empty list"},
+		{"age without $1", cmd + "database: {dsn_env: X, appointments: SELECT 1, age: UPDATE a SET b = 1}\n", "sut.yaml:4:53: database.age", "$1"},
+		{"path without slash", "base_url: http://127.0.0.1:1\npaths: {book: book}\n" + db, "sut.yaml:2:15: paths.book", "starting with /"},
+		{"paths typo", "base_url: http://127.0.0.1:1\npaths: {bok: /b}\n" + db, "sut.yaml:2:9: paths.bok", `did you mean "book"?`},
+		{"bad timeout", "base_url: http://127.0.0.1:1\ntimeout: soon\n" + db, "sut.yaml:2:10: timeout", "not a positive duration"},
+		{"duplicate key", "base_url: http://127.0.0.1:1\nbase_url: http://127.0.0.1:2\n" + db, "sut.yaml:2:1: base_url", "duplicate key"},
+		{"invalid yaml", "base_url: [\n", "sut.yaml:1:1", "invalid YAML"},
+		{"empty", "", "sut.yaml:1:1", "empty sut file"},
+		{"two documents", "base_url: http://127.0.0.1:1\n" + db + "---\nbase_url: x\n", "sut.yaml:3:1", "more than one YAML document"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := blackbox.ParseSUT("sut.yaml", []byte(tt.yaml))
+			var fe *blackbox.FileError
+			if !errors.As(err, &fe) {
+				t.Fatalf("ParseSUT = %v, want a *FileError", err)
+			}
+			if !strings.HasPrefix(err.Error(), tt.where) || !strings.Contains(err.Error(), tt.msg) {
+				t.Fatalf("error = %q\nwant it to start with %q and contain %q", err, tt.where, tt.msg)
+			}
+		})
+	}
+}
+
+func TestLoadSUTMissingFile(t *testing.T) {
+	_, err := blackbox.LoadSUT("testdata/no-such.sut.yaml")
+	var fe *blackbox.FileError
+	if !errors.As(err, &fe) || fe.Line != 1 || !strings.Contains(err.Error(), "cannot read") {
+		t.Fatalf("LoadSUT = %v", err)
+	}
+}
