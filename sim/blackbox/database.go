@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/bookingharness/bookingharness/internal/loopback"
+	"github.com/bookingharness/bookingharness/internal/strictyaml"
 	"github.com/bookingharness/bookingharness/sim/check"
 )
 
@@ -98,7 +99,7 @@ func newAppointmentsReader(ctx context.Context, pool *pgxpool.Pool, sql string) 
 		name := f.Name
 		if !slices.Contains(known, name) {
 			p := fmt.Sprintf("unknown column %q", name)
-			if s := suggest(name, known); s != "" {
+			if s := strictyaml.Suggest(name, known); s != "" {
 				p += fmt.Sprintf(" (did you mean %q?)", s)
 			}
 			problems = append(problems, p)

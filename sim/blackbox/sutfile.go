@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bookingharness/bookingharness/internal/strictyaml"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -100,26 +101,26 @@ func LoadSUT(path string) (*SUT, error) {
 // ParseSUT parses a sut.yaml read from path (used in errors and to resolve relative
 // directories). Unknown keys are errors with a did-you-mean unless they start with x-.
 func ParseSUT(path string, data []byte) (*SUT, error) {
-	p := nodes{file: path}
+	p := nodes{strictyaml.Walker{File: path}}
 	if path == "" {
-		p.file = "sut.yaml"
+		p.File = "sut.yaml"
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, p.errAt(nil, "", "empty sut file")
+			return nil, p.ErrAt(nil, "", "empty sut file")
 		}
-		return nil, p.syntaxError(err)
+		return nil, p.SyntaxError(err)
 	}
-	if len(doc.Content) == 0 || isNull(deref(doc.Content[0])) {
-		return nil, p.errAt(&doc, "", "empty sut file")
+	if len(doc.Content) == 0 || strictyaml.IsNull(strictyaml.Deref(doc.Content[0])) {
+		return nil, p.ErrAt(&doc, "", "empty sut file")
 	}
 	var next yaml.Node
 	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
-		return nil, p.errAt(&next, "", "the file holds more than one YAML document")
+		return nil, p.ErrAt(&next, "", "the file holds more than one YAML document")
 	}
-	root := deref(doc.Content[0])
+	root := strictyaml.Deref(doc.Content[0])
 	s, err := p.sut(root)
 	if err != nil {
 		return nil, err
@@ -127,7 +128,7 @@ func ParseSUT(path string, data []byte) (*SUT, error) {
 	s.File = path
 	abs, err := filepath.Abs(filepath.Dir(path))
 	if err != nil {
-		return nil, p.errAt(nil, "", "cannot resolve the file's directory: %v", err)
+		return nil, p.ErrAt(nil, "", "cannot resolve the file's directory: %v", err)
 	}
 	s.Dir = abs
 	if s.Workdir == "" {
@@ -139,38 +140,38 @@ func ParseSUT(path string, data []byte) (*SUT, error) {
 }
 
 func (p nodes) sut(root *yaml.Node) (*SUT, error) {
-	m, err := p.mapping(root, "", "base_url", "command", "env", "workdir", "health", "calcom_env", "database", "time", "paths", "timeout", "start_timeout")
+	m, err := p.Mapping(root, "", "base_url", "command", "env", "workdir", "health", "calcom_env", "database", "time", "paths", "timeout", "start_timeout")
 	if err != nil {
 		return nil, err
 	}
 	s := &SUT{Time: TimeAge, Health: DefaultPaths().Health}
-	if n := m["base_url"]; !isNull(n) {
+	if n := m["base_url"]; !strictyaml.IsNull(n) {
 		if s.BaseURL, err = p.nonEmpty(n, "base_url"); err != nil {
 			return nil, err
 		}
 	}
-	if n := m["command"]; !isNull(n) {
+	if n := m["command"]; !strictyaml.IsNull(n) {
 		if s.Command, err = p.argv(n, "command"); err != nil {
 			return nil, err
 		}
 	}
 	if s.BaseURL == "" {
-		return nil, p.errAt(root, "base_url", "is required: the service's root URL on loopback, e.g. http://127.0.0.1:${HARNESS_PORT} with command, or http://127.0.0.1:8081 for a service you started")
+		return nil, p.ErrAt(root, "base_url", "is required: the service's root URL on loopback, e.g. http://127.0.0.1:${HARNESS_PORT} with command, or http://127.0.0.1:8081 for a service you started")
 	}
-	if n := m["env"]; !isNull(n) {
+	if n := m["env"]; !strictyaml.IsNull(n) {
 		if s.Command == nil {
-			return nil, p.errAt(n, "env", "needs command: the harness passes environment only to a service it starts")
+			return nil, p.ErrAt(n, "env", "needs command: the harness passes environment only to a service it starts")
 		}
 		if s.Env, err = p.env(n); err != nil {
 			return nil, err
 		}
 	}
-	if n := m["workdir"]; !isNull(n) {
+	if n := m["workdir"]; !strictyaml.IsNull(n) {
 		if s.Workdir, err = p.nonEmpty(n, "workdir"); err != nil {
 			return nil, err
 		}
 	}
-	if n := m["health"]; !isNull(n) {
+	if n := m["health"]; !strictyaml.IsNull(n) {
 		if s.Health, err = p.route(n, "health"); err != nil {
 			return nil, err
 		}
@@ -181,30 +182,30 @@ func (p nodes) sut(root *yaml.Node) (*SUT, error) {
 	if err := p.database(m, root, s); err != nil {
 		return nil, err
 	}
-	if n := m["time"]; !isNull(n) {
-		mode, err := p.oneOf(n, "time", string(TimeAge), string(TimeHeader), string(TimeFaketime))
+	if n := m["time"]; !strictyaml.IsNull(n) {
+		mode, err := p.OneOf(n, "time", string(TimeAge), string(TimeHeader), string(TimeFaketime))
 		if err != nil {
 			return nil, err
 		}
 		s.Time = TimeMode(mode)
 		if s.Time == TimeFaketime && s.Command == nil {
-			return nil, p.errAt(n, "time", "faketime needs command: the harness can run only a service it starts under libfaketime")
+			return nil, p.ErrAt(n, "time", "faketime needs command: the harness can run only a service it starts under libfaketime")
 		}
 	}
-	if n := m["paths"]; !isNull(n) {
+	if n := m["paths"]; !strictyaml.IsNull(n) {
 		if err := p.paths(n, s); err != nil {
 			return nil, err
 		}
 	}
 	s.Paths.Health = s.Health
 	s.Paths = s.Paths.WithDefaults()
-	if n := m["timeout"]; !isNull(n) {
-		if s.Timeout, err = p.duration(n, "timeout"); err != nil {
+	if n := m["timeout"]; !strictyaml.IsNull(n) {
+		if s.Timeout, err = p.positiveDuration(n, "timeout"); err != nil {
 			return nil, err
 		}
 	}
-	if n := m["start_timeout"]; !isNull(n) {
-		if s.StartTimeout, err = p.duration(n, "start_timeout"); err != nil {
+	if n := m["start_timeout"]; !strictyaml.IsNull(n) {
+		if s.StartTimeout, err = p.positiveDuration(n, "start_timeout"); err != nil {
 			return nil, err
 		}
 	}
@@ -219,20 +220,20 @@ func (p nodes) sut(root *yaml.Node) (*SUT, error) {
 
 func (p nodes) env(n *yaml.Node) (map[string]string, error) {
 	if n.Kind != yaml.MappingNode {
-		return nil, p.errAt(n, "env", "must be a mapping NAME: value, got %s", kindName(n))
+		return nil, p.ErrAt(n, "env", "must be a mapping NAME: value, got %s", strictyaml.KindName(n))
 	}
 	out := map[string]string{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := deref(n.Content[i]), deref(n.Content[i+1])
-		path := join("env", k.Value)
+		k, v := strictyaml.Deref(n.Content[i]), strictyaml.Deref(n.Content[i+1])
+		path := strictyaml.Join("env", k.Value)
 		if !envName.MatchString(k.Value) {
-			return nil, p.errAt(k, path, "%q is not an environment variable name", k.Value)
+			return nil, p.ErrAt(k, path, "%q is not an environment variable name", k.Value)
 		}
 		if _, dup := out[k.Value]; dup {
-			return nil, p.errAt(k, path, "duplicate key")
+			return nil, p.ErrAt(k, path, "duplicate key")
 		}
 		if v.Kind != yaml.ScalarNode {
-			return nil, p.errAt(v, path, "must be a text value, got %s", kindName(v))
+			return nil, p.ErrAt(v, path, "must be a text value, got %s", strictyaml.KindName(v))
 		}
 		out[k.Value] = v.Value
 	}
@@ -242,23 +243,23 @@ func (p nodes) env(n *yaml.Node) (map[string]string, error) {
 func (p nodes) route(n *yaml.Node, path string) (string, error) {
 	s, err := p.nonEmpty(n, path)
 	if err == nil && !strings.HasPrefix(s, "/") {
-		err = p.errAt(n, path, "%q must be a path starting with /", s)
+		err = p.ErrAt(n, path, "%q must be a path starting with /", s)
 	}
 	return s, err
 }
 
 func (p nodes) calcomEnv(m map[string]*yaml.Node, root *yaml.Node, s *SUT) error {
 	n := m["calcom_env"]
-	if isNull(n) {
+	if strictyaml.IsNull(n) {
 		if s.Command != nil {
-			return p.errAt(root, "calcom_env", "is required with command: name the variables your service reads the Cal.com URL and key from, e.g. {base_url: CALCOM_BASE_URL, api_key: CALCOM_API_KEY}")
+			return p.ErrAt(root, "calcom_env", "is required with command: name the variables your service reads the Cal.com URL and key from, e.g. {base_url: CALCOM_BASE_URL, api_key: CALCOM_API_KEY}")
 		}
 		return nil
 	}
 	if s.Command == nil {
-		return p.errAt(n, "calcom_env", "needs command: a service you started yourself must be pointed at the harness's fake Cal.com by you")
+		return p.ErrAt(n, "calcom_env", "needs command: a service you started yourself must be pointed at the harness's fake Cal.com by you")
 	}
-	cm, err := p.mapping(n, "calcom_env", "base_url", "api_key")
+	cm, err := p.Mapping(n, "calcom_env", "base_url", "api_key")
 	if err != nil {
 		return err
 	}
@@ -268,10 +269,10 @@ func (p nodes) calcomEnv(m map[string]*yaml.Node, root *yaml.Node, s *SUT) error
 	}{{"base_url", &s.CalcomEnv.BaseURL}, {"api_key", &s.CalcomEnv.APIKey}} {
 		key, dst := f.key, f.dst
 		v := cm[key]
-		if isNull(v) {
-			return p.errAt(n, join("calcom_env", key), "is required")
+		if strictyaml.IsNull(v) {
+			return p.ErrAt(n, strictyaml.Join("calcom_env", key), "is required")
 		}
-		if *dst, err = p.envVar(v, join("calcom_env", key)); err != nil {
+		if *dst, err = p.envVar(v, strictyaml.Join("calcom_env", key)); err != nil {
 			return err
 		}
 	}
@@ -280,47 +281,47 @@ func (p nodes) calcomEnv(m map[string]*yaml.Node, root *yaml.Node, s *SUT) error
 
 func (p nodes) database(m map[string]*yaml.Node, root *yaml.Node, s *SUT) error {
 	n := m["database"]
-	if isNull(n) {
-		return p.errAt(root, "database", "is required: the harness reads the service's appointments with database.appointments")
+	if strictyaml.IsNull(n) {
+		return p.ErrAt(root, "database", "is required: the harness reads the service's appointments with database.appointments")
 	}
-	dm, err := p.mapping(n, "database", "dsn_env", "migrate", "appointments", "reset", "age")
+	dm, err := p.Mapping(n, "database", "dsn_env", "migrate", "appointments", "reset", "age")
 	if err != nil {
 		return err
 	}
 	d := &s.Database
-	if v := dm["dsn_env"]; isNull(v) {
-		return p.errAt(n, "database.dsn_env", "is required: the environment variable that holds the service's database DSN")
+	if v := dm["dsn_env"]; strictyaml.IsNull(v) {
+		return p.ErrAt(n, "database.dsn_env", "is required: the environment variable that holds the service's database DSN")
 	} else if d.DSNEnv, err = p.envVar(v, "database.dsn_env"); err != nil {
 		return err
 	}
-	if v := dm["migrate"]; !isNull(v) {
+	if v := dm["migrate"]; !strictyaml.IsNull(v) {
 		if s.Command == nil {
-			return p.errAt(v, "database.migrate", "needs command: the harness migrates only the fresh database it made for a service it starts")
+			return p.ErrAt(v, "database.migrate", "needs command: the harness migrates only the fresh database it made for a service it starts")
 		}
 		if d.Migrate, err = p.argv(v, "database.migrate"); err != nil {
 			return err
 		}
 	}
-	if v := dm["appointments"]; isNull(v) {
-		return p.errAt(n, "database.appointments", "is required: a SELECT with the aliases %s", strings.Join(AppointmentColumns(), ", "))
+	if v := dm["appointments"]; strictyaml.IsNull(v) {
+		return p.ErrAt(n, "database.appointments", "is required: a SELECT with the aliases %s", strings.Join(AppointmentColumns(), ", "))
 	} else if d.Appointments, err = p.nonEmpty(v, "database.appointments"); err != nil {
 		return err
 	} else if !looksLikeSelect(d.Appointments) {
-		return p.errAt(v, "database.appointments", "must be one SELECT (or WITH … SELECT) statement; it runs in a READ ONLY transaction")
+		return p.ErrAt(v, "database.appointments", "must be one SELECT (or WITH … SELECT) statement; it runs in a READ ONLY transaction")
 	}
 	for _, f := range []struct {
 		key string
 		dst *string
 	}{{"reset", &d.Reset}, {"age", &d.Age}} {
 		key, dst := f.key, f.dst
-		if v := dm[key]; !isNull(v) {
-			if *dst, err = p.nonEmpty(v, join("database", key)); err != nil {
+		if v := dm[key]; !strictyaml.IsNull(v) {
+			if *dst, err = p.nonEmpty(v, strictyaml.Join("database", key)); err != nil {
 				return err
 			}
 		}
 	}
 	if d.Age != "" && !strings.Contains(d.Age, "$1") {
-		return p.errAt(dm["age"], "database.age", "must use the gap as $1 (e.g. UPDATE appointments SET created_at = created_at - $1::interval)")
+		return p.ErrAt(dm["age"], "database.age", "must use the gap as $1 (e.g. UPDATE appointments SET created_at = created_at - $1::interval)")
 	}
 	return nil
 }
@@ -333,7 +334,7 @@ func looksLikeSelect(sql string) bool {
 }
 
 func (p nodes) paths(n *yaml.Node, s *SUT) error {
-	pm, err := p.mapping(n, "paths", "book", "cancel", "capabilities", "reset", "layers")
+	pm, err := p.Mapping(n, "paths", "book", "cancel", "capabilities", "reset", "layers")
 	if err != nil {
 		return err
 	}
@@ -342,8 +343,8 @@ func (p nodes) paths(n *yaml.Node, s *SUT) error {
 		dst *string
 	}{{"book", &s.Paths.Book}, {"cancel", &s.Paths.Cancel}, {"capabilities", &s.Paths.Capabilities}, {"reset", &s.Paths.Reset}, {"layers", &s.Paths.Layers}} {
 		key, dst := f.key, f.dst
-		if v := pm[key]; !isNull(v) {
-			if *dst, err = p.route(v, join("paths", key)); err != nil {
+		if v := pm[key]; !strictyaml.IsNull(v) {
+			if *dst, err = p.route(v, strictyaml.Join("paths", key)); err != nil {
 				return err
 			}
 		}

@@ -60,9 +60,9 @@ func TestParseSUTErrors(t *testing.T) {
 		where      string // file:line:col: field
 		msg        string
 	}{
-		{"typo at top", "base_url: http://127.0.0.1:1\ncomand: [svc]\n" + db, "sut.yaml:2:1: comand", `unknown key "comand"; did you mean "command"?`},
+		{"typo at top", "base_url: http://127.0.0.1:1\ncomand: [svc]\n" + db, "sut.yaml:2:1: comand", `unknown key "comand" (did you mean "command"?)`},
 		{"typo nested", "base_url: http://127.0.0.1:1\ndatabase:\n  dsn_env: X\n  apointments: SELECT 1\n", "sut.yaml:4:3: database.apointments", `did you mean "appointments"?`},
-		{"unknown key no suggestion", "base_url: http://127.0.0.1:1\nfrobnicate: 1\n" + db, "sut.yaml:2:1: frobnicate", `unknown key "frobnicate" (known:`},
+		{"unknown key no suggestion", "base_url: http://127.0.0.1:1\nfrobnicate: 1\n" + db, "sut.yaml:2:1: frobnicate", `unknown key "frobnicate"; the keys here are base_url`},
 		{"time typo", "base_url: http://127.0.0.1:1\ntime: headr\n" + db, "sut.yaml:2:7: time", `did you mean "header"?`},
 		{"no base url", db, "sut.yaml:1:1: base_url", "is required"},
 		{"no database", "base_url: http://127.0.0.1:1\n", "sut.yaml:1:1: database", "is required"},

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/bookingharness/bookingharness/internal/strictyaml"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -26,19 +27,19 @@ func LoadCalcomFile(path string) (*Calcom, error) {
 // block needs url: here (there is no core whose handler it could default to). name is used
 // in errors.
 func ParseCalcomFile(name string, data []byte) (*Calcom, error) {
-	p := &parser{file: name}
+	p := &parser{Walker: strictyaml.Walker{File: name}}
 	if name == "" {
-		p.file = "calcom config"
+		p.File = "calcom config"
 	}
 	root, err := p.document(data, "Cal.com config file")
 	if err != nil {
 		return nil, err
 	}
-	m, err := p.mapping(root, "", "calcom")
+	m, err := p.Mapping(root, "", "calcom")
 	if err != nil {
 		return nil, err
 	}
-	n, err := p.required(m, root, "", "calcom")
+	n, err := p.Required(m, root, "", "calcom")
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +53,7 @@ func ParseCalcomFile(name string, data []byte) (*Calcom, error) {
 // calcom reads a calcom block at path; standalone requires webhooks.url.
 func (p *parser) calcom(n *yaml.Node, path string, standalone bool) (Calcom, error) {
 	var c Calcom
-	m, err := p.mapping(n, path, "latency", "force_replay", "conflict_answer", "check_insert_gap", "webhooks", "event_types")
+	m, err := p.Mapping(n, path, "latency", "force_replay", "conflict_answer", "check_insert_gap", "webhooks", "event_types")
 	if err != nil {
 		return c, err
 	}
@@ -61,43 +62,43 @@ func (p *parser) calcom(n *yaml.Node, path string, standalone bool) (Calcom, err
 		dst *time.Duration
 	}{{"latency", &c.Latency}, {"check_insert_gap", &c.CheckInsertGap}} {
 		v := m[d.key]
-		if isNull(v) {
+		if strictyaml.IsNull(v) {
 			continue
 		}
-		if *d.dst, err = p.duration(v, join(path, d.key)); err != nil {
+		if *d.dst, err = p.Duration(v, strictyaml.Join(path, d.key)); err != nil {
 			return c, err
 		}
 		if *d.dst < 0 {
-			return c, p.errAt(v, join(path, d.key), "must not be negative")
+			return c, p.ErrAt(v, strictyaml.Join(path, d.key), "must not be negative")
 		}
 		if d.key == "check_insert_gap" && *d.dst > 0 {
-			p.use(v, join(path, d.key), "calcom.check_insert_gap")
+			p.use(v, strictyaml.Join(path, d.key), "calcom.check_insert_gap")
 		}
 	}
-	if f := m["force_replay"]; !isNull(f) {
-		if c.ForceReplay, err = p.boolean(f, join(path, "force_replay")); err != nil {
+	if f := m["force_replay"]; !strictyaml.IsNull(f) {
+		if c.ForceReplay, err = p.Boolean(f, strictyaml.Join(path, "force_replay")); err != nil {
 			return c, err
 		}
 	}
-	if a := m["conflict_answer"]; !isNull(a) {
-		if c.ConflictAnswer, err = p.oneOf(a, join(path, "conflict_answer"), ConflictProd400, Conflict409, ConflictError500); err != nil {
+	if a := m["conflict_answer"]; !strictyaml.IsNull(a) {
+		if c.ConflictAnswer, err = p.OneOf(a, strictyaml.Join(path, "conflict_answer"), ConflictProd400, Conflict409, ConflictError500); err != nil {
 			return c, err
 		}
-		p.use(a, join(path, "conflict_answer"), "calcom.conflict_answer")
+		p.use(a, strictyaml.Join(path, "conflict_answer"), "calcom.conflict_answer")
 	}
-	if w := m["webhooks"]; !isNull(w) {
-		wh, err := p.webhooks(w, join(path, "webhooks"), standalone)
+	if w := m["webhooks"]; !strictyaml.IsNull(w) {
+		wh, err := p.webhooks(w, strictyaml.Join(path, "webhooks"), standalone)
 		if err != nil {
 			return c, err
 		}
 		c.Webhooks = &wh
-		p.use(w, join(path, "webhooks"), "calcom.webhooks")
+		p.use(w, strictyaml.Join(path, "webhooks"), "calcom.webhooks")
 	}
 	ets := m["event_types"]
-	if isNull(ets) {
+	if strictyaml.IsNull(ets) {
 		return c, nil
 	}
-	items, err := p.sequence(ets, join(path, "event_types"))
+	items, err := p.Sequence(ets, strictyaml.Join(path, "event_types"))
 	if err != nil {
 		return c, err
 	}
@@ -108,7 +109,7 @@ func (p *parser) calcom(n *yaml.Node, path string, standalone bool) (Calcom, err
 			return c, err
 		}
 		if slices.ContainsFunc(c.EventTypes, func(x EventType) bool { return x.ID == et.ID }) {
-			return c, p.errAt(item, join(epath, "id"), "event type %d declared twice", et.ID)
+			return c, p.ErrAt(item, strictyaml.Join(epath, "id"), "event type %d declared twice", et.ID)
 		}
 		c.EventTypes = append(c.EventTypes, et)
 	}
@@ -119,35 +120,35 @@ func (p *parser) calcom(n *yaml.Node, path string, standalone bool) (Calcom, err
 // a message.
 func (p *parser) webhooks(n *yaml.Node, path string, standalone bool) (Webhooks, error) {
 	w := Webhooks{Line: n.Line}
-	m, err := p.mapping(n, path, "delivery", "secret", "url")
+	m, err := p.Mapping(n, path, "delivery", "secret", "url")
 	if err != nil {
 		return w, err
 	}
-	d, err := p.required(m, n, path, "delivery")
+	d, err := p.Required(m, n, path, "delivery")
 	if err != nil {
 		return w, err
 	}
-	if w.Delivery, err = p.oneOf(d, join(path, "delivery"), DeliverySync, DeliveryAsync); err != nil {
+	if w.Delivery, err = p.OneOf(d, strictyaml.Join(path, "delivery"), DeliverySync, DeliveryAsync); err != nil {
 		return w, err
 	}
-	if s := m["secret"]; !isNull(s) {
+	if s := m["secret"]; !strictyaml.IsNull(s) {
 		if s.Kind != yaml.ScalarNode {
-			return w, p.errAt(s, join(path, "secret"), "must be a text value")
+			return w, p.ErrAt(s, strictyaml.Join(path, "secret"), "must be a text value")
 		}
 		w.Secret = s.Value
 	}
 	u := m["url"]
-	if isNull(u) {
+	if strictyaml.IsNull(u) {
 		if standalone {
-			return w, p.errAt(n, join(path, "url"), "is required for the standalone fake (a loopback subscriber such as http://127.0.0.1:8081/hook)")
+			return w, p.ErrAt(n, strictyaml.Join(path, "url"), "is required for the standalone fake (a loopback subscriber such as http://127.0.0.1:8081/hook)")
 		}
 		return w, nil
 	}
-	if w.URL, err = p.str(u, join(path, "url")); err != nil {
+	if w.URL, err = p.Str(u, strictyaml.Join(path, "url")); err != nil {
 		return w, err
 	}
 	if why := loopbackURL(w.URL); why != "" {
-		return w, p.errAt(u, join(path, "url"), "%q %s; webhooks go to loopback subscribers only (http://127.0.0.1:PORT/…, http://[::1]:PORT/…, http://localhost:PORT/…)", w.URL, why)
+		return w, p.ErrAt(u, strictyaml.Join(path, "url"), "%q %s; webhooks go to loopback subscribers only (http://127.0.0.1:PORT/…, http://[::1]:PORT/…, http://localhost:PORT/…)", w.URL, why)
 	}
 	return w, nil
 }
@@ -178,27 +179,27 @@ func loopbackURL(raw string) string {
 // (requires_confirmation only).
 func (p *parser) eventType(n *yaml.Node, path string) (EventType, error) {
 	et := EventType{Line: n.Line}
-	m, err := p.mapping(n, path, "id", "kind", "length", "host", "hosts", "seats", "block_slot")
+	m, err := p.Mapping(n, path, "id", "kind", "length", "host", "hosts", "seats", "block_slot")
 	if err != nil {
 		return et, err
 	}
 	for _, key := range []string{"id", "kind", "length"} {
-		if _, err := p.required(m, n, path, key); err != nil {
+		if _, err := p.Required(m, n, path, key); err != nil {
 			return et, err
 		}
 	}
-	if et.ID, err = p.positive(m["id"], join(path, "id")); err != nil {
+	if et.ID, err = p.positive(m["id"], strictyaml.Join(path, "id")); err != nil {
 		return et, err
 	}
-	if et.Kind, err = p.oneOf(m["kind"], join(path, "kind"), KindStandard, KindRoundRobin, KindRequiresConfirmation, KindSeated); err != nil {
+	if et.Kind, err = p.OneOf(m["kind"], strictyaml.Join(path, "kind"), KindStandard, KindRoundRobin, KindRequiresConfirmation, KindSeated); err != nil {
 		return et, err
 	}
-	length, err := p.positive(m["length"], join(path, "length"))
+	length, err := p.positive(m["length"], strictyaml.Join(path, "length"))
 	if err != nil {
 		return et, err
 	}
 	if length > 24*60 {
-		return et, p.errAt(m["length"], join(path, "length"), "length %d minutes is longer than a day", length)
+		return et, p.ErrAt(m["length"], strictyaml.Join(path, "length"), "length %d minutes is longer than a day", length)
 	}
 	et.Length = int(length)
 	if et.Hosts, err = p.hosts(n, m, path, et.Kind); err != nil {
@@ -208,30 +209,30 @@ func (p *parser) eventType(n *yaml.Node, path string) (EventType, error) {
 	seats, hasSeats := m["seats"]
 	switch {
 	case et.Kind == KindSeated && !hasSeats:
-		return et, p.errAt(n, join(path, "seats"), "is required for a seated event type")
+		return et, p.ErrAt(n, strictyaml.Join(path, "seats"), "is required for a seated event type")
 	case et.Kind != KindSeated && hasSeats:
-		return et, p.errAt(seats, join(path, "seats"), "only a seated event type has seats (kind: seated)")
+		return et, p.ErrAt(seats, strictyaml.Join(path, "seats"), "only a seated event type has seats (kind: seated)")
 	case hasSeats:
-		s, err := p.positive(seats, join(path, "seats"))
+		s, err := p.positive(seats, strictyaml.Join(path, "seats"))
 		if err != nil {
 			return et, err
 		}
 		if s > 1000 {
-			return et, p.errAt(seats, join(path, "seats"), "%d seats is more than the harness models (at most 1000)", s)
+			return et, p.ErrAt(seats, strictyaml.Join(path, "seats"), "%d seats is more than the harness models (at most 1000)", s)
 		}
 		et.Seats = int(s)
-		p.use(seats, join(path, "seats"), "event_type.seats")
+		p.use(seats, strictyaml.Join(path, "seats"), "event_type.seats")
 	}
 	if b, ok := m["block_slot"]; ok {
 		if et.Kind != KindRequiresConfirmation {
-			return et, p.errAt(b, join(path, "block_slot"), "only a requires_confirmation event type has block_slot")
+			return et, p.ErrAt(b, strictyaml.Join(path, "block_slot"), "only a requires_confirmation event type has block_slot")
 		}
-		v, err := p.boolean(b, join(path, "block_slot"))
+		v, err := p.Boolean(b, strictyaml.Join(path, "block_slot"))
 		if err != nil {
 			return et, err
 		}
 		et.BlockSlot = &v
-		p.use(b, join(path, "block_slot"), "event_type.block_slot")
+		p.use(b, strictyaml.Join(path, "block_slot"), "event_type.block_slot")
 	}
 	return et, nil
 }
@@ -242,21 +243,21 @@ func (p *parser) hosts(n *yaml.Node, m map[string]*yaml.Node, path, kind string)
 	list, hasList := m["hosts"]
 	switch {
 	case hasHost && hasList:
-		return nil, p.errAt(list, join(path, "hosts"), "give host or hosts, not both")
+		return nil, p.ErrAt(list, strictyaml.Join(path, "hosts"), "give host or hosts, not both")
 	case hasHost:
-		h, err := p.positive(host, join(path, "host"))
+		h, err := p.positive(host, strictyaml.Join(path, "host"))
 		return []int64{h}, err
 	case !hasList:
-		return nil, p.errAt(n, join(path, "host"), "is required (or hosts: [..] for round robin)")
+		return nil, p.ErrAt(n, strictyaml.Join(path, "host"), "is required (or hosts: [..] for round robin)")
 	case kind != KindRoundRobin:
-		return nil, p.errAt(list, join(path, "hosts"), "only a round_robin event type has several hosts; use host")
+		return nil, p.ErrAt(list, strictyaml.Join(path, "hosts"), "only a round_robin event type has several hosts; use host")
 	}
-	items, err := p.sequence(list, join(path, "hosts"))
+	items, err := p.Sequence(list, strictyaml.Join(path, "hosts"))
 	if err != nil {
 		return nil, err
 	}
 	if len(items) == 0 {
-		return nil, p.errAt(list, join(path, "hosts"), "needs at least one host")
+		return nil, p.ErrAt(list, strictyaml.Join(path, "hosts"), "needs at least one host")
 	}
 	out := make([]int64, 0, len(items))
 	for i, item := range items {
@@ -266,23 +267,23 @@ func (p *parser) hosts(n *yaml.Node, m map[string]*yaml.Node, path, kind string)
 			return nil, err
 		}
 		if slices.Contains(out, h) {
-			return nil, p.errAt(item, ipath, "host %d listed twice", h)
+			return nil, p.ErrAt(item, ipath, "host %d listed twice", h)
 		}
 		out = append(out, h)
 	}
 	if len(out) > 1 {
-		p.use(list, join(path, "hosts"), "event_type.hosts")
+		p.use(list, strictyaml.Join(path, "hosts"), "event_type.hosts")
 	}
 	return out, nil
 }
 
 func (p *parser) positive(n *yaml.Node, path string) (int64, error) {
-	v, err := p.integer(n, path)
+	v, err := p.Integer(n, path)
 	if err != nil {
 		return 0, err
 	}
 	if v <= 0 {
-		return 0, p.errAt(n, path, "must be greater than 0, got %d", v)
+		return 0, p.ErrAt(n, path, "must be greater than 0, got %d", v)
 	}
 	return v, nil
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bookingharness/bookingharness/internal/strictyaml"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -26,12 +27,12 @@ func (p *parser) faults(n *yaml.Node, path string) ([]Fault, error) {
 		}
 		return []Fault{f}, nil
 	}
-	items, err := p.sequence(n, path)
+	items, err := p.Sequence(n, path)
 	if err != nil {
 		return nil, err
 	}
 	if len(items) == 0 {
-		return nil, p.errAt(n, path, "is an empty list; leave fault out for none")
+		return nil, p.ErrAt(n, path, "is an empty list; leave fault out for none")
 	}
 	out := make([]Fault, 0, len(items))
 	for i, item := range items {
@@ -42,7 +43,7 @@ func (p *parser) faults(n *yaml.Node, path string) ([]Fault, error) {
 		}
 		for _, g := range out {
 			if g.On == f.On {
-				return nil, p.errAt(item, ipath, "a second fault on %s; give at most one fault per endpoint on a step", f.On)
+				return nil, p.ErrAt(item, ipath, "a second fault on %s; give at most one fault per endpoint on a step", f.On)
 			}
 		}
 		out = append(out, f)
@@ -53,29 +54,29 @@ func (p *parser) faults(n *yaml.Node, path string) ([]Fault, error) {
 // fault reads {on: ENDPOINT, <exactly one fault kind>}; on defaults to create.
 func (p *parser) fault(n *yaml.Node, path string) (Fault, error) {
 	f := Fault{On: OnCreate}
-	m, err := p.mapping(n, path, append([]string{"on"}, faultKinds()...)...)
+	m, err := p.Mapping(n, path, append([]string{"on"}, faultKinds()...)...)
 	if err != nil {
 		return f, err
 	}
-	if on := m["on"]; !isNull(on) {
-		if f.On, err = p.oneOf(on, join(path, "on"), endpoints()...); err != nil {
+	if on := m["on"]; !strictyaml.IsNull(on) {
+		if f.On, err = p.OneOf(on, strictyaml.Join(path, "on"), endpoints()...); err != nil {
 			return f, err
 		}
 		if f.On != OnCreate {
-			p.use(on, join(path, "on"), "fault.on")
+			p.use(on, strictyaml.Join(path, "on"), "fault.on")
 		}
 	}
-	given := present(m, faultKinds())
+	given := strictyaml.Present(m, faultKinds())
 	switch {
 	case len(given) == 0:
-		return f, p.errAt(n, path, "needs one of: %s", strings.Join(faultKinds(), ", "))
+		return f, p.ErrAt(n, path, "needs one of: %s", strings.Join(faultKinds(), ", "))
 	case len(given) > 1:
-		return f, p.errAt(n, path, "has %s; give exactly one fault kind per fault (a list holds several: fault: [{…}, {on: lookup, …}])", strings.Join(given, " and "))
+		return f, p.ErrAt(n, path, "has %s; give exactly one fault kind per fault (a list holds several: fault: [{…}, {on: lookup, …}])", strings.Join(given, " and "))
 	}
 	f.Kind = given[0]
-	v, vpath := m[f.Kind], join(path, f.Kind)
-	if isNull(v) {
-		return f, p.errAt(v, vpath, "needs a value")
+	v, vpath := m[f.Kind], strictyaml.Join(path, f.Kind)
+	if strictyaml.IsNull(v) {
+		return f, p.ErrAt(v, vpath, "needs a value")
 	}
 	switch f.Kind {
 	case FaultDelay:
@@ -83,17 +84,17 @@ func (p *parser) fault(n *yaml.Node, path string) (Fault, error) {
 	case FaultStatus:
 		f.Status, err = p.status(v, vpath, 400, "an error status (want 400–599, e.g. 500 or 429)")
 	case FaultReset:
-		f.Phase, err = p.oneOf(v, vpath, BeforeCommit, AfterCommit)
+		f.Phase, err = p.OneOf(v, vpath, BeforeCommit, AfterCommit)
 	case FaultTimeout:
-		f.Phase, err = p.oneOf(v, vpath, AfterCommit)
+		f.Phase, err = p.OneOf(v, vpath, AfterCommit)
 	case FaultDropField:
 		if f.On == OnReservation {
-			return f, p.errAt(v, vpath, "a reservation carries no createdAt or metadata to drop")
+			return f, p.ErrAt(v, vpath, "a reservation carries no createdAt or metadata to drop")
 		}
-		f.Field, err = p.oneOf(v, vpath, "createdAt", "metadata")
+		f.Field, err = p.OneOf(v, vpath, "createdAt", "metadata")
 	case FaultMalformed, FaultForceReplay:
 		if f.Kind == FaultForceReplay && f.On != OnCreate {
-			return f, p.errAt(v, vpath, "only a create can be answered with a replay (on: create)")
+			return f, p.ErrAt(v, vpath, "only a create can be answered with a replay (on: create)")
 		}
 		err = p.mustBeTrue(v, vpath, "fault")
 	}
@@ -103,7 +104,7 @@ func (p *parser) fault(n *yaml.Node, path string) (Fault, error) {
 // webhookFault reads {drop|duplicate|reorder: true, delay: D, subscriber_status: N}: at most
 // one of drop, duplicate and reorder; drop stands alone; at least one key.
 func (p *parser) webhookFault(n *yaml.Node, path string) (*WebhookFault, error) {
-	m, err := p.mapping(n, path, "drop", "duplicate", "reorder", "delay", "subscriber_status")
+	m, err := p.Mapping(n, path, "drop", "duplicate", "reorder", "delay", "subscriber_status")
 	if err != nil {
 		return nil, err
 	}
@@ -117,30 +118,30 @@ func (p *parser) webhookFault(n *yaml.Node, path string) (*WebhookFault, error) 
 		if !ok {
 			continue
 		}
-		if err := p.mustBeTrue(v, join(path, k.key), "webhook_fault key"); err != nil {
+		if err := p.mustBeTrue(v, strictyaml.Join(path, k.key), "webhook_fault key"); err != nil {
 			return nil, err
 		}
 		*k.dst = true
 		modes = append(modes, k.key)
 	}
 	if len(modes) > 1 {
-		return nil, p.errAt(n, path, "has %s; give at most one of drop, duplicate and reorder", strings.Join(modes, " and "))
+		return nil, p.ErrAt(n, path, "has %s; give at most one of drop, duplicate and reorder", strings.Join(modes, " and "))
 	}
 	if v, ok := m["delay"]; ok {
-		if w.Delay, err = p.positiveDuration(v, join(path, "delay")); err != nil {
+		if w.Delay, err = p.positiveDuration(v, strictyaml.Join(path, "delay")); err != nil {
 			return nil, err
 		}
 	}
 	if v, ok := m["subscriber_status"]; ok {
-		if w.SubscriberStatus, err = p.status(v, join(path, "subscriber_status"), 300, "a failing subscriber answer (want 300–599, e.g. 500)"); err != nil {
+		if w.SubscriberStatus, err = p.status(v, strictyaml.Join(path, "subscriber_status"), 300, "a failing subscriber answer (want 300–599, e.g. 500)"); err != nil {
 			return nil, err
 		}
 	}
 	switch {
 	case len(modes) == 0 && w.Delay == 0 && w.SubscriberStatus == 0:
-		return nil, p.errAt(n, path, "needs one of: drop, duplicate, reorder, delay, subscriber_status")
+		return nil, p.ErrAt(n, path, "needs one of: drop, duplicate, reorder, delay, subscriber_status")
 	case w.Drop && (w.Delay != 0 || w.SubscriberStatus != 0):
-		return nil, p.errAt(n, path, "a dropped webhook is never delivered; drop stands alone")
+		return nil, p.ErrAt(n, path, "a dropped webhook is never delivered; drop stands alone")
 	}
 	return &w, nil
 }
@@ -148,18 +149,18 @@ func (p *parser) webhookFault(n *yaml.Node, path string) (*WebhookFault, error) 
 // dbFault reads exactly one of {reset: before_commit|after_commit}, {latency: D}, {refuse: D}.
 func (p *parser) dbFault(n *yaml.Node, path string) (*DBFault, error) {
 	kinds := []string{DBFaultReset, DBFaultLatency, DBFaultRefuse}
-	m, err := p.mapping(n, path, kinds...)
+	m, err := p.Mapping(n, path, kinds...)
 	if err != nil {
 		return nil, err
 	}
-	kind, err := p.exactlyOne(n, m, path, kinds)
+	kind, err := p.ExactlyOne(n, m, path, kinds)
 	if err != nil {
 		return nil, err
 	}
 	f := &DBFault{Kind: kind}
-	v, vpath := m[f.Kind], join(path, f.Kind)
+	v, vpath := m[f.Kind], strictyaml.Join(path, f.Kind)
 	if f.Kind == DBFaultReset {
-		f.Phase, err = p.oneOf(v, vpath, BeforeCommit, AfterCommit)
+		f.Phase, err = p.OneOf(v, vpath, BeforeCommit, AfterCommit)
 	} else {
 		f.Duration, err = p.positiveDuration(v, vpath)
 	}
@@ -170,36 +171,36 @@ func (p *parser) dbFault(n *yaml.Node, path string) (*DBFault, error) {
 }
 
 func (p *parser) positiveDuration(n *yaml.Node, path string) (time.Duration, error) {
-	if isNull(n) {
-		return 0, p.errAt(n, path, "needs a duration such as 2s")
+	if strictyaml.IsNull(n) {
+		return 0, p.ErrAt(n, path, "needs a duration such as 2s")
 	}
-	d, err := p.duration(n, path)
+	d, err := p.Duration(n, path)
 	if err == nil && d <= 0 {
-		err = p.errAt(n, path, "must be greater than 0")
+		err = p.ErrAt(n, path, "must be greater than 0")
 	}
 	return d, err
 }
 
 // status reads an HTTP status from least to 599; want describes the range for messages.
 func (p *parser) status(n *yaml.Node, path string, least int64, want string) (int, error) {
-	if isNull(n) {
-		return 0, p.errAt(n, path, "needs %s", want)
+	if strictyaml.IsNull(n) {
+		return 0, p.ErrAt(n, path, "needs %s", want)
 	}
-	s, err := p.integer(n, path)
+	s, err := p.Integer(n, path)
 	if err == nil && (s < least || s > 599) {
-		err = p.errAt(n, path, "HTTP status %d is not %s", s, want)
+		err = p.ErrAt(n, path, "HTTP status %d is not %s", s, want)
 	}
 	return int(s), err
 }
 
 // mustBeTrue reads a flag that is either true or left out.
 func (p *parser) mustBeTrue(n *yaml.Node, path, what string) error {
-	if isNull(n) {
-		return p.errAt(n, path, "needs a value")
+	if strictyaml.IsNull(n) {
+		return p.ErrAt(n, path, "needs a value")
 	}
-	on, err := p.boolean(n, path)
+	on, err := p.Boolean(n, path)
 	if err == nil && !on {
-		err = p.errAt(n, path, "must be true (leave the %s out for none)", what)
+		err = p.ErrAt(n, path, "must be true (leave the %s out for none)", what)
 	}
 	return err
 }

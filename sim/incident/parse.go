@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/bookingharness/bookingharness/core"
+	"github.com/bookingharness/bookingharness/internal/strictyaml"
 	"github.com/bookingharness/bookingharness/sim/check"
 )
 
@@ -43,7 +44,7 @@ func Parse(name string, data []byte) (*Incident, error) {
 	if file == "" {
 		file = "incident"
 	}
-	p := &parser{file: file}
+	p := &parser{Walker: strictyaml.Walker{File: file}}
 	inc, err := p.parse(data)
 	if err != nil {
 		return nil, err
@@ -51,7 +52,7 @@ func Parse(name string, data []byte) (*Incident, error) {
 	if inc.Name == "" {
 		inc.Name = strings.TrimSuffix(filepath.Base(name), filepath.Ext(name))
 		if name == "" || inc.Name == "" || inc.Name == "." {
-			return nil, p.errAt(nil, "name", "is required")
+			return nil, p.ErrAt(nil, "name", "is required")
 		}
 	}
 	inc.File = file
@@ -67,21 +68,21 @@ func (p *parser) document(data []byte, what string) (*yaml.Node, error) {
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, p.errAt(nil, "", "empty %s", what)
+			return nil, p.ErrAt(nil, "", "empty %s", what)
 		}
-		return nil, p.syntaxError(err)
+		return nil, p.SyntaxError(err)
 	}
 	var next yaml.Node
 	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
 		if err != nil {
-			return nil, p.syntaxError(err)
+			return nil, p.SyntaxError(err)
 		}
-		return nil, p.errAt(&next, "", "the file holds more than one YAML document; put one %s per file", strings.TrimSuffix(what, " file"))
+		return nil, p.ErrAt(&next, "", "the file holds more than one YAML document; put one %s per file", strings.TrimSuffix(what, " file"))
 	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || isNull(deref(doc.Content[0])) {
-		return nil, p.errAt(&doc, "", "empty %s", what)
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || strictyaml.IsNull(strictyaml.Deref(doc.Content[0])) {
+		return nil, p.ErrAt(&doc, "", "empty %s", what)
 	}
-	return deref(doc.Content[0]), nil
+	return strictyaml.Deref(doc.Content[0]), nil
 }
 
 func (p *parser) parse(data []byte) (*Incident, error) {
@@ -89,27 +90,27 @@ func (p *parser) parse(data []byte) (*Incident, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := p.mapping(root, "", "name", "description", "policy", "layers", "clock", "calcom", "steps", "expect", "expect_by_policy")
+	m, err := p.Mapping(root, "", "name", "description", "policy", "layers", "clock", "calcom", "steps", "expect", "expect_by_policy")
 	if err != nil {
 		return nil, err
 	}
 	inc := &Incident{Policy: PolicySeed, Layers: AllLayers(), LayersSpec: "all"}
-	if n := m["name"]; !isNull(n) {
-		if inc.Name, err = p.str(n, "name"); err != nil {
+	if n := m["name"]; !strictyaml.IsNull(n) {
+		if inc.Name, err = p.Str(n, "name"); err != nil {
 			return nil, err
 		}
 	}
-	if n := m["description"]; !isNull(n) {
-		if inc.Description, err = p.str(n, "description"); err != nil {
+	if n := m["description"]; !strictyaml.IsNull(n) {
+		if inc.Description, err = p.Str(n, "description"); err != nil {
 			return nil, err
 		}
 	}
-	if n := m["policy"]; !isNull(n) {
-		if inc.Policy, err = p.oneOf(n, "policy", PolicySeed, PolicyHardened); err != nil {
+	if n := m["policy"]; !strictyaml.IsNull(n) {
+		if inc.Policy, err = p.OneOf(n, "policy", PolicySeed, PolicyHardened); err != nil {
 			return nil, err
 		}
 	}
-	if n := m["layers"]; !isNull(n) {
+	if n := m["layers"]; !strictyaml.IsNull(n) {
 		if err := p.layers(n, inc); err != nil {
 			return nil, err
 		}
@@ -117,22 +118,22 @@ func (p *parser) parse(data []byte) (*Incident, error) {
 	if err := p.clock(m, root, inc); err != nil {
 		return nil, err
 	}
-	if n := m["calcom"]; !isNull(n) {
+	if n := m["calcom"]; !strictyaml.IsNull(n) {
 		if inc.Calcom, err = p.calcom(n, "calcom", false); err != nil {
 			return nil, err
 		}
 	}
-	if n := m["steps"]; !isNull(n) {
+	if n := m["steps"]; !strictyaml.IsNull(n) {
 		if err := p.steps(n, inc); err != nil {
 			return nil, err
 		}
 	}
-	if n := m["expect"]; !isNull(n) {
+	if n := m["expect"]; !strictyaml.IsNull(n) {
 		if inc.Expect, err = p.finalExpect(n, "expect"); err != nil {
 			return nil, err
 		}
 	}
-	if n := m["expect_by_policy"]; !isNull(n) {
+	if n := m["expect_by_policy"]; !strictyaml.IsNull(n) {
 		if err := p.finalExpectByPolicy(n, inc); err != nil {
 			return nil, err
 		}
@@ -149,9 +150,9 @@ func (p *parser) finalExpectByPolicy(n *yaml.Node, inc *Incident) error {
 	}
 	inc.ExpectByPolicy = make(map[string]FinalExpect, len(m))
 	for policy, v := range m {
-		path := join("expect_by_policy", policy)
-		if isNull(v) {
-			return p.errAt(v, path, "needs {appointments, calcom_bookings, violations}")
+		path := strictyaml.Join("expect_by_policy", policy)
+		if strictyaml.IsNull(v) {
+			return p.ErrAt(v, path, "needs {appointments, calcom_bookings, violations}")
 		}
 		fe, err := p.finalExpect(v, path)
 		if err != nil {
@@ -166,9 +167,9 @@ func (p *parser) finalExpectByPolicy(n *yaml.Node, inc *Incident) error {
 // policy: naming a layer the policy does not have is an error naming the policy's layers.
 func (p *parser) layers(n *yaml.Node, inc *Incident) error {
 	if n.Kind == yaml.ScalarNode {
-		spec, err := p.oneOf(n, "layers", "all", "none")
+		spec, err := p.OneOf(n, "layers", "all", "none")
 		if err != nil {
-			return p.errAt(n, "layers", "unknown value %q (want all, none, or a list of: %s)", n.Value, strings.Join(AllLayers(), ", "))
+			return p.ErrAt(n, "layers", "unknown value %q (want all, none, or a list of: %s)", n.Value, strings.Join(AllLayers(), ", "))
 		}
 		inc.LayersSpec = spec
 		if spec == "none" {
@@ -176,26 +177,26 @@ func (p *parser) layers(n *yaml.Node, inc *Incident) error {
 		}
 		return nil
 	}
-	items, err := p.sequence(n, "layers")
+	items, err := p.Sequence(n, "layers")
 	if err != nil {
-		return p.errAt(n, "layers", "must be all, none, or a list of layer names")
+		return p.ErrAt(n, "layers", "must be all, none, or a list of layer names")
 	}
 	if len(items) == 0 {
-		return p.errAt(n, "layers", "is an empty list; write none for no layers")
+		return p.ErrAt(n, "layers", "is an empty list; write none for no layers")
 	}
 	policy := core.Policy(inc.Policy)
 	chosen := make(map[string]bool)
 	for i, item := range items {
 		path := fmt.Sprintf("layers[%d]", i)
-		name, err := p.oneOf(item, path, AllLayers()...)
+		name, err := p.OneOf(item, path, AllLayers()...)
 		if err != nil {
 			return err
 		}
 		if chosen[name] {
-			return p.errAt(item, path, "layer %q listed twice", name)
+			return p.ErrAt(item, path, "layer %q listed twice", name)
 		}
 		if err := policy.CheckLayers(core.NewLayers(core.Layer(name))); err != nil {
-			return p.errAt(item, path, "%s", strings.TrimPrefix(err.Error(), "layers: "))
+			return p.ErrAt(item, path, "%s", strings.TrimPrefix(err.Error(), "layers: "))
 		}
 		chosen[name] = true
 	}
@@ -210,23 +211,23 @@ func (p *parser) layers(n *yaml.Node, inc *Incident) error {
 }
 
 func (p *parser) clock(root map[string]*yaml.Node, rootNode *yaml.Node, inc *Incident) error {
-	n, err := p.required(root, rootNode, "", "clock")
+	n, err := p.Required(root, rootNode, "", "clock")
 	if err != nil {
 		return err
 	}
-	m, err := p.mapping(n, "clock", "start", "app_skew")
+	m, err := p.Mapping(n, "clock", "start", "app_skew")
 	if err != nil {
 		return err
 	}
-	start, err := p.required(m, n, "clock", "start")
+	start, err := p.Required(m, n, "clock", "start")
 	if err != nil {
 		return err
 	}
-	if inc.Clock.Start, err = p.timestamp(start, "clock.start"); err != nil {
+	if inc.Clock.Start, err = p.Timestamp(start, "clock.start"); err != nil {
 		return err
 	}
-	if s := m["app_skew"]; !isNull(s) {
-		if inc.Clock.AppSkew, err = p.duration(s, "clock.app_skew"); err != nil {
+	if s := m["app_skew"]; !strictyaml.IsNull(s) {
+		if inc.Clock.AppSkew, err = p.Duration(s, "clock.app_skew"); err != nil {
 			return err
 		}
 	}
@@ -235,21 +236,21 @@ func (p *parser) clock(root map[string]*yaml.Node, rootNode *yaml.Node, inc *Inc
 
 func (p *parser) finalExpect(n *yaml.Node, base string) (FinalExpect, error) {
 	var fe FinalExpect
-	m, err := p.mapping(n, base, "appointments", "calcom_bookings", "violations")
+	m, err := p.Mapping(n, base, "appointments", "calcom_bookings", "violations")
 	if err != nil {
 		return fe, err
 	}
 	for _, key := range []string{"appointments", "calcom_bookings"} {
 		c := m[key]
-		if isNull(c) {
+		if strictyaml.IsNull(c) {
 			continue
 		}
-		v, err := p.integer(c, join(base, key))
+		v, err := p.Integer(c, strictyaml.Join(base, key))
 		if err != nil {
 			return fe, err
 		}
 		if v < 0 || v > 1<<31 {
-			return fe, p.errAt(c, join(base, key), "must be a count of 0 or more, got %d", v)
+			return fe, p.ErrAt(c, strictyaml.Join(base, key), "must be a count of 0 or more, got %d", v)
 		}
 		count := int(v)
 		if key == "appointments" {
@@ -259,22 +260,22 @@ func (p *parser) finalExpect(n *yaml.Node, base string) (FinalExpect, error) {
 		}
 	}
 	vs := m["violations"]
-	if isNull(vs) {
+	if strictyaml.IsNull(vs) {
 		return fe, nil
 	}
-	items, err := p.sequence(vs, join(base, "violations"))
+	items, err := p.Sequence(vs, strictyaml.Join(base, "violations"))
 	if err != nil {
 		return fe, err
 	}
 	fe.Violations = []string{}
 	for i, item := range items {
 		path := fmt.Sprintf("%s.violations[%d]", base, i)
-		name, err := p.oneOf(item, path, check.Invariants()...)
+		name, err := p.OneOf(item, path, check.Invariants()...)
 		if err != nil {
 			return fe, err
 		}
 		if slices.Contains(fe.Violations, name) {
-			return fe, p.errAt(item, path, "invariant %q listed twice", name)
+			return fe, p.ErrAt(item, path, "invariant %q listed twice", name)
 		}
 		fe.Violations = append(fe.Violations, name)
 	}

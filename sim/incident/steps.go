@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/bookingharness/bookingharness/internal/strictyaml"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -24,7 +25,7 @@ func stepKinds() []string { return []string{"book", "cancel", "concurrent", "hos
 // steps parses the timeline; booked records the event type of each call's latest booking
 // step, so a cancel or host action can only name a call that has something to act on.
 func (p *parser) steps(n *yaml.Node, inc *Incident) error {
-	items, err := p.sequence(n, "steps")
+	items, err := p.Sequence(n, "steps")
 	if err != nil {
 		return err
 	}
@@ -36,7 +37,7 @@ func (p *parser) steps(n *yaml.Node, inc *Incident) error {
 			return err
 		}
 		if i > 0 && st.At < inc.Steps[i-1].At {
-			return p.errAt(stepAtNode(item), join(path, "at"), "%s is before the previous step's %s; steps must be in time order",
+			return p.ErrAt(stepAtNode(item), strictyaml.Join(path, "at"), "%s is before the previous step's %s; steps must be in time order",
 				st.At, inc.Steps[i-1].At)
 		}
 		inc.Steps = append(inc.Steps, st)
@@ -55,27 +56,27 @@ func stepAtNode(n *yaml.Node) *yaml.Node {
 
 func (p *parser) step(n *yaml.Node, path string, inc *Incident, booked map[string]int64) (Step, error) {
 	st := Step{Line: n.Line}
-	m, err := p.mapping(n, path, append([]string{"at", "cancel", "concurrent", "host"}, attemptKeys()...)...)
+	m, err := p.Mapping(n, path, append([]string{"at", "cancel", "concurrent", "host"}, attemptKeys()...)...)
 	if err != nil {
 		return st, err
 	}
-	at, err := p.required(m, n, path, "at")
+	at, err := p.Required(m, n, path, "at")
 	if err != nil {
 		return st, err
 	}
-	if st.At, err = p.duration(at, join(path, "at")); err != nil {
+	if st.At, err = p.Duration(at, strictyaml.Join(path, "at")); err != nil {
 		return st, err
 	}
 	if st.At < 0 {
-		return st, p.errAt(at, join(path, "at"), "must not be negative")
+		return st, p.ErrAt(at, strictyaml.Join(path, "at"), "must not be negative")
 	}
-	kinds := present(m, stepKinds())
+	kinds := strictyaml.Present(m, stepKinds())
 	if len(kinds) != 1 {
 		what := "none"
 		if len(kinds) > 1 {
 			what = strings.Join(kinds, " and ")
 		}
-		return st, p.errAt(n, path, "a step needs exactly one of book, cancel, concurrent or host (got %s)", what)
+		return st, p.ErrAt(n, path, "a step needs exactly one of book, cancel, concurrent or host (got %s)", what)
 	}
 	switch kinds[0] {
 	case "book":
@@ -90,7 +91,7 @@ func (p *parser) step(n *yaml.Node, path string, inc *Incident, booked map[strin
 			return st, err
 		}
 		c := Cancel{Line: m["cancel"].Line}
-		if c.Call, err = p.callOf(m["cancel"], join(path, "cancel"), booked, "cancel"); err != nil {
+		if c.Call, err = p.callOf(m["cancel"], strictyaml.Join(path, "cancel"), booked, "cancel"); err != nil {
 			return st, err
 		}
 		if c.WebhookFault, err = p.stepWebhookFault(m, path, inc); err != nil {
@@ -101,32 +102,32 @@ func (p *parser) step(n *yaml.Node, path string, inc *Incident, booked map[strin
 		if err := p.onlyWebhookFault(m, path, "a host step", "host: {cancel: CALL}"); err != nil {
 			return st, err
 		}
-		h, err := p.hostAction(m["host"], join(path, "host"), inc, booked)
+		h, err := p.hostAction(m["host"], strictyaml.Join(path, "host"), inc, booked)
 		if err != nil {
 			return st, err
 		}
 		if h.WebhookFault, err = p.stepWebhookFault(m, path, inc); err != nil {
 			return st, err
 		}
-		p.use(m["host"], join(path, "host"), "host")
+		p.use(m["host"], strictyaml.Join(path, "host"), "host")
 		st.Host = &h
 	case "concurrent":
 		for _, k := range attemptKeys() {
 			if _, ok := m[k]; ok && k != "book" {
-				return st, p.errAt(m[k], join(path, k), "put call, book, expect and faults inside each concurrent entry")
+				return st, p.ErrAt(m[k], strictyaml.Join(path, k), "put call, book, expect and faults inside each concurrent entry")
 			}
 		}
-		cpath := join(path, "concurrent")
-		items, err := p.sequence(m["concurrent"], cpath)
+		cpath := strictyaml.Join(path, "concurrent")
+		items, err := p.Sequence(m["concurrent"], cpath)
 		if err != nil {
 			return st, err
 		}
 		if len(items) == 0 {
-			return st, p.errAt(m["concurrent"], cpath, "needs at least one entry")
+			return st, p.ErrAt(m["concurrent"], cpath, "needs at least one entry")
 		}
 		for i, item := range items {
 			epath := fmt.Sprintf("%s[%d]", cpath, i)
-			em, err := p.mapping(item, epath, attemptKeys()...)
+			em, err := p.Mapping(item, epath, attemptKeys()...)
 			if err != nil {
 				return st, err
 			}
@@ -147,7 +148,7 @@ func (p *parser) step(n *yaml.Node, path string, inc *Incident, booked map[strin
 func (p *parser) onlyWebhookFault(m map[string]*yaml.Node, path, what, form string) error {
 	for _, k := range attemptKeys() {
 		if _, ok := m[k]; ok && k != "book" && k != "webhook_fault" {
-			return p.errAt(m[k], join(path, k), "not allowed on %s (write %s; only webhook_fault may go with it)", what, form)
+			return p.ErrAt(m[k], strictyaml.Join(path, k), "not allowed on %s (write %s; only webhook_fault may go with it)", what, form)
 		}
 	}
 	return nil
@@ -157,40 +158,40 @@ func (p *parser) onlyWebhookFault(m map[string]*yaml.Node, path, what, form stri
 // subscription there is no webhook to disturb).
 func (p *parser) stepWebhookFault(m map[string]*yaml.Node, path string, inc *Incident) (*WebhookFault, error) {
 	n := m["webhook_fault"]
-	if isNull(n) {
+	if strictyaml.IsNull(n) {
 		if n != nil {
-			return nil, p.errAt(n, join(path, "webhook_fault"), "needs a value (leave it out for none)")
+			return nil, p.ErrAt(n, strictyaml.Join(path, "webhook_fault"), "needs a value (leave it out for none)")
 		}
 		return nil, nil
 	}
 	if inc.Calcom.Webhooks == nil {
-		return nil, p.errAt(n, join(path, "webhook_fault"), "needs calcom.webhooks: without a subscription no webhook is sent to disturb")
+		return nil, p.ErrAt(n, strictyaml.Join(path, "webhook_fault"), "needs calcom.webhooks: without a subscription no webhook is sent to disturb")
 	}
-	p.use(n, join(path, "webhook_fault"), "webhook_fault")
-	return p.webhookFault(n, join(path, "webhook_fault"))
+	p.use(n, strictyaml.Join(path, "webhook_fault"), "webhook_fault")
+	return p.webhookFault(n, strictyaml.Join(path, "webhook_fault"))
 }
 
 // callOf reads {call: CALL} and requires an earlier booking step of CALL.
 func (p *parser) callOf(n *yaml.Node, path string, booked map[string]int64, action string) (string, error) {
-	m, err := p.mapping(n, path, "call")
+	m, err := p.Mapping(n, path, "call")
 	if err != nil {
 		return "", err
 	}
-	call, err := p.required(m, n, path, "call")
+	call, err := p.Required(m, n, path, "call")
 	if err != nil {
 		return "", err
 	}
-	return p.bookedCall(call, join(path, "call"), booked, action)
+	return p.bookedCall(call, strictyaml.Join(path, "call"), booked, action)
 }
 
 // bookedCall reads a call id that must have a booking step before this action.
 func (p *parser) bookedCall(n *yaml.Node, path string, booked map[string]int64, action string) (string, error) {
-	call, err := p.str(n, path)
+	call, err := p.Str(n, path)
 	if err != nil {
 		return "", err
 	}
 	if _, ok := booked[call]; !ok {
-		return "", p.errAt(n, path, "call %q has no booking step before this %s", call, action)
+		return "", p.ErrAt(n, path, "call %q has no booking step before this %s", call, action)
 	}
 	return call, nil
 }
@@ -200,34 +201,34 @@ func (p *parser) bookedCall(n *yaml.Node, path string, booked map[string]int64, 
 func (p *parser) hostAction(n *yaml.Node, path string, inc *Incident, booked map[string]int64) (HostAction, error) {
 	h := HostAction{Line: n.Line}
 	actions := []string{HostCancel, HostReschedule, HostConfirm, HostDecline}
-	m, err := p.mapping(n, path, actions...)
+	m, err := p.Mapping(n, path, actions...)
 	if err != nil {
 		return h, err
 	}
-	if h.Action, err = p.exactlyOne(n, m, path, actions); err != nil {
+	if h.Action, err = p.ExactlyOne(n, m, path, actions); err != nil {
 		return h, err
 	}
-	v, vpath := m[h.Action], join(path, h.Action)
-	if isNull(v) {
-		return h, p.errAt(v, vpath, "needs a call")
+	v, vpath := m[h.Action], strictyaml.Join(path, h.Action)
+	if strictyaml.IsNull(v) {
+		return h, p.ErrAt(v, vpath, "needs a call")
 	}
 	if h.Action == HostReschedule {
-		rm, err := p.mapping(v, vpath, "call", "to")
+		rm, err := p.Mapping(v, vpath, "call", "to")
 		if err != nil {
-			return h, p.errAt(v, vpath, "must be {call: CALL, to: TIME}")
+			return h, p.ErrAt(v, vpath, "must be {call: CALL, to: TIME}")
 		}
-		call, err := p.required(rm, v, vpath, "call")
-		if err != nil {
-			return h, err
-		}
-		if h.Call, err = p.bookedCall(call, join(vpath, "call"), booked, "reschedule"); err != nil {
-			return h, err
-		}
-		to, err := p.required(rm, v, vpath, "to")
+		call, err := p.Required(rm, v, vpath, "call")
 		if err != nil {
 			return h, err
 		}
-		h.To, err = p.timestamp(to, join(vpath, "to"))
+		if h.Call, err = p.bookedCall(call, strictyaml.Join(vpath, "call"), booked, "reschedule"); err != nil {
+			return h, err
+		}
+		to, err := p.Required(rm, v, vpath, "to")
+		if err != nil {
+			return h, err
+		}
+		h.To, err = p.Timestamp(to, strictyaml.Join(vpath, "to"))
 		return h, err
 	}
 	if h.Call, err = p.bookedCall(v, vpath, booked, h.Action); err != nil {
@@ -235,7 +236,7 @@ func (p *parser) hostAction(n *yaml.Node, path string, inc *Incident, booked map
 	}
 	if h.Action == HostConfirm || h.Action == HostDecline {
 		if et, _ := inc.EventType(booked[h.Call]); et.Kind != KindRequiresConfirmation {
-			return h, p.errAt(v, vpath, "call %q booked event type %d (%s); only a requires_confirmation booking awaits the host's %s",
+			return h, p.ErrAt(v, vpath, "call %q booked event type %d (%s); only a requires_confirmation booking awaits the host's %s",
 				h.Call, et.ID, et.Kind, h.Action)
 		}
 	}
@@ -245,84 +246,84 @@ func (p *parser) hostAction(n *yaml.Node, path string, inc *Incident, booked map
 // book parses a booking attempt whose keys are in m (a step or a concurrent entry at node n).
 func (p *parser) book(n *yaml.Node, m map[string]*yaml.Node, path string, inc *Incident) (Book, error) {
 	b := Book{Line: n.Line}
-	call, err := p.required(m, n, path, "call")
+	call, err := p.Required(m, n, path, "call")
 	if err != nil {
 		return b, err
 	}
-	if b.Call, err = p.str(call, join(path, "call")); err != nil {
+	if b.Call, err = p.Str(call, strictyaml.Join(path, "call")); err != nil {
 		return b, err
 	}
-	bn, err := p.required(m, n, path, "book")
+	bn, err := p.Required(m, n, path, "book")
 	if err != nil {
 		return b, err
 	}
-	bpath := join(path, "book")
-	bm, err := p.mapping(bn, bpath, "event_type", "start", "attendee")
+	bpath := strictyaml.Join(path, "book")
+	bm, err := p.Mapping(bn, bpath, "event_type", "start", "attendee")
 	if err != nil {
 		return b, err
 	}
-	et, err := p.required(bm, bn, bpath, "event_type")
+	et, err := p.Required(bm, bn, bpath, "event_type")
 	if err != nil {
 		return b, err
 	}
-	if b.EventType, err = p.integer(et, join(bpath, "event_type")); err != nil {
+	if b.EventType, err = p.Integer(et, strictyaml.Join(bpath, "event_type")); err != nil {
 		return b, err
 	}
 	if _, ok := inc.EventType(b.EventType); !ok {
-		return b, p.errAt(et, join(bpath, "event_type"), "event type %d is not declared in calcom.event_types", b.EventType)
+		return b, p.ErrAt(et, strictyaml.Join(bpath, "event_type"), "event type %d is not declared in calcom.event_types", b.EventType)
 	}
-	start, err := p.required(bm, bn, bpath, "start")
+	start, err := p.Required(bm, bn, bpath, "start")
 	if err != nil {
 		return b, err
 	}
-	if b.Start, err = p.timestamp(start, join(bpath, "start")); err != nil {
+	if b.Start, err = p.Timestamp(start, strictyaml.Join(bpath, "start")); err != nil {
 		return b, err
 	}
-	att, err := p.required(bm, bn, bpath, "attendee")
+	att, err := p.Required(bm, bn, bpath, "attendee")
 	if err != nil {
 		return b, err
 	}
-	if b.Attendee, err = p.attendee(att, join(bpath, "attendee")); err != nil {
+	if b.Attendee, err = p.attendee(att, strictyaml.Join(bpath, "attendee")); err != nil {
 		return b, err
 	}
-	if e := m["expect"]; !isNull(e) {
-		ex, err := p.stepExpect(e, join(path, "expect"))
+	if e := m["expect"]; !strictyaml.IsNull(e) {
+		ex, err := p.stepExpect(e, strictyaml.Join(path, "expect"))
 		if err != nil {
 			return b, err
 		}
 		b.Expect = &ex
 	}
-	if e := m["expect_by_policy"]; !isNull(e) {
-		if b.ExpectByPolicy, err = p.stepExpectByPolicy(e, join(path, "expect_by_policy"), inc.Policy); err != nil {
+	if e := m["expect_by_policy"]; !strictyaml.IsNull(e) {
+		if b.ExpectByPolicy, err = p.stepExpectByPolicy(e, strictyaml.Join(path, "expect_by_policy"), inc.Policy); err != nil {
 			return b, err
 		}
 	}
-	if f := m["fault"]; !isNull(f) {
-		if b.Faults, err = p.faults(f, join(path, "fault")); err != nil {
+	if f := m["fault"]; !strictyaml.IsNull(f) {
+		if b.Faults, err = p.faults(f, strictyaml.Join(path, "fault")); err != nil {
 			return b, err
 		}
 	}
 	if b.WebhookFault, err = p.stepWebhookFault(m, path, inc); err != nil {
 		return b, err
 	}
-	if f := m["db_fault"]; !isNull(f) {
-		if b.DBFault, err = p.dbFault(f, join(path, "db_fault")); err != nil {
+	if f := m["db_fault"]; !strictyaml.IsNull(f) {
+		if b.DBFault, err = p.dbFault(f, strictyaml.Join(path, "db_fault")); err != nil {
 			return b, err
 		}
-		p.use(f, join(path, "db_fault"), "db_fault")
+		p.use(f, strictyaml.Join(path, "db_fault"), "db_fault")
 	}
-	if c := m["crash"]; !isNull(c) {
-		if b.Crash, err = p.oneOf(c, join(path, "crash"), CrashAfterCalcom, CrashBeforeSettle); err != nil {
+	if c := m["crash"]; !strictyaml.IsNull(c) {
+		if b.Crash, err = p.OneOf(c, strictyaml.Join(path, "crash"), CrashAfterCalcom, CrashBeforeSettle); err != nil {
 			return b, err
 		}
-		p.use(c, join(path, "crash"), "crash")
+		p.use(c, strictyaml.Join(path, "crash"), "crash")
 	}
 	return b, nil
 }
 
 func (p *parser) attendee(n *yaml.Node, path string) (Attendee, error) {
 	var a Attendee
-	m, err := p.mapping(n, path, "name", "email", "phone", "time_zone")
+	m, err := p.Mapping(n, path, "name", "email", "phone", "time_zone")
 	if err != nil {
 		return a, err
 	}
@@ -335,17 +336,17 @@ func (p *parser) attendee(n *yaml.Node, path string) (Attendee, error) {
 		v, ok := m[f.key]
 		if !ok {
 			if f.required {
-				return a, p.errAt(n, join(path, f.key), "is required")
+				return a, p.ErrAt(n, strictyaml.Join(path, f.key), "is required")
 			}
 			continue
 		}
-		if isNull(v) {
+		if strictyaml.IsNull(v) {
 			if f.required {
-				return a, p.errAt(v, join(path, f.key), "must be a text value (quote it to send an empty one: \"\")")
+				return a, p.ErrAt(v, strictyaml.Join(path, f.key), "must be a text value (quote it to send an empty one: \"\")")
 			}
 			continue
 		}
-		if *f.dst, err = p.str(v, join(path, f.key)); err != nil {
+		if *f.dst, err = p.Str(v, strictyaml.Join(path, f.key)); err != nil {
 			return a, err
 		}
 	}
@@ -354,19 +355,19 @@ func (p *parser) attendee(n *yaml.Node, path string) (Attendee, error) {
 
 func (p *parser) stepExpect(n *yaml.Node, path string) (Expect, error) {
 	var e Expect
-	m, err := p.mapping(n, path, "outcome", "layer")
+	m, err := p.Mapping(n, path, "outcome", "layer")
 	if err != nil {
 		return e, err
 	}
-	o, err := p.required(m, n, path, "outcome")
+	o, err := p.Required(m, n, path, "outcome")
 	if err != nil {
 		return e, err
 	}
-	if e.Outcome, err = p.oneOf(o, join(path, "outcome"), outcomes()...); err != nil {
+	if e.Outcome, err = p.OneOf(o, strictyaml.Join(path, "outcome"), outcomes()...); err != nil {
 		return e, err
 	}
-	if l := m["layer"]; !isNull(l) {
-		if e.Layer, err = p.oneOf(l, join(path, "layer"), append(AllLayers(), DecidedByCalcom)...); err != nil {
+	if l := m["layer"]; !strictyaml.IsNull(l) {
+		if e.Layer, err = p.OneOf(l, strictyaml.Join(path, "layer"), append(AllLayers(), DecidedByCalcom)...); err != nil {
 			return e, err
 		}
 	}
@@ -376,12 +377,12 @@ func (p *parser) stepExpect(n *yaml.Node, path string) (Expect, error) {
 // policyKeys reads the keys of an expect_by_policy mapping: policy names other than the
 // file's own (whose expectations belong in expect).
 func (p *parser) policyKeys(n *yaml.Node, path, filePolicy string) (map[string]*yaml.Node, error) {
-	m, err := p.mapping(n, path, PolicySeed, PolicyHardened)
+	m, err := p.Mapping(n, path, PolicySeed, PolicyHardened)
 	if err != nil {
 		return nil, err
 	}
 	if v, ok := m[filePolicy]; ok {
-		return nil, p.errAt(v, join(path, filePolicy), "the file's own policy is %s; put its expectations in expect", filePolicy)
+		return nil, p.ErrAt(v, strictyaml.Join(path, filePolicy), "the file's own policy is %s; put its expectations in expect", filePolicy)
 	}
 	return m, nil
 }
@@ -394,10 +395,10 @@ func (p *parser) stepExpectByPolicy(n *yaml.Node, path, filePolicy string) (map[
 	}
 	out := make(map[string]*Expect, len(m))
 	for policy, v := range m {
-		if isNull(v) {
-			return nil, p.errAt(v, join(path, policy), "needs {outcome: …}")
+		if strictyaml.IsNull(v) {
+			return nil, p.ErrAt(v, strictyaml.Join(path, policy), "needs {outcome: …}")
 		}
-		e, err := p.stepExpect(v, join(path, policy))
+		e, err := p.stepExpect(v, strictyaml.Join(path, policy))
 		if err != nil {
 			return nil, err
 		}
