@@ -427,3 +427,64 @@ func TestReturnsBefore(t *testing.T) {
 		t.Error("pending sorts last")
 	}
 }
+
+// A seated slot (or a multi-host round robin) holds up to its capacity of calls; the same
+// histories with capacity 1 are the ordinary register.
+func TestCheckSlotsCapacity(t *testing.T) {
+	seated := SlotKey{EventTypeID: 3, HostID: 4, Start: t0, Capacity: 3}
+	tests := []struct {
+		name string
+		ops  []Operation
+		want Verdict
+	}{
+		{"three seats, three bookers", []Operation{
+			op(0, "a", KindBook, seated, 0, 1, OutcomeBooked),
+			op(1, "b", KindBook, seated, 2, 3, OutcomeBooked),
+			op(2, "c", KindBook, seated, 4, 5, OutcomeBooked),
+		}, VerdictOK},
+		{"a fourth booker told booked", []Operation{
+			op(0, "a", KindBook, seated, 0, 1, OutcomeBooked),
+			op(1, "b", KindBook, seated, 2, 3, OutcomeBooked),
+			op(2, "c", KindBook, seated, 4, 5, OutcomeBooked),
+			op(3, "d", KindBook, seated, 6, 7, OutcomeBooked),
+		}, VerdictIllegal},
+		{"a fourth booker told slot_taken", []Operation{
+			op(0, "a", KindBook, seated, 0, 1, OutcomeBooked),
+			op(1, "b", KindBook, seated, 2, 3, OutcomeBooked),
+			op(2, "c", KindBook, seated, 4, 5, OutcomeBooked),
+			op(3, "d", KindBook, seated, 6, 7, OutcomeSlotTaken),
+		}, VerdictOK},
+		{"slot_taken while a seat is free is a lie", []Operation{
+			op(0, "a", KindBook, seated, 0, 1, OutcomeBooked),
+			op(1, "b", KindBook, seated, 2, 3, OutcomeSlotTaken),
+		}, VerdictIllegal},
+		{"a cancelled seat is free again", []Operation{
+			op(0, "a", KindBook, seated, 0, 1, OutcomeBooked),
+			op(1, "b", KindBook, seated, 2, 3, OutcomeBooked),
+			op(2, "c", KindBook, seated, 4, 5, OutcomeBooked),
+			op(3, "a", KindCancel, seated, 6, 7, OutcomeCancelled),
+			op(4, "d", KindBook, seated, 8, 9, OutcomeBooked),
+		}, VerdictOK},
+		{"the same caller twice holds one seat", []Operation{
+			op(0, "a", KindBook, seated, 0, 1, OutcomeBooked),
+			op(1, "a", KindBook, seated, 2, 3, OutcomeAlreadyBooked),
+			op(2, "b", KindBook, seated, 4, 5, OutcomeBooked),
+			op(3, "c", KindBook, seated, 6, 7, OutcomeBooked),
+		}, VerdictOK},
+		{"capacity 1 is the register: a second booker is illegal", []Operation{
+			op(0, "a", KindBook, slotA, 0, 1, OutcomeBooked),
+			op(1, "b", KindBook, slotA, 2, 3, OutcomeBooked),
+		}, VerdictIllegal},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := CheckSlots(tt.ops)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res) != 1 || res[0].Verdict != tt.want {
+				t.Fatalf("verdicts = %+v, want %s", res, tt.want)
+			}
+		})
+	}
+}

@@ -107,6 +107,10 @@ type SlotKey struct {
 	EventTypeID int64
 	HostID      int64
 	Start       time.Time
+	// Capacity is how many calls may hold the slot at once: the seats of a seated event type,
+	// the hosts of a round robin whose host Cal.com assigns (then HostID is 0). 0 or 1 is the
+	// ordinary slot one call holds. It does not take part in the partition key.
+	Capacity int
 }
 
 // String renders the slot for reports and timelines.

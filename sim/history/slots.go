@@ -177,16 +177,21 @@ func group(ops []Operation) ([]slotGroup, error) {
 		} else if ret < call {
 			return nil, fmt.Errorf("history: operation %d (%s): returns before it is called", op.Seq, op.CallID)
 		}
-		add(op, op.Slot, modelInput{call: op.CallID, kind: op.Kind}, call, ret, outcome)
+		add(op, op.Slot, modelInput{call: op.CallID, kind: op.Kind, capacity: op.Slot.Capacity}, call, ret, outcome)
 		if op.Kind == KindHostMove {
-			add(op, op.To, modelInput{call: op.CallID, kind: op.Kind, moveIn: true}, call, ret, outcome)
+			add(op, op.To, modelInput{call: op.CallID, kind: op.Kind, moveIn: true, capacity: op.To.Capacity}, call, ret, outcome)
 		}
 	}
 	slices.SortStableFunc(groups, func(a, b slotGroup) int { return CompareSlots(a.slot, b.slot) })
 	for gi := range groups {
+		// One slot has one capacity: the largest any of its operations states.
+		capacity := 1
+		for _, op := range groups[gi].ops {
+			capacity = max(capacity, op.Input.(modelInput).capacity)
+		}
 		for j := range groups[gi].ops {
 			in := groups[gi].ops[j].Input.(modelInput)
-			in.slot = gi
+			in.slot, in.capacity = gi, capacity
 			groups[gi].ops[j].Input = in
 		}
 	}
