@@ -7,7 +7,6 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
-	"time"
 )
 
 // errCut ends a relay whose connection the proxy cut on purpose (a fault fired).
@@ -56,7 +55,7 @@ func (c *conn) serve() {
 	}
 	p := c.p
 	if st.cancel {
-		p.forwardCancel(st.raw)
+		c.forwardCancel(st.raw)
 		return
 	}
 	if p.refusal.refusing() {
@@ -137,13 +136,11 @@ func (c *conn) kill(reset bool) {
 
 // forwardCancel relays a CancelRequest to the upstream server on a connection of its own,
 // as PostgreSQL expects; the key data the client holds is the server's own, relayed untouched.
-func (p *Proxy) forwardCancel(raw []byte) {
-	server, err := p.dial()
-	if err != nil {
+func (c *conn) forwardCancel(raw []byte) {
+	server, err := c.p.dial()
+	if err != nil || !c.setServer(server) {
 		return
 	}
-	defer server.Close()
-	_ = server.SetDeadline(time.Now().Add(p.cfg.DialTimeout))
 	if _, err := server.Write(raw); err != nil {
 		return
 	}

@@ -2,6 +2,7 @@ package pgproxy
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 )
@@ -70,6 +71,7 @@ func (u *upward) look() error {
 			delete(u.prepared, m.Name)
 		}
 	case 'Q':
+		u.forgetDeallocated(body)
 		if !u.judging() {
 			return nil
 		}
@@ -161,4 +163,29 @@ func (c *conn) addCandidate(cd candidate) {
 	c.candidates = append(c.candidates, cd)
 	c.nCandidates.Store(int32(len(c.candidates)))
 	c.mu.Unlock()
+}
+
+// forgetDeallocated keeps prepared from growing on clients that free their statements with
+// SQL rather than Close messages (PDO sends "DEALLOCATE pdo_stmt_…"): it drops the named
+// statement, or all of them for DEALLOCATE ALL and DISCARD ALL.
+func (u *upward) forgetDeallocated(body []byte) {
+	if len(body) < 10 || body[0]|0x20 != 'd' {
+		return // a cheap exit for every other query
+	}
+	words := strings.Fields(strings.TrimRight(string(body), "\x00; \n"))
+	if len(words) < 2 {
+		return
+	}
+	last := words[len(words)-1]
+	switch {
+	case strings.EqualFold(words[0], "discard") && strings.EqualFold(last, "all"),
+		strings.EqualFold(words[0], "deallocate") && strings.EqualFold(last, "all"):
+		clear(u.prepared)
+	case strings.EqualFold(words[0], "deallocate"):
+		if quoted, ok := strings.CutPrefix(last, `"`); ok {
+			delete(u.prepared, strings.TrimSuffix(quoted, `"`))
+		} else {
+			delete(u.prepared, strings.ToLower(last)) // Postgres folds unquoted names
+		}
+	}
 }
