@@ -36,7 +36,6 @@ func BenchmarkRoundTrip(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer conn.Close(ctx)
-			b.ResetTimer()
 			for b.Loop() {
 				if _, err := conn.Exec(ctx, "SELECT 1", pgx.QueryExecModeSimpleProtocol); err != nil {
 					b.Fatal(err)
