@@ -7,7 +7,8 @@
 # relay (io.Copy, no protocol awareness: the floor any user-space hop costs, so pgproxy's own
 # work can be told apart from the extra hop). BENCH_ROUNDS rounds (default 3), the order of
 # the three rotating each round; every run is printed, then the medians and the ratios to
-# direct. It initialises its own database (BENCH_DB, default bench_proxy) and drops it, and
+# direct. For the two relays it also prints the CPU time they used per transaction (from
+# /proc), a figure less at the mercy of other load on the machine than tps. It initialises its own database (BENCH_DB, default bench_proxy) and drops it, and
 # stops the processes it started, on exit.
 #
 # Knobs: PGHOST (127.0.0.1), PGPORT (55432), PGUSER (postgres), BENCH_DB, BENCH_ROUNDS,
@@ -53,19 +54,29 @@ start() {
 	port="$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$WORK/$name.out")"
 	[ -n "$port" ] || { echo "bench-proxy: $name did not start" >&2; exit 1; }
 	printf -v "PORT_$name" '%s' "$port"
+	printf -v "PID_$name" '%s' "${PIDS[-1]}"
 	echo "bench-proxy: $name on 127.0.0.1:$port"
 }
 start proxy
 start relay -bytes-only
-PORT_direct="$PGPORT"
+PORT_direct="$PGPORT" PID_direct=""
 
-# run MODE PORT: one pgbench run; prints its tps (excluding connection set-up).
+# cpu_ticks PID: user+system CPU clock ticks a process has used (0 for none).
+cpu_ticks() { if [ -n "$1" ]; then awk '{print $14 + $15}' "/proc/$1/stat"; else echo 0; fi; }
+
+# run MODE PORT PID: one pgbench run; prints its tps (excluding connection set-up) and the
+# CPU microseconds per transaction the process PID (the relay, if any) used.
 run() {
-	local flags=()
+	local flags=() before after
 	[ "$1" = select-only ] && flags=(-S)
+	before="$(cpu_ticks "$3")"
 	pgbench -n "${flags[@]}" -c "$CLIENTS" -j "$THREADS" -T "$SECONDS_PER_RUN" -p "$2" "$DB" >"$WORK/run.out" 2>&1 \
 		|| { cat "$WORK/run.out" >&2; exit 1; }
-	sed -nE 's/^tps = ([0-9.]+) \(without initial connection time\)/\1/p' "$WORK/run.out"
+	after="$(cpu_ticks "$3")"
+	awk -v b="$before" -v a="$after" -v hz="$(getconf CLK_TCK)" '
+		/^tps = .*without initial connection time/ {tps = $3}
+		/^number of transactions actually processed:/ {n = $6}
+		END {printf "%s %.1f\n", tps, (a - b) * 1e6 / hz / n}' "$WORK/run.out"
 }
 
 echo "bench-proxy: $ROUNDS rounds of ${SECONDS_PER_RUN}s runs, -c $CLIENTS -j $THREADS"
@@ -73,10 +84,12 @@ orders=("direct proxy relay" "proxy relay direct" "relay direct proxy")
 for r in $(seq "$ROUNDS"); do
 	for mode in select-only tpcb; do
 		for via in ${orders[$(((r - 1) % 3))]}; do
-			port_var="PORT_$via"
-			tps="$(run "$mode" "${!port_var}")"
+			port_var="PORT_$via" pid_var="PID_$via"
+			read -r tps cpu < <(run "$mode" "${!port_var}" "${!pid_var:-}")
 			echo "$tps" >>"$WORK/$mode.$via"
-			printf '  round %d  %-11s %-6s %10.1f tps\n' "$r" "$mode" "$via" "$tps"
+			echo "$cpu" >>"$WORK/$mode.$via.cpu"
+			printf '  round %d  %-11s %-6s %10.1f tps' "$r" "$mode" "$via" "$tps"
+			[ "$via" = direct ] && echo || printf '   relay CPU %6.1f us/tx\n' "$cpu"
 		done
 	done
 done
@@ -91,5 +104,7 @@ for mode in select-only tpcb; do
 	awk -v r="$ratio" 'BEGIN {exit !(r >= 0.85)}' || { verdict="OVER TARGET"; status=1; }
 	printf '  %-11s direct %9.1f  pgproxy %9.1f (%s, cost %4.1f %%: %s)  bytes-only relay %9.1f (%s)\n' \
 		"$mode" "$direct" "$proxy" "$ratio" "$(awk -v r="$ratio" 'BEGIN {print (1 - r) * 100}')" "$verdict" "$relay" "$floor"
+	printf '  %-11s CPU per transaction: pgproxy %.1f us, bytes-only relay %.1f us\n' \
+		"$mode" "$(median <"$WORK/$mode.proxy.cpu")" "$(median <"$WORK/$mode.relay.cpu")"
 done
 exit "$status"
