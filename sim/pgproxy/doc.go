@@ -28,8 +28,8 @@
 // password, md5, SCRAM) is relayed message by message without being read; the journal never
 // holds a password. CancelRequest is forwarded to the server on a connection of its own.
 // Everything else is relayed message by message: writes are batched and flushed whenever the
-// proxy would otherwise wait, large messages are streamed, and with no rules armed statements
-// are not even decoded.
+// proxy would otherwise wait, large messages are streamed, and with no rules armed Query and
+// Bind messages are not even decoded.
 //
 // # Statements, calls and attempts
 //

@@ -17,7 +17,9 @@ const (
 	ActionLatency ActionKind = "latency"
 	// ActionReset resets the client connection (TCP RST) and closes the server connection
 	// before the matched statement is forwarded: the statement never reaches the server, and
-	// the transaction it belonged to is rolled back by the server.
+	// the transaction it belonged to is rolled back by the server. What the client sent
+	// before it is delivered; answers still on their way to the client are lost with the
+	// connection, as on a real network.
 	ActionReset ActionKind = "reset"
 	// ActionCommitAckLost lets the transaction that contains the matched statement commit,
 	// drops the server's CommandComplete/ReadyForQuery for the commit, and resets the client
@@ -52,6 +54,9 @@ type Action struct {
 // never depends on how calls interleave. A probabilistic rule never fires on a statement
 // with no call key (their attempt numbers would follow arrival order). Times caps the total
 // and so, under concurrency, is the one setting that depends on arrival order.
+//
+// Every armed rule that matches a statement counts it and may fire; the rules act in the
+// order they were added, and a reset ends the statement there.
 type Rule struct {
 	// Name identifies the rule in the journal and in the random draw; unique per proxy.
 	// Defaults to "rule-<n>".
