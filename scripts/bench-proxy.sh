@@ -140,6 +140,10 @@ for mode in select-only tpcb; do
 		"$mode" "$cd_" "$cp" "$(median <"$WORK/$mode.proxy.relaycpu")" "$(ratio "$cd_" "$cp")" \
 		"$cr" "$(median <"$WORK/$mode.relay.relaycpu")" "$(ratio "$cd_" "$cr")"
 done
-echo "  (on a machine shared with other work tps swings with the CPU share the scheduler gives each"
-echo "   run; direct/pgproxy CPU per transaction estimates the tps ratio on a dedicated saturated host)"
+echo "  (direct/pgproxy CPU per transaction estimates the tps ratio on a dedicated saturated host)"
+if awk -v l="$(cut -d' ' -f1 /proc/loadavg)" -v n="$(nproc)" 'BEGIN {exit !(l > n)}'; then
+	echo "bench-proxy: WARNING: the machine is busy (load $(cut -d' ' -f1 /proc/loadavg) on $(nproc) CPUs): tps"
+	echo "  ratios then follow the CPU share the scheduler gives each run (a relay's extra runnable"
+	echo "  threads can even win it more than a direct run gets); trust the CPU/tx ratios instead."
+fi
 exit "$status"
