@@ -23,7 +23,7 @@ func TestCreateSuccessShape(t *testing.T) {
 	}
 	want := map[string]any{
 		"id": 1.0, "status": "accepted", "start": "2025-10-10T06:00:00.000Z", "end": "2025-10-10T06:30:00.000Z",
-		"duration": 30.0, "eventTypeId": 1.0, "createdAt": "2025-10-06T09:04:27.123Z", "updatedAt": nil,
+		"duration": 30.0, "eventTypeId": 1.0, "createdAt": "2025-10-06T09:04:27.123Z", "updatedAt": "2025-10-06T09:04:27.123Z",
 		"cancellationReason": "",
 	}
 	for k, v := range want {
@@ -138,7 +138,7 @@ func TestDuplicateByKind(t *testing.T) {
 		{"standard same attendee", 10, "a@example.com", false, 400, MsgSlotTaken, false, 1},
 		{"standard other attendee", 10, "b@example.com", false, 400, MsgSlotTaken, false, 1},
 		{"round robin same attendee replays", 20, "a@example.com", false, 201, "", true, 1},
-		{"round robin same attendee other case replays", 20, "A@Example.com", false, 201, "", true, 1},
+		{"round robin email compared exactly", 20, "A@Example.com", false, 400, MsgSlotTakenTeam, false, 1},
 		{"round robin other attendee", 20, "b@example.com", false, 400, MsgSlotTakenTeam, false, 1},
 		{"confirmation same attendee replays", 30, "a@example.com", false, 201, "", true, 1},
 		{"confirmation other attendee gets a second pending", 30, "b@example.com", false, 201, "", false, 2},
@@ -200,7 +200,8 @@ func TestConfirmationBookingIsPendingWithoutKey(t *testing.T) {
 }
 
 // TestConcurrentSameSlot races 64 creates for one slot: exactly one booking, one 201 for the
-// standard kind, every loser a 400 (checked after the insert) or 409 (lost the insert).
+// standard kind, every loser a 400 (checked after the insert, or production's answer to a
+// lost insert).
 func TestConcurrentSameSlot(t *testing.T) {
 	for _, kind := range []Kind{Standard, RoundRobin} {
 		t.Run(string(kind), func(t *testing.T) {
@@ -208,6 +209,7 @@ func TestConcurrentSameSlot(t *testing.T) {
 			start := make(chan struct{})
 			statuses := make([]int, 64)
 			uids := make([]string, 64)
+			losers := make([]string, 64)
 			var wg sync.WaitGroup
 			for i := range 64 {
 				wg.Go(func() {
@@ -219,6 +221,7 @@ func TestConcurrentSameSlot(t *testing.T) {
 					}
 					statuses[i] = r.status
 					uids[i], _ = r.data()["uid"].(string)
+					losers[i], _ = r.body["message"].(string)
 				})
 			}
 			close(start)
@@ -231,7 +234,7 @@ func TestConcurrentSameSlot(t *testing.T) {
 			for i, s := range statuses {
 				switch {
 				case s == 201 && uids[i] == bs[0].UID:
-				case s == 400 && kind == Standard, s == 409:
+				case s == 400 && kind == Standard, s == 400 && losers[i] == MsgDatabaseError:
 				default:
 					t.Errorf("attempt %d: status %d uid %q", i, s, uids[i])
 				}
@@ -256,16 +259,19 @@ func TestConcurrentSameSlot(t *testing.T) {
 }
 
 // TestForcedInterleaving makes two creates pass the check before either inserts: the second
-// insert loses on the idempotency key and gets the configured conflict status.
+// insert loses on the idempotency key and gets the configured conflict answer.
 func TestForcedInterleaving(t *testing.T) {
 	cases := []struct {
-		name     string
-		conflict int
-		code     string
-		msg      string
+		name   string
+		answer ConflictAnswer
+		status int
+		body   string // the exact body, or "" to check code and message
+		code   string
+		msg    string
 	}{
-		{"409 default", 0, "HttpException", MsgBookingConflict},
-		{"500 configured", 500, "INTERNAL_SERVER_ERROR", MsgInternal},
+		{"production 400 by default", "", 400, `{"statusCode":400,"message":"An error occured while querying the database."}`, "", ""},
+		{"409 configured", Conflict409, 409, "", "HttpException", MsgBookingConflict},
+		{"500 configured", ConflictError500, 500, "", "INTERNAL_SERVER_ERROR", MsgInternal},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -273,7 +279,7 @@ func TestForcedInterleaving(t *testing.T) {
 			checked.Add(2)
 			release := make(chan struct{})
 			firstDone := make(chan struct{})
-			cfg := Config{ConflictStatus: c.conflict, BetweenCheckAndInsert: func(a CreateAttempt) {
+			cfg := Config{ConflictAnswer: c.answer, BetweenCheckAndInsert: func(a CreateAttempt) {
 				checked.Done()
 				<-release
 				if a.CallID == "call_late" {
@@ -295,11 +301,7 @@ func TestForcedInterleaving(t *testing.T) {
 			if r1.status != 201 {
 				t.Fatalf("winner: %d %s", r1.status, r1.raw)
 			}
-			want := 409
-			if c.conflict == 500 {
-				want = 500
-			}
-			if r2.status != want || r2.errCode() != c.code || r2.errMsg() != c.msg {
+			if r2.status != c.status || (c.body != "" && string(r2.raw) != c.body) || (c.body == "" && (r2.errCode() != c.code || r2.errMsg() != c.msg)) {
 				t.Fatalf("loser: %d %s", r2.status, r2.raw)
 			}
 			if n := len(tt.srv.Fake.Bookings()); n != 1 {

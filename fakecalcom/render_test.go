@@ -39,7 +39,7 @@ func TestAppendBookingMatchesEncodingJSON(t *testing.T) {
 		{"minimal", Booking{ID: 1, UID: "abc", EventTypeID: 1, HostID: 1, Start: start, End: start.Add(30 * time.Minute), Status: StatusAccepted}},
 		{"full", Booking{
 			ID: 123456, UID: "8TzuvRc7uSSYfdtaLXx7sS", EventTypeID: 2563193, HostID: 42, Start: start, End: start.Add(45 * time.Minute),
-			Status: StatusCancelled, CreatedAt: start.Add(-time.Hour), UpdatedAt: &upd,
+			Status: StatusCancelled, CreatedAt: start.Add(-time.Hour), UpdatedAt: upd,
 			Metadata:     map[string]any{"call_id": "c1", "n": 1.5, "big": 1e21, "small": 1e-7, "tiny": -2.5e-10, "int": 42.0, "zero": 0.0, "ok": true, "no": false, "z": weird},
 			AttendeeName: "Jane O'Neil", AttendeeEmail: "jane@example.com", AttendeePhone: "+4915112345678",
 			AttendeeTimeZone: "Europe/Berlin", AttendeeLanguage: "de", Guests: []string{"g1@example.com", "g2@example.com"},
