@@ -42,9 +42,9 @@ type hook struct {
 	mu     sync.Mutex
 	got    []delivered
 	status int
-	watch  *Fake              // when set, each delivery records whether the last /v2 request had responded
-	gate   chan struct{}      // when set, each delivery waits for it
-	arrive chan struct{}      // when set, signalled as each delivery arrives
+	watch  *Fake         // when set, each delivery records whether the last /v2 request had responded
+	gate   chan struct{} // when set, each delivery waits for it
+	arrive chan struct{} // when set, signalled as each delivery arrives
 }
 
 func newHook(t *testing.T) *hook {
