@@ -29,11 +29,11 @@ func decodeOptionalBody(body []byte, dst any) error {
 		return nil
 	}
 	v := &validationError{}
-	unknown, err := strictDecode(body, dst)
+	unknown, found, err := strictDecode(body, dst)
 	if err != nil {
 		return describeDecodeErr(v, err)
 	}
-	if unknown != "" {
+	if found {
 		v.add(unknown, "property "+unknown+" should not exist")
 		return v
 	}

@@ -88,24 +88,21 @@ func (v *validationError) Error() string { return strings.Join(v.parts, ", ") }
 
 // strictDecode decodes one JSON value into dst, refusing unknown fields and trailing data.
 // Field names match exactly, case included, like Cal.com's whitelist (encoding/json alone
-// would take "Start" for "start"). It returns the name of the first unknown field
-// separately so the caller can phrase it.
-func strictDecode(data []byte, dst any) (unknown string, err error) {
-	if k := inexactKey(data, jsonNames(reflect.TypeOf(dst).Elem())); k != "" {
-		return k, nil
+// would take "Start" for "start"). It reports the first unknown field (found, which may be
+// the empty name "") separately so the caller can phrase it.
+func strictDecode(data []byte, dst any) (unknown string, found bool, err error) {
+	if k, ok := inexactKey(data, jsonNames(reflect.TypeOf(dst).Elem())); ok {
+		return k, true, nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
+	dec.DisallowUnknownFields() // a safety net: inexactKey has seen every key already
 	if err := dec.Decode(dst); err != nil {
-		if f, ok := strings.CutPrefix(err.Error(), `json: unknown field "`); ok {
-			return strings.TrimSuffix(f, `"`), nil
-		}
-		return "", err
+		return "", false, err
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return "", errors.New("unexpected data after the JSON body")
+		return "", false, errors.New("unexpected data after the JSON body")
 	}
-	return "", nil
+	return "", false, nil
 }
 
 // jsonNames lists the JSON names of a struct type's fields.
@@ -123,28 +120,29 @@ func jsonNames(t reflect.Type) []string {
 	return names
 }
 
-// inexactKey returns the first key of the JSON object data that is not exactly one of names,
-// or "" when every key is (or data is not a well-formed object: decoding then says why).
-func inexactKey(data []byte, names []string) string {
+// inexactKey returns the first key of the JSON object data that is not exactly one of
+// names; found is false when every key is (or data is not a well-formed object: decoding
+// then says why).
+func inexactKey(data []byte, names []string) (key string, found bool) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return ""
+		return "", false
 	}
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return ""
+			return "", false
 		}
 		key, _ := tok.(string)
 		if !slices.Contains(names, key) {
-			return key
+			return key, true
 		}
 		var skip json.RawMessage
 		if err := dec.Decode(&skip); err != nil {
-			return ""
+			return "", false
 		}
 	}
-	return ""
+	return "", false
 }
 
 // describeDecodeErr turns an encoding/json error into a property-level message.
@@ -200,11 +198,11 @@ func decodeCreateWith(body []byte, validTZ func(string) bool, fast bool) (*Creat
 	if fp, ok := parseCreateFast(body); fast && ok {
 		in, att, meta = fp.in, &fp.att, fp.meta
 	} else {
-		unknown, err := strictDecode(body, &in)
+		unknown, found, err := strictDecode(body, &in)
 		if err != nil {
 			return nil, describeDecodeErr(v, err)
 		}
-		if unknown != "" {
+		if found {
 			v.add(unknown, "property "+unknown+" should not exist")
 			return nil, v
 		}
@@ -273,12 +271,12 @@ func decodeAttendee(v *validationError, raw json.RawMessage, out *CreateRequest,
 		return
 	}
 	var a attendeeInput
-	unknown, err := strictDecode(raw, &a)
+	unknown, found, err := strictDecode(raw, &a)
 	switch {
 	case err != nil:
 		v.add("attendee", "attendee must be an object with string fields name, email, timeZone, phoneNumber, language")
 		return
-	case unknown != "":
+	case found:
 		v.add("attendee", "property attendee."+unknown+" should not exist")
 		return
 	}
