@@ -122,7 +122,7 @@ func (f *Fake) reschedule(uid string, rq rescheduleRequest) (change, *apiError) 
 	old := l.byUID[uid]
 	if old == nil {
 		l.mu.Unlock()
-		return change{}, httpErr(http.StatusNotFound, "Booking with uid="+uid+" was not found in the database")
+		return change{}, bookingNotFound(uid)
 	}
 	if aerr := reschedulable(old); aerr != nil {
 		l.mu.Unlock()

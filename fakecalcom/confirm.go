@@ -29,7 +29,7 @@ func (f *Fake) decide(uid string, to Status, reason string) (change, *apiError) 
 	defer l.mu.Unlock()
 	b := l.byUID[uid]
 	if b == nil {
-		return change{}, httpErr(http.StatusNotFound, "Booking with uid="+uid+" was not found in the database")
+		return change{}, bookingNotFound(uid)
 	}
 	if b.Status != StatusPending {
 		return change{}, httpErr(http.StatusBadRequest, "fakecalcom: booking with uid="+uid+" is "+string(b.Status)+"; only a pending booking can be confirmed or declined")

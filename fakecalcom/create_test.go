@@ -55,11 +55,6 @@ func TestCreateValidation(t *testing.T) {
 	for i := range 51 {
 		many[fmt.Sprint("k", i)] = i
 	}
-	valid := func(mut func(m map[string]any)) map[string]any {
-		m := createBody(1, slot, "c", "N", "n@example.com")
-		mut(m)
-		return m
-	}
 	cases := []struct {
 		name   string
 		body   any
@@ -68,31 +63,31 @@ func TestCreateValidation(t *testing.T) {
 	}{
 		{"empty body", "", 400, MsgBodyRequired},
 		{"not json", "{", 400, "body is not valid JSON"},
-		{"unknown field", valid(func(m map[string]any) { m["idempotencyKey"] = "k" }), 400, "idempotencyKey property is wrong,property idempotencyKey should not exist "},
-		{"unknown attendee field", valid(func(m map[string]any) { m["attendee"].(map[string]any)["age"] = 3 }), 400, "property attendee.age should not exist"},
-		{"missing start", valid(func(m map[string]any) { delete(m, "start") }), 400, "start property is wrong"},
-		{"bad start", valid(func(m map[string]any) { m["start"] = "tomorrow" }), 400, "start must be a valid ISO 8601 date string"},
-		{"start wrong type", valid(func(m map[string]any) { m["start"] = 5 }), 400, "start property is wrong"},
-		{"no event type", valid(func(m map[string]any) { delete(m, "eventTypeId") }), 400, MsgNoEventType},
-		{"slug not implemented", valid(func(m map[string]any) { delete(m, "eventTypeId"); m["eventTypeSlug"] = "x" }), 400, "eventTypeId only"},
-		{"event type missing", valid(func(m map[string]any) { m["eventTypeId"] = 999 }), 404, "Event type with id 999 not found."},
-		{"no attendee", valid(func(m map[string]any) { delete(m, "attendee") }), 400, "attendee property is wrong"},
-		{"no contact", valid(func(m map[string]any) { m["attendee"] = map[string]any{"name": "N", "timeZone": "UTC"} }), 400, MsgNoContact},
-		{"bad email", valid(func(m map[string]any) { m["attendee"].(map[string]any)["email"] = "nope" }), 400, "email must be an email"},
-		{"bad tz", valid(func(m map[string]any) { m["attendee"].(map[string]any)["timeZone"] = "Mars/Base" }), 400, "timeZone must be a valid IANA time-zone"},
-		{"bad phone", valid(func(m map[string]any) { m["attendee"].(map[string]any)["phoneNumber"] = "0123" }), 400, "Invalid phone number format"},
-		{"metadata 51 keys", valid(func(m map[string]any) { m["metadata"] = many }), 400, MsgMetadataInvalid},
-		{"metadata long key", valid(func(m map[string]any) { m["metadata"] = map[string]any{strings.Repeat("k", 41): 1} }), 400, MsgMetadataInvalid},
-		{"metadata long value", valid(func(m map[string]any) { m["metadata"] = map[string]any{"k": long} }), 400, MsgMetadataInvalid},
-		{"metadata object value", valid(func(m map[string]any) { m["metadata"] = map[string]any{"k": map[string]any{}} }), 400, MsgMetadataInvalid},
-		{"metadata null value", valid(func(m map[string]any) { m["metadata"] = map[string]any{"k": nil} }), 400, MsgMetadataInvalid},
-		{"lengthInMinutes", valid(func(m map[string]any) { m["lengthInMinutes"] = 30 }), 400, "Can't specify 'lengthInMinutes'"},
-		{"recurring", valid(func(m map[string]any) { m["recurrenceCount"] = 2 }), 400, "not implemented by the fake"},
-		{"past", valid(func(m map[string]any) { m["start"] = "2020-01-01T00:00:00Z" }), 400, MsgPastBooking},
-		{"metadata at limits ok", valid(func(m map[string]any) {
+		{"unknown field", createBodyWith(func(m map[string]any) { m["idempotencyKey"] = "k" }), 400, "idempotencyKey property is wrong,property idempotencyKey should not exist "},
+		{"unknown attendee field", createBodyWith(func(m map[string]any) { m["attendee"].(map[string]any)["age"] = 3 }), 400, "property attendee.age should not exist"},
+		{"missing start", createBodyWith(func(m map[string]any) { delete(m, "start") }), 400, "start property is wrong"},
+		{"bad start", createBodyWith(func(m map[string]any) { m["start"] = "tomorrow" }), 400, "start must be a valid ISO 8601 date string"},
+		{"start wrong type", createBodyWith(func(m map[string]any) { m["start"] = 5 }), 400, "start property is wrong"},
+		{"no event type", createBodyWith(func(m map[string]any) { delete(m, "eventTypeId") }), 400, MsgNoEventType},
+		{"slug not implemented", createBodyWith(func(m map[string]any) { delete(m, "eventTypeId"); m["eventTypeSlug"] = "x" }), 400, "eventTypeId only"},
+		{"event type missing", createBodyWith(func(m map[string]any) { m["eventTypeId"] = 999 }), 404, "Event type with id 999 not found."},
+		{"no attendee", createBodyWith(func(m map[string]any) { delete(m, "attendee") }), 400, "attendee property is wrong"},
+		{"no contact", createBodyWith(func(m map[string]any) { m["attendee"] = map[string]any{"name": "N", "timeZone": "UTC"} }), 400, MsgNoContact},
+		{"bad email", createBodyWith(func(m map[string]any) { m["attendee"].(map[string]any)["email"] = "nope" }), 400, "email must be an email"},
+		{"bad tz", createBodyWith(func(m map[string]any) { m["attendee"].(map[string]any)["timeZone"] = "Mars/Base" }), 400, "timeZone must be a valid IANA time-zone"},
+		{"bad phone", createBodyWith(func(m map[string]any) { m["attendee"].(map[string]any)["phoneNumber"] = "0123" }), 400, "Invalid phone number format"},
+		{"metadata 51 keys", createBodyWith(func(m map[string]any) { m["metadata"] = many }), 400, MsgMetadataInvalid},
+		{"metadata long key", createBodyWith(func(m map[string]any) { m["metadata"] = map[string]any{strings.Repeat("k", 41): 1} }), 400, MsgMetadataInvalid},
+		{"metadata long value", createBodyWith(func(m map[string]any) { m["metadata"] = map[string]any{"k": long} }), 400, MsgMetadataInvalid},
+		{"metadata object value", createBodyWith(func(m map[string]any) { m["metadata"] = map[string]any{"k": map[string]any{}} }), 400, MsgMetadataInvalid},
+		{"metadata null value", createBodyWith(func(m map[string]any) { m["metadata"] = map[string]any{"k": nil} }), 400, MsgMetadataInvalid},
+		{"lengthInMinutes", createBodyWith(func(m map[string]any) { m["lengthInMinutes"] = 30 }), 400, "Can't specify 'lengthInMinutes'"},
+		{"recurring", createBodyWith(func(m map[string]any) { m["recurrenceCount"] = 2 }), 400, "not implemented by the fake"},
+		{"past", createBodyWith(func(m map[string]any) { m["start"] = "2020-01-01T00:00:00Z" }), 400, MsgPastBooking},
+		{"metadata at limits ok", createBodyWith(func(m map[string]any) {
 			m["metadata"] = map[string]any{strings.Repeat("k", 40): strings.Repeat("v", 500), "n": 1.5, "b": true}
 		}), 201, ""},
-		{"phone only ok", valid(func(m map[string]any) {
+		{"phone only ok", createBodyWith(func(m map[string]any) {
 			m["start"] = slot.Add(time.Hour).Format(time.RFC3339)
 			m["attendee"] = map[string]any{"name": "N", "timeZone": "UTC", "phoneNumber": "+4915112345678"}
 		}), 201, ""},

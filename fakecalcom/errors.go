@@ -91,6 +91,12 @@ type apiError struct {
 	raw bool
 }
 
+// bookingNotFound is the 404 of GET, reschedule, confirm and decline for an unknown uid
+// (cancel words it "Booking with uid=… not found").
+func bookingNotFound(uid string) *apiError {
+	return httpErr(http.StatusNotFound, "Booking with uid="+uid+" was not found in the database")
+}
+
 // nestRaw is an error Cal.com lets through to Nest's base exception filter.
 func nestRaw(status int, msg string) *apiError {
 	return &apiError{status: status, raw: true, info: errorInfo{Message: msg}}

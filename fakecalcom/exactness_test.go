@@ -7,26 +7,21 @@ import (
 
 // Request keys match exactly, numbers must be numbers, and the messages are Cal.com's words.
 func TestExactness(t *testing.T) {
-	with := func(mut func(m map[string]any)) map[string]any {
-		m := createBody(1, slot, "c", "N", "n@example.com")
-		mut(m)
-		return m
-	}
 	cases := []struct {
 		name   string
 		body   any
 		status int
 		msg    string // the exact message
 	}{
-		{"upper-case key", with(func(m map[string]any) { m["START"] = m["start"]; delete(m, "start") }), 400, "START property is wrong,property START should not exist "},
-		{"capitalised key", with(func(m map[string]any) { m["Start"] = m["start"] }), 400, "Start property is wrong,property Start should not exist "},
-		{"attendee key case", with(func(m map[string]any) { m["attendee"].(map[string]any)["Email"] = "x@example.com" }), 400, "attendee property is wrong,property attendee.Email should not exist "},
-		{"string event type", with(func(m map[string]any) { m["eventTypeId"] = "1" }), 400, "eventTypeId property is wrong,eventTypeId must be an integer number "},
-		{"fractional event type", with(func(m map[string]any) { m["eventTypeId"] = 1.5 }), 400, "eventTypeId property is wrong,eventTypeId must be an integer number "},
-		{"boolean event type", with(func(m map[string]any) { m["eventTypeId"] = true }), 400, "eventTypeId property is wrong,eventTypeId must be an integer number "},
-		{"null event type", with(func(m map[string]any) { m["eventTypeId"] = nil }), 400, MsgNoEventType},
-		{"string length", with(func(m map[string]any) { m["lengthInMinutes"] = "30" }), 400, "lengthInMinutes property is wrong,lengthInMinutes must be of type number, got JSON string "},
-		{"integral float event type", with(func(m map[string]any) { m["eventTypeId"] = 1.0; m["start"] = slot.Add(time.Hour).Format(time.RFC3339) }), 201, ""},
+		{"upper-case key", createBodyWith(func(m map[string]any) { m["START"] = m["start"]; delete(m, "start") }), 400, "START property is wrong,property START should not exist "},
+		{"capitalised key", createBodyWith(func(m map[string]any) { m["Start"] = m["start"] }), 400, "Start property is wrong,property Start should not exist "},
+		{"attendee key case", createBodyWith(func(m map[string]any) { m["attendee"].(map[string]any)["Email"] = "x@example.com" }), 400, "attendee property is wrong,property attendee.Email should not exist "},
+		{"string event type", createBodyWith(func(m map[string]any) { m["eventTypeId"] = "1" }), 400, "eventTypeId property is wrong,eventTypeId must be an integer number "},
+		{"fractional event type", createBodyWith(func(m map[string]any) { m["eventTypeId"] = 1.5 }), 400, "eventTypeId property is wrong,eventTypeId must be an integer number "},
+		{"boolean event type", createBodyWith(func(m map[string]any) { m["eventTypeId"] = true }), 400, "eventTypeId property is wrong,eventTypeId must be an integer number "},
+		{"null event type", createBodyWith(func(m map[string]any) { m["eventTypeId"] = nil }), 400, MsgNoEventType},
+		{"string length", createBodyWith(func(m map[string]any) { m["lengthInMinutes"] = "30" }), 400, "lengthInMinutes property is wrong,lengthInMinutes must be of type number, got JSON string "},
+		{"integral float event type", createBodyWith(func(m map[string]any) { m["eventTypeId"] = 1.0; m["start"] = slot.Add(time.Hour).Format(time.RFC3339) }), 201, ""},
 	}
 	tt := newTester(t, Config{})
 	for _, c := range cases {

@@ -149,6 +149,13 @@ func createBody(et int, start time.Time, callID, name, email string) map[string]
 	}
 }
 
+// createBodyWith is createBody for event type 1 at slot, changed by mut.
+func createBodyWith(mut func(m map[string]any)) map[string]any {
+	m := createBody(1, slot, "c", "N", "n@example.com")
+	mut(m)
+	return m
+}
+
 // direct sends one request to f through its httpmock responder, without a socket; a cut
 // connection comes back as status 0.
 func direct(t testing.TB, f *Fake, method, path, version string, body any, hdr ...string) response {

@@ -17,7 +17,7 @@ func (x *exchange) get(uid string) result {
 	defer l.mu.Unlock()
 	b := l.byUID[uid]
 	if b == nil {
-		return result{err: httpErr(http.StatusNotFound, "Booking with uid="+uid+" was not found in the database")}
+		return result{err: bookingNotFound(uid)}
 	}
 	return result{status: http.StatusOK, raw: x.bookingJSON(b, ""), uid: uid}
 }

@@ -28,8 +28,6 @@ type delivered struct {
 	responded bool
 }
 
-func (d delivered) uid() string { s, _ := d.body.Payload["uid"].(string); return s }
-
 func (d delivered) callID() string {
 	m, _ := d.body.Payload["metadata"].(map[string]any)
 	s, _ := m["call_id"].(string)
