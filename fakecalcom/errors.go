@@ -137,5 +137,5 @@ func (e *apiError) body(now time.Time, path string) []byte {
 	return mustJSON(errorBody{Status: "error", Timestamp: jsTime(now), Path: path, Error: e.info})
 }
 
-// Error makes an apiError usable as a Go error by the host-side methods (see HostError).
+// hostError turns an API refusal into the Go error of the host-side methods.
 func (e *apiError) hostError() error { return &HostError{Status: e.status, Message: e.info.Message} }

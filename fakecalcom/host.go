@@ -14,6 +14,7 @@ type HostError struct {
 	Message string
 }
 
+// Error says what was refused, with the status Cal.com would have answered.
 func (e *HostError) Error() string {
 	return fmt.Sprintf("fakecalcom: %d %s", e.Status, e.Message)
 }
