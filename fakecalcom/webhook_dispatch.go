@@ -266,8 +266,20 @@ func (d *dispatcher) delay(dl *delivery, after time.Duration) {
 	d.timed = append(d.timed, dl)
 	d.waiting.Store(true)
 	if d.f.advancer == nil && !d.closed {
-		d.timers = append(d.timers, time.AfterFunc(after, d.promoteDue))
+		d.timers = append(d.timers, time.AfterFunc(after, func() { d.wake(dl) }))
 	}
+}
+
+// wake is a real-clock timer's callback: it queues what is due and, if the clock offset
+// moved back so that dl is not due yet, waits again for the rest of its delay.
+func (d *dispatcher) wake(dl *delivery) {
+	d.promoteDue()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed || !slices.Contains(d.timed, dl) {
+		return
+	}
+	d.timers = append(d.timers, time.AfterFunc(dl.due.Sub(d.f.Now()), func() { d.wake(dl) }))
 }
 
 // promoteDue queues the delayed deliveries whose time has come on the fake's clock.
@@ -293,11 +305,6 @@ func (d *dispatcher) promoteDue() {
 	slices.SortStableFunc(due, func(a, b *delivery) int { return a.due.Compare(b.due) })
 	d.queue = append(d.queue, due...)
 	d.startLocked()
-	if d.f.advancer == nil {
-		for _, dl := range keep { // the offset moved back: wait for the rest again
-			d.timers = append(d.timers, time.AfterFunc(dl.due.Sub(now), d.promoteDue))
-		}
-	}
 }
 
 // enqueue hands a delivery to the worker.

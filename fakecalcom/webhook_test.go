@@ -369,3 +369,16 @@ func TestWebhookSubscribersAndFlush(t *testing.T) {
 		t.Errorf("reset keeps subscribers, drops the journal")
 	}
 }
+
+// A real-clock timer that finds its delivery not yet due (the clock offset moved back)
+// waits again for the rest of the delay.
+func TestWebhookDelayWaitsAgainAfterTheClockMovedBack(t *testing.T) {
+	h := newHook(t)
+	srv := New(Config{Webhooks: Webhooks{Delivery: DeliveryAsync, URL: h.srv.URL}})
+	defer srv.Close()
+	f := srv.Fake
+	_ = f.AddFault(Rule{Method: MethodWebhook, Action: Action{Kind: ActionDelay, Delay: Duration(time.Millisecond)}})
+	direct(t, f, "POST", "/v2/bookings", "2024-08-13", createBody(1, time.Now().Add(24*time.Hour).UTC().Truncate(time.Hour), "c1", "A", "a@example.com"))
+	f.SetClockOffset(-5 * time.Millisecond) // before the first timer fires, or after: either way it arrives
+	eventually(t, "the delayed webhook", func() bool { return len(h.deliveries()) == 1 })
+}
