@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -35,7 +36,8 @@ func TestAdminAPI(t *testing.T) {
 		{"POST", "/__admin/clock", `{}`, 400, "offset"},
 		{"GET", "/__admin/clock", "", 200, `"2025-10-06T09:40:27.123456789Z"`},
 		{"POST", "/__admin/event-types", `{"id":5,"kind":"round_robin","length":15,"host":2}`, 201, `"id":5`},
-		{"POST", "/__admin/event-types", `{"id":6,"kind":"seated","length":15,"host":2}`, 400, "kind"},
+		{"POST", "/__admin/event-types", `{"id":6,"kind":"seated","length":15,"host":2}`, 400, "seats"},
+		{"POST", "/__admin/event-types", `{"id":6,"kind":"party","length":15,"host":2}`, 400, "kind"},
 		{"GET", "/__admin/event-types", "", 200, `"round_robin"`},
 		{"GET", "/__admin/nothing", "", 404, "no admin route"},
 		{"POST", "/__admin/reset", "", 200, "reset"},
@@ -112,7 +114,11 @@ func TestConfigValidation(t *testing.T) {
 	}{
 		{Config{EventTypes: []EventType{{ID: 1, Kind: "x", LengthMinutes: 1, HostID: 1}}}, "kind"},
 		{Config{EventTypes: []EventType{{ID: 1, Kind: Standard, LengthMinutes: 1, HostID: 1}, {ID: 1, Kind: Standard, LengthMinutes: 1, HostID: 1}}}, "twice"},
-		{Config{ConflictStatus: 418}, "409 or 500"},
+		{Config{ConflictAnswer: "teapot"}, "prod_400, conflict_409, error_500"},
+		{Config{CheckInsertGap: -1}, "check_insert_gap"},
+		{Config{Webhooks: Webhooks{Delivery: "later"}}, "sync or async"},
+		{Config{Webhooks: Webhooks{URL: "http://192.0.2.1/hook"}}, "loopback"},
+		{Config{Webhooks: Webhooks{Secret: "s"}}, "secret without a url"},
 		{Config{Latency: -1}, "latency"},
 	}
 	for _, c := range cases {
@@ -125,7 +131,7 @@ func TestConfigValidation(t *testing.T) {
 			t.Errorf("ParseEventType(%q) accepted", s)
 		}
 	}
-	if et, err := ParseEventType("2563193:round_robin:45:1"); err != nil || et != (EventType{2563193, RoundRobin, 45, 1}) {
+	if et, err := ParseEventType("2563193:round_robin:45:1"); err != nil || !reflect.DeepEqual(et, EventType{ID: 2563193, Kind: RoundRobin, LengthMinutes: 45, HostID: 1}) {
 		t.Errorf("%v %v", et, err)
 	}
 }

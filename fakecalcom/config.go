@@ -3,6 +3,8 @@ package fakecalcom
 import (
 	"fmt"
 	"log/slog"
+	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,8 +17,8 @@ type Clock interface {
 }
 
 // Advancer is an optional capability of a Clock. When the configured clock implements it,
-// delay faults and Config.Latency move the clock forward instead of waiting in real time, so a
-// 12 s delay on a virtual clock costs nothing.
+// delay faults, Config.CheckInsertGap and Config.Latency move the clock forward instead of
+// waiting in real time, so a 12 s delay on a virtual clock costs nothing.
 type Advancer interface {
 	Advance(d time.Duration)
 }
@@ -26,8 +28,8 @@ type realClock struct{}
 
 func (realClock) Now() time.Time { return time.Now() }
 
-// Kind says how an event type answers a duplicate create; the three kinds follow the three
-// regimes researched in the Cal.com reference (§2.2).
+// Kind says how an event type answers a duplicate create; the kinds follow the regimes
+// researched in the Cal.com reference (§2.2, §8.4–8.6).
 type Kind string
 
 // The event-type kinds the fake models.
@@ -35,25 +37,60 @@ const (
 	// Standard is an individual event confirmed by default: a sequential duplicate gets 400
 	// "User either already has booking at this time or is not available".
 	Standard Kind = "standard"
-	// RoundRobin is a round-robin team event: the same attendee booking the same start gets the
-	// original booking back with 201 (stale idempotent replay).
+	// RoundRobin is a round-robin team event with one or more hosts: the same attendee
+	// booking the same start gets the original booking back with 201 (stale idempotent
+	// replay); another attendee gets another free host.
 	RoundRobin Kind = "round_robin"
 	// RequiresConfirmation creates bookings with status "pending" and no idempotency key; the
 	// same attendee booking the same start gets the original pending booking back with 201.
 	RequiresConfirmation Kind = "requires_confirmation"
+	// Seated lets several attendees share one booking (one uid) up to EventType.Seats, each
+	// with their own seatUid.
+	Seated Kind = "seated"
 )
 
+// Kinds lists the kinds the fake implements, in the order error messages name them.
+func Kinds() []Kind { return []Kind{Standard, RoundRobin, RequiresConfirmation, Seated} }
+
 // Valid reports whether k is one of the kinds the fake implements.
-func (k Kind) Valid() bool {
-	return k == Standard || k == RoundRobin || k == RequiresConfirmation
+func (k Kind) Valid() bool { return slices.Contains(Kinds(), k) }
+
+// EventType is a bookable Cal.com event type. Its JSON and YAML keys are those of an incident
+// file's calcom.event_types entries, so one schema serves incident files, sim.Config, the
+// admin API and `bookingharness fake-calcom --config`.
+type EventType struct {
+	ID            int  `json:"id" yaml:"id"`
+	Kind          Kind `json:"kind" yaml:"kind"`
+	LengthMinutes int  `json:"length" yaml:"length"`
+	// HostID is the host of a single-host event type. With Hosts set it may be left out;
+	// the fake then reports the first of Hosts here.
+	HostID int `json:"host" yaml:"host"`
+	// Hosts are the round-robin hosts, tried in this order for a new attendee (several
+	// hosts are modelled for round_robin only).
+	Hosts []int `json:"hosts,omitempty" yaml:"hosts"`
+	// Seats is the number of seats per time slot of a seated event type.
+	Seats int `json:"seats,omitempty" yaml:"seats"`
+	// BlockSlot is Cal.com's requiresConfirmationWillBlockSlot: pending bookings of this
+	// requires_confirmation event type make the host busy for everyone else.
+	BlockSlot bool `json:"block_slot,omitempty" yaml:"block_slot"`
 }
 
-// EventType is a bookable Cal.com event type: one host, one length, one duplicate regime.
-type EventType struct {
-	ID            int  `json:"id"`
-	Kind          Kind `json:"kind"`
-	LengthMinutes int  `json:"length"`
-	HostID        int  `json:"host"`
+// HostIDs returns the event type's hosts in the order the fake tries them.
+func (e EventType) HostIDs() []int {
+	if len(e.Hosts) > 0 {
+		return e.Hosts
+	}
+	return []int{e.HostID}
+}
+
+// normalized returns e with HostID set to the first host and Hosts copied, so the fake never
+// shares a slice with its caller.
+func (e EventType) normalized() EventType {
+	if len(e.Hosts) > 0 {
+		e.Hosts = slices.Clone(e.Hosts)
+		e.HostID = e.Hosts[0]
+	}
+	return e
 }
 
 // Validate says what is wrong with an event type, so bad configuration fails loudly.
@@ -62,38 +99,96 @@ func (e EventType) Validate() error {
 	case e.ID <= 0:
 		return fmt.Errorf("event type id must be a positive integer, got %d", e.ID)
 	case !e.Kind.Valid():
-		return fmt.Errorf("event type %d: kind %q is not one of standard, round_robin, requires_confirmation", e.ID, e.Kind)
+		return fmt.Errorf("event type %d: kind %q is not one of %s", e.ID, e.Kind, kindNames())
 	case e.LengthMinutes <= 0 || e.LengthMinutes > 24*60:
 		return fmt.Errorf("event type %d: length must be 1..1440 minutes, got %d", e.ID, e.LengthMinutes)
-	case e.HostID <= 0:
+	case len(e.Hosts) == 0 && e.HostID <= 0:
 		return fmt.Errorf("event type %d: host must be a positive user id, got %d", e.ID, e.HostID)
+	case len(e.Hosts) > 0 && e.HostID != 0 && e.HostID != e.Hosts[0]:
+		return fmt.Errorf("event type %d: host %d disagrees with hosts %v (leave host out, or make it the first of hosts)", e.ID, e.HostID, e.Hosts)
+	case len(e.Hosts) > 1 && e.Kind != RoundRobin:
+		return fmt.Errorf("event type %d: several hosts are modelled for round_robin only, not %s", e.ID, e.Kind)
+	case e.Kind == Seated && (e.Seats < 1 || e.Seats > 1000):
+		return fmt.Errorf("event type %d: a seated event type needs seats between 1 and 1000, got %d", e.ID, e.Seats)
+	case e.Kind != Seated && e.Seats != 0:
+		return fmt.Errorf("event type %d: seats is for kind seated only, not %s", e.ID, e.Kind)
+	case e.BlockSlot && e.Kind != RequiresConfirmation:
+		return fmt.Errorf("event type %d: block_slot is for kind requires_confirmation only, not %s", e.ID, e.Kind)
+	}
+	seen := map[int]bool{}
+	for _, h := range e.Hosts {
+		if h <= 0 || seen[h] {
+			return fmt.Errorf("event type %d: hosts must be distinct positive user ids, got %v", e.ID, e.Hosts)
+		}
+		seen[h] = true
 	}
 	return nil
 }
 
-// ParseEventType parses the CLI form "id:kind:length:host", e.g. "2563193:round_robin:45:1".
+func kindNames() string {
+	names := make([]string, 0, 4)
+	for _, k := range Kinds() {
+		names = append(names, string(k))
+	}
+	return strings.Join(names, ", ")
+}
+
+// ParseEventType parses the CLI form "id:kind:length:hosts[:option]": hosts is one user id
+// or a comma-separated list (round robin), option is "seats=N" (seated) or "block_slot"
+// (requires_confirmation). Examples: "2563193:round_robin:45:1", "7:round_robin:30:1,2,3",
+// "8:seated:60:4:seats=3", "9:requires_confirmation:30:5:block_slot".
 func ParseEventType(s string) (EventType, error) {
 	parts := strings.Split(s, ":")
-	if len(parts) != 4 {
-		return EventType{}, fmt.Errorf("event type %q: want id:kind:length:host (e.g. 1:standard:30:1)", s)
+	if len(parts) != 4 && len(parts) != 5 {
+		return EventType{}, fmt.Errorf("event type %q: want id:kind:length:hosts[:seats=N|block_slot] (e.g. 1:standard:30:1)", s)
 	}
-	nums := make([]int, 0, 3)
-	for _, p := range []struct{ name, v string }{{"id", parts[0]}, {"length", parts[2]}, {"host", parts[3]}} {
-		n, err := strconv.Atoi(p.v)
+	atoi := func(name, v string) (int, error) {
+		n, err := strconv.Atoi(v)
 		if err != nil {
-			return EventType{}, fmt.Errorf("event type %q: %s %q is not an integer", s, p.name, p.v)
+			return 0, fmt.Errorf("event type %q: %s %q is not an integer", s, name, v)
 		}
-		nums = append(nums, n)
+		return n, nil
 	}
-	et := EventType{ID: nums[0], Kind: Kind(parts[1]), LengthMinutes: nums[1], HostID: nums[2]}
+	id, err := atoi("id", parts[0])
+	if err != nil {
+		return EventType{}, err
+	}
+	length, err := atoi("length", parts[2])
+	if err != nil {
+		return EventType{}, err
+	}
+	et := EventType{ID: id, Kind: Kind(parts[1]), LengthMinutes: length}
+	for h := range strings.SplitSeq(parts[3], ",") {
+		n, err := atoi("host", h)
+		if err != nil {
+			return EventType{}, err
+		}
+		et.Hosts = append(et.Hosts, n)
+	}
+	if len(et.Hosts) == 1 {
+		et.HostID, et.Hosts = et.Hosts[0], nil
+	}
+	if len(parts) == 5 {
+		switch opt := parts[4]; {
+		case opt == "block_slot":
+			et.BlockSlot = true
+		case strings.HasPrefix(opt, "seats="):
+			if et.Seats, err = atoi("seats", opt[len("seats="):]); err != nil {
+				return EventType{}, err
+			}
+		default:
+			return EventType{}, fmt.Errorf("event type %q: option %q is not seats=N or block_slot", s, opt)
+		}
+	}
 	if err := et.Validate(); err != nil {
 		return EventType{}, fmt.Errorf("event type %q: %w", s, err)
 	}
-	return et, nil
+	return et.normalized(), nil
 }
 
 // DefaultEventTypes is the catalogue used when Config.EventTypes is empty: one event type of
-// each kind on host 1, including the round-robin event type of the Call 687/688 incident.
+// each original kind on host 1, including the round-robin event type of the Call 687/688
+// incident.
 func DefaultEventTypes() []EventType {
 	return []EventType{
 		{ID: 1, Kind: Standard, LengthMinutes: 30, HostID: 1},
@@ -103,36 +198,57 @@ func DefaultEventTypes() []EventType {
 }
 
 // Config configures a Fake. The zero value is usable: real clock, default event types, any
-// API key accepted, concurrent-conflict answered with 409, no latency, no rate limit.
+// API key accepted, the loser of a concurrent create answered as production does (prod_400),
+// no latency, no webhooks, no rate limit.
+//
+// The fields with a yaml key are exactly the `calcom:` block of an incident file (and of
+// `bookingharness fake-calcom --config`), one to one: event_types, force_replay,
+// conflict_answer, check_insert_gap, latency, webhooks {delivery, secret, url}. The others
+// are for programs.
 type Config struct {
 	// Clock is the fake's time source (default: wall time). If it also implements Advancer,
 	// delays advance it instead of waiting.
-	Clock Clock
+	Clock Clock `yaml:"-"`
 	// EventTypes is the bookable catalogue; empty means DefaultEventTypes().
-	EventTypes []EventType
+	EventTypes []EventType `yaml:"event_types"`
 	// APIKey, when set, is the only Bearer key accepted; empty accepts any key. Requests
 	// without credentials are always accepted on optional-auth routes, like Cal.com.
-	APIKey string
+	APIKey string `yaml:"-"`
 	// ForceReplay returns the existing booking of the same host and slot for any duplicate
 	// create, whatever the kind or attendee (the worst case the Call 687/688 incident showed).
-	ForceReplay bool
-	// ConflictStatus is the status for the loser of a concurrent create race on one
-	// host+start+end: 409 (default, booking_conflict_error) or 500 (what 2024-08-13 most
-	// likely answers, per the reference §2.2 C).
-	ConflictStatus int
-	// Latency is added to every /v2 response (advancing the clock if it can).
-	Latency time.Duration
+	ForceReplay bool `yaml:"force_replay"`
+	// ConflictAnswer is what the loser of a concurrent create on one host+start+end gets
+	// (default ConflictProd400, what production answers; reference §8.1).
+	ConflictAnswer ConflictAnswer `yaml:"conflict_answer"`
+	// CheckInsertGap passes between a create's availability check and its insert (advancing
+	// an Advancer clock, real time otherwise), so check-then-insert races happen without a
+	// test hook, as they do in Cal.com (reference §8.2). Reschedules go through it too.
+	CheckInsertGap time.Duration `yaml:"check_insert_gap"`
+	// Latency passes after every /v2 request has been processed and before its response is
+	// written (advancing the clock if it can): the webhooks, emails and calendar writes
+	// Cal.com awaits after the insert, so a fresh booking is already Latency old when the
+	// client sees it.
+	Latency time.Duration `yaml:"latency"`
+	// Webhooks configures delivery and the first subscriber (see Fake.AddSubscriber).
+	Webhooks Webhooks `yaml:"webhooks"`
 	// Seed makes probabilistic fault rules and booking uids deterministic.
-	Seed int64
+	Seed int64 `yaml:"-"`
 	// RateLimit turns on Cal.com's default limit: 120 requests per 60 s window per API key
 	// (or per client address when anonymous), measured on the fake's clock.
-	RateLimit bool
-	// Logger, when set, receives one line per /v2 request. The API key is never logged.
-	Logger *slog.Logger
+	RateLimit bool `yaml:"-"`
+	// Logger, when set, receives one line per /v2 request and per webhook delivery. API keys
+	// and webhook secrets are never logged.
+	Logger *slog.Logger `yaml:"-"`
+	// AdminToken, when set, is the Bearer token the admin API (/__admin/) requires. Leave it
+	// empty only on loopback: the admin API can rewrite the ledger and the clock.
+	AdminToken string `yaml:"-"`
+	// WebhookClient sends webhook deliveries (default: a client of its own with a 10 s
+	// timeout, no proxy). Subscriber URLs must be loopback whatever the client.
+	WebhookClient *http.Client `yaml:"-"`
 	// BetweenCheckAndInsert, when set, runs in every create after the availability check has
-	// passed and before the insert. Tests use it to force the interleaving of two "truly
-	// concurrent" creates deterministically (block one attempt until the other has finished).
-	BetweenCheckAndInsert func(a CreateAttempt)
+	// passed and before the insert (before CheckInsertGap). Tests use it to force the
+	// interleaving of two "truly concurrent" creates deterministically.
+	BetweenCheckAndInsert func(a CreateAttempt) `yaml:"-"`
 }
 
 // CreateAttempt describes a create that passed the availability check and is about to
@@ -140,7 +256,9 @@ type Config struct {
 type CreateAttempt struct {
 	CallID        string
 	EventTypeID   int
-	HostID        int
+	HostID        int // the host the create chose (round robin: the first free one)
 	Start, End    time.Time
 	AttendeeEmail string
+	// SeatOf is the uid of the seated booking the attempt joins ("" for a new booking).
+	SeatOf string
 }

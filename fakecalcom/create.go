@@ -6,11 +6,26 @@ import (
 	"time"
 )
 
+// createPlan is what a create (or a reschedule) decided in its availability check, carried
+// to its insert.
+type createPlan struct {
+	et         EventType
+	start, end time.Time
+	host       int      // the host of a new booking (round robin: the first free host)
+	join       *Booking // the seated booking a new seat joins, or nil
+	// attendee fields and metadata of the booker
+	name, email, phone, timeZone, language string
+	guests                                 []string
+	metadata                               map[string]any
+	reservation                            string // reservedSlotUid, "" for none
+}
+
 // create is POST /v2/bookings. The availability check (with the replay short-circuits) and
 // the insert are two separate critical sections, as in Cal.com, where about 850 lines of
-// code separate them (#28151). Two creates for one host+start+end can both pass the check;
-// the second insert then hits the unique idempotency key and gets booking_conflict_error.
-// Config.BetweenCheckAndInsert runs in the gap so tests can force that interleaving.
+// code and seconds of calendar fetches separate them (#28151, reference §8.2). Two creates
+// for one host+start+end can both pass the check; the second insert then hits the unique
+// idempotency key and gets Config.ConflictAnswer. Config.BetweenCheckAndInsert and
+// Config.CheckInsertGap run in the gap.
 func (x *exchange) create() result {
 	f := x.f
 	req, err := decodeCreate(x.body, f.tz.valid)
@@ -25,61 +40,143 @@ func (x *exchange) create() result {
 	if req.Start.Before(f.Now()) {
 		return result{err: httpErr(http.StatusBadRequest, MsgPastBooking)}
 	}
-	start := req.Start
-	end := start.Add(time.Duration(et.LengthMinutes) * time.Minute)
+	p := &createPlan{
+		et: et, start: req.Start, end: req.Start.Add(et.length()),
+		name: req.AttendeeName, email: req.AttendeeEmail, phone: req.AttendeePhone,
+		timeZone: req.AttendeeTimeZone, language: req.AttendeeLanguage, guests: req.Guests, metadata: req.Metadata,
+		reservation: req.ReservedSlotUID,
+	}
+	if p.reservation == "" {
+		p.reservation = reservationCookieValue(x.r)
+	}
 	forced := f.replay.Load() || (x.rule != nil && x.rule.Action.Kind == ActionForceReplay)
 
 	l := f.ledger
 	l.mu.Lock()
-	var hit *Booking
-	if forced {
-		hit = l.sameSlot(et.HostID, start, end)
-	}
-	if hit == nil {
-		switch et.Kind {
-		case RoundRobin:
-			hit = l.sameAttendee(et, start, req.AttendeeEmail, req.AttendeePhone, StatusAccepted)
-		case RequiresConfirmation:
-			hit = l.sameAttendee(et, start, req.AttendeeEmail, req.AttendeePhone, StatusPending)
-		}
-	}
-	if hit != nil {
-		out := x.bookingJSON(hit)
+	if hit := l.replayFor(p, forced); hit != nil {
+		out := x.bookingJSON(hit, "")
 		l.mu.Unlock()
 		return result{status: http.StatusCreated, raw: out, uid: hit.UID, replayed: true}
 	}
-	busy := l.busy(et.HostID, start, end, nil)
+	aerr := l.check(p)
 	l.mu.Unlock()
-	if busy {
-		msg := MsgSlotTaken
-		if et.Kind == RoundRobin {
-			msg = MsgSlotTakenTeam
-		}
-		return result{err: httpErr(http.StatusBadRequest, msg)}
+	if aerr != nil {
+		return result{err: aerr}
 	}
 
 	if hook := f.cfg.BetweenCheckAndInsert; hook != nil {
-		hook(CreateAttempt{CallID: req.CallID(), EventTypeID: et.ID, HostID: et.HostID, Start: start, End: end, AttendeeEmail: req.AttendeeEmail})
+		a := CreateAttempt{CallID: req.CallID(), EventTypeID: et.ID, HostID: p.host, Start: p.start, End: p.end, AttendeeEmail: p.email}
+		if p.join != nil {
+			a.HostID, a.SeatOf = p.join.HostID, p.join.UID
+		}
+		hook(a)
 	}
+	f.pause(f.cfg.CheckInsertGap)
 
-	b := &Booking{
-		EventTypeID: et.ID, HostID: et.HostID, Start: start, End: end, Status: StatusAccepted,
-		Metadata: req.Metadata, Guests: req.Guests,
-		AttendeeName: req.AttendeeName, AttendeeEmail: req.AttendeeEmail, AttendeePhone: req.AttendeePhone,
-		AttendeeTimeZone: req.AttendeeTimeZone, AttendeeLanguage: req.AttendeeLanguage,
-	}
-	if et.Kind == RequiresConfirmation {
-		b.Status = StatusPending // created PENDING, so no idempotency key (since #21058)
-	} else {
-		b.IdempotencyKey = IdempotencyKey(start, end, et.HostID)
-	}
 	l.mu.Lock()
-	if b.IdempotencyKey != "" && l.keys[b.IdempotencyKey] != nil {
-		l.mu.Unlock()
-		return result{err: conflict(f.cfg.ConflictStatus)}
+	defer l.mu.Unlock()
+	b, seat, aerr := l.commit(p, f.Now(), f.cfg.ConflictAnswer)
+	if aerr != nil {
+		return result{err: aerr}
 	}
-	l.insertLocked(b, f.Now().Truncate(time.Millisecond))
-	out := x.bookingJSON(b)
-	l.mu.Unlock()
-	return result{status: http.StatusCreated, raw: out, uid: b.UID, created: true}
+	res := result{status: http.StatusCreated, raw: x.bookingJSON(b, seat), uid: b.UID, seat: seat, created: true}
+	trigger := TriggerBookingCreated
+	if b.Status == StatusPending {
+		trigger = TriggerBookingRequested
+	}
+	res.events = f.webhooks.event(trigger, b, eventDetail{seat: seat, metadata: req.Metadata})
+	return res
+}
+
+// length is the event type's duration.
+func (e EventType) length() time.Duration { return time.Duration(e.LengthMinutes) * time.Minute }
+
+// replayFor is the "return the existing booking" short-circuit (reference §2.2 A): a forced
+// replay returns any live booking of the slot; round robin and requires-confirmation event
+// types return the same attendee's booking at the same start. The caller holds l.mu.
+func (l *ledger) replayFor(p *createPlan, forced bool) *Booking {
+	if forced {
+		if hit := l.sameSlot(p.et.HostIDs(), p.start, p.end); hit != nil {
+			return hit
+		}
+	}
+	switch p.et.Kind {
+	case RoundRobin:
+		return l.sameAttendee(p.et, p.start, p.email, p.phone, StatusAccepted)
+	case RequiresConfirmation:
+		return l.sameAttendee(p.et, p.start, p.email, p.phone, StatusPending)
+	}
+	return nil
+}
+
+// check is the availability check: a seated event with a booking at this start is joined
+// (if the attendee is new and a seat is left); otherwise the first free host is chosen, and
+// with none free the create fails with the user or team message. The caller holds l.mu.
+func (l *ledger) check(p *createPlan) *apiError {
+	if p.et.Kind == Seated {
+		if b := l.seatedAt(p.et, p.start); b != nil {
+			p.join = b
+			return seatAvailable(b, p.et, p.email)
+		}
+	}
+	for _, h := range p.et.HostIDs() {
+		if !l.busy(h, p.start, p.end, nil) {
+			p.host = h
+			return nil
+		}
+	}
+	return slotTaken(p.et.Kind == RoundRobin)
+}
+
+// slotTaken is Cal.com's answer to no_available_users_found_error: the team message for team
+// events, the user message otherwise (errors.service.ts).
+func slotTaken(team bool) *apiError {
+	if team {
+		return httpErr(http.StatusBadRequest, MsgSlotTakenTeam)
+	}
+	return httpErr(http.StatusBadRequest, MsgSlotTaken)
+}
+
+// commit is the insert: it checks the reservation, then adds a seat to the joined booking or
+// inserts a new booking under the unique idempotency key. It returns the booking and, for a
+// seated event, the new seat's uid. The caller holds l.mu.
+func (l *ledger) commit(p *createPlan, now time.Time, answer ConflictAnswer) (*Booking, string, *apiError) {
+	if aerr := l.checkReservation(p, now); aerr != nil {
+		return nil, "", aerr
+	}
+	now = now.Truncate(time.Millisecond)
+	if p.join != nil && !p.join.Status.Live() {
+		p.join, p.host = nil, p.et.HostID // cancelled meanwhile: this booker starts a new one
+	}
+	if p.join != nil {
+		if aerr := seatAvailable(p.join, p.et, p.email); aerr != nil {
+			return nil, "", aerr
+		}
+		seat := l.addSeat(p.join, p, now)
+		l.consumeReservation(p.reservation)
+		return p.join, seat, nil
+	}
+	b := &Booking{
+		EventTypeID: p.et.ID, HostID: p.host, Start: p.start, End: p.end, Status: StatusAccepted,
+		Metadata: p.metadata, Guests: p.guests,
+		AttendeeName: p.name, AttendeeEmail: p.email, AttendeePhone: p.phone,
+		AttendeeTimeZone: p.timeZone, AttendeeLanguage: p.language,
+	}
+	if p.et.Kind == RequiresConfirmation {
+		b.Status = StatusPending // created PENDING, so no idempotency key (since #21058)
+		b.BlocksSlot = p.et.BlockSlot
+	} else {
+		b.IdempotencyKey = IdempotencyKey(p.start, p.end, p.host)
+		if l.keys[b.IdempotencyKey] != nil {
+			return nil, "", conflict(answer)
+		}
+	}
+	seat := ""
+	if p.et.Kind == Seated {
+		seat = l.seatUID(now)
+		b.Seats = []Seat{p.seat(seat, now)}
+	}
+	l.insertLocked(b, now)
+	l.consumeReservation(p.reservation)
+	return b, seat, nil
 }

@@ -23,7 +23,7 @@ func TestCreateSuccessShape(t *testing.T) {
 	}
 	want := map[string]any{
 		"id": 1.0, "status": "accepted", "start": "2025-10-10T06:00:00.000Z", "end": "2025-10-10T06:30:00.000Z",
-		"duration": 30.0, "eventTypeId": 1.0, "createdAt": "2025-10-06T09:04:27.123Z", "updatedAt": nil,
+		"duration": 30.0, "eventTypeId": 1.0, "createdAt": "2025-10-06T09:04:27.123Z", "updatedAt": "2025-10-06T09:04:27.123Z",
 		"cancellationReason": "",
 	}
 	for k, v := range want {
@@ -55,11 +55,6 @@ func TestCreateValidation(t *testing.T) {
 	for i := range 51 {
 		many[fmt.Sprint("k", i)] = i
 	}
-	valid := func(mut func(m map[string]any)) map[string]any {
-		m := createBody(1, slot, "c", "N", "n@example.com")
-		mut(m)
-		return m
-	}
 	cases := []struct {
 		name   string
 		body   any
@@ -68,31 +63,31 @@ func TestCreateValidation(t *testing.T) {
 	}{
 		{"empty body", "", 400, MsgBodyRequired},
 		{"not json", "{", 400, "body is not valid JSON"},
-		{"unknown field", valid(func(m map[string]any) { m["idempotencyKey"] = "k" }), 400, "idempotencyKey property is wrong,property idempotencyKey should not exist "},
-		{"unknown attendee field", valid(func(m map[string]any) { m["attendee"].(map[string]any)["age"] = 3 }), 400, "property attendee.age should not exist"},
-		{"missing start", valid(func(m map[string]any) { delete(m, "start") }), 400, "start property is wrong"},
-		{"bad start", valid(func(m map[string]any) { m["start"] = "tomorrow" }), 400, "start must be a valid ISO 8601 date string"},
-		{"start wrong type", valid(func(m map[string]any) { m["start"] = 5 }), 400, "start property is wrong"},
-		{"no event type", valid(func(m map[string]any) { delete(m, "eventTypeId") }), 400, MsgNoEventType},
-		{"slug not implemented", valid(func(m map[string]any) { delete(m, "eventTypeId"); m["eventTypeSlug"] = "x" }), 400, "eventTypeId only"},
-		{"event type missing", valid(func(m map[string]any) { m["eventTypeId"] = 999 }), 404, "Event type with id 999 not found."},
-		{"no attendee", valid(func(m map[string]any) { delete(m, "attendee") }), 400, "attendee property is wrong"},
-		{"no contact", valid(func(m map[string]any) { m["attendee"] = map[string]any{"name": "N", "timeZone": "UTC"} }), 400, MsgNoContact},
-		{"bad email", valid(func(m map[string]any) { m["attendee"].(map[string]any)["email"] = "nope" }), 400, "email must be an email"},
-		{"bad tz", valid(func(m map[string]any) { m["attendee"].(map[string]any)["timeZone"] = "Mars/Base" }), 400, "timeZone must be a valid IANA time-zone"},
-		{"bad phone", valid(func(m map[string]any) { m["attendee"].(map[string]any)["phoneNumber"] = "0123" }), 400, "Invalid phone number format"},
-		{"metadata 51 keys", valid(func(m map[string]any) { m["metadata"] = many }), 400, MsgMetadataInvalid},
-		{"metadata long key", valid(func(m map[string]any) { m["metadata"] = map[string]any{strings.Repeat("k", 41): 1} }), 400, MsgMetadataInvalid},
-		{"metadata long value", valid(func(m map[string]any) { m["metadata"] = map[string]any{"k": long} }), 400, MsgMetadataInvalid},
-		{"metadata object value", valid(func(m map[string]any) { m["metadata"] = map[string]any{"k": map[string]any{}} }), 400, MsgMetadataInvalid},
-		{"metadata null value", valid(func(m map[string]any) { m["metadata"] = map[string]any{"k": nil} }), 400, MsgMetadataInvalid},
-		{"lengthInMinutes", valid(func(m map[string]any) { m["lengthInMinutes"] = 30 }), 400, "Can't specify 'lengthInMinutes'"},
-		{"recurring", valid(func(m map[string]any) { m["recurrenceCount"] = 2 }), 400, "not implemented by the fake"},
-		{"past", valid(func(m map[string]any) { m["start"] = "2020-01-01T00:00:00Z" }), 400, MsgPastBooking},
-		{"metadata at limits ok", valid(func(m map[string]any) {
+		{"unknown field", createBodyWith(func(m map[string]any) { m["idempotencyKey"] = "k" }), 400, "idempotencyKey property is wrong,property idempotencyKey should not exist "},
+		{"unknown attendee field", createBodyWith(func(m map[string]any) { m["attendee"].(map[string]any)["age"] = 3 }), 400, "property attendee.age should not exist"},
+		{"missing start", createBodyWith(func(m map[string]any) { delete(m, "start") }), 400, "start property is wrong"},
+		{"bad start", createBodyWith(func(m map[string]any) { m["start"] = "tomorrow" }), 400, "start must be a valid ISO 8601 date string"},
+		{"start wrong type", createBodyWith(func(m map[string]any) { m["start"] = 5 }), 400, "start property is wrong"},
+		{"no event type", createBodyWith(func(m map[string]any) { delete(m, "eventTypeId") }), 400, MsgNoEventType},
+		{"slug not implemented", createBodyWith(func(m map[string]any) { delete(m, "eventTypeId"); m["eventTypeSlug"] = "x" }), 400, "eventTypeId only"},
+		{"event type missing", createBodyWith(func(m map[string]any) { m["eventTypeId"] = 999 }), 404, "Event type with id 999 not found."},
+		{"no attendee", createBodyWith(func(m map[string]any) { delete(m, "attendee") }), 400, "attendee property is wrong"},
+		{"no contact", createBodyWith(func(m map[string]any) { m["attendee"] = map[string]any{"name": "N", "timeZone": "UTC"} }), 400, MsgNoContact},
+		{"bad email", createBodyWith(func(m map[string]any) { m["attendee"].(map[string]any)["email"] = "nope" }), 400, "email must be an email"},
+		{"bad tz", createBodyWith(func(m map[string]any) { m["attendee"].(map[string]any)["timeZone"] = "Mars/Base" }), 400, "timeZone must be a valid IANA time-zone"},
+		{"bad phone", createBodyWith(func(m map[string]any) { m["attendee"].(map[string]any)["phoneNumber"] = "0123" }), 400, "Invalid phone number format"},
+		{"metadata 51 keys", createBodyWith(func(m map[string]any) { m["metadata"] = many }), 400, MsgMetadataInvalid},
+		{"metadata long key", createBodyWith(func(m map[string]any) { m["metadata"] = map[string]any{strings.Repeat("k", 41): 1} }), 400, MsgMetadataInvalid},
+		{"metadata long value", createBodyWith(func(m map[string]any) { m["metadata"] = map[string]any{"k": long} }), 400, MsgMetadataInvalid},
+		{"metadata object value", createBodyWith(func(m map[string]any) { m["metadata"] = map[string]any{"k": map[string]any{}} }), 400, MsgMetadataInvalid},
+		{"metadata null value", createBodyWith(func(m map[string]any) { m["metadata"] = map[string]any{"k": nil} }), 400, MsgMetadataInvalid},
+		{"lengthInMinutes", createBodyWith(func(m map[string]any) { m["lengthInMinutes"] = 30 }), 400, "Can't specify 'lengthInMinutes'"},
+		{"recurring", createBodyWith(func(m map[string]any) { m["recurrenceCount"] = 2 }), 400, "not implemented by the fake"},
+		{"past", createBodyWith(func(m map[string]any) { m["start"] = "2020-01-01T00:00:00Z" }), 400, MsgPastBooking},
+		{"metadata at limits ok", createBodyWith(func(m map[string]any) {
 			m["metadata"] = map[string]any{strings.Repeat("k", 40): strings.Repeat("v", 500), "n": 1.5, "b": true}
 		}), 201, ""},
-		{"phone only ok", valid(func(m map[string]any) {
+		{"phone only ok", createBodyWith(func(m map[string]any) {
 			m["start"] = slot.Add(time.Hour).Format(time.RFC3339)
 			m["attendee"] = map[string]any{"name": "N", "timeZone": "UTC", "phoneNumber": "+4915112345678"}
 		}), 201, ""},
@@ -138,7 +133,7 @@ func TestDuplicateByKind(t *testing.T) {
 		{"standard same attendee", 10, "a@example.com", false, 400, MsgSlotTaken, false, 1},
 		{"standard other attendee", 10, "b@example.com", false, 400, MsgSlotTaken, false, 1},
 		{"round robin same attendee replays", 20, "a@example.com", false, 201, "", true, 1},
-		{"round robin same attendee other case replays", 20, "A@Example.com", false, 201, "", true, 1},
+		{"round robin email compared exactly", 20, "A@Example.com", false, 400, MsgSlotTakenTeam, false, 1},
 		{"round robin other attendee", 20, "b@example.com", false, 400, MsgSlotTakenTeam, false, 1},
 		{"confirmation same attendee replays", 30, "a@example.com", false, 201, "", true, 1},
 		{"confirmation other attendee gets a second pending", 30, "b@example.com", false, 201, "", false, 2},
@@ -200,7 +195,8 @@ func TestConfirmationBookingIsPendingWithoutKey(t *testing.T) {
 }
 
 // TestConcurrentSameSlot races 64 creates for one slot: exactly one booking, one 201 for the
-// standard kind, every loser a 400 (checked after the insert) or 409 (lost the insert).
+// standard kind, every loser a 400 (checked after the insert, or production's answer to a
+// lost insert).
 func TestConcurrentSameSlot(t *testing.T) {
 	for _, kind := range []Kind{Standard, RoundRobin} {
 		t.Run(string(kind), func(t *testing.T) {
@@ -208,6 +204,7 @@ func TestConcurrentSameSlot(t *testing.T) {
 			start := make(chan struct{})
 			statuses := make([]int, 64)
 			uids := make([]string, 64)
+			losers := make([]string, 64)
 			var wg sync.WaitGroup
 			for i := range 64 {
 				wg.Go(func() {
@@ -219,6 +216,7 @@ func TestConcurrentSameSlot(t *testing.T) {
 					}
 					statuses[i] = r.status
 					uids[i], _ = r.data()["uid"].(string)
+					losers[i], _ = r.body["message"].(string)
 				})
 			}
 			close(start)
@@ -231,7 +229,7 @@ func TestConcurrentSameSlot(t *testing.T) {
 			for i, s := range statuses {
 				switch {
 				case s == 201 && uids[i] == bs[0].UID:
-				case s == 400 && kind == Standard, s == 409:
+				case s == 400 && kind == Standard, s == 400 && losers[i] == MsgDatabaseError:
 				default:
 					t.Errorf("attempt %d: status %d uid %q", i, s, uids[i])
 				}
@@ -256,16 +254,19 @@ func TestConcurrentSameSlot(t *testing.T) {
 }
 
 // TestForcedInterleaving makes two creates pass the check before either inserts: the second
-// insert loses on the idempotency key and gets the configured conflict status.
+// insert loses on the idempotency key and gets the configured conflict answer.
 func TestForcedInterleaving(t *testing.T) {
 	cases := []struct {
-		name     string
-		conflict int
-		code     string
-		msg      string
+		name   string
+		answer ConflictAnswer
+		status int
+		body   string // the exact body, or "" to check code and message
+		code   string
+		msg    string
 	}{
-		{"409 default", 0, "HttpException", MsgBookingConflict},
-		{"500 configured", 500, "INTERNAL_SERVER_ERROR", MsgInternal},
+		{"production 400 by default", "", 400, `{"statusCode":400,"message":"An error occured while querying the database."}`, "", ""},
+		{"409 configured", Conflict409, 409, "", "HttpException", MsgBookingConflict},
+		{"500 configured", ConflictError500, 500, "", "INTERNAL_SERVER_ERROR", MsgInternal},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -273,7 +274,7 @@ func TestForcedInterleaving(t *testing.T) {
 			checked.Add(2)
 			release := make(chan struct{})
 			firstDone := make(chan struct{})
-			cfg := Config{ConflictStatus: c.conflict, BetweenCheckAndInsert: func(a CreateAttempt) {
+			cfg := Config{ConflictAnswer: c.answer, BetweenCheckAndInsert: func(a CreateAttempt) {
 				checked.Done()
 				<-release
 				if a.CallID == "call_late" {
@@ -295,11 +296,7 @@ func TestForcedInterleaving(t *testing.T) {
 			if r1.status != 201 {
 				t.Fatalf("winner: %d %s", r1.status, r1.raw)
 			}
-			want := 409
-			if c.conflict == 500 {
-				want = 500
-			}
-			if r2.status != want || r2.errCode() != c.code || r2.errMsg() != c.msg {
+			if r2.status != c.status || (c.body != "" && string(r2.raw) != c.body) || (c.body == "" && (r2.errCode() != c.code || r2.errMsg() != c.msg)) {
 				t.Fatalf("loser: %d %s", r2.status, r2.raw)
 			}
 			if n := len(tt.srv.Fake.Bookings()); n != 1 {

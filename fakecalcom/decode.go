@@ -6,7 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/mail"
+	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -17,7 +21,7 @@ import (
 // either ignored or refused with a message naming the fake's limitation.
 type createInput struct {
 	Start                  *string         `json:"start"`
-	EventTypeID            *json.Number    `json:"eventTypeId"`
+	EventTypeID            json.RawMessage `json:"eventTypeId"`
 	EventTypeSlug          string          `json:"eventTypeSlug"`
 	Username               string          `json:"username"`
 	TeamSlug               string          `json:"teamSlug"`
@@ -56,6 +60,8 @@ type CreateRequest struct {
 	AttendeeLanguage string
 	Guests           []string
 	Metadata         map[string]any
+	// ReservedSlotUID is the reservation the create claims ("" for none).
+	ReservedSlotUID string
 }
 
 // CallID is metadata.call_id when it is a string, the key the harness correlates calls with.
@@ -81,20 +87,62 @@ func (v *validationError) add(prop string, msgs ...string) {
 func (v *validationError) Error() string { return strings.Join(v.parts, ", ") }
 
 // strictDecode decodes one JSON value into dst, refusing unknown fields and trailing data.
-// It returns the name of the first unknown field separately so the caller can phrase it.
-func strictDecode(data []byte, dst any) (unknown string, err error) {
+// Field names match exactly, case included, like Cal.com's whitelist (encoding/json alone
+// would take "Start" for "start"). It reports the first unknown field (found, which may be
+// the empty name "") separately so the caller can phrase it.
+func strictDecode(data []byte, dst any) (unknown string, found bool, err error) {
+	if k, ok := inexactKey(data, jsonNames(reflect.TypeOf(dst).Elem())); ok {
+		return k, true, nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
+	dec.DisallowUnknownFields() // a safety net: inexactKey has seen every key already
 	if err := dec.Decode(dst); err != nil {
-		if f, ok := strings.CutPrefix(err.Error(), `json: unknown field "`); ok {
-			return strings.TrimSuffix(f, `"`), nil
-		}
-		return "", err
+		return "", false, err
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return "", errors.New("unexpected data after the JSON body")
+		return "", false, errors.New("unexpected data after the JSON body")
 	}
-	return "", nil
+	return "", false, nil
+}
+
+// jsonNames lists the JSON names of a struct type's fields.
+func jsonNames(t reflect.Type) []string {
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	names := make([]string, 0, t.NumField())
+	for f := range t.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// inexactKey returns the first key of the JSON object data that is not exactly one of
+// names; found is false when every key is (or data is not a well-formed object: decoding
+// then says why).
+func inexactKey(data []byte, names []string) (key string, found bool) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return "", false
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		key, _ := tok.(string)
+		if !slices.Contains(names, key) {
+			return key, true
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return "", false
+		}
+	}
+	return "", false
 }
 
 // describeDecodeErr turns an encoding/json error into a property-level message.
@@ -150,16 +198,16 @@ func decodeCreateWith(body []byte, validTZ func(string) bool, fast bool) (*Creat
 	if fp, ok := parseCreateFast(body); fast && ok {
 		in, att, meta = fp.in, &fp.att, fp.meta
 	} else {
-		unknown, err := strictDecode(body, &in)
+		unknown, found, err := strictDecode(body, &in)
 		if err != nil {
 			return nil, describeDecodeErr(v, err)
 		}
-		if unknown != "" {
+		if found {
 			v.add(unknown, "property "+unknown+" should not exist")
 			return nil, v
 		}
 	}
-	out := &CreateRequest{Guests: in.Guests}
+	out := &CreateRequest{Guests: in.Guests, ReservedSlotUID: in.ReservedSlotUID}
 	if in.Start == nil {
 		v.add("start", "start must be a valid ISO 8601 date string")
 	} else if t, err := parseISO(*in.Start); err != nil {
@@ -168,12 +216,11 @@ func decodeCreateWith(body []byte, validTZ func(string) bool, fast bool) (*Creat
 		out.Start = t
 	}
 	switch {
-	case in.EventTypeID != nil:
-		n, err := in.EventTypeID.Int64()
-		if err != nil || n < 1 || n > 1<<31-1 {
-			v.add("eventTypeId", "eventTypeId must be an integer number")
-		} else {
+	case len(in.EventTypeID) > 0 && string(in.EventTypeID) != "null":
+		if n, ok := jsonInt(in.EventTypeID); ok && n >= 1 && n <= 1<<31-1 {
 			out.EventTypeID = int(n)
+		} else {
+			v.add("eventTypeId", "eventTypeId must be an integer number")
 		}
 	case in.EventTypeSlug != "":
 		return nil, errors.New("fakecalcom: the fake resolves event types by eventTypeId only; eventTypeSlug is not implemented")
@@ -224,12 +271,12 @@ func decodeAttendee(v *validationError, raw json.RawMessage, out *CreateRequest,
 		return
 	}
 	var a attendeeInput
-	unknown, err := strictDecode(raw, &a)
+	unknown, found, err := strictDecode(raw, &a)
 	switch {
 	case err != nil:
 		v.add("attendee", "attendee must be an object with string fields name, email, timeZone, phoneNumber, language")
 		return
-	case unknown != "":
+	case found:
 		v.add("attendee", "property attendee."+unknown+" should not exist")
 		return
 	}
@@ -263,10 +310,38 @@ func checkAttendee(v *validationError, a *attendeeInput, out *CreateRequest, val
 		return
 	}
 	out.AttendeeEmail, out.AttendeePhone = a.Email, a.PhoneNumber
+	if out.AttendeeEmail == "" {
+		out.AttendeeEmail = smsEmail(a.PhoneNumber)
+	}
 	out.AttendeeLanguage = a.Language
 	if out.AttendeeLanguage == "" {
 		out.AttendeeLanguage = "en"
 	}
+}
+
+// smsEmail is the address Cal.com gives an attendee who has only a phone number: its
+// digits at sms.cal.com.
+func smsEmail(phone string) string {
+	digits := make([]byte, 0, len(phone)+len("@sms.cal.com"))
+	for i := 0; i < len(phone); i++ {
+		if phone[i] >= '0' && phone[i] <= '9' {
+			digits = append(digits, phone[i])
+		}
+	}
+	return string(append(digits, "@sms.cal.com"...))
+}
+
+// jsonInt reads a JSON number literal holding an integer (1, 1.0 and 1e3 are integers to
+// JavaScript). A string such as "1" is not: class-validator's IsInt refuses it.
+func jsonInt(raw json.RawMessage) (int64, bool) {
+	if len(raw) == 0 || (raw[0] != '-' && (raw[0] < '0' || raw[0] > '9')) {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(string(raw), 64)
+	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+		return 0, false
+	}
+	return int64(f), true
 }
 
 // decodeMetadata applies validate-metadata.ts: at most 50 keys, keys ≤ 40 characters, values

@@ -22,6 +22,9 @@ type exchange struct {
 	rule  *Rule
 	rl    *rateWindow
 	bufs  []*[]byte // pooled buffers, returned by release
+	// events are the webhooks the request's change fires; async delivery sends them after
+	// the response (see Fake.ServeHTTP).
+	events []*webhookEvent
 }
 
 // result is what a route handler produced, before after-commit faults spoil it.
@@ -29,11 +32,14 @@ type result struct {
 	status   int
 	data     any    // marshalled with encoding/json
 	raw      []byte // pre-encoded data (bookings), used instead of data when set
+	bare     bool   // {"status":"success"} without data (DELETE of a reservation)
 	pag      *pagination
 	err      *apiError
 	uid      string
+	seat     string // the seat the request created or cancelled
 	replayed bool
 	created  bool
+	events   []*webhookEvent
 }
 
 func (x *exchange) serve() {
@@ -54,17 +60,19 @@ func (x *exchange) serve() {
 		}
 		x.body = b
 	}
-	var bodyMap map[string]any
-	if len(x.body) > 0 && f.faults.wantsBody() {
-		_ = json.Unmarshal(x.body, &bodyMap) // a non-JSON body simply matches no body predicate
-	}
-	if x.rule = f.faults.match(r.Method, r.URL.Path, bodyMap); x.rule != nil {
-		x.rec.Rule, x.rec.Action = x.rule.Name, x.rule.Action.Kind
-		if bodyMap != nil {
-			x.rec.CallID = lookupString(bodyMap, "metadata.call_id")
+	if f.faults.armed.Load() {
+		t := faultTarget{method: r.Method, path: r.URL.Path, query: r.URL.Query()}
+		if len(x.body) > 0 && f.faults.wantsBody() {
+			_ = json.Unmarshal(x.body, &t.body) // a non-JSON body simply matches no body predicate
+			t.callID = lookupString(t.body, "metadata.call_id")
 		}
-		if x.beforeCommit() {
-			return
+		t.key = requestKey(t.callID, r.Method, r.URL.Path, t.query)
+		var attempt int
+		if x.rule, attempt = f.faults.match(t); x.rule != nil {
+			x.rec.Rule, x.rec.Action, x.rec.CallID, x.rec.Attempt = x.rule.Name, x.rule.Action.Kind, t.callID, attempt
+			if x.beforeCommit() {
+				return
+			}
 		}
 	}
 	if f.cfg.RateLimit {
@@ -81,7 +89,11 @@ func (x *exchange) serve() {
 		return
 	}
 	res := x.route(authed)
-	x.rec.BookingUID, x.rec.Replayed, x.rec.Created = res.uid, res.replayed, res.created
+	x.rec.BookingUID, x.rec.SeatUID, x.rec.Replayed, x.rec.Created = res.uid, res.seat, res.replayed, res.created
+	x.events = res.events
+	if len(res.events) > 0 && f.webhooks.mode == DeliverySync {
+		f.webhooks.fire(res.events, true) // before the response, as Cal.com's legacy path
+	}
 	x.respond(res)
 }
 
@@ -116,6 +128,8 @@ func (x *exchange) respond(res result) {
 		p := x.buf()
 		*p = appendSuccess(*p, res.raw, res.pag)
 		body = *p
+	} else if res.bare {
+		body = []byte(`{"status":"success"}`)
 	} else {
 		body = mustJSON(successBody{Status: "success", Data: res.data, Pagination: res.pag})
 	}
@@ -239,10 +253,14 @@ func (x *exchange) buf() *[]byte {
 	return b
 }
 
-// bookingJSON renders b into a pooled buffer; the caller holds the ledger lock.
-func (x *exchange) bookingJSON(b *Booking) []byte {
+// bookingJSON renders b into a pooled buffer, with the seatUid of the seat the request took
+// when seat is set; the caller holds the ledger lock (or b is a copy).
+func (x *exchange) bookingJSON(b *Booking, seat string) []byte {
 	p := x.buf()
 	*p = appendBooking(*p, b)
+	if seat != "" {
+		*p = appendSeatUID(*p, seat)
+	}
 	return *p
 }
 
@@ -297,15 +315,26 @@ func (x *exchange) route(authed bool) result {
 		case action == "" && m == http.MethodGet:
 			return x.get(uid)
 		case action == "cancel" && m == http.MethodPost:
-			return x.cancel(uid, authed)
+			return x.cancelRoute(uid, authed)
 		case action == "reschedule" && m == http.MethodPost:
-			return x.reschedule(uid)
+			return x.rescheduleRoute(uid)
+		case (action == "confirm" || action == "decline") && m == http.MethodPost:
+			return x.decisionRoute(uid, action, authed)
 		}
 	case p == "/v2/slots" && m == http.MethodGet:
 		if e := x.version(apiVersionSlots); e != nil {
 			return result{err: e}
 		}
 		return x.slots()
+	case p == "/v2/slots/reservations" || strings.HasPrefix(p, "/v2/slots/reservations/"):
+		uid := strings.TrimPrefix(strings.TrimPrefix(p, "/v2/slots/reservations"), "/")
+		if strings.Contains(uid, "/") {
+			return notFound
+		}
+		if e := x.version(apiVersionSlots); e != nil {
+			return result{err: e}
+		}
+		return x.reservationRoute(uid, authed)
 	}
 	return notFound
 }

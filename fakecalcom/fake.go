@@ -21,12 +21,13 @@ type Fake struct {
 	etMu       sync.RWMutex
 	eventTypes map[int]EventType
 
-	ledger  *ledger
-	journal journal
-	faults  faultSet
-	limiter rateLimiter
-	tz      tzCache
-	bufs    bufPool
+	ledger   *ledger
+	journal  journal
+	faults   faultSet
+	limiter  rateLimiter
+	tz       tzCache
+	bufs     bufPool
+	webhooks *dispatcher
 
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -44,13 +45,16 @@ func (c Config) Validate() error {
 		}
 		seen[et.ID] = true
 	}
+	if err := c.ConflictAnswer.Validate(); err != nil {
+		return err
+	}
 	switch {
-	case c.ConflictStatus != 0 && c.ConflictStatus != 409 && c.ConflictStatus != 500:
-		return fmt.Errorf("conflict status must be 409 or 500, got %d", c.ConflictStatus)
 	case c.Latency < 0:
 		return fmt.Errorf("latency must not be negative, got %v", c.Latency)
+	case c.CheckInsertGap < 0:
+		return fmt.Errorf("check_insert_gap must not be negative, got %v", c.CheckInsertGap)
 	}
-	return nil
+	return c.Webhooks.Validate()
 }
 
 // NewFake builds a Fake from cfg. It panics if cfg is invalid (see Config.Validate), like
@@ -65,8 +69,8 @@ func NewFake(cfg Config) *Fake {
 	if len(cfg.EventTypes) == 0 {
 		cfg.EventTypes = DefaultEventTypes()
 	}
-	if cfg.ConflictStatus == 0 {
-		cfg.ConflictStatus = defaultConflictState
+	if cfg.ConflictAnswer == "" {
+		cfg.ConflictAnswer = DefaultConflictAnswer
 	}
 	f := &Fake{
 		cfg:        cfg,
@@ -79,8 +83,9 @@ func NewFake(cfg Config) *Fake {
 	f.faults.seed = cfg.Seed
 	f.replay.Store(cfg.ForceReplay)
 	for _, et := range cfg.EventTypes {
-		f.eventTypes[et.ID] = et
+		f.eventTypes[et.ID] = et.normalized()
 	}
+	f.webhooks = newDispatcher(f, cfg)
 	return f
 }
 
@@ -125,14 +130,16 @@ func (f *Fake) Booking(uid string) (Booking, bool) {
 	return b.clone(), true
 }
 
-// Reset empties the ledger, the journal, the fault rules and the rate-limit windows, and
-// restarts booking ids at 1. Event types, the clock offset and the forced-replay switch are
-// configuration and stay as they are.
+// Reset empties the ledger (reservations included), the journal, the fault rules, the
+// rate-limit windows and the webhook journal, drops webhooks not yet delivered, and restarts
+// booking ids at 1. Event types, subscribers, the clock offset and the forced-replay switch
+// are configuration and stay as they are.
 func (f *Fake) Reset() {
 	f.ledger.reset()
 	f.journal.reset()
 	f.faults.clear()
 	f.limiter.reset()
+	f.webhooks.reset()
 }
 
 // EventTypes lists the configured event types, sorted by id.
@@ -153,7 +160,7 @@ func (f *Fake) SetEventType(et EventType) error {
 		return err
 	}
 	f.etMu.Lock()
-	f.eventTypes[et.ID] = et
+	f.eventTypes[et.ID] = et.normalized()
 	f.etMu.Unlock()
 	return nil
 }
@@ -166,12 +173,23 @@ func (f *Fake) eventType(id int) (EventType, bool) {
 }
 
 // Close releases every held response (timeout faults) and delay waits, and makes later ones
-// return at once. The handler keeps serving; Server.Close calls this before shutting down so
-// held requests cannot keep it open.
-func (f *Fake) Close() { f.closeOnce.Do(func() { close(f.closed) }) }
+// return at once; it stops webhook delivery (queued and delayed deliveries are not made) and
+// waits for the delivery worker to return. The handler keeps serving; Server.Close calls this
+// before shutting down so held requests cannot keep it open.
+func (f *Fake) Close() {
+	f.closeOnce.Do(func() {
+		close(f.closed)
+		f.webhooks.close()
+	})
+}
+
+// pause lets d pass whatever the client does: Cal.com keeps processing a request whose client
+// went away. On an Advancer clock it advances the clock; otherwise it waits in real time
+// until d elapses or the fake is closed.
+func (f *Fake) pause(d time.Duration) { f.wait(nil, d) }
 
 // wait lets d pass: on an Advancer clock it advances the clock, otherwise it waits in real
-// time until d elapses, the request is cancelled, or the fake is closed.
+// time until d elapses, done is closed (the request is cancelled), or the fake is closed.
 func (f *Fake) wait(done <-chan struct{}, d time.Duration) {
 	if d <= 0 {
 		return
@@ -195,10 +213,16 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.serveAdmin(w, r)
 		return
 	}
+	f.webhooks.promoteDue()
 	x := &exchange{f: f, w: w, r: r}
 	x.entry = f.journal.begin(r.Method, r.URL.Path, f.Now())
 	x.rec = *x.entry
-	defer x.release()
-	defer x.finish()
+	defer func() { // deferred: cut() may end the handler with http.ErrAbortHandler
+		x.finish()
+		x.release()
+		if len(x.events) > 0 && f.webhooks.mode == DeliveryAsync {
+			f.webhooks.fire(x.events, false) // after the response, as Cal.com's task queue
+		}
+	}()
 	x.serve()
 }

@@ -54,8 +54,7 @@ func parseCreateFast(body []byte) (fastCreate, bool) {
 			if !ok {
 				return false
 			}
-			n := json.Number(v)
-			fc.in.EventTypeID = &n
+			fc.in.EventTypeID = json.RawMessage(v)
 			return true
 		case "attendee":
 			if seen&seenAttendee != 0 {

@@ -3,8 +3,10 @@ package fakecalcom
 import (
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
+	"maps"
+	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,12 +46,42 @@ const (
 	// ActionForceReplay makes a create that duplicates an existing live booking of the same
 	// host and slot return that booking (201), whatever the kind or attendee.
 	ActionForceReplay ActionKind = "force_replay"
+
+	// The webhook actions (rules with Method MethodWebhook). ActionDelay and ActionStatus
+	// apply to deliveries too: a delay makes the delivery due Delay later on the fake's clock
+	// without holding anything else up; a status records that the subscriber answered it
+	// (the delivery is not sent, so the subscriber never sees it), with no retry, as Cal.com.
+
+	// ActionDrop loses the delivery.
+	ActionDrop ActionKind = "drop"
+	// ActionDuplicate delivers twice, back to back (attempts 1 and 2).
+	ActionDuplicate ActionKind = "duplicate"
+	// ActionReorder holds the delivery until the next delivery to the same subscriber has
+	// been sent (or FlushWebhooks), so the two arrive in the opposite order.
+	ActionReorder ActionKind = "reorder"
 )
 
-var actionKinds = map[ActionKind]bool{
-	ActionDelay: true, ActionStatus: true, ActionRateLimit: true, ActionResetBeforeCommit: true,
-	ActionResetAfterCommit: true, ActionTimeoutAfterCommit: true, ActionMalformed: true,
-	ActionEmpty: true, ActionDropField: true, ActionForceReplay: true,
+// MethodWebhook is the Rule.Method of rules that match webhook deliveries instead of
+// requests; their Path is a pattern on the trigger (e.g. "BOOKING_CREATED", "BOOKING_*").
+const MethodWebhook = "WEBHOOK"
+
+// requestActions and webhookActions list which actions a request rule and a webhook rule
+// may take.
+func requestActions() []ActionKind {
+	return []ActionKind{ActionDelay, ActionStatus, ActionRateLimit, ActionResetBeforeCommit, ActionResetAfterCommit,
+		ActionTimeoutAfterCommit, ActionMalformed, ActionEmpty, ActionDropField, ActionForceReplay}
+}
+
+func webhookActions() []ActionKind {
+	return []ActionKind{ActionDelay, ActionStatus, ActionDrop, ActionDuplicate, ActionReorder}
+}
+
+func actionList(ks []ActionKind) string {
+	names := make([]string, len(ks))
+	for i, k := range ks {
+		names[i] = string(k)
+	}
+	return strings.Join(names, ", ")
 }
 
 // Duration is a time.Duration that reads and writes JSON as a Go duration string ("12s"),
@@ -88,29 +120,41 @@ type Action struct {
 	AfterCommit bool       `json:"afterCommit,omitempty"` // ActionDelay, ActionStatus
 }
 
-// Rule is one fault: which requests it matches, when it fires, and what it does. Empty match
-// fields match everything; with no firing field set the rule fires on every match.
+// Rule is one fault: which requests (any method, any path) or webhook deliveries it matches,
+// when it fires, and what it does. Empty match fields match everything; with no firing field
+// set the rule fires on every match.
 type Rule struct {
-	// Name labels the rule in the journal; defaults to "rule-<n>".
+	// Name labels the rule in the journal; defaults to "rule-<n>". A seeded rule's firing
+	// depends on it (see Probability).
 	Name string `json:"name,omitempty"`
-	// Method matches the HTTP method exactly (e.g. "POST").
+	// Method matches the HTTP method (case-insensitive, e.g. "POST"); MethodWebhook makes
+	// the rule match webhook deliveries, and only those.
 	Method string `json:"method,omitempty"`
-	// Path is a path.Match pattern on the URL path, e.g. "/v2/bookings" or "/v2/bookings/*/cancel".
+	// Path is a path.Match pattern on the URL path, e.g. "/v2/bookings" or
+	// "/v2/bookings/*/cancel"; for a webhook rule, on the trigger, e.g. "BOOKING_*".
 	Path string `json:"path,omitempty"`
-	// CallID matches metadata.call_id of the JSON body.
+	// Query matches query parameters exactly (each listed parameter must have this value),
+	// e.g. {"attendeeEmail": "a@example.com"} targets one attendee's lookup.
+	Query map[string]string `json:"query,omitempty"`
+	// CallID matches metadata.call_id of the JSON body (of a webhook: of its payload).
 	CallID string `json:"callId,omitempty"`
-	// BodyField (dotted, e.g. "attendee.email") and BodyValue match any JSON body value whose
-	// string form equals BodyValue.
+	// BodyField (dotted, e.g. "attendee.email"; for a webhook e.g. "payload.uid") and
+	// BodyValue match any JSON body value whose string form equals BodyValue.
 	BodyField string `json:"bodyField,omitempty"`
 	BodyValue string `json:"bodyValue,omitempty"`
 	// Nth fires only on the nth matching request (1-based).
 	Nth int `json:"nth,omitempty"`
 	// EveryNth fires on every nth matching request (n, 2n, 3n…).
 	EveryNth int `json:"everyNth,omitempty"`
-	// Probability fires with this probability per match, drawn from a generator seeded with
-	// Config.Seed and the rule's position, so a run can be repeated exactly.
+	// Probability fires with this probability per match. Whether it fires is a pure function
+	// of (Config.Seed, Name, the request's key, the attempt number of that key for this rule)
+	// — never of arrival order — so two runs fault exactly the same calls however their
+	// requests interleave. The key is metadata.call_id of the body; a request without one
+	// uses "METHOD path?query" (query parameters sorted), a webhook delivery without one
+	// "WEBHOOK trigger uid".
 	Probability float64 `json:"probability,omitempty"`
-	// Times caps how often the rule fires in total (0 = no cap).
+	// Times caps how often the rule fires in total (0 = no cap). Which matches use up the cap
+	// depends on arrival order, as Nth and EveryNth do.
 	Times int `json:"times,omitempty"`
 	// Action is what happens when the rule fires.
 	Action Action `json:"action"`
@@ -119,9 +163,17 @@ type Rule struct {
 // Validate says what is wrong with a rule, so bad fault configuration fails loudly.
 func (r Rule) Validate() error {
 	a := r.Action
+	webhook := r.Method == MethodWebhook
 	switch {
-	case !actionKinds[a.Kind]:
-		return fmt.Errorf("rule %q: action kind %q is unknown (want one of delay, status, rate_limit, reset_before_commit, reset_after_commit, timeout_after_commit, malformed, empty, drop_field, force_replay)", r.Name, a.Kind)
+	case webhook && !slices.Contains(webhookActions(), a.Kind):
+		return fmt.Errorf("rule %q: action kind %q is not a webhook action (want one of %s)", r.Name, a.Kind, actionList(webhookActions()))
+	case !webhook && !slices.Contains(requestActions(), a.Kind):
+		if slices.Contains(webhookActions(), a.Kind) {
+			return fmt.Errorf("rule %q: action kind %q applies to webhook deliveries only (set method %q)", r.Name, a.Kind, MethodWebhook)
+		}
+		return fmt.Errorf("rule %q: action kind %q is unknown (want one of %s)", r.Name, a.Kind, actionList(requestActions()))
+	case webhook && (len(r.Query) > 0 || a.AfterCommit):
+		return fmt.Errorf("rule %q: a webhook rule has no query and no afterCommit", r.Name)
 	case r.Path != "":
 		if _, err := path.Match(r.Path, "/"); err != nil {
 			return fmt.Errorf("rule %q: path pattern %q: %w", r.Name, r.Path, err)
@@ -146,13 +198,15 @@ func (r Rule) Validate() error {
 	return nil
 }
 
-func (r Rule) needsBody() bool { return r.CallID != "" || r.BodyField != "" }
+// needsBody says whether matching the rule needs the parsed body: a body predicate, or the
+// call id that keys a seeded rule's firing.
+func (r Rule) needsBody() bool { return r.CallID != "" || r.BodyField != "" || r.Probability > 0 }
 
-// armedRule is a rule with its counters and random source.
+// armedRule is a rule with its counters.
 type armedRule struct {
 	Rule
+	pos            int // index in faultSet.rules, the rule's slot in attempts
 	matched, fired int
-	rng            *rand.Rand
 }
 
 // faultSet holds the active rules. Matching and counting happen under one mutex, so "the nth
@@ -163,6 +217,10 @@ type faultSet struct {
 	added int
 	rules []*armedRule
 	body  bool // some rule needs the parsed body
+	// attempts counts, per fault key, how often each seeded rule has judged it: the
+	// attempt number in the seeded firing function. One slice per key (indexed by rule
+	// position) keeps a 100 000-call load run to one small entry per call.
+	attempts map[string][]uint32
 	// armed and wantBody mirror len(rules) > 0 and body, so a request with no rules armed
 	// (the load-test case) takes no lock.
 	armed, wantBody atomic.Bool
@@ -178,8 +236,8 @@ func (s *faultSet) add(r Rule) error {
 	if r.Name == "" {
 		r.Name = "rule-" + strconv.Itoa(s.added)
 	}
-	src := rand.NewPCG(uint64(s.seed), uint64(s.added))
-	s.rules = append(s.rules, &armedRule{Rule: r, rng: rand.New(src)})
+	r.Query = maps.Clone(r.Query)
+	s.rules = append(s.rules, &armedRule{Rule: r, pos: len(s.rules)})
 	s.body = s.body || r.needsBody()
 	s.armed.Store(true)
 	s.wantBody.Store(s.body)
@@ -188,7 +246,7 @@ func (s *faultSet) add(r Rule) error {
 
 func (s *faultSet) clear() {
 	s.mu.Lock()
-	s.rules, s.body, s.added = nil, false, 0
+	s.rules, s.body, s.added, s.attempts = nil, false, 0, nil
 	s.armed.Store(false)
 	s.wantBody.Store(false)
 	s.mu.Unlock()
@@ -207,18 +265,44 @@ func (s *faultSet) list() []Rule {
 // wantsBody reports whether matching needs the parsed JSON body.
 func (s *faultSet) wantsBody() bool { return s.wantBody.Load() }
 
-// match returns the first rule that matches and fires for this request, or nil.
-func (s *faultSet) match(method, urlPath string, body map[string]any) *Rule {
+// faultTarget is what rules are matched against: a request or a webhook delivery.
+type faultTarget struct {
+	method, path string // for a webhook: MethodWebhook and the trigger
+	query        url.Values
+	body         map[string]any // the parsed JSON body, when some rule needs it
+	callID       string         // metadata.call_id of the body (of a webhook: of its payload)
+	key          string         // the seeded-firing key (see Rule.Probability)
+}
+
+// requestKey is the seeded-firing key of a request: its call id, or method, path and sorted
+// query.
+func requestKey(callID, method, urlPath string, query url.Values) string {
+	if callID != "" {
+		return callID
+	}
+	if len(query) == 0 {
+		return method + " " + urlPath
+	}
+	return method + " " + urlPath + "?" + query.Encode()
+}
+
+// match returns the first rule that matches and fires for t, or nil, and for a seeded rule
+// the attempt number it judged.
+func (s *faultSet) match(t faultTarget) (*Rule, int) {
 	if !s.armed.Load() {
-		return nil
+		return nil, 0
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, r := range s.rules {
-		if !r.matches(method, urlPath, body) {
+		if !r.matches(t) {
 			continue
 		}
 		r.matched++
+		attempt := 0
+		if r.Probability > 0 {
+			attempt = s.attempt(t.key, r.pos)
+		}
 		if r.Times > 0 && r.fired >= r.Times {
 			continue
 		}
@@ -229,30 +313,78 @@ func (s *faultSet) match(method, urlPath string, body map[string]any) *Rule {
 		case r.EveryNth > 0:
 			fire = r.matched%r.EveryNth == 0
 		case r.Probability > 0:
-			fire = r.rng.Float64() < r.Probability
+			fire = seededFraction(s.seed, r.Name, t.key, attempt) < r.Probability
 		}
 		if fire {
 			r.fired++
 			rule := r.Rule
-			return &rule
+			return &rule, attempt
 		}
 	}
-	return nil
+	return nil, 0
 }
 
-func (r *armedRule) matches(method, urlPath string, body map[string]any) bool {
-	if r.Method != "" && !strings.EqualFold(r.Method, method) {
+// attempt counts one more judgement of key by the rule at pos and returns its number
+// (1-based). The caller holds s.mu.
+func (s *faultSet) attempt(key string, pos int) int {
+	if s.attempts == nil {
+		s.attempts = map[string][]uint32{}
+	}
+	a := s.attempts[key]
+	if len(a) <= pos {
+		a = append(a, make([]uint32, len(s.rules)-len(a))...)
+		s.attempts[key] = a
+	}
+	a[pos]++
+	return int(a[pos])
+}
+
+// seededFraction maps (seed, rule, key, attempt) to [0, 1): FNV-1a over the four, finished
+// with SplitMix64's mixer. A pure function, so a rule fires on the same calls in every run.
+func seededFraction(seed int64, rule, key string, attempt int) float64 {
+	const prime = 1099511628211
+	h := uint64(14695981039346656037)
+	for i := range 8 {
+		h = (h ^ uint64(byte(seed>>(8*i)))) * prime
+	}
+	for _, s := range [2]string{rule, key} {
+		for i := 0; i < len(s); i++ {
+			h = (h ^ uint64(s[i])) * prime
+		}
+		h = (h ^ 0xff) * prime // separator: ("ab","c") and ("a","bc") differ
+	}
+	for i := range 8 {
+		h = (h ^ uint64(byte(attempt>>(8*i)))) * prime
+	}
+	h ^= h >> 30
+	h *= 0xbf58476d1ce4e5b9
+	h ^= h >> 27
+	h *= 0x94d049bb133111eb
+	h ^= h >> 31
+	return float64(h>>11) / (1 << 53)
+}
+
+func (r *armedRule) matches(t faultTarget) bool {
+	if (r.Method == MethodWebhook) != (t.method == MethodWebhook) {
+		return false // request rules never see deliveries, webhook rules never see requests
+	}
+	if r.Method != "" && !strings.EqualFold(r.Method, t.method) {
 		return false
 	}
 	if r.Path != "" {
-		if ok, _ := path.Match(r.Path, urlPath); !ok {
+		if ok, _ := path.Match(r.Path, t.path); !ok {
 			return false
 		}
 	}
-	if r.CallID != "" && lookupString(body, "metadata.call_id") != r.CallID {
+	for k, v := range r.Query {
+		if vs, ok := t.query[k]; !ok || len(vs) == 0 || vs[0] != v {
+			return false
+		}
+	}
+	if r.CallID != "" && t.callID != r.CallID {
 		return false
 	}
-	if r.BodyField != "" && lookupString(body, r.BodyField) != r.BodyValue {
+	if r.BodyField != "" && lookupString(t.body, r.BodyField) != r.BodyValue {
 		return false
 	}
 	return true

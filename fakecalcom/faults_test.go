@@ -223,7 +223,8 @@ func TestRuleFiring(t *testing.T) {
 			}
 			var got strings.Builder
 			for range 8 {
-				got.WriteByte("01"[b2i(fs.match("GET", "/v2/slots", nil) != nil)])
+				r, _ := fs.match(faultTarget{method: "GET", path: "/v2/slots", key: "k"})
+				got.WriteByte("01"[b2i(r != nil)])
 			}
 			if got.String() != c.want {
 				t.Errorf("fired %s, want %s", got.String(), c.want)
@@ -238,7 +239,8 @@ func TestProbabilityIsSeeded(t *testing.T) {
 		_ = fs.add(Rule{Probability: 0.5, Action: Action{Kind: ActionEmpty}})
 		var b strings.Builder
 		for range 64 {
-			b.WriteByte("01"[b2i(fs.match("GET", "/", nil) != nil)])
+			r, _ := fs.match(faultTarget{method: "GET", path: "/", key: "GET /"})
+			b.WriteByte("01"[b2i(r != nil)])
 		}
 		return b.String()
 	}
@@ -278,7 +280,8 @@ func TestRuleMatching(t *testing.T) {
 			if err := fs.add(c.rule); err != nil {
 				t.Fatal(err)
 			}
-			if got := fs.match("POST", "/v2/bookings", body) != nil; got != c.hit {
+			r, _ := fs.match(faultTarget{method: "POST", path: "/v2/bookings", body: body, callID: "c1", key: "c1"})
+			if got := r != nil; got != c.hit {
 				t.Errorf("match = %v, want %v", got, c.hit)
 			}
 		})

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -146,4 +147,38 @@ func createBody(et int, start time.Time, callID, name, email string) map[string]
 		"attendee":    map[string]any{"name": name, "email": email, "timeZone": "Europe/Berlin"},
 		"metadata":    map[string]any{"call_id": callID},
 	}
+}
+
+// createBodyWith is createBody for event type 1 at slot, changed by mut.
+func createBodyWith(mut func(m map[string]any)) map[string]any {
+	m := createBody(1, slot, "c", "N", "n@example.com")
+	mut(m)
+	return m
+}
+
+// direct sends one request to f through its httpmock responder, without a socket; a cut
+// connection comes back as status 0.
+func direct(t testing.TB, f *Fake, method, path, version string, body any, hdr ...string) response {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		js, _ := json.Marshal(body)
+		rd = bytes.NewReader(js)
+	}
+	req := httptest.NewRequest(method, path, rd)
+	if version != "" {
+		req.Header.Set("cal-api-version", version)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	res, err := f.Responder()(req)
+	if err != nil {
+		return response{}
+	}
+	defer res.Body.Close()
+	out := response{status: res.StatusCode, header: res.Header}
+	out.raw, _ = io.ReadAll(res.Body)
+	_ = json.Unmarshal(out.raw, &out.body)
+	return out
 }

@@ -23,15 +23,20 @@ type JournalEntry struct {
 	Cut bool `json:"cut"`
 	// Status is the HTTP status sent, or would have been sent had the response not been cut.
 	Status int `json:"status"`
-	// Rule is the name of the fault rule that fired, if any; Action its kind.
-	Rule   string     `json:"rule,omitempty"`
-	Action ActionKind `json:"action,omitempty"`
+	// Rule is the name of the fault rule that fired, if any; Action its kind; Attempt, for a
+	// seeded (probability) rule, the attempt number of the request's key it judged.
+	Rule    string     `json:"rule,omitempty"`
+	Action  ActionKind `json:"action,omitempty"`
+	Attempt int        `json:"attempt,omitempty"`
 	// Replayed is true when a create returned an existing booking instead of a new one.
 	Replayed bool `json:"replayed"`
 	// BookingUID is the booking the response was about (created, replayed, read, cancelled,
 	// or the new booking of a reschedule).
 	BookingUID string `json:"bookingUid,omitempty"`
-	// Created is true when this request inserted a booking into the ledger.
+	// SeatUID is the seat the request took (a create joining or starting a seated booking)
+	// or cancelled.
+	SeatUID string `json:"seatUid,omitempty"`
+	// Created is true when this request inserted a booking (or a seat) into the ledger.
 	Created bool `json:"created"`
 
 	gen uint64 // the journal generation (see journal.reset) the entry was begun in
@@ -60,13 +65,13 @@ const maxJournalNames = 4096
 // journalRecord is a JournalEntry in compact form: Seq is its index plus one, names are
 // indexes into journal.names, times are seconds and nanoseconds of a UTC instant.
 type journalRecord struct {
-	callID, bookingUID         string
-	sec                        [3]int64 // Received, ResponseStarted, Completed
-	nsec                       [3]int32
-	status                     int32
-	method, path, rule, action uint16
-	flags                      uint8
-	extra                      *JournalEntry // the whole entry when it has no compact form
+	callID, bookingUID, seatUID string
+	sec                         [3]int64 // Received, ResponseStarted, Completed
+	nsec                        [3]int32
+	status, attempt             int32
+	method, path, rule, action  uint16
+	flags                       uint8
+	extra                       *JournalEntry // the whole entry when it has no compact form
 }
 
 const (
@@ -99,8 +104,8 @@ func (j *journal) finish(e *JournalEntry, final JournalEntry) {
 // compact returns e's compact form, or e kept whole when a time is not a plain UTC instant
 // or the name table is full. The caller holds j.mu.
 func (j *journal) compact(e *JournalEntry) journalRecord {
-	r := journalRecord{callID: e.CallID, bookingUID: e.BookingUID, status: int32(e.Status)}
-	ok := int(r.status) == e.Status
+	r := journalRecord{callID: e.CallID, bookingUID: e.BookingUID, seatUID: e.SeatUID, status: int32(e.Status), attempt: int32(e.Attempt)}
+	ok := int(r.status) == e.Status && int(r.attempt) == e.Attempt
 	for k, t := range [3]time.Time{e.Received, e.ResponseStarted, e.Completed} {
 		r.sec[k], r.nsec[k] = t.Unix(), int32(t.Nanosecond())
 		ok = ok && stamp(r.sec[k], r.nsec[k]) == t
@@ -163,7 +168,8 @@ func (j *journal) entry(i int) JournalEntry {
 		Seq: int64(i) + 1, Method: j.names[r.method], Path: j.names[r.path], CallID: r.callID,
 		Received: stamp(r.sec[0], r.nsec[0]), ResponseStarted: stamp(r.sec[1], r.nsec[1]), Completed: stamp(r.sec[2], r.nsec[2]),
 		Cut: r.flags&flagCut != 0, Status: int(r.status), Rule: j.names[r.rule], Action: ActionKind(j.names[r.action]),
-		Replayed: r.flags&flagReplayed != 0, BookingUID: r.bookingUID, Created: r.flags&flagCreated != 0,
+		Attempt: int(r.attempt), Replayed: r.flags&flagReplayed != 0, BookingUID: r.bookingUID, SeatUID: r.seatUID,
+		Created: r.flags&flagCreated != 0,
 	}
 }
 

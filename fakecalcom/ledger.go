@@ -2,7 +2,6 @@ package fakecalcom
 
 import (
 	"slices"
-	"strings"
 	"sync"
 	"time"
 )
@@ -24,6 +23,13 @@ type ledger struct {
 	// vals interns metadata values the same way (the core's source, customer and service
 	// ids repeat in every booking's metadata).
 	vals map[any]any
+	// reservations are the slot reservations (POST /v2/slots/reservations) by uid.
+	reservations map[string]*Reservation
+	// nextReservation numbers reservations, for their uids and their order.
+	nextReservation int
+	// seatOf finds the booking of a seat uid; nextSeat numbers seats for their uids.
+	seatOf   map[string]*Booking
+	nextSeat int
 }
 
 // maxInterned bounds the intern table: past it, new values are stored as they come, so a
@@ -113,6 +119,10 @@ func (l *ledger) resetLocked() {
 	l.hosts = map[int]*hostIndex{}
 	l.strs = map[string]string{}
 	l.vals = map[any]any{}
+	l.reservations = map[string]*Reservation{}
+	l.nextReservation = 0
+	l.seatOf = map[string]*Booking{}
+	l.nextSeat = 0
 }
 
 func (l *ledger) reset() {
@@ -143,12 +153,13 @@ func (l *ledger) near(host int, start, end time.Time, fn func(*Booking) bool) {
 	}
 }
 
-// busy reports whether host has an accepted booking overlapping [start, end), ignoring
-// except. Pending bookings are invisible to Cal.com's availability check (#29958).
+// busy reports whether host has a booking that makes it busy (accepted, or pending with
+// block_slot) overlapping [start, end), ignoring except. Other pending bookings are
+// invisible to Cal.com's availability check (#29958).
 func (l *ledger) busy(host int, start, end time.Time, except *Booking) bool {
 	found := false
 	l.near(host, start, end, func(b *Booking) bool {
-		if b != except && b.Status == StatusAccepted && b.Start.Before(end) && b.End.After(start) {
+		if b != except && b.busyFor() && b.Start.Before(end) && b.End.After(start) {
 			found = true
 		}
 		return !found
@@ -156,32 +167,40 @@ func (l *ledger) busy(host int, start, end time.Time, except *Booking) bool {
 	return found
 }
 
-// sameSlot returns the oldest live booking of host with exactly [start, end): what a forced
-// replay hands back.
-func (l *ledger) sameSlot(host int, start, end time.Time) *Booking {
+// oldest returns the live booking with the lowest id among those of hosts starting exactly
+// at start for which keep holds.
+func (l *ledger) oldest(hosts []int, start, end time.Time, keep func(*Booking) bool) *Booking {
 	var hit *Booking
-	l.near(host, start, end, func(b *Booking) bool {
-		if b.Status.Live() && b.Start.Equal(start) && b.End.Equal(end) && (hit == nil || b.ID < hit.ID) {
-			hit = b
-		}
-		return true
-	})
+	for _, h := range hosts {
+		l.near(h, start, end, func(b *Booking) bool {
+			if b.Status.Live() && b.Start.Equal(start) && keep(b) && (hit == nil || b.ID < hit.ID) {
+				hit = b
+			}
+			return true
+		})
+	}
 	return hit
 }
 
+// sameSlot returns the oldest live booking of the hosts with exactly [start, end): what a
+// forced replay hands back.
+func (l *ledger) sameSlot(hosts []int, start, end time.Time) *Booking {
+	return l.oldest(hosts, start, end, func(b *Booking) bool { return b.End.Equal(end) })
+}
+
 // sameAttendee is BookingRepository.getValidBookingFromEventTypeForAttendee: same event type,
-// same exact start, an attendee with the same email (and phone if given), the given status.
+// same exact start, an attendee with exactly the same email (Prisma equality, §8.4) and the
+// same phone if one is given, the given status; on any of the event type's hosts.
 func (l *ledger) sameAttendee(et EventType, start time.Time, email, phone string, status Status) *Booking {
-	var hit *Booking
-	l.near(et.HostID, start, start.Add(time.Nanosecond), func(b *Booking) bool {
-		if b.EventTypeID == et.ID && b.Status == status && b.Start.Equal(start) &&
-			strings.EqualFold(b.AttendeeEmail, email) && (phone == "" || b.AttendeePhone == phone) &&
-			(hit == nil || b.ID < hit.ID) {
-			hit = b
-		}
-		return true
+	return l.oldest(et.HostIDs(), start, start.Add(time.Nanosecond), func(b *Booking) bool {
+		return b.EventTypeID == et.ID && b.Status == status && b.AttendeeEmail == email && (phone == "" || b.AttendeePhone == phone)
 	})
-	return hit
+}
+
+// seatedAt returns the live booking of a seated event type starting at start, which a new
+// booker joins instead of creating another booking.
+func (l *ledger) seatedAt(et EventType, start time.Time) *Booking {
+	return l.oldest(et.HostIDs(), start, start.Add(time.Nanosecond), func(b *Booking) bool { return b.EventTypeID == et.ID })
 }
 
 // insertLocked assigns id and uid and adds b to every index. The caller holds l.mu and has
@@ -193,7 +212,7 @@ func (l *ledger) insertLocked(b *Booking, now time.Time) {
 	for l.byUID[b.UID] != nil { // cannot happen with distinct ids; kept as a guard
 		b.UID = newUID(l.seed+int64(b.ID), b.ID, b.HostID, b.Start, now.Add(time.Millisecond))
 	}
-	b.CreatedAt = now
+	b.CreatedAt, b.UpdatedAt = now, now
 	b.AttendeeEmail, b.AttendeeTimeZone = l.intern(b.AttendeeEmail), l.intern(b.AttendeeTimeZone)
 	b.AttendeeLanguage = l.intern(b.AttendeeLanguage)
 	b.Metadata = l.compactMetadata(b.Metadata)
@@ -202,6 +221,9 @@ func (l *ledger) insertLocked(b *Booking, now time.Time) {
 	l.byUID[b.UID] = b
 	if b.IdempotencyKey != "" {
 		l.keys[b.IdempotencyKey] = b
+	}
+	for _, s := range b.Seats {
+		l.seatOf[s.UID] = b
 	}
 	h := l.hosts[b.HostID]
 	if h == nil {

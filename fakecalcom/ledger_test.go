@@ -49,7 +49,7 @@ func TestLedgerIndexMatchesScan(t *testing.T) {
 		if got := l.busy(host, start, end, nil); got != wantBusy {
 			t.Fatalf("busy(%d, %v, %v) = %v, want %v", host, start, end, got, wantBusy)
 		}
-		if got := l.sameSlot(host, start, end); got != wantSame {
+		if got := l.sameSlot([]int{host}, start, end); got != wantSame {
 			t.Fatalf("sameSlot(%d, %v, %v) = %v, want %v", host, start, end, got, wantSame)
 		}
 	}

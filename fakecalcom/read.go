@@ -17,9 +17,9 @@ func (x *exchange) get(uid string) result {
 	defer l.mu.Unlock()
 	b := l.byUID[uid]
 	if b == nil {
-		return result{err: httpErr(http.StatusNotFound, "Booking with uid="+uid+" was not found in the database")}
+		return result{err: bookingNotFound(uid)}
 	}
-	return result{status: http.StatusOK, raw: x.bookingJSON(b), uid: uid}
+	return result{status: http.StatusOK, raw: x.bookingJSON(b, ""), uid: uid}
 }
 
 // listFilter is the subset of GET /v2/bookings query parameters the fake implements: the ones
@@ -89,7 +89,7 @@ func parseListFilter(q url.Values) (listFilter, error) {
 // matches applies the filters; status names follow Cal.com's list semantics on the fake's clock.
 func (lf *listFilter) matches(b *Booking, now time.Time) bool {
 	switch {
-	case lf.attendeeEmail != "" && !strings.EqualFold(b.AttendeeEmail, lf.attendeeEmail),
+	case lf.attendeeEmail != "" && !hasAttendee(b, lf.attendeeEmail),
 		lf.attendeeName != "" && !strings.EqualFold(b.AttendeeName, lf.attendeeName),
 		lf.bookingUID != "" && b.UID != lf.bookingUID,
 		!lf.afterStart.IsZero() && b.Start.Before(lf.afterStart),
@@ -102,6 +102,20 @@ func (lf *listFilter) matches(b *Booking, now time.Time) bool {
 	}
 	for _, s := range lf.statuses {
 		if statusMatches(s, b, now) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasAttendee reports whether email (compared exactly, as Prisma does) is the booking's
+// attendee or holds one of its seats (a live seat, unless the whole booking has ended).
+func hasAttendee(b *Booking, email string) bool {
+	if b.Seats == nil {
+		return b.AttendeeEmail == email
+	}
+	for _, s := range b.Seats {
+		if s.AttendeeEmail == email && (s.Status == StatusAccepted || !b.Status.Live()) {
 			return true
 		}
 	}

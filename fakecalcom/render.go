@@ -94,28 +94,28 @@ func appendBooking(dst []byte, b *Booking) []byte {
 	dst = append(dst, `","absentHost":false,"createdAt":`...)
 	dst = appendJSTime(dst, b.CreatedAt)
 	dst = append(dst, `,"updatedAt":`...)
-	if b.UpdatedAt != nil {
-		dst = appendJSTime(dst, *b.UpdatedAt)
-	} else {
-		dst = append(dst, "null"...)
-	}
+	dst = appendJSTime(dst, b.UpdatedAt)
 	dst = append(dst, `,"metadata":`...)
 	dst = appendJSONMap(dst, b.Metadata)
 	dst = append(dst, `,"rating":null,"icsUid":"`...)
 	dst = appendJSONChars(dst, b.UID)
-	dst = append(dst, `@Cal.com","attendees":[{"name":`...)
-	dst = appendJSONString(dst, b.AttendeeName)
-	dst = append(dst, `,"email":`...)
-	dst = appendJSONString(dst, b.AttendeeEmail)
-	dst = append(dst, `,"displayEmail":`...)
-	dst = appendJSONString(dst, b.AttendeeEmail)
-	dst = append(dst, `,"timeZone":`...)
-	dst = appendJSONString(dst, b.AttendeeTimeZone)
-	dst = append(dst, `,"language":`...)
-	dst = appendJSONString(dst, b.AttendeeLanguage)
-	dst = append(dst, `,"absent":false`...)
-	dst = appendOptString(dst, `,"phoneNumber":`, b.AttendeePhone)
-	dst = append(dst, `}],"guests":`...)
+	dst = append(dst, `@Cal.com","attendees":[`...)
+	if b.Seats == nil {
+		dst = appendAttendee(dst, b.AttendeeName, b.AttendeeEmail, b.AttendeeTimeZone, b.AttendeeLanguage, b.AttendeePhone)
+		dst = append(dst, '}')
+	} else {
+		n := 0
+		for i := range b.Seats {
+			if s := &b.Seats[i]; s.Status == StatusAccepted {
+				if n > 0 {
+					dst = append(dst, ',')
+				}
+				n++
+				dst = appendSeatedAttendee(dst, s)
+			}
+		}
+	}
+	dst = append(dst, `],"guests":`...)
 	dst = appendJSONStrings(dst, b.Guests)
 	// bookingFieldsResponses is a map in Cal.com; encoding/json sorted its keys.
 	dst = append(dst, `,"bookingFieldsResponses":{"displayEmail":`...)
@@ -129,6 +129,44 @@ func appendBooking(dst []byte, b *Booking) []byte {
 	dst = append(dst, `,"name":`...)
 	dst = appendJSONString(dst, b.AttendeeName)
 	return append(dst, "}}"...)
+}
+
+// appendAttendee appends an attendee object without its closing brace, so a seated attendee
+// can add its own fields.
+func appendAttendee(dst []byte, name, email, zone, lang, phone string) []byte {
+	dst = append(dst, `{"name":`...)
+	dst = appendJSONString(dst, name)
+	dst = append(dst, `,"email":`...)
+	dst = appendJSONString(dst, email)
+	dst = append(dst, `,"displayEmail":`...)
+	dst = appendJSONString(dst, email)
+	dst = append(dst, `,"timeZone":`...)
+	dst = appendJSONString(dst, zone)
+	dst = append(dst, `,"language":`...)
+	dst = appendJSONString(dst, lang)
+	dst = append(dst, `,"absent":false`...)
+	return appendOptString(dst, `,"phoneNumber":`, phone)
+}
+
+// appendSeatedAttendee appends a SeatedAttendee: the attendee with its seatUid, its own
+// booking-field responses (without the email, as Cal.com hides it) and its own metadata.
+func appendSeatedAttendee(dst []byte, s *Seat) []byte {
+	dst = appendAttendee(dst, s.AttendeeName, s.AttendeeEmail, s.AttendeeTimeZone, s.AttendeeLanguage, s.AttendeePhone)
+	dst = append(dst, `,"seatUid":`...)
+	dst = appendJSONString(dst, s.UID)
+	dst = append(dst, `,"bookingFieldsResponses":{"name":`...)
+	dst = appendJSONString(dst, s.AttendeeName)
+	dst = append(dst, `},"metadata":`...)
+	dst = appendJSONMap(dst, s.Metadata)
+	return append(dst, '}')
+}
+
+// appendSeatUID adds the "seatUid" of a create's (or cancel's) seat at the end of a booking
+// object, as CreateSeatedBookingOutput spreads it after the booking.
+func appendSeatUID(dst []byte, seat string) []byte {
+	dst = append(dst[:len(dst)-1], `,"seatUid":`...)
+	dst = appendJSONString(dst, seat)
+	return append(dst, '}')
 }
 
 // appendOptString appends key and the string unless it is empty (omitempty).

@@ -27,6 +27,14 @@ type attendeeOut struct {
 	PhoneNumber  string `json:"phoneNumber,omitempty"`
 }
 
+// seatedAttendeeOut is SeatedAttendee.
+type seatedAttendeeOut struct {
+	attendeeOut
+	SeatUID                string         `json:"seatUid"`
+	BookingFieldsResponses map[string]any `json:"bookingFieldsResponses"`
+	Metadata               map[string]any `json:"metadata"`
+}
+
 type eventTypeRef struct {
 	ID   int    `json:"id"`
 	Slug string `json:"slug"`
@@ -55,11 +63,11 @@ type bookingOut struct {
 	Location               string         `json:"location"`
 	AbsentHost             bool           `json:"absentHost"`
 	CreatedAt              string         `json:"createdAt"`
-	UpdatedAt              *string        `json:"updatedAt"`
+	UpdatedAt              string         `json:"updatedAt"`
 	Metadata               map[string]any `json:"metadata"`
 	Rating                 *int           `json:"rating"`
 	ICSUID                 string         `json:"icsUid"`
-	Attendees              []attendeeOut  `json:"attendees"`
+	Attendees              any            `json:"attendees"` // []attendeeOut or []seatedAttendeeOut
 	Guests                 []string       `json:"guests"`
 	BookingFieldsResponses map[string]any `json:"bookingFieldsResponses"`
 }
@@ -71,11 +79,6 @@ func renderRef(b *Booking) bookingOut {
 	hostEmail := hostUser + "@fake-calcom.invalid"
 	mins := int(b.End.Sub(b.Start) / time.Minute)
 	video := "https://app.cal.com/video/" + b.UID
-	var upd *string
-	if b.UpdatedAt != nil {
-		s := jsTime(*b.UpdatedAt)
-		upd = &s
-	}
 	meta := b.Metadata
 	if meta == nil {
 		meta = map[string]any{}
@@ -104,17 +107,46 @@ func renderRef(b *Booking) bookingOut {
 		MeetingURL:         video,
 		Location:           video,
 		CreatedAt:          jsTime(b.CreatedAt),
-		UpdatedAt:          upd,
+		UpdatedAt:          jsTime(b.UpdatedAt),
 		Metadata:           meta,
 		ICSUID:             b.UID + "@Cal.com",
-		Attendees: []attendeeOut{{
-			Name: b.AttendeeName, Email: b.AttendeeEmail, DisplayEmail: b.AttendeeEmail,
-			TimeZone: b.AttendeeTimeZone, Language: b.AttendeeLanguage, PhoneNumber: b.AttendeePhone,
-		}},
-		Guests: guests,
+		Attendees:          attendeesRef(b),
+		Guests:             guests,
 		BookingFieldsResponses: map[string]any{
 			"name": b.AttendeeName, "email": b.AttendeeEmail, "guests": guests,
 			"displayEmail": b.AttendeeEmail, "displayGuests": guests,
 		},
 	}
+}
+
+// attendeesRef is the attendees array: the booking's attendee, or the live seats.
+func attendeesRef(b *Booking) any {
+	if b.Seats == nil {
+		return []attendeeOut{{
+			Name: b.AttendeeName, Email: b.AttendeeEmail, DisplayEmail: b.AttendeeEmail,
+			TimeZone: b.AttendeeTimeZone, Language: b.AttendeeLanguage, PhoneNumber: b.AttendeePhone,
+		}}
+	}
+	out := []seatedAttendeeOut{}
+	for _, s := range b.Seats {
+		if s.Status != StatusAccepted {
+			continue
+		}
+		meta := s.Metadata
+		if meta == nil {
+			meta = map[string]any{}
+		}
+		out = append(out, seatedAttendeeOut{
+			attendeeOut: attendeeOut{Name: s.AttendeeName, Email: s.AttendeeEmail, DisplayEmail: s.AttendeeEmail,
+				TimeZone: s.AttendeeTimeZone, Language: s.AttendeeLanguage, PhoneNumber: s.AttendeePhone},
+			SeatUID: s.UID, BookingFieldsResponses: map[string]any{"name": s.AttendeeName}, Metadata: meta,
+		})
+	}
+	return out
+}
+
+// createdSeatRef is CreateSeatedBookingOutput: the booking with the new seat's uid last.
+type createdSeatRef struct {
+	bookingOut
+	SeatUID string `json:"seatUid"`
 }

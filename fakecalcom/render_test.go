@@ -39,7 +39,7 @@ func TestAppendBookingMatchesEncodingJSON(t *testing.T) {
 		{"minimal", Booking{ID: 1, UID: "abc", EventTypeID: 1, HostID: 1, Start: start, End: start.Add(30 * time.Minute), Status: StatusAccepted}},
 		{"full", Booking{
 			ID: 123456, UID: "8TzuvRc7uSSYfdtaLXx7sS", EventTypeID: 2563193, HostID: 42, Start: start, End: start.Add(45 * time.Minute),
-			Status: StatusCancelled, CreatedAt: start.Add(-time.Hour), UpdatedAt: &upd,
+			Status: StatusCancelled, CreatedAt: start.Add(-time.Hour), UpdatedAt: upd,
 			Metadata:     map[string]any{"call_id": "c1", "n": 1.5, "big": 1e21, "small": 1e-7, "tiny": -2.5e-10, "int": 42.0, "zero": 0.0, "ok": true, "no": false, "z": weird},
 			AttendeeName: "Jane O'Neil", AttendeeEmail: "jane@example.com", AttendeePhone: "+4915112345678",
 			AttendeeTimeZone: "Europe/Berlin", AttendeeLanguage: "de", Guests: []string{"g1@example.com", "g2@example.com"},
@@ -52,9 +52,22 @@ func TestAppendBookingMatchesEncodingJSON(t *testing.T) {
 		{"empty guests and metadata", Booking{ID: 2, Guests: []string{}, Metadata: map[string]any{}}},
 		{"odd metadata values", Booking{ID: 3, Metadata: map[string]any{"nil": nil, "int": 3, "list": []any{"a", 1.0}, "max": math.MaxFloat64, "neg": -1e-6}}},
 		{"far years", Booking{ID: 4, Start: time.Date(2700, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(12000, 1, 1, 0, 30, 0, 0, time.UTC)}},
+		{"seated", Booking{ID: 5, UID: "u", HostID: 2, Start: start, End: start.Add(time.Hour), Status: StatusAccepted, Metadata: map[string]any{"call_id": "c1"},
+			AttendeeName: "A", AttendeeEmail: "a@example.com", Seats: []Seat{
+				{UID: "s1", AttendeeName: "A", AttendeeEmail: "a@example.com", AttendeeTimeZone: "UTC", AttendeeLanguage: "en", Metadata: map[string]any{"call_id": "c1"}, Status: StatusAccepted},
+				{UID: "s2", AttendeeName: weird, AttendeeEmail: "b@example.com", AttendeePhone: "+491", Status: StatusCancelled},
+				{UID: "s3", AttendeeName: "C", AttendeeEmail: "c@example.com", AttendeePhone: "+4915112345678", Status: StatusAccepted},
+			}}},
+		{"seated, every seat gone", Booking{ID: 6, Status: StatusCancelled, Seats: []Seat{{UID: "s1", Status: StatusCancelled}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { checkRender(t, &tt.b) })
+	}
+	// A create's seat comes last, as CreateSeatedBookingOutput spreads it.
+	b := tests[len(tests)-2].b
+	want, _ := json.Marshal(createdSeatRef{bookingOut: renderRef(&b), SeatUID: "s3"})
+	if got := appendSeatUID(appendBooking(nil, &b), "s3"); string(got) != string(want) {
+		t.Fatalf("seat uid\n got: %s\nwant: %s", got, want)
 	}
 }
 

@@ -3,8 +3,9 @@ package fakecalcom
 import "time"
 
 // BookingSummary is the part of a ledger booking the invariant checker reads: who holds
-// which interval in which status, and for which call. It carries no maps or slices, so a
-// walk over a large ledger (EachBooking) costs no deep copy of metadata and history.
+// which interval in which status, and for which call. It carries no maps and, except for a
+// seated booking's seats, no slices, so a walk over a large ledger (EachBooking) costs no
+// deep copy of metadata and history.
 type BookingSummary struct {
 	ID          int
 	UID         string
@@ -13,8 +14,19 @@ type BookingSummary struct {
 	Start       time.Time
 	End         time.Time
 	Status      Status
-	// CallID is Metadata["call_id"] when that is a string, "" otherwise.
+	// CallID is Metadata["call_id"] when that is a string, "" otherwise (a seated booking:
+	// its first booker's).
 	CallID string
+	// Seats are a seated booking's seats, in the order they were taken; nil otherwise. Each
+	// carries its own booker's call id, so a checker can judge every seat on its own.
+	Seats []SeatSummary
+}
+
+// SeatSummary is one seat of a seated booking as the checker reads it.
+type SeatSummary struct {
+	UID    string
+	CallID string
+	Status Status // accepted while held, cancelled once its attendee left
 }
 
 // summaryChunk is how many bookings or journal entries a walk copies per critical section:
@@ -23,10 +35,17 @@ const summaryChunk = 512
 
 func (b *Booking) summary() BookingSummary {
 	callID, _ := b.Metadata["call_id"].(string)
-	return BookingSummary{
+	s := BookingSummary{
 		ID: b.ID, UID: b.UID, EventTypeID: b.EventTypeID, HostID: b.HostID,
 		Start: b.Start, End: b.End, Status: b.Status, CallID: callID,
 	}
+	if b.Seats != nil {
+		s.Seats = make([]SeatSummary, len(b.Seats))
+		for i, seat := range b.Seats {
+			s.Seats[i] = SeatSummary{UID: seat.UID, CallID: seat.CallID(), Status: seat.Status}
+		}
+	}
+	return s
 }
 
 // NumBookings returns how many bookings the ledger holds (cancelled ones included), so a

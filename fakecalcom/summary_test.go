@@ -45,7 +45,7 @@ func TestEachBookingMatchesBookings(t *testing.T) {
 	for i, b := range want {
 		callID, _ := b.Metadata["call_id"].(string)
 		w := BookingSummary{ID: b.ID, UID: b.UID, EventTypeID: b.EventTypeID, HostID: b.HostID, Start: b.Start, End: b.End, Status: b.Status, CallID: callID}
-		if got[i] != w {
+		if !reflect.DeepEqual(got[i], w) {
 			t.Fatalf("summary %d = %+v, want %+v", i, got[i], w)
 		}
 	}

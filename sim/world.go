@@ -42,8 +42,9 @@ type Config struct {
 	Latency time.Duration
 	// ForceReplay makes the fake return the existing booking for any duplicate create.
 	ForceReplay bool
-	// ConflictStatus is the fake's answer to a lost concurrent create (409 default, or 500).
-	ConflictStatus int
+	// ConflictAnswer is the fake's answer to a lost concurrent create (default conflict_409
+	// for now; production answers prod_400, see fakecalcom.ConflictAnswer).
+	ConflictAnswer fakecalcom.ConflictAnswer
 	// ClientTimeout bounds each Cal.com request (default DefaultClientTimeout).
 	ClientTimeout time.Duration
 	// Seed drives the fake's probabilistic faults.
@@ -121,7 +122,7 @@ func NewWorld(ctx context.Context, env *pgenv.Env, cfg Config) (w *World, err er
 		Clock:                 w.Clock,
 		EventTypes:            cfg.EventTypes,
 		ForceReplay:           cfg.ForceReplay,
-		ConflictStatus:        cfg.ConflictStatus,
+		ConflictAnswer:        cfg.ConflictAnswer,
 		Latency:               cfg.Latency,
 		Seed:                  cfg.Seed,
 		BetweenCheckAndInsert: cfg.BetweenCheckAndInsert,
@@ -159,6 +160,9 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.Policy == "" {
 		cfg.Policy = core.PolicySeed
+	}
+	if cfg.ConflictAnswer == "" {
+		cfg.ConflictAnswer = fakecalcom.Conflict409
 	}
 	return cfg
 }

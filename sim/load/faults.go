@@ -16,7 +16,9 @@ import (
 type FaultKind string
 
 // The fault kinds. Each fires on POST /v2/bookings only (creates, not the core's recovery
-// lookups), with the mix's probability, drawn from the fake's seeded generator.
+// lookups), with the mix's probability. Whether it fires for a create is the fake's seeded
+// decision per call (seed, rule, call id, attempt of that call), never arrival order, so
+// two runs with one --seed fault exactly the same calls.
 const (
 	// FaultResetBeforeCommit cuts the connection before the booking is created.
 	FaultResetBeforeCommit FaultKind = "reset_before_commit"
@@ -166,26 +168,13 @@ func kindOfRule(name string) FaultKind {
 	return FaultKind(k)
 }
 
-// callIDProbe is a rule that never fires (its body predicate matches no request the core
-// sends) but makes the fake parse every request body, so the journal names the call of
-// every fired rule, before-commit ones included. Without it a 500 before commit would be
-// journaled without a call id and could not be placed in time. Added only when the mix has
-// faults.
-func callIDProbe() fakecalcom.Rule {
-	return fakecalcom.Rule{
-		Name: "load:call-id-probe", Method: http.MethodPost, Path: "/v2/bookings",
-		BodyField: "metadata.call_id", BodyValue: "\x00never", Action: fakecalcom.Action{Kind: fakecalcom.ActionStatus, Status: http.StatusTeapot},
-	}
-}
-
-// rules is the fake's rule list for a fault mix.
+// rules is the fake's rule list for a fault mix. The rules are seeded, so the fake parses
+// every create's body for its call id and the journal names the call of every firing,
+// before-commit ones included.
 func rules(faults []Fault, delay time.Duration) []fakecalcom.Rule {
-	if len(faults) == 0 {
-		return nil
-	}
-	out := make([]fakecalcom.Rule, 0, len(faults)+1)
+	out := make([]fakecalcom.Rule, 0, len(faults))
 	for _, f := range faults {
 		out = append(out, f.Rule(delay))
 	}
-	return append(out, callIDProbe())
+	return out
 }

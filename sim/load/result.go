@@ -107,6 +107,9 @@ type FaultFired struct {
 	Fired int       `json:"fired"`
 	// PerSecond[i] counts firings whose call started in second i of the run.
 	PerSecond []int `json:"per_second"`
+	// Calls are the calls the fault fired on, sorted (a call twice if it fired twice): the
+	// same in every run with one seed, since the fake decides per call.
+	Calls []string `json:"calls"`
 }
 
 // Violations is the checker's report, bounded for display.

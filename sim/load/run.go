@@ -257,8 +257,13 @@ func (r *Result) checkSlots(timeout time.Duration) error {
 // rules is a firing, placed in the second its call started.
 func (r *Result) countFaults(faults []Fault, journal []fakecalcom.JournalEntry, attempts []attempt) {
 	for _, f := range faults {
-		r.FaultsFired = append(r.FaultsFired, FaultFired{Kind: f.Kind, Rate: f.Rate, PerSecond: []int{}})
+		r.FaultsFired = append(r.FaultsFired, FaultFired{Kind: f.Kind, Rate: f.Rate, PerSecond: []int{}, Calls: []string{}})
 	}
+	defer func() {
+		for i := range r.FaultsFired {
+			slices.Sort(r.FaultsFired[i].Calls)
+		}
+	}()
 	for _, e := range journal {
 		kind := kindOfRule(e.Rule)
 		fi := slices.IndexFunc(r.FaultsFired, func(f FaultFired) bool { return f.Kind == kind })
@@ -267,6 +272,7 @@ func (r *Result) countFaults(faults []Fault, journal []fakecalcom.JournalEntry, 
 		}
 		ff := &r.FaultsFired[fi]
 		ff.Fired++
+		ff.Calls = append(ff.Calls, e.CallID)
 		i := CallIndex(e.CallID)
 		if i < 0 || i >= len(attempts) || !attempts[i].issued {
 			continue

@@ -136,7 +136,7 @@ func TestNonLoopbackCalcomURLIsRefused(t *testing.T) {
 // An external fake (here one started by the test, reached over its loopback URL like
 // `bookingharness fake-calcom`): reset, configured and judged through its admin API.
 func TestExternalFake(t *testing.T) {
-	srv := fakecalcom.New(fakecalcom.Config{Seed: 3, EventTypes: []fakecalcom.EventType{{ID: 9, Kind: fakecalcom.Standard, LengthMinutes: 15, HostID: 9}}})
+	srv := fakecalcom.New(fakecalcom.Config{Seed: 3, ConflictAnswer: fakecalcom.Conflict409, EventTypes: []fakecalcom.EventType{{ID: 9, Kind: fakecalcom.Standard, LengthMinutes: 15, HostID: 9}}})
 	defer srv.Close()
 	cfg := small(30, 3, 3)
 	cfg.CalcomURL = srv.URL
