@@ -42,6 +42,9 @@ type Config struct {
 	Latency time.Duration
 	// ForceReplay makes the fake return the existing booking for any duplicate create.
 	ForceReplay bool
+	// CheckInsertGap is the fake's time between its availability check and its insert, on
+	// the virtual clock (fakecalcom.Config.CheckInsertGap).
+	CheckInsertGap time.Duration
 	// ConflictAnswer is the fake's answer to a lost concurrent create (default conflict_409
 	// for now; production answers prod_400, see fakecalcom.ConflictAnswer).
 	ConflictAnswer fakecalcom.ConflictAnswer
@@ -123,6 +126,7 @@ func NewWorld(ctx context.Context, env *pgenv.Env, cfg Config) (w *World, err er
 		EventTypes:            cfg.EventTypes,
 		ForceReplay:           cfg.ForceReplay,
 		ConflictAnswer:        cfg.ConflictAnswer,
+		CheckInsertGap:        cfg.CheckInsertGap,
 		Latency:               cfg.Latency,
 		Seed:                  cfg.Seed,
 		BetweenCheckAndInsert: cfg.BetweenCheckAndInsert,

@@ -75,7 +75,8 @@ func worldConfig(inc *incident.Incident, p plan, opts Options) sim.Config {
 		Latency: inc.Calcom.Latency, ForceReplay: inc.Calcom.ForceReplay, ClientTimeout: opts.ClientTimeout,
 		Logger: opts.Logger, Capacity: 64,
 	}
-	cfg.ConflictStatus, _ = conflictStatus(inc.Calcom.ConflictAnswer) // CheckSupported has refused the rest
+	cfg.ConflictAnswer = fakecalcom.ConflictAnswer(inc.Calcom.ConflictAnswer) // "" keeps the world's default
+	cfg.CheckInsertGap = inc.Calcom.CheckInsertGap
 	if cfg.ClientTimeout == 0 && hasTimeout(inc) {
 		cfg.ClientTimeout = TimeoutClientTimeout
 	}

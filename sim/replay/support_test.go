@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bookingharness/bookingharness/fakecalcom"
 	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/incident"
 	"github.com/bookingharness/bookingharness/sim/replay"
@@ -23,8 +24,6 @@ func TestRefusesVocabularyItCannotRun(t *testing.T) {
 		name, src, field, msg string
 		line                  int
 	}{
-		{"prod_400", head + "  conflict_answer: prod_400\n", "calcom.conflict_answer", "conflict_answer prod_400 is parsed but", 3},
-		{"check_insert_gap", head + "  check_insert_gap: 10ms\n", "calcom.check_insert_gap", "calcom.check_insert_gap is parsed but the replay runner cannot execute it yet", 3},
 		{"webhooks", head + "  webhooks: {delivery: async}\n", "calcom.webhooks", "calcom.webhooks is parsed", 3},
 		{"several hosts", head + "  event_types: [{id: 1, kind: round_robin, length: 30, hosts: [1, 2]}]\n", "calcom.event_types[0].hosts", "event_type.hosts", 3},
 		{"seats", head + "  event_types: [{id: 1, kind: seated, length: 30, host: 1, seats: 2}]\n", "calcom.event_types[0].seats", "event_type.seats", 3},
@@ -49,17 +48,17 @@ func TestRefusesVocabularyItCannotRun(t *testing.T) {
 			}
 		})
 	}
-	// conflict_409 and error_500 run (the fake has those answers); leaving it out too.
-	for _, answer := range []string{"conflict_409", "error_500"} {
-		if err := replay.CheckSupported(parse(t, "ok.yaml", head+"  conflict_answer: "+answer+"\n")); err != nil {
-			t.Errorf("%s refused: %v", answer, err)
+	// Every conflict answer and the check/insert gap run (the fake has them).
+	for _, line := range []string{"conflict_answer: prod_400", "conflict_answer: conflict_409", "conflict_answer: error_500", "check_insert_gap: 2s"} {
+		if err := replay.CheckSupported(parse(t, "ok.yaml", head+"  "+line+"\n")); err != nil {
+			t.Errorf("%s refused: %v", line, err)
 		}
 	}
 	// A file using much of it names the first use and counts the rest.
 	err := replay.CheckSupported(load(t, "../incident/testdata/round-two.yaml"))
 	var e *incident.Error
-	if !errors.As(err, &e) || e.Line != 10 || e.Field != "calcom.conflict_answer" || !strings.Contains(e.Msg, "and 18 more use(s)") ||
-		!strings.HasPrefix(err.Error(), "../incident/testdata/round-two.yaml:10:20: calcom.conflict_answer: ") {
+	if !errors.As(err, &e) || e.Line != 12 || e.Field != "calcom.webhooks" || !strings.Contains(e.Msg, "and 16 more use(s)") ||
+		!strings.HasPrefix(err.Error(), "../incident/testdata/round-two.yaml:12:13: calcom.webhooks: ") {
 		t.Errorf("round-two.yaml: %v", err)
 	}
 }
@@ -71,21 +70,22 @@ func runWithoutWorld(inc *incident.Incident) error {
 	return err
 }
 
-// conflict_answer conflict_409 / error_500 reach the world's fake.
+// conflict_answer reaches the world's fake; left out, the world's default holds.
 func TestConflictAnswerReachesTheFake(t *testing.T) {
-	for answer, status := range map[string]int{"conflict_409": 409, "error_500": 500, "": 0} {
+	for answer, want := range map[string]fakecalcom.ConflictAnswer{"prod_400": fakecalcom.ConflictProd400, "conflict_409": fakecalcom.Conflict409,
+		"error_500": fakecalcom.ConflictError500, "": fakecalcom.Conflict409} {
 		src := strings.Replace(readFile(t, example), "  force_replay: false\n", "  force_replay: false\n  conflict_answer: "+answer+"\n", 1)
 		if answer == "" {
 			src = readFile(t, example)
 		}
 		inc := parse(t, "conflict.yaml", src)
-		got := -1
+		var got fakecalcom.ConflictAnswer
 		run(t, inc, replay.Options{AfterRun: func(_ context.Context, w *sim.World) error {
-			got = w.Config.ConflictStatus
+			got = w.Config.ConflictAnswer
 			return nil
 		}})
-		if got != status {
-			t.Errorf("conflict_answer %q: the world's ConflictStatus is %d, want %d", answer, got, status)
+		if got != want {
+			t.Errorf("conflict_answer %q: the world's fake answers %q, want %q", answer, got, want)
 		}
 	}
 }
