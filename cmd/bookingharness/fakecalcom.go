@@ -13,8 +13,11 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/bookingharness/bookingharness/fakecalcom"
 	"github.com/spf13/cobra"
+
+	"github.com/bookingharness/bookingharness/fakecalcom"
+	"github.com/bookingharness/bookingharness/sim/incident"
+	"github.com/bookingharness/bookingharness/sim/replay"
 )
 
 // fakeFlags are the fake-calcom command's flags.
@@ -27,6 +30,10 @@ type fakeFlags struct {
 	seed                                int64
 	webhookURL, webhookSecret           string
 	webhookDelivery                     string
+	// configFile is --config: a YAML file with an incident file's calcom: block.
+	configFile string
+	// changed reports whether a flag was given on the command line.
+	changed func(name string) bool
 }
 
 // newFakeCalcomCmd runs the fake Cal.com standalone, for systems under test that run out of
@@ -48,6 +55,7 @@ A non-loopback --addr is refused unless --allow-remote is given, and then --admi
 required: every /__admin/ request must carry it as "Authorization: Bearer <token>".`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			ff.changed = cmd.Flags().Changed
 			if err := checkListenAddr(ff.addr, ff.allowRemote, ff.adminToken); err != nil {
 				return err
 			}
@@ -67,6 +75,7 @@ required: every /__admin/ request must carry it as "Authorization: Bearer <token
 		},
 	}
 	f := cmd.Flags()
+	f.StringVar(&ff.configFile, "config", "", "YAML file whose top-level calcom: key holds an incident file's calcom block (event types, conflict_answer, check_insert_gap, latency, force_replay, webhooks with url)")
 	f.StringVar(&ff.addr, "addr", "127.0.0.1:8787", "listen address (loopback unless --allow-remote)")
 	f.BoolVar(&ff.allowRemote, "allow-remote", false, "allow a non-loopback --addr (requires --admin-token)")
 	f.StringVar(&ff.adminToken, "admin-token", "", "Bearer token the admin API requires (required with --allow-remote)")
@@ -85,8 +94,16 @@ required: every /__admin/ request must carry it as "Authorization: Bearer <token
 	return cmd
 }
 
-// config turns the flags into the fake's configuration, naming the flag of the first problem.
+// configFlags are the flags --config replaces: a file and these flags together would leave
+// it unclear which one holds.
+var configFlags = []string{"event-type", "force-replay", "conflict-answer", "check-insert-gap", "latency", "webhook-url", "webhook-secret", "webhook-delivery"}
+
+// config turns the flags (or --config's file) into the fake's configuration, naming the flag
+// or the file position of the first problem.
 func (ff fakeFlags) config() (fakecalcom.Config, error) {
+	if ff.configFile != "" {
+		return ff.fileConfig()
+	}
 	cfg := fakecalcom.Config{
 		APIKey: ff.apiKey, ForceReplay: ff.forceReplay, ConflictAnswer: fakecalcom.ConflictAnswer(ff.conflictAnswer),
 		CheckInsertGap: ff.checkInsertGap, Latency: ff.latency, Seed: ff.seed, RateLimit: ff.rateLimit,
@@ -108,6 +125,30 @@ func (ff fakeFlags) config() (fakecalcom.Config, error) {
 	}
 	if err := cfg.Validate(); err != nil {
 		return cfg, err
+	}
+	return cfg, nil
+}
+
+// fileConfig reads --config: the calcom: block of an incident file, parsed as strictly as
+// one (file:line:col and a did-you-mean on a typo), mapped onto the fake exactly as a replay
+// maps it. The flags the file replaces must not be given as well.
+func (ff fakeFlags) fileConfig() (fakecalcom.Config, error) {
+	for _, name := range configFlags {
+		if ff.changed != nil && ff.changed(name) {
+			return fakecalcom.Config{}, &exitError{code: 2, err: fmt.Errorf("--config and --%s: the file sets what --%s would; give one of them", name, name)}
+		}
+	}
+	c, err := incident.LoadCalcomFile(ff.configFile)
+	if err != nil {
+		return fakecalcom.Config{}, &exitError{code: 2, err: err}
+	}
+	cfg := replay.CalcomConfig(*c)
+	cfg.APIKey, cfg.Seed, cfg.RateLimit, cfg.AdminToken = ff.apiKey, ff.seed, ff.rateLimit, ff.adminToken
+	if cfg.Webhooks.Delivery == "" {
+		cfg.Webhooks.Delivery = fakecalcom.DeliverySync
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, &exitError{code: 2, err: fmt.Errorf("--config %s: %w", ff.configFile, err)}
 	}
 	return cfg, nil
 }

@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bookingharness/bookingharness/fakecalcom"
 )
@@ -78,4 +81,55 @@ func TestFakeCalcomFlagsMapOntoConfig(t *testing.T) {
 	if err := checkListenAddr("0.0.0.0:0", true, "tok"); err != nil {
 		t.Errorf("remote with a token refused: %v", err)
 	}
+}
+
+// --config reads the calcom: block of an incident file and gives the same fake the flags
+// give; a typo fails with its position, and a flag the file replaces cannot be given too.
+func TestFakeCalcomConfigFile(t *testing.T) {
+	dir := t.TempDir()
+	good := writeTestFile(t, dir, "calcom.yaml", `calcom:
+  conflict_answer: conflict_409
+  check_insert_gap: 2s
+  latency: 1s
+  webhooks: {delivery: async, secret: s3, url: "http://127.0.0.1:9/hook"}
+  event_types:
+    - {id: 7, kind: round_robin, length: 30, hosts: [1, 2, 3]}
+    - {id: 8, kind: seated, length: 60, host: 4, seats: 3}
+    - {id: 9, kind: requires_confirmation, length: 30, host: 5, block_slot: true}
+    - {id: 1, kind: standard, length: 30, host: 1}
+x-note: free for users
+`)
+	cfg, err := fakeFlags{configFile: good, seed: 4}.config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	flags, err := fakeFlags{
+		eventTypes:     []string{"7:round_robin:30:1,2,3", "8:seated:60:4:seats=3", "9:requires_confirmation:30:5:block_slot", "1:standard:30:1"},
+		conflictAnswer: "conflict_409", webhookURL: "http://127.0.0.1:9/hook", webhookSecret: "s3", webhookDelivery: "async",
+		checkInsertGap: 2 * time.Second, latency: time.Second, seed: 4,
+	}.config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(cfg, flags) {
+		t.Errorf("--config gives\n%+v\nthe flags give\n%+v", cfg, flags)
+	}
+
+	typo := writeTestFile(t, dir, "typo.yaml", "calcom:\n  conflict_anser: prod_400\n")
+	if _, err := (fakeFlags{configFile: typo}).config(); err == nil || !strings.Contains(err.Error(), `typo.yaml:2:3: calcom.conflict_anser: unknown key "conflict_anser" (did you mean "conflict_answer"?)`) {
+		t.Errorf("typo: %v", err)
+	}
+	both := fakeFlags{configFile: good, changed: func(name string) bool { return name == "latency" }}
+	if _, err := both.config(); err == nil || !strings.Contains(err.Error(), "--config and --latency") {
+		t.Errorf("--config with --latency: %v", err)
+	}
+}
+
+func writeTestFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -80,10 +80,7 @@ func worldConfig(inc *incident.Incident, p plan, opts Options) sim.Config {
 	if cfg.ClientTimeout == 0 && hasTimeout(inc) {
 		cfg.ClientTimeout = TimeoutClientTimeout
 	}
-	for _, et := range inc.Calcom.EventTypes {
-		cfg.EventTypes = append(cfg.EventTypes, fakecalcom.EventType{
-			ID: int(et.ID), Kind: fakecalcom.Kind(et.Kind), LengthMinutes: et.Length, HostID: int(et.Host)})
-	}
+	cfg.EventTypes = CalcomConfig(inc.Calcom).EventTypes
 	return cfg
 }
 
