@@ -60,8 +60,8 @@ type cancelRequest struct {
 
 // cancel cancels a booking, or one seat of it. The idempotency key is cleared so the slot
 // can be booked again; BOOKING_CANCELLED fires.
-func (f *Fake) cancel(uid string, c cancelRequest) (change, *apiError) {
-	now := f.Now()
+func (f *Fake) cancel(t *moment, uid string, c cancelRequest) (change, *apiError) {
+	now := t.now()
 	l := f.ledger
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -113,8 +113,8 @@ type rescheduleRequest struct {
 // gap. The new booking has a new uid, the old one is cancelled with rescheduledToUid, in one
 // critical section (Cal.com's transaction), so rescheduling to the identical time does not
 // collide with the old key. BOOKING_RESCHEDULED fires.
-func (f *Fake) reschedule(uid string, rq rescheduleRequest) (change, *apiError) {
-	if rq.start.Before(f.Now()) {
+func (f *Fake) reschedule(t *moment, uid string, rq rescheduleRequest) (change, *apiError) {
+	if rq.start.Before(t.now()) {
 		return change{}, httpErr(http.StatusBadRequest, MsgPastBooking)
 	}
 	l := f.ledger
@@ -152,9 +152,9 @@ func (f *Fake) reschedule(uid string, rq rescheduleRequest) (change, *apiError) 
 		return change{}, slotTaken(false)
 	}
 
-	f.pause(f.cfg.CheckInsertGap)
+	t.wait(nil, f.cfg.CheckInsertGap)
 
-	now := f.Now()
+	now := t.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if aerr := reschedulable(old); aerr != nil {
@@ -213,7 +213,7 @@ func (x *exchange) cancelRoute(uid string, authed bool) result {
 	if err := decodeOptionalBody(x.body, &in); err != nil {
 		return result{err: httpErr(http.StatusBadRequest, err.Error())}
 	}
-	ch, aerr := x.f.cancel(uid, cancelRequest{reason: in.CancellationReason, seatUID: in.SeatUID, byHost: authed})
+	ch, aerr := x.f.cancel(x.t, uid, cancelRequest{reason: in.CancellationReason, seatUID: in.SeatUID, byHost: authed})
 	return x.changed(http.StatusOK, ch, aerr)
 }
 
@@ -241,7 +241,7 @@ func (x *exchange) rescheduleRoute(uid string) result {
 	case in.RescheduledBy != "" && !validEmail(in.RescheduledBy):
 		return result{err: httpErr(http.StatusBadRequest, "rescheduledBy property is wrong,rescheduledBy must be an email ")}
 	}
-	ch, aerr := x.f.reschedule(uid, rescheduleRequest{start: start, by: in.RescheduledBy, reason: in.ReschedulingReason})
+	ch, aerr := x.f.reschedule(x.t, uid, rescheduleRequest{start: start, by: in.RescheduledBy, reason: in.ReschedulingReason})
 	res := x.changed(http.StatusCreated, ch, aerr)
 	res.created = aerr == nil && !ch.replayed
 	res.replayed = ch.replayed

@@ -23,6 +23,15 @@ type Advancer interface {
 	Advance(d time.Duration)
 }
 
+// Forwarder is an optional capability of a Clock, preferred over Advancer: every wait of a
+// request moves the clock to that request's own time (when it began plus what it waited),
+// never back. A clock that a harness holds still while several requests run at once (sim's
+// virtual clock during a concurrent step) remembers the furthest instant and moves there
+// when released, so no request's wait moves another request's time.
+type Forwarder interface {
+	AdvanceTo(t time.Time)
+}
+
 // realClock is the default Clock: wall time.
 type realClock struct{}
 
@@ -248,7 +257,11 @@ type Config struct {
 	// BetweenCheckAndInsert, when set, runs in every create after the availability check has
 	// passed and before the insert (before CheckInsertGap). Tests use it to force the
 	// interleaving of two "truly concurrent" creates deterministically.
-	BetweenCheckAndInsert func(a CreateAttempt) `yaml:"-"`
+	BetweenCheckAndInsert func(a CreateAttempt)
+	// OnHold, when set, is called when a timeout_after_commit fault starts holding a
+	// response, with the held request. A harness that controls its client's deadline ends the
+	// client's wait from here (sim's worlds do), so no real-time timeout decides an outcome.
+	OnHold func(r *http.Request) `yaml:"-"`
 }
 
 // CreateAttempt describes a create that passed the availability check and is about to

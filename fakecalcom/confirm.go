@@ -12,18 +12,18 @@ type declineInput struct {
 // Like Cal.com's confirm handler it checks no overlap and sets no idempotency key, so two
 // pending bookings of one slot can both be confirmed (#29968): a double booking Cal.com
 // itself makes. BOOKING_CREATED fires.
-func (f *Fake) confirm(uid string) (change, *apiError) {
-	return f.decide(uid, StatusAccepted, "")
+func (f *Fake) confirm(t *moment, uid string) (change, *apiError) {
+	return f.decide(t, uid, StatusAccepted, "")
 }
 
 // decline rejects a pending booking; BOOKING_REJECTED fires.
-func (f *Fake) decline(uid, reason string) (change, *apiError) {
-	return f.decide(uid, StatusRejected, reason)
+func (f *Fake) decline(t *moment, uid, reason string) (change, *apiError) {
+	return f.decide(t, uid, StatusRejected, reason)
 }
 
 // decide moves a pending booking to accepted or rejected.
-func (f *Fake) decide(uid string, to Status, reason string) (change, *apiError) {
-	now := f.Now()
+func (f *Fake) decide(t *moment, uid string, to Status, reason string) (change, *apiError) {
+	now := t.now()
 	l := f.ledger
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -62,9 +62,9 @@ func (x *exchange) decisionRoute(uid, action string, authed bool) result {
 	var ch change
 	var aerr *apiError
 	if action == "confirm" {
-		ch, aerr = x.f.confirm(uid)
+		ch, aerr = x.f.confirm(x.t, uid)
 	} else {
-		ch, aerr = x.f.decline(uid, in.Reason)
+		ch, aerr = x.f.decline(x.t, uid, in.Reason)
 	}
 	return x.changed(http.StatusOK, ch, aerr)
 }

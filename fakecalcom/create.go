@@ -37,7 +37,7 @@ func (x *exchange) create() result {
 	if !ok {
 		return result{err: httpErr(http.StatusNotFound, fmt.Sprintf("Event type with id %d not found.", req.EventTypeID))}
 	}
-	if req.Start.Before(f.Now()) {
+	if req.Start.Before(x.t.now()) {
 		return result{err: httpErr(http.StatusBadRequest, MsgPastBooking)}
 	}
 	p := &createPlan{
@@ -71,11 +71,11 @@ func (x *exchange) create() result {
 		}
 		hook(a)
 	}
-	f.pause(f.cfg.CheckInsertGap)
+	x.t.wait(nil, f.cfg.CheckInsertGap)
 
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	b, seat, aerr := l.commit(p, f.Now(), f.cfg.ConflictAnswer)
+	b, seat, aerr := l.commit(p, x.t.now(), f.cfg.ConflictAnswer)
 	if aerr != nil {
 		return result{err: aerr}
 	}

@@ -14,6 +14,7 @@ import (
 // faults after, latency, response. rec is the journal entry being filled in.
 type exchange struct {
 	f     *Fake
+	t     *moment // the request's own time (createdAt, updatedAt, Date)
 	w     http.ResponseWriter
 	r     *http.Request
 	entry *JournalEntry
@@ -102,7 +103,7 @@ func (x *exchange) beforeCommit() bool {
 	a := x.rule.Action
 	switch {
 	case a.Kind == ActionDelay && !a.AfterCommit:
-		x.f.wait(x.r.Context().Done(), a.Delay.D())
+		x.t.wait(x.r.Context().Done(), a.Delay.D())
 	case a.Kind == ActionStatus && !a.AfterCommit:
 		x.writeErr(httpErr(a.Status, a.Message))
 		return true
@@ -143,6 +144,9 @@ func (x *exchange) respond(res result) {
 		case ActionTimeoutAfterCommit:
 			x.rec.Status = status
 			x.f.journal.finish(x.entry, x.rec) // visible while held
+			if hold := x.f.cfg.OnHold; hold != nil {
+				hold(x.r)
+			}
 			select {
 			case <-x.r.Context().Done():
 			case <-x.f.closed:
@@ -151,7 +155,7 @@ func (x *exchange) respond(res result) {
 			return
 		case ActionMalformed, ActionEmpty, ActionDropField:
 			if res.err != nil {
-				body = res.err.body(x.f.Now(), x.r.URL.RequestURI())
+				body = res.err.body(x.t.now(), x.r.URL.RequestURI())
 			}
 			switch a.Kind {
 			case ActionMalformed:
@@ -161,12 +165,12 @@ func (x *exchange) respond(res result) {
 			default:
 				body = dropField(body, a.Field)
 			}
-			x.f.wait(x.r.Context().Done(), x.f.cfg.Latency)
+			x.t.wait(x.r.Context().Done(), x.f.cfg.Latency)
 			x.write(status, body)
 			return
 		case ActionDelay:
 			if a.AfterCommit {
-				x.f.wait(x.r.Context().Done(), a.Delay.D())
+				x.t.wait(x.r.Context().Done(), a.Delay.D())
 			}
 		case ActionStatus:
 			if a.AfterCommit {
@@ -174,7 +178,7 @@ func (x *exchange) respond(res result) {
 			}
 		}
 	}
-	x.f.wait(x.r.Context().Done(), x.f.cfg.Latency)
+	x.t.wait(x.r.Context().Done(), x.f.cfg.Latency)
 	if res.err != nil {
 		x.writeErr(res.err)
 		return
@@ -199,13 +203,13 @@ func dropField(body []byte, field string) []byte {
 }
 
 func (x *exchange) writeErr(e *apiError) {
-	x.write(e.status, e.body(x.f.Now(), x.r.URL.RequestURI()))
+	x.write(e.status, e.body(x.t.now(), x.r.URL.RequestURI()))
 }
 
 // write sends the response with Cal.com's headers; Date comes from the fake's clock, because
 // a hardened client judges freshness by it.
 func (x *exchange) write(status int, body []byte) {
-	now := x.f.Now()
+	now := x.t.now()
 	h := x.w.Header()
 	h["Date"] = []string{now.Format(http.TimeFormat)}
 	h["Content-Type"] = []string{"application/json; charset=utf-8"}
@@ -277,7 +281,7 @@ func (x *exchange) finish() {
 	if !x.rec.Completed.IsZero() {
 		return
 	}
-	x.rec.Completed = x.f.Now()
+	x.rec.Completed = x.t.now()
 	x.f.journal.finish(x.entry, x.rec)
 	if lg := x.f.cfg.Logger; lg != nil {
 		lg.LogAttrs(x.r.Context(), slog.LevelInfo, "request",

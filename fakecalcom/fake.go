@@ -15,6 +15,8 @@ type Fake struct {
 	cfg      Config
 	clock    Clock
 	advancer Advancer // nil unless cfg.Clock can advance
+	// forwarder is cfg.Clock when it can be moved to an instant (preferred over advancer).
+	forwarder Forwarder
 	offset   atomic.Int64
 	replay   atomic.Bool
 
@@ -80,6 +82,7 @@ func NewFake(cfg Config) *Fake {
 		closed:     make(chan struct{}),
 	}
 	f.advancer, _ = cfg.Clock.(Advancer)
+	f.forwarder, _ = cfg.Clock.(Forwarder)
 	f.faults.seed = cfg.Seed
 	f.replay.Store(cfg.ForceReplay)
 	for _, et := range cfg.EventTypes {
@@ -183,30 +186,6 @@ func (f *Fake) Close() {
 	})
 }
 
-// pause lets d pass whatever the client does: Cal.com keeps processing a request whose client
-// went away. On an Advancer clock it advances the clock; otherwise it waits in real time
-// until d elapses or the fake is closed.
-func (f *Fake) pause(d time.Duration) { f.wait(nil, d) }
-
-// wait lets d pass: on an Advancer clock it advances the clock, otherwise it waits in real
-// time until d elapses, done is closed (the request is cancelled), or the fake is closed.
-func (f *Fake) wait(done <-chan struct{}, d time.Duration) {
-	if d <= 0 {
-		return
-	}
-	if f.advancer != nil {
-		f.advancer.Advance(d)
-		return
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-done:
-	case <-f.closed:
-	}
-}
-
 // ServeHTTP serves the Cal.com API under /v2 and the admin API under /__admin.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/__admin" || len(r.URL.Path) > 9 && r.URL.Path[:9] == "/__admin/" {
@@ -214,7 +193,7 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.webhooks.promoteDue()
-	x := &exchange{f: f, w: w, r: r}
+	x := &exchange{f: f, w: w, r: r, t: f.newMoment()}
 	x.entry = f.journal.begin(r.Method, r.URL.Path, f.Now())
 	x.rec = *x.entry
 	defer func() { // deferred: cut() may end the handler with http.ErrAbortHandler

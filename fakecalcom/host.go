@@ -28,7 +28,7 @@ func (e *HostError) Error() string {
 // HostCancel cancels the booking with uid as its host; BOOKING_CANCELLED fires.
 func (f *Fake) HostCancel(ctx context.Context, uid, reason string) (Booking, error) {
 	return f.hostChange(ctx, func() (change, *apiError) {
-		return f.cancel(uid, cancelRequest{reason: reason, byHost: true})
+		return f.cancel(f.newMoment(), uid, cancelRequest{reason: reason, byHost: true})
 	})
 }
 
@@ -37,19 +37,19 @@ func (f *Fake) HostCancel(ctx context.Context, uid, reason string) (Booking, err
 // booking moved by its host is accepted.
 func (f *Fake) HostReschedule(ctx context.Context, uid string, start time.Time) (Booking, error) {
 	return f.hostChange(ctx, func() (change, *apiError) {
-		return f.reschedule(uid, rescheduleRequest{start: start.UTC(), byHost: true})
+		return f.reschedule(f.newMoment(), uid, rescheduleRequest{start: start.UTC(), byHost: true})
 	})
 }
 
 // HostConfirm accepts the pending booking with uid (no overlap check, as Cal.com);
 // BOOKING_CREATED fires.
 func (f *Fake) HostConfirm(ctx context.Context, uid string) (Booking, error) {
-	return f.hostChange(ctx, func() (change, *apiError) { return f.confirm(uid) })
+	return f.hostChange(ctx, func() (change, *apiError) { return f.confirm(f.newMoment(), uid) })
 }
 
 // HostDecline rejects the pending booking with uid; BOOKING_REJECTED fires.
 func (f *Fake) HostDecline(ctx context.Context, uid, reason string) (Booking, error) {
-	return f.hostChange(ctx, func() (change, *apiError) { return f.decline(uid, reason) })
+	return f.hostChange(ctx, func() (change, *apiError) { return f.decline(f.newMoment(), uid, reason) })
 }
 
 // hostChange runs a change and delivers its webhooks.

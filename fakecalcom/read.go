@@ -146,7 +146,7 @@ func (x *exchange) list(authed bool) result {
 	if err != nil {
 		return result{err: httpErr(http.StatusBadRequest, err.Error())}
 	}
-	now := x.f.Now()
+	now := x.t.now()
 	l := x.f.ledger
 	l.mu.Lock()
 	var hits []*Booking

@@ -119,7 +119,7 @@ func (x *exchange) reserve(uid string, authed bool) result {
 	if in.SlotDuration != nil && *in.SlotDuration != et.LengthMinutes {
 		return result{err: httpErr(http.StatusBadRequest, "fakecalcom: slotDuration must equal the event type's length ("+strconv.Itoa(et.LengthMinutes)+"); multiple durations are not implemented")}
 	}
-	now := x.f.Now()
+	now := x.t.now()
 	r := &Reservation{EventTypeID: et.ID, SlotStart: start, SlotEnd: start.Add(et.length()), Minutes: minutes,
 		Until: now.Add(time.Duration(minutes) * time.Minute).Truncate(time.Millisecond)}
 

@@ -66,7 +66,7 @@ func (x *exchange) slots() result {
 	}
 	ranged := q.Get("format") == "range"
 	length := time.Duration(et.LengthMinutes) * time.Minute
-	now := x.f.Now()
+	now := x.t.now()
 	out := map[string][]slotOut{}
 	l := x.f.ledger
 	l.mu.Lock()

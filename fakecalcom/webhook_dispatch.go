@@ -265,7 +265,7 @@ func (d *dispatcher) delay(dl *delivery, after time.Duration) {
 	defer d.mu.Unlock()
 	d.timed = append(d.timed, dl)
 	d.waiting.Store(true)
-	if d.f.advancer == nil && !d.closed {
+	if !d.f.virtual() && !d.closed {
 		d.timers = append(d.timers, time.AfterFunc(after, func() { d.wake(dl) }))
 	}
 }

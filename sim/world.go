@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 
@@ -19,13 +20,18 @@ import (
 	"github.com/bookingharness/bookingharness/sim/history"
 )
 
-// The virtual clock must advance the fake's time on delays instead of sleeping.
-var _ fakecalcom.Advancer = (*clock.Virtual)(nil)
+// The virtual clock must move the fake's time on delays instead of sleeping, to each
+// request's own time (so concurrent requests cannot move each other's).
+var (
+	_ fakecalcom.Advancer  = (*clock.Virtual)(nil)
+	_ fakecalcom.Forwarder = (*clock.Virtual)(nil)
+)
 
-// DefaultClientTimeout bounds each Cal.com request of the core in a world. It is real time:
-// a "timeout after commit" fault costs this much wall time, so it is short, yet far above a
-// loopback round trip under -race on two cores.
-const DefaultClientTimeout = 2 * time.Second
+// DefaultClientTimeout is how long the core's Cal.com client waits for an answer in a world,
+// on the virtual clock: when the fake holds a response (a timeout_after_commit fault) the
+// harness ends the client's wait itself and moves the virtual clock this far (see
+// deadlines). It costs no real time and no machine load can change it.
+const DefaultClientTimeout = 10 * time.Second
 
 // Config describes one world: the system under test and the Cal.com it talks to.
 type Config struct {
@@ -48,7 +54,8 @@ type Config struct {
 	// ConflictAnswer is the fake's answer to a lost concurrent create (default conflict_409
 	// for now; production answers prod_400, see fakecalcom.ConflictAnswer).
 	ConflictAnswer fakecalcom.ConflictAnswer
-	// ClientTimeout bounds each Cal.com request (default DefaultClientTimeout).
+	// ClientTimeout is the core's Cal.com client timeout on the virtual clock (default
+	// DefaultClientTimeout); real time only guards against a hang (RealTimeGuard).
 	ClientTimeout time.Duration
 	// Seed drives the fake's probabilistic faults.
 	Seed int64
@@ -121,7 +128,9 @@ func NewWorld(ctx context.Context, env *pgenv.Env, cfg Config) (w *World, err er
 	for host, staff := range w.Fixtures.Staff {
 		w.hostOf[staff] = host
 	}
+	var held *deadlines
 	w.Fake = fakecalcom.New(fakecalcom.Config{
+		OnHold:                func(r *http.Request) { held.expire(r) },
 		Clock:                 w.Clock,
 		EventTypes:            cfg.EventTypes,
 		ForceReplay:           cfg.ForceReplay,
@@ -131,7 +140,10 @@ func NewWorld(ctx context.Context, env *pgenv.Env, cfg Config) (w *World, err er
 		Seed:                  cfg.Seed,
 		BetweenCheckAndInsert: cfg.BetweenCheckAndInsert,
 	})
-	client, err := calcom.New(calcom.Config{BaseURL: w.Fake.URL, HTTPClient: w.Fake.Client(), Timeout: cfg.ClientTimeout, APIKey: "cal_test_harness"})
+	httpClient := w.Fake.Client()
+	held = newDeadlines(httpClient.Transport, w.Clock, cfg.ClientTimeout)
+	httpClient.Transport = held
+	client, err := calcom.New(calcom.Config{BaseURL: w.Fake.URL, HTTPClient: httpClient, Timeout: RealTimeGuard, APIKey: "cal_test_harness"})
 	if err != nil {
 		return nil, err
 	}
@@ -268,8 +280,13 @@ type Result struct {
 }
 
 // Concurrent books every call at once: all goroutines wait behind one start barrier, so the
-// requests race for real. Results come back in the order of calls.
+// requests race for real. The virtual clock is held still meanwhile: each request's times
+// come from its own waits (delays, latency, the check/insert gap), so one call's delay cannot
+// change another's booking age, whichever arrives first; afterwards the clock stands at the
+// latest of them. Results come back in the order of calls.
 func (w *World) Concurrent(ctx context.Context, calls []BookCall) []Result {
+	w.Clock.Hold()
+	defer w.Clock.Release()
 	results := make([]Result, len(calls))
 	start := make(chan struct{})
 	done := make(chan struct{}, len(calls))

@@ -30,12 +30,56 @@ func (Real) Now() time.Time { return time.Now() }
 type Virtual struct {
 	mu  sync.Mutex
 	now time.Time
+	// held is set between Hold and Release; furthest is then the latest instant AdvanceTo
+	// or Advance asked for.
+	held     bool
+	furthest time.Time
 }
 
 // NewVirtual returns a virtual clock reading start. The monotonic reading is stripped so
 // comparisons and formatting behave the same for every value the clock returns.
 func NewVirtual(start time.Time) *Virtual {
 	return &Virtual{now: start.Round(0)}
+}
+
+// Hold keeps the clock still until Release, while several requests run at once: each of
+// them reads its own time from the instant it began plus what it waited itself (the fake's
+// per-request time), so one request's delay cannot move another's — the outcome does not
+// depend on which request arrived first. AdvanceTo and Advance only note how far the clock
+// must go; Release moves it there. Holds do not nest.
+func (v *Virtual) Hold() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.held, v.furthest = true, v.now
+}
+
+// Release ends a Hold, moving the clock to the furthest instant asked for while it was held
+// (never back).
+func (v *Virtual) Release() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.held && v.furthest.After(v.now) {
+		v.now = v.furthest
+	}
+	v.held = false
+}
+
+// AdvanceTo moves the clock forward to t; an earlier t changes nothing. It is the fake Cal.com's
+// optional Forwarder capability: a request that waits moves the clock to its own time. While
+// held it only notes t (see Hold).
+func (v *Virtual) AdvanceTo(t time.Time) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	t = t.Round(0)
+	if v.held {
+		if t.After(v.furthest) {
+			v.furthest = t
+		}
+		return
+	}
+	if t.After(v.now) {
+		v.now = t
+	}
 }
 
 // Now returns the clock's current reading.
@@ -52,6 +96,12 @@ func (v *Virtual) Now() time.Time {
 func (v *Virtual) Advance(d time.Duration) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	if v.held {
+		if t := v.now.Add(d); t.After(v.furthest) {
+			v.furthest = t
+		}
+		return
+	}
 	v.now = v.now.Add(d)
 }
 

@@ -66,3 +66,28 @@ func TestSkewed(t *testing.T) {
 	}
 	var _ Clock = Real{}
 }
+
+// While held, waits only note how far the clock must go; Release moves it there, never back.
+func TestVirtualHold(t *testing.T) {
+	start := time.Date(2025, 10, 6, 9, 0, 0, 0, time.UTC)
+	v := NewVirtual(start)
+	v.AdvanceTo(start.Add(-time.Minute)) // never back
+	if !v.Now().Equal(start) {
+		t.Fatalf("AdvanceTo an earlier instant moved the clock to %s", v.Now())
+	}
+	v.Hold()
+	v.AdvanceTo(start.Add(12 * time.Second))
+	v.Advance(5 * time.Second)
+	v.AdvanceTo(start.Add(3 * time.Second))
+	if !v.Now().Equal(start) {
+		t.Fatalf("a held clock moved to %s", v.Now())
+	}
+	v.Release()
+	if want := start.Add(12 * time.Second); !v.Now().Equal(want) {
+		t.Fatalf("after Release the clock reads %s, want the furthest instant %s", v.Now(), want)
+	}
+	v.AdvanceTo(start.Add(20 * time.Second))
+	if want := start.Add(20 * time.Second); !v.Now().Equal(want) {
+		t.Fatalf("AdvanceTo after Release: %s, want %s", v.Now(), want)
+	}
+}

@@ -16,8 +16,9 @@
 //     is the step's call, once, and is removed when the step ends. A list of faults arms
 //     one rule per fault. {status: 429} is Cal.com's
 //     rate limit (with X-RateLimit headers); other statuses are Cal.com error answers.
-//     {timeout: after_commit} costs real time: a file with one runs with a short client
-//     timeout (TimeoutClientTimeout).
+//     {timeout: after_commit} costs no real time: the fake holds the answer, the harness ends
+//     the client's wait itself and moves the virtual clock by the client timeout
+//     (sim.DefaultClientTimeout, or Options.ClientTimeout).
 //   - expect.layer is the deciding layer the core reports (core.Outcome.Layer); "calcom"
 //     means no layer decided and Cal.com's own answer did (a 400, 409, 429 or 5xx). The
 //     deciding layer depends on the policy: the seed runs freshness first, the hardened

@@ -11,19 +11,14 @@ import (
 	"github.com/bookingharness/bookingharness/sim/incident"
 )
 
-// TimeoutClientTimeout is the Cal.com client timeout of a replay whose file injects
-// {timeout: after_commit}: that fault holds the response until the client gives up, in real
-// time, so the wait is kept short — yet far above a loopback round trip under -race.
-const TimeoutClientTimeout = 500 * time.Millisecond
-
 // Options adjust a replay. The zero value replays the file as written.
 type Options struct {
 	// Policy overrides the file's policy ("" keeps it).
 	Policy core.Policy
 	// Layers overrides the file's layers (nil keeps them).
 	Layers *core.Layers
-	// ClientTimeout overrides the Cal.com client timeout (0: sim.DefaultClientTimeout, or
-	// TimeoutClientTimeout when the file has a timeout fault).
+	// ClientTimeout overrides the Cal.com client timeout on the virtual clock (0:
+	// sim.DefaultClientTimeout); a {timeout: after_commit} fault moves the clock this far.
 	ClientTimeout time.Duration
 	// Logger receives the core's logs (nil: discarded).
 	Logger *slog.Logger
@@ -130,16 +125,3 @@ func (p plan) stepExpect(b incident.Book) *Expect {
 	return &Expect{Outcome: e.Outcome, Layer: e.Layer}
 }
 
-// hasTimeout reports whether any step injects a timeout fault.
-func hasTimeout(inc *incident.Incident) bool {
-	for _, st := range inc.Steps {
-		for _, b := range st.Books() {
-			for _, f := range b.Faults {
-				if f.Kind == incident.FaultTimeout {
-					return true
-				}
-			}
-		}
-	}
-	return false
-}

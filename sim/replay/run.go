@@ -77,9 +77,6 @@ func worldConfig(inc *incident.Incident, p plan, opts Options) sim.Config {
 	}
 	cfg.ConflictAnswer = fakecalcom.ConflictAnswer(inc.Calcom.ConflictAnswer) // "" keeps the world's default
 	cfg.CheckInsertGap = inc.Calcom.CheckInsertGap
-	if cfg.ClientTimeout == 0 && hasTimeout(inc) {
-		cfg.ClientTimeout = TimeoutClientTimeout
-	}
 	cfg.EventTypes = CalcomConfig(inc.Calcom).EventTypes
 	return cfg
 }
