@@ -17,8 +17,8 @@ type Fake struct {
 	advancer Advancer // nil unless cfg.Clock can advance
 	// forwarder is cfg.Clock when it can be moved to an instant (preferred over advancer).
 	forwarder Forwarder
-	offset   atomic.Int64
-	replay   atomic.Bool
+	offset    atomic.Int64
+	replay    atomic.Bool
 
 	etMu       sync.RWMutex
 	eventTypes map[int]EventType

@@ -124,4 +124,3 @@ func (p plan) stepExpect(b incident.Book) *Expect {
 	}
 	return &Expect{Outcome: e.Outcome, Layer: e.Layer}
 }
-
