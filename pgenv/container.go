@@ -137,6 +137,9 @@ func pullAllowed() bool { return isTrue(os.Getenv(EnvPull)) }
 // present and cannot be pulled — into an instruction.
 func explainRunError(image string, err error) error {
 	msg := strings.ToLower(err.Error())
+	if strings.Contains(msg, "reaper") {
+		return fmt.Errorf("pgenv: testcontainers' reaper (Ryuk) could not start — set TESTCONTAINERS_RYUK_DISABLED=true, or unset it to let the harness decide: %w", err)
+	}
 	if strings.Contains(msg, "pull") || strings.Contains(msg, "no such image") || strings.Contains(msg, "not found") ||
 		strings.Contains(msg, "registry") {
 		return fmt.Errorf("pgenv: image %s is not present and could not be pulled (an offline machine has no registry): run `make pg-image`, or set %s: %w", image, EnvDSN, err)

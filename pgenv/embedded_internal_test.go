@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -230,6 +231,31 @@ func writeFile(t *testing.T, path, content string) {
 	}
 }
 
+// zombie starts a child that exits at once and is not reaped until the test ends; it
+// returns the child as an owner, start time included.
+func zombie(t *testing.T) owner {
+	t.Helper()
+	cmd := exec.Command("true")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Wait() })
+	fd := pidfd(t, cmd.Process.Pid)
+	if !exited(t, fd, 30*time.Second) {
+		t.Fatal("true did not exit")
+	}
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", cmd.Process.Pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := strings.Fields(string(raw)[strings.LastIndexByte(string(raw), ')')+1:])
+	start, err := strconv.ParseUint(fields[19], 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return owner{pid: cmd.Process.Pid, start: start}
+}
+
 func TestOwner(t *testing.T) {
 	me := currentOwner()
 	back, err := parseOwner(me.String())
@@ -244,6 +270,7 @@ func TestOwner(t *testing.T) {
 		{"this process", me, false},
 		{"this pid, another start time", owner{pid: me.pid, start: me.start + 1}, true},
 		{"no such pid", owner{pid: 1 << 30, start: 1}, true},
+		{"exited, not yet reaped", zombie(t), true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.o.gone(); got != tc.gone {

@@ -53,22 +53,23 @@ func (o owner) gone() bool {
 	return !ok || start != o.start
 }
 
-// processStart reads the start time of pid from /proc (false when there is no such process).
+// processStart reads the start time of pid from /proc (false when there is no such process,
+// or only its zombie: a process that has exited but was not yet reaped is gone).
 func processStart(pid int) (uint64, bool) {
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0, false
 	}
 	// The command name (field 2) is in parentheses and may contain spaces; fields after the
-	// last ')' are space-separated, starting with field 3.
+	// last ')' are space-separated, starting with field 3 (the state) at index 0.
 	s := string(raw)
 	i := strings.LastIndexByte(s, ')')
 	if i < 0 {
 		return 0, false
 	}
 	fields := strings.Fields(s[i+1:])
-	const startField = 22 - 3
-	if len(fields) <= startField {
+	const stateField, startField = 0, 22 - 3
+	if len(fields) <= startField || fields[stateField] == "Z" || fields[stateField] == "X" {
 		return 0, false
 	}
 	start, err := strconv.ParseUint(fields[startField], 10, 64)

@@ -77,15 +77,21 @@ func providerList() string {
 	return strings.Join(names, ", ")
 }
 
-// startDSN uses the server HARNESS_PG_DSN names.
+// startDSN is the dsn provider: the server HARNESS_PG_DSN names.
 func startDSN(ctx context.Context) (*Env, error) {
 	dsn := strings.TrimSpace(os.Getenv(EnvDSN))
 	if dsn == "" {
 		return nil, &unavailable{ProviderDSN, EnvDSN + " is not set"}
 	}
+	return StartDSN(ctx, dsn)
+}
+
+// StartDSN is the dsn provider for a DSN given another way than HARNESS_PG_DSN (a command's
+// --pg-dsn flag). Close terminates nothing.
+func StartDSN(ctx context.Context, dsn string) (*Env, error) {
 	began := time.Now()
 	if err := ping(ctx, dsn); err != nil {
-		return nil, fmt.Errorf("pgenv: %s=%s is not reachable: %w (check host, port, user and password; the user needs CREATEDB)", EnvDSN, redact(dsn), err)
+		return nil, fmt.Errorf("pgenv: %s is not reachable: %w (check host, port, user and password; the user needs CREATEDB)", redact(dsn), err)
 	}
 	return newEnv(ctx, ProviderDSN, dsn, "existing server "+redact(dsn), began, nil)
 }
