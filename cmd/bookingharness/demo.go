@@ -76,9 +76,8 @@ func runDemo(ctx context.Context, stdout io.Writer, cfg demoConfig) error {
 	if err := os.MkdirAll(cfg.out, 0o755); err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	bar := startPhase(stdout, "Postgres", -1)
+	// postgresEnv prints the Postgres phase's line itself (which provider, ready in how long).
 	env, err := postgresEnv(ctx, cfg.pgDSN)
-	bar.finish()
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}

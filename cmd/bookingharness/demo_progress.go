@@ -14,8 +14,7 @@ type phaseBar struct {
 	out io.Writer
 }
 
-// startPhase shows name with a bar over total steps (-1: a spinner for a phase without
-// steps).
+// startPhase shows name with a bar over total steps.
 func startPhase(out io.Writer, name string, total int) phaseBar {
 	bar := progressBar(out, true, total)
 	if bar != nil {
