@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bookingharness/bookingharness/reports"
+	"github.com/bookingharness/bookingharness/sim/load"
 )
 
 // summaryWidth is where the summary wraps long lists of incident names.
@@ -77,34 +78,35 @@ func writeDemoSummary(w io.Writer, d reports.Demo, took time.Duration, page stri
 	writeWrapped(w, "  ", d.Load.Why)
 	fmt.Fprintln(w)
 	tw = table(w)
-	kinds := reports.DemoOutcomeKinds()
-	fmt.Fprintf(tw, "  outcome\t%s\tattempts\tper second\tp99\n", strings.Join(kinds, "\t"))
-	for _, p := range d.Policies {
-		if p.Load == nil {
-			continue
-		}
-		fmt.Fprintf(tw, "  %s", p.Policy)
-		for _, k := range kinds {
-			fmt.Fprintf(tw, "\t%d", p.Load.Outcomes[k])
-		}
-		fmt.Fprintf(tw, "\t%d\t%.0f\t%.0f ms\n", p.Load.Attempts, p.Load.Throughput, float64(p.Load.Latency.P99)/1000)
-	}
+	writeLoadTable(tw, d, "outcome", reports.DemoOutcomeKinds(), func(r *load.Result, k string) int { return r.Outcomes[k] },
+		func(r *load.Result) string {
+			return fmt.Sprintf("\t%d\t%.0f\t%.0f ms", r.Attempts, r.Throughput, float64(r.Latency.P99)/1000)
+		}, "attempts", "per second", "p99")
 	fmt.Fprintln(tw, "\t")
-	deciders := d.PresentDeciders()
-	fmt.Fprintf(tw, "  decided by\t%s\n", strings.Join(deciders, "\t"))
-	for _, p := range d.Policies {
-		if p.Load == nil {
-			continue
-		}
-		fmt.Fprintf(tw, "  %s", p.Policy)
-		for _, dec := range deciders {
-			fmt.Fprintf(tw, "\t%d", p.Load.DecidingLayers[dec])
-		}
-		fmt.Fprintln(tw)
-	}
+	writeLoadTable(tw, d, "decided by", d.PresentDeciders(), func(r *load.Result, dec string) int { return r.DecidingLayers[dec] }, nil)
 	tw.Flush()
 
 	fmt.Fprintf(w, "\nOpen %s\n", page)
+}
+
+// writeLoadTable writes one row per policy's load: a count per column, then what extra
+// adds (after the extra headers).
+func writeLoadTable(tw io.Writer, d reports.Demo, title string, columns []string, count func(*load.Result, string) int,
+	extra func(*load.Result) string, extraHeaders ...string) {
+	fmt.Fprintf(tw, "  %s\t%s\n", title, strings.Join(append(columns[:len(columns):len(columns)], extraHeaders...), "\t"))
+	for _, p := range d.Policies {
+		if p.Load == nil {
+			continue
+		}
+		fmt.Fprintf(tw, "  %s", p.Policy)
+		for _, c := range columns {
+			fmt.Fprintf(tw, "\t%d", count(p.Load, c))
+		}
+		if extra != nil {
+			fmt.Fprint(tw, extra(p.Load))
+		}
+		fmt.Fprintln(tw)
+	}
 }
 
 func section(w io.Writer, title string) { fmt.Fprintf(w, "\n%s\n", title) }
