@@ -144,7 +144,9 @@ func demoPolicy(ctx context.Context, stdout io.Writer, env *pgenv.Env, incidents
 			return in, err
 		}
 		in.Replays = append(in.Replays, res)
-		link := filepath.Join(demoReplayDir, string(p), inc.Name+".txt")
+		// Named after the file, not the incident's name: a name is free text, a catalogue
+		// file's base name is safe to use as a path under --out.
+		link := filepath.Join(demoReplayDir, string(p), strings.TrimSuffix(filepath.Base(res.File), filepath.Ext(res.File))+".txt")
 		if err := writeFile(filepath.Join(cfg.out, link), func(w io.Writer) error { return replay.WriteTimeline(w, res) }); err != nil {
 			bar.finish()
 			return in, err
