@@ -36,4 +36,3 @@ func launchTestServer(ctx context.Context) (*embeddedServer, error) {
 	}
 	return launchEmbedded(ctx, bin, acct, embeddedBase())
 }
-
