@@ -6,15 +6,14 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/containerd/errdefs"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver for wait.ForSQL
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
 	"github.com/testcontainers/testcontainers-go"
+	tclog "github.com/testcontainers/testcontainers-go/log"
 	"github.com/testcontainers/testcontainers-go/modules/postgres"
 	"github.com/testcontainers/testcontainers-go/wait"
 )
@@ -26,19 +25,39 @@ const (
 	startupTimeout    = 90 * time.Second
 )
 
-func startContainer(ctx context.Context, image string) (*Env, error) {
-	present, err := imagePresent(ctx, image)
-	if err != nil {
-		return nil, fmt.Errorf("pgenv: Docker is not reachable (%w): start Docker (on an offline machine: bash scripts/prepare-host.sh) or set %s to an existing server, e.g. %s=postgres://user:pass@127.0.0.1:5432/postgres", err, EnvDSN, EnvDSN)
-	}
-	// A pull reaches out to a registry; do it only when asked, so an offline machine gets an
-	// instruction instead of a DNS lookup of a registry it cannot reach.
-	if !present && !pullAllowed() {
-		return nil, fmt.Errorf("pgenv: image %s is not present locally: run `make pg-image` and set %s=bookingharness/postgres:15 (offline machines), pull it yourself (docker pull %s), set %s=true to let the harness pull it, or set %s to an existing server", image, EnvImage, image, EnvPull, EnvDSN)
-	}
+// startContainer is the testcontainers provider. It is unavailable (Start moves on) when no
+// Docker engine answers or the engine has no usable image and pulls are not allowed.
+func startContainer(ctx context.Context) (*Env, error) {
 	began := time.Now()
+	d, err := dialDocker(ctx)
+	if err != nil {
+		return nil, &unavailable{ProviderTestcontainers, err.Error()}
+	}
+	defer d.Close()
+	image, err := chooseImage(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	ryukPresent, err := d.hasImage(ctx, ryukImage())
+	if err != nil {
+		return nil, fmt.Errorf("pgenv: %w", err)
+	}
+	ryukOn, err := makeTestcontainersSafe(ryukPresent)
+	if err != nil {
+		return nil, err
+	}
+	// Without Ryuk nothing else removes the containers of runs that were killed before
+	// Close; do it now, for this host's dead runs only.
+	removed, err := d.removeLeftovers(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("pgenv: %w", err)
+	}
+	// testcontainers prints a banner about the engine on its first use; pgenv prints its own
+	// one line (Env.String) instead.
+	tclog.SetDefault(discard{})
 	ctr, err := postgres.Run(ctx, image,
 		testcontainers.WithLogger(discard{}),
+		testcontainers.WithLabels(ownerLabels()),
 		postgres.WithDatabase(containerDB),
 		postgres.WithUsername(containerUser),
 		postgres.WithPassword(containerPassword),
@@ -71,51 +90,59 @@ func startContainer(ctx context.Context, image string) (*Env, error) {
 		}
 		return nil, explainRunError(image, err)
 	}
+	terminate := func(context.Context) error { return testcontainers.TerminateContainer(ctr) }
 	dsn, err := ctr.ConnectionString(ctx, "sslmode=disable")
 	if err != nil {
-		_ = testcontainers.TerminateContainer(ctr)
+		_ = terminate(ctx)
 		return nil, fmt.Errorf("pgenv: container address: %w", err)
 	}
-	port, _ := ctr.MappedPort(ctx, "5432/tcp")
-	host, _ := ctr.Host(ctx)
-	describe := fmt.Sprintf("container %s on %s:%s (started in %s)", image, host, port.Port(), time.Since(began).Round(time.Millisecond))
-	return newEnv(ctx, dsn, describe, func(ctx context.Context) error {
-		return testcontainers.TerminateContainer(ctr)
-	})
+	ryuk := "Ryuk on"
+	if !ryukOn {
+		ryuk = "Ryuk off: the harness removes its own containers"
+	}
+	if removed > 0 {
+		ryuk += fmt.Sprintf("; removed %d container(s) of runs that died before Close", removed)
+	}
+	describe := fmt.Sprintf("container %s on %s (%s)", image, strings.TrimPrefix(redact(dsn), "postgres://"), ryuk)
+	return newEnv(ctx, ProviderTestcontainers, dsn, describe, began, terminate)
 }
 
-// imagePresent asks the Docker engine whether image exists locally; an error means Docker
-// itself is unreachable.
-func imagePresent(ctx context.Context, image string) (bool, error) {
-	p, err := testcontainers.NewDockerProvider(testcontainers.WithLogger(discard{}))
-	if err != nil {
-		return false, err
+// chooseImage picks HARNESS_PG_IMAGE, else the locally built LocalImage when the engine has
+// it, else DefaultImage. An image that is not present is used only when pulls are allowed;
+// otherwise the provider is unavailable, with the way to fix it.
+func chooseImage(ctx context.Context, d *docker) (string, error) {
+	candidates := []string{LocalImage, DefaultImage}
+	if img := strings.TrimSpace(os.Getenv(EnvImage)); img != "" {
+		candidates = []string{img}
 	}
-	defer p.Close()
-	if err := p.Health(ctx); err != nil {
-		return false, err
-	}
-	if _, err := p.Client().ImageInspect(ctx, image); err != nil {
-		if errdefs.IsNotFound(err) {
-			return false, nil
+	for _, img := range candidates {
+		present, err := d.hasImage(ctx, img)
+		if err != nil {
+			return "", fmt.Errorf("pgenv: %w", err)
 		}
-		return false, err
+		if present {
+			return img, nil
+		}
 	}
-	return true, nil
+	if pullAllowed() {
+		return candidates[len(candidates)-1], nil
+	}
+	return "", &unavailable{ProviderTestcontainers, fmt.Sprintf("Docker answers but has no %s image and the harness never pulls unasked (build one with `make pg-image`, pull it yourself, or set %s=true)",
+		strings.Join(candidates, " or "), EnvPull)}
 }
 
-func pullAllowed() bool {
-	v, _ := strconv.ParseBool(strings.TrimSpace(os.Getenv(EnvPull)))
-	return v
-}
+func pullAllowed() bool { return isTrue(os.Getenv(EnvPull)) }
 
 // explainRunError turns the usual failure of an offline machine — an image that is not
 // present and cannot be pulled — into an instruction.
 func explainRunError(image string, err error) error {
 	msg := strings.ToLower(err.Error())
+	if strings.Contains(msg, "reaper") {
+		return fmt.Errorf("pgenv: testcontainers' reaper (Ryuk) could not start — set TESTCONTAINERS_RYUK_DISABLED=true, or unset it to let the harness decide: %w", err)
+	}
 	if strings.Contains(msg, "pull") || strings.Contains(msg, "no such image") || strings.Contains(msg, "not found") ||
 		strings.Contains(msg, "registry") {
-		return fmt.Errorf("pgenv: image %s is not present and could not be pulled (an offline machine has no registry): run `make pg-image` and set %s=bookingharness/postgres:15, or set %s: %w", image, EnvImage, EnvDSN, err)
+		return fmt.Errorf("pgenv: image %s is not present and could not be pulled (an offline machine has no registry): run `make pg-image`, or set %s: %w", image, EnvDSN, err)
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("pgenv: %s did not accept SQL within %s: %w", image, startupTimeout, err)

@@ -17,6 +17,9 @@ import (
 var env *pgenv.Env
 
 func TestMain(m *testing.M) {
+	if os.Getenv(pgenv.EmbeddedChildEnv) != "" {
+		os.Exit(pgenv.EmbeddedChildMain())
+	}
 	os.Exit(pgenv.RunTests(m, func(e *pgenv.Env) {
 		fmt.Println("pgenv:", e)
 		env = e

@@ -5,8 +5,10 @@ import (
 	"testing"
 )
 
-// runMainVar makes the test binary act as bookingharness itself, so a sut.yaml's command
-// ${BOOKINGHARNESS} serve-core … can start it while these tests run.
+// runMainVar makes the test binary act as bookingharness itself: a sut.yaml's command
+// ${BOOKINGHARNESS} serve-core … can start it while these tests run, and a test can run a
+// command in a process of its own, with an environment of its choosing (testcontainers reads
+// its configuration once per process).
 const runMainVar = "BOOKINGHARNESS_TEST_RUN_MAIN"
 
 func TestMain(m *testing.M) {

@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bookingharness/bookingharness/core"
-	"github.com/bookingharness/bookingharness/pgenv"
 	"github.com/bookingharness/bookingharness/reports"
 	"github.com/bookingharness/bookingharness/sim/check"
 	"github.com/bookingharness/bookingharness/sim/evidence"
@@ -155,7 +154,7 @@ func replayCatalogue(ctx context.Context, stderr io.Writer, f reportFlags, in *r
 			jobs = append(jobs, replayJob{inc: inc, layers: 0, repro: true})
 		}
 	}
-	env, err := pgenv.Start(ctx)
+	env, err := postgresEnv(ctx, "")
 	if err != nil {
 		in.Reproduction = &reports.Reproduction{Incident: f.reproduce, Policy: "seed", Layers: "none", Error: err.Error()}
 		fmt.Fprintf(stderr, "report: incident replays skipped: %v\n", err)
