@@ -3,6 +3,8 @@ package core
 import (
 	"fmt"
 	"strings"
+
+	"github.com/bookingharness/bookingharness/core/store"
 )
 
 // Policy chooses how the core decides with the booking Cal.com returns.
@@ -33,10 +35,19 @@ func ParsePolicy(s string) (Policy, error) {
 
 // Effective returns the layers the policy actually runs from the requested set: the seed
 // design had no slot_exclusion layer, so it is dropped for seed. Migrate the database with
-// p.Effective(l).Schema().
+// p.Schema(l).
 func (p Policy) Effective(l Layers) Layers {
 	if p == PolicySeed {
 		return l.Without(LayerSlotExclusion)
 	}
 	return l
+}
+
+// Schema is the database schema the policy needs with layer set l: the layers' migrations
+// (Effective(l).Schema()) plus, for hardened, the claims (pending rows with a lease) its
+// claim → call → settle flow writes. The seed's schema is the shipped one.
+func (p Policy) Schema(l Layers) store.Schema {
+	sc := p.Effective(l).Schema()
+	sc.Claims = p == PolicyHardened
+	return sc
 }

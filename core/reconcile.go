@@ -77,8 +77,9 @@ func (r *ReconcileResult) add(it ReconcileItem) {
 //
 //   - cancelled with rescheduledToUid: the new booking is fetched (following further
 //     reschedules) and the row moved to it — uid, numeric id, start, end — in one
-//     transaction under the call's and both uids' advisory locks (the locks hardened Book
-//     takes), so it serialises with Book and Cancel. An exclusion-constraint violation (the
+//     short transaction under the call's and both uids' advisory locks (a hardened settle
+//     takes the uid lock), so it serialises with Book's settle and with itself; Cancel
+//     applies only to a row still carrying the uid it cancelled. An exclusion-constraint violation (the
 //     new time overlaps another live appointment of the host) or a uid already held by
 //     another row leaves the row as it was and is reported as failed;
 //   - cancelled or rejected without a reschedule: the row is marked cancelled;
@@ -86,8 +87,9 @@ func (r *ReconcileResult) add(it ReconcileItem) {
 //   - 404, 5xx, transport or decode errors: reported as failed, nothing changed, and the
 //     pass goes on with the next appointment.
 //
-// Every change re-reads the row under its locks and applies only if the row is still live
-// and still carries the uid that was looked up, so Reconcile is idempotent (a second run
+// Pending hardened claims are no appointments yet and carry no uid: Reconcile leaves them
+// to Book and Sweep. Every change re-reads the row under its locks and applies only if the
+// row is still live and still carries the uid that was looked up, so Reconcile is idempotent (a second run
 // over the same Cal.com state changes nothing) and safe to run concurrently with Book,
 // Cancel and itself. The error is non-nil only when the appointments cannot be listed or
 // ctx ends; the result then holds what was done so far.
@@ -200,9 +202,9 @@ var errStale = errors.New("core: appointment changed concurrently")
 var errHeldElsewhere = errors.New("core: booking held by another appointment")
 
 // underLocks runs apply in one transaction that holds the advisory locks of a's call and of
-// both uids (taken in the order call, then uids sorted, as Book takes call then uid, so
-// no two lockers wait on each other) and the row lock of a, and only if the row is still
-// live and still carries a's uid.
+// both uids (taken in the order call, then uids sorted; a settle takes one uid lock and no
+// call lock, so no two lockers wait on each other) and the row lock of a, and only if the
+// row is still live and still carries a's uid. No Cal.com call happens inside.
 func (s *Service) underLocks(ctx context.Context, a store.Appointment, newUID string, apply func(store.Querier, store.Appointment) error) error {
 	tx, err := s.store.Pool().Begin(ctx)
 	if err != nil {

@@ -326,7 +326,7 @@ type fixture struct {
 func newFixture(t testing.TB, p Policy, layers Layers, appSkew time.Duration) *fixture {
 	t.Helper()
 	f := &fixture{calClock: &fakeClock{t: created687}, obs: &decisionLog{}, logs: &lockedBuffer{}, reg: prometheus.NewRegistry()}
-	f.st = testStore(t, p.Effective(layers).Schema())
+	f.st = testStore(t, p.Schema(layers))
 	var err error
 	f.fx, err = store.SeedFixtures(context.Background(), f.st.Pool(), []store.EventTypeFixture{{EventTypeID: eventType, HostUserID: hostUserID, LengthMinutes: lengthMin}})
 	if err != nil {

@@ -91,7 +91,7 @@ type World struct {
 // reference rows and starts the fake.
 func NewWorld(ctx context.Context, env *pgenv.Env, cfg Config) (w *World, err error) {
 	cfg = withDefaults(cfg)
-	schema := cfg.Policy.Effective(cfg.Layers).Schema()
+	schema := cfg.Policy.Schema(cfg.Layers)
 	db, err := env.NewDatabase(ctx, pgenv.StoreTemplate(schema))
 	if err != nil {
 		return nil, err

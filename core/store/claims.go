@@ -1,0 +1,184 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// The claim statements need the Claims migration (Schema.Claims, the hardened schema).
+
+// NewClaim is a call's claim on a slot, written before Cal.com is asked: a 'pending'
+// appointment row with a lease.
+type NewClaim struct {
+	RetellCallID string
+	CustomerID   int64
+	ServiceID    int64
+	StaffID      int64 // the requested staff member; settling moves the row to the assigned host
+	StartsAt     time.Time
+	// LengthMinutes gives ends_at; 0 takes the service's duration_minutes.
+	LengthMinutes int
+	// ExpiresAt ends the lease (judged on the application's clock, which passes it in).
+	ExpiresAt time.Time
+	Source    string // "" stores "phone"
+}
+
+// ClaimResult is what InsertClaim did.
+type ClaimResult struct {
+	// CallRowID is the calls row of the claim's call (created when missing).
+	CallRowID int64
+	// ClaimID is the new claim's row id; 0 when the call already has a claim or a live
+	// appointment for this slot (read it with FindCallSlot).
+	ClaimID int64
+}
+
+// insertClaimSQL ensures the calls row (DO UPDATE so the id comes back even when a concurrent
+// first attempt of the call inserted it after this statement's snapshot) and inserts the
+// claim unless the call already holds the slot, in ONE statement: the claim transaction is
+// a single round trip. A conflict on appointments_one_per_call_slot does nothing (the caller
+// reads what is there); an overlap with another call's row raises the exclusion violation.
+const insertClaimSQL = `
+WITH call AS (
+    INSERT INTO calls (retell_call_id) VALUES ($1)
+    ON CONFLICT (retell_call_id) DO UPDATE SET retell_call_id = EXCLUDED.retell_call_id
+    RETURNING id),
+claim AS (
+    INSERT INTO appointments (call_id, customer_id, service_id, staff_id, starts_at, ends_at, status,
+                              claim_expires_at, source)
+    SELECT call.id, $2, $3, $4, $5::timestamptz,
+           $5::timestamptz + make_interval(mins => COALESCE(NULLIF($6::int, 0),
+                                               (SELECT duration_minutes FROM services WHERE id = $3))),
+           'pending', $7, COALESCE(NULLIF($8, ''), 'phone')
+    FROM call
+    ON CONFLICT (call_id, service_id, starts_at) WHERE deleted_at IS NULL AND status <> 'cancelled'
+    DO NOTHING
+    RETURNING id)
+SELECT (SELECT id FROM call), COALESCE((SELECT id FROM claim), 0)`
+
+// InsertClaim claims the slot for the call. Another call's live or pending row on an
+// overlapping slot of the same staff member fails with the exclusion violation (classify
+// it with IsExclusionViolation) when the slot_exclusion migration is applied.
+func InsertClaim(ctx context.Context, q Querier, c NewClaim) (ClaimResult, error) {
+	var r ClaimResult
+	err := q.QueryRow(ctx, insertClaimSQL, c.RetellCallID, c.CustomerID, c.ServiceID, c.StaffID, c.StartsAt,
+		c.LengthMinutes, c.ExpiresAt, c.Source).Scan(&r.CallRowID, &r.ClaimID)
+	if err != nil {
+		return ClaimResult{}, fmt.Errorf("store: claim slot for call %q: %w", c.RetellCallID, err)
+	}
+	return r, nil
+}
+
+// FindCallSlot returns the call's pending and live rows for one service and start: what
+// stopped InsertClaim.
+func FindCallSlot(ctx context.Context, q Querier, callRowID, serviceID int64, start time.Time) ([]Appointment, error) {
+	return queryAppointments(ctx, q, selectAppointmentsSQL+`
+WHERE a.call_id = $1 AND a.service_id = $2 AND a.starts_at = $3 AND a.deleted_at IS NULL
+  AND a.status <> 'cancelled' ORDER BY a.id`, callRowID, serviceID, start)
+}
+
+// RenewClaim moves a pending claim's lease end, for an attempt that takes over a claim an
+// earlier attempt left behind. It reports false when the row is no longer pending.
+func RenewClaim(ctx context.Context, q Querier, id int64, expiresAt time.Time) (bool, error) {
+	tag, err := q.Exec(ctx, `UPDATE appointments SET claim_expires_at = $2 WHERE id = $1 AND status = 'pending'`, id, expiresAt)
+	if err != nil {
+		return false, fmt.Errorf("store: renew claim %d: %w", id, err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// Settlement is the Cal.com booking a claim becomes.
+type Settlement struct {
+	BookingUID string // must not be empty
+	BookingID  *int64 // nil stores NULL
+	StartsAt   time.Time
+	EndsAt     time.Time
+	// HostUserID is the Cal.com user the booking was assigned to (round robin may pick
+	// another host than requested); the row moves to the staff member with that
+	// calcom_user_id. 0, or a user no staff row knows, keeps the claim's staff member.
+	HostUserID int64
+}
+
+// SettleClaim turns the pending claim id into a live appointment carrying the booking. It
+// reports false when the row is no longer pending (settled or released by someone else).
+// The unique index and the exclusion constraint apply; their violations come back as
+// errors to classify with IsUniqueViolation and IsExclusionViolation.
+func SettleClaim(ctx context.Context, q Querier, id int64, s Settlement) (bool, error) {
+	if s.BookingUID == "" {
+		return false, fmt.Errorf("store: settle claim %d: booking uid is empty", id)
+	}
+	tag, err := q.Exec(ctx, `
+UPDATE appointments
+SET status = 'scheduled', claim_expires_at = NULL, calcom_v2_booking_id = $2, calcom_booking_id = $3,
+    starts_at = $4, ends_at = $5,
+    staff_id = COALESCE((SELECT id FROM staff WHERE calcom_user_id = NULLIF($6::bigint, 0)), staff_id)
+WHERE id = $1 AND status = 'pending'`, id, s.BookingUID, s.BookingID, s.StartsAt, s.EndsAt, s.HostUserID)
+	if err != nil {
+		return false, fmt.Errorf("store: settle claim %d: %w", id, err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// ReleaseClaim deletes the pending claim id: the call did not get a booking, so the slot is
+// free again. It never touches a row that has settled; it reports false when there was no
+// pending row to delete.
+func ReleaseClaim(ctx context.Context, q Querier, id int64) (bool, error) {
+	tag, err := q.Exec(ctx, `DELETE FROM appointments WHERE id = $1 AND status = 'pending'`, id)
+	if err != nil {
+		return false, fmt.Errorf("store: release claim %d: %w", id, err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// Claim is a pending claim as the sweeper needs it: enough to look its booking up in Cal.com
+// and to judge its lease.
+type Claim struct {
+	ID           int64
+	RetellCallID string
+	ServiceID    int64
+	EventTypeID  int64 // the service's Cal.com event type
+	StaffID      int64
+	StartsAt     time.Time
+	EndsAt       time.Time
+	ExpiresAt    time.Time
+}
+
+// PendingClaims returns up to limit pending claims with an id above afterID, in id order
+// (page with the last id seen). The caller judges their leases on its own clock.
+func PendingClaims(ctx context.Context, q Querier, afterID int64, limit int) ([]Claim, error) {
+	rows, err := q.Query(ctx, `
+SELECT a.id, c.retell_call_id, a.service_id, s.calcom_event_type_id, a.staff_id, a.starts_at, a.ends_at,
+       a.claim_expires_at
+FROM appointments a JOIN calls c ON c.id = a.call_id JOIN services s ON s.id = a.service_id
+WHERE a.status = 'pending' AND a.id > $1
+ORDER BY a.id
+LIMIT $2`, afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: pending claims: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Claim, error) {
+		var c Claim
+		err := row.Scan(&c.ID, &c.RetellCallID, &c.ServiceID, &c.EventTypeID, &c.StaffID, &c.StartsAt, &c.EndsAt, &c.ExpiresAt)
+		c.StartsAt, c.EndsAt, c.ExpiresAt = c.StartsAt.UTC(), c.EndsAt.UTC(), c.ExpiresAt.UTC()
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: scan pending claims: %w", err)
+	}
+	return out, nil
+}
+
+// AppointmentByID reads one row (any status). An unknown id gives ErrNoAppointment: after a
+// failed COMMIT it is how the core learns whether its settlement happened.
+func AppointmentByID(ctx context.Context, q Querier, id int64) (Appointment, error) {
+	a, err := scanAppointment(q.QueryRow(ctx, selectAppointmentsSQL+`WHERE a.id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Appointment{}, fmt.Errorf("store: appointment %d: %w", id, ErrNoAppointment)
+	}
+	if err != nil {
+		return Appointment{}, fmt.Errorf("store: appointment %d: %w", id, err)
+	}
+	return a, nil
+}

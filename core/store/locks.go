@@ -1,0 +1,71 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Advisory-lock namespaces (the first key of pg_advisory_xact_lock(int, int)), so the
+// core's locks never collide with anybody else's single-key locks.
+const (
+	lockNamespaceCall       = 0x6263 // "bc": one phone call
+	lockNamespaceBookingUID = 0x6275 // "bu": one Cal.com booking uid
+)
+
+// LockCall takes a transaction-scoped advisory lock on a phone call id, serialising the
+// reconcile changes to one call's appointments until the transaction ends. q must be a
+// short transaction (no Cal.com call inside).
+func LockCall(ctx context.Context, q Querier, retellCallID string) error {
+	if _, err := q.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, lockNamespaceCall, retellCallID); err != nil {
+		return fmt.Errorf("store: lock call %q: %w", retellCallID, err)
+	}
+	return nil
+}
+
+// LockBookingUID takes a transaction-scoped advisory lock on a booking uid, making a
+// check-then-insert on that uid atomic even without the unique index.
+func LockBookingUID(ctx context.Context, q Querier, uid string) error {
+	if _, err := q.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, lockNamespaceBookingUID, uid); err != nil {
+		return fmt.Errorf("store: lock booking %q: %w", uid, err)
+	}
+	return nil
+}
+
+// RestoreAppointment makes a soft-deleted or cancelled appointment live again (the call's own
+// booking is still accepted in Cal.com). The slot-exclusion constraint applies.
+func RestoreAppointment(ctx context.Context, q Querier, id int64) error {
+	tag, err := q.Exec(ctx, `UPDATE appointments SET deleted_at = NULL, status = 'scheduled' WHERE id = $1`, id)
+	if err != nil {
+		return fmt.Errorf("store: restore appointment %d: %w", id, err)
+	}
+	if tag.RowsAffected() != 1 {
+		return fmt.Errorf("store: restore appointment %d: no such appointment", id)
+	}
+	return nil
+}
+
+// LockAndFindByBookingUID takes the booking uid's advisory lock and returns every
+// appointment (soft-deleted included) carrying it, in one round trip, so a check-then-write
+// on that uid is atomic even without the unique index. tx is a short transaction: the lock
+// is never held across a Cal.com call.
+func LockAndFindByBookingUID(ctx context.Context, tx pgx.Tx, uid string) ([]Appointment, error) {
+	b := &pgx.Batch{}
+	b.Queue(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, lockNamespaceBookingUID, uid)
+	b.Queue(selectAppointmentsSQL+`WHERE a.calcom_v2_booking_id = $1 ORDER BY a.id`, uid)
+	br := tx.SendBatch(ctx, b)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return nil, fmt.Errorf("store: lock booking %q: %w", uid, err)
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return nil, fmt.Errorf("store: query appointments: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Appointment, error) { return scanAppointment(row) })
+	if err != nil {
+		return nil, fmt.Errorf("store: scan appointments: %w", err)
+	}
+	return out, br.Close()
+}
