@@ -186,6 +186,9 @@ func (s *Service) applyMove(ctx context.Context, it ReconcileItem, a store.Appoi
 				return fmt.Errorf("%w: appointment %d already carries booking %s", errHeldElsewhere, holders[0].ID, b.UID)
 			}
 		}
+		if err := store.LockStaff(ctx, q, cur.StaffID); err != nil {
+			return err
+		}
 		return store.UpdateAppointmentBooking(ctx, q, cur.ID, change)
 	})
 	if err == nil {

@@ -151,7 +151,11 @@ func (s *Service) answerExisting(ctx context.Context, r *run, tx pgx.Tx, layer L
 		return s.commitSettle(ctx, tx, c, b, withBooking(Outcome{Kind: SlotTaken, Layer: layer, Reason: d.Reason}, b))
 	}
 	if !e.Live() {
-		if err := store.RestoreAppointment(ctx, tx, e.ID); err != nil {
+		err := store.LockStaff(ctx, tx, e.StaffID)
+		if err == nil {
+			err = store.RestoreAppointment(ctx, tx, e.ID)
+		}
+		if err != nil {
 			if o, ok := s.exclusionAnswer(r, b, err); ok {
 				return o, settleExclusion, nil
 			}

@@ -36,15 +36,18 @@ type ClaimResult struct {
 }
 
 // insertClaimSQL ensures the calls row (DO UPDATE so the id comes back even when a concurrent
-// first attempt of the call inserted it after this statement's snapshot) and inserts the
-// claim unless the call already holds the slot, in ONE statement: the claim transaction is
-// a single round trip. A conflict on appointments_one_per_call_slot does nothing (the caller
+// first attempt of the call inserted it after this statement's snapshot; its row lock
+// serialises the call's claims), takes the staff member's slot lock (after the call's, in
+// every statement) and inserts the claim unless the call already holds the slot, in ONE
+// statement: the claim transaction is a single round trip. A conflict on appointments_one_per_call_slot does nothing (the caller
 // reads what is there); an overlap with another call's row raises the exclusion violation.
 const insertClaimSQL = `
 WITH call AS (
     INSERT INTO calls (retell_call_id) VALUES ($1)
     ON CONFLICT (retell_call_id) DO UPDATE SET retell_call_id = EXCLUDED.retell_call_id
     RETURNING id),
+staff_lock AS (
+    SELECT pg_advisory_xact_lock($9, hashtext($4::bigint::text)) FROM call),
 claim AS (
     INSERT INTO appointments (call_id, customer_id, service_id, staff_id, starts_at, ends_at, status,
                               claim_expires_at, source)
@@ -52,7 +55,7 @@ claim AS (
            $5::timestamptz + make_interval(mins => COALESCE(NULLIF($6::int, 0),
                                                (SELECT duration_minutes FROM services WHERE id = $3))),
            'pending', $7, COALESCE(NULLIF($8, ''), 'phone')
-    FROM call
+    FROM call, staff_lock
     ON CONFLICT (call_id, service_id, starts_at) WHERE deleted_at IS NULL AND status <> 'cancelled'
     DO NOTHING
     RETURNING id)
@@ -64,7 +67,7 @@ SELECT (SELECT id FROM call), COALESCE((SELECT id FROM claim), 0)`
 func InsertClaim(ctx context.Context, q Querier, c NewClaim) (ClaimResult, error) {
 	var r ClaimResult
 	err := q.QueryRow(ctx, insertClaimSQL, c.RetellCallID, c.CustomerID, c.ServiceID, c.StaffID, c.StartsAt,
-		c.LengthMinutes, c.ExpiresAt, c.Source).Scan(&r.CallRowID, &r.ClaimID)
+		c.LengthMinutes, c.ExpiresAt, c.Source, lockNamespaceStaff).Scan(&r.CallRowID, &r.ClaimID)
 	if err != nil {
 		return ClaimResult{}, fmt.Errorf("store: claim slot for call %q: %w", c.RetellCallID, err)
 	}
@@ -101,8 +104,9 @@ type Settlement struct {
 	HostUserID int64
 }
 
-// SettleClaim turns the pending claim id into a live appointment carrying the booking. It
-// reports false when the row is no longer pending (settled or released by someone else).
+// SettleClaim turns the pending claim id into a live appointment carrying the booking, under
+// the slot lock of the staff member it moves to. It reports false when the row is no longer
+// pending (settled or released by someone else).
 // The unique index and the exclusion constraint apply; their violations come back as
 // errors to classify with IsUniqueViolation and IsExclusionViolation.
 func SettleClaim(ctx context.Context, q Querier, id int64, s Settlement) (bool, error) {
@@ -110,11 +114,16 @@ func SettleClaim(ctx context.Context, q Querier, id int64, s Settlement) (bool, 
 		return false, fmt.Errorf("store: settle claim %d: booking uid is empty", id)
 	}
 	tag, err := q.Exec(ctx, `
-UPDATE appointments
+WITH target AS (
+    SELECT COALESCE((SELECT id FROM staff WHERE calcom_user_id = NULLIF($6::bigint, 0)), a.staff_id) AS staff_id
+    FROM appointments a WHERE a.id = $1 AND a.status = 'pending'),
+staff_lock AS (
+    SELECT staff_id, pg_advisory_xact_lock($7, hashtext(staff_id::text)) FROM target)
+UPDATE appointments a
 SET status = 'scheduled', claim_expires_at = NULL, calcom_v2_booking_id = $2, calcom_booking_id = $3,
-    starts_at = $4, ends_at = $5,
-    staff_id = COALESCE((SELECT id FROM staff WHERE calcom_user_id = NULLIF($6::bigint, 0)), staff_id)
-WHERE id = $1 AND status = 'pending'`, id, s.BookingUID, s.BookingID, s.StartsAt, s.EndsAt, s.HostUserID)
+    starts_at = $4, ends_at = $5, staff_id = staff_lock.staff_id
+FROM staff_lock
+WHERE a.id = $1 AND a.status = 'pending'`, id, s.BookingUID, s.BookingID, s.StartsAt, s.EndsAt, s.HostUserID, lockNamespaceStaff)
 	if err != nil {
 		return false, fmt.Errorf("store: settle claim %d: %w", id, err)
 	}
