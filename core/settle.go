@@ -46,7 +46,7 @@ func (s *Service) settle(ctx context.Context, r *run, c *claim, b calcom.Booking
 	var err error
 	for try := 0; try < settleTries; try++ {
 		var next settleNext
-		o, next, err = s.settleOnce(ctx, r, c, b, check)
+		o, next, err = s.storeOwned(ctx, r, c, b, check)
 		switch next {
 		case settleAsUnique:
 			check = LayerUnique
@@ -59,8 +59,8 @@ func (s *Service) settle(ctx context.Context, r *run, c *claim, b calcom.Booking
 	return o, err
 }
 
-// settleOnce runs one settle transaction.
-func (s *Service) settleOnce(ctx context.Context, r *run, c *claim, b calcom.Booking, check Layer) (Outcome, settleNext, error) {
+// storeOwned runs one settle transaction.
+func (s *Service) storeOwned(ctx context.Context, r *run, c *claim, b calcom.Booking, check Layer) (Outcome, settleNext, error) {
 	tx, err := s.store.Pool().Begin(ctx)
 	if err != nil {
 		return notSettled(b, "starting the settle transaction failed", err)

@@ -78,7 +78,7 @@ func TestReplayExitCodes(t *testing.T) {
 		{"bad policy flag", []string{"--policy", "paranoid", good}, 2, nil, []string{"--policy", "paranoid"}},
 		{"bad layers flag", []string{"--layers", "freshness,magic", good}, 2, nil, []string{"--layers", "magic"}},
 		{"unknown flag", []string{"--polcy", "seed", good}, 2, nil, []string{"unknown flag: --polcy"}},
-		{"policy override", []string{"--policy", "hardened", good}, 0, []string{"slot_taken (call_id) ·", "expectations: invariants"}, nil},
+		{"policy override", []string{"--policy", "hardened", good}, 0, []string{"slot_taken (slot_exclusion) ·", "expectations: invariants"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := append([]string{"replay", "--pg-dsn", dsn}, tc.args...)

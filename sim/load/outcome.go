@@ -17,7 +17,6 @@ var (
 	calcomErrorKinds = []calcom.ErrorKind{
 		"", calcom.ErrSlotTaken, calcom.ErrConflict, calcom.ErrValidation, calcom.ErrUnauthorized, calcom.ErrNotFound,
 		calcom.ErrRateLimited, calcom.ErrServer, calcom.ErrHTTP, calcom.ErrTransport, calcom.ErrDecode, calcom.ErrInput,
-		calcom.ErrUnexplained,
 	}
 )
 

@@ -102,8 +102,10 @@ func TestFaultMixReachesTheFake(t *testing.T) {
 			t.Errorf("%s fired %d times, %d placed in seconds; want > 0 and equal", f.Kind, f.Fired, sum)
 		}
 	}
-	if res.CalcomErrors["server"] == 0 || res.CalcomErrors["transport"] == 0 {
-		t.Errorf("the core never saw the faults: Cal.com errors %v", res.CalcomErrors)
+	// A connection cut after commit is either left unknown (a transport error) or, as the
+	// hardened core does when the lookup finds the call's booking, recovered.
+	if res.CalcomErrors["server"] == 0 || res.CalcomErrors["transport"]+res.Recovered == 0 {
+		t.Errorf("the core never saw the faults: Cal.com errors %v, recovered %d", res.CalcomErrors, res.Recovered)
 	}
 	if !res.OK {
 		t.Errorf("hardened under faults: unexpected %v: %+v", res.UnexpectedViolations, res.Violations.Listed)
