@@ -45,21 +45,9 @@ func (s *Service) Cancel(ctx context.Context, callID string) (CancelResult, erro
 	if err != nil {
 		return CancelResult{}, err
 	}
-	var res CancelResult
-	var errs []error
-	for _, a := range rows {
-		if !a.Live() {
-			continue
-		}
-		if err := s.cancelBooking(ctx, callID, a); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if err := store.CancelAppointment(ctx, tx, a.ID); err != nil {
-			return CancelResult{}, err
-		}
-		res.add(a)
-	}
+	res, errs := s.cancelRows(ctx, callID, rows, func(a store.Appointment) error {
+		return store.CancelAppointment(ctx, tx, a.ID)
+	})
 	if err := tx.Commit(ctx); err != nil {
 		return CancelResult{}, fmt.Errorf("core: cancel: commit: %w", err)
 	}
@@ -72,27 +60,37 @@ func (s *Service) cancelHardened(ctx context.Context, callID string) (CancelResu
 	if err != nil {
 		return CancelResult{}, err
 	}
+	res, errs := s.cancelRows(ctx, callID, rows, func(a store.Appointment) error {
+		cancelled, err := store.CancelLiveAppointment(ctx, s.store.Pool(), a.ID, a.BookingUID)
+		if err == nil && !cancelled {
+			err = fmt.Errorf("core: cancel appointment %d: it changed while its booking was cancelled; read it again", a.ID)
+		}
+		return err
+	})
+	return res, cancelErr(res, errs)
+}
+
+// cancelRows cancels every live row: its booking in Cal.com, then the row itself through
+// mark. A failure leaves that row live and is collected; the others go on.
+func (s *Service) cancelRows(ctx context.Context, callID string, rows []store.Appointment, mark func(store.Appointment) error) (CancelResult, []error) {
 	var res CancelResult
 	var errs []error
 	for _, a := range rows {
 		if !a.Live() {
 			continue
 		}
-		if err := s.cancelBooking(ctx, callID, a); err != nil {
+		err := s.cancelBooking(ctx, callID, a)
+		if err == nil {
+			err = mark(a)
+		}
+		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		cancelled, err := store.CancelLiveAppointment(ctx, s.store.Pool(), a.ID, a.BookingUID)
-		switch {
-		case err != nil:
-			errs = append(errs, err)
-		case !cancelled:
-			errs = append(errs, fmt.Errorf("core: cancel appointment %d: it changed while its booking was cancelled; read it again", a.ID))
-		default:
-			res.add(a)
-		}
+		res.AppointmentIDs = append(res.AppointmentIDs, a.ID)
+		res.BookingUIDs = append(res.BookingUIDs, a.BookingUID)
 	}
-	return res, cancelErr(res, errs)
+	return res, errs
 }
 
 // cancelBooking cancels a's booking in Cal.com; an already cancelled or missing booking
@@ -106,11 +104,6 @@ func (s *Service) cancelBooking(ctx context.Context, callID string, a store.Appo
 		return fmt.Errorf("core: cancel booking %s: %w", a.BookingUID, err)
 	}
 	return nil
-}
-
-func (r *CancelResult) add(a store.Appointment) {
-	r.AppointmentIDs = append(r.AppointmentIDs, a.ID)
-	r.BookingUIDs = append(r.BookingUIDs, a.BookingUID)
 }
 
 // cancelErr is Cancel's error: ErrNothingToCancel when there was nothing, else the failures.

@@ -16,9 +16,11 @@ const (
 	// appointment as if it were a success, a unique violation surfacing as an error, the
 	// application clock judging freshness, no lock and no recovery of ambiguous results.
 	PolicySeed Policy = "seed"
-	// PolicyHardened is the recommended design: call-id ownership first, freshness on
-	// Cal.com's clock, check and insert in one transaction under an advisory lock, truthful
-	// conflict answers, the slot-exclusion layer, and lookup (never re-POST) on ambiguity.
+	// PolicyHardened is the recommended design: claim → call → settle with no transaction
+	// across Cal.com (a pending claim stops rivals before Cal.com; Sweep resolves claims a
+	// crash leaves), call-id ownership first, freshness on Cal.com's clock, truthful conflict
+	// answers, the slot-exclusion layer, the host Cal.com assigned, and lookup (never
+	// re-POST) on ambiguity.
 	PolicyHardened Policy = "hardened"
 )
 

@@ -270,20 +270,26 @@ func failed(it ReconcileItem, reason string, err error) ReconcileItem {
 }
 
 func (s *Service) logReconcile(ctx context.Context, it ReconcileItem) {
-	level := slog.LevelInfo
-	switch it.Action {
-	case ReconcileUnchanged:
-		level = slog.LevelDebug
-	case ReconcileFailed:
-		level = slog.LevelWarn
-	}
 	attrs := []slog.Attr{slog.Int64("appointment_id", it.AppointmentID), slog.String("booking_id", it.BookingUID),
 		slog.String("action", string(it.Action)), slog.String("reason", it.Reason)}
 	if it.NewBookingUID != "" {
 		attrs = append(attrs, slog.String("new_booking_id", it.NewBookingUID))
 	}
-	if it.Err != nil {
-		attrs = append(attrs, slog.String("error", it.Err.Error()))
+	s.logPassItem(ctx, "reconcile", it.Action == ReconcileUnchanged, it.Action == ReconcileFailed, it.Err, attrs)
+}
+
+// logPassItem logs one item of a Reconcile or Sweep pass: at debug when nothing was done,
+// at warn when it failed (with the error), at info otherwise.
+func (s *Service) logPassItem(ctx context.Context, msg string, unchanged, failed bool, err error, attrs []slog.Attr) {
+	level := slog.LevelInfo
+	switch {
+	case unchanged:
+		level = slog.LevelDebug
+	case failed:
+		level = slog.LevelWarn
 	}
-	s.logger.LogAttrs(ctx, level, "reconcile", attrs...)
+	if err != nil {
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	s.logger.LogAttrs(ctx, level, msg, attrs...)
 }

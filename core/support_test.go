@@ -380,10 +380,15 @@ func (f *fixture) rows(t testing.TB) []store.Appointment {
 
 // pending returns the pending claims.
 func (f *fixture) pending(t testing.TB) []store.Appointment {
+	return f.where(t, store.Appointment.Pending)
+}
+
+// where returns the rows keep accepts.
+func (f *fixture) where(t testing.TB, keep func(store.Appointment) bool) []store.Appointment {
 	t.Helper()
 	var out []store.Appointment
 	for _, a := range f.rows(t) {
-		if a.Pending() {
+		if keep(a) {
 			out = append(out, a)
 		}
 	}
@@ -405,14 +410,7 @@ func (f *fixture) book(t testing.TB, callID string) Outcome {
 	return o
 }
 
-func (f *fixture) live(t testing.TB) []store.Appointment {
-	t.Helper()
-	rows, err := store.LiveAppointments(context.Background(), f.st.Pool())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rows
-}
+func (f *fixture) live(t testing.TB) []store.Appointment { return f.where(t, store.Appointment.Live) }
 
 // mustOutcome checks kind and deciding layer.
 func mustOutcome(t testing.TB, o Outcome, kind OutcomeKind, layer Layer) {

@@ -174,22 +174,12 @@ func (s *Service) reportSweep(ctx context.Context, it SweepItem) {
 	if so, ok := s.observer.(SweepObserver); ok {
 		so.ClaimSwept(ctx, it)
 	}
-	level := slog.LevelInfo
-	switch it.Action {
-	case SweepKept:
-		level = slog.LevelDebug
-	case SweepFailed:
-		level = slog.LevelWarn
-	}
 	attrs := []slog.Attr{slog.Int64("claim_id", it.ClaimID), slog.String("call_id", it.CallID),
 		slog.String("action", string(it.Action)), slog.String("reason", it.Reason)}
 	if it.BookingUID != "" {
 		attrs = append(attrs, slog.String("booking_id", it.BookingUID))
 	}
-	if it.Err != nil {
-		attrs = append(attrs, slog.String("error", it.Err.Error()))
-	}
-	s.logger.LogAttrs(ctx, level, "sweep", attrs...)
+	s.logPassItem(ctx, "sweep", it.Action == SweepKept, it.Action == SweepFailed, it.Err, attrs)
 }
 
 // RunSweeper runs Sweep at once — the start-up sweep, which resolves what a crashed
