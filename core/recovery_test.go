@@ -375,3 +375,27 @@ func TestHardenedCancelLeavesAConcurrentChange(t *testing.T) {
 		t.Errorf("the concurrent change was overwritten: %+v", rows)
 	}
 }
+
+// Reconcile works beside claims: a pending claim carries no booking uid and is no
+// appointment yet, so Reconcile leaves it to Book and Sweep while it keeps the live rows in
+// line with Cal.com.
+func TestReconcileLeavesClaimsAlone(t *testing.T) {
+	f := newFixture(t, PolicyHardened, All(), 0)
+	f.book(t, call687)
+	f.svc.hookFn = crashAt(HookBeforeSettle)
+	other := f.request(call688, "Other")
+	other.Start = slot687.Add(24 * time.Hour)
+	other.Attendee.Email = "other@example.com"
+	f.svc.Book(context.Background(), other)
+	f.cal.find(uid687).Status = "cancelled" // the host cancels 687's booking in Cal.com
+	res, err := f.svc.Reconcile(context.Background())
+	if err != nil || len(res.Cancelled) != 1 || len(res.Moved)+len(res.Unchanged)+len(res.Failed) != 0 {
+		t.Fatalf("reconcile: %+v %v", res, err)
+	}
+	if p := f.pending(t); len(p) != 1 || p[0].RetellCallID != call688 {
+		t.Fatalf("the claim must stay for Sweep: %+v", f.rows(t))
+	}
+	if sw, err := f.svc.Sweep(context.Background()); err != nil || len(sw.Settled) != 1 || len(f.live(t)) != 1 {
+		t.Errorf("sweep: %+v %v, live %d", sw, err, len(f.live(t)))
+	}
+}
