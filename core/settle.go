@@ -66,19 +66,19 @@ func (s *Service) storeOwned(ctx context.Context, r *run, c *claim, b calcom.Boo
 		return notSettled(b, "starting the settle transaction failed", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // no-op after Commit
-	if check != "" {
-		existing, err := store.LockAndFindByBookingUID(ctx, tx, b.UID)
-		if err != nil {
-			return notSettled(b, "the duplicate check failed", err)
+	var settled bool
+	if check == "" {
+		settled, err = store.SettleClaim(ctx, tx, c.id, settlementOf(b))
+	} else {
+		var holders []store.Appointment
+		holders, settled, err = store.SettleClaimIfUnheld(ctx, tx, c.id, settlementOf(b))
+		if err == nil && len(holders) > 0 {
+			return s.answerExisting(ctx, r, tx, check, c, b, holders[0])
 		}
-		if len(existing) > 0 {
-			return s.answerExisting(ctx, r, tx, check, c, b, existing[0])
-		}
-		if check == LayerDBCheck {
+		if err == nil && check == LayerDBCheck {
 			r.decide(Decision{Layer: LayerDBCheck, Verdict: Accept, BookingUID: b.UID, Reason: "no appointment carries this booking"})
 		}
 	}
-	settled, err := store.SettleClaim(ctx, tx, c.id, settlementOf(b))
 	if err != nil {
 		if name, ok := store.IsUniqueViolation(err); ok && name == uniqueBookingIndex && check == "" && s.layers.Has(LayerUnique) {
 			return Outcome{}, settleAsUnique, nil

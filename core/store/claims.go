@@ -104,16 +104,10 @@ type Settlement struct {
 	HostUserID int64
 }
 
-// SettleClaim turns the pending claim id into a live appointment carrying the booking, under
-// the slot lock of the staff member it moves to. It reports false when the row is no longer
-// pending (settled or released by someone else).
-// The unique index and the exclusion constraint apply; their violations come back as
-// errors to classify with IsUniqueViolation and IsExclusionViolation.
-func SettleClaim(ctx context.Context, q Querier, id int64, s Settlement) (bool, error) {
-	if s.BookingUID == "" {
-		return false, fmt.Errorf("store: settle claim %d: booking uid is empty", id)
-	}
-	tag, err := q.Exec(ctx, `
+// settleClaimSQL makes pending claim $1 live with booking $2 (numeric id $3, interval $4–$5)
+// on the staff member with calcom_user_id $6 (or the claim's), under that staff member's slot
+// lock ($7 is the namespace).
+const settleClaimSQL = `
 WITH target AS (
     SELECT COALESCE((SELECT id FROM staff WHERE calcom_user_id = NULLIF($6::bigint, 0)), a.staff_id) AS staff_id
     FROM appointments a WHERE a.id = $1 AND a.status = 'pending'),
@@ -123,11 +117,59 @@ UPDATE appointments a
 SET status = 'scheduled', claim_expires_at = NULL, calcom_v2_booking_id = $2, calcom_booking_id = $3,
     starts_at = $4, ends_at = $5, staff_id = staff_lock.staff_id
 FROM staff_lock
-WHERE a.id = $1 AND a.status = 'pending'`, id, s.BookingUID, s.BookingID, s.StartsAt, s.EndsAt, s.HostUserID, lockNamespaceStaff)
+WHERE a.id = $1 AND a.status = 'pending'`
+
+func (s Settlement) args(id int64) []any {
+	return []any{id, s.BookingUID, s.BookingID, s.StartsAt, s.EndsAt, s.HostUserID, lockNamespaceStaff}
+}
+
+// SettleClaim turns the pending claim id into a live appointment carrying the booking, under
+// the slot lock of the staff member it moves to. It reports false when the row is no longer
+// pending (settled or released by someone else). The unique index and the exclusion
+// constraint apply; their violations come back as errors to classify with
+// IsUniqueViolation and IsExclusionViolation.
+func SettleClaim(ctx context.Context, q Querier, id int64, s Settlement) (bool, error) {
+	if s.BookingUID == "" {
+		return false, fmt.Errorf("store: settle claim %d: booking uid is empty", id)
+	}
+	tag, err := q.Exec(ctx, settleClaimSQL, s.args(id)...)
 	if err != nil {
 		return false, fmt.Errorf("store: settle claim %d: %w", id, err)
 	}
 	return tag.RowsAffected() == 1, nil
+}
+
+// SettleClaimIfUnheld is SettleClaim behind a duplicate check, in one round trip: it takes
+// the booking uid's advisory lock, reads every appointment (soft-deleted included) that
+// carries the uid, and settles the claim only if there is none — so the check and the write
+// are atomic even without the unique index. It returns those holders; settled is false when
+// there were holders or the claim is no longer pending. tx is a short transaction: the lock
+// is never held across a Cal.com call.
+func SettleClaimIfUnheld(ctx context.Context, tx pgx.Tx, id int64, s Settlement) (holders []Appointment, settled bool, err error) {
+	if s.BookingUID == "" {
+		return nil, false, fmt.Errorf("store: settle claim %d: booking uid is empty", id)
+	}
+	b := &pgx.Batch{}
+	b.Queue(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, lockNamespaceBookingUID, s.BookingUID)
+	b.Queue(selectAppointmentsSQL+`WHERE a.calcom_v2_booking_id = $1 ORDER BY a.id`, s.BookingUID)
+	b.Queue(settleClaimSQL+` AND NOT EXISTS (SELECT 1 FROM appointments h WHERE h.calcom_v2_booking_id = $2)`, s.args(id)...)
+	br := tx.SendBatch(ctx, b)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return nil, false, fmt.Errorf("store: lock booking %q: %w", s.BookingUID, err)
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return nil, false, fmt.Errorf("store: query appointments: %w", err)
+	}
+	if holders, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (Appointment, error) { return scanAppointment(row) }); err != nil {
+		return nil, false, fmt.Errorf("store: scan appointments: %w", err)
+	}
+	tag, err := br.Exec()
+	if err != nil {
+		return holders, false, fmt.Errorf("store: settle claim %d: %w", id, err)
+	}
+	return holders, tag.RowsAffected() == 1, br.Close()
 }
 
 // ReleaseClaim deletes the pending claim id: the call did not get a booking, so the slot is

@@ -3,8 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // Advisory-lock namespaces (the first key of pg_advisory_xact_lock(int, int)), so the
@@ -60,28 +58,4 @@ func RestoreAppointment(ctx context.Context, q Querier, id int64) error {
 		return fmt.Errorf("store: restore appointment %d: no such appointment", id)
 	}
 	return nil
-}
-
-// LockAndFindByBookingUID takes the booking uid's advisory lock and returns every
-// appointment (soft-deleted included) carrying it, in one round trip, so a check-then-write
-// on that uid is atomic even without the unique index. tx is a short transaction: the lock
-// is never held across a Cal.com call.
-func LockAndFindByBookingUID(ctx context.Context, tx pgx.Tx, uid string) ([]Appointment, error) {
-	b := &pgx.Batch{}
-	b.Queue(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, lockNamespaceBookingUID, uid)
-	b.Queue(selectAppointmentsSQL+`WHERE a.calcom_v2_booking_id = $1 ORDER BY a.id`, uid)
-	br := tx.SendBatch(ctx, b)
-	defer br.Close()
-	if _, err := br.Exec(); err != nil {
-		return nil, fmt.Errorf("store: lock booking %q: %w", uid, err)
-	}
-	rows, err := br.Query()
-	if err != nil {
-		return nil, fmt.Errorf("store: query appointments: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Appointment, error) { return scanAppointment(row) })
-	if err != nil {
-		return nil, fmt.Errorf("store: scan appointments: %w", err)
-	}
-	return out, br.Close()
 }
