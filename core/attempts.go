@@ -83,6 +83,19 @@ func (as *attempts) holdOrWait(a *attempt) <-chan struct{} {
 	return nil
 }
 
+// running returns the done channel of an attempt of this Service that holds key (it writes
+// or owns the claim on it), or nil when none does.
+func (as *attempts) running(key attemptKey) <-chan struct{} {
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	for _, x := range as.byKey[key] {
+		if !x.waiting {
+			return x.done
+		}
+	}
+	return nil
+}
+
 // rearm marks a, woken after waiting, as writing its claim again, so that attempts finding
 // what it writes wait for it.
 func (as *attempts) rearm(a *attempt) {

@@ -23,8 +23,10 @@ type claim struct {
 const maxClaimRounds = 4
 
 // claimSlot claims req's slot for req's call, or answers without one:
-//   - another call's live or pending row overlaps the slot on this staff member: slot_taken
-//     by slot_exclusion — no create is sent;
+//   - another call's live row, or a pending claim nobody here is working on, overlaps the
+//     slot on this staff member: slot_taken by slot_exclusion — no create is sent;
+//   - another call's claim held by an attempt in flight in this Service overlaps it: wait
+//     for that attempt (it may still fail and free the slot), then claim again;
 //   - the call already holds the slot live: already_booked — no create is sent;
 //   - the call's claim is held by another attempt in flight in this Service: wait for that
 //     attempt (no polling; the wait ends with ctx), then look again;
@@ -38,11 +40,21 @@ const maxClaimRounds = 4
 func (s *Service) claimSlot(ctx context.Context, r *run, a *attempt) (*claim, Outcome, error) {
 	req := r.req
 	pool := s.store.Pool()
-	for round := 1; ; round++ {
+	for round := 1; ; {
 		res, err := store.InsertClaim(ctx, pool, store.NewClaim{
 			RetellCallID: req.CallID, CustomerID: req.CustomerID, ServiceID: req.ServiceID, StaffID: req.StaffID,
 			StartsAt: req.Start, LengthMinutes: req.LengthMinutes, ExpiresAt: s.clock.Now().Add(s.lease), Source: s.source,
 		})
+		if _, ok := store.IsExclusionViolation(err); ok && s.layers.Has(LayerSlotExclusion) {
+			if wait, again := s.rivalInFlight(ctx, req); wait != nil || again {
+				if wait != nil {
+					if o, err := s.waitFor(ctx, r, wait); o.Kind != "" {
+						return nil, o, err
+					}
+				}
+				continue
+			}
+		}
 		if err != nil {
 			if o, ok := s.exclusionAnswer(r, calcom.Booking{}, err); ok {
 				o.Reason += "; stopped at the claim, Cal.com was not asked"
@@ -66,29 +78,71 @@ func (s *Service) claimSlot(ctx context.Context, r *run, a *attempt) (*claim, Ou
 			return nil, Outcome{Kind: Unknown, Reason: "another attempt of this call kept the claim on this slot"},
 				errors.New("core: the call's claim stayed taken")
 		}
+		round++
 		if len(rows) == 0 {
 			continue // the row stopping the claim went away in between: claim again
 		}
 		held := rows[0]
 		if wait := s.inflight.holdOrWait(a); wait != nil {
-			if herr := r.hook(HookClaimBusy); herr != nil {
-				o, err := abandoned(HookClaimBusy, herr)
+			if o, err := s.waitFor(ctx, r, wait); o.Kind != "" {
 				return nil, o, err
 			}
-			select {
-			case <-wait:
-				s.inflight.rearm(a)
-				continue
-			case <-ctx.Done():
-				return nil, Outcome{Kind: Unknown, Reason: "another attempt of this call holds the claim and is still in flight"},
-					fmt.Errorf("core: waiting for the call's other attempt: %w", ctx.Err())
-			}
+			s.inflight.rearm(a)
+			continue
 		}
 		c, o, err := s.takeOver(ctx, r, held.ID)
 		if c != nil || o.Kind != "" {
 			return c, o, err
 		}
 		s.inflight.rearm(a) // the claim settled or went away in between: claim again
+	}
+}
+
+// rivalInFlight says why req's claim met another call's row. wait is the done channel of an
+// attempt in flight in this Service whose pending claim holds the slot: wait for it (it may
+// still fail and free the slot). again is true when the rows holding the slot went away
+// meanwhile: claim again. Neither means this call did not get the slot: a live appointment
+// holds it, or a pending claim its attempt left behind (unknown) or another process is
+// working on. Turning a caller away from a slot whose claim may still fail would tell it
+// "taken" about a slot nobody ends up holding.
+//
+// An attempt releases its claim before it leaves the registry, so the rows are read again
+// after the registry said nobody here holds them: a claim released in between is seen gone.
+func (s *Service) rivalInFlight(ctx context.Context, req Request) (wait <-chan struct{}, again bool) {
+	for pass := 0; pass < 2; pass++ {
+		holders, err := store.SlotHolders(ctx, s.store.Pool(), req.StaffID, req.ServiceID, req.Start, req.LengthMinutes)
+		if err != nil {
+			return nil, false
+		}
+		if len(holders) == 0 {
+			return nil, true
+		}
+		for _, h := range holders {
+			if h.Live() {
+				return nil, false
+			}
+		}
+		for _, h := range holders {
+			if ch := s.inflight.running(keyOf(h.RetellCallID, h.ServiceID, h.StartsAt)); ch != nil {
+				return ch, false
+			}
+		}
+	}
+	return nil, false
+}
+
+// waitFor waits for another attempt in flight in this Service to finish (HookClaimBusy
+// first). A non-empty outcome ends the Book: the hook played a crash, or ctx ended.
+func (s *Service) waitFor(ctx context.Context, r *run, done <-chan struct{}) (Outcome, error) {
+	if herr := r.hook(HookClaimBusy); herr != nil {
+		return abandoned(HookClaimBusy, herr)
+	}
+	select {
+	case <-done:
+		return Outcome{}, nil
+	case <-ctx.Done():
+		return Outcome{Kind: Unknown, Reason: "another attempt holding the slot's claim is still in flight"},
+			fmt.Errorf("core: waiting for the attempt holding the slot: %w", ctx.Err())
 	}
 }
 

@@ -36,43 +36,69 @@ func park(point HookPoint, call string, parked *signal, release <-chan struct{})
 	}
 }
 
-// The claim stops a rival before Cal.com: while call 687's create is answered but not yet
-// settled (its claim pending), call 688 asks for the same slot and is told slot_taken by
-// slot_exclusion without a create being sent. A claim released after a definite refusal
-// frees the slot again.
+// The claim stops a rival before Cal.com. While call 687's create is answered but not yet
+// settled (its claim pending, its attempt parked here), call 688 asks for the same slot: it
+// finds 687's claim held by an attempt in flight and waits for it (a rival told "taken"
+// while that claim may still fail would be told "taken" about a slot nobody ends up
+// holding). 687 settles; 688 is told slot_taken by slot_exclusion without a create being
+// sent. When the claim's attempt fails instead, the waiting rival books the slot.
 func TestClaimStopsRivalBeforeCalcom(t *testing.T) {
-	f := newFixture(t, PolicyHardened, All(), 0)
-	parked, release := newSignal(), make(chan struct{})
-	f.svc.hookFn = park(HookAfterCalcom, call687, parked, release)
-	done := make(chan Outcome)
-	go func() { done <- f.book(t, call687) }()
-	<-parked.ch
-	if p := f.pending(t); len(p) != 1 || p[0].RetellCallID != call687 || f.cal.accepted() != 1 {
-		t.Fatalf("687 parked after Cal.com: pending %+v, accepted %d", p, f.cal.accepted())
-	}
-	rival := f.book(t, call688)
-	mustOutcome(t, rival, SlotTaken, LayerSlotExclusion)
-	if n := f.cal.calls("POST", "/v2/bookings"); n != 1 {
-		t.Errorf("the rival reached Cal.com: %d creates", n)
-	}
-	close(release)
-	if first := <-done; first.Kind != Booked || first.BookingUID != uid687 {
-		t.Fatalf("687: %+v", first)
-	}
-	if live := f.live(t); len(live) != 1 || live[0].RetellCallID != call687 || len(f.pending(t)) != 0 {
-		t.Fatalf("live %+v, pending %d", live, len(f.pending(t)))
-	}
-
-	g := newFixture(t, PolicyHardened, All(), 0)
-	g.cal.createFault = func(*http.Request) (*http.Response, error, bool) {
-		return &http.Response{StatusCode: 401, Header: http.Header{}, Body: http.NoBody}, nil, true
-	}
-	if o := g.book(t, call687); o.Kind != Error || len(g.pending(t)) != 0 {
-		t.Fatalf("refused: %+v, pending %d", o, len(g.pending(t)))
-	}
-	g.cal.createFault = nil
-	if o := g.book(t, call688); o.Kind != Booked {
-		t.Errorf("after the release: %+v", o)
+	for _, tc := range []struct {
+		name       string
+		firstFails bool
+		first      OutcomeKind
+		rival      OutcomeKind
+		creates    int
+	}{
+		{"the claim settles", false, Booked, SlotTaken, 1},
+		{"the claim's attempt fails", true, Error, Booked, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, PolicyHardened, All(), 0)
+			if tc.firstFails {
+				var creates atomic.Int32 // 687's create is the first: refused
+				f.cal.createFault = func(*http.Request) (*http.Response, error, bool) {
+					if creates.Add(1) == 1 {
+						return &http.Response{StatusCode: 401, Header: http.Header{}, Body: http.NoBody}, nil, true
+					}
+					return nil, nil, true
+				}
+			}
+			parked, rivalWaits := newSignal(), newSignal()
+			release := make(chan struct{})
+			f.svc.hookFn = func(ctx context.Context, at HookPoint, callID string) error {
+				if at == HookClaimBusy && callID == call688 {
+					rivalWaits.fire()
+				}
+				return park(HookAfterCalcom, call687, parked, release)(ctx, at, callID)
+			}
+			first, rival := make(chan Outcome, 1), make(chan Outcome, 1)
+			go func() { first <- f.book(t, call687) }()
+			<-parked.ch
+			if p := f.pending(t); len(p) != 1 || p[0].RetellCallID != call687 {
+				t.Fatalf("687 parked after Cal.com: pending %+v", p)
+			}
+			go func() { rival <- f.book(t, call688) }()
+			select {
+			case <-rivalWaits.ch:
+			case o := <-rival:
+				t.Fatalf("the rival answered %s while the slot's claim was still in flight", o.Kind)
+			}
+			close(release)
+			if o := <-first; o.Kind != tc.first {
+				t.Errorf("687: %+v", o)
+			}
+			o := <-rival
+			if o.Kind != tc.rival || (o.Kind == SlotTaken && o.Layer != LayerSlotExclusion) {
+				t.Errorf("688: %+v", o)
+			}
+			if n := f.cal.calls("POST", "/v2/bookings"); n != tc.creates {
+				t.Errorf("%d creates, want %d", n, tc.creates)
+			}
+			if live := f.live(t); len(live) != 1 || len(f.pending(t)) != 0 {
+				t.Errorf("rows: %+v", f.rows(t))
+			}
+		})
 	}
 }
 

@@ -17,9 +17,12 @@
 //  1. Claim. One statement (one round trip, its own transaction) ensures the calls row and
 //     inserts a 'pending' appointment for the call and slot with a lease
 //     (Config.ClaimLease, on Config.Clock). The row is unique per call, service and start,
-//     and the slot_exclusion constraint covers pending rows, so:
-//     another call's live or pending row on an overlapping slot of the staff member →
-//     slot_taken (layer slot_exclusion), no create sent; the call's own live row →
+//     and the slot_exclusion constraint covers pending rows, so: another call's live row,
+//     or a pending claim no attempt here is working on, on an overlapping slot of the
+//     staff member → slot_taken (layer slot_exclusion), no create sent; another call's
+//     claim whose attempt is in flight here → wait for that attempt (it may still fail,
+//     and turning a caller away from a slot nobody ends up holding is a lie), then claim
+//     again; the call's own live row →
 //     already_booked, no create sent; the call's own pending claim held by an attempt in
 //     flight in this Service → wait for that attempt (within ctx; HookClaimBusy), then
 //     look again; a pending claim nobody here holds (an attempt that answered unknown, a
@@ -81,4 +84,16 @@
 //   - The host stored is the one requested, not the one Cal.com assigned.
 //   - No claim: a rival reaches Cal.com and is stopped (if at all) by the layers after the
 //     fact; layer 3 and the INSERT race (check-then-insert).
+//
+// # Known limits of the hardened design
+//
+//   - The claim is taken on the requested staff member. For a round-robin event with
+//     several hosts a second caller is told slot_taken while the first booking of the slot
+//     sits on the requested host, although Cal.com could assign another host: conservative,
+//     never a violation.
+//   - Waiting for a rival's claim works within one Service. A claim in flight in another
+//     process stops a rival at once (slot_taken); if that claim then fails, the rival was
+//     turned away from a slot nobody took.
+//   - A booking without metadata.call_id cannot be matched by the sweeper: if its attempt
+//     ended unknown, its claim is released after the lease and the booking is orphaned.
 package core

@@ -12,8 +12,9 @@ type HookPoint string
 
 // The hook points, in the order a Book reaches them.
 const (
-	// HookClaimBusy (hardened): this attempt found its call's claim on the slot held by
-	// another attempt in flight in this Service, and is about to wait for that attempt.
+	// HookClaimBusy (hardened): this attempt found the slot claimed by another attempt in
+	// flight in this Service — a retry of its own call, or a rival call whose claim the
+	// exclusion met — and is about to wait for that attempt.
 	HookClaimBusy HookPoint = "claim_busy"
 	// HookAfterCalcom (both policies): Cal.com has answered the create — or failed to — and
 	// nothing has been decided or stored yet.

@@ -82,6 +82,17 @@ WHERE a.call_id = $1 AND a.service_id = $2 AND a.starts_at = $3 AND a.deleted_at
   AND a.status <> 'cancelled' ORDER BY a.id`, callRowID, serviceID, start)
 }
 
+// SlotHolders returns the live and pending rows of staff member staffID that overlap the slot
+// a claim for service serviceID at start would take (lengthMinutes, or the service's
+// duration when 0): who stopped that claim.
+func SlotHolders(ctx context.Context, q Querier, staffID, serviceID int64, start time.Time, lengthMinutes int) ([]Appointment, error) {
+	return queryAppointments(ctx, q, selectAppointmentsSQL+`
+WHERE a.staff_id = $1 AND a.deleted_at IS NULL AND a.status <> 'cancelled'
+  AND tstzrange(a.starts_at, a.ends_at) && tstzrange($3::timestamptz, $3::timestamptz + make_interval(mins =>
+      COALESCE(NULLIF($4::int, 0), (SELECT duration_minutes FROM services WHERE id = $2))))
+ORDER BY a.id`, staffID, serviceID, start, lengthMinutes)
+}
+
 // RenewClaim moves a pending claim's lease end, for an attempt that takes over a claim an
 // earlier attempt left behind. It reports false when the row is no longer pending.
 func RenewClaim(ctx context.Context, q Querier, id int64, expiresAt time.Time) (bool, error) {
