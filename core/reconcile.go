@@ -79,9 +79,9 @@ func (r *ReconcileResult) add(it ReconcileItem) {
 //     reschedules) and the row moved to it — uid, numeric id, start, end — in one
 //     short transaction under the call's and both uids' advisory locks (a hardened settle
 //     takes the uid lock), so it serialises with Book's settle and with itself; Cancel
-//     applies only to a row still carrying the uid it cancelled. An exclusion-constraint violation (the
-//     new time overlaps another live appointment of the host) or a uid already held by
-//     another row leaves the row as it was and is reported as failed;
+//     applies only to a row still carrying the uid it cancelled. An exclusion-constraint
+//     violation (the new time overlaps another live appointment of the host) or a uid
+//     already held by another row leaves the row as it was and is reported as failed;
 //   - cancelled or rejected without a reschedule: the row is marked cancelled;
 //   - accepted or pending at another time under the same uid: the row's times follow;
 //   - 404, 5xx, transport or decode errors: reported as failed, nothing changed, and the
@@ -89,9 +89,9 @@ func (r *ReconcileResult) add(it ReconcileItem) {
 //
 // Pending hardened claims are no appointments yet and carry no uid: Reconcile leaves them
 // to Book and Sweep. Every change re-reads the row under its locks and applies only if the
-// row is still live and still carries the uid that was looked up, so Reconcile is idempotent (a second run
-// over the same Cal.com state changes nothing) and safe to run concurrently with Book,
-// Cancel and itself. The error is non-nil only when the appointments cannot be listed or
+// row is still live and still carries the uid that was looked up, so Reconcile is
+// idempotent (a second run over the same Cal.com state changes nothing) and safe to run
+// concurrently with Book, Cancel and itself. The error is non-nil only when the appointments cannot be listed or
 // ctx ends; the result then holds what was done so far.
 //
 // It is policy-independent, but the seed system had no such path (no webhook handler, no
