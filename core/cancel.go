@@ -22,51 +22,96 @@ type CancelResult struct {
 // Cancel cancels every live appointment of a call: first in Cal.com (which frees the slot
 // there), then in Postgres (status cancelled, the uid kept for history). A Cal.com booking
 // that is already gone or already cancelled counts as cancelled; any other Cal.com failure
-// leaves that appointment live and is returned, so the caller can retry.
+// leaves that appointment live and is returned, so the caller can retry. A pending hardened
+// claim is not an appointment yet and is left alone.
+//
+// Under hardened nothing is held while Cal.com is asked: the rows are read, each booking is
+// cancelled, and each row is marked cancelled by one statement that applies only if the row
+// still carries the booking that was cancelled. The seed read and wrote in one transaction
+// held open across the Cal.com calls, as shipped.
 func (s *Service) Cancel(ctx context.Context, callID string) (CancelResult, error) {
 	if strings.TrimSpace(callID) == "" {
 		return CancelResult{}, &ValidationError{Field: "CallID", Problem: "is empty"}
+	}
+	if s.policy == PolicyHardened {
+		return s.cancelHardened(ctx, callID)
 	}
 	tx, err := s.store.Pool().Begin(ctx)
 	if err != nil {
 		return CancelResult{}, fmt.Errorf("core: cancel: begin: %w", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // no-op after Commit
-	if s.policy == PolicyHardened {
-		if err := store.LockCall(ctx, tx, callID); err != nil {
-			return CancelResult{}, err
-		}
-	}
 	rows, err := store.FindByCall(ctx, tx, callID)
 	if err != nil {
 		return CancelResult{}, err
 	}
+	res, errs := s.cancelRows(ctx, callID, rows, func(a store.Appointment) error {
+		return store.CancelAppointment(ctx, tx, a.ID)
+	})
+	if err := tx.Commit(ctx); err != nil {
+		return CancelResult{}, fmt.Errorf("core: cancel: commit: %w", err)
+	}
+	return res, cancelErr(res, errs)
+}
+
+// cancelHardened is Cancel without a transaction across the Cal.com calls.
+func (s *Service) cancelHardened(ctx context.Context, callID string) (CancelResult, error) {
+	rows, err := store.FindByCall(ctx, s.store.Pool(), callID)
+	if err != nil {
+		return CancelResult{}, err
+	}
+	res, errs := s.cancelRows(ctx, callID, rows, func(a store.Appointment) error {
+		cancelled, err := store.CancelLiveAppointment(ctx, s.store.Pool(), a.ID, a.BookingUID)
+		if err == nil && !cancelled {
+			err = fmt.Errorf("core: cancel appointment %d: it changed while its booking was cancelled; read it again", a.ID)
+		}
+		return err
+	})
+	return res, cancelErr(res, errs)
+}
+
+// cancelRows cancels every live row: its booking in Cal.com, then the row itself through
+// mark. A failure leaves that row live and is collected; the others go on.
+func (s *Service) cancelRows(ctx context.Context, callID string, rows []store.Appointment, mark func(store.Appointment) error) (CancelResult, []error) {
 	var res CancelResult
 	var errs []error
 	for _, a := range rows {
 		if !a.Live() {
 			continue
 		}
-		if a.BookingUID != "" {
-			_, cerr := s.cal.CancelBooking(ctx, a.BookingUID, calcom.CancelInput{CancellationReason: "cancelled by caller " + callID})
-			if cerr != nil && !alreadyCancelled(cerr) {
-				errs = append(errs, fmt.Errorf("core: cancel booking %s: %w", a.BookingUID, cerr))
-				continue
-			}
+		err := s.cancelBooking(ctx, callID, a)
+		if err == nil {
+			err = mark(a)
 		}
-		if err := store.CancelAppointment(ctx, tx, a.ID); err != nil {
-			return CancelResult{}, err
+		if err != nil {
+			errs = append(errs, err)
+			continue
 		}
 		res.AppointmentIDs = append(res.AppointmentIDs, a.ID)
 		res.BookingUIDs = append(res.BookingUIDs, a.BookingUID)
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return CancelResult{}, fmt.Errorf("core: cancel: commit: %w", err)
+	return res, errs
+}
+
+// cancelBooking cancels a's booking in Cal.com; an already cancelled or missing booking
+// counts as cancelled.
+func (s *Service) cancelBooking(ctx context.Context, callID string, a store.Appointment) error {
+	if a.BookingUID == "" {
+		return nil
 	}
+	_, err := s.cal.CancelBooking(ctx, a.BookingUID, calcom.CancelInput{CancellationReason: "cancelled by caller " + callID})
+	if err != nil && !alreadyCancelled(err) {
+		return fmt.Errorf("core: cancel booking %s: %w", a.BookingUID, err)
+	}
+	return nil
+}
+
+// cancelErr is Cancel's error: ErrNothingToCancel when there was nothing, else the failures.
+func cancelErr(res CancelResult, errs []error) error {
 	if len(res.AppointmentIDs) == 0 && len(errs) == 0 {
-		return res, ErrNothingToCancel
+		return ErrNothingToCancel
 	}
-	return res, errors.Join(errs...)
+	return errors.Join(errs...)
 }
 
 // alreadyCancelled reports whether Cal.com's refusal means the booking no longer holds the

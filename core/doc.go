@@ -2,4 +2,98 @@
 // and stores the appointment in Postgres, deciding through the duplicate-prevention layers
 // what to do with the booking Cal.com hands back. It is the default system under test; users
 // may replace it, so it must not import the harness (fakecalcom, sim, pgenv).
+//
+// # Two policies
+//
+// PolicySeed replicates the shipped system, weaknesses included (see bookSeed). PolicyHardened
+// is the design this project recommends (DESIGN §2.2). Migrate a database with
+// Policy.Schema(layers): the hardened schema adds the claims migration, the seed's stays the
+// shipped one.
+//
+// # The hardened flow: claim → call → settle
+//
+// No transaction, no pooled connection and no lock is held while Cal.com is asked.
+//
+//  1. Claim. One statement (one round trip, its own transaction) ensures the calls row and
+//     inserts a 'pending' appointment for the call and slot with a lease
+//     (Config.ClaimLease, on Config.Clock). The row is unique per call, service and start,
+//     and the slot_exclusion constraint covers pending rows, so: another call's live row,
+//     or a pending claim no attempt here is working on, on an overlapping slot of the
+//     staff member → slot_taken (layer slot_exclusion), no create sent; another call's
+//     claim whose attempt is in flight here → wait for that attempt (it may still fail,
+//     and turning a caller away from a slot nobody ends up holding is a lie), then claim
+//     again; the call's own live row →
+//     already_booked, no create sent; the call's own pending claim held by an attempt in
+//     flight in this Service → wait for that attempt (within ctx; HookClaimBusy), then
+//     look again; a pending claim nobody here holds (an attempt that answered unknown, a
+//     crash, another process) → take it over: look the call's booking up by
+//     metadata.call_id first (found → settle it; lookup failed → unknown) and only when
+//     Cal.com has none renew the lease and create.
+//  2. Call. POST /v2/bookings with nothing held (HookAfterCalcom after the answer).
+//  3. Decide. metadata.call_id first: the call's own booking is its booking, even if old;
+//     another call's is slot_taken (call_id); a booking without call id is verified by GET,
+//     then judged for age on Cal.com's clock (Date − createdAt).
+//  4. Settle (HookBeforeSettle). One short transaction: the uid's advisory lock and
+//     db_check, then the claim becomes live with the uid, Cal.com's numeric id and
+//     interval, on the host Cal.com assigned (hosts[0] mapped by staff.calcom_user_id).
+//     The uid held by another call → slot_taken and the claim released; by this call →
+//     already_booked, its soft-deleted or cancelled row restored. Every write into a staff
+//     member's slots takes that staff member's advisory lock in its short transaction, so
+//     concurrent claims meet as a plain exclusion violation, never a deadlock.
+//
+// A definite answer releases the claim (the row is deleted); an unknown one keeps it
+// pending under its lease. Sweep (run at start-up and periodically, see RunSweeper) settles
+// a pending claim whose booking Cal.com has, and releases one whose lease is over with no
+// booking.
+//
+// # What each ambiguity resolves to (hardened)
+//
+//	Cal.com's answer to the create          lookup by call_id           outcome, claim
+//	timeout / cut after the request was     found                       booked (Recovered)
+//	sent / undecodable 2xx                  none                        unknown, kept
+//	                                        failed                      unknown, kept
+//	5xx                                     found / none / failed       booked / error, released / unknown, kept
+//	400 "An error occured while querying    found                       booked (Recovered)
+//	the database." (calcom.ErrUnexplained,  none                        slot_taken, released
+//	production's lost-race answer)          failed                      unknown, kept
+//	400 slot taken, 409 conflict            found / none / failed       booked / slot_taken, released / unknown, kept
+//	other 4xx, 429                          (not looked up)             error, released
+//
+//	The settle transaction                  re-read of the claim        outcome, claim
+//	fails before COMMIT                     (not needed)                tried once more; then unknown, kept
+//	COMMIT fails (or its answer is lost)    pending                     tried once more; then unknown, kept
+//	                                        settled as intended         the intended answer (Recovered)
+//	                                        anything else / failed      unknown, left as it is
+//	exclusion violation (assigned host      (not needed)                booking cancelled in Cal.com, slot_taken,
+//	overlaps)                                                           released; cancel failed → unknown, kept
+//
+// A failed lookup is unknown however definite Cal.com's answer looked, and nothing is
+// ever re-POSTed to resolve a doubt. A booking is cancelled in Cal.com only when the
+// database definitely refused it, never after a COMMIT whose fate is open.
+//
+// # What the seed loses (evidence, not bugs to fix in seed)
+//
+//   - Crash between Cal.com's 201 and its INSERT (HookAfterCalcom, HookBeforeSettle): no
+//     claim and no sweeper — the booking is orphaned for good; Sweep does nothing under
+//     seed.
+//   - Timeout, cut after send, 5xx, undecodable 2xx, and production's unexplained 400: every
+//     non-2xx and every transport failure is "error" (CalcomError says which); a booking
+//     Cal.com made anyway is orphaned, and the phone platform's retry re-POSTs blindly.
+//   - The seed's INSERT is its own statement: a failed or unacknowledged COMMIT is an
+//     "error" whatever happened, with no re-read (a committed row behind an "error").
+//   - The host stored is the one requested, not the one Cal.com assigned.
+//   - No claim: a rival reaches Cal.com and is stopped (if at all) by the layers after the
+//     fact; layer 3 and the INSERT race (check-then-insert).
+//
+// # Known limits of the hardened design
+//
+//   - The claim is taken on the requested staff member. For a round-robin event with
+//     several hosts a second caller is told slot_taken while the first booking of the slot
+//     sits on the requested host, although Cal.com could assign another host: conservative,
+//     never a violation.
+//   - Waiting for a rival's claim works within one Service. A claim in flight in another
+//     process stops a rival at once (slot_taken); if that claim then fails, the rival was
+//     turned away from a slot nobody took.
+//   - A booking without metadata.call_id cannot be matched by the sweeper: if its attempt
+//     ended unknown, its claim is released after the lease and the booking is orphaned.
 package core

@@ -3,84 +3,94 @@ package core
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/bookingharness/bookingharness/core/calcom"
-	"github.com/bookingharness/bookingharness/core/store"
 )
 
-// bookHardened is the recommended design (DESIGN §2.2 "hardened"). The whole attempt runs in
-// one transaction holding an advisory lock on the call id, so retries of one call are
-// serialised and a retry finds the first attempt's appointment instead of POSTing again.
+// bookHardened is the recommended design (DESIGN §2.2 "hardened"): claim, then call, then
+// settle. No transaction, no pooled connection and no lock is held while Cal.com is asked.
+//
+//  1. Claim (claim.go): one statement writes a pending row for the call and slot, with a
+//     lease. Another call's live or pending row on the slot stops this caller here, before
+//     Cal.com (slot_exclusion). The call's own live row answers already_booked; the call's
+//     own pending claim is waited for (its attempt is in flight here) or taken over (it was
+//     left behind: its booking is looked up first).
+//  2. Call: POST /v2/bookings with nothing held. An ambiguous answer (timeout, cut after
+//     send, 5xx, undecodable 2xx, the unexplained 400) and a "slot taken" are resolved by
+//     looking the booking up by metadata.call_id — never by re-POSTing — and a failed lookup
+//     answers unknown, however definite Cal.com's answer looked.
+//  3. Decide: metadata.call_id first (the call's own booking is its booking, even if old);
+//     freshness on Cal.com's clock only for a booking without a call id.
+//  4. Settle (settle.go): one short transaction makes the claim live with the booking (on
+//     the host Cal.com assigned), or releases it. A failed COMMIT is resolved by re-reading
+//     the claim on a fresh connection.
+//
+// An unknown outcome leaves the claim pending: a retry of the call or Sweep resolves it.
 func (s *Service) bookHardened(ctx context.Context, r *run) (Outcome, error) {
-	req := r.req
-	tx, err := s.store.Pool().Begin(ctx)
-	if err != nil {
-		return Outcome{Kind: Error, Reason: "database unavailable"}, fmt.Errorf("core: begin: %w", err)
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // no-op after Commit
-	attempt, err := store.BeginCallAttempt(ctx, tx, req.CallID)
-	if err != nil {
-		return Outcome{Kind: Error, Reason: "locking and reading the call failed"}, err
-	}
-	callRowID := attempt.CallRowID
-	if held := heldByCall(attempt.Appointments, req); held != nil {
-		if err := tx.Commit(ctx); err != nil {
-			return Outcome{Kind: Error, Reason: "commit failed"}, err
-		}
-		return Outcome{Kind: AlreadyBooked, AppointmentID: held.ID, BookingUID: held.BookingUID, BookingID: deref(held.BookingID),
-			Reason: "this call already holds the slot"}, nil
-	}
-
-	b, meta, o, err := s.createOrRecover(ctx, r)
-	if err != nil || o.Kind != "" {
+	a := s.inflight.begin(keyOf(r.req.CallID, r.req.ServiceID, r.req.Start))
+	defer s.inflight.end(a)
+	c, o, err := s.claimSlot(ctx, r, a)
+	if c == nil {
 		return o, err
+	}
+	b, meta := c.found, c.meta
+	if b == nil {
+		var res calcom.Booking
+		res, meta, o, err = s.createOrRecover(ctx, r)
+		if o.Kind != "" {
+			return s.unsettled(ctx, r, c, o, err)
+		}
+		b = &res
 	}
 	if b.Status == calcom.StatusCancelled || b.Status == calcom.StatusRejected {
-		return withBooking(Outcome{Kind: Error, Reason: "Cal.com returned a " + string(b.Status) + " booking"}, b), nil
+		return s.unsettled(ctx, r, c, withBooking(Outcome{Kind: Error, Reason: "Cal.com returned a " + string(b.Status) + " booking"}, *b), nil)
 	}
-	b, o, err = s.decideOwnership(ctx, r, b, meta)
-	if err != nil || o.Kind != "" {
+	owned, o, err := s.decideOwnership(ctx, r, *b, meta)
+	if o.Kind != "" {
+		return s.unsettled(ctx, r, c, o, err)
+	}
+	if herr := r.hook(HookBeforeSettle); herr != nil {
+		return abandoned(HookBeforeSettle, herr)
+	}
+	return s.settle(ctx, r, c, owned)
+}
+
+// unsettled ends an attempt that got no booking to store. A definite answer releases the
+// claim (the slot is free again); an unknown one keeps it pending under its lease, because
+// the booking may exist — a retry of the call or Sweep will look it up. A failed release
+// changes nothing for the caller (the call holds no appointment either way); the sweeper
+// releases the claim after its lease.
+func (s *Service) unsettled(ctx context.Context, r *run, c *claim, o Outcome, err error) (Outcome, error) {
+	if o.Kind == Unknown {
 		return o, err
 	}
-	o, err = s.storeOwned(ctx, r, tx, callRowID, b)
-	if err != nil || (o.Kind != Booked && o.Kind != AlreadyBooked) {
-		// Nothing of ours was stored; rollback happens on return. A booking this call owns
-		// but cannot store is cancelled so Cal.com is not left with an orphan.
-		return s.compensate(ctx, r, b, o, err)
+	if herr := r.hook(HookBeforeSettle); herr != nil {
+		return abandoned(HookBeforeSettle, herr)
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return s.compensate(ctx, r, b, withBooking(Outcome{Kind: Error, Reason: "commit failed"}, b), err)
-	}
-	return o, nil
+	s.release(ctx, c)
+	return o, err
 }
 
-// heldByCall returns the call's live appointment for this slot, if any.
-func heldByCall(rows []store.Appointment, req Request) *store.Appointment {
-	for i, a := range rows {
-		if a.Live() && a.StartsAt.Equal(req.Start) && a.StaffID == req.StaffID {
-			return &rows[i]
-		}
-	}
-	return nil
-}
-
-// createOrRecover POSTs the booking. A definite refusal becomes the outcome; a "slot taken"
-// and every ambiguous failure are checked against Cal.com's list of bookings for this
-// attendee and slot, matched on metadata.call_id (the call's own earlier booking, or the one
-// this request created before its answer was lost). Never a blind re-POST.
+// createOrRecover POSTs the booking with nothing held. Cal.com's answer decides when it is
+// definite; a "slot taken" and every ambiguous answer are checked against Cal.com's list
+// of bookings for this attendee and slot, matched on metadata.call_id (the call's own
+// earlier booking, or the one this request created before its answer was lost). Never a
+// blind re-POST. A failed lookup is unknown, even after a definite-looking answer: an
+// earlier attempt of this call may hold the booking Cal.com refers to.
 func (s *Service) createOrRecover(ctx context.Context, r *run) (calcom.Booking, calcom.Meta, Outcome, error) {
 	req := r.req
 	res, err := s.cal.CreateBooking(ctx, req.calcomInput())
+	if herr := r.hook(HookAfterCalcom); herr != nil {
+		o, aerr := abandoned(HookAfterCalcom, herr)
+		return calcom.Booking{}, calcom.Meta{}, o, aerr
+	}
 	if err == nil {
 		return res.Booking, res.Meta, Outcome{}, nil
 	}
-	ambiguous := calcom.IsAmbiguous(err)
 	kind := calcom.KindOf(err)
-	if !ambiguous && kind != calcom.ErrSlotTaken && kind != calcom.ErrConflict {
+	taken := kind == calcom.ErrSlotTaken || kind == calcom.ErrConflict || kind == calcom.ErrUnexplained
+	if !calcom.IsAmbiguous(err) && !taken {
 		return calcom.Booking{}, calcom.Meta{}, calcomFailure(err), err
 	}
 	found, meta, lerr := s.lookupOwn(ctx, req)
@@ -88,12 +98,14 @@ func (s *Service) createOrRecover(ctx context.Context, r *run) (calcom.Booking, 
 	case found != nil:
 		r.recovered = true
 		return *found, meta, Outcome{}, nil
-	case !ambiguous:
-		// Cal.com's definite "taken", and no booking of ours there: the truth.
-		return calcom.Booking{}, calcom.Meta{}, calcomFailure(err), nil
 	case lerr != nil:
 		return calcom.Booking{}, calcom.Meta{}, Outcome{Kind: Unknown, CalcomError: kind,
-			Reason: "Cal.com result ambiguous and the lookup failed"}, errors.Join(err, lerr)
+			Reason: "Cal.com's answer leaves open whether this call holds a booking, and the lookup failed"}, errors.Join(err, lerr)
+	case taken:
+		// Cal.com refused, and no booking of this call is there: this call did not get the
+		// slot. For the unexplained 400 that is the lost race production answers it with.
+		return calcom.Booking{}, calcom.Meta{}, Outcome{Kind: SlotTaken, CalcomError: kind, Recovered: kind == calcom.ErrUnexplained,
+			Reason: "Cal.com: " + err.Error() + "; the lookup shows no booking for this call"}, nil
 	case kind == calcom.ErrServer:
 		// Cal.com answered (5xx) and the lookup shows no booking of ours: nothing was booked.
 		return calcom.Booking{}, calcom.Meta{}, Outcome{Kind: Error, CalcomError: kind, Recovered: true,
@@ -111,28 +123,45 @@ func (s *Service) lookupOwn(ctx context.Context, req Request) (*calcom.Booking, 
 	if length == 0 {
 		length = 24 * time.Hour
 	}
-	f := calcom.ListBookingsFilter{
+	return s.findOwn(ctx, calcom.ListBookingsFilter{
 		AttendeeEmail: req.Attendee.Email,
 		AfterStart:    req.Start.Add(-time.Minute),
 		BeforeEnd:     req.Start.Add(length + time.Minute),
 		EventTypeID:   req.EventTypeID,
-		Take:          250,
-	}
-	res, err := s.cal.ListBookings(ctx, f)
-	if err != nil {
-		return nil, calcom.Meta{}, err
-	}
-	for i, b := range res.Bookings {
-		st, _ := inspectCallID(b, req.CallID)
-		if st == callIDEqual && b.Start.Equal(req.Start) && b.Status != calcom.StatusCancelled && b.Status != calcom.StatusRejected {
-			return &res.Bookings[i], res.Meta, nil
+	}, req.CallID, req.Start)
+}
+
+// maxLookupPages bounds how many pages of 250 bookings one lookup reads.
+const maxLookupPages = 8
+
+// findOwn pages through GET /v2/bookings with f and returns the booking at start whose
+// metadata.call_id is callID and that still holds its slot (not cancelled or rejected).
+func (s *Service) findOwn(ctx context.Context, f calcom.ListBookingsFilter, callID string, start time.Time) (*calcom.Booking, calcom.Meta, error) {
+	f.Take = 250
+	var meta calcom.Meta
+	for page := 0; page < maxLookupPages; page++ {
+		f.Skip = page * f.Take
+		res, err := s.cal.ListBookings(ctx, f)
+		if err != nil {
+			return nil, calcom.Meta{}, err
+		}
+		meta = res.Meta
+		for i, b := range res.Bookings {
+			st, _ := inspectCallID(b, callID)
+			if st == callIDEqual && b.Start.Equal(start) && b.Status != calcom.StatusCancelled && b.Status != calcom.StatusRejected {
+				return &res.Bookings[i], res.Meta, nil
+			}
+		}
+		if res.Pagination == nil || !res.Pagination.HasNextPage {
+			break
 		}
 	}
-	return nil, res.Meta, nil
+	return nil, meta, nil
 }
 
 // decideOwnership runs call_id first (the call's own booking is its booking, even if old),
 // verifies a booking without a call id by GET, and only then judges age on Cal.com's clock.
+// A non-empty outcome says the booking is not this call's to store.
 func (s *Service) decideOwnership(ctx context.Context, r *run, b calcom.Booking, meta calcom.Meta) (calcom.Booking, Outcome, error) {
 	if s.layers.Has(LayerCallID) {
 		d := OwnershipCallID(b, r.req.CallID)
@@ -161,110 +190,7 @@ func (s *Service) decideOwnership(ctx context.Context, r *run, b calcom.Booking,
 			return b, withBooking(Outcome{Kind: SlotTaken, Layer: LayerFreshness, Reason: d.Reason}, b), nil
 		}
 		// Accept: created by this request. Inconclusive: nobody's claim is visible; the
-		// database below answers truthfully whether another call already holds it.
+		// database answers truthfully at settle whether another call already holds it.
 	}
 	return b, Outcome{}, nil
-}
-
-// storeOwned writes the appointment for a booking this call owns. db_check and unique give
-// the same truthful answer: the uid held by this call → already booked; by another → slot
-// taken. Soft-deleted rows count, as they do for the unique index.
-func (s *Service) storeOwned(ctx context.Context, r *run, tx pgx.Tx, callRowID int64, b calcom.Booking) (Outcome, error) {
-	req := r.req
-	if s.layers.Has(LayerDBCheck) {
-		existing, err := store.LockAndFindByBookingUID(ctx, tx, b.UID)
-		if err != nil {
-			return withBooking(Outcome{Kind: Error, Reason: "duplicate check failed"}, b), err
-		}
-		if len(existing) > 0 {
-			return s.answerExisting(ctx, r, tx, LayerDBCheck, b, existing[0])
-		}
-		r.decide(Decision{Layer: LayerDBCheck, Verdict: Accept, BookingUID: b.UID, Reason: "no appointment carries this booking"})
-	}
-	row := s.newAppointment(req, callRowID, b)
-	var id int64
-	var err error
-	if s.layers.Has(LayerUnique) {
-		var inserted bool
-		id, inserted, err = store.InsertAppointmentIfNew(ctx, tx, row)
-		if err == nil && !inserted {
-			existing, ferr := store.FindByBookingUID(ctx, tx, b.UID, true)
-			if ferr != nil || len(existing) == 0 {
-				return withBooking(Outcome{Kind: Error, Reason: "conflicting appointment vanished"}, b), errors.Join(errors.New("core: ON CONFLICT without a row"), ferr)
-			}
-			return s.answerExisting(ctx, r, tx, LayerUnique, b, existing[0])
-		}
-	} else {
-		id, err = store.InsertAppointment(ctx, tx, row)
-	}
-	if err != nil {
-		if o, ok := s.exclusionAnswer(r, b, err); ok {
-			return o, nil
-		}
-		return withBooking(Outcome{Kind: Error, Reason: "storing the appointment failed"}, b), err
-	}
-	if s.layers.Has(LayerUnique) {
-		r.decide(Decision{Layer: LayerUnique, Verdict: Accept, BookingUID: b.UID, Reason: "no other appointment carries this booking"})
-	}
-	if s.layers.Has(LayerSlotExclusion) {
-		r.decide(Decision{Layer: LayerSlotExclusion, Verdict: Accept, BookingUID: b.UID, Reason: "no overlapping live appointment for this staff member"})
-	}
-	return withBooking(Outcome{Kind: Booked, AppointmentID: id, Reason: "booking successful and validated"}, b), nil
-}
-
-// answerExisting answers truthfully about an appointment that already carries the uid.
-func (s *Service) answerExisting(ctx context.Context, r *run, tx pgx.Tx, layer Layer, b calcom.Booking, e store.Appointment) (Outcome, error) {
-	if e.RetellCallID != r.req.CallID {
-		d := r.decide(Decision{Layer: layer, Verdict: Reject, BookingUID: b.UID, ExistingAppointmentID: e.ID,
-			Reason: "booking already held by another call"})
-		return withBooking(Outcome{Kind: SlotTaken, Layer: layer, Reason: d.Reason}, b), nil
-	}
-	if !e.Live() {
-		// The call's own booking is still accepted in Cal.com; bring its row back rather
-		// than leave an orphan (the seed's layer 3 ignored such rows and layer 4 then failed).
-		if err := store.RestoreAppointment(ctx, tx, e.ID); err != nil {
-			if o, ok := s.exclusionAnswer(r, b, err); ok {
-				return o, nil
-			}
-			return withBooking(Outcome{Kind: Error, Reason: "restoring the appointment failed"}, b), err
-		}
-	}
-	d := r.decide(Decision{Layer: layer, Verdict: Reject, BookingUID: b.UID, ExistingAppointmentID: e.ID,
-		Reason: "booking already held by this call"})
-	return withBooking(Outcome{Kind: AlreadyBooked, AppointmentID: e.ID, Layer: layer, Reason: d.Reason}, b), nil
-}
-
-func (s *Service) exclusionAnswer(r *run, b calcom.Booking, err error) (Outcome, bool) {
-	if _, ok := store.IsExclusionViolation(err); !ok || !s.layers.Has(LayerSlotExclusion) {
-		return Outcome{}, false
-	}
-	d := r.decide(Decision{Layer: LayerSlotExclusion, Verdict: Reject, BookingUID: b.UID,
-		Reason: "another live appointment of this staff member overlaps the slot"})
-	return withBooking(Outcome{Kind: SlotTaken, Layer: LayerSlotExclusion, Reason: d.Reason}, b), true
-}
-
-// compensate cancels in Cal.com a booking this call owns but did not store, so the caller's
-// answer ("slot taken" / "error") is the whole truth. If the cancel may not have happened,
-// the outcome becomes unknown.
-func (s *Service) compensate(ctx context.Context, r *run, b calcom.Booking, o Outcome, err error) (Outcome, error) {
-	if st, _ := inspectCallID(b, r.req.CallID); st != callIDEqual || o.Kind == AlreadyBooked {
-		return o, err
-	}
-	if o.Kind == SlotTaken && o.Layer != LayerSlotExclusion {
-		return o, err // held by another call: not ours to cancel
-	}
-	_, cerr := s.cal.CancelBooking(context.WithoutCancel(ctx), b.UID, calcom.CancelInput{CancellationReason: "not stored: " + o.Reason})
-	if cerr != nil && !errors.Is(cerr, calcom.ErrNotFound) {
-		o.Kind = Unknown
-		o.Reason += "; cancelling the unstored booking failed"
-		return o, errors.Join(err, cerr)
-	}
-	return o, err
-}
-
-func deref(p *int64) int64 {
-	if p == nil {
-		return 0
-	}
-	return *p
 }

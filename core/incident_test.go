@@ -40,7 +40,10 @@ func TestCall687688(t *testing.T) {
 		{"seed db_check only", PolicySeed, NewLayers(LayerDBCheck), Booked, LayerDBCheck, "db_check=reject", 1, 1, true},
 		// Layer 4 alone: the duplicate insert fails and the caller gets an error.
 		{"seed unique only", PolicySeed, NewLayers(LayerUnique), Error, LayerUnique, "unique=reject", 1, 1, false},
-		{"hardened all", PolicyHardened, All(), SlotTaken, LayerCallID, "call_id=reject", 1, 1, false},
+		// The claim stops call 688 before Cal.com: 687's live row holds the host's slot.
+		{"hardened all", PolicyHardened, All(), SlotTaken, LayerSlotExclusion, "slot_exclusion=reject", 1, 1, false},
+		// Without the exclusion call 688 reaches Cal.com and call_id decides ownership first.
+		{"hardened all but slot_exclusion", PolicyHardened, All().Without(LayerSlotExclusion), SlotTaken, LayerCallID, "call_id=reject", 1, 1, false},
 		{"hardened freshness only", PolicyHardened, NewLayers(LayerFreshness), SlotTaken, LayerFreshness, "freshness=reject", 1, 1, false},
 		{"hardened db_check only", PolicyHardened, NewLayers(LayerDBCheck), SlotTaken, LayerDBCheck, "db_check=reject", 1, 1, false},
 		{"hardened unique only", PolicyHardened, NewLayers(LayerUnique), SlotTaken, LayerUnique, "unique=reject", 1, 1, false},

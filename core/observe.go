@@ -30,6 +30,7 @@ const LogPrefix = "DUPLICATE BOOKING PREVENTION: "
 type metrics struct {
 	decisions *prometheus.CounterVec
 	latency   *prometheus.HistogramVec
+	swept     *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -43,6 +44,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help:    "Latency of core.Service.Book, by policy and outcome.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
 		}, []string{"policy", "outcome"}),
+		swept: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bookingharness_claims_swept_total",
+			Help: "Pending hardened claims Sweep looked at, by what it did (settled, released, kept, failed).",
+		}, []string{"action"}),
 	}
 	if reg == nil {
 		return m, nil
@@ -52,6 +57,9 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		return nil, err
 	}
 	if m.latency, err = register(reg, m.latency); err != nil {
+		return nil, err
+	}
+	if m.swept, err = register(reg, m.swept); err != nil {
 		return nil, err
 	}
 	return m, nil

@@ -3,6 +3,8 @@ package core
 import (
 	"fmt"
 	"strings"
+
+	"github.com/bookingharness/bookingharness/core/store"
 )
 
 // Policy chooses how the core decides with the booking Cal.com returns.
@@ -14,9 +16,11 @@ const (
 	// appointment as if it were a success, a unique violation surfacing as an error, the
 	// application clock judging freshness, no lock and no recovery of ambiguous results.
 	PolicySeed Policy = "seed"
-	// PolicyHardened is the recommended design: call-id ownership first, freshness on
-	// Cal.com's clock, check and insert in one transaction under an advisory lock, truthful
-	// conflict answers, the slot-exclusion layer, and lookup (never re-POST) on ambiguity.
+	// PolicyHardened is the recommended design: claim → call → settle with no transaction
+	// across Cal.com (a pending claim stops rivals before Cal.com; Sweep resolves claims a
+	// crash leaves), call-id ownership first, freshness on Cal.com's clock, truthful conflict
+	// answers, the slot-exclusion layer, the host Cal.com assigned, and lookup (never
+	// re-POST) on ambiguity.
 	PolicyHardened Policy = "hardened"
 )
 
@@ -42,7 +46,7 @@ func (p Policy) Layers() Layers {
 
 // Effective returns the layers the policy actually runs from the requested set: the seed
 // design had no slot_exclusion layer, so it is dropped for seed. Migrate the database with
-// p.Effective(l).Schema().
+// p.Schema(l).
 func (p Policy) Effective(l Layers) Layers { return l & p.Layers() }
 
 // CheckLayers returns an error naming the policy's layers when l holds a layer the policy
@@ -78,4 +82,13 @@ func (p Policy) checkLayers(l Layers) error {
 	}
 	return fmt.Errorf("layers: the %s policy has no %s layer; its layers are %s (or write all)",
 		p, strings.Trim(layerNames(extra.List()), "[]"), layerNames(p.Layers().List()))
+}
+
+// Schema is the database schema the policy needs with layer set l: the layers' migrations
+// (Effective(l).Schema()) plus, for hardened, the claims (pending rows with a lease) its
+// claim → call → settle flow writes. The seed's schema is the shipped one.
+func (p Policy) Schema(l Layers) store.Schema {
+	sc := p.Effective(l).Schema()
+	sc.Claims = p == PolicyHardened
+	return sc
 }

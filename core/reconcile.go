@@ -77,19 +77,21 @@ func (r *ReconcileResult) add(it ReconcileItem) {
 //
 //   - cancelled with rescheduledToUid: the new booking is fetched (following further
 //     reschedules) and the row moved to it — uid, numeric id, start, end — in one
-//     transaction under the call's and both uids' advisory locks (the locks hardened Book
-//     takes), so it serialises with Book and Cancel. An exclusion-constraint violation (the
-//     new time overlaps another live appointment of the host) or a uid already held by
-//     another row leaves the row as it was and is reported as failed;
+//     short transaction under the call's and both uids' advisory locks (a hardened settle
+//     takes the uid lock), so it serialises with Book's settle and with itself; Cancel
+//     applies only to a row still carrying the uid it cancelled. An exclusion-constraint
+//     violation (the new time overlaps another live appointment of the host) or a uid
+//     already held by another row leaves the row as it was and is reported as failed;
 //   - cancelled or rejected without a reschedule: the row is marked cancelled;
 //   - accepted or pending at another time under the same uid: the row's times follow;
 //   - 404, 5xx, transport or decode errors: reported as failed, nothing changed, and the
 //     pass goes on with the next appointment.
 //
-// Every change re-reads the row under its locks and applies only if the row is still live
-// and still carries the uid that was looked up, so Reconcile is idempotent (a second run
-// over the same Cal.com state changes nothing) and safe to run concurrently with Book,
-// Cancel and itself. The error is non-nil only when the appointments cannot be listed or
+// Pending hardened claims are no appointments yet and carry no uid: Reconcile leaves them
+// to Book and Sweep. Every change re-reads the row under its locks and applies only if the
+// row is still live and still carries the uid that was looked up, so Reconcile is
+// idempotent (a second run over the same Cal.com state changes nothing) and safe to run
+// concurrently with Book, Cancel and itself. The error is non-nil only when the appointments cannot be listed or
 // ctx ends; the result then holds what was done so far.
 //
 // It is policy-independent, but the seed system had no such path (no webhook handler, no
@@ -184,6 +186,9 @@ func (s *Service) applyMove(ctx context.Context, it ReconcileItem, a store.Appoi
 				return fmt.Errorf("%w: appointment %d already carries booking %s", errHeldElsewhere, holders[0].ID, b.UID)
 			}
 		}
+		if err := store.LockStaff(ctx, q, cur.StaffID); err != nil {
+			return err
+		}
 		return store.UpdateAppointmentBooking(ctx, q, cur.ID, change)
 	})
 	if err == nil {
@@ -200,9 +205,9 @@ var errStale = errors.New("core: appointment changed concurrently")
 var errHeldElsewhere = errors.New("core: booking held by another appointment")
 
 // underLocks runs apply in one transaction that holds the advisory locks of a's call and of
-// both uids (taken in the order call, then uids sorted, as Book takes call then uid, so
-// no two lockers wait on each other) and the row lock of a, and only if the row is still
-// live and still carries a's uid.
+// both uids (taken in the order call, then uids sorted; a settle takes one uid lock and no
+// call lock, so no two lockers wait on each other) and the row lock of a, and only if the
+// row is still live and still carries a's uid. No Cal.com call happens inside.
 func (s *Service) underLocks(ctx context.Context, a store.Appointment, newUID string, apply func(store.Querier, store.Appointment) error) error {
 	tx, err := s.store.Pool().Begin(ctx)
 	if err != nil {
@@ -265,20 +270,26 @@ func failed(it ReconcileItem, reason string, err error) ReconcileItem {
 }
 
 func (s *Service) logReconcile(ctx context.Context, it ReconcileItem) {
-	level := slog.LevelInfo
-	switch it.Action {
-	case ReconcileUnchanged:
-		level = slog.LevelDebug
-	case ReconcileFailed:
-		level = slog.LevelWarn
-	}
 	attrs := []slog.Attr{slog.Int64("appointment_id", it.AppointmentID), slog.String("booking_id", it.BookingUID),
 		slog.String("action", string(it.Action)), slog.String("reason", it.Reason)}
 	if it.NewBookingUID != "" {
 		attrs = append(attrs, slog.String("new_booking_id", it.NewBookingUID))
 	}
-	if it.Err != nil {
-		attrs = append(attrs, slog.String("error", it.Err.Error()))
+	s.logPassItem(ctx, "reconcile", it.Action == ReconcileUnchanged, it.Action == ReconcileFailed, it.Err, attrs)
+}
+
+// logPassItem logs one item of a Reconcile or Sweep pass: at debug when nothing was done,
+// at warn when it failed (with the error), at info otherwise.
+func (s *Service) logPassItem(ctx context.Context, msg string, unchanged, failed bool, err error, attrs []slog.Attr) {
+	level := slog.LevelInfo
+	switch {
+	case unchanged:
+		level = slog.LevelDebug
+	case failed:
+		level = slog.LevelWarn
 	}
-	s.logger.LogAttrs(ctx, level, "reconcile", attrs...)
+	if err != nil {
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	s.logger.LogAttrs(ctx, level, msg, attrs...)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/bookingharness/bookingharness/core/calcom"
 	"github.com/bookingharness/bookingharness/core/store"
 )
 
@@ -17,7 +18,9 @@ import (
 //   - layer 3 answers with the EXISTING appointment as a success ("booked"), whoever owns it,
 //     and checks only non-deleted rows while the unique index counts soft-deleted ones too;
 //   - layer 3 and the INSERT are separate statements with no lock (check-then-insert race);
-//   - a unique violation surfaces as an error, even to the call that holds the booking.
+//   - a unique violation surfaces as an error, even to the call that holds the booking;
+//   - nothing is claimed before Cal.com and nothing recovers a booking whose row was never
+//     written (a crash between Cal.com's 201 and the INSERT orphans it for good).
 func (s *Service) bookSeed(ctx context.Context, r *run) (Outcome, error) {
 	req := r.req
 	pool := s.store.Pool()
@@ -26,8 +29,12 @@ func (s *Service) bookSeed(ctx context.Context, r *run) (Outcome, error) {
 		return Outcome{Kind: Error, Reason: "recording the call failed"}, err
 	}
 	res, err := s.cal.CreateBooking(ctx, req.calcomInput())
+	if herr := r.hook(HookAfterCalcom); herr != nil {
+		return abandoned(HookAfterCalcom, herr)
+	}
 	if err != nil {
-		// The seed knew no "maybe": every failure is "could not book".
+		// The seed knew no "maybe": every non-2xx, the production lost-race 400 included, and
+		// every transport failure is "could not book".
 		return calcomFailure(err), err
 	}
 	b := res.Booking
@@ -58,8 +65,8 @@ func (s *Service) bookSeed(ctx context.Context, r *run) (Outcome, error) {
 		}
 		r.decide(Decision{Layer: LayerDBCheck, Verdict: Accept, BookingUID: b.UID, Reason: "no appointment carries this booking"})
 	}
-	if s.beforeInsert != nil {
-		s.beforeInsert(req.CallID)
+	if herr := r.hook(HookBeforeSettle); herr != nil {
+		return abandoned(HookBeforeSettle, herr)
 	}
 	id, err := store.InsertAppointment(ctx, pool, s.newAppointment(req, callRowID, b))
 	if err != nil {
@@ -74,4 +81,18 @@ func (s *Service) bookSeed(ctx context.Context, r *run) (Outcome, error) {
 		r.decide(Decision{Layer: LayerUnique, Verdict: Accept, BookingUID: b.UID, Reason: "no other appointment carries this booking"})
 	}
 	return withBooking(Outcome{Kind: Booked, AppointmentID: id, Reason: "booking successful and validated"}, b), nil
+}
+
+// newAppointment is the seed's row for booking b made by req's call: the requested staff
+// member, whoever Cal.com assigned.
+func (s *Service) newAppointment(req Request, callRowID int64, b calcom.Booking) store.NewAppointment {
+	a := store.NewAppointment{
+		CallID: callRowID, CustomerID: req.CustomerID, ServiceID: req.ServiceID, StaffID: req.StaffID,
+		StartsAt: b.Start, EndsAt: b.End, BookingUID: b.UID, Source: s.source,
+	}
+	if b.ID != 0 {
+		id := b.ID
+		a.BookingID = &id
+	}
+	return a
 }

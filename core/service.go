@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bookingharness/bookingharness/core/calcom"
@@ -29,7 +30,8 @@ type Config struct {
 	Policy Policy
 	// Layers are the layers switched on. The zero value is NO layers (the seed's
 	// DUPLICATE_PREVENTION_ENABLED=false); use All() for all. The database must be migrated
-	// with Policy.Effective(Layers).Schema(), because unique and slot_exclusion are migrations.
+	// with Policy.Schema(Layers), because unique and slot_exclusion are migrations and the
+	// hardened policy's claims are too.
 	Layers Layers
 	// Calcom books in Cal.com.
 	Calcom Calcom
@@ -48,7 +50,21 @@ type Config struct {
 	FreshnessThreshold time.Duration
 	// Source is written to appointments.source (default "phone").
 	Source string
+	// ClaimLease is how long a hardened claim may stay pending before Sweep may release it
+	// when Cal.com shows no booking for the call (default DefaultClaimLease). It is judged on
+	// Clock, so a virtual clock can expire it. Make it longer than a create can take in
+	// Cal.com — the client's timeout plus the lookup — or a booking that lands after the
+	// release is orphaned.
+	ClaimLease time.Duration
+	// Hook, when set, is called at every HookPoint of every Book (both policies): a harness
+	// forces interleavings and plays crashes with it. Nil in production.
+	Hook Hook
 }
+
+// DefaultClaimLease is the claim lease when Config.ClaimLease is zero: far above the Cal.com
+// client's default timeout (10 s) plus a lookup, short enough that an abandoned claim does
+// not keep a slot from other callers for long.
+const DefaultClaimLease = 2 * time.Minute
 
 // Service books slots for phone calls. It is safe for concurrent use.
 type Service struct {
@@ -62,10 +78,13 @@ type Service struct {
 	observer  Observer
 	threshold time.Duration
 	source    string
+	lease     time.Duration
+	hookFn    Hook
+	inflight  *attempts
 
-	// beforeInsert, when set (tests only), runs between the seed's db_check and its INSERT so
-	// a test can interleave two calls deterministically in the check-then-insert window.
-	beforeInsert func(callID string)
+	// commit commits a hardened settle transaction. Tests replace it to play a COMMIT whose
+	// acknowledgement is lost (committed, error returned) or that fails (not committed).
+	commit func(ctx context.Context, tx pgx.Tx) error
 }
 
 // NewService validates cfg and builds a Service.
@@ -86,6 +105,9 @@ func NewService(cfg Config) (*Service, error) {
 	if cfg.FreshnessThreshold < 0 {
 		return nil, fmt.Errorf("core: Config.FreshnessThreshold %v is negative", cfg.FreshnessThreshold)
 	}
+	if cfg.ClaimLease < 0 {
+		return nil, fmt.Errorf("core: Config.ClaimLease %v is negative", cfg.ClaimLease)
+	}
 	m, err := newMetrics(cfg.Registerer)
 	if err != nil {
 		return nil, err
@@ -93,7 +115,11 @@ func NewService(cfg Config) (*Service, error) {
 	s := &Service{
 		policy: p, layers: p.Effective(cfg.Layers), cal: cfg.Calcom, store: cfg.Store,
 		clock: cfg.Clock, logger: cfg.Logger, metrics: m, observer: cfg.Observer,
-		threshold: cfg.FreshnessThreshold, source: cfg.Source,
+		threshold: cfg.FreshnessThreshold, source: cfg.Source, lease: cfg.ClaimLease, hookFn: cfg.Hook,
+		inflight: newAttempts(), commit: func(ctx context.Context, tx pgx.Tx) error { return tx.Commit(ctx) },
+	}
+	if s.lease == 0 {
+		s.lease = DefaultClaimLease
 	}
 	if s.clock == nil {
 		s.clock = SystemClock{}
@@ -146,19 +172,6 @@ func (s *Service) Book(ctx context.Context, req Request) (Outcome, error) {
 			slog.String("booking_id", o.BookingUID), slog.String("layer", string(o.Layer)))
 	}
 	return o, err
-}
-
-// newAppointment is the row for booking b made by req's call.
-func (s *Service) newAppointment(req Request, callRowID int64, b calcom.Booking) store.NewAppointment {
-	a := store.NewAppointment{
-		CallID: callRowID, CustomerID: req.CustomerID, ServiceID: req.ServiceID, StaffID: req.StaffID,
-		StartsAt: b.Start, EndsAt: b.End, BookingUID: b.UID, Source: s.source,
-	}
-	if b.ID != 0 {
-		id := b.ID
-		a.BookingID = &id
-	}
-	return a
 }
 
 // calcomFailure turns a definite Cal.com refusal into an outcome.

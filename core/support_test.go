@@ -2,6 +2,7 @@ package core
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -111,6 +112,7 @@ type mockBooking struct {
 	Status    string
 	Email     string
 	Metadata  map[string]any
+	HostID    int64 // the Cal.com user the booking was assigned to
 }
 
 func (b *mockBooking) wire() map[string]any {
@@ -121,6 +123,7 @@ func (b *mockBooking) wire() map[string]any {
 		"createdAt": b.CreatedAt.Format("2006-01-02T15:04:05.000Z"), "updatedAt": nil,
 		"metadata":  b.Metadata,
 		"attendees": []any{map[string]any{"name": "x", "email": b.Email, "timeZone": "Europe/Berlin"}},
+		"hosts":     []any{map[string]any{"id": b.HostID, "name": "Host", "email": "host@example.com", "username": "host", "timeZone": "Europe/Berlin"}},
 	}
 }
 
@@ -139,7 +142,10 @@ type mockCal struct {
 	// has been created (commit happened, answer lost) — or before, if preCommit.
 	createFault func(req *http.Request) (resp *http.Response, err error, preCommit bool)
 	noDate      bool
-	mt          *httpmock.MockTransport
+	// host is the Cal.com user new bookings are assigned to (round robin's choice); 0 means
+	// the event type's host.
+	host int64
+	mt   *httpmock.MockTransport
 }
 
 func newMockCal(clock *fakeClock) *mockCal {
@@ -205,7 +211,7 @@ func (m *mockCal) create(req *http.Request) (*http.Response, error) {
 	if b == nil {
 		b = &mockBooking{ID: m.nextID, UID: fmt.Sprintf("uid%019d", m.nextID), Start: body.Start.UTC(),
 			End: body.Start.UTC().Add(lengthMin * time.Minute), CreatedAt: m.clock.Now(), Status: "accepted",
-			Email: body.Attendee.Email, Metadata: body.Metadata}
+			Email: body.Attendee.Email, Metadata: body.Metadata, HostID: cmp.Or(m.host, hostUserID)}
 		if m.nextID == 11683112 {
 			b.UID = uid687
 		}
@@ -313,6 +319,7 @@ func (l *lockedBuffer) Write(p []byte) (int, error) {
 func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
 type fixture struct {
+	cfg      Config
 	svc      *Service
 	cal      *mockCal
 	st       *store.Store
@@ -326,22 +333,66 @@ type fixture struct {
 func newFixture(t testing.TB, p Policy, layers Layers, appSkew time.Duration) *fixture {
 	t.Helper()
 	f := &fixture{calClock: &fakeClock{t: created687}, obs: &decisionLog{}, logs: &lockedBuffer{}, reg: prometheus.NewRegistry()}
-	f.st = testStore(t, p.Effective(layers).Schema())
+	f.st = testStore(t, p.Schema(layers))
 	var err error
 	f.fx, err = store.SeedFixtures(context.Background(), f.st.Pool(), []store.EventTypeFixture{{EventTypeID: eventType, HostUserID: hostUserID, LengthMinutes: lengthMin}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.cal = newMockCal(f.calClock)
-	f.svc, err = NewService(Config{
+	f.cfg = Config{
 		Policy: p, Layers: layers, Calcom: f.cal.client(t), Store: f.st,
 		Clock: skewed{base: f.calClock, skew: appSkew}, Observer: f.obs, Registerer: f.reg,
 		Logger: slog.New(slog.NewJSONHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	})
-	if err != nil {
+	}
+	if f.svc, err = NewService(f.cfg); err != nil {
 		t.Fatal(err)
 	}
 	return f
+}
+
+// restart plays a crash of the process: the Service is discarded and its pool closed (every
+// connection of it dropped), and a fresh Service starts on the same database and Cal.com.
+func (f *fixture) restart(t testing.TB) {
+	t.Helper()
+	dsn := f.st.Pool().Config().ConnString()
+	f.st.Close()
+	st, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	f.st, f.cfg.Store = st, st
+	if f.svc, err = NewService(f.cfg); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// rows returns every appointment row, pending claims and cancelled rows included.
+func (f *fixture) rows(t testing.TB) []store.Appointment {
+	t.Helper()
+	rows, err := store.AllAppointments(context.Background(), f.st.Pool())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// pending returns the pending claims.
+func (f *fixture) pending(t testing.TB) []store.Appointment {
+	return f.where(t, store.Appointment.Pending)
+}
+
+// where returns the rows keep accepts.
+func (f *fixture) where(t testing.TB, keep func(store.Appointment) bool) []store.Appointment {
+	t.Helper()
+	var out []store.Appointment
+	for _, a := range f.rows(t) {
+		if keep(a) {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 func (f *fixture) request(callID, name string) Request {
@@ -359,14 +410,7 @@ func (f *fixture) book(t testing.TB, callID string) Outcome {
 	return o
 }
 
-func (f *fixture) live(t testing.TB) []store.Appointment {
-	t.Helper()
-	rows, err := store.LiveAppointments(context.Background(), f.st.Pool())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rows
-}
+func (f *fixture) live(t testing.TB) []store.Appointment { return f.where(t, store.Appointment.Live) }
 
 // mustOutcome checks kind and deciding layer.
 func mustOutcome(t testing.TB, o Outcome, kind OutcomeKind, layer Layer) {

@@ -45,10 +45,11 @@ func LayerFunctions() map[string][]string {
 	return map[string][]string{
 		"freshness":      {"core.SeedFreshness", "core.CalcomFreshness"},
 		"call_id":        {"core.SeedCallID", "core.OwnershipCallID", "core.inspectCallID", "core.decideOwnership"},
-		"db_check":       {"core.bookSeed", "core.storeOwned", "core.answerExisting", "store.FindByBookingUID", "store.LockBookingUID"},
-		"unique":         {"core.storeOwned", "core.answerExisting", "store.InsertAppointmentIfNew", "store.IsUniqueViolation"},
-		"slot_exclusion": {"core.exclusionAnswer", "store.IsExclusionViolation"},
-		"flow":           {"core.bookSeed", "core.bookHardened", "core.createOrRecover", "core.lookupOwn", "core.compensate", "core.heldByCall"},
+		"db_check":       {"core.bookSeed", "core.storeOwned", "core.answerExisting", "store.SettleClaimIfUnheld", "store.FindByBookingUID"},
+		"unique":         {"core.storeOwned", "core.answerExisting", "store.SettleClaim", "store.IsUniqueViolation"},
+		"slot_exclusion": {"core.exclusionAnswer", "store.InsertClaim", "store.IsExclusionViolation"},
+		"flow": {"core.bookSeed", "core.bookHardened", "core.claimSlot", "core.createOrRecover", "core.lookupOwn", "core.settle",
+			"core.commitSettle", "core.refuseOwned", "core.Sweep"},
 	}
 }
 

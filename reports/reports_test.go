@@ -256,7 +256,7 @@ func TestParseCoverFunc(t *testing.T) {
 	if got := byLayer["freshness"]; got.Mean != 93.75 || len(got.Missing) != 0 {
 		t.Errorf("freshness = %+v", got)
 	}
-	if got := byLayer["unique"]; !reflect.DeepEqual(got.Missing, []string{"store.InsertAppointmentIfNew"}) {
+	if got := byLayer["unique"]; !reflect.DeepEqual(got.Missing, []string{"store.SettleClaim"}) {
 		t.Errorf("unique missing = %v", got.Missing)
 	}
 	if got := byLayer["db_check"].Functions; got[len(got)-1].Func != "store.FindByBookingUID" || got[len(got)-1].Line != 40 {

@@ -58,9 +58,11 @@ var _ = Describe("Layer boundaries", func() {
 		Entry(nil, labels("boundary", core.PolicySeed, freshnessOnly), core.PolicySeed, freshnessOnly, 30001*time.Millisecond, core.SlotTaken, core.LayerFreshness, 1, broken()),
 		Entry(nil, labels("boundary", core.PolicyHardened, freshnessOnly), core.PolicyHardened, freshnessOnly, 30001*time.Millisecond, core.Booked, core.Layer(""), 2, broken(check.DuplicateBookingID, check.DoubleBookedSlot)),
 		Entry(nil, labels("boundary", core.PolicyHardened, freshnessOnly), core.PolicyHardened, freshnessOnly, 30998*time.Millisecond, core.SlotTaken, core.LayerFreshness, 1, broken()),
-		// With every layer on, a replay younger than 30 s passes layer 1 and layer 2 stops it.
+		// With every layer on, a replay younger than 30 s passes layer 1 and layer 2 stops it;
+		// the hardened claim stops the call before Cal.com (without slot_exclusion, layer 2).
 		Entry(nil, labels("boundary", core.PolicySeed, core.All()), core.PolicySeed, core.All(), 29999*time.Millisecond, core.SlotTaken, core.LayerCallID, 1, broken()),
-		Entry(nil, labels("boundary", core.PolicyHardened, core.All()), core.PolicyHardened, core.All(), 29999*time.Millisecond, core.SlotTaken, core.LayerCallID, 1, broken()),
+		Entry(nil, labels("boundary", core.PolicyHardened, core.All()), core.PolicyHardened, core.All(), 29999*time.Millisecond, core.SlotTaken, core.LayerSlotExclusion, 1, broken()),
+		Entry(nil, labels("boundary", core.PolicyHardened, allButExclusion), core.PolicyHardened, allButExclusion, 29999*time.Millisecond, core.SlotTaken, core.LayerCallID, 1, broken()),
 	)
 
 	// A replay 35 minutes old whose createdAt Cal.com's answer lacks: the seed accepts it
@@ -73,7 +75,7 @@ var _ = Describe("Layer boundaries", func() {
 			expectAnswer(second, kind, decider)
 			if p == core.PolicySeed || ls == freshnessOnly {
 				// Layer 1 ran and saw no createdAt (hardened with every layer never gets
-				// there: call_id decides first).
+				// there: the claim, or call_id, decides first).
 				Expect(second.Decisions[0].Layer).To(Equal(core.LayerFreshness))
 				Expect(second.Decisions[0].CreatedAt).To(BeEmpty())
 				Expect(second.Decisions[0].AgeKnown).To(BeFalse())
@@ -87,7 +89,8 @@ var _ = Describe("Layer boundaries", func() {
 		Entry(nil, labels("boundary", core.PolicySeed, freshnessOnly), core.PolicySeed, freshnessOnly, core.Booked, core.Layer(""), 2, broken(check.DuplicateBookingID, check.DoubleBookedSlot)),
 		Entry(nil, labels("boundary", core.PolicyHardened, freshnessOnly), core.PolicyHardened, freshnessOnly, core.Booked, core.Layer(""), 2, broken(check.DuplicateBookingID, check.DoubleBookedSlot)),
 		Entry(nil, labels("boundary", core.PolicySeed, core.All()), core.PolicySeed, core.All(), core.SlotTaken, core.LayerCallID, 1, broken()),
-		Entry(nil, labels("boundary", core.PolicyHardened, core.All()), core.PolicyHardened, core.All(), core.SlotTaken, core.LayerCallID, 1, broken()),
+		Entry(nil, labels("boundary", core.PolicyHardened, core.All()), core.PolicyHardened, core.All(), core.SlotTaken, core.LayerSlotExclusion, 1, broken()),
+		Entry(nil, labels("boundary", core.PolicyHardened, allButExclusion), core.PolicyHardened, allButExclusion, core.SlotTaken, core.LayerCallID, 1, broken()),
 	)
 
 	// Layer 2 against every shape of metadata.call_id in the booking Cal.com returns, 10 s
@@ -125,17 +128,20 @@ var _ = Describe("Layer boundaries", func() {
 			return describeEntry(p, ls, "call_id "+shape, kind, decider, b)
 		},
 		Entry(nil, labels("boundary", core.PolicySeed, core.All()), "different", core.PolicySeed, core.All(), core.SlotTaken, core.LayerCallID, 1, broken()),
-		Entry(nil, labels("boundary", core.PolicyHardened, core.All()), "different", core.PolicyHardened, core.All(), core.SlotTaken, core.LayerCallID, 1, broken()),
+		Entry(nil, labels("boundary", core.PolicyHardened, core.All()), "different", core.PolicyHardened, core.All(), core.SlotTaken, core.LayerSlotExclusion, 1, broken()),
+		Entry(nil, labels("boundary", core.PolicyHardened, allButExclusion), "different", core.PolicyHardened, allButExclusion, core.SlotTaken, core.LayerCallID, 1, broken()),
 
 		Entry(nil, labels("boundary", core.PolicySeed, callIDOnly), "missing", core.PolicySeed, callIDOnly, core.Booked, core.Layer(""), 2, broken(check.DuplicateBookingID, check.DoubleBookedSlot)),
 		Entry(nil, labels("boundary", core.PolicyHardened, callIDOnly), "missing", core.PolicyHardened, callIDOnly, core.SlotTaken, core.LayerCallID, 1, broken()),
 		Entry(nil, labels("boundary", core.PolicySeed, core.All()), "missing", core.PolicySeed, core.All(), core.Booked, core.LayerDBCheck, 1, broken(check.UntruthfulOutcome, check.LostBooking)),
-		Entry(nil, labels("boundary", core.PolicyHardened, core.All()), "missing", core.PolicyHardened, core.All(), core.SlotTaken, core.LayerCallID, 1, broken()),
+		Entry(nil, labels("boundary", core.PolicyHardened, core.All()), "missing", core.PolicyHardened, core.All(), core.SlotTaken, core.LayerSlotExclusion, 1, broken()),
+		Entry(nil, labels("boundary", core.PolicyHardened, allButExclusion), "missing", core.PolicyHardened, allButExclusion, core.SlotTaken, core.LayerCallID, 1, broken()),
 
 		Entry(nil, labels("boundary", core.PolicySeed, callIDOnly), "empty", core.PolicySeed, callIDOnly, core.Booked, core.Layer(""), 2, broken(check.DuplicateBookingID, check.DoubleBookedSlot)),
 		Entry(nil, labels("boundary", core.PolicyHardened, callIDOnly), "empty", core.PolicyHardened, callIDOnly, core.Booked, core.Layer(""), 2, broken(check.DuplicateBookingID, check.DoubleBookedSlot)),
 		Entry(nil, labels("boundary", core.PolicySeed, core.All()), "empty", core.PolicySeed, core.All(), core.Booked, core.LayerDBCheck, 1, broken(check.UntruthfulOutcome, check.LostBooking)),
-		Entry(nil, labels("boundary", core.PolicyHardened, core.All()), "empty", core.PolicyHardened, core.All(), core.SlotTaken, core.LayerDBCheck, 1, broken()),
+		Entry(nil, labels("boundary", core.PolicyHardened, core.All()), "empty", core.PolicyHardened, core.All(), core.SlotTaken, core.LayerSlotExclusion, 1, broken()),
+		Entry(nil, labels("boundary", core.PolicyHardened, allButExclusion), "empty", core.PolicyHardened, allButExclusion, core.SlotTaken, core.LayerDBCheck, 1, broken()),
 
 		Entry(nil, labels("boundary", core.PolicySeed, callIDOnly), "equal", core.PolicySeed, callIDOnly, core.Booked, core.Layer(""), 1, broken()),
 		Entry(nil, labels("boundary", core.PolicyHardened, callIDOnly), "equal", core.PolicyHardened, callIDOnly, core.AlreadyBooked, core.Layer(""), 1, broken()),

@@ -31,9 +31,15 @@ var _ = Describe("Call 687/688 incident", func() {
 			second := book(ctx, w, call688)
 			Expect(second.Kind).To(Equal(want688), second.Reason)
 			Expect(second.Layer).To(Equal(decider))
-			Expect(second.BookingUID).To(Equal(first.BookingUID), "Cal.com replayed call 687's booking")
+			// The hardened claim meets 687's appointment and stops call 688 before Cal.com.
+			stoppedAtClaim := p == core.PolicyHardened && decider == core.LayerSlotExclusion
+			if stoppedAtClaim {
+				Expect(second.BookingUID).To(BeEmpty(), "call 688 never reached Cal.com")
+			} else {
+				Expect(second.BookingUID).To(Equal(first.BookingUID), "Cal.com replayed call 687's booking")
+			}
 
-			// Cal.com: one booking, created once, carrying call 687's metadata; the second
+			// Cal.com: one booking, created once, carrying call 687's metadata; a second
 			// create was answered from the ledger.
 			ledger := accepted(w)
 			Expect(ledger).To(HaveLen(1))
@@ -47,7 +53,11 @@ var _ = Describe("Call 687/688 incident", func() {
 					Expect(e.Replayed).To(Equal(creates == 2), "journal entry %d", e.Seq)
 				}
 			}
-			Expect(creates).To(Equal(2))
+			if stoppedAtClaim {
+				Expect(creates).To(Equal(1))
+			} else {
+				Expect(creates).To(Equal(2))
+			}
 
 			rows := live(ctx, w)
 			Expect(rows).To(HaveLen(liveRows))
@@ -77,7 +87,10 @@ var _ = Describe("Call 687/688 incident", func() {
 		// hardened: no layers is the same duplicate; every layer alone stops it truthfully.
 		Entry(nil, labels("incident", core.PolicyHardened, 0), core.PolicyHardened, core.Layers(0), core.Booked, core.Layer(""), 2,
 			broken(check.DuplicateBookingID, check.DoubleBookedSlot)),
-		Entry(nil, labels("incident", core.PolicyHardened, core.All()), core.PolicyHardened, core.All(), core.SlotTaken, core.LayerCallID, 1, broken()),
+		// With every layer the claim stops call 688 before Cal.com; without the exclusion
+		// the replay reaches it and metadata.call_id decides first.
+		Entry(nil, labels("incident", core.PolicyHardened, core.All()), core.PolicyHardened, core.All(), core.SlotTaken, core.LayerSlotExclusion, 1, broken()),
+		Entry(nil, labels("incident", core.PolicyHardened, allButExclusion), core.PolicyHardened, allButExclusion, core.SlotTaken, core.LayerCallID, 1, broken()),
 		Entry(nil, labels("incident", core.PolicyHardened, layersOf(core.LayerFreshness)), core.PolicyHardened, layersOf(core.LayerFreshness), core.SlotTaken, core.LayerFreshness, 1, broken()),
 		Entry(nil, labels("incident", core.PolicyHardened, layersOf(core.LayerCallID)), core.PolicyHardened, layersOf(core.LayerCallID), core.SlotTaken, core.LayerCallID, 1, broken()),
 		Entry(nil, labels("incident", core.PolicyHardened, layersOf(core.LayerDBCheck)), core.PolicyHardened, layersOf(core.LayerDBCheck), core.SlotTaken, core.LayerDBCheck, 1, broken()),

@@ -70,6 +70,9 @@ type Config struct {
 	// BetweenCheckAndInsert is the fake's hook between its availability check and insert,
 	// for forcing the concurrent-create interleaving.
 	BetweenCheckAndInsert func(fakecalcom.CreateAttempt)
+	// Hook is passed to the core (core.Config.Hook): it parks or crashes Book at named points.
+	// Restart drops it, as a restarted process would not have it.
+	Hook core.Hook
 }
 
 // DefaultStart is the virtual start of the Call 687/688 incident (Cal.com's clock).
@@ -96,13 +99,15 @@ type World struct {
 
 	eventTypes map[int64]fakecalcom.EventType
 	hostOf     map[int64]int64 // staff id → Cal.com host id
+	poolDSN    string          // the database with the pool size, for Restart
+	coreConfig core.Config     // the Service's configuration, for Restart
 }
 
 // NewWorld builds a world on env: it clones the template of the layers' schema, seeds the
 // reference rows and starts the fake.
 func NewWorld(ctx context.Context, env *pgenv.Env, cfg Config) (w *World, err error) {
 	cfg = withDefaults(cfg)
-	schema := cfg.Policy.Effective(cfg.Layers).Schema()
+	schema := cfg.Policy.Schema(cfg.Layers)
 	db, err := env.NewDatabase(ctx, pgenv.StoreTemplate(schema))
 	if err != nil {
 		return nil, err
@@ -114,7 +119,8 @@ func NewWorld(ctx context.Context, env *pgenv.Env, cfg Config) (w *World, err er
 		}
 	}()
 	w.AppClock = clock.Skewed{Base: w.Clock, Offset: cfg.AppSkew}
-	if w.Store, err = store.Open(ctx, fmt.Sprintf("%s%spool_max_conns=%d", db.DSN, dsnSeparator(db.DSN), cfg.MaxConns)); err != nil {
+	w.poolDSN = fmt.Sprintf("%s%spool_max_conns=%d", db.DSN, dsnSeparator(db.DSN), cfg.MaxConns)
+	if w.Store, err = store.Open(ctx, w.poolDSN); err != nil {
 		return nil, err
 	}
 	fixtures := make([]store.EventTypeFixture, 0, len(cfg.EventTypes))
@@ -147,11 +153,11 @@ func NewWorld(ctx context.Context, env *pgenv.Env, cfg Config) (w *World, err er
 	if err != nil {
 		return nil, err
 	}
-	w.Service, err = core.NewService(core.Config{
+	w.coreConfig = core.Config{
 		Policy: cfg.Policy, Layers: cfg.Layers, Calcom: client, Store: w.Store, Clock: w.AppClock,
-		Logger: cfg.Logger, Registerer: cfg.Registerer, Observer: cfg.Observer,
-	})
-	if err != nil {
+		Logger: cfg.Logger, Registerer: cfg.Registerer, Observer: cfg.Observer, Hook: cfg.Hook,
+	}
+	if w.Service, err = core.NewService(w.coreConfig); err != nil {
 		return nil, err
 	}
 	w.Recorder = history.NewRecorder(w.Clock, cfg.Capacity)
@@ -207,6 +213,24 @@ func (w *World) Close(ctx context.Context) error {
 		return w.DB.Drop(ctx)
 	}
 	return nil
+}
+
+// Restart plays a crash of the core's process: the Service is discarded and its pool closed
+// (every connection it held is dropped), and a fresh Service — without Config.Hook — starts
+// on the same database and the same fake. Nothing runs by itself: call Service.Sweep, as a
+// restarted process does at start-up. Abandon the crashed Book calls first (their hook
+// returned an error, so they have returned).
+func (w *World) Restart(ctx context.Context) error {
+	w.Store.Close()
+	st, err := store.Open(ctx, w.poolDSN)
+	if err != nil {
+		return err
+	}
+	w.Store = st
+	cfg := w.coreConfig
+	cfg.Store, cfg.Hook = st, nil
+	w.Service, err = core.NewService(cfg)
+	return err
 }
 
 // EventType returns a configured event type.

@@ -90,7 +90,7 @@ func TestReplayExitCodes(t *testing.T) {
 		{"bad policy flag", []string{"--policy", "paranoid", good}, 2, nil, []string{"--policy", "paranoid"}},
 		{"bad layers flag", []string{"--layers", "freshness,magic", good}, 2, nil, []string{"--layers", "magic"}},
 		{"unknown flag", []string{"--polcy", "seed", good}, 2, nil, []string{"unknown flag: --polcy"}},
-		{"policy override", []string{"--policy", "hardened", good}, 0, []string{"slot_taken (call_id) ·", "expectations: invariants"}, nil},
+		{"policy override", []string{"--policy", "hardened", good}, 0, []string{"slot_taken (slot_exclusion) ·", "expectations: invariants"}, nil},
 		{"a typo in a key", []string{typo}, 2, nil, []string{"typo.yaml:3:1: polcy: unknown key \"polcy\" (did you mean \"policy\"?)"}},
 		{"a seed file listing slot_exclusion", []string{seedSlotExclusion}, 2, nil,
 			[]string{"seed-slot-exclusion.yaml:4:", "layers[1]: the seed policy has no slot_exclusion layer; its layers are [freshness, call_id, db_check, unique]"}},

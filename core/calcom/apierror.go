@@ -19,11 +19,25 @@ type errorEnvelope struct {
 	} `json:"error"`
 }
 
+// rawNestError is Nest's own exception body, {"statusCode":400,"message":"…"} (message may
+// be a list, as Nest's ValidationPipe sends it), which Cal.com answers for its own
+// HttpErrors and for unknown errors, without its envelope.
+type rawNestError struct {
+	StatusCode json.RawMessage `json:"statusCode"`
+	Message    json.RawMessage `json:"message"`
+}
+
+// MsgDatabaseError is the message of Cal.com's redacted database errors (the spelling is
+// Cal.com's): what the loser of a concurrent create is told in production.
+const MsgDatabaseError = "An error occured while querying the database."
+
 // decodeAPIError builds the typed error for a non-2xx response. It never fails: a body that is
-// not an envelope still yields an APIError whose Message is a readable prefix of the body.
+// neither an envelope nor Nest's raw body still yields an APIError whose Message is a
+// readable prefix of the body.
 func decodeAPIError(op string, meta Meta, body []byte, mutating bool) *APIError {
 	e := &APIError{Op: op, StatusCode: meta.StatusCode, Meta: meta}
 	var env errorEnvelope
+	var raw rawNestError
 	if err := json.Unmarshal(body, &env); err == nil && env.Error != nil {
 		e.Code = looseString(env.Error.Code)
 		e.Message = looseString(env.Error.Message)
@@ -34,12 +48,24 @@ func decodeAPIError(op string, meta Meta, body []byte, mutating bool) *APIError 
 			e.Message = detailsMessage(env.Error.Details)
 		}
 		e.Path, e.Timestamp = env.Path, env.Timestamp
+	} else if err := json.Unmarshal(body, &raw); err == nil && jsonKind(raw.StatusCode) == "number" && !isNull(raw.Message) {
+		e.Message, e.Raw = messageText(raw.Message), true
 	} else {
 		e.Message = printablePrefix(body, 200)
 	}
 	e.Kind = classify(meta.StatusCode, e.Message)
-	e.MaybeCommitted = mutating && e.Kind == ErrServer
+	e.MaybeCommitted = mutating && (e.Kind == ErrServer || e.Kind == ErrUnexplained)
 	return e
+}
+
+// messageText renders a Nest message: a string as itself, a list of strings joined with
+// "; ", anything else as its JSON text.
+func messageText(raw json.RawMessage) string {
+	var parts []string
+	if jsonKind(raw) == "array" && json.Unmarshal(raw, &parts) == nil {
+		return truncate(strings.Join(parts, "; "), 200)
+	}
+	return looseString(raw)
 }
 
 func classify(status int, message string) ErrorKind {
@@ -53,6 +79,9 @@ func classify(status int, message string) ErrorKind {
 			if strings.Contains(lower, f) {
 				return ErrSlotTaken
 			}
+		}
+		if strings.Contains(lower, strings.ToLower(MsgDatabaseError)) {
+			return ErrUnexplained
 		}
 		return ErrValidation
 	case status == http.StatusUnprocessableEntity:

@@ -203,6 +203,14 @@ func TestErrorClassification(t *testing.T) {
 		{"payload too large", 413, ``, ErrHTTP, false, "(empty body)"},
 		{"details string only", 429, `{"status":"error","error":{"code":"ThrottlerException","details":"CustomThrottlerGuard - Too many requests. Please try again later."}}`, ErrRateLimited, false, "CustomThrottlerGuard - Too many requests. Please try again later."},
 		{"numeric code", 400, `{"status":"error","error":{"code":400,"message":["a","b"]}}`, ErrValidation, false, `["a","b"]`},
+		// Nest's raw {statusCode,message} body, which Cal.com sends for its own HttpErrors.
+		{"raw slot taken", 400, `{"statusCode":400,"message":"User either already has booking at this time or is not available"}`, ErrSlotTaken, false, "User either already has booking at this time or is not available"},
+		{"raw validation list", 400, `{"statusCode":400,"message":["start must be a valid ISO 8601 date string","attendee should not be empty"],"error":"Bad Request"}`, ErrValidation, false, "start must be a valid ISO 8601 date string; attendee should not be empty"},
+		{"raw past", 400, `{"statusCode":400,"message":"Attempting to book a meeting in the past."}`, ErrValidation, false, "Attempting to book a meeting in the past."},
+		{"raw server", 500, `{"statusCode":500,"message":"Internal server error"}`, ErrServer, true, "Internal server error"},
+		{"raw without statusCode is no raw body", 400, `{"message":"hello"}`, ErrValidation, false, `{"message":"hello"}`},
+		// The database message inside an envelope means the same.
+		{"enveloped database error", 400, envelope("BadRequestException", MsgDatabaseError), ErrUnexplained, true, MsgDatabaseError},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -226,6 +234,38 @@ func TestErrorClassification(t *testing.T) {
 				t.Errorf("error = %v", err)
 			}
 		})
+	}
+}
+
+// Production's answer to the loser of a concurrent create (reference §8.1): 400 with Nest's
+// raw body. It is neither a validation error nor a known conflict, and after a create it is
+// ambiguous (only a lookup can tell whether this call holds a booking); after a read it is
+// definite like any failed read.
+func TestProductionLostRaceAnswerIsUnexplained(t *testing.T) {
+	body, err := os.ReadFile("testdata/error_prod_400_lost_race.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, mt := newMockClient(t, Config{})
+	mt.RegisterResponder(http.MethodPost, testBase+"/v2/bookings", respond(400, string(body)))
+	mt.RegisterResponder(http.MethodGet, testBase+"/v2/bookings/abc", respond(400, string(body)))
+	_, err = c.CreateBooking(context.Background(), validInput())
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || !errors.Is(err, ErrUnexplained) || KindOf(err) != ErrUnexplained {
+		t.Fatalf("create: want ErrUnexplained, got %T %v", err, err)
+	}
+	if errors.Is(err, ErrValidation) || errors.Is(err, ErrConflict) || errors.Is(err, ErrSlotTaken) {
+		t.Errorf("the database message must not pass for a validation error or a known conflict: %v", err)
+	}
+	if !apiErr.Raw || apiErr.Code != "" || apiErr.Message != MsgDatabaseError || !IsAmbiguous(err) {
+		t.Errorf("create: raw=%v code=%q message=%q ambiguous=%v", apiErr.Raw, apiErr.Code, apiErr.Message, IsAmbiguous(err))
+	}
+	if want := "calcom: create booking: HTTP 400: " + MsgDatabaseError; err.Error() != want {
+		t.Errorf("error text %q, want %q", err.Error(), want)
+	}
+	_, err = c.GetBooking(context.Background(), "abc")
+	if !errors.Is(err, ErrUnexplained) || IsAmbiguous(err) {
+		t.Errorf("get: %v ambiguous=%v", err, IsAmbiguous(err))
 	}
 }
 

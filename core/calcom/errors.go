@@ -20,6 +20,13 @@ const (
 	// ErrConflict is a 409 such as booking_conflict_error (a concurrent create lost the race)
 	// or "No more seats left". Definite: this request created nothing.
 	ErrConflict ErrorKind = "conflict"
+	// ErrUnexplained is a 400 whose message is "An error occured while querying the
+	// database." — Cal.com's production answer (Nest's raw {statusCode,message} body, no
+	// envelope) to the loser of a concurrent create, and equally its answer to a real database
+	// failure (reference §8.1). It says neither "someone else holds the slot" nor "your
+	// request was invalid", and a failure after the insert is possible, so after a create it is
+	// ambiguous: only a lookup of the booking can tell what happened.
+	ErrUnexplained ErrorKind = "unexplained"
 	// ErrValidation is any other 400 or 422: the request was rejected as invalid. Definite.
 	ErrValidation ErrorKind = "validation"
 	// ErrUnauthorized is a 401 or 403: the API key is invalid, expired or not allowed. Definite.
@@ -69,7 +76,9 @@ func KindOf(err error) ErrorKind {
 }
 
 // APIError is a non-2xx answer from Cal.com, decoded from its error envelope
-// {"status":"error","timestamp","path","error":{"code","message","details"}}.
+// {"status":"error","timestamp","path","error":{"code","message","details"}} or from Nest's
+// raw {"statusCode","message"} body, which Cal.com sends for its own HttpErrors and for
+// unknown errors (reference §8.9).
 type APIError struct {
 	// Op names the client operation, e.g. "create booking".
 	Op string
@@ -80,16 +89,20 @@ type APIError struct {
 	// Code is error.code, e.g. "BadRequestException" or "ThrottlerException"; empty when the
 	// body was not an envelope.
 	Code string
-	// Message is error.message (or details.message, or a prefix of a non-JSON body).
+	// Message is error.message (or details.message, or the raw body's message, or a prefix of
+	// a body that is neither).
 	Message string
+	// Raw is true when the body was Nest's raw {statusCode,message} rather than Cal.com's
+	// envelope.
+	Raw bool
 	// Details is error.details as sent (an object, a string, or nothing).
 	Details json.RawMessage
 	// Path and Timestamp echo the envelope's fields.
 	Path, Timestamp string
 	// Meta carries the response headers the client keeps (Date, request id, rate limits).
 	Meta Meta
-	// MaybeCommitted is true when the request may have changed state despite the error (5xx on
-	// a state-changing request).
+	// MaybeCommitted is true when the request may have changed state despite the error (5xx
+	// or ErrUnexplained on a state-changing request).
 	MaybeCommitted bool
 }
 

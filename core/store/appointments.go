@@ -18,7 +18,7 @@ type Appointment struct {
 	StaffID      int64
 	StartsAt     time.Time
 	EndsAt       time.Time
-	Status       string // scheduled | confirmed | cancelled
+	Status       string // pending (a hardened claim) | scheduled | confirmed | cancelled
 	BookingUID   string // calcom_v2_booking_id, the canonical Cal.com key; "" when NULL
 	BookingID    *int64 // calcom_booking_id, Cal.com's numeric id
 	Source       string
@@ -26,14 +26,26 @@ type Appointment struct {
 	DeletedAt    *time.Time
 }
 
-// Live reports whether the appointment still holds its slot: not soft-deleted, not cancelled.
-func (a Appointment) Live() bool { return a.DeletedAt == nil && a.Status != StatusCancelled }
+// Live reports whether the row is an appointment that holds its slot: not soft-deleted, not
+// cancelled, and not a pending claim (a claim holds the slot in the database, but it is not
+// an appointment until it settles).
+func (a Appointment) Live() bool {
+	return a.DeletedAt == nil && a.Status != StatusCancelled && a.Status != StatusPending
+}
+
+// Pending reports whether the row is a hardened claim that has not settled yet.
+func (a Appointment) Pending() bool { return a.DeletedAt == nil && a.Status == StatusPending }
 
 // Appointment statuses.
 const (
+	// StatusPending is a hardened claim: the call holds the slot while it asks Cal.com.
+	StatusPending   = "pending"
 	StatusScheduled = "scheduled"
 	StatusCancelled = "cancelled"
 )
+
+// liveSQL is Live as a predicate on appointments aliased a.
+const liveSQL = `a.deleted_at IS NULL AND a.status NOT IN ('cancelled', 'pending')`
 
 // NewAppointment is what the core writes for a booking.
 type NewAppointment struct {
@@ -109,8 +121,7 @@ func AllAppointments(ctx context.Context, q Querier) ([]Appointment, error) {
 
 // LiveAppointments returns the appointments that hold their slot, in id order.
 func LiveAppointments(ctx context.Context, q Querier) ([]Appointment, error) {
-	return queryAppointments(ctx, q, selectAppointmentsSQL+
-		`WHERE a.deleted_at IS NULL AND a.status <> 'cancelled' ORDER BY a.id`)
+	return queryAppointments(ctx, q, selectAppointmentsSQL+`WHERE `+liveSQL+` ORDER BY a.id`)
 }
 
 // CancelAppointment marks an appointment cancelled; it keeps its booking uid for history.
@@ -123,6 +134,18 @@ func CancelAppointment(ctx context.Context, q Querier, id int64) error {
 		return fmt.Errorf("store: cancel appointment %d: no such appointment", id)
 	}
 	return nil
+}
+
+// CancelLiveAppointment marks appointment id cancelled if it is still live and still carries
+// bookingUID (the booking just cancelled in Cal.com); it reports false otherwise, so a
+// concurrent reschedule or cancel is never overwritten.
+func CancelLiveAppointment(ctx context.Context, q Querier, id int64, bookingUID string) (bool, error) {
+	tag, err := q.Exec(ctx, `UPDATE appointments a SET status = 'cancelled'
+WHERE a.id = $1 AND `+liveSQL+` AND a.calcom_v2_booking_id IS NOT DISTINCT FROM NULLIF($2, '')`, id, bookingUID)
+	if err != nil {
+		return false, fmt.Errorf("store: cancel appointment %d: %w", id, err)
+	}
+	return tag.RowsAffected() == 1, nil
 }
 
 // SoftDeleteAppointment sets deleted_at, as the application's admin "delete" does.

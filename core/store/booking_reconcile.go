@@ -21,9 +21,8 @@ type BookingChange struct {
 // LiveAppointmentsWithUID returns the live appointments that carry a booking uid, in id
 // order: the rows whose booking the reconcile pass can look up in Cal.com.
 func LiveAppointmentsWithUID(ctx context.Context, q Querier) ([]Appointment, error) {
-	return queryAppointments(ctx, q, selectAppointmentsSQL+
-		`WHERE a.deleted_at IS NULL AND a.status <> 'cancelled' AND a.calcom_v2_booking_id IS NOT NULL
-  AND a.calcom_v2_booking_id <> '' ORDER BY a.id`)
+	return queryAppointments(ctx, q, selectAppointmentsSQL+`WHERE `+liveSQL+`
+  AND a.calcom_v2_booking_id IS NOT NULL AND a.calcom_v2_booking_id <> '' ORDER BY a.id`)
 }
 
 // ErrNoAppointment is returned when an appointment id names no row.

@@ -24,17 +24,20 @@ const (
 	VersionBase          int64 = 1
 	VersionUnique        int64 = 2 // add_unique_constraint_to_calcom_v2_booking_id
 	VersionSlotExclusion int64 = 3 // btree_gist exclusion constraint
+	VersionClaims        int64 = 4 // the hardened design's pending claims with a lease
 )
 
 // Schema says which optional migrations a database gets. Switching the "unique" layer off
-// means migrating without its migration, so the schema itself is the switch.
+// means migrating without its migration, so the schema itself is the switch; the claims
+// belong to the hardened policy, so the seed's schema stays the shipped one.
 type Schema struct {
 	Unique        bool // layer 4: UNIQUE index unique_calcom_v2_booking_id
-	SlotExclusion bool // layer 5: no two live appointments of one staff member overlap
+	SlotExclusion bool // layer 5: no two live (or pending) appointments of one staff member overlap
+	Claims        bool // hardened: 'pending' claims with a lease, one per call and slot
 }
 
 // FullSchema is the schema with every optional migration applied.
-func FullSchema() Schema { return Schema{Unique: true, SlotExclusion: true} }
+func FullSchema() Schema { return Schema{Unique: true, SlotExclusion: true, Claims: true} }
 
 // Name is a short stable label for the schema, used to name template databases.
 func (s Schema) Name() string {
@@ -44,6 +47,9 @@ func (s Schema) Name() string {
 	}
 	if s.SlotExclusion {
 		name += "_excl"
+	}
+	if s.Claims {
+		name += "_claims"
 	}
 	return name
 }
@@ -55,6 +61,9 @@ func (s Schema) excluded() []int64 {
 	}
 	if !s.SlotExclusion {
 		out = append(out, VersionSlotExclusion)
+	}
+	if !s.Claims {
+		out = append(out, VersionClaims)
 	}
 	return out
 }

@@ -58,6 +58,8 @@ func (s *Store) Close() { s.pool.Close() }
 const (
 	codeUniqueViolation    = "23505"
 	codeExclusionViolation = "23P01"
+	codeUndefinedColumn    = "42703"
+	codeNoConflictIndex    = "42P10"
 )
 
 // IsUniqueViolation reports whether err is a unique-index violation (SQLSTATE 23505), and
@@ -78,4 +80,11 @@ func violation(err error, code string) (string, bool) {
 		return pgErr.ConstraintName, true
 	}
 	return "", false
+}
+
+// IsClaimsMissing reports whether err says the database lacks the hardened claims migration
+// (no claim_expires_at column, no unique index for the claim's ON CONFLICT).
+func IsClaimsMissing(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == codeUndefinedColumn || pgErr.Code == codeNoConflictIndex)
 }

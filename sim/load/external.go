@@ -71,7 +71,7 @@ func newExternalTarget(ctx context.Context, env *pgenv.Env, cfg Config) (t *exte
 	}
 	t.layout = NewLayout(clk.Now)
 
-	schema := cfg.Policy.Effective(cfg.Layers).Schema()
+	schema := cfg.Policy.Schema(cfg.Layers)
 	if t.db, err = env.NewDatabase(ctx, pgenv.StoreTemplate(schema)); err != nil {
 		return nil, err
 	}

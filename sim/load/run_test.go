@@ -102,8 +102,10 @@ func TestFaultMixReachesTheFake(t *testing.T) {
 			t.Errorf("%s fired %d times, %d placed in seconds; want > 0 and equal", f.Kind, f.Fired, sum)
 		}
 	}
-	if res.CalcomErrors["server"] == 0 || res.CalcomErrors["transport"] == 0 {
-		t.Errorf("the core never saw the faults: Cal.com errors %v", res.CalcomErrors)
+	// A connection cut after commit is either left unknown (a transport error) or, as the
+	// hardened core does when the lookup finds the call's booking, recovered.
+	if res.CalcomErrors["server"] == 0 || res.CalcomErrors["transport"]+res.Recovered == 0 {
+		t.Errorf("the core never saw the faults: Cal.com errors %v, recovered %d", res.CalcomErrors, res.Recovered)
 	}
 	if !res.OK {
 		t.Errorf("hardened under faults: unexpected %v: %+v", res.UnexpectedViolations, res.Violations.Listed)
@@ -139,6 +141,9 @@ func TestExternalFake(t *testing.T) {
 	srv := fakecalcom.New(fakecalcom.Config{Seed: 3, ConflictAnswer: fakecalcom.Conflict409, EventTypes: []fakecalcom.EventType{{ID: 9, Kind: fakecalcom.Standard, LengthMinutes: 15, HostID: 9}}})
 	defer srv.Close()
 	cfg := small(30, 3, 3)
+	// The seed policy sends every call to Cal.com (hardened stops most at its claim, before
+	// Cal.com), so the 20 % fault mix has thirty creates to fire on.
+	cfg.Policy = core.PolicySeed
 	cfg.CalcomURL = srv.URL
 	cfg.Faults = []load.Fault{{Kind: load.FaultStatus500, Rate: 0.2}}
 	res := run(t, cfg, nil)

@@ -146,7 +146,7 @@ func TestOverrides(t *testing.T) {
 		violated           []string
 	}{
 		{name: "hardened on the §6 file asserts only the invariants", file: example, opts: replay.Options{Policy: hardened},
-			wantExpect: replay.ExpectInvariants, policy: "hardened", wantLayers: "all", step: "slot_taken", layer: "call_id"},
+			wantExpect: replay.ExpectInvariants, policy: "hardened", wantLayers: "all", step: "slot_taken", layer: "slot_exclusion"},
 		{name: "no layers on the §6 file shows the duplicate, asserts nothing", file: example, opts: replay.Options{Layers: &none},
 			wantExpect: replay.ExpectNone, policy: "seed", wantLayers: "none", step: "booked",
 			violated: []string{"double_booked_slot", "duplicate_booking_id"}},
