@@ -110,6 +110,10 @@ func (f *Fake) SetForceReplay(on bool) { f.replay.Store(on) }
 // AddFault arms a fault rule; it fails, changing nothing, if the rule is invalid.
 func (f *Fake) AddFault(r Rule) error { return f.faults.add(r) }
 
+// RemoveFault disarms the rule named name (a step's fault when the step ends) and reports
+// whether it was armed; the other rules keep their counters.
+func (f *Fake) RemoveFault(name string) bool { return f.faults.remove(name) }
+
 // ClearFaults disarms every fault rule.
 func (f *Fake) ClearFaults() { f.faults.clear() }
 

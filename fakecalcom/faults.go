@@ -207,6 +207,9 @@ type armedRule struct {
 	Rule
 	pos            int // index in faultSet.rules, the rule's slot in attempts
 	matched, fired int
+	// removed rules keep their position (and so their attempt counters' slot) but match
+	// nothing and are not listed.
+	removed bool
 }
 
 // faultSet holds the active rules. Matching and counting happen under one mutex, so "the nth
@@ -252,12 +255,34 @@ func (s *faultSet) clear() {
 	s.mu.Unlock()
 }
 
+// remove disarms the rule named name; false when no armed rule has that name.
+func (s *faultSet) remove(name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	found := false
+	armed, body := false, false
+	for _, r := range s.rules {
+		if !r.removed && r.Name == name {
+			r.removed, found = true, true
+		}
+		if !r.removed {
+			armed, body = true, body || r.needsBody()
+		}
+	}
+	s.body = body
+	s.armed.Store(armed)
+	s.wantBody.Store(body)
+	return found
+}
+
 func (s *faultSet) list() []Rule {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Rule, len(s.rules))
-	for i, r := range s.rules {
-		out[i] = r.Rule
+	out := make([]Rule, 0, len(s.rules))
+	for _, r := range s.rules {
+		if !r.removed {
+			out = append(out, r.Rule)
+		}
 	}
 	return out
 }
@@ -295,7 +320,7 @@ func (s *faultSet) match(t faultTarget) (*Rule, int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, r := range s.rules {
-		if !r.matches(t) {
+		if r.removed || !r.matches(t) {
 			continue
 		}
 		r.matched++

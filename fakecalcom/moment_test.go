@@ -84,3 +84,25 @@ func TestRequestTimeIsItsOwnOnAHeldClock(t *testing.T) {
 		}
 	}
 }
+
+// RemoveFault disarms one rule and leaves the others armed.
+func TestRemoveFault(t *testing.T) {
+	tt := newTester(t, Config{})
+	for _, name := range []string{"a", "b"} {
+		if err := tt.srv.Fake.AddFault(Rule{Name: name, CallID: "call_" + name, Action: Action{Kind: ActionStatus, Status: 500}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !tt.srv.Fake.RemoveFault("a") || tt.srv.Fake.RemoveFault("a") {
+		t.Fatal("RemoveFault must report true once, then false")
+	}
+	if r := tt.create(createBody(1, slot, "call_a", "A", "a@example.com")); r.status != 201 {
+		t.Errorf("removed rule still fires: %d", r.status)
+	}
+	if r := tt.create(createBody(1, slot.Add(time.Hour), "call_b", "B", "b@example.com")); r.status != 500 {
+		t.Errorf("the other rule no longer fires: %d", r.status)
+	}
+	if rules := tt.srv.Fake.Faults(); len(rules) != 1 || rules[0].Name != "b" {
+		t.Errorf("armed rules %+v, want only b", rules)
+	}
+}

@@ -96,52 +96,52 @@ func (r *runner) step(ctx context.Context, i int, st incident.Step) error {
 	}
 	path := fmt.Sprintf("steps[%d]", i)
 	switch {
-	case st.Host != nil: // CheckSupported refuses these before a world is built
-		return fmt.Errorf("replay: %s: %s.host: host actions are not supported yet", r.inc.File, path)
+	case st.Host != nil:
+		return r.host(ctx, path, st)
 	case st.Cancel != nil:
 		r.cancel(ctx, path, st)
+		return nil
 	case st.Book != nil:
-		if err := r.arm(path, *st.Book); err != nil {
-			return err
-		}
-		now, t0 := r.w.Clock.Now(), time.Now()
-		call := r.bookCall(*st.Book)
-		out, err := r.w.Book(ctx, call)
-		r.w.Fake.Fake.ClearFaults()
-		r.record(path, st, *st.Book, now, time.Since(t0), false, out, err)
+		return r.books(ctx, path, st, []incident.Book{*st.Book}, false)
 	default:
-		calls := make([]sim.BookCall, len(st.Concurrent))
-		for j, b := range st.Concurrent {
-			if err := r.arm(fmt.Sprintf("%s.concurrent[%d]", path, j), b); err != nil {
-				return err
-			}
-			calls[j] = r.bookCall(b)
-		}
-		now, t0 := r.w.Clock.Now(), time.Now()
-		results := r.w.Concurrent(ctx, calls)
-		elapsed := time.Since(t0)
-		r.w.Fake.Fake.ClearFaults()
-		for j, b := range st.Concurrent {
-			r.record(fmt.Sprintf("%s.concurrent[%d]", path, j), st, b, now, elapsed, true, results[j].Outcome, results[j].Err)
-		}
+		return r.books(ctx, path, st, st.Concurrent, true)
 	}
-	return nil
 }
 
-// arm installs b's faults, scoped to b's call.
-func (r *runner) arm(path string, b incident.Book) error {
-	for i, f := range b.Faults {
-		name := path + ".fault"
-		if len(b.Faults) > 1 {
-			name = fmt.Sprintf("%s[%d]", name, i)
+// books runs one booking step: a single book, or the entries of a concurrent step at once.
+// Each entry's faults are armed for the step and disarmed when it ends.
+func (r *runner) books(ctx context.Context, path string, st incident.Step, books []incident.Book, concurrent bool) error {
+	paths := make([]string, len(books))
+	calls := make([]sim.BookCall, len(books))
+	var disarm []func()
+	defer func() {
+		for _, undo := range disarm {
+			undo()
 		}
-		rule, err := FaultRule(name, b.Call, f)
-		if err == nil {
-			err = r.w.Fake.Fake.AddFault(rule)
+	}()
+	for j, b := range books {
+		paths[j] = path
+		if concurrent {
+			paths[j] = fmt.Sprintf("%s.concurrent[%d]", path, j)
 		}
+		undo, err := r.arm(paths[j], b)
+		disarm = append(disarm, undo...)
 		if err != nil {
-			return fmt.Errorf("replay: %s: %s: %w", r.inc.File, path, err)
+			return fmt.Errorf("replay: %s: %s: %w", r.inc.File, paths[j], err)
 		}
+		calls[j] = r.bookCall(b)
+	}
+	now, t0 := r.w.Clock.Now(), time.Now()
+	var results []sim.Result
+	if concurrent {
+		results = r.w.Concurrent(ctx, calls)
+	} else {
+		out, err := r.w.Book(ctx, calls[0])
+		results = []sim.Result{{Call: calls[0], Outcome: out, Err: err}}
+	}
+	elapsed := time.Since(t0)
+	for j, b := range books {
+		r.record(paths[j], st, b, now, elapsed, concurrent, results[j].Outcome, results[j].Err)
 	}
 	return nil
 }

@@ -1,0 +1,50 @@
+package replay
+
+import (
+	"fmt"
+
+	"github.com/bookingharness/bookingharness/sim/incident"
+)
+
+// arm installs everything a booking entry injects — Cal.com faults, webhook faults, database
+// faults, a crash — scoped to the entry's call. It returns what undoes each of them when
+// the step ends (also on error: what was armed is undone).
+func (r *runner) arm(path string, b incident.Book) ([]func(), error) {
+	var undo []func()
+	for _, armer := range []func(string, incident.Book) (func(), error){r.armCalcom, r.armWebhook, r.armDB, r.armCrash} {
+		u, err := armer(path, b)
+		if u != nil {
+			undo = append(undo, u)
+		}
+		if err != nil {
+			return undo, err
+		}
+	}
+	return undo, nil
+}
+
+// armCalcom installs the entry's Cal.com faults as fake rules that fire once on the call's
+// requests.
+func (r *runner) armCalcom(path string, b incident.Book) (func(), error) {
+	var names []string
+	undo := func() {
+		for _, n := range names {
+			r.w.Fake.Fake.RemoveFault(n)
+		}
+	}
+	for i, f := range b.Faults {
+		name := path + ".fault"
+		if len(b.Faults) > 1 {
+			name = fmt.Sprintf("%s[%d]", name, i)
+		}
+		rule, err := FaultRule(name, b.Call, f)
+		if err == nil {
+			err = r.w.Fake.Fake.AddFault(rule)
+		}
+		if err != nil {
+			return undo, err
+		}
+		names = append(names, name)
+	}
+	return undo, nil
+}
