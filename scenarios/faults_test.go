@@ -12,10 +12,6 @@ import (
 	"github.com/bookingharness/bookingharness/sim/check"
 )
 
-// shortTimeout bounds each Cal.com request in worlds whose fault holds the answer back: the
-// client's timeout is real time, so keep it short (yet far above a loopback round trip).
-const shortTimeout = 300 * time.Millisecond
-
 // faultCase is one row of the fault table: what the fake does to call 687's first create,
 // and what the caller is told, what Postgres and Cal.com hold afterwards, and which
 // invariants the policy breaks.
@@ -30,11 +26,9 @@ type faultCase struct {
 var _ = Describe("Faults from Cal.com", func() {
 	DescribeTable("call 687's first create meets a fault",
 		func(ctx SpecContext, p core.Policy, fc faultCase) {
-			cfg := sim.Config{Policy: p, Layers: core.All()}
-			if fc.action.Kind == fakecalcom.ActionTimeoutAfterCommit {
-				cfg.ClientTimeout = shortTimeout
-			}
-			w := newWorld(ctx, cfg)
+			// A held answer (timeout after commit) ends by the world's virtual client deadline:
+			// no real-time timeout decides anything here.
+			w := newWorld(ctx, sim.Config{Policy: p, Layers: core.All()})
 			fault(w, firstCreate(call687ID, fc.action))
 			out := book(ctx, w, call687)
 			Expect(out.Kind).To(Equal(fc.told), "%s (decisions %v)", out.Reason, verdicts(out))

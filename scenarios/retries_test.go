@@ -18,11 +18,7 @@ var _ = Describe("Retries of the same call", func() {
 	DescribeTable("call 687 re-sends after its first attempt",
 		func(ctx SpecContext, p core.Policy, ls core.Layers, firstFault fakecalcom.ActionKind, gap time.Duration,
 			firstTold, retryTold core.OutcomeKind, liveRows int, brokenInvariants []string) {
-			cfg := sim.Config{Policy: p, Layers: ls}
-			if firstFault == fakecalcom.ActionTimeoutAfterCommit {
-				cfg.ClientTimeout = shortTimeout
-			}
-			w := newWorld(ctx, cfg)
+			w := newWorld(ctx, sim.Config{Policy: p, Layers: ls})
 			if firstFault != "" {
 				fault(w, firstCreate(call687ID, fakecalcom.Action{Kind: firstFault}))
 			}
