@@ -2,8 +2,14 @@ package load
 
 import (
 	"context"
+	"errors"
+	"net/http"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/bookingharness/bookingharness/core"
+	"github.com/bookingharness/bookingharness/core/calcom"
+	"github.com/bookingharness/bookingharness/core/store"
 	"github.com/bookingharness/bookingharness/fakecalcom"
 	"github.com/bookingharness/bookingharness/pgenv"
 	"github.com/bookingharness/bookingharness/sim"
@@ -18,6 +24,10 @@ type target interface {
 	Layout() Layout
 	// Book books one call through the core and records the attempt.
 	Book(ctx context.Context, c sim.BookCall) (core.Outcome, error)
+	// Cancel cancels the call's booking through the core and records the attempt; it
+	// returns the recorded outcome (history.OutcomeCancelled, OutcomeError when there was
+	// nothing to cancel, OutcomeUnknown when the cancel failed).
+	Cancel(ctx context.Context, c sim.BookCall) (string, error)
 	// Operations is the recorded history; it stays readable after Close.
 	Operations() []history.Operation
 	// Final reads, once every attempt has ended, the final state for the checker
@@ -30,6 +40,46 @@ type target interface {
 	Close(ctx context.Context) error
 }
 
+// pooled is a target whose core uses a pgx pool in this process; the run samples its
+// statistics to tell pool exhaustion from other stalls.
+type pooled interface {
+	corePool() *pgxpool.Pool
+}
+
+// inDatabase is a target whose core's database the run may read pg_stat_activity of, to see
+// lock waits and sessions idle in a transaction.
+type inDatabase interface {
+	databaseDSN() string
+}
+
+// recorderCapacity is the recorder's initial room: the planned calls, but no more than a
+// run is likely to reach, so a duration-capped run that plans MaxCalls does not reserve
+// gigabytes of operations up front (see the package doc, "Memory"). The recorder grows past
+// it as needed.
+func recorderCapacity(cfg Config) int { return min(cfg.Calls, 1<<16) }
+
+// newService builds the core on st, talking to the Cal.com at baseURL through client with
+// cfg's latency added to every answer.
+func newService(cfg Config, baseURL string, client *http.Client, st *store.Store, clk core.Clock) (*core.Service, error) {
+	cal, err := calcom.New(calcom.Config{BaseURL: baseURL, HTTPClient: withLatency(client, cfg.calcomLatency()), Timeout: cfg.clientTimeout(), APIKey: "cal_test_harness"})
+	if err != nil {
+		return nil, err
+	}
+	return core.NewService(core.Config{Policy: cfg.Policy, Layers: cfg.Layers, Calcom: cal, Store: st, Clock: clk, Logger: cfg.Logger})
+}
+
+// cancelOutcome is the history outcome of a cancel that returned err.
+func cancelOutcome(err error) string {
+	switch {
+	case err == nil:
+		return history.OutcomeCancelled
+	case errors.Is(err, core.ErrNothingToCancel):
+		return history.OutcomeError
+	default:
+		return history.OutcomeUnknown
+	}
+}
+
 // worldTarget is the in-process world of package sim: the fake shares its virtual clock.
 type worldTarget struct {
 	w      *sim.World
@@ -39,15 +89,26 @@ type worldTarget struct {
 func newWorldTarget(ctx context.Context, env *pgenv.Env, cfg Config) (*worldTarget, error) {
 	w, err := sim.NewWorld(ctx, env, sim.Config{
 		Policy: cfg.Policy, Layers: cfg.Layers, EventTypes: EventTypes(), Seed: cfg.Seed,
-		ClientTimeout: cfg.ClientTimeout, MaxConns: cfg.maxConns(), Capacity: cfg.Calls, Logger: cfg.Logger,
+		ClientTimeout: cfg.ClientTimeout, MaxConns: cfg.maxConns(), Capacity: recorderCapacity(cfg), Logger: cfg.Logger,
 	})
 	if err != nil {
 		return nil, err
 	}
+	fail := func(err error) (*worldTarget, error) {
+		_ = w.Close(context.WithoutCancel(ctx))
+		return nil, err
+	}
 	for _, r := range rules(cfg.Faults, cfg.FaultDelay) {
 		if err := w.Fake.Fake.AddFault(r); err != nil {
-			_ = w.Close(context.WithoutCancel(ctx))
-			return nil, err
+			return fail(err)
+		}
+	}
+	if !cfg.CalcomLatency.IsZero() {
+		// The fake's own Config.Latency would advance the world's virtual clock, not pass
+		// real time; so the core gets a client that waits out each answer's latency, and
+		// the world books and cancels through that core.
+		if w.Service, err = newService(cfg, w.Fake.URL, w.Fake.Client(), w.Store, w.AppClock); err != nil {
+			return fail(err)
 		}
 	}
 	return &worldTarget{w: w, layout: NewLayout(w.Clock.Now())}, nil
@@ -56,10 +117,19 @@ func newWorldTarget(ctx context.Context, env *pgenv.Env, cfg Config) (*worldTarg
 func (t *worldTarget) Layout() Layout { return t.layout }
 
 func (t *worldTarget) Book(ctx context.Context, c sim.BookCall) (core.Outcome, error) {
-	return t.w.Book(ctx, c)
+	return t.w.Book(withCall(ctx, c.CallID), c)
+}
+
+func (t *worldTarget) Cancel(ctx context.Context, c sim.BookCall) (string, error) {
+	_, err := t.w.Cancel(withCall(ctx, c.CallID), c.CallID, t.w.Slot(c))
+	return cancelOutcome(err), err
 }
 
 func (t *worldTarget) Operations() []history.Operation { return t.w.Recorder.Operations() }
+
+func (t *worldTarget) corePool() *pgxpool.Pool { return t.w.Store.Pool() }
+
+func (t *worldTarget) databaseDSN() string { return t.w.DB.DSN }
 
 // Final walks the journal for the fired faults and the ledger for its summaries, empties
 // the fake (its ledger and journal are a 100 000-attempt run's largest memory), and only
