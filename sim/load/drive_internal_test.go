@@ -11,41 +11,38 @@ import (
 	"github.com/bookingharness/bookingharness/fakecalcom"
 	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/check"
+	"github.com/bookingharness/bookingharness/sim/clock"
 	"github.com/bookingharness/bookingharness/sim/history"
 )
 
 // virtualPacer is a clock only the test moves: sleepUntil blocks until the test has moved
 // the clock far enough, so the test decides exactly when the schedule's calls may start.
 type virtualPacer struct {
-	mu   sync.Mutex
-	cond *sync.Cond
-	t    time.Time
+	clock *clock.Virtual
+	mu    sync.Mutex
+	moved *sync.Cond // broadcast, under mu, after every set
 }
 
 func newVirtualPacer(t time.Time) *virtualPacer {
-	p := &virtualPacer{t: t}
-	p.cond = sync.NewCond(&p.mu)
+	p := &virtualPacer{clock: clock.NewVirtual(t)}
+	p.moved = sync.NewCond(&p.mu)
 	return p
 }
 
-func (p *virtualPacer) now() time.Time {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.t
-}
+func (p *virtualPacer) now() time.Time { return p.clock.Now() }
 
 func (p *virtualPacer) set(t time.Time) {
+	p.clock.Set(t)
 	p.mu.Lock()
-	p.t = t
+	p.moved.Broadcast()
 	p.mu.Unlock()
-	p.cond.Broadcast()
 }
 
 func (p *virtualPacer) sleepUntil(_ context.Context, t time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for p.t.Before(t) {
-		p.cond.Wait()
+	for p.clock.Now().Before(t) {
+		p.moved.Wait()
 	}
 }
 

@@ -143,11 +143,31 @@ func TestExternalFake(t *testing.T) {
 	if res.Calcom != srv.URL || res.Outcomes["booked"] != 3 || !res.OK {
 		t.Errorf("calcom %q, outcomes %v, ok %v (%+v)", res.Calcom, res.Outcomes, res.OK, res.Violations.Listed)
 	}
+	if !res.Pool.Sampled || !res.Database.Sampled {
+		t.Errorf("the external target's pool and database were not sampled: %+v %+v", res.Pool, res.Database)
+	}
 	if len(res.FaultsFired) != 1 || res.FaultsFired[0].Fired == 0 {
 		t.Errorf("faults fired %+v, want status_500 fired through the admin API", res.FaultsFired)
 	}
 	if got := len(srv.Fake.Bookings()); got != 3 {
 		t.Errorf("external ledger has %d bookings, want 3 (it was reset first)", got)
+	}
+
+	// Cancels and Cal.com latency go through the external fake too.
+	cfg.Faults, cfg.CancelRate, cfg.RollEvery = nil, 1, 5
+	cfg.CalcomLatency = load.LatencyDist{Base: 5 * time.Millisecond}
+	res = run(t, cfg, nil)
+	if c := res.Cancels; c.Attempted == 0 || c.Cancelled != c.Attempted || res.ServiceTime.Min < 5_000 || !res.OK {
+		t.Errorf("cancels %+v, fastest Book %dµs, ok %v (%+v)", c, res.ServiceTime.Min, res.OK, res.Violations.Listed)
+	}
+	cancelled := 0
+	for _, b := range srv.Fake.Bookings() {
+		if b.Status == fakecalcom.StatusCancelled {
+			cancelled++
+		}
+	}
+	if cancelled != res.Cancels.Cancelled {
+		t.Errorf("the external ledger has %d cancelled bookings, the run cancelled %d", cancelled, res.Cancels.Cancelled)
 	}
 }
 
