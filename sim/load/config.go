@@ -22,6 +22,9 @@ const (
 	MaxInFlightLimit = 10_000
 	// MaxPoolSize bounds Config.MaxConns.
 	MaxPoolSize = 200
+	// MinSampleInterval bounds Config.SampleInterval from below: each sample queries
+	// pg_stat_activity, which must not become load of its own.
+	MinSampleInterval = 10 * time.Millisecond
 )
 
 // Defaults used by DefaultConfig and the CLI.
@@ -160,7 +163,7 @@ func (c Config) Validate() error {
 		return bad("check-timeout", "must not be negative, got %s", c.CheckTimeout)
 	case c.MaxConns < 0 || c.MaxConns > MaxPoolSize:
 		return bad("max-conns", "must be between 1 and %d (0 = %d), got %d", MaxPoolSize, DefaultMaxConns, c.MaxConns)
-	case c.Rate < 0 || c.Rate > MaxRate:
+	case !(c.Rate >= 0 && c.Rate <= MaxRate):
 		return bad("rate", "must be between 0 (closed loop) and %d/s, got %v", MaxRate, c.Rate)
 	case c.Arrivals != "" && c.Arrivals != ArrivalsPoisson && c.Arrivals != ArrivalsConstant:
 		return bad("arrivals", "want poisson or constant, got %q", c.Arrivals)
@@ -172,8 +175,8 @@ func (c Config) Validate() error {
 		return bad("cancel-rate", "must be between 0 and 1, got %v", c.CancelRate)
 	case c.StallWindow < 0:
 		return bad("stall-window", "must not be negative, got %s", c.StallWindow)
-	case c.SampleInterval < 0:
-		return bad("sample-interval", "must not be negative, got %s", c.SampleInterval)
+	case c.SampleInterval < 0 || (c.SampleInterval > 0 && c.SampleInterval < MinSampleInterval):
+		return bad("sample-interval", "must be at least %s (0 = %s), got %s", MinSampleInterval, DefaultSampleInterval, c.SampleInterval)
 	case c.TimelineSlots < 0:
 		return bad("timeline-slots", "must not be negative, got %d", c.TimelineSlots)
 	}

@@ -1,6 +1,7 @@
 package load_test
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -187,6 +188,18 @@ func TestConfigErrorsNameTheFlag(t *testing.T) {
 		{"faults", func(c *load.Config) { c.Faults = []load.Fault{{Kind: "nope", Rate: 0.1}} }},
 		{"calcom-url", func(c *load.Config) { c.CalcomURL = "http://203.0.113.3:8787" }},
 		{"max-conns", func(c *load.Config) { c.MaxConns = 1000 }},
+		{"max-conns", func(c *load.Config) { c.MaxConns = -1 }},
+		{"rate", func(c *load.Config) { c.Rate = -1 }},
+		{"rate", func(c *load.Config) { c.Rate = load.MaxRate + 1 }},
+		{"rate", func(c *load.Config) { c.Rate = math.NaN() }},
+		{"arrivals", func(c *load.Config) { c.Arrivals = "bursty" }},
+		{"max-in-flight", func(c *load.Config) { c.MaxInFlight = load.MaxInFlightLimit + 1 }},
+		{"roll-every", func(c *load.Config) { c.RollEvery = -1 }},
+		{"cancel-rate", func(c *load.Config) { c.CancelRate = 1.01 }},
+		{"cancel-rate", func(c *load.Config) { c.CancelRate = -0.1 }},
+		{"stall-window", func(c *load.Config) { c.StallWindow = -time.Second }},
+		{"sample-interval", func(c *load.Config) { c.SampleInterval = time.Millisecond }},
+		{"calcom-latency", func(c *load.Config) { c.CalcomLatency = load.LatencyDist{Base: time.Millisecond, Spread: time.Second} }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.flag, func(t *testing.T) {
