@@ -170,8 +170,11 @@ func poolCauses(before sample, during []sample, maxConns int) []string {
 	}
 	waited := last.waitedAcquires - before.waitedAcquires
 	wait := last.acquireWait - before.acquireWait
-	return []string{fmt.Sprintf("Postgres pool exhausted: up to %d/%d connections in use; %d acquires waited %s in all",
-		peak, maxConns, waited, wait.Round(time.Millisecond))}
+	if waited == 0 {
+		return []string{fmt.Sprintf("all %d Postgres pool connections in use (held; no acquire had to wait)", maxConns)}
+	}
+	return []string{fmt.Sprintf("Postgres pool exhausted: all %d connections in use; %d acquires waited %s in all",
+		maxConns, waited, wait.Round(time.Millisecond))}
 }
 
 func databaseCauses(during []sample) []string {
