@@ -36,7 +36,7 @@ func newResult(cfg Config, log *attemptLog, elapsed time.Duration) *Result {
 		r.Calcom = cfg.CalcomURL
 	}
 	if cfg.open() {
-		r.Mode, r.RatePerSecond, r.Arrivals, r.MaxInFlight = "open", cfg.Rate, string(cfg.arrivals()), cfg.maxInFlight()
+		r.Mode, r.RatePerSecond, r.Arrivals, r.MaxInFlight, r.Concurrency = "open", cfg.Rate, string(cfg.arrivals()), cfg.maxInFlight(), 0
 	}
 	for _, k := range outcomeKinds {
 		r.Outcomes[string(k)] = 0

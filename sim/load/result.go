@@ -23,13 +23,14 @@ const (
 // (documented in the README); new fields may be added, existing ones keep their meaning.
 type Result struct {
 	// Run settings.
-	Policy       string   `json:"policy"`
-	Layers       []string `json:"layers"`
-	Seed         int64    `json:"seed"`
-	Concurrency  int      `json:"concurrency"`
-	Slots        int      `json:"slots"`
-	PlannedCalls int      `json:"planned_calls"`
-	Faults       []Fault  `json:"faults"`
+	Policy string   `json:"policy"`
+	Layers []string `json:"layers"`
+	Seed   int64    `json:"seed"`
+	// Concurrency is the closed loop's workers (0 in an open loop).
+	Concurrency  int     `json:"concurrency"`
+	Slots        int     `json:"slots"`
+	PlannedCalls int     `json:"planned_calls"`
+	Faults       []Fault `json:"faults"`
 	// Calcom is "in-process" or the external fake's URL.
 	Calcom string `json:"calcom"`
 	// DurationCapSeconds is --duration in seconds (0 = none).

@@ -297,7 +297,7 @@ func TestOpenLoopRun(t *testing.T) {
 	cfg := small(120, 1, 120)
 	cfg.Rate, cfg.Arrivals, cfg.MaxInFlight = 400, load.ArrivalsConstant, 50
 	res := run(t, cfg, nil)
-	if res.Mode != "open" || res.RatePerSecond != 400 || res.Arrivals != "constant" || res.MaxInFlight != 50 {
+	if res.Mode != "open" || res.RatePerSecond != 400 || res.Arrivals != "constant" || res.MaxInFlight != 50 || res.Concurrency != 0 {
 		t.Fatalf("mode %s, rate %v, arrivals %s, in flight %d", res.Mode, res.RatePerSecond, res.Arrivals, res.MaxInFlight)
 	}
 	if res.Attempts != 120 || res.Latency.Count != 120 || res.Dropped != 0 || !res.OK {
