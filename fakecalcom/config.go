@@ -258,6 +258,11 @@ type Config struct {
 	// passed and before the insert (before CheckInsertGap). Tests use it to force the
 	// interleaving of two "truly concurrent" creates deterministically.
 	BetweenCheckAndInsert func(a CreateAttempt)
+	// RealLatency, when set, adds a wait in real time — even on a virtual clock — to every
+	// /v2 answer, after the insert and after Latency: load runs give Cal.com real response
+	// times this way while replays keep theirs virtual. It is asked per request (see
+	// LatencyRequest), so a seeded distribution can be reproduced per call.
+	RealLatency func(LatencyRequest) time.Duration
 	// OnHold, when set, is called when a timeout_after_commit fault starts holding a
 	// response, with the held request. A harness that controls its client's deadline ends the
 	// client's wait from here (sim's worlds do), so no real-time timeout decides an outcome.

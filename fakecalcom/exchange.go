@@ -166,6 +166,7 @@ func (x *exchange) respond(res result) {
 				body = dropField(body, a.Field)
 			}
 			x.t.wait(x.r.Context().Done(), x.f.cfg.Latency)
+			x.realDelay()
 			x.write(status, body)
 			return
 		case ActionDelay:
@@ -179,6 +180,7 @@ func (x *exchange) respond(res result) {
 		}
 	}
 	x.t.wait(x.r.Context().Done(), x.f.cfg.Latency)
+	x.realDelay()
 	if res.err != nil {
 		x.writeErr(res.err)
 		return

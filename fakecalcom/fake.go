@@ -33,6 +33,7 @@ type Fake struct {
 
 	closeOnce sync.Once
 	closed    chan struct{}
+	latencies latencyCounts // LatencyRequest.Attempt numbers
 }
 
 // Validate checks a Config, naming the first problem; NewFake panics with the same error.

@@ -48,6 +48,9 @@ type Config struct {
 	Latency time.Duration
 	// ForceReplay makes the fake return the existing booking for any duplicate create.
 	ForceReplay bool
+	// CalcomLatency, when set, adds real time to every Cal.com answer after the insert (the
+	// fake's Config.RealLatency): load runs use it for Cal.com's real response times.
+	CalcomLatency func(fakecalcom.LatencyRequest) time.Duration
 	// CheckInsertGap is the fake's time between its availability check and its insert, on
 	// the virtual clock (fakecalcom.Config.CheckInsertGap).
 	CheckInsertGap time.Duration
@@ -57,6 +60,9 @@ type Config struct {
 	// ClientTimeout is the core's Cal.com client timeout on the virtual clock (default
 	// DefaultClientTimeout); real time only guards against a hang (RealTimeGuard).
 	ClientTimeout time.Duration
+	// RealClientTimeout, when set, also makes the core's client give up after this much real
+	// time: load runs, which run in real time (CalcomLatency), time out slow answers for real.
+	RealClientTimeout time.Duration
 	// Seed drives the fake's probabilistic faults.
 	Seed int64
 	// Observer, Logger and Registerer are passed to the core.
@@ -142,6 +148,7 @@ func NewWorld(ctx context.Context, env *pgenv.Env, cfg Config) (w *World, err er
 		ForceReplay:           cfg.ForceReplay,
 		ConflictAnswer:        cfg.ConflictAnswer,
 		CheckInsertGap:        cfg.CheckInsertGap,
+		RealLatency:           cfg.CalcomLatency,
 		Latency:               cfg.Latency,
 		Seed:                  cfg.Seed,
 		BetweenCheckAndInsert: cfg.BetweenCheckAndInsert,
@@ -149,7 +156,11 @@ func NewWorld(ctx context.Context, env *pgenv.Env, cfg Config) (w *World, err er
 	httpClient := w.Fake.Client()
 	held = newDeadlines(httpClient.Transport, w.Clock, cfg.ClientTimeout)
 	httpClient.Transport = held
-	client, err := calcom.New(calcom.Config{BaseURL: w.Fake.URL, HTTPClient: httpClient, Timeout: RealTimeGuard, APIKey: "cal_test_harness"})
+	guard := RealTimeGuard
+	if cfg.RealClientTimeout > 0 {
+		guard = cfg.RealClientTimeout
+	}
+	client, err := calcom.New(calcom.Config{BaseURL: w.Fake.URL, HTTPClient: httpClient, Timeout: guard, APIKey: "cal_test_harness"})
 	if err != nil {
 		return nil, err
 	}

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -23,17 +25,31 @@ import (
 // 2 bad flags or a run that could not be carried out).
 func newLoadCmd() *cobra.Command {
 	cfg := load.DefaultConfig()
-	var policy, layers, faults, expect, pgDSN, jsonPath, htmlPath, timelinePath string
+	var policy, layers, faults, expect, pgDSN, jsonPath, htmlPath, timelinePath, rate, arrivals, latency string
 	var noProgress bool
 	cmd := &cobra.Command{
 		Use:   "load",
 		Short: "Load-test concurrent same-slot bookings and check the history for invariant violations",
-		Long: `Releases --concurrency closed-loop workers behind one start barrier; together they make
---calls booking attempts (each with its own call id) on --slots slots spread over four
-event types and hosts (few slots = contention, many = throughput), through the reference
-core against the fake Cal.com, with an optional fault mix on POST /v2/bookings. Every
-attempt is recorded; afterwards the invariant checker and a per-slot linearizability check
-(porcupine) judge the history, the database and the fake's ledger.
+		Long: `Makes --calls booking attempts (each with its own call id) on --slots slots spread over
+four event types and hosts (few slots = contention, many = throughput), through the
+reference core against the fake Cal.com, with an optional fault mix on POST /v2/bookings.
+Every attempt is recorded; afterwards the invariant checker and a per-slot linearizability
+check (porcupine) judge the history, the database and the fake's ledger.
+
+Closed loop (the default): --concurrency workers released behind one start barrier, each
+starting its next call when the last one answered. Open loop (--rate N/s): calls arrive on
+a seeded schedule (--arrivals poisson, the default, or constant) whatever the system is
+doing, at most --max-in-flight at once; latency runs from each call's intended start, so a
+stall shows in full (no coordinated omission). With --rate and --duration but no --calls,
+the run plans rate × duration calls.
+
+--calcom-latency 100ms (or 100ms±50ms, uniform, drawn per call from --seed) makes every
+Cal.com answer take that long in real time. --roll-every N rolls the --slots window one
+slot forward every N calls and --cancel-rate P makes a call told "booked" cancel it with
+probability P (through the core, recorded): both keep contention alive for the whole run.
+The summary names every stall (--stall-window without a completion while attempts were in
+flight) with its causes, and the Postgres pool (--max-conns, default 16, not tied to the
+concurrency) with its waits.
 
 Fault kinds (--faults kind=rate,...): reset_before_commit, reset_after_commit,
 timeout_after_commit, status_500, status_500_after_commit, status_429, malformed, empty,
@@ -42,7 +58,9 @@ drop_created_at, drop_metadata, force_replay, delay.
 Exit codes: 0 no unexpected violation; 1 a violation the policy is not expected to show
 (hardened: none; see --expect-violations); 2 bad flags or the run could not be carried out.`,
 		Example: `  bookingharness load --calls 5000 --concurrency 32 --slots 10 \
-      --faults reset_after_commit=0.05,status_500=0.05 --policy hardened --json load.json --html load.html`,
+      --faults reset_after_commit=0.05,status_500=0.05 --policy hardened --json load.json --html load.html
+  bookingharness load --rate 200/s --duration 30s --calcom-latency 100ms±50ms \
+      --slots 10 --roll-every 20 --cancel-rate 0.2 --policy seed --html open.html`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
@@ -54,6 +72,18 @@ Exit codes: 0 no unexpected violation; 1 a violation the policy is not expected 
 			}
 			if cfg.Faults, err = load.ParseFaults(faults); err != nil {
 				return usage("faults", err)
+			}
+			if cfg.Rate, err = load.ParseRate(rate); err != nil {
+				return usage("rate", err)
+			}
+			if cfg.Arrivals, err = load.ParseArrivals(arrivals); err != nil {
+				return usage("arrivals", err)
+			}
+			if cfg.CalcomLatency, err = load.ParseLatency(latency); err != nil {
+				return usage("calcom-latency", err)
+			}
+			if cfg.Rate > 0 && cfg.Duration > 0 && !cmd.Flags().Changed("calls") {
+				cfg.Calls = plannedCalls(cfg.Rate, cfg.Duration)
 			}
 			var expected []string
 			if cmd.Flags().Changed("expect-violations") {
@@ -72,7 +102,13 @@ Exit codes: 0 no unexpected violation; 1 a violation the policy is not expected 
 	f := cmd.Flags()
 	f.IntVar(&cfg.Calls, "calls", cfg.Calls, "booking attempts in total, each with its own call id")
 	f.IntVar(&cfg.Concurrency, "concurrency", cfg.Concurrency, "closed-loop workers")
-	f.IntVar(&cfg.Slots, "slots", cfg.Slots, "distinct slots the calls choose among (small = contention, large = throughput)")
+	f.StringVar(&rate, "rate", "", "open loop: calls arriving per second, e.g. 50/s (default: closed loop)")
+	f.StringVar(&arrivals, "arrivals", string(load.ArrivalsPoisson), "open-loop arrival process: poisson (independent callers) or constant")
+	f.IntVar(&cfg.MaxInFlight, "max-in-flight", cfg.MaxInFlight, "open loop: attempts in flight at most (later arrivals wait and count as late)")
+	f.IntVar(&cfg.Slots, "slots", cfg.Slots, "distinct slots the calls choose among (small = contention, large = throughput); the window's width with --roll-every")
+	f.IntVar(&cfg.RollEvery, "roll-every", 0, "roll the slot window one slot forward every N calls (0 = fixed slots)")
+	f.Float64Var(&cfg.CancelRate, "cancel-rate", 0, "probability that a call told booked cancels its booking, freeing the slot")
+	f.StringVar(&latency, "calcom-latency", "", "real time added to every Cal.com answer, e.g. 100ms or 100ms±50ms (uniform, seeded per call)")
 	f.Int64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the call→slot plan and the fake's probabilistic faults")
 	f.DurationVar(&cfg.Duration, "duration", 0, "stop starting calls after this much real time (0 = no cap)")
 	f.StringVar(&faults, "faults", "", "fault mix on POST /v2/bookings, kind=rate,... (e.g. reset_after_commit=0.05,status_500=0.05)")
@@ -83,7 +119,9 @@ Exit codes: 0 no unexpected violation; 1 a violation the policy is not expected 
 	f.StringVar(&cfg.CalcomURL, "calcom-url", "", "external fake Cal.com (bookingharness fake-calcom) on a loopback URL; it is reset first")
 	f.StringVar(&pgDSN, "pg-dsn", "", "existing Postgres server (admin DSN) instead of a container; default $HARNESS_PG_DSN")
 	f.DurationVar(&cfg.ClientTimeout, "client-timeout", 0, "per-request Cal.com timeout of the core (default 2s; timeout faults cost this much)")
-	f.IntVar(&cfg.MaxConns, "max-conns", 0, "Postgres pool size of the core (0 = concurrency, 4..64)")
+	f.IntVar(&cfg.MaxConns, "max-conns", cfg.MaxConns, "Postgres pool size of the core (the same whatever the concurrency)")
+	f.DurationVar(&cfg.StallWindow, "stall-window", cfg.StallWindow, "name every stretch this long without a completion while attempts were in flight")
+	f.DurationVar(&cfg.SampleInterval, "sample-interval", cfg.SampleInterval, "how often the pool, lock waits and GC are sampled to explain stalls")
 	f.DurationVar(&cfg.CheckTimeout, "check-timeout", cfg.CheckTimeout, "porcupine time limit per slot (0 = none)")
 	f.IntVar(&cfg.TimelineSlots, "timeline-slots", cfg.TimelineSlots, "slots drawn in the timeline (illegal ones first)")
 	f.StringVar(&jsonPath, "json", "", "write the result as JSON to this file")
@@ -91,6 +129,12 @@ Exit codes: 0 no unexpected violation; 1 a violation the policy is not expected 
 	f.StringVar(&timelinePath, "timeline", "", "write porcupine's per-slot timeline HTML to this file")
 	f.BoolVar(&noProgress, "no-progress", false, "never show a progress bar")
 	return cmd
+}
+
+// plannedCalls is how many calls an open loop of rate calls per second makes in d.
+func plannedCalls(rate float64, d time.Duration) int {
+	n := math.Ceil(rate * d.Seconds())
+	return int(min(max(n, 1), load.MaxCalls))
 }
 
 // defaultLoadMemoryLimit is the load command's soft heap limit (see runLoad).

@@ -9,8 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bookingharness/bookingharness/pgenv"
+	"github.com/bookingharness/bookingharness/sim/load"
 )
 
 // loadCLI runs `bookingharness load args…` in-process and returns the exit code main would
@@ -55,6 +57,16 @@ func TestLoadFlagErrors(t *testing.T) {
 		{[]string{"--calcom-url", "http://203.0.113.7:8787"}, "--calcom-url"},
 		{[]string{"--expect-violations", "teleported_booking"}, "--expect-violations"},
 		{[]string{"--calls", "many"}, "--calls"},
+		{[]string{"--rate", "fast"}, "--rate"},
+		{[]string{"--rate", "0/s"}, "--rate"},
+		{[]string{"--arrivals", "bursty"}, "--arrivals"},
+		{[]string{"--max-in-flight", "-1"}, "--max-in-flight"},
+		{[]string{"--calcom-latency", "50ms±100ms"}, "--calcom-latency"},
+		{[]string{"--calcom-latency", "soon"}, "--calcom-latency"},
+		{[]string{"--roll-every", "-2"}, "--roll-every"},
+		{[]string{"--cancel-rate", "1.5"}, "--cancel-rate"},
+		{[]string{"--max-conns", "500"}, "--max-conns"},
+		{[]string{"--stall-window", "-1s"}, "--stall-window"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -63,6 +75,24 @@ func TestLoadFlagErrors(t *testing.T) {
 				t.Fatalf("exit %d, message %q; want 2 naming %s", code, msg, tt.flag)
 			}
 		})
+	}
+}
+
+func TestPlannedCalls(t *testing.T) {
+	tests := []struct {
+		rate float64
+		d    time.Duration
+		want int
+	}{
+		{50, 30 * time.Second, 1500},
+		{0.5, 3 * time.Second, 2},
+		{1000, time.Millisecond, 1},
+		{100_000, 1000 * time.Hour, load.MaxCalls},
+	}
+	for _, tt := range tests {
+		if got := plannedCalls(tt.rate, tt.d); got != tt.want {
+			t.Errorf("plannedCalls(%v, %s) = %d, want %d", tt.rate, tt.d, got, tt.want)
+		}
 	}
 }
 
@@ -105,5 +135,36 @@ func TestLoadExitCodes(t *testing.T) {
 		if fi, err := os.Stat(p); err != nil || fi.Size() == 0 {
 			t.Errorf("%s not written: %v", p, err)
 		}
+	}
+
+	// An open loop: --rate with --duration and no --calls plans rate × duration calls, and
+	// the JSON carries the new facts next to the old field names.
+	openJSON := filepath.Join(dir, "open.json")
+	code, out, msg = loadCLI(t, "--pg-dsn", dsn, "--rate", "100/s", "--duration", "400ms", "--arrivals", "constant", "--slots", "3",
+		"--roll-every", "5", "--cancel-rate", "0.5", "--calcom-latency", "5ms±2ms", "--max-conns", "4", "--json", openJSON)
+	if code != 0 || !strings.Contains(out, "open loop: 100/s constant arrivals") || !strings.Contains(out, "4 connections") {
+		t.Fatalf("open loop: exit %d\n%s\n%s", code, out, msg)
+	}
+	data, err = os.ReadFile(openJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var open struct {
+		Mode          string  `json:"mode"`
+		Planned       int     `json:"planned_calls"`
+		Attempts      int     `json:"attempts"`
+		Rate          float64 `json:"rate_per_second"`
+		CalcomLatency string  `json:"calcom_latency"`
+		RollEvery     int     `json:"roll_every"`
+		Pool          struct {
+			MaxConns int `json:"max_conns"`
+		} `json:"pool"`
+		Cancels struct {
+			Attempted int `json:"attempted"`
+		} `json:"cancels"`
+	}
+	if err := json.Unmarshal(data, &open); err != nil || open.Mode != "open" || open.Planned != 40 || open.Attempts != 40 || open.Rate != 100 ||
+		open.CalcomLatency != "5ms±2ms" || open.RollEvery != 5 || open.Pool.MaxConns != 4 || open.Cancels.Attempted == 0 {
+		t.Errorf("open-loop JSON %+v (err %v)", open, err)
 	}
 }

@@ -10,8 +10,9 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/bookingharness/bookingharness/core"
-	"github.com/bookingharness/bookingharness/core/calcom"
 	"github.com/bookingharness/bookingharness/core/store"
 	"github.com/bookingharness/bookingharness/fakecalcom"
 	"github.com/bookingharness/bookingharness/internal/loopback"
@@ -88,21 +89,10 @@ func newExternalTarget(ctx context.Context, env *pgenv.Env, cfg Config) (t *exte
 	for host, staff := range t.fixtures.Staff {
 		t.hostOf[staff] = host
 	}
-	timeout := cfg.ClientTimeout
-	if timeout == 0 {
-		timeout = sim.DefaultClientTimeout
-	}
-	client, err := calcom.New(calcom.Config{BaseURL: t.base, HTTPClient: t.http, Timeout: timeout, APIKey: "cal_test_harness"})
-	if err != nil {
+	if t.service, err = newService(cfg, t.base, t.http, t.store, clock.Real{}); err != nil {
 		return nil, err
 	}
-	t.service, err = core.NewService(core.Config{
-		Policy: cfg.Policy, Layers: cfg.Layers, Calcom: client, Store: t.store, Clock: clock.Real{}, Logger: cfg.Logger,
-	})
-	if err != nil {
-		return nil, err
-	}
-	t.recorder = history.NewRecorder(clock.Real{}, cfg.Calls)
+	t.recorder = history.NewRecorder(clock.Real{}, recorderCapacity(cfg))
 	return t, nil
 }
 
@@ -169,9 +159,8 @@ func (t *externalTarget) request(c sim.BookCall) core.Request {
 }
 
 func (t *externalTarget) Book(ctx context.Context, c sim.BookCall) (core.Outcome, error) {
-	et, _ := t.layout.eventType(c.EventTypeID)
-	tok := t.recorder.Begin(c.CallID, history.KindBook, history.SlotKey{EventTypeID: c.EventTypeID, HostID: int64(et.HostID), Start: c.Start.UTC()})
-	out, err := t.service.Book(ctx, t.request(c))
+	tok := t.recorder.Begin(c.CallID, history.KindBook, t.slot(c))
+	out, err := t.service.Book(withCall(ctx, c.CallID), t.request(c))
 	kind := string(out.Kind)
 	if kind == "" {
 		kind = history.OutcomeUnknown
@@ -179,6 +168,24 @@ func (t *externalTarget) Book(ctx context.Context, c sim.BookCall) (core.Outcome
 	endErr := t.recorder.End(tok, history.Response{Outcome: kind, DecidingLayer: string(out.Layer), AppointmentID: out.AppointmentID, BookingUID: out.BookingUID, Err: err})
 	return out, errors.Join(err, endErr)
 }
+
+func (t *externalTarget) Cancel(ctx context.Context, c sim.BookCall) (string, error) {
+	tok := t.recorder.Begin(c.CallID, history.KindCancel, t.slot(c))
+	_, err := t.service.Cancel(withCall(ctx, c.CallID), c.CallID)
+	outcome := cancelOutcome(err)
+	endErr := t.recorder.End(tok, history.Response{Outcome: outcome, Err: err})
+	return outcome, errors.Join(err, endErr)
+}
+
+// slot is the history key of a call's slot.
+func (t *externalTarget) slot(c sim.BookCall) history.SlotKey {
+	et, _ := t.layout.eventType(c.EventTypeID)
+	return history.SlotKey{EventTypeID: c.EventTypeID, HostID: int64(et.HostID), Start: c.Start.UTC()}
+}
+
+func (t *externalTarget) corePool() *pgxpool.Pool { return t.store.Pool() }
+
+func (t *externalTarget) databaseDSN() string { return t.db.DSN }
 
 func (t *externalTarget) Operations() []history.Operation { return t.recorder.Operations() }
 

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
@@ -50,12 +49,15 @@ func (r *Result) WriteHTML(w io.Writer, timeline string) error {
 		Layers   string
 		Faults   string
 		Elapsed  string
+		Mode     string
+		SlotLine string
+		PoolLine string
 		Deciders []string
 		Kinds    []string
 	}{
 		R: r, Charts: chartHTML, ECharts: template.JS(echartsJS), Timeline: link, // the vendored ECharts build
 		Layers: orNone(strings.Join(r.Layers, ", ")), Faults: orNone(FormatFaults(r.Faults)),
-		Elapsed:  time.Duration(r.ElapsedSeconds * float64(time.Second)).Round(time.Millisecond).String(),
+		Elapsed: seconds(r.ElapsedSeconds), Mode: r.modeLine(), SlotLine: r.slotsLine(), PoolLine: r.poolLine(),
 		Deciders: presentDeciders(r), Kinds: kindNames(),
 	}
 	if err := reportTemplate.Execute(w, data); err != nil {
@@ -107,13 +109,27 @@ func (r *Result) latencyChart() *charts.Line {
 		charts.WithXAxisOpts(opts.XAxis{Name: "percentile", Type: "category"}),
 		charts.WithYAxisOpts(opts.YAxis{Name: "ms", Type: "log"}))...)
 	x := make([]string, 0, len(r.Latency.Percentiles))
-	y := make([]opts.LineData, 0, len(r.Latency.Percentiles))
 	for _, p := range r.Latency.Percentiles {
 		x = append(x, "p"+strconv.FormatFloat(p.Percentile, 'f', -1, 64))
+	}
+	c.SetXAxis(x)
+	if r.Mode != "open" {
+		c.AddSeries("latency", percentileLine(r.Latency), charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "top"}))
+		return c
+	}
+	c.AddSeries("from intended start", percentileLine(r.Latency), charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "top"}))
+	c.AddSeries("service time (from actual start)", percentileLine(r.ServiceTime))
+	c.AddSeries("start lag", percentileLine(r.StartLag))
+	return c
+}
+
+// percentileLine is a latency distribution in ms, one point per percentile.
+func percentileLine(l Latency) []opts.LineData {
+	y := make([]opts.LineData, 0, len(l.Percentiles))
+	for _, p := range l.Percentiles {
 		y = append(y, opts.LineData{Value: float64(max(p.Micros, 1)) / 1000})
 	}
-	c.SetXAxis(x).AddSeries("latency", y, charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "top"}))
-	return c
+	return y
 }
 
 // layerChart: attempts per deciding layer, stacked by outcome kind.
@@ -177,7 +193,7 @@ func (r *Result) faultWindows() [][2]int {
 func (r *Result) throughputChart() *charts.Line {
 	c := charts.NewLine()
 	c.SetGlobalOptions(append(initOpts("throughput", "Throughput over time",
-		fmt.Sprintf("attempts finished per second (mean %.1f/s); shaded: seconds in which faults fired", r.Throughput)),
+		fmt.Sprintf("attempts finished per second (mean %.1f/s); red: seconds in which faults fired; blue: stalls", r.Throughput)),
 		charts.WithXAxisOpts(opts.XAxis{Name: "second", Type: "category"}),
 		charts.WithYAxisOpts(opts.YAxis{Name: "attempts/s"}))...)
 	x := r.seconds()
@@ -193,9 +209,19 @@ func (r *Result) throughputChart() *charts.Line {
 	for _, w := range r.faultWindows() {
 		areas = append(areas, []opts.MarkAreaData{{Name: "faults", XAxis: strconv.Itoa(w[0])}, {XAxis: strconv.Itoa(w[1])}})
 	}
+	var stalls [][]opts.MarkAreaData
+	for _, st := range r.Stalls {
+		first, last := int(st.StartSeconds), min(int(st.EndSeconds), len(x)-1)
+		stalls = append(stalls, []opts.MarkAreaData{{Name: "stall", XAxis: strconv.Itoa(first)}, {XAxis: strconv.Itoa(last)}})
+	}
 	c.SetXAxis(x).AddSeries("finished/s", y,
 		charts.WithMarkAreaData(areas...),
 		charts.WithMarkAreaStyleOpts(opts.MarkAreaStyle{ItemStyle: &opts.ItemStyle{Color: "rgba(255, 99, 71, 0.15)"}}))
+	if len(stalls) > 0 {
+		zero := make([]opts.LineData, len(x))
+		c.AddSeries("stalls", zero, charts.WithMarkAreaData(stalls...),
+			charts.WithMarkAreaStyleOpts(opts.MarkAreaStyle{ItemStyle: &opts.ItemStyle{Color: "rgba(80, 80, 200, 0.18)"}}))
+	}
 	return c
 }
 
@@ -268,13 +294,40 @@ Expected for policy <code>{{.R.Policy}}</code>: {{if .R.ExpectedViolations}}{{jo
 <tr><th>layers</th><td class="l">{{.Layers}}</td></tr>
 <tr><th>seed</th><td class="l">{{.R.Seed}}</td></tr>
 <tr><th>Cal.com</th><td class="l">{{.R.Calcom}}</td></tr>
-<tr><th>plan</th><td class="l">{{.R.PlannedCalls}} calls on {{.R.Slots}} slots, {{.R.Concurrency}} workers</td></tr>
+<tr><th>plan</th><td class="l">{{.R.PlannedCalls}} calls, {{.Mode}}</td></tr>
+<tr><th>slots</th><td class="l">{{.SlotLine}}</td></tr>
 <tr><th>faults</th><td class="l">{{.Faults}}</td></tr>
+<tr><th>Cal.com latency</th><td class="l">{{.R.CalcomLatency}} added to every answer</td></tr>
+<tr><th>Postgres pool</th><td class="l">{{.PoolLine}}</td></tr>
+{{- if .R.Database.Sampled}}
+<tr><th>Postgres sessions</th><td class="l">peak {{.R.Database.PeakLockWaits}} waiting on a lock, {{.R.Database.PeakIdleInTransaction}} idle in a transaction; longest transaction {{printf "%.2f" .R.Database.LongestTransactionSec}}s</td></tr>
+{{- end}}
 <tr><th>attempts</th><td class="l">{{.R.Attempts}} in {{.Elapsed}}{{if .R.StoppedEarly}} (stopped early){{end}}</td></tr>
 <tr><th>throughput</th><td class="l">{{printf "%.1f" .R.Throughput}} attempts/s</td></tr>
-<tr><th>latency</th><td class="l">p50 {{us .R.Latency.P50}}, p90 {{us .R.Latency.P90}}, p99 {{us .R.Latency.P99}}, max {{us .R.Latency.Max}}</td></tr>
+<tr><th>latency</th><td class="l">p50 {{us .R.Latency.P50}}, p90 {{us .R.Latency.P90}}, p99 {{us .R.Latency.P99}}, p99.9 {{us .R.Latency.P999}}, max {{us .R.Latency.Max}}{{if eq .R.Mode "open"}} (from the intended start){{end}}</td></tr>
+{{- if eq .R.Mode "open"}}
+<tr><th>service time</th><td class="l">p50 {{us .R.ServiceTime.P50}}, p99 {{us .R.ServiceTime.P99}}, max {{us .R.ServiceTime.Max}} (from the actual start)</td></tr>
+<tr><th>start lag</th><td class="l">p50 {{us .R.StartLag.P50}}, p99 {{us .R.StartLag.P99}}, max {{us .R.StartLag.Max}}; {{.R.Late}} late (over {{us .R.LateAfterMicros}}), {{.R.Dropped}} dropped</td></tr>
+{{- end}}
+{{- if .R.Cancels.Attempted}}
+<tr><th>cancels</th><td class="l">{{.R.Cancels.Attempted}} (rate {{.R.CancelRate}}): {{.R.Cancels.Cancelled}} cancelled, {{.R.Cancels.NothingToCancel}} nothing to cancel, {{.R.Cancels.Unknown}} unknown</td></tr>
+{{- end}}
 <tr><th>recovered by lookup</th><td class="l">{{.R.Recovered}}</td></tr>
+<tr><th>Go runtime</th><td class="l">GC {{printf "%.2f" .R.Runtime.GCCPUSeconds}}s CPU ({{printf "%.2f" .R.Runtime.GCAssistSeconds}}s mark assists) in {{.R.Runtime.GCCycles}} cycles, peak live heap {{.R.Runtime.PeakLiveHeapMiB}} MiB; {{.R.Runtime.SlowCPUWaits}} waits of 20ms+ for a CPU</td></tr>
 </table>
+
+<h2>Stalls</h2>
+{{- if eq .R.StallsTotal 0}}
+<p class="ok">None: no {{printf "%g" .R.StallWindowSeconds}}s without a completion while attempts were in flight.</p>
+{{- else}}
+<p>{{.R.StallsTotal}} stretches of at least {{printf "%g" .R.StallWindowSeconds}}s without a completion while attempts were in flight{{if gt .R.StallsTotal (len .R.Stalls)}} (the {{len .R.Stalls}} longest listed){{end}}:</p>
+<table>
+<tr><th>from</th><th>to</th><th>length</th><th>in flight</th><th>causes</th></tr>
+{{- range .R.Stalls}}
+<tr><td>{{printf "%.1f" .StartSeconds}}s</td><td>{{printf "%.1f" .EndSeconds}}s</td><td>{{printf "%.1f" .Seconds}}s</td><td>{{.InFlight}}</td><td class="l">{{join .Causes "; "}}</td></tr>
+{{- end}}
+</table>
+{{- end}}
 
 <h2>Outcomes by deciding layer</h2>
 <table>

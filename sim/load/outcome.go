@@ -1,6 +1,8 @@
 package load
 
 import (
+	"sync"
+
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/core/calcom"
 )
@@ -31,15 +33,82 @@ const (
 	DeciderOther = "other"
 )
 
-// attempt is one planned call's record: 24 bytes, written by exactly one worker.
+// attempt is one planned call's record: 40 bytes, written by exactly one goroutine. Times are
+// real time since the run's start, in µs.
 type attempt struct {
-	startUS, endUS int64 // real time since the barrier opened, µs; endUS 0 = not issued
-	kind           uint8 // index into outcomeKinds
-	decider        uint8 // index into deciders
-	calcomErr      uint8 // index into calcomErrorKinds
-	issued         bool
-	recovered      bool
-	failed         bool // Book returned a Go error
+	intendedUS int64 // when the schedule meant it to start (closed loop: when it started)
+	startUS    int64 // when Book was called
+	endUS      int64 // when Book returned
+	cancelUS   int64 // when the follow-up Cancel returned (0: none)
+	kind       uint8 // index into outcomeKinds
+	decider    uint8 // index into deciders
+	calcomErr  uint8 // index into calcomErrorKinds
+	cancel     uint8 // cancelNone or the cancel's outcome
+	issued     bool
+	recovered  bool
+	failed     bool // Book returned a Go error
+}
+
+// What became of a call's cancel.
+const (
+	cancelNone      uint8 = iota // the call did not cancel
+	cancelCancelled              // the booking was cancelled
+	cancelNothing                // the core found nothing to cancel
+	cancelUnknown                // the cancel failed: the booking may still be live
+)
+
+// chunkSize is how many attempt records one chunk of an attemptLog holds (640 KB).
+const chunkSize = 1 << 14
+
+// attemptLog holds the records of up to n planned calls, allocated a chunk at a time as calls
+// are issued: a run capped by --duration may plan millions of calls (the demo plans
+// MaxCalls), and preallocating a record for each would cost hundreds of megabytes before the
+// first call.
+type attemptLog struct {
+	mu     sync.Mutex
+	n      int
+	chunks [][]attempt
+}
+
+func newAttemptLog(n int) *attemptLog {
+	return &attemptLog{n: n, chunks: make([][]attempt, (n+chunkSize-1)/chunkSize)}
+}
+
+// at returns call i's record, allocating its chunk on first use. Each record is written by
+// the one goroutine that runs its call; the lock only guards the chunk table.
+func (l *attemptLog) at(i int) *attempt {
+	l.mu.Lock()
+	c := l.chunks[i/chunkSize]
+	if c == nil {
+		c = make([]attempt, chunkSize)
+		l.chunks[i/chunkSize] = c
+	}
+	l.mu.Unlock()
+	return &c[i%chunkSize]
+}
+
+// each calls fn with every issued record and its index, in index order. Call it only after
+// every goroutine writing records has finished.
+func (l *attemptLog) each(fn func(i int, a *attempt)) {
+	for ci, c := range l.chunks {
+		for j := range c {
+			if c[j].issued {
+				fn(ci*chunkSize+j, &c[j])
+			}
+		}
+	}
+}
+
+// get returns call i's record if it was issued.
+func (l *attemptLog) get(i int) (*attempt, bool) {
+	if i < 0 || i >= l.n {
+		return nil, false
+	}
+	c := l.chunks[i/chunkSize]
+	if c == nil || !c[i%chunkSize].issued {
+		return nil, false
+	}
+	return &c[i%chunkSize], true
 }
 
 func indexOf[T comparable](table []T, v T, fallback int) uint8 {

@@ -1,6 +1,7 @@
 package load_test
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -11,40 +12,75 @@ import (
 	"github.com/bookingharness/bookingharness/sim/load"
 )
 
-func TestPlanIsSeeded(t *testing.T) {
+// slotsOf lists the slot of each of calls calls.
+func slotsOf(p load.SlotPlan, calls int) []int {
+	out := make([]int, calls)
+	for i := range out {
+		out[i] = p.Slot(i)
+	}
+	return out
+}
+
+func TestSlotPlanIsSeeded(t *testing.T) {
 	tests := []struct {
-		name         string
-		calls, slots int
-		wantDistinct bool
+		name                    string
+		calls, slots, rollEvery int
+		wantDistinct            bool
 	}{
-		{"contention", 500, 10, false},
-		{"one slot", 50, 1, false},
-		{"throughput: every call its own slot", 300, 300, true},
-		{"more slots than calls", 100, 5000, true},
+		{"contention", 500, 10, 0, false},
+		{"one slot", 50, 1, 0, false},
+		{"throughput: every call its own slot", 300, 300, 0, true},
+		{"more slots than calls", 100, 5000, 0, true},
+		{"rolling window", 500, 10, 5, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a, b := load.Plan(42, tt.calls, tt.slots), load.Plan(42, tt.calls, tt.slots)
+			plan := load.NewSlotPlan(42, tt.calls, tt.slots, tt.rollEvery)
+			a, b := slotsOf(plan, tt.calls), slotsOf(load.NewSlotPlan(42, tt.calls, tt.slots, tt.rollEvery), tt.calls)
 			if !slices.Equal(a, b) {
 				t.Fatal("same seed gave different plans")
 			}
-			if c := load.Plan(43, tt.calls, tt.slots); tt.slots > 1 && slices.Equal(a, c) {
+			if c := slotsOf(load.NewSlotPlan(43, tt.calls, tt.slots, tt.rollEvery), tt.calls); tt.slots > 1 && slices.Equal(a, c) {
 				t.Error("a different seed gave the same plan")
 			}
-			seen := map[int32]bool{}
+			seen := map[int]bool{}
 			for _, s := range a {
-				if s < 0 || int(s) >= tt.slots {
-					t.Fatalf("slot %d out of range [0, %d)", s, tt.slots)
+				if s < 0 || s >= plan.Span(tt.calls) {
+					t.Fatalf("slot %d out of range [0, %d)", s, plan.Span(tt.calls))
 				}
 				seen[s] = true
 			}
-			if tt.wantDistinct && len(seen) != tt.calls {
+			switch {
+			case tt.wantDistinct && len(seen) != tt.calls:
 				t.Errorf("%d distinct slots for %d calls, want every call its own", len(seen), tt.calls)
-			}
-			if !tt.wantDistinct && len(seen) != tt.slots {
-				t.Errorf("%d of %d slots used; a uniform plan this long should use all", len(seen), tt.slots)
+			case !tt.wantDistinct && tt.rollEvery == 0 && len(seen) != tt.slots:
+				t.Errorf("%d of %d slots used; a uniform plan this long should use all", len(seen), plan.Span(tt.calls))
 			}
 		})
+	}
+}
+
+// The rolling window: call i asks for one of the Slots slots starting at i/RollEvery, so new
+// slots keep entering and contention never runs out. The choice is a function of the call
+// alone, so it does not depend on how many calls the plan was made for.
+func TestRollingWindowMovesForward(t *testing.T) {
+	const calls, slots, roll = 10_000, 8, 4
+	plan := load.NewSlotPlan(7, calls, slots, roll)
+	if got, want := plan.Span(calls), (calls-1)/roll+slots; got != want {
+		t.Fatalf("span %d, want %d", got, want)
+	}
+	for i := range calls {
+		first := i / roll
+		if s := plan.Slot(i); s < first || s >= first+slots {
+			t.Fatalf("call %d asks for slot %d, outside the window [%d, %d)", i, s, first, first+slots)
+		}
+	}
+	if late := plan.Slot(calls - 1); late < calls/roll-1 {
+		t.Errorf("the last call asks for slot %d: the window did not move", late)
+	}
+	longer := load.NewSlotPlan(7, 10*calls, slots, roll)
+	if !slices.Equal(slotsOf(plan, calls), slotsOf(longer, calls)) {
+		t.Error("a call's slot depends on the number of planned calls")
 	}
 }
 
@@ -152,6 +188,18 @@ func TestConfigErrorsNameTheFlag(t *testing.T) {
 		{"faults", func(c *load.Config) { c.Faults = []load.Fault{{Kind: "nope", Rate: 0.1}} }},
 		{"calcom-url", func(c *load.Config) { c.CalcomURL = "http://203.0.113.3:8787" }},
 		{"max-conns", func(c *load.Config) { c.MaxConns = 1000 }},
+		{"max-conns", func(c *load.Config) { c.MaxConns = -1 }},
+		{"rate", func(c *load.Config) { c.Rate = -1 }},
+		{"rate", func(c *load.Config) { c.Rate = load.MaxRate + 1 }},
+		{"rate", func(c *load.Config) { c.Rate = math.NaN() }},
+		{"arrivals", func(c *load.Config) { c.Arrivals = "bursty" }},
+		{"max-in-flight", func(c *load.Config) { c.MaxInFlight = load.MaxInFlightLimit + 1 }},
+		{"roll-every", func(c *load.Config) { c.RollEvery = -1 }},
+		{"cancel-rate", func(c *load.Config) { c.CancelRate = 1.01 }},
+		{"cancel-rate", func(c *load.Config) { c.CancelRate = -0.1 }},
+		{"stall-window", func(c *load.Config) { c.StallWindow = -time.Second }},
+		{"sample-interval", func(c *load.Config) { c.SampleInterval = time.Millisecond }},
+		{"calcom-latency", func(c *load.Config) { c.CalcomLatency = load.LatencyDist{Base: time.Millisecond, Spread: time.Second} }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.flag, func(t *testing.T) {

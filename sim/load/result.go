@@ -15,23 +15,44 @@ const (
 	MaxListedIDs = 20
 	// MaxListedSlots is how many non-linearizable slots are named.
 	MaxListedSlots = 20
+	// MaxListedStalls is how many stalls are named (the longest ones); StallsTotal counts all.
+	MaxListedStalls = 20
 )
 
 // Result is everything a load run found. The JSON field names are a public contract
 // (documented in the README); new fields may be added, existing ones keep their meaning.
 type Result struct {
 	// Run settings.
-	Policy       string   `json:"policy"`
-	Layers       []string `json:"layers"`
-	Seed         int64    `json:"seed"`
-	Concurrency  int      `json:"concurrency"`
-	Slots        int      `json:"slots"`
-	PlannedCalls int      `json:"planned_calls"`
-	Faults       []Fault  `json:"faults"`
+	Policy string   `json:"policy"`
+	Layers []string `json:"layers"`
+	Seed   int64    `json:"seed"`
+	// Concurrency is the closed loop's workers (0 in an open loop).
+	Concurrency  int     `json:"concurrency"`
+	Slots        int     `json:"slots"`
+	PlannedCalls int     `json:"planned_calls"`
+	Faults       []Fault `json:"faults"`
 	// Calcom is "in-process" or the external fake's URL.
 	Calcom string `json:"calcom"`
 	// DurationCapSeconds is --duration in seconds (0 = none).
 	DurationCapSeconds float64 `json:"duration_cap_seconds"`
+	// Mode is "closed" (Concurrency workers, each starting its next call when the last one
+	// answered) or "open" (calls arrive on a schedule, RatePerSecond with Arrivals spacing,
+	// at most MaxInFlight in flight).
+	Mode          string  `json:"mode"`
+	RatePerSecond float64 `json:"rate_per_second"`
+	Arrivals      string  `json:"arrivals"`
+	MaxInFlight   int     `json:"max_in_flight"`
+	// CalcomLatency is the latency added to every Cal.com answer ("0s", "100ms",
+	// "100ms±50ms").
+	CalcomLatency string `json:"calcom_latency"`
+	// RollEvery is the rolling window's step in calls (0 = fixed slots); SlotsSpanned is how
+	// many distinct slots the plan could touch (Slots when fixed).
+	RollEvery    int `json:"roll_every"`
+	SlotsSpanned int `json:"slots_spanned"`
+	// CancelRate is the probability that a call told it holds its slot cancels it.
+	CancelRate float64 `json:"cancel_rate"`
+	// Pool is the core's Postgres pool: its size and how it was used.
+	Pool PoolStats `json:"pool"`
 
 	// Attempts is how many calls were issued; StoppedEarly is true when the duration cap
 	// (or cancellation) stopped the run before every planned call was issued.
@@ -54,8 +75,32 @@ type Result struct {
 	// where Book also returned a Go error.
 	Recovered int `json:"recovered"`
 	Errors    int `json:"errors"`
-	// Latency is real-time Book latency in microseconds.
+	// Latency is real-time Book latency in microseconds, from each attempt's intended start
+	// (in a closed loop its actual start) to the answer: in an open loop, waiting for room
+	// in flight counts, so a stall cannot hide (no coordinated omission).
 	Latency Latency `json:"latency_us"`
+	// ServiceTime is from each attempt's actual start to the answer; StartLag is actual
+	// minus intended start (all zero in a closed loop).
+	ServiceTime Latency `json:"service_time_us"`
+	StartLag    Latency `json:"start_lag_us"`
+	// Late counts open-loop attempts that started more than LateAfterMicros after their
+	// intended start; Dropped counts arrivals scheduled before the duration cap that never
+	// started (MaxInFlight attempts were in flight until the cap).
+	Late            int   `json:"late"`
+	LateAfterMicros int64 `json:"late_after_us"`
+	Dropped         int   `json:"dropped"`
+	// Cancels counts the follow-up cancels of calls that cancel (CancelRate).
+	Cancels Cancels `json:"cancels"`
+	// Stalls are the longest stretches (at most MaxListedStalls) of at least
+	// StallWindowSeconds with attempts in flight and no completion, with their causes;
+	// StallsTotal counts all of them.
+	StallWindowSeconds float64 `json:"stall_window_seconds"`
+	StallsTotal        int     `json:"stalls_total"`
+	Stalls             []Stall `json:"stalls"`
+	// Database is what the core's sessions were doing, sampled from pg_stat_activity.
+	Database DatabaseActivity `json:"database"`
+	// Runtime is this process's Go garbage collector during the run.
+	Runtime RuntimeStats `json:"runtime"`
 	// CompletedPerSecond[i] counts attempts that finished in second i after the barrier.
 	CompletedPerSecond []int `json:"completed_per_second"`
 	// FaultsFired is, per fault kind of the mix, how often the fake applied it (from its
@@ -92,6 +137,49 @@ type Latency struct {
 	Max   int64   `json:"max"`
 	// Percentiles is the distribution for charts: percentile → microseconds.
 	Percentiles []Percentile `json:"percentiles"`
+}
+
+// Cancels counts cancels by outcome.
+type Cancels struct {
+	Attempted int `json:"attempted"`
+	Cancelled int `json:"cancelled"`
+	// NothingToCancel: the core found no live appointment of the call (a definite no-op).
+	NothingToCancel int `json:"nothing_to_cancel"`
+	// Unknown: the cancel failed; the booking may still be live.
+	Unknown int `json:"unknown"`
+}
+
+// PoolStats is the core's Postgres pool during the run (pgxpool's Stat, counted from the
+// run's start). Sampled is false when the pool is not in this process.
+type PoolStats struct {
+	MaxConns  int   `json:"max_conns"`
+	Sampled   bool  `json:"sampled"`
+	PeakInUse int   `json:"peak_in_use"`
+	Acquires  int64 `json:"acquires"`
+	// WaitedAcquires are acquires that found no idle connection; AcquireWaitSeconds is how
+	// long they waited in all.
+	WaitedAcquires     int64   `json:"waited_acquires"`
+	AcquireWaitSeconds float64 `json:"acquire_wait_seconds"`
+	CanceledAcquires   int64   `json:"canceled_acquires"`
+}
+
+// DatabaseActivity is the peak of what pg_stat_activity showed for the core's database.
+type DatabaseActivity struct {
+	Sampled               bool    `json:"sampled"`
+	PeakLockWaits         int     `json:"peak_lock_waits"`
+	PeakIdleInTransaction int     `json:"peak_idle_in_transaction"`
+	LongestTransactionSec float64 `json:"longest_transaction_seconds"`
+}
+
+// RuntimeStats is the Go runtime during the run: the GC's work (the runtime's CPU
+// estimates), and how often a runnable goroutine waited 20 ms or more for a CPU (a starved
+// process: on a shared machine, other processes had the cores).
+type RuntimeStats struct {
+	SlowCPUWaits    uint64  `json:"slow_cpu_waits"`
+	GCCPUSeconds    float64 `json:"gc_cpu_seconds"`
+	GCAssistSeconds float64 `json:"gc_assist_cpu_seconds"`
+	GCCycles        uint64  `json:"gc_cycles"`
+	PeakLiveHeapMiB uint64  `json:"peak_live_heap_mib"`
 }
 
 // Percentile is one point of the latency distribution.

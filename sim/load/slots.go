@@ -84,26 +84,62 @@ func (l Layout) Call(i, s int) sim.BookCall {
 	}
 }
 
-// Plan returns the slot of every call: a seeded permutation when slots ≥ calls (every call
-// its own slot), a seeded uniform choice otherwise. The same arguments give the same plan.
-func Plan(seed int64, calls, slots int) []int32 {
+// SlotPlan says which slot each call asks for. It is seeded and keyed by call index, so the
+// same arguments give the same slot to the same call, in any mode and any arrival order, and
+// it costs no memory per call (a run capped by --duration may plan millions of calls).
+//
+// Three shapes:
+//   - Slots ≥ calls, no window: every call its own slot (a seeded permutation; throughput);
+//   - fixed slots: each call picks one of slots 0..Slots-1 uniformly (contention that ends
+//     once every slot is taken, unless calls cancel);
+//   - rolling window (RollEvery > 0): call i picks uniformly among the Slots slots starting at
+//     i / RollEvery, so the window moves one slot forward every RollEvery calls — a new slot
+//     enters as the oldest leaves, and every slot is contended by about RollEvery calls
+//     during its time in the window, for the whole run.
+type SlotPlan struct {
+	seed             int64
+	slots, rollEvery int
+	perm             []int32 // every call its own slot; nil otherwise
+}
+
+// NewSlotPlan plans calls calls on slots slots, rolling the window every rollEvery calls
+// (0 = fixed slots).
+func NewSlotPlan(seed int64, calls, slots, rollEvery int) SlotPlan {
+	p := SlotPlan{seed: seed, slots: slots, rollEvery: rollEvery}
+	if rollEvery > 0 || slots < calls {
+		return p
+	}
+	// Partial Fisher–Yates over 0..slots-1: the first calls entries of a permutation.
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x6c6f6164)) // "load"
-	plan := make([]int32, calls)
-	if slots >= calls {
-		// Partial Fisher–Yates over 0..slots-1: the first calls entries of a permutation.
-		perm := make([]int32, slots)
-		for i := range perm {
-			perm[i] = int32(i)
-		}
-		for i := range calls {
-			j := i + rng.IntN(slots-i)
-			perm[i], perm[j] = perm[j], perm[i]
-		}
-		copy(plan, perm[:calls])
-		return plan
+	perm := make([]int32, slots)
+	for i := range perm {
+		perm[i] = int32(i)
 	}
-	for i := range plan {
-		plan[i] = int32(rng.IntN(slots))
+	for i := range calls {
+		j := i + rng.IntN(slots-i)
+		perm[i], perm[j] = perm[j], perm[i]
 	}
-	return plan
+	p.perm = perm[:calls:calls]
+	return p
+}
+
+// Slot returns call i's slot index.
+func (p SlotPlan) Slot(i int) int {
+	if p.perm != nil {
+		return int(p.perm[i])
+	}
+	first := 0
+	if p.rollEvery > 0 {
+		first = i / p.rollEvery
+	}
+	return first + int(draw(p.seed, "slot", "", uint64(i))%uint64(p.slots))
+}
+
+// Span is how many distinct slot indexes a run of calls calls can touch: the fixed slots, or
+// every slot the rolling window passes over.
+func (p SlotPlan) Span(calls int) int {
+	if p.rollEvery == 0 || calls == 0 {
+		return p.slots
+	}
+	return (calls-1)/p.rollEvery + p.slots
 }

@@ -25,15 +25,40 @@ func (r *Result) WriteSummary(w io.Writer) error {
 		faults = "none"
 	}
 	p("load\tpolicy %s, layers %s, seed %d, Cal.com %s\n", r.Policy, layers, r.Seed, r.Calcom)
-	p("plan\t%d calls on %d slots, %d workers, faults %s\n", r.PlannedCalls, r.Slots, r.Concurrency, faults)
+	p("plan\t%d calls, %s, faults %s\n", r.PlannedCalls, r.modeLine(), faults)
+	p("slots\t%s\n", r.slotsLine())
+	p("Cal.com latency\t%s added to every answer\n", r.CalcomLatency)
+	p("Postgres pool\t%s\n", r.poolLine())
+	if r.Database.Sampled {
+		db := r.Database
+		p("Postgres sessions\tpeak %d waiting on a lock, %d idle in a transaction; longest transaction %.2fs\n",
+			db.PeakLockWaits, db.PeakIdleInTransaction, db.LongestTransactionSec)
+	}
 	stopped := ""
 	if r.StoppedEarly {
 		stopped = fmt.Sprintf(" (stopped early: %d of %d planned)", r.Attempts, r.PlannedCalls)
 	}
-	p("attempts\t%d in %s%s\n", r.Attempts, (time.Duration(r.ElapsedSeconds * float64(time.Second))).Round(time.Millisecond), stopped)
+	p("attempts\t%d in %s%s\n", r.Attempts, seconds(r.ElapsedSeconds), stopped)
 	p("throughput\t%.1f attempts/s\n", r.Throughput)
 	l := r.Latency
-	p("latency\tp50 %s  p90 %s  p99 %s  max %s  (mean %s, %d samples)\n", us(l.P50), us(l.P90), us(l.P99), us(l.Max), us(int64(l.Mean)), l.Count)
+	if r.Mode == "open" {
+		p("latency\tp50 %s  p90 %s  p99 %s  p99.9 %s  max %s  (from the intended start; mean %s, %d samples)\n",
+			us(l.P50), us(l.P90), us(l.P99), us(l.P999), us(l.Max), us(int64(l.Mean)), l.Count)
+		st := r.ServiceTime
+		p("service time\tp50 %s  p99 %s  max %s  (from the actual start)\n", us(st.P50), us(st.P99), us(st.Max))
+		lag := r.StartLag
+		p("start lag\tp50 %s  p99 %s  max %s; %d late (over %s), %d dropped\n",
+			us(lag.P50), us(lag.P99), us(lag.Max), r.Late, us(r.LateAfterMicros), r.Dropped)
+	} else {
+		p("latency\tp50 %s  p90 %s  p99 %s  p99.9 %s  max %s  (mean %s, %d samples)\n",
+			us(l.P50), us(l.P90), us(l.P99), us(l.P999), us(l.Max), us(int64(l.Mean)), l.Count)
+	}
+	if c := r.Cancels; c.Attempted > 0 || r.CancelRate > 0 {
+		p("cancels\t%d (rate %g): %d cancelled, %d nothing to cancel, %d unknown\n", c.Attempted, r.CancelRate, c.Cancelled, c.NothingToCancel, c.Unknown)
+	}
+	rt := r.Runtime
+	p("Go runtime\tGC %.2fs CPU (%.2fs mark assists) in %d cycles, peak live heap %d MiB; %d waits of 20ms+ for a CPU\n",
+		rt.GCCPUSeconds, rt.GCAssistSeconds, rt.GCCycles, rt.PeakLiveHeapMiB, rt.SlowCPUWaits)
 	p("\t\n")
 
 	// Outcomes by kind (columns) and decider (rows).
@@ -77,6 +102,7 @@ func (r *Result) WriteSummary(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	r.writeStalls(w)
 
 	lin := r.Linearizability
 	fmt.Fprintf(w, "linearizability: %d slots checked, %d ok, %d illegal, %d timed out\n", lin.Slots, lin.OK, lin.Illegal, lin.Timeout)
@@ -113,6 +139,53 @@ func (r *Result) WriteSummary(w io.Writer) error {
 		fmt.Fprintf(w, "verdict: FAIL: unexpected violations %s (expected for policy %s: %s)\n", strings.Join(r.UnexpectedViolations, ", "), r.Policy, expected)
 	}
 	return nil
+}
+
+// modeLine describes how calls were issued.
+func (r *Result) modeLine() string {
+	if r.Mode == "open" {
+		return fmt.Sprintf("open loop: %s %s arrivals, at most %d in flight", FormatRate(r.RatePerSecond), r.Arrivals, r.MaxInFlight)
+	}
+	return fmt.Sprintf("closed loop: %d workers", r.Concurrency)
+}
+
+// slotsLine describes the slots the calls chose among.
+func (r *Result) slotsLine() string {
+	if r.RollEvery > 0 {
+		return fmt.Sprintf("rolling window of %d, one slot forward every %d calls (%d slots in all)", r.Slots, r.RollEvery, r.SlotsSpanned)
+	}
+	return fmt.Sprintf("%d fixed", r.Slots)
+}
+
+// poolLine describes the core's pool and how it was used.
+func (r *Result) poolLine() string {
+	p := r.Pool
+	if !p.Sampled {
+		return fmt.Sprintf("%d connections (not in this process: not sampled)", p.MaxConns)
+	}
+	return fmt.Sprintf("%d connections: peak %d in use; %d of %d acquires waited, %.2fs in all", p.MaxConns, p.PeakInUse, p.WaitedAcquires, p.Acquires, p.AcquireWaitSeconds)
+}
+
+// writeStalls names every listed stall with its causes.
+func (r *Result) writeStalls(w io.Writer) {
+	window := seconds(r.StallWindowSeconds)
+	if r.StallsTotal == 0 {
+		fmt.Fprintf(w, "stalls: none (no %s without a completion while attempts were in flight)\n", window)
+		return
+	}
+	fmt.Fprintf(w, "stalls: %d of at least %s without a completion while attempts were in flight", r.StallsTotal, window)
+	if r.StallsTotal > len(r.Stalls) {
+		fmt.Fprintf(w, " (the %d longest listed)", len(r.Stalls))
+	}
+	fmt.Fprintln(w)
+	for _, s := range r.Stalls {
+		fmt.Fprintf(w, "  %s at %.1fs–%.1fs, %d in flight: %s\n", seconds(s.Seconds), s.StartSeconds, s.EndSeconds, s.InFlight, strings.Join(s.Causes, "; "))
+	}
+}
+
+// seconds renders seconds as a rounded duration.
+func seconds(s float64) string {
+	return time.Duration(s * float64(time.Second)).Round(time.Millisecond).String()
 }
 
 // WriteJSON writes the result as indented JSON (the documented field names).

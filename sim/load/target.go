@@ -2,8 +2,15 @@ package load
 
 import (
 	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/bookingharness/bookingharness/core"
+	"github.com/bookingharness/bookingharness/core/calcom"
+	"github.com/bookingharness/bookingharness/core/store"
 	"github.com/bookingharness/bookingharness/fakecalcom"
 	"github.com/bookingharness/bookingharness/pgenv"
 	"github.com/bookingharness/bookingharness/sim"
@@ -18,6 +25,10 @@ type target interface {
 	Layout() Layout
 	// Book books one call through the core and records the attempt.
 	Book(ctx context.Context, c sim.BookCall) (core.Outcome, error)
+	// Cancel cancels the call's booking through the core and records the attempt; it
+	// returns the recorded outcome (history.OutcomeCancelled, OutcomeError when there was
+	// nothing to cancel, OutcomeUnknown when the cancel failed).
+	Cancel(ctx context.Context, c sim.BookCall) (string, error)
 	// Operations is the recorded history; it stays readable after Close.
 	Operations() []history.Operation
 	// Final reads, once every attempt has ended, the final state for the checker
@@ -30,6 +41,48 @@ type target interface {
 	Close(ctx context.Context) error
 }
 
+// pooled is a target whose core uses a pgx pool in this process; the run samples its
+// statistics to tell pool exhaustion from other stalls.
+type pooled interface {
+	corePool() *pgxpool.Pool
+}
+
+// inDatabase is a target whose core's database the run may read pg_stat_activity of, to see
+// lock waits and sessions idle in a transaction.
+type inDatabase interface {
+	databaseDSN() string
+}
+
+// recorderCapacity is the recorder's initial room: the planned calls, but no more than a
+// run is likely to reach, so a duration-capped run that plans MaxCalls does not reserve
+// gigabytes of operations up front (see the package doc, "Memory"). The recorder grows past
+// it as needed.
+func recorderCapacity(cfg Config) int { return min(cfg.Calls, 1<<16) }
+
+// newService builds the core of an external-fake run on st, talking to the Cal.com at
+// baseURL through client with cfg's latency added to every answer on the client side (an
+// out-of-process fake cannot be handed a Go function; in-process runs use the fake's
+// Config.RealLatency instead).
+func newService(cfg Config, baseURL string, client *http.Client, st *store.Store, clk core.Clock) (*core.Service, error) {
+	cal, err := calcom.New(calcom.Config{BaseURL: baseURL, HTTPClient: withLatency(client, cfg.calcomLatency()), Timeout: cfg.clientTimeout(), APIKey: "cal_test_harness"})
+	if err != nil {
+		return nil, err
+	}
+	return core.NewService(core.Config{Policy: cfg.Policy, Layers: cfg.Layers, Calcom: cal, Store: st, Clock: clk, Logger: cfg.Logger})
+}
+
+// cancelOutcome is the history outcome of a cancel that returned err.
+func cancelOutcome(err error) string {
+	switch {
+	case err == nil:
+		return history.OutcomeCancelled
+	case errors.Is(err, core.ErrNothingToCancel):
+		return history.OutcomeError
+	default:
+		return history.OutcomeUnknown
+	}
+}
+
 // worldTarget is the in-process world of package sim: the fake shares its virtual clock.
 type worldTarget struct {
 	w      *sim.World
@@ -37,17 +90,27 @@ type worldTarget struct {
 }
 
 func newWorldTarget(ctx context.Context, env *pgenv.Env, cfg Config) (*worldTarget, error) {
-	w, err := sim.NewWorld(ctx, env, sim.Config{
+	wc := sim.Config{
 		Policy: cfg.Policy, Layers: cfg.Layers, EventTypes: EventTypes(), Seed: cfg.Seed,
-		ClientTimeout: cfg.ClientTimeout, MaxConns: cfg.maxConns(), Capacity: cfg.Calls, Logger: cfg.Logger,
-	})
+		ClientTimeout: cfg.ClientTimeout, RealClientTimeout: cfg.clientTimeout(), MaxConns: cfg.maxConns(),
+		Capacity: recorderCapacity(cfg), Logger: cfg.Logger,
+	}
+	if dist := cfg.calcomLatency(); !dist.IsZero() {
+		// Real time, per call: the fake waits each answer's sample after its insert (its
+		// Config.Latency would only move the world's virtual clock).
+		wc.CalcomLatency = func(r fakecalcom.LatencyRequest) time.Duration { return dist.Sample(r.Key, r.Attempt) }
+	}
+	w, err := sim.NewWorld(ctx, env, wc)
 	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*worldTarget, error) {
+		_ = w.Close(context.WithoutCancel(ctx))
 		return nil, err
 	}
 	for _, r := range rules(cfg.Faults, cfg.FaultDelay) {
 		if err := w.Fake.Fake.AddFault(r); err != nil {
-			_ = w.Close(context.WithoutCancel(ctx))
-			return nil, err
+			return fail(err)
 		}
 	}
 	return &worldTarget{w: w, layout: NewLayout(w.Clock.Now())}, nil
@@ -56,10 +119,19 @@ func newWorldTarget(ctx context.Context, env *pgenv.Env, cfg Config) (*worldTarg
 func (t *worldTarget) Layout() Layout { return t.layout }
 
 func (t *worldTarget) Book(ctx context.Context, c sim.BookCall) (core.Outcome, error) {
-	return t.w.Book(ctx, c)
+	return t.w.Book(withCall(ctx, c.CallID), c)
+}
+
+func (t *worldTarget) Cancel(ctx context.Context, c sim.BookCall) (string, error) {
+	_, err := t.w.Cancel(withCall(ctx, c.CallID), c.CallID, t.w.Slot(c))
+	return cancelOutcome(err), err
 }
 
 func (t *worldTarget) Operations() []history.Operation { return t.w.Recorder.Operations() }
+
+func (t *worldTarget) corePool() *pgxpool.Pool { return t.w.Store.Pool() }
+
+func (t *worldTarget) databaseDSN() string { return t.w.DB.DSN }
 
 // Final walks the journal for the fired faults and the ledger for its summaries, empties
 // the fake (its ledger and journal are a 100 000-attempt run's largest memory), and only
