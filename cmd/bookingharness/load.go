@@ -118,7 +118,7 @@ Exit codes: 0 no unexpected violation; 1 a violation the policy is not expected 
 	f.StringVar(&expect, "expect-violations", "", `violation names tolerated instead of the policy's known set ("none" for none)`)
 	f.StringVar(&cfg.CalcomURL, "calcom-url", "", "external fake Cal.com (bookingharness fake-calcom) on a loopback URL; it is reset first")
 	f.StringVar(&pgDSN, "pg-dsn", "", "existing Postgres server (admin DSN) instead of a container; default $HARNESS_PG_DSN")
-	f.DurationVar(&cfg.ClientTimeout, "client-timeout", 0, "per-request Cal.com timeout of the core (default 2s; timeout faults cost this much)")
+	f.DurationVar(&cfg.ClientTimeout, "client-timeout", 0, "per-request Cal.com timeout of the core (default 10s; virtual for held answers, real for slow ones)")
 	f.IntVar(&cfg.MaxConns, "max-conns", cfg.MaxConns, "Postgres pool size of the core (the same whatever the concurrency)")
 	f.DurationVar(&cfg.StallWindow, "stall-window", cfg.StallWindow, "name every stretch this long without a completion while attempts were in flight")
 	f.DurationVar(&cfg.SampleInterval, "sample-interval", cfg.SampleInterval, "how often the pool, lock waits and GC are sampled to explain stalls")
