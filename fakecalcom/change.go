@@ -153,6 +153,7 @@ func (f *Fake) reschedule(t *moment, uid string, rq rescheduleRequest) (change, 
 	}
 
 	t.wait(nil, f.cfg.CheckInsertGap)
+	f.sleep(f.cfg.RealCheckInsertGap)
 
 	now := t.now()
 	l.mu.Lock()

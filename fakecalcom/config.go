@@ -233,6 +233,9 @@ type Config struct {
 	// an Advancer clock, real time otherwise), so check-then-insert races happen without a
 	// test hook, as they do in Cal.com (reference §8.2). Reschedules go through it too.
 	CheckInsertGap time.Duration `yaml:"check_insert_gap"`
+	// RealCheckInsertGap is real time that also passes in that gap, even on a virtual clock:
+	// a load run's creates race in real time this way while its clock stays virtual.
+	RealCheckInsertGap time.Duration `yaml:"-"`
 	// Latency passes after every /v2 request has been processed and before its response is
 	// written (advancing the clock if it can): the webhooks, emails and calendar writes
 	// Cal.com awaits after the insert, so a fresh booking is already Latency old when the

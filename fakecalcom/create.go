@@ -72,6 +72,7 @@ func (x *exchange) create() result {
 		hook(a)
 	}
 	x.t.wait(nil, f.cfg.CheckInsertGap)
+	f.sleep(f.cfg.RealCheckInsertGap)
 
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -32,6 +32,20 @@ func (c *latencyCounts) next(key string) int {
 	return n
 }
 
+// sleep waits d in real time whatever the clock, or until the fake is closed; like Cal.com,
+// it does not stop when the client goes away.
+func (f *Fake) sleep(d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-f.closed:
+	}
+}
+
 // realDelay waits the request's Config.RealLatency in real time, or until the client goes
 // away or the fake is closed.
 func (x *exchange) realDelay() {

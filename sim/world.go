@@ -52,8 +52,9 @@ type Config struct {
 	// fake's Config.RealLatency): load runs use it for Cal.com's real response times.
 	CalcomLatency func(fakecalcom.LatencyRequest) time.Duration
 	// CheckInsertGap is the fake's time between its availability check and its insert, on
-	// the virtual clock (fakecalcom.Config.CheckInsertGap).
-	CheckInsertGap time.Duration
+	// the virtual clock (fakecalcom.Config.CheckInsertGap); RealCheckInsertGap is real time
+	// in that gap (load runs race for real).
+	CheckInsertGap, RealCheckInsertGap time.Duration
 	// ConflictAnswer is the fake's answer to a lost concurrent create (default conflict_409
 	// for now; production answers prod_400, see fakecalcom.ConflictAnswer).
 	ConflictAnswer fakecalcom.ConflictAnswer
@@ -148,6 +149,7 @@ func NewWorld(ctx context.Context, env *pgenv.Env, cfg Config) (w *World, err er
 		ForceReplay:           cfg.ForceReplay,
 		ConflictAnswer:        cfg.ConflictAnswer,
 		CheckInsertGap:        cfg.CheckInsertGap,
+		RealCheckInsertGap:    cfg.RealCheckInsertGap,
 		RealLatency:           cfg.CalcomLatency,
 		Latency:               cfg.Latency,
 		Seed:                  cfg.Seed,

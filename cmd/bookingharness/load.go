@@ -108,6 +108,7 @@ Exit codes: 0 no unexpected violation; 1 a violation the policy is not expected 
 	f.IntVar(&cfg.Slots, "slots", cfg.Slots, "distinct slots the calls choose among (small = contention, large = throughput); the window's width with --roll-every")
 	f.IntVar(&cfg.RollEvery, "roll-every", 0, "roll the slot window one slot forward every N calls (0 = fixed slots)")
 	f.Float64Var(&cfg.CancelRate, "cancel-rate", 0, "probability that a call told booked cancels its booking, freeing the slot")
+	f.DurationVar(&cfg.CheckInsertGap, "check-insert-gap", 0, "real time between the in-process fake's availability check and its insert: concurrent creates race in Cal.com")
 	f.StringVar(&latency, "calcom-latency", "", "real time added to every Cal.com answer, e.g. 100ms or 100ms±50ms (uniform, seeded per call)")
 	f.Int64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the call→slot plan and the fake's probabilistic faults")
 	f.DurationVar(&cfg.Duration, "duration", 0, "stop starting calls after this much real time (0 = no cap)")

@@ -26,7 +26,7 @@ func newResult(cfg Config, log *attemptLog, elapsed time.Duration) *Result {
 		Policy: string(cfg.Policy), Layers: layerNames(cfg), Seed: cfg.Seed, Concurrency: cfg.Concurrency,
 		Slots: cfg.Slots, PlannedCalls: cfg.Calls, Faults: append([]Fault{}, cfg.Faults...), Calcom: "in-process",
 		DurationCapSeconds: cfg.Duration.Seconds(), ElapsedSeconds: elapsed.Seconds(), Mode: "closed",
-		CalcomLatency: cfg.CalcomLatency.String(), RollEvery: cfg.RollEvery, CancelRate: cfg.CancelRate,
+		CalcomLatency: cfg.CalcomLatency.String(), CheckInsertGapSeconds: cfg.CheckInsertGap.Seconds(), RollEvery: cfg.RollEvery, CancelRate: cfg.CancelRate,
 		SlotsSpanned: NewSlotPlan(cfg.Seed, 0, cfg.Slots, cfg.RollEvery).Span(cfg.Calls), LateAfterMicros: LateAfter.Microseconds(),
 		StallWindowSeconds: cfg.stallWindow().Seconds(), Stalls: []Stall{}, Pool: PoolStats{MaxConns: cfg.maxConns()},
 		Outcomes: map[string]int{}, DecidingLayers: map[string]int{}, OutcomesByLayer: map[string]map[string]int{},
@@ -42,8 +42,11 @@ func newResult(cfg Config, log *attemptLog, elapsed time.Duration) *Result {
 		r.Outcomes[string(k)] = 0
 	}
 	latency, service, lag := newHist(), newHist(), newHist()
-	var counts [8][5]int // decider × kind
-	var calcomErrs [12]int
+	counts := make([][]int, len(deciders)) // decider × kind
+	for d := range counts {
+		counts[d] = make([]int, len(outcomeKinds))
+	}
+	calcomErrs := make([]int, len(calcomErrorKinds))
 	log.each(func(_ int, a *attempt) {
 		r.Attempts++
 		counts[a.decider][a.kind]++

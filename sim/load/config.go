@@ -92,6 +92,11 @@ type Config struct {
 	// CalcomLatency is added, in real time, to every Cal.com answer the core gets; its Seed
 	// is replaced by Config.Seed.
 	CalcomLatency LatencyDist
+	// CheckInsertGap is real time the in-process fake lets pass between a create's
+	// availability check and its insert, so concurrent creates on one slot race in Cal.com
+	// as they do in production (reference §8.2). An external fake has its own
+	// (fake-calcom --check-insert-gap).
+	CheckInsertGap time.Duration
 	// Policy and Layers choose the system under test.
 	Policy core.Policy
 	Layers core.Layers
@@ -160,6 +165,10 @@ func (c Config) Validate() error {
 		return bad("fault-delay", "must be positive, got %s", c.FaultDelay)
 	case c.ClientTimeout < 0:
 		return bad("client-timeout", "must not be negative, got %s", c.ClientTimeout)
+	case c.CheckInsertGap < 0:
+		return bad("check-insert-gap", "must not be negative, got %s", c.CheckInsertGap)
+	case c.CheckInsertGap > 0 && c.CalcomURL != "":
+		return bad("check-insert-gap", "an external fake has its own: start it with fake-calcom --check-insert-gap")
 	case c.CheckTimeout < 0:
 		return bad("check-timeout", "must not be negative, got %s", c.CheckTimeout)
 	case c.MaxConns < 0 || c.MaxConns > MaxPoolSize:

@@ -19,6 +19,7 @@ var (
 	calcomErrorKinds = []calcom.ErrorKind{
 		"", calcom.ErrSlotTaken, calcom.ErrConflict, calcom.ErrValidation, calcom.ErrUnauthorized, calcom.ErrNotFound,
 		calcom.ErrRateLimited, calcom.ErrServer, calcom.ErrHTTP, calcom.ErrTransport, calcom.ErrDecode, calcom.ErrInput,
+		calcom.ErrUnexplained,
 	}
 )
 

@@ -45,6 +45,8 @@ type Result struct {
 	// CalcomLatency is the latency added to every Cal.com answer ("0s", "100ms",
 	// "100ms±50ms").
 	CalcomLatency string `json:"calcom_latency"`
+	// CheckInsertGapSeconds is the in-process fake's real check/insert gap.
+	CheckInsertGapSeconds float64 `json:"check_insert_gap_seconds"`
 	// RollEvery is the rolling window's step in calls (0 = fixed slots); SlotsSpanned is how
 	// many distinct slots the plan could touch (Slots when fixed).
 	RollEvery    int `json:"roll_every"`

@@ -361,3 +361,23 @@ func TestStallIsNamedWithItsCause(t *testing.T) {
 		t.Errorf("summary does not name the stall:\n%s", sum.String())
 	}
 }
+
+// --check-insert-gap makes concurrent creates on one slot race inside the fake, in real
+// time: with a gap and every call on one slot, several pass the availability check before
+// the first insert, and the losers get Cal.com's production answer (400, database error).
+// The hardened policy's claims stop rivals before Cal.com, so the seed (which sends every
+// call) shows it.
+func TestCheckInsertGapMakesCreatesRace(t *testing.T) {
+	cfg := small(8, 8, 1)
+	cfg.Policy, cfg.Layers = core.PolicySeed, core.All()
+	cfg.CheckInsertGap = time.Second
+	res := run(t, cfg, nil)
+	// Eight creates released together all pass the check within the gap: one inserts, seven
+	// lose the race (answered as the world's fake answers a lost race).
+	if lost := res.CalcomErrors["unexplained"] + res.CalcomErrors["conflict"]; lost < 6 {
+		t.Fatalf("%d creates lost a race inside Cal.com (error kinds %v), want about 7: the gap did not open a window", lost, res.CalcomErrors)
+	}
+	if res.CheckInsertGapSeconds != 1 {
+		t.Errorf("check_insert_gap_seconds = %v", res.CheckInsertGapSeconds)
+	}
+}

@@ -92,7 +92,7 @@ type worldTarget struct {
 func newWorldTarget(ctx context.Context, env *pgenv.Env, cfg Config) (*worldTarget, error) {
 	wc := sim.Config{
 		Policy: cfg.Policy, Layers: cfg.Layers, EventTypes: EventTypes(), Seed: cfg.Seed,
-		ClientTimeout: cfg.ClientTimeout, RealClientTimeout: cfg.clientTimeout(), MaxConns: cfg.maxConns(),
+		ClientTimeout: cfg.ClientTimeout, RealClientTimeout: cfg.clientTimeout(), RealCheckInsertGap: cfg.CheckInsertGap, MaxConns: cfg.maxConns(),
 		Capacity: recorderCapacity(cfg), Logger: cfg.Logger,
 	}
 	if dist := cfg.calcomLatency(); !dist.IsZero() {
