@@ -1,6 +1,7 @@
 package scenarios_test
 
 import (
+	"context"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -78,11 +79,35 @@ var _ = Describe("Retries of the same call", func() {
 			expectBroken(ctx, w, broken(check.UntruthfulOutcome))
 		})
 
-	It("hardened: the call's advisory lock serialises the attempts; booked, then already_booked",
+	// Forced, not left to a start barrier: attempt 1 is parked inside Cal.com's create (the
+	// fake's hook) while attempt 2 of the same call starts; attempt 2 must reach the core's
+	// wait on the call's claim (HookClaimBusy) and stay there until attempt 1 is released. If
+	// the claim no longer serialised the attempts, attempt 2 would reach Cal.com instead and
+	// the spec would fail waiting for the claim wait.
+	It("hardened: the call's claim serialises the attempts; booked, then already_booked", gated,
 		labels("retry", core.PolicyHardened, core.All()), func(ctx SpecContext) {
-			w := newWorld(ctx, sim.Config{Policy: core.PolicyHardened, Layers: core.All()})
-			results := w.Concurrent(ctx, []sim.BookCall{call687, call687})
-			Expect(tally(results)).To(Equal(map[core.OutcomeKind]int{core.Booked: 1, core.AlreadyBooked: 1}))
+			cg := newCreateGate(2)
+			DeferCleanup(cg.Open)
+			waiting := make(chan string, 2)
+			w := newWorld(ctx, sim.Config{Policy: core.PolicyHardened, Layers: core.All(), BetweenCheckAndInsert: cg.Hook,
+				Hook: func(_ context.Context, at core.HookPoint, callID string) error {
+					if at == core.HookClaimBusy {
+						select {
+						case waiting <- callID:
+						default: // a later wait of the same attempt: already seen
+						}
+					}
+					return nil
+				}})
+			first := goBook(ctx, w, call687)
+			parkedFirst := cg.Next(ctx) // attempt 1 is inside Cal.com's create
+			Expect(parkedFirst.CallID).To(Equal(call687ID))
+			second := goBook(ctx, w, call687)
+			Eventually(ctx, waiting).Should(Receive(Equal(call687ID)), "attempt 2 waits on the call's claim")
+			parkedFirst.Release()
+			Expect(first.Wait(ctx).Outcome.Kind).To(Equal(core.Booked))
+			r2 := second.Wait(ctx)
+			Expect(r2.Outcome.Kind).To(Equal(core.AlreadyBooked), r2.Outcome.Reason)
 			creates := 0
 			for _, e := range w.Fake.Fake.Journal() {
 				if e.Method == "POST" {
