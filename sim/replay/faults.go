@@ -47,6 +47,56 @@ func FaultRule(name, call string, f incident.Fault) (fakecalcom.Rule, error) {
 	return r, r.Validate()
 }
 
+// FaultOf is FaultRule's inverse: the incident fault whose rule takes action a, so a fault
+// that fired elsewhere (a load run's seeded rule, read from the fake's journal) can be
+// written as a step's fault: FaultOf(FaultRule(name, call, f).Action) == f for every fault
+// FaultRule accepts. An action no incident fault produces (an empty body, a 5xx or a delay
+// after commit, a 429 status without Cal.com's rate-limit headers) is an error naming it:
+// writing a near miss would replay something else.
+func FaultOf(a fakecalcom.Action) (incident.Fault, error) {
+	f := incident.Fault{On: incident.OnCreate}
+	switch {
+	case a.Kind == fakecalcom.ActionDelay && !a.AfterCommit && a.Delay > 0:
+		f.Kind, f.Delay = incident.FaultDelay, a.Delay.D()
+	case a.Kind == fakecalcom.ActionRateLimit:
+		f.Kind, f.Status = incident.FaultStatus, 429
+	case a.Kind == fakecalcom.ActionStatus && !a.AfterCommit && a.Status != 429 && a.Status >= 400 && a.Status <= 599:
+		f.Kind, f.Status = incident.FaultStatus, a.Status
+	case a.Kind == fakecalcom.ActionResetBeforeCommit:
+		f.Kind, f.Phase = incident.FaultReset, incident.BeforeCommit
+	case a.Kind == fakecalcom.ActionResetAfterCommit:
+		f.Kind, f.Phase = incident.FaultReset, incident.AfterCommit
+	case a.Kind == fakecalcom.ActionTimeoutAfterCommit:
+		f.Kind, f.Phase = incident.FaultTimeout, incident.AfterCommit
+	case a.Kind == fakecalcom.ActionDropField && (a.Field == "createdAt" || a.Field == "metadata"):
+		f.Kind, f.Field = incident.FaultDropField, a.Field
+	case a.Kind == fakecalcom.ActionMalformed:
+		f.Kind = incident.FaultMalformed
+	case a.Kind == fakecalcom.ActionForceReplay:
+		f.Kind = incident.FaultForceReplay
+	default:
+		return incident.Fault{}, fmt.Errorf("replay: the fake's action %s has no incident-file fault", describeAction(a))
+	}
+	return f, nil
+}
+
+// describeAction names an action with what distinguishes it ("status 500 after commit").
+func describeAction(a fakecalcom.Action) string {
+	s := string(a.Kind)
+	switch {
+	case a.Status != 0:
+		s += " " + strconv.Itoa(a.Status)
+	case a.Field != "":
+		s += " " + a.Field
+	case a.Delay != 0:
+		s += " " + a.Delay.D().String()
+	}
+	if a.AfterCommit {
+		s += " after commit"
+	}
+	return s
+}
+
 // describeFaults renders faults as the file writes them ("reset: after_commit"), joined by
 // "; "; "" for none.
 func describeFaults(fs []incident.Fault) string {
