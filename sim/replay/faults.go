@@ -47,6 +47,17 @@ func FaultRule(name, call string, f incident.Fault) (fakecalcom.Rule, error) {
 	return r, r.Validate()
 }
 
+// FaultName is the name of the fake's rule for fault i of the n faults of the booking at
+// path (steps[2], steps[3].concurrent[1]): path.fault for one, path.fault[i] for several.
+// The fake's journal names a fired rule by it, which is how a run tells which step's fault
+// fired.
+func FaultName(path string, i, n int) string {
+	if n > 1 {
+		return fmt.Sprintf("%s.fault[%d]", path, i)
+	}
+	return path + ".fault"
+}
+
 // FaultOf is FaultRule's inverse: the incident fault whose rule takes action a, so a fault
 // that fired elsewhere (a load run's seeded rule, read from the fake's journal) can be
 // written as a step's fault: FaultOf(FaultRule(name, call, f).Action) == f for every fault
@@ -102,7 +113,7 @@ func describeAction(a fakecalcom.Action) string {
 func describeFaults(fs []incident.Fault) string {
 	out := make([]string, 0, len(fs))
 	for _, f := range fs {
-		d := describeFault(f)
+		d := DescribeFault(f)
 		if f.On != "" && f.On != incident.OnCreate {
 			d = "on " + f.On + ": " + d
 		}
@@ -111,8 +122,9 @@ func describeFaults(fs []incident.Fault) string {
 	return strings.Join(out, "; ")
 }
 
-// describeFault renders one fault's kind and value.
-func describeFault(f incident.Fault) string {
+// DescribeFault renders one fault's kind and value as a file writes it ("reset:
+// after_commit"), for timelines and the comments of generated files.
+func DescribeFault(f incident.Fault) string {
 	switch f.Kind {
 	case incident.FaultDelay:
 		return "delay: " + f.Delay.String()

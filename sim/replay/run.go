@@ -137,11 +137,7 @@ func (r *runner) step(ctx context.Context, i int, st incident.Step) error {
 // arm installs b's faults, scoped to b's call.
 func (r *runner) arm(path string, b incident.Book) error {
 	for i, f := range b.Faults {
-		name := path + ".fault"
-		if len(b.Faults) > 1 {
-			name = fmt.Sprintf("%s[%d]", name, i)
-		}
-		rule, err := FaultRule(name, b.Call, f)
+		rule, err := FaultRule(FaultName(path, i, len(b.Faults)), b.Call, f)
 		if err == nil {
 			err = r.w.Fake.Fake.AddFault(rule)
 		}
