@@ -20,7 +20,8 @@ import (
 type Case struct {
 	Violation check.Violation
 	// Signature groups violations that are one bug: the invariant, the event type kind of
-	// the slot, and the outcome and fired faults of each call the violation names.
+	// the slot, whether the calls the violation names overlapped one another, and the
+	// outcome and fired faults of each of them.
 	Signature string
 	// Incident holds the operations of the calls the violation names and of every call that
 	// touched one of their slots, with their faults and timing (see the package doc).
@@ -257,10 +258,30 @@ func (c *converter) signature(v check.Violation, focus []string, cs *Case) strin
 	}
 	slices.Sort(parts)
 	overlap := "sequential"
-	if cs.Overlapped {
+	if c.focusOverlapped(focus) {
 		overlap = "overlapped"
 	}
 	return fmt.Sprintf("%s|%s|%s|%s", v.Invariant, kind, overlap, strings.Join(parts, "; "))
+}
+
+// focusOverlapped reports whether operations of the focus calls ran at the same time in the
+// load (by the recorder's ticks). Overlap with other calls is left out of the signature: it
+// is what the minimiser finds out.
+func (c *converter) focusOverlapped(focus []string) bool {
+	var ops []history.Operation
+	for _, call := range focus {
+		for _, i := range c.byCall[call] {
+			ops = append(ops, c.ev.Operations[i])
+		}
+	}
+	for i, a := range ops {
+		for _, b := range ops[i+1:] {
+			if a.CallTick < b.ReturnTick && b.CallTick < a.ReturnTick {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // origin describes what op got in the load: outcome, deciding layer, faults.

@@ -70,7 +70,8 @@ var errBudget = errors.New("shrink: replay budget spent")
 
 // Minimise reduces inc, which should show invariant, to a 1-minimal incident that still
 // shows it in every one of Options.Runs consecutive replays (see the package doc): focus
-// (the calls the violation names) is tried alone first, then the whole case; the first
+// (the calls the violation names) is tried alone first, with only the event types they
+// book, then the whole case; the first
 // that reproduces is reduced by ddmin over its attempts and then greedily over every
 // one-step transformation. The error is the oracle's (the replay could not run); the
 // Minimised returned with it holds the closest candidate reached so far.
@@ -78,7 +79,7 @@ func Minimise(ctx context.Context, inc *incident.Incident, invariant string, foc
 	t := &tester{ctx: ctx, oracle: oracle, invariant: invariant, runs: opts.runs(), budget: opts.maxReplays(),
 		seen: map[string]verdict{}, closest: inc}
 	starts := []*incident.Incident{inc}
-	if f := keepCalls(inc, focus); len(f.Steps) > 0 && len(units(f)) < len(units(inc)) {
+	if f := dropUnusedEventTypes(keepCalls(inc, focus)); len(f.Steps) > 0 && len(units(f)) < len(units(inc)) {
 		starts = []*incident.Incident{f, inc}
 	}
 	var cur *incident.Incident
