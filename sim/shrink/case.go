@@ -3,6 +3,7 @@ package shrink
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -112,9 +113,50 @@ func (c *converter) convert(v check.Violation) Case {
 	slices.SortFunc(ops, func(a, b history.Operation) int {
 		return cmp.Or(cmp.Compare(a.CallTick, b.CallTick), a.Call.Compare(b.Call), cmp.Compare(a.Seq, b.Seq))
 	})
+	if len(ops) > MaxCaseOperations {
+		cs.Notes = append(cs.Notes, fmt.Sprintf("the case holds the %d operations nearest the violation's calls, of %d on their slots", MaxCaseOperations, len(ops)))
+		ops = nearest(ops, cs.Focus, MaxCaseOperations)
+	}
 	cs.Incident = c.incident(v, ops, &cs)
 	cs.Signature = c.signature(v, cs.Focus, &cs)
 	return cs
+}
+
+// MaxCaseOperations bounds a case: on a heavily contended slot thousands of calls touch it,
+// and a replay of them all costs seconds. The operations nearest the violation's calls (in
+// begin order) are kept; the cut is noted in Case.Notes.
+const MaxCaseOperations = 400
+
+// nearest keeps the n operations of ops (in begin order) nearest in that order to an
+// operation of a focus call, in begin order.
+func nearest(ops []history.Operation, focus []string, n int) []history.Operation {
+	dist := make([]int, len(ops))
+	last := -1 << 30
+	for i, op := range ops { // distance to the nearest focus operation before …
+		if slices.Contains(focus, op.CallID) {
+			last = i
+		}
+		dist[i] = i - last
+	}
+	last = 1 << 30
+	for i := len(ops) - 1; i >= 0; i-- { // … or after
+		if slices.Contains(focus, ops[i].CallID) {
+			last = i
+		}
+		dist[i] = min(dist[i], last-i)
+	}
+	idx := make([]int, len(ops))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(dist[a], dist[b]) })
+	idx = idx[:n]
+	slices.Sort(idx)
+	out := make([]history.Operation, n)
+	for k, i := range idx {
+		out[k] = ops[i]
+	}
+	return out
 }
 
 // focus returns the calls v names or, for a violation that names none, the calls whose
@@ -152,43 +194,60 @@ func (c *converter) incident(v check.Violation, ops []history.Operation, cs *Cas
 		cs.Notes = append(cs.Notes, "the violation names no call and no operation carried its booking")
 		return inc
 	}
-	first := ops[0]
-	inc.Clock.Start = first.Call.UTC()
-	faults := c.stepFaults(ops, cs)
-	var groupEnd int64 // the running group's furthest ReturnTick
+	inc.Clock.Start = ops[0].Call.UTC()
+	inc.Steps = c.steps(ops, c.stepFaults(ops, cs), cs)
+	dropCancelsWithoutBooking(inc)
+	return inc
+}
+
+// steps lays the case's operations (in begin order) out as a timeline. Operations that all
+// overlap one another — each began before any operation of its group returned — form one
+// concurrent step; a cancel is always a step of its own.
+func (c *converter) steps(ops []history.Operation, faults [][]incident.Fault, cs *Case) []incident.Step {
+	var steps []incident.Step
+	var groupReturn int64 // the earliest return in the last step's group; 0: none open
+	var furthest int64    // the furthest return so far, for Case.Overlapped
 	for k, op := range ops {
 		cs.Origin[op.CallID] = origin(op, faults[k])
 		if op.Kind == history.KindHostEnd || op.Kind == history.KindHostMove {
 			cs.Notes = append(cs.Notes, fmt.Sprintf("%s: the host's %s is not replayable yet (host steps)", op.CallID, op.Kind))
 			continue
 		}
-		at := c.offset(first, op)
-		if n := len(inc.Steps); n > 0 {
-			at = max(at, inc.Steps[n-1].At)
+		ret := op.ReturnTick
+		if ret == 0 { // never returned: it overlaps everything after it
+			ret = math.MaxInt64
 		}
-		overlaps := k > 0 && groupEnd != 0 && op.CallTick < groupEnd
-		groupEnd = max(groupEnd, op.ReturnTick)
-		if op.Kind == history.KindCancel {
-			inc.Steps = append(inc.Steps, incident.Step{At: at, Cancel: &incident.Cancel{Call: op.CallID}})
-			cs.Overlapped = cs.Overlapped || overlaps
-			continue
-		}
-		b := incident.Book{Call: op.CallID, EventType: op.Slot.EventTypeID, Start: op.Slot.Start.UTC(),
-			Attendee: attendeeOf(c.ev.Attendee(op.CallID)), Faults: faults[k]}
-		last := len(inc.Steps) - 1
-		if overlaps && last >= 0 && inc.Steps[last].Cancel == nil {
-			cs.Overlapped = true
-			st := &inc.Steps[last]
+		cs.Overlapped = cs.Overlapped || op.CallTick < furthest
+		furthest = max(furthest, ret)
+		if op.Kind == history.KindBook && op.CallTick < groupReturn {
+			st := &steps[len(steps)-1]
 			if st.Book != nil {
 				st.Concurrent, st.Book = []incident.Book{*st.Book}, nil
 			}
-			st.Concurrent = append(st.Concurrent, b)
+			st.Concurrent = append(st.Concurrent, c.book(op, faults[k]))
+			groupReturn = min(groupReturn, ret)
 			continue
 		}
-		inc.Steps = append(inc.Steps, incident.Step{At: at, Book: &b})
+		at := c.offset(ops[0], op)
+		if n := len(steps); n > 0 {
+			at = max(at, steps[n-1].At)
+		}
+		if op.Kind == history.KindCancel {
+			steps = append(steps, incident.Step{At: at, Cancel: &incident.Cancel{Call: op.CallID}})
+			groupReturn = 0
+			continue
+		}
+		b := c.book(op, faults[k])
+		steps = append(steps, incident.Step{At: at, Book: &b})
+		groupReturn = ret
 	}
-	dropCancelsWithoutBooking(inc)
-	return inc
+	return steps
+}
+
+// book is op's booking attempt with its faults.
+func (c *converter) book(op history.Operation, faults []incident.Fault) incident.Book {
+	return incident.Book{Call: op.CallID, EventType: op.Slot.EventTypeID, Start: op.Slot.Start.UTC(),
+		Attendee: attendeeOf(c.ev.Attendee(op.CallID)), Faults: faults}
 }
 
 // offset is op's at: the offset on the load's clock from first, plus, on a virtual clock,

@@ -10,9 +10,11 @@
 // one of their slots, in the order the recorder saw them begin (its logical ticks), with
 // the faults that fired on them (the fake's journal: rule, action, call id, attempt):
 //
-//   - Operations that overlapped in the load (one began before the other returned, by the
-//     recorder's ticks) become one concurrent step; the others are plain steps. A cancel is
-//     always a plain step (incident files have no concurrent cancel).
+//   - Operations that all overlapped one another in the load (by the recorder's ticks: each
+//     began before any operation of its group returned) become one concurrent step; the
+//     others are plain steps. A cancel is always a plain step (incident files have no
+//     concurrent cancel). On a crowded slot the case keeps the MaxCaseOperations operations
+//     nearest the violation's calls.
 //   - Each step's at is its first operation's offset from the case's first operation: the
 //     offset on the load's clock — virtual in-process, where the core and the fake judged
 //     ages, standing still except where a delay fault advanced it — plus, in-process, the
@@ -31,9 +33,13 @@
 // # Minimising (Minimise)
 //
 // The oracle replays a candidate and says which invariants it violated. A candidate
-// reproduces when Runs consecutive replays (default 3) all show the invariant; one that shows
-// it only sometimes is not accepted, so every written file reproduces deterministically as
-// far as Runs replays can tell.
+// reproduces when Runs consecutive replays (default 3) all show the invariant, and the same
+// set of violated invariants; one that shows it only sometimes is not accepted, so every
+// written file reproduces deterministically as far as Runs replays can tell. The file's
+// expect.violations is that set (an untruthful answer is often a lost booking too), so
+// `bookingharness replay` exits 0 on it. Delta debugging keeps whatever shows the
+// invariant: the result may be other calls of the same slot than the ones the load named,
+// and its description then says so.
 //
 // First the calls the violation names are tried alone (most violations need nothing else);
 // if that does not reproduce, the whole case is tried. The reproducing start is then reduced
@@ -61,9 +67,11 @@
 //
 // # Reporting (Shrink)
 //
-// Violations with one signature — invariant, event type kind, and the outcomes and fired
-// faults of the calls named — are one bug: the first is shrunk, the others are reported as
-// the same bug as its file (Options.EveryViolation shrinks each). A violation that does
+// Violations with one signature — invariant, event type kind, whether the calls named
+// overlapped one another, and their outcomes and fired faults — are one bug: the first is
+// shrunk, the others are reported as the same bug as its file (Options.EveryViolation
+// shrinks each). A violation that shrinks to a file already written (same timeline, same
+// expectations) is reported as the same bug too. A violation that does
 // not reproduce deterministically is never dropped: its closest candidate (the one that
 // showed the invariant most often) is written as <invariant>-<n>.unreproduced.yaml with the
 // reason — shown only sometimes (a real-time race), never shown although the load overlapped

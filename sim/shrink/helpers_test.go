@@ -135,14 +135,6 @@ func stepOf(inc *incident.Incident, call string) int {
 	return -1
 }
 
-func callsOf(inc *incident.Incident) []string {
-	var out []string
-	for _, x := range books(inc) {
-		out = append(out, x.b.Call)
-	}
-	return out
-}
-
 func mustMarshal(t *testing.T, inc *incident.Incident) string {
 	t.Helper()
 	data, err := incident.Marshal(inc, nil)

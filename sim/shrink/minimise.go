@@ -57,6 +57,9 @@ type Minimised struct {
 	// Hits of Tried replays of Incident showed the invariant (Hits == Tried == Options.Runs
 	// when Reproduced).
 	Hits, Tried int
+	// Violated is every invariant the replays of a reproduced Incident violated (sorted; the
+	// same in each, and including the one minimised for): its expect.violations.
+	Violated []string
 	// Replays is how many replays the case cost; Candidates how many distinct candidates
 	// were tried.
 	Replays, Candidates int
@@ -112,8 +115,12 @@ func Minimise(ctx context.Context, inc *incident.Incident, invariant string, foc
 	}
 }
 
-// verdict is what the replays of one candidate showed.
-type verdict struct{ hits, tried int }
+// verdict is what the replays of one candidate showed: hits of tried replays showed the
+// invariant, each with the same set of violated invariants, violated (sorted).
+type verdict struct {
+	hits, tried int
+	violated    []string
+}
 
 // tester replays candidates, caches their verdicts by their written bytes, and remembers the
 // closest candidate.
@@ -130,7 +137,8 @@ type tester struct {
 }
 
 // reproduces replays inc up to runs times and reports whether every replay showed the
-// invariant; it stops at the first replay that does not.
+// invariant, and the same set of violated invariants as the first — so the file's
+// expect.violations holds in every replay; it stops at the first replay that differs.
 func (t *tester) reproduces(inc *incident.Incident) (bool, error) {
 	data, err := incident.Marshal(inc, nil)
 	if err != nil {
@@ -151,10 +159,12 @@ func (t *tester) reproduces(inc *incident.Incident) (bool, error) {
 			return false, err
 		}
 		v.tried++
-		if !slices.Contains(violated, t.invariant) {
+		violated = slices.Sorted(slices.Values(violated))
+		if !slices.Contains(violated, t.invariant) || (v.hits > 0 && !slices.Equal(violated, v.violated)) {
 			break
 		}
 		v.hits++
+		v.violated = violated
 	}
 	t.seen[key] = v
 	if v.hits > t.best.hits {
@@ -270,6 +280,7 @@ func (t *tester) result(cur *incident.Incident, err error) (Minimised, error) {
 	}
 	if cur != nil {
 		m.Incident, m.Reproduced, m.Hits, m.Tried = cur, true, t.runs, t.runs
+		m.Violated = t.seen[t.keyOf(cur)].violated
 		return m, err
 	}
 	m.Incident, m.Hits, m.Tried = t.closest, t.best.hits, t.best.tried

@@ -41,8 +41,8 @@ func TestMinimiseKeepsOnlyWhatTheViolationNeeds(t *testing.T) {
 		t.Fatal(err)
 	}
 	inc := res.Incident
-	if !res.Reproduced || !slices.Equal(callsOf(inc), []string{"c03"}) || len(inc.Steps) != 1 {
-		t.Fatalf("minimised to %v (reproduced %v):\n%s", callsOf(inc), res.Reproduced, mustMarshal(t, inc))
+	if !res.Reproduced || !slices.Equal(callsIn(inc), []string{"c03"}) || len(inc.Steps) != 1 {
+		t.Fatalf("minimised to %v (reproduced %v):\n%s", callsIn(inc), res.Reproduced, mustMarshal(t, inc))
 	}
 	if inc.Steps[0].At != 0 || len(inc.Calcom.EventTypes) != 1 || len(inc.Steps[0].Book.Faults) != 1 {
 		t.Errorf("want one step at 0 with its one fault and one event type:\n%s", mustMarshal(t, inc))
@@ -101,8 +101,8 @@ func TestMinimiseShortensOffsets(t *testing.T) {
 		t.Fatal(err)
 	}
 	inc := res.Incident
-	if !slices.Equal(callsOf(inc), []string{"c00", "c02"}) || inc.Steps[0].At != 0 {
-		t.Fatalf("calls %v:\n%s", callsOf(inc), mustMarshal(t, inc))
+	if !slices.Equal(callsIn(inc), []string{"c00", "c02"}) || inc.Steps[0].At != 0 {
+		t.Fatalf("calls %v:\n%s", callsIn(inc), mustMarshal(t, inc))
 	}
 	if gap := inc.Steps[1].At; gap <= 30*time.Second || gap > time.Minute {
 		t.Errorf("gap %s, want just above 30s (at most 1m)", gap)
@@ -129,8 +129,8 @@ func TestMinimiseRefusesAFlakyCandidate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.Reproduced || !slices.Equal(callsOf(res.Incident), []string{"c00", "c02"}) {
-		t.Fatalf("want c00 and c02 (c02 makes it deterministic), got %v", callsOf(res.Incident))
+	if !res.Reproduced || !slices.Equal(callsIn(res.Incident), []string{"c00", "c02"}) {
+		t.Fatalf("want c00 and c02 (c02 makes it deterministic), got %v", callsIn(res.Incident))
 	}
 }
 
@@ -150,8 +150,8 @@ func TestMinimiseDeltaDebugsLargeCases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.Reproduced || !slices.Equal(callsOf(res.Incident), []string{"c37", "c91"}) {
-		t.Fatalf("got %v", callsOf(res.Incident))
+	if !res.Reproduced || !slices.Equal(callsIn(res.Incident), []string{"c37", "c91"}) {
+		t.Fatalf("got %v", callsIn(res.Incident))
 	}
 	t.Logf("%d replays, %d candidates for 120 calls", res.Replays, res.Candidates)
 	if res.Replays > 100 {
@@ -174,8 +174,8 @@ func TestMinimiseStopsAtTheBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.Exhausted || !res.Reproduced || res.Replays != 8 || len(callsOf(res.Incident)) <= 2 {
-		t.Fatalf("exhausted %v reproduced %v after %d replays with %d calls", res.Exhausted, res.Reproduced, res.Replays, len(callsOf(res.Incident)))
+	if !res.Exhausted || !res.Reproduced || res.Replays != 8 || len(callsIn(res.Incident)) <= 2 {
+		t.Fatalf("exhausted %v reproduced %v after %d replays with %d calls", res.Exhausted, res.Reproduced, res.Replays, len(callsIn(res.Incident)))
 	}
 }
 

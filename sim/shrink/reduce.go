@@ -142,8 +142,8 @@ func sizeOf(inc *incident.Incident) size {
 func (s size) less(t size) bool { return slices.Compare(s[:], t[:]) < 0 }
 
 // neighbours returns every one-step transformation of inc, in the order the greedy pass
-// tries them: remove one attempt, split a group, move one entry out of a group, merge two
-// adjacent groups, drop one fault, zero every offset, zero or halve one gap, drop unused
+// tries them: remove one attempt, split a group (in entry order or reversed), move one
+// entry out of a group (before or after it), merge two adjacent groups, drop one fault, zero every offset, zero or halve one gap, drop unused
 // event types. Each is strictly smaller than inc by size.
 func neighbours(inc *incident.Incident) []*incident.Incident {
 	var out []*incident.Incident
@@ -157,10 +157,10 @@ func neighbours(inc *incident.Incident) []*incident.Incident {
 		if st.Concurrent == nil {
 			continue
 		}
-		out = append(out, splitGroup(inc, i))
+		out = append(out, splitGroup(inc, i, false), splitGroup(inc, i, true))
 		if len(st.Concurrent) > 2 {
 			for j := range st.Concurrent {
-				out = append(out, moveOut(inc, i, j))
+				out = append(out, moveOut(inc, i, j, false), moveOut(inc, i, j, true))
 			}
 		}
 		if i+1 < len(inc.Steps) && inc.Steps[i+1].Concurrent != nil {
@@ -191,7 +191,7 @@ func neighbours(inc *incident.Incident) []*incident.Incident {
 		}
 		out = append(out, shiftFrom(inc, i, -gap))
 		if half := (gap / 2).Truncate(time.Millisecond); half > 0 && half < gap {
-			out = append(out, shiftFrom(inc, i, -(gap - half)))
+			out = append(out, shiftFrom(inc, i, -(gap-half)))
 		}
 	}
 	if c := dropUnusedEventTypes(inc); len(c.Calcom.EventTypes) < len(inc.Calcom.EventTypes) {
@@ -200,26 +200,35 @@ func neighbours(inc *incident.Incident) []*incident.Incident {
 	return out
 }
 
-// splitGroup turns concurrent step i into plain steps at the same offset, in entry order.
-func splitGroup(inc *incident.Incident, i int) *incident.Incident {
+// splitGroup turns concurrent step i into plain steps at the same offset, in entry order
+// or reversed. Both orders are tried because the load's interleaving may have let a later
+// entry finish first, and only that order may show the violation one step after another.
+func splitGroup(inc *incident.Incident, i int, reversed bool) *incident.Incident {
 	c := clone(inc)
 	st := c.Steps[i]
 	var plain []incident.Step
 	for j := range st.Concurrent {
 		plain = append(plain, incident.Step{At: st.At, Book: &st.Concurrent[j]})
 	}
+	if reversed {
+		slices.Reverse(plain)
+	}
 	c.Steps = slices.Replace(c.Steps, i, i+1, plain...)
 	return c
 }
 
-// moveOut takes entry j out of concurrent step i and runs it as a plain step right after
-// the group, at the same offset.
-func moveOut(inc *incident.Incident, i, j int) *incident.Incident {
+// moveOut takes entry j out of concurrent step i and runs it as a plain step at the same
+// offset, right after the group or, with before, right before it.
+func moveOut(inc *incident.Incident, i, j int, before bool) *incident.Incident {
 	c := clone(inc)
 	st := &c.Steps[i]
 	b := st.Concurrent[j]
 	st.Concurrent = slices.Delete(st.Concurrent, j, j+1)
-	c.Steps = slices.Insert(c.Steps, i+1, incident.Step{At: st.At, Book: &b})
+	at := i + 1
+	if before {
+		at = i
+	}
+	c.Steps = slices.Insert(c.Steps, at, incident.Step{At: st.At, Book: &b})
 	return c
 }
 

@@ -44,6 +44,9 @@ type Outcome struct {
 	Signature string `json:"signature"`
 	// Reason says why an unreproduced violation did not reproduce.
 	Reason string `json:"reason,omitempty"`
+	// FileCalls are the calls of the written file. They need not include Calls: delta
+	// debugging keeps what shows the invariant, which may be other calls of the same slot.
+	FileCalls []string `json:"file_calls"`
 	// Steps and Attempts describe the written file; OriginalSteps and OriginalAttempts the
 	// case before minimising.
 	Steps            int `json:"steps"`

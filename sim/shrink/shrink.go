@@ -38,7 +38,7 @@ func Shrink(ctx context.Context, ev *load.Evidence, cfg Config) (*Report, error)
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("shrink: %w", err)
 	}
-	s := &shrinker{cfg: cfg, ev: ev, next: map[string]int{}}
+	s := &shrinker{cfg: cfg, ev: ev, next: map[string]int{}, written: map[string]string{}}
 	rep := &Report{Dir: cfg.Dir, Runs: cfg.runs(), Outcomes: []Outcome{}}
 	defer func() { rep.Elapsed = time.Since(began) }()
 	first := map[string]int{} // signature → index of its shrunk outcome
@@ -62,9 +62,10 @@ func Shrink(ctx context.Context, ev *load.Evidence, cfg Config) (*Report, error)
 
 // shrinker carries one Shrink call's state.
 type shrinker struct {
-	cfg  Config
-	ev   *load.Evidence
-	next map[string]int // invariant → the last number used
+	cfg     Config
+	ev      *load.Evidence
+	next    map[string]int    // invariant → the last number used
+	written map[string]string // a reproduced file's timeline and expectations → its path
 }
 
 // shrink minimises one case, checks it under hardened, writes its file and fills o.
@@ -74,7 +75,7 @@ func (s *shrinker) shrink(ctx context.Context, cs Case, o *Outcome) error {
 		return ctx.Err()
 	}
 	o.Hits, o.Tried, o.Replays, o.Exhausted = m.Hits, m.Tried, m.Replays, m.Exhausted
-	o.Steps, o.Attempts = len(m.Incident.Steps), len(units(m.Incident))
+	o.Steps, o.Attempts, o.FileCalls = len(m.Incident.Steps), len(units(m.Incident)), callsIn(m.Incident)
 	inc := clone(m.Incident)
 	switch {
 	case err != nil:
@@ -83,9 +84,18 @@ func (s *shrinker) shrink(ctx context.Context, cs Case, o *Outcome) error {
 		o.Status, o.Reason = StatusUnreproduced, s.reason(ctx, cs, m)
 	default:
 		o.Status, o.Hardened = StatusReproduced, s.underHardened(ctx, inc)
+		inc.Expect = incident.FinalExpect{Violations: m.Violated}
 		if o.Hardened == HardenedFixed {
 			inc.ExpectByPolicy = map[string]incident.FinalExpect{incident.PolicyHardened: {Violations: []string{}}}
 		}
+		// Two violations of one run often shrink to one file (an untruthful answer is a lost
+		// booking too): the second is the same bug as the first file.
+		key := mustKey(inc)
+		if path, ok := s.written[key]; ok {
+			o.Status, o.File = StatusSameAs, path
+			return nil
+		}
+		defer func() { s.written[key] = o.File }()
 	}
 	path, err := s.write(inc, cs, o)
 	if err != nil {
@@ -93,6 +103,15 @@ func (s *shrinker) shrink(ctx context.Context, cs Case, o *Outcome) error {
 	}
 	o.File = path
 	return nil
+}
+
+// mustKey is inc's written form without its name and description: what it runs and
+// expects. A reproduced incident always marshals (the minimiser wrote it before).
+func mustKey(inc *incident.Incident) string {
+	c := *inc
+	c.Name, c.Description, c.File = "", "", ""
+	data, _ := incident.Marshal(&c, nil)
+	return string(data)
 }
 
 // What replaying a reproduced file under the hardened policy showed (Outcome.Hardened).
@@ -166,8 +185,10 @@ func (s *shrinker) write(inc *incident.Incident, cs Case, o *Outcome) (string, e
 	}
 	path := filepath.Join(s.cfg.Dir, file)
 	inc.File = path
-	inc.Expect = incident.FinalExpect{Violations: []string{o.Invariant}}
-	inc.Description = s.description(o)
+	if o.Status != StatusReproduced {
+		inc.Expect = incident.FinalExpect{Violations: []string{o.Invariant}}
+	}
+	inc.Description = s.description(o, inc.Expect.Violations)
 	data, err := incident.Marshal(inc, s.annotations(inc, cs, o))
 	if err != nil {
 		return "", fmt.Errorf("shrink: %w", err)
@@ -202,7 +223,7 @@ func (s *shrinker) number(invariant string) (int, error) {
 }
 
 // description says where the file came from: the run, the violation, the shrink.
-func (s *shrinker) description(o *Outcome) string {
+func (s *shrinker) description(o *Outcome, violated []string) string {
 	ev := s.ev
 	faults := load.FormatFaults(ev.Faults)
 	if faults == "" {
@@ -217,7 +238,14 @@ func (s *shrinker) description(o *Outcome) string {
 	}
 	switch o.Status {
 	case StatusReproduced:
-		lines = append(lines, fmt.Sprintf("It shows %s in each of %d consecutive replays.", o.Invariant, o.Tried))
+		also := ""
+		if others := slices.DeleteFunc(slices.Clone(violated), func(v string) bool { return v == o.Invariant }); len(others) > 0 {
+			also = " (and " + strings.Join(others, ", ") + ")"
+		}
+		lines = append(lines, fmt.Sprintf("It shows %s%s in each of %d consecutive replays.", o.Invariant, also, o.Tried))
+		if len(o.Calls) > 0 && !slices.ContainsFunc(o.Calls, func(c string) bool { return slices.Contains(o.FileCalls, c) }) {
+			lines = append(lines, fmt.Sprintf("The calls the load named are not needed: other calls of the same slot (%s) show it.", strings.Join(o.FileCalls, ", ")))
+		}
 		if o.Hardened == HardenedFixed {
 			lines = append(lines, fmt.Sprintf("Under the hardened policy it violates nothing in %d replays: fixed by hardened.", s.cfg.runs()))
 		} else if o.Hardened != HardenedNotChecked {
@@ -285,6 +313,19 @@ func violationLine(o *Outcome) string {
 		s += " [calls " + strings.Join(o.Calls, ", ") + "]"
 	}
 	return s
+}
+
+// callsIn lists the calls of inc's steps in timeline order, each once.
+func callsIn(inc *incident.Incident) []string {
+	out := []string{}
+	for _, st := range inc.Steps {
+		for _, b := range st.Books() {
+			if !slices.Contains(out, b.Call) {
+				out = append(out, b.Call)
+			}
+		}
+	}
+	return out
 }
 
 func nonNil(s []string) []string {

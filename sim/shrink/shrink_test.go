@@ -109,7 +109,9 @@ func TestShrinkReportsWhatDoesNotReproduce(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			m := &model{judge: tt.judge}
-			explain := func(context.Context, *incident.Incident) ([]string, error) { return []string{"explainer saw nothing fire"}, nil }
+			explain := func(context.Context, *incident.Incident) ([]string, error) {
+				return []string{"explainer saw nothing fire"}, nil
+			}
 			rep, err := Shrink(context.Background(), evidence(tt.ops, tt.v), Config{Dir: dir, Oracle: m.oracle(), Explain: explain})
 			if err != nil {
 				t.Fatal(err)
@@ -168,4 +170,62 @@ func TestShrinkIsDeterministicAndNeverOverwrites(t *testing.T) {
 	if got := filepath.Base(rep.Outcomes[0].File); got != "orphan_booking-2.yaml" {
 		t.Fatalf("second shrink wrote %s, want orphan_booking-2.yaml", got)
 	}
+}
+
+// A file expects every invariant its replays violate, so `replay` exits 0 on it; a second
+// violation that shrinks to the same file is reported as the same bug, not written twice;
+// and a candidate whose set of violations changes between replays is not deterministic.
+func TestShrinkExpectsEverythingTheFileViolates(t *testing.T) {
+	ops := sequential(4, 0)
+	ops[2].outcome, ops[2].fault = "booked", load.FaultDropMetadata
+	lie := check.Violation{Invariant: check.UntruthfulOutcome, Calls: []string{"c02"}}
+	lost := check.Violation{Invariant: check.LostBooking, Calls: []string{"c02"}}
+	both := &model{judge: func(inc *incident.Incident, _ int) []string {
+		if stepOf(inc, "c00") >= 0 && hasFieldDropped(inc, "c02") {
+			return []string{check.UntruthfulOutcome, check.LostBooking}
+		}
+		return nil
+	}}
+	rep, err := Shrink(context.Background(), evidence(ops, lie, lost), Config{Dir: t.TempDir(), Oracle: both.oracle()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, second := rep.Outcomes[0], rep.Outcomes[1]
+	if first.Status != StatusReproduced || second.Status != StatusSameAs || second.File != first.File {
+		t.Fatalf("outcomes %+v", rep.Outcomes)
+	}
+	inc, err := incident.Load(first.File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{check.LostBooking, check.UntruthfulOutcome}; !slices.Equal(inc.Expect.Violations, want) {
+		t.Errorf("expect.violations %v, want %v", inc.Expect.Violations, want)
+	}
+	if !strings.Contains(inc.Description, "untruthful_outcome (and lost_booking) in each of 3") {
+		t.Errorf("description %q", inc.Description)
+	}
+
+	changing := &model{judge: func(_ *incident.Incident, n int) []string {
+		if n%2 == 0 {
+			return []string{check.UntruthfulOutcome, check.LostBooking}
+		}
+		return []string{check.UntruthfulOutcome}
+	}}
+	rep, err = Shrink(context.Background(), evidence(ops, lie), Config{Dir: t.TempDir(), Oracle: changing.oracle()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := rep.Outcomes[0]; o.Status != StatusUnreproduced || !strings.Contains(o.Reason, "not deterministic") {
+		t.Fatalf("a changing set of violations was accepted: %+v", o)
+	}
+}
+
+// hasFieldDropped reports whether call's attempt drops a field of the response.
+func hasFieldDropped(inc *incident.Incident, call string) bool {
+	for _, x := range books(inc) {
+		if x.b.Call == call && slices.ContainsFunc(x.b.Faults, func(f incident.Fault) bool { return f.Kind == incident.FaultDropField }) {
+			return true
+		}
+	}
+	return false
 }
