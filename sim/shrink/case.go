@@ -316,6 +316,7 @@ func (c *converter) signature(v check.Violation, focus []string, cs *Case) strin
 		}
 	}
 	slices.Sort(parts)
+	parts = slices.Compact(parts) // eighteen calls told "booked" are one kind of part
 	overlap := "sequential"
 	if c.focusOverlapped(focus) {
 		overlap = "overlapped"

@@ -89,7 +89,8 @@ func (s *shrinker) shrink(ctx context.Context, cs Case, o *Outcome) error {
 			inc.ExpectByPolicy = map[string]incident.FinalExpect{incident.PolicyHardened: {Violations: []string{}}}
 		}
 		// Two violations of one run often shrink to one file (an untruthful answer is a lost
-		// booking too): the second is the same bug as the first file.
+		// booking too), with the same or other calls in its parts: the second is the same
+		// bug as the first file.
 		key := mustKey(inc)
 		if path, ok := s.written[key]; ok {
 			o.Status, o.File = StatusSameAs, path
@@ -105,12 +106,36 @@ func (s *shrinker) shrink(ctx context.Context, cs Case, o *Outcome) error {
 	return nil
 }
 
-// mustKey is inc's written form without its name and description: what it runs and
-// expects. A reproduced incident always marshals (the minimiser wrote it before).
+// mustKey is what inc runs and expects, whichever load calls play its parts: its written
+// form under a fixed name, without a description, with the calls renamed in order of
+// appearance and the attendees' names left out. A reproduced incident always marshals (the
+// minimiser wrote it before), so a failure here is a bug, not an input problem.
 func mustKey(inc *incident.Incident) string {
-	c := *inc
-	c.Name, c.Description, c.File = "", "", ""
-	data, _ := incident.Marshal(&c, nil)
+	c := clone(inc)
+	c.Name, c.Description, c.File = "key", "", ""
+	role := map[string]string{}
+	rename := func(call string) string {
+		if role[call] == "" {
+			role[call] = fmt.Sprintf("call_%d", len(role)+1)
+		}
+		return role[call]
+	}
+	for i := range c.Steps {
+		st := &c.Steps[i]
+		if st.Cancel != nil {
+			st.Cancel = &incident.Cancel{Call: rename(st.Cancel.Call)}
+		}
+		for j := range st.Concurrent {
+			st.Concurrent[j].Call, st.Concurrent[j].Attendee.Name = rename(st.Concurrent[j].Call), "-"
+		}
+		if st.Book != nil {
+			st.Book.Call, st.Book.Attendee.Name = rename(st.Book.Call), "-"
+		}
+	}
+	data, err := incident.Marshal(c, nil)
+	if err != nil {
+		panic(fmt.Sprintf("shrink: a reproduced incident does not marshal: %v", err))
+	}
 	return string(data)
 }
 

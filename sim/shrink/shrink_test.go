@@ -229,3 +229,18 @@ func hasFieldDropped(inc *incident.Incident, call string) bool {
 	}
 	return false
 }
+
+// Orphans of two event type kinds are two bugs with two files, however alike their steps.
+func TestShrinkKeepsDifferentFilesApart(t *testing.T) {
+	ops := append(sequential(2, 0), sequential(2, 1)...) // slot 0: round robin, slot 1: standard
+	ops[2].call, ops[3].call = "c02", "c03"
+	ops[2].begin, ops[2].end, ops[3].begin, ops[3].end = 5, 6, 7, 8
+	ops[0].fault, ops[2].fault = load.FaultResetAfterCommit, load.FaultResetAfterCommit
+	rep, err := Shrink(context.Background(), evidence(ops, orphanOf("c00"), orphanOf("c02")), Config{Dir: t.TempDir(), Oracle: orphanModel().oracle()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := rep.Outcomes[0], rep.Outcomes[1]; a.Status != StatusReproduced || b.Status != StatusReproduced || a.File == b.File {
+		t.Fatalf("outcomes %+v", rep.Outcomes)
+	}
+}
