@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -119,7 +120,7 @@ func document(inc *Incident, ann *Annotations) (*yaml.Node, error) {
 	}
 	if len(inc.ExpectByPolicy) > 0 {
 		byPolicy := mapping(false)
-		for _, p := range sortedKeys(inc.ExpectByPolicy) {
+		for _, p := range slices.Sorted(maps.Keys(inc.ExpectByPolicy)) {
 			put(byPolicy, p, finalExpectNode(inc.ExpectByPolicy[p], true))
 		}
 		put(root, "expect_by_policy", byPolicy)
@@ -321,7 +322,7 @@ func bookInto(n *yaml.Node, b Book) error {
 	}
 	if len(b.ExpectByPolicy) > 0 {
 		byPolicy := mapping(false)
-		for _, p := range sortedKeys(b.ExpectByPolicy) {
+		for _, p := range slices.Sorted(maps.Keys(b.ExpectByPolicy)) {
 			if e := b.ExpectByPolicy[p]; e != nil {
 				put(byPolicy, p, expectNode(*e))
 			}
@@ -443,13 +444,4 @@ func duration(d time.Duration) *yaml.Node {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return plain(s)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

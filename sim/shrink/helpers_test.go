@@ -102,10 +102,10 @@ func books(inc *incident.Incident) []struct {
 	return out
 }
 
-// hasFault reports whether call's attempt carries a fault of kind and phase.
+// hasFault reports whether call's attempt carries a fault of kind and phase ("": any).
 func hasFault(inc *incident.Incident, call, kind, phase string) bool {
 	for _, x := range books(inc) {
-		if x.b.Call == call && slices.ContainsFunc(x.b.Faults, func(f incident.Fault) bool { return f.Kind == kind && f.Phase == phase }) {
+		if x.b.Call == call && slices.ContainsFunc(x.b.Faults, func(f incident.Fault) bool { return f.Kind == kind && (phase == "" || f.Phase == phase) }) {
 			return true
 		}
 	}

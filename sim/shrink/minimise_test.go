@@ -95,11 +95,7 @@ func TestMinimiseShortensOffsets(t *testing.T) {
 		}
 		return nil
 	}}
-	cs := Cases(evidence(ops, v))[0]
-	res, err := Minimise(context.Background(), cs.Incident, v.Invariant, cs.Focus, m.oracle(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := minimise(t, evidence(ops, v), m, Options{})
 	inc := res.Incident
 	if !slices.Equal(callsIn(inc), []string{"c00", "c02"}) || inc.Steps[0].At != 0 {
 		t.Fatalf("calls %v:\n%s", callsIn(inc), mustMarshal(t, inc))
@@ -124,11 +120,7 @@ func TestMinimiseRefusesAFlakyCandidate(t *testing.T) {
 		}
 		return nil
 	}}
-	cs := Cases(evidence(ops, v))[0]
-	res, err := Minimise(context.Background(), cs.Incident, v.Invariant, cs.Focus, m.oracle(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := minimise(t, evidence(ops, v), m, Options{})
 	if !res.Reproduced || !slices.Equal(callsIn(res.Incident), []string{"c00", "c02"}) {
 		t.Fatalf("want c00 and c02 (c02 makes it deterministic), got %v", callsIn(res.Incident))
 	}
@@ -145,11 +137,7 @@ func TestMinimiseDeltaDebugsLargeCases(t *testing.T) {
 		}
 		return nil
 	}}
-	cs := Cases(evidence(ops, v))[0]
-	res, err := Minimise(context.Background(), cs.Incident, v.Invariant, cs.Focus, m.oracle(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := minimise(t, evidence(ops, v), m, Options{})
 	if !res.Reproduced || !slices.Equal(callsIn(res.Incident), []string{"c37", "c91"}) {
 		t.Fatalf("got %v", callsIn(res.Incident))
 	}
@@ -169,11 +157,7 @@ func TestMinimiseStopsAtTheBudget(t *testing.T) {
 		}
 		return nil
 	}}
-	cs := Cases(evidence(ops, v))[0]
-	res, err := Minimise(context.Background(), cs.Incident, v.Invariant, cs.Focus, m.oracle(), Options{MaxReplays: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := minimise(t, evidence(ops, v), m, Options{MaxReplays: 8})
 	if !res.Exhausted || !res.Reproduced || res.Replays != 8 || len(callsIn(res.Incident)) <= 2 {
 		t.Fatalf("exhausted %v reproduced %v after %d replays with %d calls", res.Exhausted, res.Reproduced, res.Replays, len(callsIn(res.Incident)))
 	}
@@ -223,4 +207,15 @@ func shape(inc *incident.Incident) string {
 		b.WriteString(" |")
 	}
 	return b.String() + " ets" + string(rune('0'+len(inc.Calcom.EventTypes)))
+}
+
+// minimise converts ev's first violation and minimises it with m.
+func minimise(t *testing.T, ev *load.Evidence, m *model, opts Options) Minimised {
+	t.Helper()
+	cs := Cases(ev)[0]
+	res, err := Minimise(context.Background(), cs.Incident, cs.Violation.Invariant, cs.Focus, m.oracle(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }

@@ -181,7 +181,7 @@ func TestShrinkExpectsEverythingTheFileViolates(t *testing.T) {
 	lie := check.Violation{Invariant: check.UntruthfulOutcome, Calls: []string{"c02"}}
 	lost := check.Violation{Invariant: check.LostBooking, Calls: []string{"c02"}}
 	both := &model{judge: func(inc *incident.Incident, _ int) []string {
-		if stepOf(inc, "c00") >= 0 && hasFieldDropped(inc, "c02") {
+		if stepOf(inc, "c00") >= 0 && hasFault(inc, "c02", incident.FaultDropField, "") {
 			return []string{check.UntruthfulOutcome, check.LostBooking}
 		}
 		return nil
@@ -217,30 +217,5 @@ func TestShrinkExpectsEverythingTheFileViolates(t *testing.T) {
 	}
 	if o := rep.Outcomes[0]; o.Status != StatusUnreproduced || !strings.Contains(o.Reason, "not deterministic") {
 		t.Fatalf("a changing set of violations was accepted: %+v", o)
-	}
-}
-
-// hasFieldDropped reports whether call's attempt drops a field of the response.
-func hasFieldDropped(inc *incident.Incident, call string) bool {
-	for _, x := range books(inc) {
-		if x.b.Call == call && slices.ContainsFunc(x.b.Faults, func(f incident.Fault) bool { return f.Kind == incident.FaultDropField }) {
-			return true
-		}
-	}
-	return false
-}
-
-// Orphans of two event type kinds are two bugs with two files, however alike their steps.
-func TestShrinkKeepsDifferentFilesApart(t *testing.T) {
-	ops := append(sequential(2, 0), sequential(2, 1)...) // slot 0: round robin, slot 1: standard
-	ops[2].call, ops[3].call = "c02", "c03"
-	ops[2].begin, ops[2].end, ops[3].begin, ops[3].end = 5, 6, 7, 8
-	ops[0].fault, ops[2].fault = load.FaultResetAfterCommit, load.FaultResetAfterCommit
-	rep, err := Shrink(context.Background(), evidence(ops, orphanOf("c00"), orphanOf("c02")), Config{Dir: t.TempDir(), Oracle: orphanModel().oracle()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a, b := rep.Outcomes[0], rep.Outcomes[1]; a.Status != StatusReproduced || b.Status != StatusReproduced || a.File == b.File {
-		t.Fatalf("outcomes %+v", rep.Outcomes)
 	}
 }
