@@ -15,12 +15,17 @@ import (
 
 // incidentEntries lists one Entry per incident file and per policy the file states
 // expectations for (its own policy, plus any expect_by_policy), read when the spec tree is
-// built: adding a file to scenarios/incidents adds its regression tests. A file that does
-// not parse still gets an entry, which fails with the parser's file:line: field message.
+// built: adding a file to scenarios/incidents — or a shrunk one to incidents/found (`load
+// --shrink`) — adds its regression tests. A file that does not parse still gets an entry,
+// which fails with the parser's file:line: field message.
 func incidentEntries() []TableEntry {
-	files, err := filepath.Glob("incidents/*.yaml")
-	if err != nil {
-		panic(err) // only a malformed pattern errors
+	var files []string
+	for _, pattern := range []string{"incidents/*.yaml", "incidents/found/*.yaml"} {
+		matches, err := filepath.Glob(pattern)
+		if err != nil {
+			panic(err) // only a malformed pattern errors
+		}
+		files = append(files, matches...)
 	}
 	var entries []TableEntry
 	for _, file := range files {
@@ -38,7 +43,7 @@ func incidentEntries() []TableEntry {
 }
 
 var _ = Describe("Incident replay", func() {
-	DescribeTable("replays every file of scenarios/incidents and meets its expectations",
+	DescribeTable("replays every file of scenarios/incidents (and incidents/found) and meets its expectations",
 		func(ctx SpecContext, file, policy string, loadErr error) {
 			Expect(loadErr).NotTo(HaveOccurred(), "invalid incident file")
 			inc, err := incident.Load(file)

@@ -25,7 +25,7 @@ import (
 // 2 bad flags or a run that could not be carried out).
 func newLoadCmd() *cobra.Command {
 	cfg := load.DefaultConfig()
-	var policy, layers, faults, expect, pgDSN, jsonPath, htmlPath, timelinePath, rate, arrivals, latency string
+	var policy, layers, faults, expect, pgDSN, jsonPath, htmlPath, timelinePath, rate, arrivals, latency, shrinkDir string
 	var noProgress bool
 	cmd := &cobra.Command{
 		Use:   "load",
@@ -94,8 +94,9 @@ Exit codes: 0 no unexpected violation; 1 a violation the policy is not expected 
 			if err := cfg.Validate(); err != nil {
 				return &exitError{code: 2, err: err}
 			}
+			cfg.KeepEvidence = shrinkDir != "" // shrink hook
 			return runLoad(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), cfg, expected, loadOutputs{
-				pgDSN: pgDSN, json: jsonPath, html: htmlPath, timeline: timelinePath, progress: !noProgress,
+				pgDSN: pgDSN, json: jsonPath, html: htmlPath, timeline: timelinePath, progress: !noProgress, shrink: shrinkDir,
 			})
 		},
 	}
@@ -129,6 +130,7 @@ Exit codes: 0 no unexpected violation; 1 a violation the policy is not expected 
 	f.StringVar(&htmlPath, "html", "", "write the HTML report with charts to this file (and its timeline next to it)")
 	f.StringVar(&timelinePath, "timeline", "", "write porcupine's per-slot timeline HTML to this file")
 	f.BoolVar(&noProgress, "no-progress", false, "never show a progress bar")
+	f.StringVar(&shrinkDir, "shrink", "", "turn each violation into a minimal incident file in this directory (DIR/<invariant>-<n>.yaml)")
 	return cmd
 }
 
@@ -149,6 +151,7 @@ func usage(flag string, err error) error {
 type loadOutputs struct {
 	pgDSN, json, html, timeline string
 	progress                    bool
+	shrink                      string // --shrink DIR
 }
 
 func runLoad(ctx context.Context, stdout, stderr io.Writer, cfg load.Config, expected []string, out loadOutputs) error {
@@ -202,6 +205,9 @@ func runLoad(ctx context.Context, stdout, stderr io.Writer, cfg load.Config, exp
 		if p != "" {
 			fmt.Fprintf(stderr, "wrote %s\n", p)
 		}
+	}
+	if err := shrinkLoad(ctx, stdout, env, res, out.shrink); err != nil {
+		return &exitError{code: 2, err: err}
 	}
 	if code := res.ExitCode(); code != 0 {
 		return &exitError{code: code, err: fmt.Errorf("load: unexpected violations: %v", res.UnexpectedViolations)}

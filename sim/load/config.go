@@ -124,6 +124,9 @@ type Config struct {
 	Progress func(done int)
 	// Logger receives the core's DUPLICATE BOOKING PREVENTION records (nil: discarded).
 	Logger *slog.Logger
+	// KeepEvidence keeps what sim/shrink needs to turn violations into incident files
+	// (Result.Evidence); off by default, since it holds the whole history.
+	KeepEvidence bool
 }
 
 // DefaultConfig is a small contended run under the hardened policy with every layer.

@@ -125,6 +125,7 @@ type Result struct {
 	// checkedSlots are all slots in checking order, for a timeline sample.
 	checkedSlots []history.SlotKey
 	timelineMax  int
+	evidence     *Evidence // Config.KeepEvidence: for sim/shrink
 }
 
 // Latency summarises the merged HDR histogram (microseconds).

@@ -71,6 +71,7 @@ func Run(ctx context.Context, env *pgenv.Env, cfg Config, expect []string) (*Res
 		return nil, fmt.Errorf("load: the invariant check could not judge the run: %w", err)
 	}
 	res.Violations = summarizeViolations(rep)
+	res.keepEvidence(cfg, t.Layout(), journal, d.log, rep) // for sim/shrink; a no-op unless cfg.KeepEvidence
 	if err := res.checkSlots(cfg.CheckTimeout); err != nil {
 		return nil, err
 	}

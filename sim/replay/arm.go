@@ -1,8 +1,6 @@
 package replay
 
 import (
-	"fmt"
-
 	"github.com/bookingharness/bookingharness/sim/incident"
 )
 
@@ -33,10 +31,7 @@ func (r *runner) armCalcom(path string, b incident.Book) (func(), error) {
 		}
 	}
 	for i, f := range b.Faults {
-		name := path + ".fault"
-		if len(b.Faults) > 1 {
-			name = fmt.Sprintf("%s[%d]", name, i)
-		}
+		name := FaultName(path, i, len(b.Faults))
 		rule, err := FaultRule(name, b.Call, f)
 		if err == nil {
 			err = r.w.Fake.Fake.AddFault(rule)

@@ -46,4 +46,8 @@
 //     outcomes and counts are shown, not asserted.
 //   - "none": any other override (seed, or fewer layers); nothing is asserted — an
 //     exploratory run that shows what happens.
+//
+// Whatever is asserted, a file that declares violations and runs clean under an override to
+// hardened is reported as fixed by hardened (Result.FixedByHardened): the file reproduces a
+// bug of its own policy, and the hardened design does not have it.
 package replay

@@ -47,12 +47,73 @@ func FaultRule(name, call string, f incident.Fault) (fakecalcom.Rule, error) {
 	return r, r.Validate()
 }
 
+// FaultName is the name of the fake's rule for fault i of the n faults of the booking at
+// path (steps[2], steps[3].concurrent[1]): path.fault for one, path.fault[i] for several.
+// The fake's journal names a fired rule by it, which is how a run tells which step's fault
+// fired.
+func FaultName(path string, i, n int) string {
+	if n > 1 {
+		return fmt.Sprintf("%s.fault[%d]", path, i)
+	}
+	return path + ".fault"
+}
+
+// FaultOf is FaultRule's inverse: the incident fault whose rule takes action a, so a fault
+// that fired elsewhere (a load run's seeded rule, read from the fake's journal) can be
+// written as a step's fault: FaultOf(FaultRule(name, call, f).Action) == f for every fault
+// FaultRule accepts. An action no incident fault produces (an empty body, a 5xx or a delay
+// after commit, a 429 status without Cal.com's rate-limit headers) is an error naming it:
+// writing a near miss would replay something else.
+func FaultOf(a fakecalcom.Action) (incident.Fault, error) {
+	f := incident.Fault{On: incident.OnCreate}
+	switch {
+	case a.Kind == fakecalcom.ActionDelay && !a.AfterCommit && a.Delay > 0:
+		f.Kind, f.Delay = incident.FaultDelay, a.Delay.D()
+	case a.Kind == fakecalcom.ActionRateLimit:
+		f.Kind, f.Status = incident.FaultStatus, 429
+	case a.Kind == fakecalcom.ActionStatus && !a.AfterCommit && a.Status != 429 && a.Status >= 400 && a.Status <= 599:
+		f.Kind, f.Status = incident.FaultStatus, a.Status
+	case a.Kind == fakecalcom.ActionResetBeforeCommit:
+		f.Kind, f.Phase = incident.FaultReset, incident.BeforeCommit
+	case a.Kind == fakecalcom.ActionResetAfterCommit:
+		f.Kind, f.Phase = incident.FaultReset, incident.AfterCommit
+	case a.Kind == fakecalcom.ActionTimeoutAfterCommit:
+		f.Kind, f.Phase = incident.FaultTimeout, incident.AfterCommit
+	case a.Kind == fakecalcom.ActionDropField && (a.Field == "createdAt" || a.Field == "metadata"):
+		f.Kind, f.Field = incident.FaultDropField, a.Field
+	case a.Kind == fakecalcom.ActionMalformed:
+		f.Kind = incident.FaultMalformed
+	case a.Kind == fakecalcom.ActionForceReplay:
+		f.Kind = incident.FaultForceReplay
+	default:
+		return incident.Fault{}, fmt.Errorf("replay: the fake's action %s has no incident-file fault", describeAction(a))
+	}
+	return f, nil
+}
+
+// describeAction names an action with what distinguishes it ("status 500 after commit").
+func describeAction(a fakecalcom.Action) string {
+	s := string(a.Kind)
+	switch {
+	case a.Status != 0:
+		s += " " + strconv.Itoa(a.Status)
+	case a.Field != "":
+		s += " " + a.Field
+	case a.Delay != 0:
+		s += " " + a.Delay.D().String()
+	}
+	if a.AfterCommit {
+		s += " after commit"
+	}
+	return s
+}
+
 // describeFaults renders faults as the file writes them ("reset: after_commit"), joined by
 // "; "; "" for none.
 func describeFaults(fs []incident.Fault) string {
 	out := make([]string, 0, len(fs))
 	for _, f := range fs {
-		d := describeFault(f)
+		d := DescribeFault(f)
 		if f.On != "" && f.On != incident.OnCreate {
 			d = "on " + f.On + ": " + d
 		}
@@ -61,8 +122,9 @@ func describeFaults(fs []incident.Fault) string {
 	return strings.Join(out, "; ")
 }
 
-// describeFault renders one fault's kind and value.
-func describeFault(f incident.Fault) string {
+// DescribeFault renders one fault's kind and value as a file writes it ("reset:
+// after_commit"), for timelines and the comments of generated files.
+func DescribeFault(f incident.Fault) string {
 	switch f.Kind {
 	case incident.FaultDelay:
 		return "delay: " + f.Delay.String()

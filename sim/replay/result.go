@@ -40,6 +40,11 @@ type Result struct {
 	Violations []Violation `json:"violations"`
 	// Failures lists every failed expectation, one sentence each; empty when OK.
 	Failures []string `json:"failures"`
+	// FixedByHardened lists the violations the file declares (expect.violations: it
+	// reproduces a bug of its own policy) when the run overrode that policy to hardened and
+	// no invariant was violated: the hardened design fixes what the file reproduces. The
+	// timeline then says "fixed by hardened". Empty otherwise (and left out of the JSON).
+	FixedByHardened []string `json:"fixed_by_hardened,omitempty"`
 	// SetupMS is building the world (database clone, fake, core); RunMS the steps; CheckMS
 	// reading the final state and checking it; TotalMS all of it, teardown included.
 	SetupMS float64 `json:"setup_ms"`

@@ -240,6 +240,9 @@ func (r *runner) final(ctx context.Context) error {
 	if f.Violated == nil {
 		f.Violated = []string{}
 	}
+	if r.plan.policy == core.PolicyHardened && r.inc.Policy != incident.PolicyHardened && len(f.Violated) == 0 {
+		r.res.FixedByHardened = slices.Clone(r.inc.Expect.Violations)
+	}
 	var expected []string
 	switch {
 	case r.plan.assertFinal:

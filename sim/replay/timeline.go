@@ -92,6 +92,10 @@ func WriteTimeline(w io.Writer, r *Result) error {
 		}
 		b.WriteString("\n")
 	}
+	if len(r.FixedByHardened) > 0 {
+		fmt.Fprintf(&b, "  fixed by hardened: %s (the file's violations under %s) not violated under hardened, layers %s\n",
+			names(r.FixedByHardened), r.FilePolicy, r.Layers)
+	}
 	for _, msg := range r.Failures {
 		fmt.Fprintf(&b, "  FAILED: %s\n", msg)
 	}
