@@ -42,6 +42,22 @@ type DemoInput struct {
 	Timelines map[string]string
 	Load      *load.Result
 	LoadLinks DemoLoadLinks
+	// Shrunk are the load's violations turned into minimal incident files (load --shrink).
+	Shrunk []DemoShrunk
+}
+
+// DemoShrunk is one load violation and the incident file it was shrunk to.
+type DemoShrunk struct {
+	Invariant string
+	// Status is reproduced, unreproduced or same_as (see sim/shrink).
+	Status string
+	// File is the incident file, relative to the page; Steps its number of steps.
+	File  string
+	Steps int
+	// Hardened says what the hardened policy makes of the file ("fixed by hardened", …).
+	Hardened string
+	// Reason says why a violation did not reproduce.
+	Reason string
 }
 
 // DemoLoadLinks are a load run's files, relative to the page.
@@ -63,6 +79,7 @@ type DemoPolicy struct {
 	Violations []DemoViolation
 	Load       *load.Result
 	LoadLinks  DemoLoadLinks
+	Shrunk     []DemoShrunk
 	// Verdict is one sentence; OK says whether it is what the policy promises (hardened:
 	// nothing violated with every layer; seed: only its known weaknesses).
 	Verdict string
@@ -107,7 +124,7 @@ func NewDemo(generated time.Time, postgres string, settings DemoLoadSettings, in
 }
 
 func judgeDemoPolicy(in DemoInput) DemoPolicy {
-	p := DemoPolicy{Policy: string(in.Policy), Load: in.Load, LoadLinks: in.LoadLinks}
+	p := DemoPolicy{Policy: string(in.Policy), Load: in.Load, LoadLinks: in.LoadLinks, Shrunk: in.Shrunk}
 	all := in.Policy.Effective(core.All()).String()
 	byInvariant := map[string]*DemoViolation{}
 	violation := func(inv string) *DemoViolation {

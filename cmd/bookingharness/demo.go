@@ -18,6 +18,7 @@ import (
 	"github.com/bookingharness/bookingharness/sim/incident"
 	"github.com/bookingharness/bookingharness/sim/load"
 	"github.com/bookingharness/bookingharness/sim/replay"
+	"github.com/bookingharness/bookingharness/sim/shrink"
 )
 
 // demoConfig is what `bookingharness demo` runs.
@@ -33,6 +34,7 @@ const (
 	demoPageFile    = "index.html"
 	demoSummaryFile = "summary.txt"
 	demoReplayDir   = "replays" // replays/<policy>/<incident>.txt: each replay's timeline
+	demoShrunkDir   = "shrunk"  // shrunk/<invariant>-<n>.yaml: the seed load's violations, minimised
 )
 
 func newDemoCmd() *cobra.Command {
@@ -164,6 +166,7 @@ func demoPolicy(ctx context.Context, stdout io.Writer, env *pgenv.Env, incidents
 	}
 
 	lc := demoLoadConfig(p, cfg.loadCap)
+	lc.KeepEvidence = p == core.PolicySeed // seed's violations are shrunk to incident files below
 	bar = startPhase(stdout, string(p)+": load", lc.Calls)
 	lc.Progress = bar.set
 	res, err := load.Run(ctx, env, lc, nil)
@@ -180,6 +183,43 @@ func demoPolicy(ctx context.Context, stdout io.Writer, env *pgenv.Env, incidents
 	if err := writeFile(filepath.Join(cfg.out, in.LoadLinks.Timeline), res.WriteTimeline); err != nil {
 		return in, err
 	}
-	err = writeFile(filepath.Join(cfg.out, in.LoadLinks.HTML), func(w io.Writer) error { return res.WriteHTML(w, in.LoadLinks.Timeline) })
+	if err := writeFile(filepath.Join(cfg.out, in.LoadLinks.HTML), func(w io.Writer) error { return res.WriteHTML(w, in.LoadLinks.Timeline) }); err != nil {
+		return in, err
+	}
+	in.Shrunk, err = demoShrink(ctx, stdout, env, res, cfg.out)
 	return in, err
+}
+
+// demoShrink turns the load's violations into minimal incident files under out/shrunk (the
+// three jobs feeding each other: load finds, shrink reproduces, replay keeps it), one file per
+// distinct bug, and lists them for the page.
+func demoShrink(ctx context.Context, stdout io.Writer, env *pgenv.Env, res *load.Result, out string) ([]reports.DemoShrunk, error) {
+	ev := res.Evidence()
+	if ev == nil || len(ev.Violations) == 0 {
+		return nil, nil
+	}
+	bar := startPhase(stdout, string(ev.Policy)+": shrink", 1)
+	dir := filepath.Join(out, demoShrunkDir)
+	rep, err := shrink.Shrink(ctx, ev, shrink.Config{Dir: dir, Oracle: shrink.ReplayOracle(env), Explain: shrink.ReplayExplainer(env)})
+	bar.finish()
+	if err != nil {
+		return nil, err
+	}
+	if err := writeFile(filepath.Join(dir, "shrink.json"), rep.WriteJSON); err != nil {
+		return nil, err
+	}
+	var list []reports.DemoShrunk
+	for _, o := range rep.Outcomes {
+		if o.Status == shrink.StatusSameAs {
+			continue // one row per distinct bug; the JSON lists every violation
+		}
+		s := reports.DemoShrunk{Invariant: o.Invariant, Status: o.Status, Steps: o.Steps, Hardened: o.Hardened, Reason: o.Reason}
+		if o.File != "" {
+			if rel, err := filepath.Rel(out, o.File); err == nil {
+				s.File = filepath.ToSlash(rel)
+			}
+		}
+		list = append(list, s)
+	}
+	return list, nil
 }

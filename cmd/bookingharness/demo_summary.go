@@ -86,6 +86,23 @@ func writeDemoSummary(w io.Writer, d reports.Demo, took time.Duration, page stri
 	writeLoadTable(tw, d, "decided by", d.PresentDeciders(), func(r *load.Result, dec string) int { return r.DecidingLayers[dec] }, nil)
 	tw.Flush()
 
+	for _, p := range d.Policies {
+		if len(p.Shrunk) == 0 {
+			continue
+		}
+		section(w, fmt.Sprintf("The %s load's violations, shrunk to incident files (replay each with bookingharness replay FILE)", p.Policy))
+		tw = table(w)
+		fmt.Fprintln(tw, "  invariant\tfile\tsteps\tstatus\tunder hardened")
+		for _, s := range p.Shrunk {
+			status := s.Status
+			if s.Reason != "" {
+				status += ": " + s.Reason
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\t%s\n", s.Invariant, s.File, s.Steps, status, s.Hardened)
+		}
+		tw.Flush()
+	}
+
 	fmt.Fprintf(w, "\nOpen %s\n", page)
 }
 
