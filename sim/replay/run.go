@@ -88,7 +88,7 @@ type runner struct {
 	plan  plan
 	res   *Result
 	slots map[string]history.SlotKey // call → the slot of its latest booking step
-	db    map[string]*dbArm            // entry path → its armed db_fault
+	db    map[string]*dbArm          // entry path → its armed db_fault
 }
 
 func (r *runner) step(ctx context.Context, i int, st incident.Step) error {
