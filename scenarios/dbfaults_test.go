@@ -45,7 +45,9 @@ type dbGate struct {
 	once sync.Once
 }
 
-func newDBGate() *dbGate { return &dbGate{held: make(chan time.Duration, 1), open: make(chan struct{})} }
+func newDBGate() *dbGate {
+	return &dbGate{held: make(chan time.Duration, 1), open: make(chan struct{})}
+}
 
 // Hold is the world's DBHold.
 func (g *dbGate) Hold(d time.Duration) {
@@ -151,7 +153,9 @@ var _ = Describe("Faults between the core and Postgres", func() {
 			Expect(w.Clock.Now().Sub(before)).To(Equal(time.Duration(len(slow))*2*time.Second), "latency costs virtual time only")
 			expectBroken(ctx, w, broken())
 		},
-		func(p core.Policy) string { return string(p) + ": booked, the clock moved 2 s per statement; no invariant broken" },
+		func(p core.Policy) string {
+			return string(p) + ": booked, the clock moved 2 s per statement; no invariant broken"
+		},
 		Entry(nil, labels("dbfault", core.PolicyHardened, core.All()), core.PolicyHardened),
 		Entry(nil, labels("dbfault", core.PolicySeed, core.All()), core.PolicySeed),
 	)
