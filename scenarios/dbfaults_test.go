@@ -68,6 +68,22 @@ type commitCase struct {
 	broken    []string
 }
 
+// bookHeld starts booking call 687 in a world of policy p whose proxy holds the statement
+// that stores the booking (the first that commits after Cal.com answered), and returns once
+// it is held: the world, the gate that lets it go, and the attempt in flight.
+func bookHeld(ctx SpecContext, p core.Policy) (*sim.World, *dbGate, inFlight) {
+	GinkgoHelper()
+	g := newDBGate()
+	w := newWorld(ctx, sim.Config{Policy: p, Layers: core.All(), DBFaults: true, DBHold: g.Hold})
+	DeferCleanup(g.Open) // registered after the world's cleanup, so it runs first
+	disarm, err := w.DBFaultAfterCalcom(call687ID, sim.CommitRule("held", call687ID, pgproxy.Action{Kind: pgproxy.ActionLatency, Delay: time.Second}))
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(disarm)
+	first := goBook(ctx, w, call687)
+	Eventually(ctx, g.held).Should(Receive())
+	return w, g, first
+}
+
 var _ = Describe("Faults between the core and Postgres", func() {
 	// The proxy hits call 687's first committing statement after Cal.com answered: the
 	// hardened settle's COMMIT, the seed's INSERT. Hardened: a COMMIT cut before it reached
@@ -169,14 +185,7 @@ var _ = Describe("Faults between the core and Postgres", func() {
 	// appointment.
 	It("hardened: a re-send during a held settle waits for it and hears already_booked", gated,
 		labels("dbfault", core.PolicyHardened, core.All()), func(ctx SpecContext) {
-			g := newDBGate()
-			w := newWorld(ctx, sim.Config{Policy: core.PolicyHardened, Layers: core.All(), DBFaults: true, DBHold: g.Hold})
-			DeferCleanup(g.Open) // after the world's cleanup is registered, so it runs first
-			disarm, err := w.DBFaultAfterCalcom(call687ID, sim.CommitRule("held", call687ID, pgproxy.Action{Kind: pgproxy.ActionLatency, Delay: time.Second}))
-			Expect(err).NotTo(HaveOccurred())
-			DeferCleanup(disarm)
-			first := goBook(ctx, w, call687)
-			Eventually(ctx, g.held).Should(Receive())
+			w, g, first := bookHeld(ctx, core.PolicyHardened)
 			resend := goBook(ctx, w, call687)
 			Eventually(ctx, func(ctx SpecContext) int { return waitingAdvisoryLocks(ctx, w) }).Should(Equal(1), "the re-send waits on the slot lock the held settle holds")
 			g.Open()
@@ -188,14 +197,7 @@ var _ = Describe("Faults between the core and Postgres", func() {
 
 	It("seed: a re-send during a held INSERT stores the booking, and the first attempt is told error", gated,
 		labels("dbfault", core.PolicySeed, core.All()), func(ctx SpecContext) {
-			g := newDBGate()
-			w := newWorld(ctx, sim.Config{Policy: core.PolicySeed, Layers: core.All(), DBFaults: true, DBHold: g.Hold})
-			DeferCleanup(g.Open) // after the world's cleanup is registered, so it runs first
-			disarm, err := w.DBFaultAfterCalcom(call687ID, sim.CommitRule("held", call687ID, pgproxy.Action{Kind: pgproxy.ActionLatency, Delay: time.Second}))
-			Expect(err).NotTo(HaveOccurred())
-			DeferCleanup(disarm)
-			first := goBook(ctx, w, call687)
-			Eventually(ctx, g.held).Should(Receive())
+			w, g, first := bookHeld(ctx, core.PolicySeed)
 			resend := goBook(ctx, w, call687).Wait(ctx)
 			Expect(resend.Outcome.Kind).To(Equal(core.Booked), "answered with the call's own booking, stored while the first INSERT is held")
 			g.Open()

@@ -17,19 +17,7 @@ import (
 // crashFile crashes call_a's first attempt at the given point; the platform re-sends the
 // call 10 s later.
 func crashFile(point string) string {
-	return `
-clock: {start: 2025-10-06T09:00:00Z}
-calcom:
-  event_types: [{id: 1001, kind: standard, length: 30, host: 2}]
-steps:
-  - at: 0s
-    call: call_a
-    book: {event_type: 1001, start: 2025-10-09T08:00:00Z, attendee: {name: A, email: a@example.org}}
-    crash: ` + point + `
-  - at: 10s
-    call: call_a
-    book: {event_type: 1001, start: 2025-10-09T08:00:00Z, attendee: {name: A, email: a@example.org}}
-`
+	return oneTypeFile("standard", []string{bookStep("0s", "call_a", "08", "crash: "+point), bookStep("10s", "call_a", "08")})
 }
 
 // A crash abandons the attempt at its point (recorded unknown), restarts the core and
@@ -98,8 +86,7 @@ func TestCrashRestartsAndSweeps(t *testing.T) {
 // A crash point the attempt never reaches (the claim stops the call before Cal.com) does not
 // crash: no restart, and the step says so.
 func TestCrashNotReached(t *testing.T) {
-	text := strings.Replace(crashFile("after_calcom"), "    crash: after_calcom\n", "", 1)
-	text = strings.Replace(text, "  - at: 10s\n    call: call_a\n", "  - at: 10s\n    call: call_b\n", 1) + "    crash: after_calcom\n"
+	text := oneTypeFile("standard", []string{bookStep("0s", "call_a", "08"), bookStep("10s", "call_b", "08", "crash: after_calcom")})
 	res := run(t, parse(t, "nocrash.yaml", text), replay.Options{Policy: core.PolicyHardened})
 	if len(res.Steps) != 2 || res.Steps[1].Outcome != "slot_taken" || res.Steps[1].Fault != "crash: after_calcom (not reached)" {
 		t.Errorf("\n%s", res.Timeline())
@@ -110,23 +97,10 @@ func TestCrashNotReached(t *testing.T) {
 // create fails, so the hardened core says unknown instead of guessing; its retry looks again
 // and books. The fake's journal shows the lookup rule fired on the call's attendee's GET.
 func TestFaultOnLookup(t *testing.T) {
-	text := `
-clock: {start: 2025-10-06T09:00:00Z}
-calcom:
-  event_types: [{id: 1001, kind: standard, length: 30, host: 2}]
-steps:
-  - at: 0s
-    call: call_a
-    book: {event_type: 1001, start: 2025-10-09T08:00:00Z, attendee: {name: A, email: a@example.org}}
-    fault: [{reset: after_commit}, {on: lookup, status: 503}]
-    expect: {outcome: unknown}
-  - at: 10s
-    call: call_a
-    book: {event_type: 1001, start: 2025-10-09T08:00:00Z, attendee: {name: A, email: a@example.org}}
-    expect: {outcome: booked}
-policy: hardened
-expect: {appointments: 1, calcom_bookings: 1}
-`
+	text := oneTypeFile("standard", []string{
+		bookStep("0s", "call_a", "08", "fault: [{reset: after_commit}, {on: lookup, status: 503}]", "expect: {outcome: unknown}"),
+		bookStep("10s", "call_a", "08", "expect: {outcome: booked}"),
+	}, "policy: hardened", "expect: {appointments: 1, calcom_bookings: 1}")
 	var fired []fakecalcom.JournalEntry
 	res := run(t, parse(t, "lookup.yaml", text), replay.Options{AfterRun: func(_ context.Context, w *sim.World) error {
 		for _, e := range w.Fake.Fake.Journal() {

@@ -14,25 +14,29 @@ import (
 	"github.com/bookingharness/bookingharness/sim/replay"
 )
 
+// oneTypeFile is an incident file with one event type, id 1001 of kind, 30 minutes on host
+// 2, and the given steps (bookStep), followed by top-level lines such as "policy: hardened".
+func oneTypeFile(kind string, steps []string, top ...string) string {
+	return "clock: {start: 2025-10-06T09:00:00Z}\ncalcom:\n  event_types: [{id: 1001, kind: " + kind +
+		", length: 30, host: 2}]\nsteps:\n" + strings.Join(steps, "") + strings.Join(top, "\n") + "\n"
+}
+
+// bookStep is a booking step of oneTypeFile: call books 2025-10-09 at hour:00 UTC at offset
+// at, as attendee <call>@example.org, with extra step lines ("db_fault: {…}").
+func bookStep(at, call, hour string, extra ...string) string {
+	s := "  - at: " + at + "\n    call: " + call + "\n    book: {event_type: 1001, start: 2025-10-09T" + hour +
+		":00:00Z, attendee: {name: " + call + ", email: " + call + "@example.org}}\n"
+	for _, e := range extra {
+		s += "    " + e + "\n"
+	}
+	return s
+}
+
 // dbFaultFile books call_a once with the db_fault under test, then retries it 10 s later and
 // books call_b on another slot 20 s later (after any refusal window).
 func dbFaultFile(dbFault string) string {
-	return `
-clock: {start: 2025-10-06T09:00:00Z}
-calcom:
-  event_types: [{id: 1001, kind: round_robin, length: 30, host: 2}]
-steps:
-  - at: 0s
-    call: call_a
-    book: {event_type: 1001, start: 2025-10-09T08:00:00Z, attendee: {name: A, email: a@example.org}}
-    db_fault: ` + dbFault + `
-  - at: 10s
-    call: call_a
-    book: {event_type: 1001, start: 2025-10-09T08:00:00Z, attendee: {name: A, email: a@example.org}}
-  - at: 20s
-    call: call_b
-    book: {event_type: 1001, start: 2025-10-09T09:00:00Z, attendee: {name: B, email: b@example.org}}
-`
+	return oneTypeFile("round_robin", []string{bookStep("0s", "call_a", "08", "db_fault: "+dbFault),
+		bookStep("10s", "call_a", "08"), bookStep("20s", "call_b", "09")})
 }
 
 // Each db_fault reaches the world's proxy, acts on the call's statements as documented, and
@@ -138,19 +142,7 @@ func TestDBLatencyIsVirtual(t *testing.T) {
 // A db_fault the attempt never reaches (the call is stopped at its claim, before Cal.com
 // is asked) is marked so and disarmed; a file without db_fault gets no proxy at all.
 func TestDBFaultNotReachedAndNoProxyWithout(t *testing.T) {
-	text := `
-clock: {start: 2025-10-06T09:00:00Z}
-calcom:
-  event_types: [{id: 1001, kind: round_robin, length: 30, host: 2}]
-steps:
-  - at: 0s
-    call: call_a
-    book: {event_type: 1001, start: 2025-10-09T08:00:00Z, attendee: {name: A, email: a@example.org}}
-  - at: 10s
-    call: call_b
-    book: {event_type: 1001, start: 2025-10-09T08:00:00Z, attendee: {name: B, email: b@example.org}}
-    db_fault: {reset: after_commit}
-`
+	text := oneTypeFile("round_robin", []string{bookStep("0s", "call_a", "08"), bookStep("10s", "call_b", "08", "db_fault: {reset: after_commit}")})
 	var left []pgproxy.Rule
 	res := run(t, parse(t, "stopped.yaml", text), replay.Options{Policy: core.PolicyHardened, AfterRun: func(_ context.Context, w *sim.World) error {
 		left = w.Proxy().Rules()
