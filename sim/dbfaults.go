@@ -70,8 +70,9 @@ func (w *World) DBFaultAfterCalcom(callID string, rule pgproxy.Rule) (disarm fun
 
 // RefuseDB plays the database going away: every connection of the core's pool is dropped
 // (as when the server restarts) and the proxy refuses new ones for d on the virtual clock —
-// the core must connect again, and cannot until d has passed. Connections the harness reads
-// the final state with do not go through the proxy.
+// the core must connect again, and cannot until d has passed (a Restart inside the window
+// fails, as a restarting process would). Connections the harness reads the final state with
+// do not go through the proxy.
 func (w *World) RefuseDB(d time.Duration) error {
 	if w.proxy == nil {
 		return ErrNoDBFaults
