@@ -67,37 +67,18 @@ func FaultRule(name string, b incident.Book, f incident.Fault) (fakecalcom.Rule,
 	return r, r.Validate()
 }
 
-// describeInjections renders what entry b at path injected as the file writes it ("reset:
-// after_commit", "on lookup: status: 500", "db_fault reset: after_commit", "crash:
-// after_calcom"), joined by "; "; a db_fault or crash the attempt never reached is marked
-// so; "" for none. err is the attempt's error.
-func (r *runner) describeInjections(path string, b incident.Book, err error) string {
-	out := make([]string, 0, len(b.Faults)+2)
-	for _, f := range b.Faults {
+// describeFaults renders faults as the file writes them ("reset: after_commit"), joined by
+// "; "; "" for none.
+func describeFaults(fs []incident.Fault) string {
+	out := make([]string, 0, len(fs))
+	for _, f := range fs {
 		d := describeFault(f)
 		if f.On != "" && f.On != incident.OnCreate {
 			d = "on " + f.On + ": " + d
 		}
 		out = append(out, d)
 	}
-	if f := b.DBFault; f != nil {
-		d := "db_fault " + f.Kind + ": " + f.Phase
-		if f.Kind != incident.DBFaultReset {
-			d = "db_fault " + f.Kind + ": " + f.Duration.String()
-		}
-		out = append(out, d+notReached(r.dbFaultActed(path)))
-	}
-	if b.Crash != "" {
-		out = append(out, "crash: "+b.Crash+notReached(crashed(err)))
-	}
 	return strings.Join(out, "; ")
-}
-
-func notReached(acted bool) string {
-	if acted {
-		return ""
-	}
-	return " (not reached)"
 }
 
 // describeFault renders one fault's kind and value.
