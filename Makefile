@@ -70,6 +70,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchtime 2s -count 3 ./core/
 	bash scripts/bench-fake.sh
 	bash scripts/bench-load.sh
+	bash scripts/bench-proxy.sh
 
 clean:
 	rm -rf $(OUT)

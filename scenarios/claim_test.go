@@ -124,6 +124,54 @@ FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, w.DB.Name
 		Entry(nil, labels("crash", core.PolicySeed, core.All()), core.PolicySeed, core.HookBeforeSettle, broken(check.OrphanBooking)),
 	)
 
+	// A pending claim stops a rival before Cal.com. While call 687's create is parked in the
+	// fake (its claim pending, its attempt in flight), call 688 meets the claim and waits for
+	// that attempt instead of asking Cal.com; once 687 is booked, 688 is told slot_taken by
+	// the exclusion. The fake's journal shows one create.
+	It("a rival waits for a claim in flight and never reaches Cal.com", gated, forcesSlotExclusion,
+		labels("claim", core.PolicyHardened, core.All()), func(ctx SpecContext) {
+			cg := newCreateGate(2)
+			DeferCleanup(cg.Open)
+			w := newWorld(ctx, sim.Config{Policy: core.PolicyHardened, Layers: core.All(), BetweenCheckAndInsert: cg.Hook})
+			busy := make(chan struct{})
+			w.At(call688ID, core.HookClaimBusy, func(context.Context) error { close(busy); return nil })
+			first := goBook(ctx, w, call687)
+			parked := cg.Next(ctx)
+			Expect(parked.CallID).To(Equal(call687ID))
+			rival := goBook(ctx, w, call688)
+			Eventually(ctx, busy).Should(BeClosed(), "call 688 met call 687's claim and waits for its attempt")
+			parked.Release()
+			Expect(first.Wait(ctx).Outcome.Kind).To(Equal(core.Booked))
+			r := rival.Wait(ctx)
+			expectAnswer(r.Outcome, core.SlotTaken, core.LayerSlotExclusion)
+			Expect(requests(w, "POST", "/v2/bookings")).To(Equal(1), "call 688 never reached Cal.com")
+			expectBroken(ctx, w, broken())
+		})
+
+	// A claim left pending by a crash (no attempt in flight) stops a rival at once, before
+	// Cal.com; after the restart the sweep settles it and the rival is still told the truth.
+	It("a claim left pending by a crash stops a rival before Cal.com, and the sweep settles it",
+		labels("crash", core.PolicyHardened, core.All()), func(ctx SpecContext) {
+			w := newWorld(ctx, sim.Config{Policy: core.PolicyHardened, Layers: core.All()})
+			w.At(call687ID, core.HookAfterCalcom, func(context.Context) error { return errCrash })
+			waited := false
+			w.At(call688ID, core.HookClaimBusy, func(context.Context) error { waited = true; return nil })
+			out, err := w.Book(ctx, call687)
+			Expect(out.Kind).To(Equal(core.Unknown))
+			Expect(err).To(MatchError(errCrash))
+			expectAnswer(book(ctx, w, call688), core.SlotTaken, core.LayerSlotExclusion)
+			Expect(waited).To(BeFalse(), "no attempt holds the claim: nothing to wait for")
+			Expect(requests(w, "POST", "/v2/bookings")).To(Equal(1), "call 688 never reached Cal.com")
+			Expect(w.Restart(ctx)).To(Succeed())
+			swept, err := w.Service.Sweep(ctx)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(swept.Settled).To(HaveLen(1))
+			expectAnswer(book(ctx, w, call688), core.SlotTaken, core.LayerSlotExclusion)
+			Expect(book(ctx, w, call687).Kind).To(Equal(core.AlreadyBooked))
+			Expect(requests(w, "POST", "/v2/bookings")).To(Equal(1))
+			expectBroken(ctx, w, broken())
+		})
+
 	// A create cut before Cal.com made anything leaves an unknown answer and a pending claim,
 	// which holds the slot against a rival; once the lease is over on the application clock
 	// the sweeper finds no booking of the call and releases it, and the rival books.

@@ -73,6 +73,10 @@ var gated = SpecTimeout(30 * time.Second)
 // decision they wait for never comes.
 var forcesDBCheck = Label("forces:db_check")
 
+// forcesSlotExclusion labels the specs that wait for a rival to meet a claim (the exclusion
+// constraint covers pending rows): with slot_exclusion off the rival never meets it.
+var forcesSlotExclusion = Label("forces:slot_exclusion")
+
 // createGate parks Cal.com creates in the fake between its availability check and its insert
 // (Config.BetweenCheckAndInsert), so a spec can make two creates pass the check before either
 // inserts and choose who inserts first.

@@ -71,6 +71,9 @@ func newWorld(ctx context.Context, cfg sim.Config) *sim.World {
 func attachEvidence(ctx context.Context, w *sim.World) {
 	AddReportEntry("fake Cal.com journal", ReportEntryVisibilityFailureOrVerbose, jsonText(w.Fake.Fake.Journal()))
 	AddReportEntry("fake Cal.com ledger", ReportEntryVisibilityFailureOrVerbose, jsonText(w.Fake.Fake.Bookings()))
+	if p := w.Proxy(); p != nil {
+		AddReportEntry("database proxy journal", ReportEntryVisibilityFailureOrVerbose, jsonText(p.Journal()))
+	}
 	rows, err := store.AllAppointments(ctx, w.Store.Pool())
 	if err != nil {
 		AddReportEntry("appointments", ReportEntryVisibilityFailureOrVerbose, "reading appointments failed: "+err.Error())

@@ -28,7 +28,7 @@ func (w *World) State(ctx context.Context) (check.State, error) {
 // that read the two halves at different times (a load run frees the fake in between).
 func (w *World) Appointments(ctx context.Context) ([]check.Appointment, error) {
 	apps := make([]check.Appointment, 0, w.Fake.Fake.NumBookings())
-	err := store.EachAppointment(ctx, w.Store.Pool(), func(a store.Appointment) bool {
+	err := store.EachAppointment(ctx, w.readPool(), func(a store.Appointment) bool {
 		apps = append(apps, appointmentOf(a, w.hostOf))
 		return true
 	})

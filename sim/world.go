@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,6 +19,7 @@ import (
 	"github.com/bookingharness/bookingharness/pgenv"
 	"github.com/bookingharness/bookingharness/sim/clock"
 	"github.com/bookingharness/bookingharness/sim/history"
+	"github.com/bookingharness/bookingharness/sim/pgproxy"
 )
 
 // The virtual clock must move the fake's time on delays instead of sleeping, to each
@@ -78,8 +80,19 @@ type Config struct {
 	// for forcing the concurrent-create interleaving.
 	BetweenCheckAndInsert func(fakecalcom.CreateAttempt)
 	// Hook is passed to the core (core.Config.Hook): it parks or crashes Book at named points.
-	// Restart drops it, as a restarted process would not have it.
+	// Restart drops it, as a restarted process would not have it. (World.At arms the same
+	// points per call, and survives Restart.)
 	Hook core.Hook
+	// DBFaults puts a Postgres wire proxy (sim/pgproxy, DESIGN §13) between the core's pool
+	// and the database, so database faults can be injected (World.Proxy, CommitRule,
+	// DBFaultAfterCalcom, RefuseDB); the harness reads the final state around it. Off by
+	// default: the pool then talks to Postgres directly and nothing is paid for it.
+	DBFaults bool
+	// DBHold, with DBFaults, is called with the delay of every latency fault before the
+	// virtual clock is advanced by it; it may block, holding the statement (and its
+	// connection) until it returns — how a spec parks a statement to force an interleaving.
+	// It must return before the world is closed.
+	DBHold func(time.Duration)
 }
 
 // DefaultStart is the virtual start of the Call 687/688 incident (Cal.com's clock).
@@ -108,6 +121,11 @@ type World struct {
 	hostOf     map[int64]int64 // staff id → Cal.com host id
 	poolDSN    string          // the database with the pool size, for Restart
 	coreConfig core.Config     // the Service's configuration, for Restart
+	points     points          // what At armed
+
+	proxy  *pgproxy.Proxy                  // with DBFaults: between the core's pool and the database
+	reader *store.Store                    // with DBFaults: the harness's own pool, around the proxy
+	ledger atomic.Pointer[fakecalcom.Fake] // the fake, for the proxy's call key (read from its goroutines)
 }
 
 // NewWorld builds a world on env: it clones the template of the layers' schema, seeds the
@@ -126,7 +144,16 @@ func NewWorld(ctx context.Context, env *pgenv.Env, cfg Config) (w *World, err er
 		}
 	}()
 	w.AppClock = clock.Skewed{Base: w.Clock, Offset: cfg.AppSkew}
-	w.poolDSN = fmt.Sprintf("%s%spool_max_conns=%d", db.DSN, dsnSeparator(db.DSN), cfg.MaxConns)
+	coreDSN := db.DSN
+	if cfg.DBFaults {
+		if coreDSN, err = w.startProxy(cfg); err != nil {
+			return nil, err
+		}
+		if err = w.openReader(ctx); err != nil {
+			return nil, err
+		}
+	}
+	w.poolDSN = fmt.Sprintf("%s%spool_max_conns=%d", coreDSN, dsnSeparator(coreDSN), cfg.MaxConns)
 	if w.Store, err = store.Open(ctx, w.poolDSN); err != nil {
 		return nil, err
 	}
@@ -155,6 +182,7 @@ func NewWorld(ctx context.Context, env *pgenv.Env, cfg Config) (w *World, err er
 		Seed:                  cfg.Seed,
 		BetweenCheckAndInsert: cfg.BetweenCheckAndInsert,
 	})
+	w.ledger.Store(w.Fake.Fake)
 	httpClient := w.Fake.Client()
 	held = newDeadlines(httpClient.Transport, w.Clock, cfg.ClientTimeout)
 	httpClient.Transport = held
@@ -168,7 +196,7 @@ func NewWorld(ctx context.Context, env *pgenv.Env, cfg Config) (w *World, err er
 	}
 	w.coreConfig = core.Config{
 		Policy: cfg.Policy, Layers: cfg.Layers, Calcom: client, Store: w.Store, Clock: w.AppClock,
-		Logger: cfg.Logger, Registerer: cfg.Registerer, Observer: cfg.Observer, Hook: cfg.Hook,
+		Logger: cfg.Logger, Registerer: cfg.Registerer, Observer: cfg.Observer, Hook: w.coreHook(cfg.Hook),
 	}
 	if w.Service, err = core.NewService(w.coreConfig); err != nil {
 		return nil, err
@@ -214,13 +242,19 @@ func dsnSeparator(dsn string) string {
 	}
 }
 
-// Close stops the fake, closes the pool and drops the database.
+// Close stops the fake, closes the pools and the proxy, and drops the database.
 func (w *World) Close(ctx context.Context) error {
 	if w.Fake != nil {
 		w.Fake.Close()
 	}
 	if w.Store != nil {
 		w.Store.Close()
+	}
+	if w.proxy != nil {
+		_ = w.proxy.Close() // its listener's close error says nothing about the run
+	}
+	if w.reader != nil {
+		w.reader.Close()
 	}
 	if w.DB != nil {
 		return w.DB.Drop(ctx)
@@ -229,10 +263,11 @@ func (w *World) Close(ctx context.Context) error {
 }
 
 // Restart plays a crash of the core's process: the Service is discarded and its pool closed
-// (every connection it held is dropped), and a fresh Service — without Config.Hook — starts
-// on the same database and the same fake. Nothing runs by itself: call Service.Sweep, as a
-// restarted process does at start-up. Abandon the crashed Book calls first (their hook
-// returned an error, so they have returned).
+// (every connection it held is dropped), and a fresh Service — without Config.Hook, but
+// with what World.At armed — starts on the same database and the same fake (through the
+// proxy, with DBFaults). Nothing runs by itself: call Service.Sweep, as a restarted process
+// does at start-up. Abandon the crashed Book calls first (their hook returned an error, so
+// they have returned).
 func (w *World) Restart(ctx context.Context) error {
 	w.Store.Close()
 	st, err := store.Open(ctx, w.poolDSN)
@@ -241,7 +276,7 @@ func (w *World) Restart(ctx context.Context) error {
 	}
 	w.Store = st
 	cfg := w.coreConfig
-	cfg.Store, cfg.Hook = st, nil
+	cfg.Store, cfg.Hook = st, w.coreHook(nil)
 	w.Service, err = core.NewService(cfg)
 	return err
 }

@@ -21,8 +21,8 @@ func (r *runner) arm(path string, b incident.Book) ([]func(), error) {
 	return undo, nil
 }
 
-// armCalcom installs the entry's Cal.com faults as fake rules that fire once on the call's
-// requests.
+// armCalcom installs the entry's Cal.com faults as fake rules that fire once, each on its
+// endpoint (FaultRule).
 func (r *runner) armCalcom(path string, b incident.Book) (func(), error) {
 	var names []string
 	undo := func() {
@@ -32,7 +32,7 @@ func (r *runner) armCalcom(path string, b incident.Book) (func(), error) {
 	}
 	for i, f := range b.Faults {
 		name := FaultName(path, i, len(b.Faults))
-		rule, err := FaultRule(name, b.Call, f)
+		rule, err := FaultRule(name, b, f)
 		if err == nil {
 			err = r.w.Fake.Fake.AddFault(rule)
 		}

@@ -12,13 +12,27 @@
 //     goes backwards); the timeline shows the real virtual time.
 //   - Steps at one offset run in file order; the entries of a concurrent step start together
 //     behind one barrier (sim.World.Concurrent) and their results are listed in file order.
-//   - A fault applies to the first Cal.com create (POST /v2/bookings) whose metadata.call_id
-//     is the step's call, once, and is removed when the step ends. A list of faults arms
-//     one rule per fault. {status: 429} is Cal.com's
-//     rate limit (with X-RateLimit headers); other statuses are Cal.com error answers.
-//     {timeout: after_commit} costs no real time: the fake holds the answer, the harness ends
-//     the client's wait itself and moves the virtual clock by the client timeout
-//     (sim.DefaultClientTimeout, or Options.ClientTimeout).
+//   - A fault applies once to the next request to its endpoint (FaultRule): by default the
+//     call's next Cal.com create (POST /v2/bookings whose metadata.call_id is the step's
+//     call); fault.on: lookup is the next GET /v2/bookings for the call's attendee, get,
+//     cancel, reschedule, confirm, decline and reservation the next such request of anyone.
+//     It is removed when the step ends. A list of faults arms one rule per fault. {status:
+//     429} is Cal.com's rate limit (with X-RateLimit headers); other statuses are Cal.com
+//     error answers. {timeout: after_commit} costs no real time: the fake holds the answer,
+//     the harness ends the client's wait itself and moves the virtual clock by the client
+//     timeout (sim.DefaultClientTimeout, or Options.ClientTimeout).
+//   - A db_fault (armDB) gives the world a database proxy (sim.Config.DBFaults). reset
+//     before_commit / after_commit hits the call's first committing statement after Cal.com
+//     answered its create (the hardened settle's COMMIT, the seed's INSERT): cut before it
+//     reaches Postgres, or committed with its acknowledgement lost. latency holds every
+//     statement of the call during the step, on the virtual clock. refuse drops the core's
+//     connections once Cal.com answered and refuses new ones for its duration on the virtual
+//     clock (the window outlives the step). What the step did not reach is disarmed, and the
+//     timeline marks it "(not reached)".
+//   - A crash (armCrash) abandons the call's Book at the named hook point (it answers unknown
+//     and does nothing more); once the step's attempts have returned the core restarts
+//     (sim.World.Restart) and sweeps (core.Service.Sweep): a restart step in the timeline
+//     with what the sweep did.
 //   - expect.layer is the deciding layer the core reports (core.Outcome.Layer); "calcom"
 //     means no layer decided and Cal.com's own answer did (a 400, 409, 429 or 5xx). The
 //     deciding layer depends on the policy: the seed runs freshness first, the hardened
@@ -30,8 +44,8 @@
 //     Left out, it means none. A run the invariant checker refuses to judge (its
 //     assumptions do not hold, e.g. a file with no step) is an error, never a pass.
 //   - The round-two vocabulary (incident.Use) is refused by CheckSupported, naming the
-//     field, unless the runner can execute it: today only calcom.conflict_answer
-//     conflict_409 and error_500. Nothing in a file is ever silently ignored.
+//     field, unless the runner can execute it (see supported). Nothing in a file is ever
+//     silently ignored.
 //
 // Overrides. Options.Policy and Options.Layers replace the file's policy and layers. The
 // file's expectations describe the file's own policy and layers, so an override changes

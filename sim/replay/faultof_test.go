@@ -30,7 +30,7 @@ func TestFaultOfInvertsFaultRule(t *testing.T) {
 	}
 	for _, f := range faults {
 		f.On = incident.OnCreate
-		rule, err := replay.FaultRule("r", "call_1", f)
+		rule, err := replay.FaultRule("r", incident.Book{Call: "call_1"}, f)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,14 +9,20 @@ import (
 	"github.com/bookingharness/bookingharness/sim/incident"
 )
 
-// FaultRule turns a step's fault into a fake Cal.com rule scoped to that step's call: it
-// matches the call's next create (POST /v2/bookings with metadata.call_id = call) and fires
-// once. name labels the rule in the fake's journal. A fault on another endpoint than create
-// is refused (CheckSupported refuses such files before they run).
-func FaultRule(name, call string, f incident.Fault) (fakecalcom.Rule, error) {
-	if f.On != "" && f.On != incident.OnCreate {
-		return fakecalcom.Rule{}, fmt.Errorf("replay: a fault on %s is not supported yet", f.On)
-	}
+// FaultRule turns one of a step's faults into a fake Cal.com rule that fires once on the
+// endpoint it names (Fault.On), scoped to the step's call b where the request says whose it
+// is; name labels the rule in the fake's journal:
+//
+//   - create (the default): the call's next POST /v2/bookings (metadata.call_id = b.Call);
+//   - lookup: the next GET /v2/bookings for the call's attendee (attendeeEmail = its email),
+//     the list a recovering core searches by metadata.call_id;
+//   - get: the next GET /v2/bookings/{uid};
+//   - cancel, reschedule, confirm, decline: the next POST /v2/bookings/{uid}/<action>;
+//   - reservation: the next POST /v2/slots/reservations.
+//
+// Requests other than the create and the lookup carry nothing of the call, so those rules
+// take the next such request of whichever call; a step's rules are removed when it ends.
+func FaultRule(name string, b incident.Book, f incident.Fault) (fakecalcom.Rule, error) {
 	var a fakecalcom.Action
 	switch f.Kind {
 	case incident.FaultDelay:
@@ -43,7 +49,21 @@ func FaultRule(name, call string, f incident.Fault) (fakecalcom.Rule, error) {
 	default:
 		return fakecalcom.Rule{}, fmt.Errorf("replay: unknown fault kind %q", f.Kind)
 	}
-	r := fakecalcom.Rule{Name: name, Method: "POST", Path: "/v2/bookings", CallID: call, Times: 1, Action: a}
+	r := fakecalcom.Rule{Name: name, Times: 1, Action: a}
+	switch f.On {
+	case "", incident.OnCreate:
+		r.Method, r.Path, r.CallID = "POST", "/v2/bookings", b.Call
+	case incident.OnLookup:
+		r.Method, r.Path, r.Query = "GET", "/v2/bookings", map[string]string{"attendeeEmail": b.Attendee.Email}
+	case incident.OnGet:
+		r.Method, r.Path = "GET", "/v2/bookings/*"
+	case incident.OnCancel, incident.OnReschedule, incident.OnConfirm, incident.OnDecline:
+		r.Method, r.Path = "POST", "/v2/bookings/*/"+f.On
+	case incident.OnReservation:
+		r.Method, r.Path = "POST", "/v2/slots/reservations"
+	default:
+		return fakecalcom.Rule{}, fmt.Errorf("replay: a fault on %q: unknown endpoint", f.On)
+	}
 	return r, r.Validate()
 }
 

@@ -287,12 +287,16 @@ steps:
 
 // Bad fault input is refused before anything runs.
 func TestFaultRuleMapping(t *testing.T) {
-	r, err := replay.FaultRule("x", "call_1", incident.Fault{Kind: incident.FaultStatus, Status: 503})
+	b := incident.Book{Call: "call_1", Attendee: incident.Attendee{Email: "a@example.org"}}
+	r, err := replay.FaultRule("x", b, incident.Fault{Kind: incident.FaultStatus, Status: 503})
 	if err != nil || r.Action.Kind != fakecalcom.ActionStatus || r.Action.Status != 503 || r.Times != 1 || r.CallID != "call_1" {
 		t.Errorf("rule = %+v, %v", r, err)
 	}
-	if _, err := replay.FaultRule("x", "call_1", incident.Fault{Kind: "explode"}); err == nil {
+	if _, err := replay.FaultRule("x", b, incident.Fault{Kind: "explode"}); err == nil {
 		t.Error("unknown fault kind accepted")
+	}
+	if _, err := replay.FaultRule("x", b, incident.Fault{On: "webhook", Kind: incident.FaultMalformed}); err == nil {
+		t.Error("unknown endpoint accepted")
 	}
 }
 

@@ -66,7 +66,8 @@ type Step struct {
 	// (Cal.com's clock) it actually started.
 	At   string    `json:"at"`
 	Time time.Time `json:"time"`
-	// Kind is book or cancel.
+	// Kind is book, cancel, or restart (KindRestart: the core restarted after a crash and
+	// swept; Sweep says what the sweep did).
 	Kind       string `json:"kind"`
 	Call       string `json:"call"`
 	Concurrent bool   `json:"concurrent,omitempty"`
@@ -74,7 +75,9 @@ type Step struct {
 	EventType     int64     `json:"event_type,omitempty"`
 	SlotStart     time.Time `json:"slot_start,omitzero"`
 	AttendeeEmail string    `json:"attendee_email,omitempty"`
-	// Fault is the injected fault as written ("reset: after_commit"), "" for none.
+	// Fault is every injection as written, "; "-separated ("reset: after_commit; db_fault
+	// reset: after_commit; crash: before_settle"); a db_fault or crash the attempt never
+	// reached is marked "(not reached)". "" for none.
 	Fault string `json:"fault,omitempty"`
 	// Outcome is the core's answer (booked, already_booked, slot_taken, error, unknown) or,
 	// for a cancel, cancelled / error / unknown.
@@ -94,8 +97,22 @@ type Step struct {
 	// Pass is false when Expect did not hold; Message says why.
 	Pass    bool   `json:"pass"`
 	Message string `json:"message,omitempty"`
+	// Sweep is what the restarted core's Sweep did with each pending claim (restart steps).
+	Sweep []SweepItem `json:"sweep,omitempty"`
 	// ElapsedMS is the wall time of the attempt.
 	ElapsedMS float64 `json:"elapsed_ms"`
+}
+
+// KindRestart is the Step.Kind of a restart after a crash.
+const KindRestart = "restart"
+
+// SweepItem is one pending claim the sweep after a restart looked at (core.SweepItem).
+type SweepItem struct {
+	Call string `json:"call"`
+	// Action is settled, released, kept or failed (core.SweepAction).
+	Action     string `json:"action"`
+	BookingUID string `json:"booking_uid,omitempty"`
+	Reason     string `json:"reason"`
 }
 
 // Expect is a step expectation as asserted.

@@ -49,7 +49,7 @@ func Run(ctx context.Context, env *pgenv.Env, inc *incident.Incident, opts Optio
 		SetupMS: ms(time.Since(began)),
 	}
 	ran := time.Now()
-	r := &runner{w: w, inc: inc, plan: p, res: res, slots: map[string]history.SlotKey{}}
+	r := &runner{w: w, inc: inc, plan: p, res: res, slots: map[string]history.SlotKey{}, db: map[string]*dbArm{}}
 	for i, st := range inc.Steps {
 		if err := r.step(ctx, i, st); err != nil {
 			return nil, err
@@ -73,7 +73,7 @@ func worldConfig(inc *incident.Incident, p plan, opts Options) sim.Config {
 	cfg := sim.Config{
 		Policy: p.policy, Layers: p.layers, Start: inc.Clock.Start, AppSkew: inc.Clock.AppSkew,
 		Latency: inc.Calcom.Latency, ForceReplay: inc.Calcom.ForceReplay, ClientTimeout: opts.ClientTimeout,
-		Logger: opts.Logger, Capacity: 64,
+		Logger: opts.Logger, Capacity: 64, DBFaults: usesDBFaults(inc),
 	}
 	cfg.ConflictAnswer = fakecalcom.ConflictAnswer(inc.Calcom.ConflictAnswer) // "" keeps the world's default
 	cfg.CheckInsertGap = inc.Calcom.CheckInsertGap
@@ -88,6 +88,7 @@ type runner struct {
 	plan  plan
 	res   *Result
 	slots map[string]history.SlotKey // call → the slot of its latest booking step
+	db    map[string]*dbArm          // entry path → its armed db_fault
 }
 
 func (r *runner) step(ctx context.Context, i int, st incident.Step) error {
@@ -140,8 +141,13 @@ func (r *runner) books(ctx context.Context, path string, st incident.Step, books
 		results = []sim.Result{{Call: calls[0], Outcome: out, Err: err}}
 	}
 	elapsed := time.Since(t0)
+	died := false
 	for j, b := range books {
 		r.record(paths[j], st, b, now, elapsed, concurrent, results[j].Outcome, results[j].Err)
+		died = died || crashed(results[j].Err)
+	}
+	if died {
+		return r.restart(ctx, path, st)
 	}
 	return nil
 }
@@ -168,7 +174,7 @@ func LayerOf(o core.Outcome) string {
 func (r *runner) record(path string, st incident.Step, b incident.Book, now time.Time, elapsed time.Duration, concurrent bool, out core.Outcome, err error) {
 	s := Step{
 		Path: path, Line: b.Line, At: st.At.String(), Time: now, Kind: "book", Call: b.Call, Concurrent: concurrent,
-		EventType: b.EventType, SlotStart: b.Start, AttendeeEmail: b.Attendee.Email, Fault: describeFaults(b.Faults),
+		EventType: b.EventType, SlotStart: b.Start, AttendeeEmail: b.Attendee.Email, Fault: r.describeInjections(path, b, err),
 		Outcome: string(out.Kind), Layer: LayerOf(out), Reason: out.Reason, AppointmentID: out.AppointmentID,
 		BookingUID: out.BookingUID, Recovered: out.Recovered, Decisions: decisionsOf(out.Decisions),
 		Expect: r.plan.stepExpect(b), Pass: true, ElapsedMS: ms(elapsed),

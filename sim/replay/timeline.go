@@ -35,6 +35,10 @@ func WriteTimeline(w io.Writer, r *Result) error {
 		b.WriteString("  ")
 		b.WriteString(pad(offset(r, s), width))
 		b.WriteString("  ")
+		if s.Kind == KindRestart { // the whole core, no one call
+			b.WriteString("↻ restart after the crash; sweep: " + describeSweep(s.Sweep) + "\n")
+			continue
+		}
 		if s.Concurrent {
 			b.WriteString("‖ ")
 		}
@@ -65,7 +69,7 @@ func WriteTimeline(w io.Writer, r *Result) error {
 			fmt.Fprintf(&b, "   appt %d uid %s", s.AppointmentID, s.BookingUID)
 		}
 		if s.Recovered {
-			b.WriteString(" (recovered by lookup)")
+			b.WriteString(" (recovered: looked up in Cal.com or re-read from Postgres)")
 		}
 		b.WriteString("\n")
 	}
@@ -106,6 +110,23 @@ func WriteTimeline(w io.Writer, r *Result) error {
 	fmt.Fprintf(&b, "%s %s (%s, %s) in %.0f ms\n", verdict, r.Name, r.File, r.Policy, r.TotalMS)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// describeSweep renders what a sweep did: "call_a… settled (uid X); call_b… kept", or
+// "nothing pending".
+func describeSweep(items []SweepItem) string {
+	if len(items) == 0 {
+		return "nothing pending"
+	}
+	out := make([]string, 0, len(items))
+	for _, it := range items {
+		d := shortCall(it.Call) + " " + it.Action
+		if it.BookingUID != "" {
+			d += " (uid " + it.BookingUID + ")"
+		}
+		out = append(out, d)
+	}
+	return strings.Join(out, "; ")
 }
 
 // Timeline returns WriteTimeline's text.

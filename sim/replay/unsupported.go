@@ -22,17 +22,3 @@ func (r *runner) armWebhook(_ string, b incident.Book) (func(), error) {
 	}
 	return nil, nil
 }
-
-func (r *runner) armDB(_ string, b incident.Book) (func(), error) {
-	if b.DBFault != nil {
-		return nil, errors.New("db_fault: " + errNotYet.Error())
-	}
-	return nil, nil
-}
-
-func (r *runner) armCrash(_ string, b incident.Book) (func(), error) {
-	if b.Crash != "" {
-		return nil, errors.New("crash: " + errNotYet.Error())
-	}
-	return nil, nil
-}

@@ -1,0 +1,167 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/bookingharness/bookingharness/core"
+	"github.com/bookingharness/bookingharness/core/store"
+	"github.com/bookingharness/bookingharness/sim/clock"
+	"github.com/bookingharness/bookingharness/sim/pgproxy"
+)
+
+// ErrNoDBFaults is returned by the database-fault methods of a world built without
+// Config.DBFaults.
+var ErrNoDBFaults = errors.New("sim: this world has no database proxy (set Config.DBFaults)")
+
+// Proxy is the Postgres wire proxy between the core's pool and the world's database (DESIGN
+// §13), for specs that arm their own rules (AddRule) or read its journal; nil unless
+// Config.DBFaults. The world owns it: it starts with the world and closes with it.
+func (w *World) Proxy() *pgproxy.Proxy { return w.proxy }
+
+// commitPattern matches a statement that commits the work of a call: an explicit COMMIT, or a
+// statement that begins with INSERT, UPDATE or DELETE (in autocommit it commits by itself;
+// inside a transaction, cutting it or losing the answer of the transaction it belongs to has
+// the same effect as doing so to its COMMIT).
+const commitPattern = `(?i)^\s*(commit|insert|update|delete)\b`
+
+// CommitRule is a rule on the next statement of call callID that commits (commitPattern),
+// once: with pgproxy.ActionReset the statement is cut before it reaches the server, so its
+// transaction never commits; with pgproxy.ActionCommitAckLost its transaction commits and
+// the acknowledgement is lost; with pgproxy.ActionLatency the statement is held. The
+// statements of a call are those the world's call key gives it (see World.Proxy): its call
+// id, or its booking's uid, among the parameters, and a transaction's COMMIT belongs to the
+// call of the transaction.
+func CommitRule(name, callID string, a pgproxy.Action) pgproxy.Rule {
+	return pgproxy.Rule{Name: name, Pattern: commitPattern, CallKey: callID, Nth: 1, Times: 1, Action: a}
+}
+
+// DBFaultAfterCalcom arms rule on the world's proxy at the moment call callID's Book has
+// Cal.com's answer to its create (core.HookAfterCalcom): from there on the core stores what
+// it learnt, so a CommitRule then hits the commit that stores (or settles) the booking, not
+// the claim or the call row written before Cal.com was asked. disarm removes the rule,
+// armed yet or not.
+func (w *World) DBFaultAfterCalcom(callID string, rule pgproxy.Rule) (disarm func(), err error) {
+	if w.proxy == nil {
+		return nil, ErrNoDBFaults
+	}
+	if err := rule.Validate(); err != nil {
+		return nil, fmt.Errorf("sim: %w", err)
+	}
+	if rule.Name == "" {
+		return nil, errors.New("sim: a database fault armed for later needs a rule name, to disarm it by")
+	}
+	unarm := w.At(callID, core.HookAfterCalcom, func(context.Context) error {
+		// An error here (a rule of that name armed meanwhile) plays a crash, loudly.
+		return w.proxy.AddRule(rule)
+	})
+	return func() {
+		unarm()
+		w.proxy.RemoveRule(rule.Name)
+	}, nil
+}
+
+// RefuseDB plays the database going away: every connection of the core's pool is dropped
+// (as when the server restarts) and the proxy refuses new ones for d on the virtual clock —
+// the core must connect again, and cannot until d has passed (a Restart inside the window
+// fails, as a restarting process would). Connections the harness reads the final state with
+// do not go through the proxy.
+func (w *World) RefuseDB(d time.Duration) error {
+	if w.proxy == nil {
+		return ErrNoDBFaults
+	}
+	if d <= 0 {
+		return fmt.Errorf("sim: refuse connections for %s: want a positive duration", d)
+	}
+	w.proxy.Refuse(d)
+	w.Store.Pool().Reset()
+	return nil
+}
+
+// startProxy starts the world's proxy in front of its database and returns the DSN that
+// reaches the database through it.
+func (w *World) startProxy(cfg Config) (string, error) {
+	pc, err := pgconn.ParseConfig(w.DB.DSN)
+	if err != nil {
+		return "", fmt.Errorf("sim: database proxy: parse DSN: %w", err)
+	}
+	if strings.HasPrefix(pc.Host, "/") {
+		return "", fmt.Errorf("sim: database proxy: the database is reached through a unix socket (%s); the proxy needs TCP", pc.Host)
+	}
+	upstream := net.JoinHostPort(pc.Host, strconv.Itoa(int(pc.Port)))
+	p, err := pgproxy.New(upstream, pgproxy.Config{Clock: proxyClock{Virtual: w.Clock, hold: cfg.DBHold}, Seed: cfg.Seed, CallKey: w.callKey})
+	if err != nil {
+		return "", fmt.Errorf("sim: database proxy: %w", err)
+	}
+	w.proxy = p
+	p.Start()
+	return p.DSN(w.DB.DSN)
+}
+
+// openReader opens the harness's own small pool on the database, around the proxy, so the
+// final state is read whatever faults the core meets.
+func (w *World) openReader(ctx context.Context) error {
+	st, err := store.Open(ctx, fmt.Sprintf("%s%spool_max_conns=2", w.DB.DSN, dsnSeparator(w.DB.DSN)))
+	if err != nil {
+		return fmt.Errorf("sim: open the harness's own connection: %w", err)
+	}
+	w.reader = st
+	return nil
+}
+
+// readPool is the pool the harness reads the state with: its own when the core's goes
+// through the proxy, else the core's.
+func (w *World) readPool() store.Querier {
+	if w.reader != nil {
+		return w.reader.Pool()
+	}
+	return w.Store.Pool()
+}
+
+// callKey names the call a statement belongs to, for the proxy's rules: a call id among its
+// parameters (pgproxy.DefaultCallKey), else the call whose booking uid is among them — the
+// statements that store a booking (the hardened settle, the seed's INSERT) carry its uid
+// rather than the call id — by the booking's metadata.call_id in the fake's ledger.
+func (w *World) callKey(sql string, params [][]byte) string {
+	if k := pgproxy.DefaultCallKey(sql, params); k != "" {
+		return k
+	}
+	fake := w.ledger.Load()
+	if fake == nil {
+		return ""
+	}
+	for _, p := range params {
+		if len(p) < 8 || len(p) > 64 {
+			continue // not a booking uid
+		}
+		if b, ok := fake.Booking(string(p)); ok {
+			if id, _ := b.Metadata["call_id"].(string); id != "" {
+				return id
+			}
+		}
+	}
+	return ""
+}
+
+// proxyClock is the proxy's clock: the world's virtual clock, so latency faults advance it
+// and refusal windows are measured on it. hold (Config.DBHold), when set, is called first
+// and may block, holding the delayed statement.
+type proxyClock struct {
+	*clock.Virtual
+	hold func(time.Duration)
+}
+
+// Advance passes a latency fault's delay.
+func (c proxyClock) Advance(d time.Duration) {
+	if c.hold != nil {
+		c.hold(d)
+	}
+	c.Virtual.Advance(d)
+}

@@ -1,0 +1,54 @@
+package replay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/bookingharness/bookingharness/core"
+	"github.com/bookingharness/bookingharness/sim/incident"
+)
+
+// errCrash is what the replay's hook returns to play the core's process dying.
+var errCrash = errors.New("the core's process died here (crash: in the incident file)")
+
+// armCrash arms the entry's crash: the first time its call's Book reaches the point
+// (core.HookAfterCalcom or core.HookBeforeSettle — the incident vocabulary names them), the
+// hook returns errCrash, so Book returns unknown at once and does nothing more (no release,
+// no cancel). The world records the attempt as unknown. A point the attempt never reaches
+// (e.g. no create was sent) does not crash; disarmed when the step ends.
+func (r *runner) armCrash(_ string, b incident.Book) (func(), error) {
+	if b.Crash == "" {
+		return nil, nil
+	}
+	return r.w.At(b.Call, core.HookPoint(b.Crash), func(context.Context) error { return errCrash }), nil
+}
+
+// crashed reports whether an attempt ended in an armed crash.
+func crashed(err error) bool { return errors.Is(err, errCrash) }
+
+// restart plays what follows a crash, once the step's attempts have returned: the crashed
+// Service is discarded with its pool, a fresh one starts on the same database
+// (sim.World.Restart) and runs Sweep, as a restarted process does at start-up. The restart
+// is a step of the timeline, with what the sweep did.
+func (r *runner) restart(ctx context.Context, path string, st incident.Step) error {
+	now, t0 := r.w.Clock.Now(), time.Now()
+	if err := r.w.Restart(ctx); err != nil {
+		return fmt.Errorf("replay: %s: %s: restart after the crash: %w", r.inc.File, path, err)
+	}
+	swept, err := r.w.Service.Sweep(ctx)
+	if err != nil {
+		return fmt.Errorf("replay: %s: %s: sweep after the restart: %w", r.inc.File, path, err)
+	}
+	s := Step{Path: path, Line: st.Line, At: st.At.String(), Time: now, Kind: KindRestart, Outcome: "swept",
+		Decisions: []Decision{}, Sweep: []SweepItem{}, Pass: true}
+	for _, items := range [][]core.SweepItem{swept.Settled, swept.Released, swept.Kept, swept.Failed} {
+		for _, it := range items {
+			s.Sweep = append(s.Sweep, SweepItem{Call: it.CallID, Action: string(it.Action), BookingUID: it.BookingUID, Reason: it.Reason})
+		}
+	}
+	s.ElapsedMS = ms(time.Since(t0))
+	r.res.Steps = append(r.res.Steps, s)
+	return nil
+}

@@ -1,0 +1,140 @@
+package replay_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bookingharness/bookingharness/core"
+	"github.com/bookingharness/bookingharness/fakecalcom"
+	"github.com/bookingharness/bookingharness/sim"
+	"github.com/bookingharness/bookingharness/sim/incident"
+	"github.com/bookingharness/bookingharness/sim/replay"
+)
+
+// crashFile crashes call_a's first attempt at the given point; the platform re-sends the
+// call 10 s later.
+func crashFile(point string) string {
+	return oneTypeFile("standard", []string{bookStep("0s", "call_a", "08", "crash: "+point), bookStep("10s", "call_a", "08")})
+}
+
+// A crash abandons the attempt at its point (recorded unknown), restarts the core and
+// sweeps. Hardened: the sweep settles the claim with the booking Cal.com made, and the retry
+// is already_booked. Seed: nothing was claimed and nothing recovers; the retry on a standard
+// event type is refused by Cal.com, and the booking is orphaned.
+func TestCrashRestartsAndSweeps(t *testing.T) {
+	tests := []struct {
+		policy, point string
+		retry         string
+		sweep         string // what the sweep did, as the timeline says it
+		violations    []string
+	}{
+		{"hardened", "after_calcom", "already_booked", "call_a settled (uid ", nil},
+		{"hardened", "before_settle", "already_booked", "call_a settled (uid ", nil},
+		{"seed", "after_calcom", "slot_taken", "nothing pending", []string{"orphan_booking"}},
+		{"seed", "before_settle", "slot_taken", "nothing pending", []string{"orphan_booking"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.policy+" "+tc.point, func(t *testing.T) {
+			var creates int
+			var hooked bool
+			opts := replay.Options{Policy: core.Policy(tc.policy), AfterRun: func(_ context.Context, w *sim.World) error {
+				for _, e := range w.Fake.Fake.Journal() {
+					if e.Method == "POST" && e.Path == "/v2/bookings" {
+						creates++
+					}
+				}
+				// What World.At arms reaches the restarted Service.
+				w.At("call_z", core.HookAfterCalcom, func(context.Context) error { hooked = true; return nil })
+				z := sim.BookCall{CallID: "call_z", EventTypeID: 1001, Start: time.Date(2025, 10, 9, 12, 0, 0, 0, time.UTC), Attendee: core.Attendee{Name: "Z", Email: "z@example.org"}}
+				_, err := w.Book(context.Background(), z)
+				return err
+			}}
+			res := run(t, parse(t, "crash.yaml", crashFile(tc.point)), opts)
+			if len(res.Steps) != 3 {
+				t.Fatalf("steps:\n%s", res.Timeline())
+			}
+			crashed, restart, retry := res.Steps[0], res.Steps[1], res.Steps[2]
+			if crashed.Outcome != "unknown" || crashed.Fault != "crash: "+tc.point || !strings.Contains(crashed.Error, "abandoned at "+tc.point) {
+				t.Errorf("crashed step: %+v", crashed)
+			}
+			if restart.Kind != replay.KindRestart || !strings.Contains(res.Timeline(), "↻ restart after the crash; sweep: "+tc.sweep) {
+				t.Errorf("restart step: %+v\n%s", restart, res.Timeline())
+			}
+			if retry.Outcome != tc.retry {
+				t.Errorf("retry told %s, want %s\n%s", retry.Outcome, tc.retry, res.Timeline())
+			}
+			if !slices.Equal(res.Final.Violated, append([]string{}, tc.violations...)) {
+				t.Errorf("violated %v, want %v", res.Final.Violated, tc.violations)
+			}
+			wantCreates := 1 // hardened: recovery never re-POSTs
+			if tc.policy == "seed" {
+				wantCreates = 2 // the seed's retry POSTs again
+			}
+			if creates != wantCreates {
+				t.Errorf("%d creates, want %d", creates, wantCreates)
+			}
+			if !hooked {
+				t.Error("an arm made after the restart did not reach the fresh Service")
+			}
+		})
+	}
+}
+
+// A crash point the attempt never reaches (the claim stops the call before Cal.com) does not
+// crash: no restart, and the step says so.
+func TestCrashNotReached(t *testing.T) {
+	text := oneTypeFile("standard", []string{bookStep("0s", "call_a", "08"), bookStep("10s", "call_b", "08", "crash: after_calcom")})
+	res := run(t, parse(t, "nocrash.yaml", text), replay.Options{Policy: core.PolicyHardened})
+	if len(res.Steps) != 2 || res.Steps[1].Outcome != "slot_taken" || res.Steps[1].Fault != "crash: after_calcom (not reached)" {
+		t.Errorf("\n%s", res.Timeline())
+	}
+}
+
+// Faults reach every endpoint a recovering core calls: the lookup after an ambiguous
+// create fails, so the hardened core says unknown instead of guessing; its retry looks again
+// and books. The fake's journal shows the lookup rule fired on the call's attendee's GET.
+func TestFaultOnLookup(t *testing.T) {
+	text := oneTypeFile("standard", []string{
+		bookStep("0s", "call_a", "08", "fault: [{reset: after_commit}, {on: lookup, status: 503}]", "expect: {outcome: unknown}"),
+		bookStep("10s", "call_a", "08", "expect: {outcome: booked}"),
+	}, "policy: hardened", "expect: {appointments: 1, calcom_bookings: 1}")
+	var fired []fakecalcom.JournalEntry
+	res := run(t, parse(t, "lookup.yaml", text), replay.Options{AfterRun: func(_ context.Context, w *sim.World) error {
+		for _, e := range w.Fake.Fake.Journal() {
+			if e.Rule != "" {
+				fired = append(fired, e)
+			}
+		}
+		return nil
+	}})
+	if !res.OK() {
+		t.Fatalf("\n%s", res.Timeline())
+	}
+	if len(fired) != 2 || fired[1].Rule != "steps[0].fault[1]" || fired[1].Method != "GET" || fired[1].Path != "/v2/bookings" {
+		t.Errorf("fired: %+v", fired)
+	}
+	if res.Steps[0].Fault != "reset: after_commit; on lookup: status: 503" {
+		t.Errorf("fault shown as %q", res.Steps[0].Fault)
+	}
+}
+
+// Each endpoint maps onto the request it names.
+func TestFaultRuleEndpoints(t *testing.T) {
+	b := incident.Book{Call: "call_1", Attendee: incident.Attendee{Email: "a@example.org"}}
+	for on, want := range map[string]string{
+		"": "POST /v2/bookings", "create": "POST /v2/bookings", "lookup": "GET /v2/bookings", "get": "GET /v2/bookings/*",
+		"cancel": "POST /v2/bookings/*/cancel", "reschedule": "POST /v2/bookings/*/reschedule", "confirm": "POST /v2/bookings/*/confirm",
+		"decline": "POST /v2/bookings/*/decline", "reservation": "POST /v2/slots/reservations",
+	} {
+		r, err := replay.FaultRule("x", b, incident.Fault{On: on, Kind: incident.FaultStatus, Status: 500})
+		if err != nil || r.Method+" "+r.Path != want || r.Times != 1 {
+			t.Errorf("on %q: %s %s (times %d), %v; want %s", on, r.Method, r.Path, r.Times, err, want)
+		}
+		if (r.CallID != "") != (on == "" || on == "create") || (r.Query["attendeeEmail"] == "a@example.org") != (on == "lookup") {
+			t.Errorf("on %q: scoped by call %q, query %v", on, r.CallID, r.Query)
+		}
+	}
+}

@@ -1,0 +1,90 @@
+package replay
+
+import (
+	"context"
+	"slices"
+	"sync/atomic"
+
+	"github.com/bookingharness/bookingharness/core"
+	"github.com/bookingharness/bookingharness/sim"
+	"github.com/bookingharness/bookingharness/sim/incident"
+	"github.com/bookingharness/bookingharness/sim/pgproxy"
+)
+
+// dbArm is one entry's armed db_fault, to say afterwards whether it acted.
+type dbArm struct {
+	rule    string      // the proxy rule's name; "" for a refusal
+	refused atomic.Bool // a refusal started (set from the core's goroutine)
+}
+
+// armDB installs the entry's db_fault (DESIGN §13) on the world's proxy, scoped to its call:
+//
+//   - latency: every statement of the call is held for the duration on the virtual clock,
+//     from now until the step ends;
+//   - reset before_commit / after_commit: the call's first statement that commits after
+//     Cal.com answered its create (sim.CommitRule, armed at core.HookAfterCalcom — the
+//     hardened settle's COMMIT, the seed's INSERT) is cut before it reaches Postgres, or
+//     commits and loses its acknowledgement;
+//   - refuse: once Cal.com answered, the core's connections are dropped and new ones refused
+//     for the duration on the virtual clock (sim.World.RefuseDB). The window runs its course:
+//     a later step inside it meets it too.
+//
+// What was not reached when the step ends is disarmed.
+func (r *runner) armDB(path string, b incident.Book) (func(), error) {
+	f := b.DBFault
+	if f == nil {
+		return nil, nil
+	}
+	arm := &dbArm{}
+	r.db[path] = arm
+	name := path + ".db_fault"
+	switch f.Kind {
+	case incident.DBFaultLatency:
+		arm.rule = name
+		rule := pgproxy.Rule{Name: name, CallKey: b.Call, Action: pgproxy.Action{Kind: pgproxy.ActionLatency, Delay: f.Duration}}
+		if err := r.w.Proxy().AddRule(rule); err != nil {
+			return nil, err
+		}
+		return func() { r.w.Proxy().RemoveRule(name) }, nil
+	case incident.DBFaultReset:
+		arm.rule = name
+		kind := pgproxy.ActionReset
+		if f.Phase == incident.AfterCommit {
+			kind = pgproxy.ActionCommitAckLost
+		}
+		return r.w.DBFaultAfterCalcom(b.Call, sim.CommitRule(name, b.Call, pgproxy.Action{Kind: kind}))
+	default:
+		return r.w.At(b.Call, core.HookAfterCalcom, func(context.Context) error {
+			arm.refused.Store(true)
+			return r.w.RefuseDB(f.Duration)
+		}), nil
+	}
+}
+
+// dbFaultActed reports whether the db_fault armed at path acted: its rule fired (the proxy's
+// journal says so) or its refusal started.
+func (r *runner) dbFaultActed(path string) bool {
+	arm := r.db[path]
+	if arm == nil {
+		return false
+	}
+	if arm.rule == "" {
+		return arm.refused.Load()
+	}
+	return slices.ContainsFunc(r.w.Proxy().Journal(), func(e pgproxy.Entry) bool {
+		return e.Rule == arm.rule && e.Event == pgproxy.EventFault
+	})
+}
+
+// usesDBFaults reports whether any step of inc injects a db_fault: only then does the world
+// get a database proxy.
+func usesDBFaults(inc *incident.Incident) bool {
+	for _, st := range inc.Steps {
+		for _, b := range st.Books() {
+			if b.DBFault != nil {
+				return true
+			}
+		}
+	}
+	return false
+}
