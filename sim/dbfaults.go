@@ -96,7 +96,11 @@ func (w *World) startProxy(cfg Config) (string, error) {
 		return "", fmt.Errorf("sim: database proxy: the database is reached through a unix socket (%s); the proxy needs TCP", pc.Host)
 	}
 	upstream := net.JoinHostPort(pc.Host, strconv.Itoa(int(pc.Port)))
-	p, err := pgproxy.New(upstream, pgproxy.Config{Clock: proxyClock{Virtual: w.Clock, hold: cfg.DBHold}, Seed: cfg.Seed, CallKey: w.callKey})
+	pc2 := pgproxy.Config{Clock: proxyClock{Virtual: w.Clock, hold: cfg.DBHold}, Seed: cfg.Seed, CallKey: w.callKey}
+	if cfg.DBFaultsRealTime {
+		pc2.Clock = nil // the proxy's default: real time
+	}
+	p, err := pgproxy.New(upstream, pc2)
 	if err != nil {
 		return "", fmt.Errorf("sim: database proxy: %w", err)
 	}

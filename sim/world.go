@@ -93,6 +93,9 @@ type Config struct {
 	// connection) until it returns — how a spec parks a statement to force an interleaving.
 	// It must return before the world is closed.
 	DBHold func(time.Duration)
+	// DBFaultsRealTime, with DBFaults, makes latency faults and refusal windows cost real time
+	// instead of moving the virtual clock: load runs, whose throughput is real.
+	DBFaultsRealTime bool
 }
 
 // DefaultStart is the virtual start of the Call 687/688 incident (Cal.com's clock).

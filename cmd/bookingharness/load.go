@@ -18,6 +18,7 @@ import (
 
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/sim/load"
+	"github.com/bookingharness/bookingharness/sim/pgproxy"
 )
 
 // newLoadCmd is `bookingharness load`: many calls race for few slots, with faults; the
@@ -25,7 +26,7 @@ import (
 // 2 bad flags or a run that could not be carried out).
 func newLoadCmd() *cobra.Command {
 	cfg := load.DefaultConfig()
-	var policy, layers, faults, expect, pgDSN, jsonPath, htmlPath, timelinePath, rate, arrivals, latency, shrinkDir string
+	var policy, layers, faults, dbFaults, expect, pgDSN, jsonPath, htmlPath, timelinePath, rate, arrivals, latency, shrinkDir string
 	var noProgress bool
 	cmd := &cobra.Command{
 		Use:   "load",
@@ -82,6 +83,9 @@ Exit codes: 0 no unexpected violation; 1 a violation the policy is not expected 
 			if cfg.CalcomLatency, err = load.ParseLatency(latency); err != nil {
 				return usage("calcom-latency", err)
 			}
+			if cfg.DBFaults, err = pgproxy.ParseFaults(dbFaults); err != nil {
+				return usage("db-faults", err)
+			}
 			if cfg.Rate > 0 && cfg.Duration > 0 && !cmd.Flags().Changed("calls") {
 				cfg.Calls = plannedCalls(cfg.Rate, cfg.Duration)
 			}
@@ -113,6 +117,7 @@ Exit codes: 0 no unexpected violation; 1 a violation the policy is not expected 
 	f.StringVar(&latency, "calcom-latency", "", "real time added to every Cal.com answer, e.g. 100ms or 100ms±50ms (uniform, seeded per call)")
 	f.Int64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the call→slot plan and the fake's probabilistic faults")
 	f.DurationVar(&cfg.Duration, "duration", 0, "stop starting calls after this much real time (0 = no cap)")
+	f.StringVar(&dbFaults, "db-faults", "", "database faults between the core and Postgres (a wire proxy), e.g. commit_ack_lost=0.02,reset=0.02,latency=5ms@0.1:\n"+pgproxy.FaultsHelp)
 	f.StringVar(&faults, "faults", "", "fault mix on POST /v2/bookings, kind=rate,... (e.g. reset_after_commit=0.05,status_500=0.05)")
 	f.DurationVar(&cfg.FaultDelay, "fault-delay", cfg.FaultDelay, "how long a delay fault delays (on the fake's clock; free in-process)")
 	f.StringVar(&policy, "policy", string(cfg.Policy), "seed or hardened")

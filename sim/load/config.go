@@ -8,6 +8,7 @@ import (
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/internal/loopback"
 	"github.com/bookingharness/bookingharness/sim"
+	"github.com/bookingharness/bookingharness/sim/pgproxy"
 )
 
 // Limits on the plan, so a typo cannot ask for more memory than the machine has.
@@ -97,6 +98,10 @@ type Config struct {
 	// as they do in production (reference §8.2). An external fake has its own
 	// (fake-calcom --check-insert-gap).
 	CheckInsertGap time.Duration
+	// DBFaults are Postgres wire-proxy rules (pgproxy.ParseFaults: commit_ack_lost, reset,
+	// latency, refuse) between the in-process core and its database, drawn per call from the
+	// run's seed. Empty: no proxy.
+	DBFaults []pgproxy.Rule
 	// Policy and Layers choose the system under test.
 	Policy core.Policy
 	Layers core.Layers
@@ -170,6 +175,8 @@ func (c Config) Validate() error {
 		return bad("client-timeout", "must not be negative, got %s", c.ClientTimeout)
 	case c.CheckInsertGap < 0:
 		return bad("check-insert-gap", "must not be negative, got %s", c.CheckInsertGap)
+	case len(c.DBFaults) > 0 && c.CalcomURL != "":
+		return bad("db-faults", "database faults need the in-process fake (drop --calcom-url)")
 	case c.CheckInsertGap > 0 && c.CalcomURL != "":
 		return bad("check-insert-gap", "an external fake has its own: start it with fake-calcom --check-insert-gap")
 	case c.CheckTimeout < 0:

@@ -108,6 +108,9 @@ type Result struct {
 	// FaultsFired is, per fault kind of the mix, how often the fake applied it (from its
 	// journal) and in which second of the run (by the faulted call's start).
 	FaultsFired []FaultFired `json:"faults_fired"`
+	// DBFaultsFired is, per database fault rule of --db-faults, how often the proxy applied
+	// it and to which calls (from the proxy's journal).
+	DBFaultsFired []DBFaultFired `json:"db_faults_fired,omitempty"`
 
 	// Violations is the invariant checker's finding.
 	Violations Violations `json:"violations"`

@@ -15,6 +15,7 @@ import (
 	"github.com/bookingharness/bookingharness/fakecalcom"
 	"github.com/bookingharness/bookingharness/sim/check"
 	"github.com/bookingharness/bookingharness/sim/load"
+	"github.com/bookingharness/bookingharness/sim/pgproxy"
 )
 
 // small is a quick run: hardened, every layer, no faults.
@@ -379,5 +380,23 @@ func TestCheckInsertGapMakesCreatesRace(t *testing.T) {
 	}
 	if res.CheckInsertGapSeconds != 1 {
 		t.Errorf("check_insert_gap_seconds = %v", res.CheckInsertGapSeconds)
+	}
+}
+
+// --db-faults puts the wire proxy between the core and its database: lost commit
+// acknowledgements fire on seeded calls, and the hardened core re-reads instead of lying.
+func TestDBFaultsFireAndHardenedStaysTruthful(t *testing.T) {
+	cfg := small(60, 4, 60)
+	rules, err := pgproxy.ParseFaults("commit_ack_lost=0.3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DBFaults = rules
+	res := run(t, cfg, nil)
+	if len(res.DBFaultsFired) != 1 || res.DBFaultsFired[0].Fired == 0 {
+		t.Fatalf("db faults fired %+v, want commit_ack_lost on some calls", res.DBFaultsFired)
+	}
+	if !res.OK {
+		t.Errorf("hardened under lost commit acknowledgements: unexpected %v: %+v", res.UnexpectedViolations, res.Violations.Listed)
 	}
 }

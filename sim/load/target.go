@@ -16,6 +16,7 @@ import (
 	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/check"
 	"github.com/bookingharness/bookingharness/sim/history"
+	"github.com/bookingharness/bookingharness/sim/pgproxy"
 )
 
 // target is what a run drives: the core wired to a fake Cal.com and a database, recording
@@ -95,6 +96,7 @@ func newWorldTarget(ctx context.Context, env *pgenv.Env, cfg Config) (*worldTarg
 		ClientTimeout: cfg.ClientTimeout, RealClientTimeout: cfg.clientTimeout(), RealCheckInsertGap: cfg.CheckInsertGap, MaxConns: cfg.maxConns(),
 		Capacity: recorderCapacity(cfg), Logger: cfg.Logger,
 	}
+	wc.DBFaults, wc.DBFaultsRealTime = len(cfg.DBFaults) > 0, true
 	if dist := cfg.calcomLatency(); !dist.IsZero() {
 		// Real time, per call: the fake waits each answer's sample after its insert (its
 		// Config.Latency would only move the world's virtual clock).
@@ -110,6 +112,11 @@ func newWorldTarget(ctx context.Context, env *pgenv.Env, cfg Config) (*worldTarg
 	}
 	for _, r := range rules(cfg.Faults, cfg.FaultDelay) {
 		if err := w.Fake.Fake.AddFault(r); err != nil {
+			return fail(err)
+		}
+	}
+	for _, r := range cfg.DBFaults {
+		if err := w.Proxy().AddRule(r); err != nil {
 			return fail(err)
 		}
 	}
@@ -151,6 +158,21 @@ func (t *worldTarget) Final(ctx context.Context) (check.State, []fakecalcom.Jour
 		return check.State{}, nil, err
 	}
 	return check.State{Appointments: apps, Bookings: bookings}, fired, nil
+}
+
+// dbFaultsFired lists the database faults the world's proxy applied (none without one).
+func (t *worldTarget) dbFaultsFired() []pgproxy.Entry {
+	p := t.w.Proxy()
+	if p == nil {
+		return nil
+	}
+	var out []pgproxy.Entry
+	for _, e := range p.Journal() {
+		if e.Event == pgproxy.EventFault {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // Close closes the world and empties its fake, so the ledger and the journal are garbage
