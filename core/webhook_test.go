@@ -423,3 +423,33 @@ func TestWebhookIgnoresOthersBookings(t *testing.T) {
 		t.Fatal("the handler stored another client's booking")
 	}
 }
+
+// When acting on a delivery fails (Cal.com cannot be read), the handler answers 500 and does
+// not remember it: the same delivery, sent again, is handled afresh and cancels the row.
+func TestWebhookFailureIsNotRemembered(t *testing.T) {
+	e := newHookEnv(t, core.PolicyHardened, fakecalcom.DeliverySync)
+	first := e.book("c1", rrEventType, hookAttendee)
+	mustBooked(t, first)
+	e.fault(fakecalcom.Rule{Method: http.MethodGet, Path: "/v2/bookings/*", Times: 1, Action: fakecalcom.Action{Kind: fakecalcom.ActionStatus, Status: http.StatusServiceUnavailable}})
+	hostCancel(t, e, first.BookingUID)
+	last := e.log.all()[1]
+	if last.Result != core.WebhookFailed || last.Status != http.StatusInternalServerError || len(last.Reconciled) != 1 || last.Err == nil {
+		t.Fatalf("the delivery was reported as %+v, want failed with the reconcile item", last)
+	}
+	if len(e.live()) != 1 {
+		t.Fatal("a failed delivery changed the row")
+	}
+	body := e.cap.last(t, calcom.TriggerBookingCancelled)
+	if res := e.post(body, fakecalcom.WebhookSignature(hookSecret, body)); res.StatusCode != http.StatusOK {
+		t.Fatalf("redelivery status %d", res.StatusCode)
+	}
+	if got := e.log.results(); !slices.Equal(got, []string{"BOOKING_CREATED:accepted", "BOOKING_CANCELLED:failed", "BOOKING_CANCELLED:accepted"}) {
+		t.Fatalf("deliveries %v", got)
+	}
+	if len(e.live()) != 0 {
+		t.Fatal("the redelivery did not cancel the row")
+	}
+	if e.counted(string(calcom.TriggerBookingCancelled), core.WebhookFailed) != 1 {
+		t.Error("the failed delivery was not counted")
+	}
+}
