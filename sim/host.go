@@ -19,20 +19,23 @@ import (
 // HostCancel cancels booking uid as its host (BOOKING_CANCELLED); the call's hold on slot
 // ended.
 func (w *World) HostCancel(ctx context.Context, callID string, slot history.SlotKey, uid string) (fakecalcom.Booking, error) {
-	return w.host(ctx, func() (fakecalcom.Booking, error) {
-		b, err := w.Fake.Fake.HostCancel(ctx, uid, "cancelled by the host")
-		if err == nil {
-			w.Recorder.HostEnded(callID, slot, uid)
-		}
-		return b, err
+	return w.hostEnd(ctx, callID, slot, uid, func() (fakecalcom.Booking, error) {
+		return w.Fake.Fake.HostCancel(ctx, uid, "cancelled by the host")
 	})
 }
 
 // HostDecline declines booking uid, which awaits confirmation (BOOKING_REJECTED); the call's
 // hold on slot ended.
 func (w *World) HostDecline(ctx context.Context, callID string, slot history.SlotKey, uid string) (fakecalcom.Booking, error) {
+	return w.hostEnd(ctx, callID, slot, uid, func() (fakecalcom.Booking, error) {
+		return w.Fake.Fake.HostDecline(ctx, uid, "declined by the host")
+	})
+}
+
+// hostEnd runs a host action that ends callID's booking uid on slot and records the end.
+func (w *World) hostEnd(ctx context.Context, callID string, slot history.SlotKey, uid string, do func() (fakecalcom.Booking, error)) (fakecalcom.Booking, error) {
 	return w.host(ctx, func() (fakecalcom.Booking, error) {
-		b, err := w.Fake.Fake.HostDecline(ctx, uid, "declined by the host")
+		b, err := do()
 		if err == nil {
 			w.Recorder.HostEnded(callID, slot, uid)
 		}

@@ -124,3 +124,36 @@ func afterRunDeliveries(out *[]string) func(context.Context, *sim.World) error {
 		return nil
 	}
 }
+
+// The host declines a pending request and confirms another: BOOKING_REJECTED cancels the
+// hardened row (the history records the end of the call's hold), BOOKING_CREATED for the
+// confirmed one changes nothing; the seed keeps the declined row, a phantom.
+func TestReplayHostDeclineAndConfirm(t *testing.T) {
+	inc := parse(t, "decline.yaml", `
+clock: {start: 2025-10-06T09:04:27Z}
+policy: hardened
+calcom:
+  webhooks: {delivery: async}
+  event_types: [{id: 8, kind: requires_confirmation, length: 30, host: 2}]
+steps:
+  - at: 0s
+    call: a
+    book: {event_type: 8, start: 2025-10-10T06:00:00Z, attendee: {name: A, email: a@example.org}}
+  - at: 0s
+    call: b
+    book: {event_type: 8, start: 2025-10-10T07:00:00Z, attendee: {name: B, email: b@example.org}}
+  - at: 1h
+    host: {decline: a}
+  - at: 1h
+    host: {confirm: b}
+expect: {appointments: 1, calcom_bookings: 1, violations: []}
+expect_by_policy:
+  seed: {appointments: 2, violations: [phantom_appointment]}
+`)
+	for _, policy := range []string{"hardened", "seed"} {
+		res := run(t, inc, replay.Options{Policy: corePolicy(policy)})
+		if !res.OK() || res.Steps[2].Outcome != replay.HostDeclined || res.Steps[3].Outcome != replay.HostConfirmed {
+			t.Fatalf("%s:\n%s", policy, res.Timeline())
+		}
+	}
+}
