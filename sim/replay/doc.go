@@ -42,8 +42,10 @@
 //     one action per delivery: a fault combining two is refused (exit 2), so split it.
 //   - A host step acts on the call's booking in Cal.com itself (sim.World.HostCancel and
 //     friends): the uid its latest book step was told it holds (booked or already_booked),
-//     or else the call's live booking in the fake's ledger at that slot. With neither, or
-//     when Cal.com refuses, the step fails (exit 1) and says why. Cancel and decline end the
+//     or else the call's live booking in the fake's ledger at that slot. With neither the
+//     step does nothing (no_booking): a failure (exit 1) when the file's own expectations
+//     are asserted, shown as not executed under an override. When Cal.com refuses the action
+//     the step fails and says why. Cancel and decline end the
 //     call's hold, reschedule moves it (the history records both, so the checker judges the
 //     call on its new slot), confirm changes nothing the checker needs.
 //   - The rest of the round-two vocabulary (incident.Use) is refused by CheckSupported,

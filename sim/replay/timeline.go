@@ -64,6 +64,8 @@ func WriteTimeline(w io.Writer, r *Result) error {
 			fmt.Fprintf(&b, " ✗ want %s", describe(s.Expect.Outcome, s.Expect.Layer))
 		case s.Expect != nil:
 			b.WriteString(" ✓")
+		case s.Error != "" && s.Kind == "host":
+			fmt.Fprintf(&b, " · not executed: %s", s.Error)
 		default:
 			b.WriteString(" ·")
 		}

@@ -104,8 +104,14 @@ steps:
 	if res.OK() || len(res.Failures) != 1 || !strings.Contains(res.Failures[0], "steps[2].host (line 16) cancel b: its latest book step was not told it holds a booking") {
 		t.Fatalf("failures %q\n%s", res.Failures, res.Timeline())
 	}
-	if s := res.Steps[2]; s.Pass || s.Outcome != "error" || !strings.Contains(res.Timeline(), "host cancel → error ✗ its latest book step") {
+	if s := res.Steps[2]; s.Pass || s.Outcome != replay.NoBooking || !strings.Contains(res.Timeline(), "host cancel → no_booking ✗ its latest book step") {
 		t.Errorf("step %+v\n%s", s, res.Timeline())
+	}
+	// Under an override the file did not describe (seed, no expect_by_policy) the premise may
+	// not hold: the step is shown as not executed, and nothing fails for it.
+	res = run(t, inc, replay.Options{Policy: corePolicy("seed")})
+	if s := res.Steps[2]; !res.OK() || s.Outcome != replay.NoBooking || !s.Pass || !strings.Contains(res.Timeline(), "host cancel → no_booking · not executed: its latest book step") {
+		t.Errorf("under an override: step %+v\n%s", s, res.Timeline())
 	}
 }
 
