@@ -14,10 +14,14 @@ func (h *WebhookHandler) apply(ctx context.Context, d WebhookDelivery, wh calcom
 	b := wh.Booking
 	switch wh.Trigger {
 	case calcom.TriggerBookingCancelled, calcom.TriggerBookingRejected:
-		h.ended.add(b.UID)
+		if wh.SeatUID == "" { // one seat given up leaves the booking alive for the others
+			h.ended.add(b.UID)
+		}
 		return h.reconcile(ctx, d, b.UID)
 	case calcom.TriggerBookingRescheduled:
-		h.ended.add(b.RescheduledFromUID)
+		if wh.SeatUID == "" {
+			h.ended.add(b.RescheduledFromUID)
+		}
 		d = h.reconcile(ctx, d, b.RescheduledFromUID, b.UID)
 		if d.Result != WebhookAccepted || len(d.Reconciled) > 0 || h.ended.has(b.UID) {
 			return d

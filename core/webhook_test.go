@@ -453,3 +453,21 @@ func TestWebhookFailureIsNotRemembered(t *testing.T) {
 		t.Error("the failed delivery was not counted")
 	}
 }
+
+// A seat given up (BOOKING_CANCELLED naming attendeeSeatId) leaves the booking alive for the
+// other seats: no tombstone, so a later seat's BOOKING_CREATED for that uid is still handled.
+func TestWebhookSeatCancelLeavesNoTombstone(t *testing.T) {
+	e := newHookEnv(t, core.PolicyHardened, fakecalcom.DeliverySync)
+	times := `"startTime":"2025-10-10T06:00:00Z","endTime":"2025-10-10T06:45:00Z"`
+	for _, body := range []string{
+		`{"triggerEvent":"BOOKING_CANCELLED","payload":{"uid":"seatedUid0000000000001",` + times + `,"attendeeSeatId":"seat-1"}}`,
+		`{"triggerEvent":"BOOKING_CREATED","payload":{"uid":"seatedUid0000000000001",` + times + `,"attendeeSeatId":"seat-2"}}`,
+	} {
+		if res := e.post([]byte(body), fakecalcom.WebhookSignature(hookSecret, []byte(body))); res.StatusCode != http.StatusOK {
+			t.Fatalf("status %d", res.StatusCode)
+		}
+	}
+	if created := e.log.all()[1]; strings.Contains(created.Reason, "already ended") {
+		t.Errorf("a seat's cancel ended the whole booking: %s", created.Reason)
+	}
+}

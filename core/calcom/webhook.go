@@ -74,6 +74,9 @@ type Webhook struct {
 	// RescheduleStart and RescheduleEnd are the moved booking's old interval
 	// (BOOKING_RESCHEDULED); zero otherwise.
 	RescheduleStart, RescheduleEnd time.Time
+	// SeatUID is attendeeSeatId: set when the change concerns one seat of a seated booking
+	// (a seat taken or given up), not the booking as a whole.
+	SeatUID string
 }
 
 // wireWebhook is the envelope. The payload stays raw until the trigger says how to read it.
@@ -108,6 +111,7 @@ type wireWebhookPayload struct {
 	RescheduleEndTime   json.RawMessage `json:"rescheduleEndTime"`
 	CancellationReason  *string         `json:"cancellationReason"`
 	RejectionReason     *string         `json:"rejectionReason"`
+	AttendeeSeatID      *string         `json:"attendeeSeatId"`
 }
 
 // DecodeWebhook decodes a delivery body, strictly where a receiver's decision depends on it:
@@ -151,6 +155,7 @@ func DecodeWebhook(body []byte) (Webhook, error) {
 		return Webhook{}, fmt.Errorf("webhook: %s: payload: %w", trigger, err)
 	}
 	out.Booking = b
+	out.SeatUID = deref(p.AttendeeSeatID)
 	if out.Trigger == TriggerBookingRescheduled {
 		if b.RescheduledFromUID == "" {
 			return Webhook{}, fmt.Errorf(`webhook: %s: payload: missing "rescheduleUid" (the booking it replaces)`, trigger)

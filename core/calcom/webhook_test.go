@@ -113,3 +113,11 @@ func TestWebhookSignature(t *testing.T) {
 		}
 	}
 }
+
+// A seat's change names the seat: the booking as a whole has not ended.
+func TestDecodeWebhookSeat(t *testing.T) {
+	wh, err := DecodeWebhook([]byte(`{"triggerEvent":"BOOKING_CANCELLED","payload":{"uid":"u","startTime":"2025-10-10T06:00:00Z","endTime":"2025-10-10T06:45:00Z","attendeeSeatId":"seat1","status":"ACCEPTED"}}`))
+	if err != nil || wh.SeatUID != "seat1" || wh.Booking.Status != StatusAccepted {
+		t.Fatalf("%+v %v", wh, err)
+	}
+}
