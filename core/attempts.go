@@ -21,6 +21,10 @@ type attempt struct {
 	key     attemptKey
 	waiting bool // it found another attempt's claim and waits for it
 	done    chan struct{}
+	// hint is a booking uid a webhook reported for this call and slot while the attempt
+	// was in flight; sealed is set once the attempt has read it (see attempts.handOver).
+	hint   string
+	sealed bool
 }
 
 // attempts tracks what is in flight in this Service per call and slot. The claim row in

@@ -62,12 +62,21 @@ func (s *Service) cancelHardened(ctx context.Context, callID string) (CancelResu
 	}
 	res, errs := s.cancelRows(ctx, callID, rows, func(a store.Appointment) error {
 		cancelled, err := store.CancelLiveAppointment(ctx, s.store.Pool(), a.ID, a.BookingUID)
-		if err == nil && !cancelled {
+		if err == nil && !cancelled && !s.cancelledMeanwhile(ctx, a) {
 			err = fmt.Errorf("core: cancel appointment %d: it changed while its booking was cancelled; read it again", a.ID)
 		}
 		return err
 	})
 	return res, cancelErr(res, errs)
+}
+
+// cancelledMeanwhile reports whether row a, which Cancel found live, is now cancelled with the
+// booking it carried: the BOOKING_CANCELLED webhook of Cancel's own Cal.com cancel (delivered
+// before Cal.com answers, on its legacy path) or a reconcile got there first. The cancel
+// happened; it is not a conflict.
+func (s *Service) cancelledMeanwhile(ctx context.Context, a store.Appointment) bool {
+	cur, err := store.AppointmentByID(ctx, s.store.Pool(), a.ID)
+	return err == nil && cur.Status == store.StatusCancelled && cur.BookingUID == a.BookingUID
 }
 
 // cancelRows cancels every live row: its booking in Cal.com, then the row itself through

@@ -67,9 +67,20 @@
 //	exclusion violation (assigned host      (not needed)                booking cancelled in Cal.com, slot_taken,
 //	overlaps)                                                           released; cancel failed → unknown, kept
 //
-// A failed lookup is unknown however definite Cal.com's answer looked, and nothing is
-// ever re-POSTed to resolve a doubt. A booking is cancelled in Cal.com only when the
+// Before any "unknown" (or a "slot_taken" with no booking found) an attempt also looks at
+// the booking a BOOKING_CREATED webhook named for its call while it was in flight
+// (WebhookHandler hands it over): verified by GET, that is its booking (Recovered). A failed
+// lookup is unknown however definite Cal.com's answer looked, and nothing is ever re-POSTed
+// to resolve a doubt. A booking is cancelled in Cal.com only when the
 // database definitely refused it, never after a COMMIT whose fate is open.
+//
+// # Webhooks
+//
+// WebhookHandler receives Cal.com's webhooks: verified (X-Cal-Signature-256), idempotent,
+// order-safe (tombstones), it drives ReconcileBookings for what the host did in Cal.com and
+// settles the pending claim of a call whose answer was lost. Webhooks are not guaranteed
+// (Cal.com does not retry), so Reconcile and Sweep stay the periodic backstops. The seed had
+// no handler: under PolicySeed it answers and ignores every delivery.
 //
 // # What the seed loses (evidence, not bugs to fix in seed)
 //
@@ -82,6 +93,8 @@
 //   - The seed's INSERT is its own statement: a failed or unacknowledged COMMIT is an
 //     "error" whatever happened, with no re-read (a committed row behind an "error").
 //   - The host stored is the one requested, not the one Cal.com assigned.
+//   - No webhook handler and no reconcile job: a host's cancel or reschedule in Cal.com
+//     leaves the row stale (a phantom; after a reschedule also an orphan and a lost booking).
 //   - No claim: a rival reaches Cal.com and is stopped (if at all) by the layers after the
 //     fact; layer 3 and the INSERT race (check-then-insert).
 //

@@ -30,6 +30,7 @@ import (
 func (s *Service) bookHardened(ctx context.Context, r *run) (Outcome, error) {
 	a := s.inflight.begin(keyOf(r.req.CallID, r.req.ServiceID, r.req.Start))
 	defer s.inflight.end(a)
+	r.attempt = a
 	c, o, err := s.claimSlot(ctx, r, a)
 	if c == nil {
 		return o, err
@@ -75,8 +76,9 @@ func (s *Service) unsettled(ctx context.Context, r *run, c *claim, o Outcome, er
 // createOrRecover POSTs the booking with nothing held. Cal.com's answer decides when it is
 // definite; a "slot taken" and every ambiguous answer are checked against Cal.com's list
 // of bookings for this attendee and slot, matched on metadata.call_id (the call's own
-// earlier booking, or the one this request created before its answer was lost). Never a
-// blind re-POST. A failed lookup is unknown, even after a definite-looking answer: an
+// earlier booking, or the one this request created before its answer was lost), and, when
+// the list shows none or cannot be read, against the booking a webhook named for this call
+// while the request was in flight (hintedBooking). Never a blind re-POST. A failed lookup is unknown, even after a definite-looking answer: an
 // earlier attempt of this call may hold the booking Cal.com refers to.
 func (s *Service) createOrRecover(ctx context.Context, r *run) (calcom.Booking, calcom.Meta, Outcome, error) {
 	req := r.req
@@ -94,6 +96,11 @@ func (s *Service) createOrRecover(ctx context.Context, r *run) (calcom.Booking, 
 		return calcom.Booking{}, calcom.Meta{}, calcomFailure(err), err
 	}
 	found, meta, lerr := s.lookupOwn(ctx, req)
+	if found == nil {
+		if hinted, hmeta := s.hintedBooking(ctx, r); hinted != nil {
+			found, meta, lerr = hinted, hmeta, nil // a BOOKING_CREATED named it while we waited
+		}
+	}
 	switch {
 	case found != nil:
 		r.recovered = true

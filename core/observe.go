@@ -31,6 +31,7 @@ type metrics struct {
 	decisions *prometheus.CounterVec
 	latency   *prometheus.HistogramVec
 	swept     *prometheus.CounterVec
+	webhooks  *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -48,6 +49,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "bookingharness_claims_swept_total",
 			Help: "Pending hardened claims Sweep looked at, by what it did (settled, released, kept, failed).",
 		}, []string{"action"}),
+		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bookingharness_webhook_deliveries_total",
+			Help: "Cal.com webhook deliveries a WebhookHandler handled, by trigger and result (accepted, duplicate, ignored, rejected, failed).",
+		}, []string{"trigger", "result"}),
 	}
 	if reg == nil {
 		return m, nil
@@ -60,6 +65,9 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		return nil, err
 	}
 	if m.swept, err = register(reg, m.swept); err != nil {
+		return nil, err
+	}
+	if m.webhooks, err = register(reg, m.webhooks); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -87,6 +95,9 @@ type run struct {
 	req       Request
 	decisions []Decision
 	recovered bool // an ambiguous or "taken" answer was resolved by lookup
+	// attempt is the hardened Book's entry in the in-flight registry, where a webhook may
+	// leave the uid of the call's booking (attempts.handOver); nil under seed.
+	attempt *attempt
 }
 
 func (r *run) decide(d Decision) Decision {

@@ -139,17 +139,24 @@ func (s *Service) sweepOne(ctx context.Context, c store.Claim, now time.Time) Sw
 	case b == nil:
 		return s.releaseExpired(ctx, it)
 	}
+	return s.settleFound(ctx, it, c, *b, "booking found by call id")
+}
+
+// settleFound settles pending claim c with b, the call's booking found in Cal.com (by the
+// sweeper's lookup or named by a webhook), exactly as Book settles: db_check, unique,
+// slot_exclusion, the host Cal.com assigned. how says how b was found, for the reason.
+func (s *Service) settleFound(ctx context.Context, it SweepItem, c store.Claim, b calcom.Booking, how string) SweepItem {
 	it.BookingUID = b.UID
 	r := &run{svc: s, ctx: ctx, req: Request{CallID: c.RetellCallID, EventTypeID: c.EventTypeID, Start: c.StartsAt,
 		ServiceID: c.ServiceID, StaffID: c.StaffID}}
-	o, err := s.settle(ctx, r, &claim{id: c.ID}, *b)
+	o, err := s.settle(ctx, r, &claim{id: c.ID}, b)
 	switch o.Kind {
 	case Booked, AlreadyBooked:
-		it.Action, it.Reason = SweepSettled, "booking found by call id: "+o.Reason
+		it.Action, it.Reason = SweepSettled, how+": "+o.Reason
 	case SlotTaken:
-		it.Action, it.Reason = SweepReleased, "booking found by call id but not stored: "+o.Reason
+		it.Action, it.Reason = SweepReleased, how+" but not stored: "+o.Reason
 	default:
-		it.Action, it.Reason, it.Err = SweepFailed, "booking found by call id, settling failed: "+o.Reason, err
+		it.Action, it.Reason, it.Err = SweepFailed, how+", settling failed: "+o.Reason, err
 	}
 	return it
 }

@@ -86,7 +86,10 @@
 // (after it). A subscriber's non-2xx is journalled, never retried. Webhook fault rules
 // (Method MethodWebhook) drop, duplicate, delay (on the fake's clock, holding nothing else
 // up), reorder or answer for the subscriber. FlushWebhooks waits for due deliveries, so
-// tests need no sleeps. The host's own actions in Cal.com (HostCancel, HostReschedule,
+// tests need no sleeps; WaitWebhooks does the same but leaves a reordered delivery waiting
+// for the next one (a harness waits after every step with it), and NextWebhookDue says when
+// the next delayed one is due. An async webhook counts as pending from its change on, even
+// while its request has not fired it yet. The host's own actions in Cal.com (HostCancel, HostReschedule,
 // HostConfirm, HostDecline, also under /__admin/bookings/{uid}/) change the ledger and fire
 // the webhooks the API would.
 //

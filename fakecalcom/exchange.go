@@ -92,8 +92,12 @@ func (x *exchange) serve() {
 	res := x.route(authed)
 	x.rec.BookingUID, x.rec.SeatUID, x.rec.Replayed, x.rec.Created = res.uid, res.seat, res.replayed, res.created
 	x.events = res.events
-	if len(res.events) > 0 && f.webhooks.mode == DeliverySync {
+	switch {
+	case len(res.events) == 0:
+	case f.webhooks.mode == DeliverySync:
 		f.webhooks.fire(res.events, true) // before the response, as Cal.com's legacy path
+	default:
+		f.webhooks.announce() // fired after the response (ServeHTTP)
 	}
 	x.respond(res)
 }

@@ -205,7 +205,7 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		x.finish()
 		x.release()
 		if len(x.events) > 0 && f.webhooks.mode == DeliveryAsync {
-			f.webhooks.fire(x.events, false) // after the response, as Cal.com's task queue
+			f.webhooks.fireAnnounced(x.events) // after the response, as Cal.com's task queue
 		}
 	}()
 	x.serve()

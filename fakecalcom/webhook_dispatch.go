@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -79,6 +78,7 @@ type dispatcher struct {
 	held    []*delivery // reordered, waiting for the next delivery to their subscriber
 	timers  []*time.Timer
 	sending int  // deliveries being sent now
+	firing  int  // async events announced by a request that has not fired them yet
 	running bool // the worker goroutine is alive
 	closed  bool
 	log     []WebhookDelivery
@@ -150,7 +150,7 @@ func (f *Fake) PendingWebhooks() int {
 	d := f.webhooks
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return len(d.queue) + d.sending + len(d.held) + len(d.timed)
+	return len(d.queue) + d.sending + len(d.held) + len(d.timed) + d.firing
 }
 
 // FlushWebhooks waits until every delivery that is due has been made: it releases reordered
@@ -158,27 +158,15 @@ func (f *Fake) PendingWebhooks() int {
 // the fake's clock) to the queue, and waits for the queue and in-flight deliveries to drain.
 // Deliveries delayed beyond the fake's current time stay pending (advance the clock, then
 // flush again). Tests use it instead of sleeping; it returns ctx's error if ctx ends first.
+// WaitWebhooks is the same without releasing the reordered deliveries.
 func (f *Fake) FlushWebhooks(ctx context.Context) error {
 	d := f.webhooks
 	d.promoteDue()
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	d.queue = append(d.queue, d.held...)
 	d.held = nil
-	d.startLocked()
-	stop := context.AfterFunc(ctx, func() {
-		d.mu.Lock()
-		d.cond.Broadcast()
-		d.mu.Unlock()
-	})
-	defer stop()
-	for (len(d.queue) > 0 || d.sending > 0 || d.running) && ctx.Err() == nil {
-		d.cond.Wait()
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("fakecalcom: flush webhooks: %w", err)
-	}
-	return nil
+	d.mu.Unlock()
+	return f.WaitWebhooks(ctx)
 }
 
 // event builds the webhook of a change, or nil when nobody subscribes. The caller holds the

@@ -8,7 +8,6 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/bookingharness/bookingharness/core"
-	"github.com/bookingharness/bookingharness/core/calcom"
 	"github.com/bookingharness/bookingharness/core/store"
 	"github.com/bookingharness/bookingharness/fakecalcom"
 	"github.com/bookingharness/bookingharness/sim"
@@ -17,10 +16,12 @@ import (
 
 var _ = Describe("Lifecycle", func() {
 	// Cancelling frees the slot in Cal.com (the idempotency key is cleared) and in Postgres;
-	// another call then books it afresh and gets a new booking, not a replay.
+	// another call then books it afresh and gets a new booking, not a replay. The cancel's own
+	// BOOKING_CANCELLED reaches the core's webhook handler inside the cancel (sync delivery):
+	// the hardened core's Cancel and its handler agree on the row.
 	DescribeTable("cancel, then another call books the same slot",
 		func(ctx SpecContext, p core.Policy) {
-			w := newWorld(ctx, sim.Config{Policy: p, Layers: core.All()})
+			w := newWorld(ctx, sim.Config{Policy: p, Layers: core.All(), Webhooks: &fakecalcom.Webhooks{Delivery: fakecalcom.DeliverySync}})
 			first := mustBook(ctx, w, call687)
 			w.Clock.Advance(5 * time.Minute)
 			res, err := w.Cancel(ctx, call687ID, w.Slot(call687))
@@ -45,91 +46,83 @@ var _ = Describe("Lifecycle", func() {
 		Entry(nil, labels("lifecycle", core.PolicyHardened, core.All()), core.PolicyHardened),
 	)
 
-	// The host moves the booking in Cal.com (old booking cancelled with rescheduledToUid, a
-	// new one created). Real Cal.com would tell the application with a BOOKING_RESCHEDULED
-	// webhook; the fake sends none, so the spec runs the application's reconcile step
-	// (core.Service.Reconcile) itself where the design has one. The history records the
-	// host's move (history.Recorder.HostMoved): the call should now hold the new slot. The
-	// seed system had no such path: its row keeps the old slot and uid, and the checker
-	// reports the stale row as a phantom, the new booking as an orphan, and the call's
-	// booking on the new slot as lost. The hardened application reconciles and the row
-	// follows the booking to its new uid, numeric id and slot.
+	// The host moves the booking in Cal.com itself (old booking cancelled with
+	// rescheduledToUid, a new one created) and Cal.com tells the application with a
+	// BOOKING_RESCHEDULED webhook, delivered by the fake to the core's webhook handler (before
+	// the host's action returns with sync delivery, after it with async). The history records
+	// the host's move (sim.World.HostReschedule): the call should now hold the new slot. The
+	// seed system had no webhook handler: its row keeps the old slot and uid, and the checker
+	// reports the stale row as a phantom, the new booking as an orphan, and the call's booking
+	// on the new slot as lost. The hardened handler reconciles the booking and the row follows
+	// it to its new uid, numeric id and slot.
 	DescribeTable("the host reschedules the booking in Cal.com",
-		func(ctx SpecContext, p core.Policy, reconcile bool, brokenInvariants []string) {
-			w := newWorld(ctx, sim.Config{Policy: p, Layers: core.All()})
+		func(ctx SpecContext, p core.Policy, delivery fakecalcom.Delivery, brokenInvariants []string) {
+			w := newWorld(ctx, sim.Config{Policy: p, Layers: core.All(), Webhooks: &fakecalcom.Webhooks{Delivery: delivery, Secret: webhookSecret}})
 			first := mustBook(ctx, w, call687)
 			newStart := incidentSlot.Add(2 * time.Hour)
-			res, err := calcomClient(w).RescheduleBooking(ctx, first.BookingUID, calcom.RescheduleInput{Start: newStart, Reason: "host unavailable"})
+			moved, err := w.HostReschedule(ctx, call687ID, w.Slot(call687), first.BookingUID, newStart)
 			Expect(err).NotTo(HaveOccurred())
-			Expect(res.Booking.UID).NotTo(Equal(first.BookingUID))
-			Expect(res.Booking.Start).To(BeTemporally("==", newStart))
-			moved := call687
-			moved.Start = newStart
-			w.Recorder.HostMoved(call687ID, w.Slot(call687), w.Slot(moved), res.Booking.UID)
+			Expect(moved.UID).NotTo(Equal(first.BookingUID))
+			Expect(moved.Start).To(BeTemporally("==", newStart))
+			Expect(lastDelivery(w)).To(HaveField("Trigger", fakecalcom.TriggerBookingRescheduled))
 
 			rows := live(ctx, w)
 			Expect(rows).To(HaveLen(1))
-			if reconcile {
-				rec := mustReconcile(ctx, w)
-				Expect(rec.Moved).To(ConsistOf(HaveField("AppointmentID", first.AppointmentID)))
-				Expect(rec.Moved[0].NewBookingUID).To(Equal(res.Booking.UID))
-				rows = live(ctx, w)
-				Expect(rows).To(HaveLen(1))
+			if p == core.PolicyHardened {
 				Expect(rows[0].ID).To(Equal(first.AppointmentID), "the same row, moved")
-				Expect(rows[0].BookingUID).To(Equal(res.Booking.UID), "the row names the new booking")
-				Expect(rows[0].BookingID).To(HaveValue(Equal(res.Booking.ID)), "and its numeric id")
+				Expect(rows[0].BookingUID).To(Equal(moved.UID), "the row names the new booking")
+				Expect(rows[0].BookingID).To(HaveValue(Equal(int64(moved.ID))), "and its numeric id")
 				Expect(rows[0].StartsAt).To(BeTemporally("==", newStart), "and its slot")
-				Expect(rows[0].EndsAt).To(BeTemporally("==", res.Booking.End))
-				Expect(mustReconcile(ctx, w).Changed()).To(BeFalse(), "a second pass changes nothing")
+				Expect(rows[0].EndsAt).To(BeTemporally("==", moved.End))
+				Expect(mustReconcile(ctx, w).Changed()).To(BeFalse(), "a reconcile pass afterwards finds nothing to change")
 			} else {
-				Expect(rows[0].BookingUID).To(Equal(first.BookingUID), "the core's row still names the old booking")
+				Expect(rows[0].BookingUID).To(Equal(first.BookingUID), "the seed's row still names the old booking")
 				Expect(rows[0].StartsAt).To(BeTemporally("==", incidentSlot), "and the old slot")
 			}
 			expectBroken(ctx, w, brokenInvariants)
 		},
-		func(p core.Policy, reconcile bool, b []string) string {
-			if !reconcile {
-				return string(p) + ", layers all: the row keeps the old slot and uid; breaks " + join(b) + " (no webhook path)"
+		func(p core.Policy, delivery fakecalcom.Delivery, b []string) string {
+			if p == core.PolicySeed {
+				return string(p) + ", layers all, " + string(delivery) + " webhooks: the seed ignores BOOKING_RESCHEDULED, its row keeps the old slot and uid; breaks " + join(b)
 			}
-			return string(p) + ", layers all, reconcile: the row moves to the new booking; no invariant broken"
+			return string(p) + ", layers all, " + string(delivery) + " webhooks: BOOKING_RESCHEDULED moves the row to the new booking; no invariant broken"
 		},
-		Entry(nil, labels("lifecycle", core.PolicySeed, core.All()), core.PolicySeed, false, broken(check.LostBooking, check.OrphanBooking, check.PhantomAppointment)),
-		Entry(nil, labels("lifecycle", core.PolicyHardened, core.All()), core.PolicyHardened, true, broken()),
+		Entry(nil, labels("lifecycle", core.PolicySeed, core.All()), Label("kind:webhook"), core.PolicySeed, fakecalcom.DeliveryAsync, broken(check.LostBooking, check.OrphanBooking, check.PhantomAppointment)),
+		Entry(nil, labels("lifecycle", core.PolicyHardened, core.All()), Label("kind:webhook"), core.PolicyHardened, fakecalcom.DeliverySync, broken()),
+		Entry(nil, labels("lifecycle", core.PolicyHardened, core.All()), Label("kind:webhook"), core.PolicyHardened, fakecalcom.DeliveryAsync, broken()),
 	)
 
-	// The host cancels the booking in Cal.com (BOOKING_CANCELLED in real Cal.com; the fake
-	// sends no webhook), recorded with history.Recorder.HostEnded. Without a reconcile path
-	// the seed's row stays live on a cancelled booking: a phantom. The hardened
-	// application's reconcile marks the row cancelled.
+	// The host cancels the booking in Cal.com itself; BOOKING_CANCELLED reaches the core's
+	// webhook handler, and the history records the end of the call's hold
+	// (sim.World.HostCancel). The seed ignores the webhook: its row stays live on a cancelled
+	// booking, a phantom. The hardened handler marks the row cancelled.
 	DescribeTable("the host cancels the booking in Cal.com",
-		func(ctx SpecContext, p core.Policy, reconcile bool, brokenInvariants []string) {
-			w := newWorld(ctx, sim.Config{Policy: p, Layers: core.All()})
+		func(ctx SpecContext, p core.Policy, delivery fakecalcom.Delivery, brokenInvariants []string) {
+			w := newWorld(ctx, sim.Config{Policy: p, Layers: core.All(), Webhooks: &fakecalcom.Webhooks{Delivery: delivery, Secret: webhookSecret}})
 			first := mustBook(ctx, w, call687)
 			w.Clock.Advance(time.Hour)
-			res, err := calcomClient(w).CancelBooking(ctx, first.BookingUID, calcom.CancelInput{CancellationReason: "host unavailable"})
+			cancelled, err := w.HostCancel(ctx, call687ID, w.Slot(call687), first.BookingUID)
 			Expect(err).NotTo(HaveOccurred())
-			Expect(res.Booking.Status).To(Equal(calcom.StatusCancelled))
-			w.Recorder.HostEnded(call687ID, w.Slot(call687), first.BookingUID)
-
-			if reconcile {
-				rec := mustReconcile(ctx, w)
-				Expect(rec.Cancelled).To(ConsistOf(HaveField("AppointmentID", first.AppointmentID)))
+			Expect(cancelled.Status).To(Equal(fakecalcom.StatusCancelled))
+			Expect(lastDelivery(w)).To(HaveField("Trigger", fakecalcom.TriggerBookingCancelled))
+			if p == core.PolicyHardened {
 				Expect(live(ctx, w)).To(BeEmpty(), "the row is cancelled")
-				Expect(mustReconcile(ctx, w).Changed()).To(BeFalse(), "a second pass changes nothing")
+				Expect(mustReconcile(ctx, w).Changed()).To(BeFalse(), "a reconcile pass afterwards finds nothing to change")
 			} else {
 				Expect(live(ctx, w)).To(HaveLen(1), "the seed's row stays live")
 			}
 			Expect(accepted(w)).To(BeEmpty())
 			expectBroken(ctx, w, brokenInvariants)
 		},
-		func(p core.Policy, reconcile bool, b []string) string {
-			if !reconcile {
-				return string(p) + ", layers all: the row stays live; breaks " + join(b) + " (no webhook path)"
+		func(p core.Policy, delivery fakecalcom.Delivery, b []string) string {
+			if p == core.PolicySeed {
+				return string(p) + ", layers all, " + string(delivery) + " webhooks: the seed ignores BOOKING_CANCELLED, its row stays live; breaks " + join(b)
 			}
-			return string(p) + ", layers all, reconcile: the row is cancelled; no invariant broken"
+			return string(p) + ", layers all, " + string(delivery) + " webhooks: BOOKING_CANCELLED cancels the row; no invariant broken"
 		},
-		Entry(nil, labels("lifecycle", core.PolicySeed, core.All()), core.PolicySeed, false, broken(check.PhantomAppointment)),
-		Entry(nil, labels("lifecycle", core.PolicyHardened, core.All()), core.PolicyHardened, true, broken()),
+		Entry(nil, labels("lifecycle", core.PolicySeed, core.All()), Label("kind:webhook"), core.PolicySeed, fakecalcom.DeliverySync, broken(check.PhantomAppointment)),
+		Entry(nil, labels("lifecycle", core.PolicyHardened, core.All()), Label("kind:webhook"), core.PolicyHardened, fakecalcom.DeliverySync, broken()),
+		Entry(nil, labels("lifecycle", core.PolicyHardened, core.All()), Label("kind:webhook"), core.PolicyHardened, fakecalcom.DeliveryAsync, broken()),
 	)
 
 	// An admin soft-deletes call 687's appointment; the booking stays accepted in Cal.com.
@@ -182,8 +175,8 @@ var _ = Describe("Lifecycle", func() {
 	)
 })
 
-// mustReconcile runs the application's reconcile step (what a BOOKING_RESCHEDULED or
-// BOOKING_CANCELLED webhook would trigger) and expects it to read every booking.
+// mustReconcile runs the application's periodic reconcile pass (the backstop for webhooks
+// Cal.com never delivered) and expects it to read every booking.
 func mustReconcile(ctx context.Context, w *sim.World) core.ReconcileResult {
 	GinkgoHelper()
 	res, err := w.Service.Reconcile(ctx)

@@ -96,6 +96,11 @@ type Config struct {
 	// DBFaultsRealTime, with DBFaults, makes latency faults and refusal windows cost real time
 	// instead of moving the virtual clock: load runs, whose throughput is real.
 	DBFaultsRealTime bool
+	// Webhooks, when set, makes the fake deliver Cal.com's webhooks (Delivery sync or async):
+	// to URL when it names one, else to the core's WebhookHandler, which the world serves on
+	// 127.0.0.1 and subscribes with Secret. Every Book, Cancel and host action then waits
+	// for the deliveries it caused (AwaitWebhooks). Nil: no webhooks, as in round one.
+	Webhooks *fakecalcom.Webhooks
 }
 
 // DefaultStart is the virtual start of the Call 687/688 incident (Cal.com's clock).
@@ -129,6 +134,7 @@ type World struct {
 	proxy  *pgproxy.Proxy                  // with DBFaults: between the core's pool and the database
 	reader *store.Store                    // with DBFaults: the harness's own pool, around the proxy
 	ledger atomic.Pointer[fakecalcom.Fake] // the fake, for the proxy's call key (read from its goroutines)
+	hooks  webhooks                        // the core's webhook handler and its loopback server
 }
 
 // NewWorld builds a world on env: it clones the template of the layers' schema, seeds the
@@ -141,9 +147,10 @@ func NewWorld(ctx context.Context, env *pgenv.Env, cfg Config) (w *World, err er
 		return nil, err
 	}
 	w = &World{Config: cfg, DB: db, Clock: clock.NewVirtual(cfg.Start), eventTypes: map[int64]fakecalcom.EventType{}, hostOf: map[int64]int64{}}
+	built := w // the error returns below return a nil World
 	defer func() {
 		if err != nil {
-			w.Close(context.WithoutCancel(ctx))
+			built.Close(context.WithoutCancel(ctx))
 		}
 	}()
 	w.AppClock = clock.Skewed{Base: w.Clock, Offset: cfg.AppSkew}
@@ -171,8 +178,13 @@ func NewWorld(ctx context.Context, env *pgenv.Env, cfg Config) (w *World, err er
 	for host, staff := range w.Fixtures.Staff {
 		w.hostOf[staff] = host
 	}
+	hooks, err := fakeWebhooks(cfg.Webhooks)
+	if err != nil {
+		return nil, err
+	}
 	var held *deadlines
 	w.Fake = fakecalcom.New(fakecalcom.Config{
+		Webhooks:              hooks,
 		OnHold:                func(r *http.Request) { held.expire(r) },
 		Clock:                 w.Clock,
 		EventTypes:            cfg.EventTypes,
@@ -202,6 +214,9 @@ func NewWorld(ctx context.Context, env *pgenv.Env, cfg Config) (w *World, err er
 		Logger: cfg.Logger, Registerer: cfg.Registerer, Observer: cfg.Observer, Hook: w.coreHook(cfg.Hook),
 	}
 	if w.Service, err = core.NewService(w.coreConfig); err != nil {
+		return nil, err
+	}
+	if err := w.serveWebhooks(); err != nil {
 		return nil, err
 	}
 	w.Recorder = history.NewRecorder(w.Clock, cfg.Capacity)
@@ -250,6 +265,7 @@ func (w *World) Close(ctx context.Context) error {
 	if w.Fake != nil {
 		w.Fake.Close()
 	}
+	w.closeWebhooks()
 	if w.Store != nil {
 		w.Store.Close()
 	}
@@ -280,8 +296,10 @@ func (w *World) Restart(ctx context.Context) error {
 	w.Store = st
 	cfg := w.coreConfig
 	cfg.Store, cfg.Hook = st, w.coreHook(nil)
-	w.Service, err = core.NewService(cfg)
-	return err
+	if w.Service, err = core.NewService(cfg); err != nil {
+		return err
+	}
+	return w.newWebhookHandler()
 }
 
 // EventType returns a configured event type.
@@ -319,8 +337,18 @@ func (w *World) Slot(c BookCall) history.SlotKey {
 	return history.SlotKey{EventTypeID: c.EventTypeID, HostID: int64(et.HostID), Start: c.Start.UTC()}
 }
 
-// Book books through the core and records the attempt.
+// Book books through the core and records the attempt. With webhooks it first lets the due
+// deliveries land and afterwards waits for the ones the booking caused (AwaitWebhooks).
 func (w *World) Book(ctx context.Context, c BookCall) (core.Outcome, error) {
+	if err := w.AwaitWebhooks(ctx); err != nil {
+		return core.Outcome{Kind: core.Unknown, Reason: "waiting for webhooks"}, err
+	}
+	out, err := w.book(ctx, c)
+	return out, errors.Join(err, w.AwaitWebhooks(ctx))
+}
+
+// book books through the core and records the attempt.
+func (w *World) book(ctx context.Context, c BookCall) (core.Outcome, error) {
 	tok := w.Recorder.Begin(c.CallID, history.KindBook, w.Slot(c))
 	out, err := w.Service.Book(ctx, w.Request(c))
 	kind := string(out.Kind)
@@ -334,6 +362,10 @@ func (w *World) Book(ctx context.Context, c BookCall) (core.Outcome, error) {
 // Cancel cancels a call's booking through the core and records the attempt. A call with
 // nothing to cancel is a definite failure.
 func (w *World) Cancel(ctx context.Context, callID string, slot history.SlotKey) (core.CancelResult, error) {
+	if err := w.AwaitWebhooks(ctx); err != nil {
+		return core.CancelResult{}, err
+	}
+	defer func() { _ = w.AwaitWebhooks(ctx) }() // ctx's end is the only error; the next step reports it
 	tok := w.Recorder.Begin(callID, history.KindCancel, slot)
 	res, err := w.Service.Cancel(ctx, callID)
 	outcome := history.OutcomeCancelled
@@ -360,6 +392,8 @@ type Result struct {
 // change another's booking age, whichever arrives first; afterwards the clock stands at the
 // latest of them. Results come back in the order of calls.
 func (w *World) Concurrent(ctx context.Context, calls []BookCall) []Result {
+	_ = w.AwaitWebhooks(ctx) // ctx's end is the only error, and every Book then reports it
+	defer func() { _ = w.AwaitWebhooks(ctx) }()
 	w.Clock.Hold()
 	defer w.Clock.Release()
 	results := make([]Result, len(calls))
@@ -369,7 +403,7 @@ func (w *World) Concurrent(ctx context.Context, calls []BookCall) []Result {
 		go func() {
 			defer func() { done <- struct{}{} }()
 			<-start
-			out, err := w.Book(ctx, c)
+			out, err := w.book(ctx, c)
 			results[i] = Result{Call: c, Outcome: out, Err: err}
 		}()
 	}

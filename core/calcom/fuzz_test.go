@@ -43,3 +43,30 @@ func FuzzDecodeBookingEnvelope(f *testing.F) {
 		_ = decodeAPIError("fuzz", Meta{StatusCode: 400}, body, true)
 	})
 }
+
+// FuzzDecodeWebhook holds the webhook decoder to its contract on any input: it never panics,
+// and a booking trigger it accepts always names a uid, an end not before its start, and for a
+// reschedule the booking it replaces.
+func FuzzDecodeWebhook(f *testing.F) {
+	files, _ := filepath.Glob("testdata/webhooks/*.json")
+	for _, p := range files {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte(`{"triggerEvent":"MEETING_ENDED","payload":null}`))
+	f.Add([]byte(`{"triggerEvent":"BOOKING_CANCELLED","payload":{"uid":"u","startTime":"2025-10-10T06:00:00Z","endTime":"2025-10-10T06:00:00Z"}}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		wh, err := DecodeWebhook(body)
+		if err != nil || !wh.Trigger.Known() {
+			return
+		}
+		b := wh.Booking
+		if b.UID == "" || b.End.Before(b.Start) {
+			t.Fatalf("accepted a booking trigger without uid or with end before start: %+v", b)
+		}
+		if wh.Trigger == TriggerBookingRescheduled && b.RescheduledFromUID == "" {
+			t.Fatal("accepted a reschedule without the booking it replaces")
+		}
+	})
+}

@@ -210,13 +210,19 @@ type Claim struct {
 // PendingClaims returns up to limit pending claims with an id above afterID, in id order
 // (page with the last id seen). The caller judges their leases on its own clock.
 func PendingClaims(ctx context.Context, q Querier, afterID int64, limit int) ([]Claim, error) {
-	rows, err := q.Query(ctx, `
+	return queryClaims(ctx, q, `a.id > $1 ORDER BY a.id LIMIT $2`, afterID, limit)
+}
+
+// selectClaimsSQL reads pending claims; the caller appends the rest of the WHERE clause.
+const selectClaimsSQL = `
 SELECT a.id, c.retell_call_id, a.service_id, s.calcom_event_type_id, a.staff_id, a.starts_at, a.ends_at,
        a.claim_expires_at
 FROM appointments a JOIN calls c ON c.id = a.call_id JOIN services s ON s.id = a.service_id
-WHERE a.status = 'pending' AND a.id > $1
-ORDER BY a.id
-LIMIT $2`, afterID, limit)
+WHERE a.status = 'pending' AND `
+
+// queryClaims runs selectClaimsSQL with the condition (and ORDER/LIMIT) in where.
+func queryClaims(ctx context.Context, q Querier, where string, args ...any) ([]Claim, error) {
+	rows, err := q.Query(ctx, selectClaimsSQL+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: pending claims: %w", err)
 	}

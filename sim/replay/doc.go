@@ -43,9 +43,28 @@
 //   - expect.violations lists invariants that MUST be violated; any other violation fails.
 //     Left out, it means none. A run the invariant checker refuses to judge (its
 //     assumptions do not hold, e.g. a file with no step) is an error, never a pass.
-//   - The round-two vocabulary (incident.Use) is refused by CheckSupported, naming the
-//     field, unless the runner can execute it (see supported). Nothing in a file is ever
-//     silently ignored.
+//   - calcom.webhooks makes the fake deliver Cal.com's webhooks (sync: before the response,
+//     async: after it) to the core's webhook handler (url left out) or to the file's url.
+//     Before and after every step the runner waits for the deliveries that are due
+//     (sim.World.AwaitWebhooks); a reordered delivery waits for the next delivery, which may
+//     be a later step's, and a delayed one for its time on the virtual clock. Before the
+//     final state is read every pending delivery is made (the clock moves to the last
+//     delayed one): webhooks arrive late, not never; dropped ones stay dropped.
+//   - webhook_fault applies to the first webhook about the step's call (its metadata.call_id)
+//     that the step causes, once: drop, duplicate, reorder, delay or subscriber_status (the
+//     subscriber answers that status, so the core never sees the delivery). The fake applies
+//     one action per delivery: a fault combining two is refused (exit 2), so split it.
+//   - A host step acts on the call's booking in Cal.com itself (sim.World.HostCancel and
+//     friends): the uid its latest book step was told it holds (booked or already_booked),
+//     or else the call's live booking in the fake's ledger at that slot. With neither the
+//     step does nothing (no_booking): a failure (exit 1) when the file's own expectations
+//     are asserted, shown as not executed under an override. When Cal.com refuses the action
+//     the step fails and says why. Cancel and decline end the
+//     call's hold, reschedule moves it (the history records both, so the checker judges the
+//     call on its new slot), confirm changes nothing the checker needs.
+//   - The rest of the round-two vocabulary (incident.Use) is refused by CheckSupported,
+//     naming the field, unless the runner can execute it: see CheckSupported. Nothing in a
+//     file is ever silently ignored.
 //
 // Overrides. Options.Policy and Options.Layers replace the file's policy and layers. The
 // file's expectations describe the file's own policy and layers, so an override changes

@@ -56,7 +56,7 @@ type Result struct {
 // OK reports whether every asserted expectation held.
 func (r *Result) OK() bool { return len(r.Failures) == 0 }
 
-// Step is one booking attempt or cancel of the timeline. A concurrent step yields one Step
+// Step is one booking attempt, cancel or host action of the timeline. A concurrent step yields one Step
 // per entry, all with Concurrent set and the same At.
 type Step struct {
 	// Path is the step's place in the file (steps[1], steps[2].concurrent[0]); Line its line.
@@ -66,9 +66,11 @@ type Step struct {
 	// (Cal.com's clock) it actually started.
 	At   string    `json:"at"`
 	Time time.Time `json:"time"`
-	// Kind is book, cancel, or restart (KindRestart: the core restarted after a crash and
-	// swept; Sweep says what the sweep did).
-	Kind       string `json:"kind"`
+	// Kind is book, cancel, host, or restart (KindRestart: the core restarted after a crash
+	// and swept; Sweep says what the sweep did).
+	Kind string `json:"kind"`
+	// Action is a host step's action: cancel, reschedule, confirm or decline.
+	Action     string `json:"action,omitempty"`
 	Call       string `json:"call"`
 	Concurrent bool   `json:"concurrent,omitempty"`
 	// EventType, SlotStart and AttendeeEmail describe a booking attempt.
@@ -79,8 +81,11 @@ type Step struct {
 	// reset: after_commit; crash: before_settle"); a db_fault or crash the attempt never
 	// reached is marked "(not reached)". "" for none.
 	Fault string `json:"fault,omitempty"`
-	// Outcome is the core's answer (booked, already_booked, slot_taken, error, unknown) or,
-	// for a cancel, cancelled / error / unknown.
+	// WebhookFault is the step's webhook fault as written ("duplicate: true"), "" for none.
+	WebhookFault string `json:"webhook_fault,omitempty"`
+	// Outcome is the core's answer (booked, already_booked, slot_taken, error, unknown); for a
+	// cancel, cancelled / error / unknown; for a host step, what the host did (cancelled,
+	// moved, confirmed, declined) or error when Cal.com refused or the call held no booking.
 	Outcome string `json:"outcome"`
 	// Layer is the deciding layer, "calcom" when Cal.com's own answer decided, "" when
 	// nothing stopped the booking.
@@ -88,6 +93,8 @@ type Step struct {
 	Reason        string `json:"reason,omitempty"`
 	AppointmentID int64  `json:"appointment_id,omitempty"`
 	BookingUID    string `json:"booking_uid,omitempty"`
+	// NewBookingUID is the booking a host reschedule created (SlotStart is its start).
+	NewBookingUID string `json:"new_booking_uid,omitempty"`
 	Recovered     bool   `json:"recovered,omitempty"`
 	Error         string `json:"error,omitempty"`
 	// Decisions is every layer decision of the attempt, in order.

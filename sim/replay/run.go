@@ -49,7 +49,7 @@ func Run(ctx context.Context, env *pgenv.Env, inc *incident.Incident, opts Optio
 		SetupMS: ms(time.Since(began)),
 	}
 	ran := time.Now()
-	r := &runner{w: w, inc: inc, plan: p, res: res, slots: map[string]history.SlotKey{}, db: map[string]*dbArm{}}
+	r := &runner{w: w, inc: inc, plan: p, res: res, slots: map[string]history.SlotKey{}, db: map[string]*dbArm{}, uids: map[string]string{}}
 	for i, st := range inc.Steps {
 		if err := r.step(ctx, i, st); err != nil {
 			return nil, err
@@ -78,6 +78,9 @@ func worldConfig(inc *incident.Incident, p plan, opts Options) sim.Config {
 	cfg.ConflictAnswer = fakecalcom.ConflictAnswer(inc.Calcom.ConflictAnswer) // "" keeps the world's default
 	cfg.CheckInsertGap = inc.Calcom.CheckInsertGap
 	cfg.EventTypes = CalcomConfig(inc.Calcom).EventTypes
+	if w := inc.Calcom.Webhooks; w != nil { // url "" → the core's handler (sim.Config.Webhooks)
+		cfg.Webhooks = &fakecalcom.Webhooks{Delivery: fakecalcom.Delivery(w.Delivery), Secret: w.Secret, URL: w.URL}
+	}
 	return cfg
 }
 
@@ -89,6 +92,7 @@ type runner struct {
 	res   *Result
 	slots map[string]history.SlotKey // call → the slot of its latest booking step
 	db    map[string]*dbArm          // entry path → its armed db_fault
+	uids  map[string]string          // call → the uid its latest step says it holds ("" for none)
 }
 
 func (r *runner) step(ctx context.Context, i int, st incident.Step) error {
@@ -100,8 +104,7 @@ func (r *runner) step(ctx context.Context, i int, st incident.Step) error {
 	case st.Host != nil:
 		return r.host(ctx, path, st)
 	case st.Cancel != nil:
-		r.cancel(ctx, path, st)
-		return nil
+		return r.cancel(ctx, path, st)
 	case st.Book != nil:
 		return r.books(ctx, path, st, []incident.Book{*st.Book}, false)
 	default:
@@ -175,13 +178,15 @@ func (r *runner) record(path string, st incident.Step, b incident.Book, now time
 	s := Step{
 		Path: path, Line: b.Line, At: st.At.String(), Time: now, Kind: "book", Call: b.Call, Concurrent: concurrent,
 		EventType: b.EventType, SlotStart: b.Start, AttendeeEmail: b.Attendee.Email, Fault: r.describeInjections(path, b, err),
-		Outcome: string(out.Kind), Layer: LayerOf(out), Reason: out.Reason, AppointmentID: out.AppointmentID,
+		WebhookFault: describeWebhookFault(b.WebhookFault),
+		Outcome:      string(out.Kind), Layer: LayerOf(out), Reason: out.Reason, AppointmentID: out.AppointmentID,
 		BookingUID: out.BookingUID, Recovered: out.Recovered, Decisions: decisionsOf(out.Decisions),
 		Expect: r.plan.stepExpect(b), Pass: true, ElapsedMS: ms(elapsed),
 	}
 	if s.Outcome == "" {
 		s.Outcome = string(core.Unknown)
 	}
+	r.uids[b.Call] = heldUID(out)
 	if err != nil {
 		s.Error = err.Error()
 	}
@@ -200,12 +205,18 @@ func describe(outcome, layer string) string {
 	return outcome + " (" + layer + ")"
 }
 
-func (r *runner) cancel(ctx context.Context, path string, st incident.Step) {
+func (r *runner) cancel(ctx context.Context, path string, st incident.Step) error {
 	call := st.Cancel.Call
+	undo, err := r.armWebhookFault(path, call, st.Cancel.WebhookFault)
+	defer undo()
+	if err != nil {
+		return fmt.Errorf("replay: %s: %w", r.inc.File, err)
+	}
 	now, t0 := r.w.Clock.Now(), time.Now()
 	res, err := r.w.Cancel(ctx, call, r.slots[call])
 	s := Step{Path: path, Line: st.Line, At: st.At.String(), Time: now, Kind: "cancel", Call: call,
-		Outcome: history.OutcomeCancelled, Decisions: []Decision{}, Pass: true, ElapsedMS: ms(time.Since(t0))}
+		WebhookFault: describeWebhookFault(st.Cancel.WebhookFault),
+		Outcome:      history.OutcomeCancelled, Decisions: []Decision{}, Pass: true, ElapsedMS: ms(time.Since(t0))}
 	if len(res.BookingUIDs) > 0 {
 		s.BookingUID = res.BookingUIDs[0]
 	}
@@ -219,10 +230,15 @@ func (r *runner) cancel(ctx context.Context, path string, st incident.Step) {
 		s.Outcome, s.Error = history.OutcomeUnknown, err.Error()
 	}
 	r.res.Steps = append(r.res.Steps, s)
+	return nil
 }
 
-// final reads the end state, runs the checker and asserts the final expectations.
+// final lets every pending webhook land (the clock moves to the last delayed one), reads the
+// end state, runs the checker and asserts the final expectations.
 func (r *runner) final(ctx context.Context) error {
+	if err := r.w.SettleWebhooks(ctx); err != nil {
+		return fmt.Errorf("replay: %s: deliver the pending webhooks: %w", r.inc.File, err)
+	}
 	state, err := r.w.State(ctx)
 	if err != nil {
 		return fmt.Errorf("replay: %s: %w", r.inc.File, err)

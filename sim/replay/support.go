@@ -10,10 +10,11 @@ import (
 // runner cannot execute yet, so nothing in a file is ever silently ignored. The error is an
 // *incident.Error at the first such use, naming its field (bookingharness replay exits 2).
 //
-// What runs today: calcom.conflict_answer, calcom.check_insert_gap, fault.on (faults on
-// every endpoint, FaultRule), db_fault (armDB) and crash (armCrash). Everything else of
-// round two is parsed and validated by sim/incident; the runner refuses what it does not
-// wire yet.
+// What runs today: calcom.conflict_answer, calcom.check_insert_gap, calcom.webhooks (url
+// empty: the core's webhook handler), host steps, webhook_fault with one action each,
+// fault.on (faults on every endpoint, FaultRule), db_fault (armDB) and crash (armCrash).
+// Everything else of round two is parsed and validated by sim/incident; the runner refuses
+// what it does not wire yet.
 func CheckSupported(inc *incident.Incident) error {
 	var refused []incident.Use
 	for _, u := range inc.RoundTwo {
@@ -22,7 +23,7 @@ func CheckSupported(inc *incident.Incident) error {
 		}
 	}
 	if len(refused) == 0 {
-		return nil
+		return checkWebhookFaults(inc)
 	}
 	u := refused[0]
 	msg := fmt.Sprintf("%s is parsed but the replay runner cannot execute it yet", u.Feature)
@@ -35,6 +36,8 @@ func CheckSupported(inc *incident.Incident) error {
 func supported(_ *incident.Incident, u incident.Use) bool {
 	switch u.Feature {
 	case "calcom.conflict_answer", "calcom.check_insert_gap", "fault.on", "db_fault", "crash":
+		return true
+	case "calcom.webhooks", "webhook_fault", "host":
 		return true
 	}
 	return false

@@ -24,12 +24,11 @@ func TestRefusesVocabularyItCannotRun(t *testing.T) {
 		name, src, field, msg string
 		line                  int
 	}{
-		{"webhooks", head + "  webhooks: {delivery: async}\n", "calcom.webhooks", "calcom.webhooks is parsed", 3},
 		{"several hosts", head + "  event_types: [{id: 1, kind: round_robin, length: 30, hosts: [1, 2]}]\n", "calcom.event_types[0].hosts", "event_type.hosts", 3},
 		{"seats", head + "  event_types: [{id: 1, kind: seated, length: 30, host: 1, seats: 2}]\n", "calcom.event_types[0].seats", "event_type.seats", 3},
 		{"block_slot", head + "  event_types: [{id: 1, kind: requires_confirmation, length: 30, host: 1, block_slot: false}]\n", "calcom.event_types[0].block_slot", "event_type.block_slot", 3},
-		{"host step", head + types + "steps:\n" + book + "  - at: 1m\n    host: {cancel: a}\n", "steps[1].host", "host is parsed", 9},
-		{"webhook_fault (after the webhooks it needs)", steps("    webhook_fault: {drop: true}\n"), "calcom.webhooks", "(and 1 more use(s) of vocabulary it cannot execute, the next at line 9: steps[0].webhook_fault)", 3},
+		{"a webhook_fault with two actions", steps("    webhook_fault: {duplicate: true, delay: 30s}\n"), "steps[0].webhook_fault", "combines 2 actions; the fake applies one per delivery", 9},
+		{"a 3xx subscriber_status", steps("    webhook_fault: {subscriber_status: 302}\n"), "steps[0].webhook_fault", "4xx or 5xx only", 9},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -45,8 +44,10 @@ func TestRefusesVocabularyItCannotRun(t *testing.T) {
 			}
 		})
 	}
-	// Every conflict answer and the check/insert gap run (the fake has them).
-	for _, line := range []string{"conflict_answer: prod_400", "conflict_answer: conflict_409", "conflict_answer: error_500", "check_insert_gap: 2s"} {
+	// Every conflict answer and the check/insert gap run (the fake has them), and so do
+	// webhooks, host steps and webhook faults with one action each.
+	for _, line := range []string{"conflict_answer: prod_400", "conflict_answer: conflict_409", "conflict_answer: error_500", "check_insert_gap: 2s",
+		"webhooks: {delivery: async}"} {
 		if err := replay.CheckSupported(parse(t, "ok.yaml", head+"  "+line+"\n")); err != nil {
 			t.Errorf("%s refused: %v", line, err)
 		}
@@ -58,11 +59,18 @@ func TestRefusesVocabularyItCannotRun(t *testing.T) {
 			t.Errorf("%s refused: %v", line, err)
 		}
 	}
+	// Webhooks, webhook faults and host steps run.
+	for _, step := range []string{"  - at: 1m\n    host: {cancel: a}\n    webhook_fault: {reorder: true}\n", "    webhook_fault: {drop: true}\n",
+		"    webhook_fault: {delay: 30s}\n", "    webhook_fault: {subscriber_status: 500}\n", "  - at: 1m\n    cancel: {call: a}\n    webhook_fault: {duplicate: true}\n"} {
+		if err := replay.CheckSupported(parse(t, "ok.yaml", steps(step))); err != nil {
+			t.Errorf("%q refused: %v", step, err)
+		}
+	}
 	// A file using much of it names the first use and counts the rest.
 	err := replay.CheckSupported(load(t, "../incident/testdata/round-two.yaml"))
 	var e *incident.Error
-	if !errors.As(err, &e) || e.Line != 12 || e.Field != "calcom.webhooks" || !strings.Contains(e.Msg, "and 11 more use(s)") ||
-		!strings.HasPrefix(err.Error(), "../incident/testdata/round-two.yaml:12:13: calcom.webhooks: ") {
+	if !errors.As(err, &e) || e.Line != 15 || e.Field != "calcom.event_types[1].hosts" || !strings.Contains(e.Msg, "and 2 more use(s)") ||
+		!strings.HasPrefix(err.Error(), "../incident/testdata/round-two.yaml:15:") {
 		t.Errorf("round-two.yaml: %v", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 // WriteTimeline prints a replay for people: a header, one line per step
 //
 //	+35m0s  call_39d2…  book 2025-10-10T06:00Z → slot_taken (freshness) ✓
+//	+1h0m0s call_927b…  host reschedule to 2025-10-10T08:00Z [webhook duplicate: true] → moved ·
 //
 // with faults in brackets, then the final counts, every violation with the calls,
 // appointments and booking uids involved, each failed expectation, and PASS or FAIL.
@@ -48,24 +49,36 @@ func WriteTimeline(w io.Writer, r *Result) error {
 			b.WriteString(shortCall(s.Call))
 		}
 		b.WriteString("  ")
-		if s.Kind == "cancel" {
-			fmt.Fprintf(&b, "cancel → %s", s.Outcome)
-		} else {
-			fmt.Fprintf(&b, "book %s", s.SlotStart.UTC().Format("2006-01-02T15:04Z"))
-			if s.Fault != "" {
-				fmt.Fprintf(&b, " [%s]", s.Fault)
+		switch s.Kind {
+		case "cancel":
+			fmt.Fprintf(&b, "cancel%s → %s", injected(s), s.Outcome)
+		case "host":
+			fmt.Fprintf(&b, "host %s", s.Action)
+			if s.Action == "reschedule" {
+				fmt.Fprintf(&b, " to %s", s.SlotStart.UTC().Format("2006-01-02T15:04Z"))
 			}
-			fmt.Fprintf(&b, " → %s", describe(s.Outcome, s.Layer))
+			fmt.Fprintf(&b, "%s → %s", injected(s), s.Outcome)
+		default:
+			fmt.Fprintf(&b, "book %s%s → %s", s.SlotStart.UTC().Format("2006-01-02T15:04Z"), injected(s), describe(s.Outcome, s.Layer))
 		}
 		switch {
+		case !s.Pass && s.Expect == nil:
+			fmt.Fprintf(&b, " ✗ %s", s.Error)
 		case !s.Pass:
 			fmt.Fprintf(&b, " ✗ want %s", describe(s.Expect.Outcome, s.Expect.Layer))
 		case s.Expect != nil:
 			b.WriteString(" ✓")
+		case s.Error != "" && s.Kind == "host":
+			fmt.Fprintf(&b, " · not executed: %s", s.Error)
 		default:
 			b.WriteString(" ·")
 		}
-		if s.AppointmentID != 0 || s.BookingUID != "" {
+		switch {
+		case s.NewBookingUID != "":
+			fmt.Fprintf(&b, "   uid %s → %s", s.BookingUID, s.NewBookingUID)
+		case s.Kind == "host" && s.BookingUID != "":
+			fmt.Fprintf(&b, "   uid %s", s.BookingUID)
+		case s.AppointmentID != 0 || s.BookingUID != "":
 			fmt.Fprintf(&b, "   appt %d uid %s", s.AppointmentID, s.BookingUID)
 		}
 		if s.Recovered {
@@ -134,6 +147,22 @@ func (r *Result) Timeline() string {
 	var b strings.Builder
 	_ = WriteTimeline(&b, r)
 	return b.String()
+}
+
+// injected renders a step's faults in brackets, " [status: 500; webhook duplicate: true]";
+// "" for none.
+func injected(s Step) string {
+	var parts []string
+	if s.Fault != "" {
+		parts = append(parts, s.Fault)
+	}
+	if s.WebhookFault != "" {
+		parts = append(parts, "webhook "+s.WebhookFault)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " [" + strings.Join(parts, "; ") + "]"
 }
 
 func offset(r *Result, s Step) string {
