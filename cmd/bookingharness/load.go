@@ -26,7 +26,7 @@ import (
 // 2 bad flags or a run that could not be carried out).
 func newLoadCmd() *cobra.Command {
 	cfg := load.DefaultConfig()
-	var policy, layers, faults, dbFaults, expect, pgDSN, jsonPath, htmlPath, timelinePath, rate, arrivals, latency, shrinkDir string
+	var policy, layers, faults, dbFaults, webhookFaults, expect, pgDSN, jsonPath, htmlPath, timelinePath, rate, arrivals, latency, shrinkDir string
 	var noProgress bool
 	cmd := &cobra.Command{
 		Use:   "load",
@@ -86,6 +86,9 @@ Exit codes: 0 no unexpected violation; 1 a violation the policy is not expected 
 			if cfg.DBFaults, err = pgproxy.ParseFaults(dbFaults); err != nil {
 				return usage("db-faults", err)
 			}
+			if cfg.WebhookFaults, err = load.ParseWebhookFaults(webhookFaults); err != nil {
+				return usage("webhook-faults", err)
+			}
 			if cfg.Rate > 0 && cfg.Duration > 0 && !cmd.Flags().Changed("calls") {
 				cfg.Calls = plannedCalls(cfg.Rate, cfg.Duration)
 			}
@@ -118,6 +121,7 @@ Exit codes: 0 no unexpected violation; 1 a violation the policy is not expected 
 	f.Int64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the call→slot plan and the fake's probabilistic faults")
 	f.DurationVar(&cfg.Duration, "duration", 0, "stop starting calls after this much real time (0 = no cap)")
 	f.StringVar(&dbFaults, "db-faults", "", "database faults between the core and Postgres (a wire proxy), e.g. commit_ack_lost=0.02,reset=0.02,latency=5ms@0.1:\n"+pgproxy.FaultsHelp)
+	f.StringVar(&webhookFaults, "webhook-faults", "", "deliver Cal.com's webhooks to the core's handler with this fault mix, kind=rate,... (drop, duplicate, reorder, delay, status_500)")
 	f.StringVar(&faults, "faults", "", "fault mix on POST /v2/bookings, kind=rate,... (e.g. reset_after_commit=0.05,status_500=0.05)")
 	f.DurationVar(&cfg.FaultDelay, "fault-delay", cfg.FaultDelay, "how long a delay fault delays (on the fake's clock; free in-process)")
 	f.StringVar(&policy, "policy", string(cfg.Policy), "seed or hardened")

@@ -102,6 +102,10 @@ type Config struct {
 	// latency, refuse) between the in-process core and its database, drawn per call from the
 	// run's seed. Empty: no proxy.
 	DBFaults []pgproxy.Rule
+	// WebhookFaults, when set, makes the in-process fake deliver Cal.com's webhooks (async,
+	// signed) to the core's WebhookHandler, with this fault mix on the deliveries; the run
+	// settles every pending delivery before it reads the final state.
+	WebhookFaults []WebhookFault
 	// Policy and Layers choose the system under test.
 	Policy core.Policy
 	Layers core.Layers
@@ -175,6 +179,8 @@ func (c Config) Validate() error {
 		return bad("client-timeout", "must not be negative, got %s", c.ClientTimeout)
 	case c.CheckInsertGap < 0:
 		return bad("check-insert-gap", "must not be negative, got %s", c.CheckInsertGap)
+	case len(c.WebhookFaults) > 0 && c.CalcomURL != "":
+		return bad("webhook-faults", "webhook faults need the in-process fake (drop --calcom-url)")
 	case len(c.DBFaults) > 0 && c.CalcomURL != "":
 		return bad("db-faults", "database faults need the in-process fake (drop --calcom-url)")
 	case c.CheckInsertGap > 0 && c.CalcomURL != "":
@@ -206,6 +212,11 @@ func (c Config) Validate() error {
 	for _, f := range c.Faults {
 		if err := f.validate(); err != nil {
 			return bad("faults", "%v", err)
+		}
+	}
+	for _, f := range c.WebhookFaults {
+		if err := f.validate(); err != nil {
+			return bad("webhook-faults", "%v", err)
 		}
 	}
 	if err := c.CalcomLatency.validate(); err != nil {

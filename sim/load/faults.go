@@ -85,31 +85,47 @@ func kindList() string {
 // "reset_after_commit=0.05,status_500=0.05"). An empty string is no faults. A kind may
 // appear once.
 func ParseFaults(s string) ([]Fault, error) {
+	var out []Fault
+	err := parseKindRates(s, "fault", "status_500", func(kind string, rate float64) error {
+		f := Fault{Kind: FaultKind(kind), Rate: rate}
+		if err := f.validate(); err != nil {
+			return err
+		}
+		out = append(out, f)
+		return nil
+	})
+	return out, err
+}
+
+// parseKindRates reads a "kind=rate,…" list (the --faults and --webhook-faults forms), each
+// kind at most once, and hands every item to add; what names the list in errors, example is
+// a kind for the error's example.
+func parseKindRates(s, what, example string, add func(kind string, rate float64) error) error {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return nil, nil
+		return nil
 	}
-	var out []Fault
+	seen := map[string]bool{}
 	for item := range strings.SplitSeq(s, ",") {
 		item = strings.TrimSpace(item)
 		name, rate, ok := strings.Cut(item, "=")
 		if !ok {
-			return nil, fmt.Errorf("fault %q: want kind=rate, e.g. status_500=0.05", item)
+			return fmt.Errorf("%s %q: want kind=rate, e.g. %s=0.05", what, item, example)
 		}
 		r, err := strconv.ParseFloat(strings.TrimSpace(rate), 64)
 		if err != nil {
-			return nil, fmt.Errorf("fault %q: rate %q is not a number", item, rate)
+			return fmt.Errorf("%s %q: rate %q is not a number", what, item, rate)
 		}
-		f := Fault{Kind: FaultKind(strings.TrimSpace(name)), Rate: r}
-		if err := f.validate(); err != nil {
-			return nil, err
+		name = strings.TrimSpace(name)
+		if seen[name] {
+			return fmt.Errorf("%s %s is given twice", what, name)
 		}
-		if slices.ContainsFunc(out, func(g Fault) bool { return g.Kind == f.Kind }) {
-			return nil, fmt.Errorf("fault %s is given twice", f.Kind)
+		seen[name] = true
+		if err := add(name, r); err != nil {
+			return err
 		}
-		out = append(out, f)
 	}
-	return out, nil
+	return nil
 }
 
 // FormatFaults is the inverse of ParseFaults.

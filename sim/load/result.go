@@ -111,6 +111,8 @@ type Result struct {
 	// DBFaultsFired is, per database fault rule of --db-faults, how often the proxy applied
 	// it and to which calls (from the proxy's journal).
 	DBFaultsFired []DBFaultFired `json:"db_faults_fired,omitempty"`
+	// WebhookFaultsFired is, per --webhook-faults kind, how many deliveries it struck.
+	WebhookFaultsFired []WebhookFaultFired `json:"webhook_faults_fired,omitempty"`
 
 	// Violations is the invariant checker's finding.
 	Violations Violations `json:"violations"`

@@ -60,6 +60,7 @@ func Run(ctx context.Context, env *pgenv.Env, cfg Config, expect []string) (*Res
 	fired := res.countFaults(cfg.Faults, journal, d.log)
 	if wt, ok := t.(*worldTarget); ok {
 		res.countDBFaults(cfg.DBFaults, wt.dbFaultsFired())
+		res.countWebhookFaults(cfg.WebhookFaults, wt.webhookFaultsFired())
 	}
 	res.nameStalls(findStalls(d.log, cfg.stallWindow()), evidence{
 		log: d.log, samples: samples, fired: fired, maxConns: cfg.maxConns(), clientTimeout: cfg.clientTimeout(),

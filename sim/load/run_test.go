@@ -400,3 +400,36 @@ func TestDBFaultsFireAndHardenedStaysTruthful(t *testing.T) {
 		t.Errorf("hardened under lost commit acknowledgements: unexpected %v: %+v", res.UnexpectedViolations, res.Violations.Listed)
 	}
 }
+
+// --webhook-faults delivers Cal.com's webhooks to the core's handler with drops, duplicates
+// and reorderings; the hardened core stays clean, and the faults are counted.
+func TestWebhookFaultsStrikeAndHardenedStaysClean(t *testing.T) {
+	cfg := small(60, 4, 60)
+	var err error
+	if cfg.WebhookFaults, err = load.ParseWebhookFaults("drop=0.2,duplicate=0.2,reorder=0.2"); err != nil {
+		t.Fatal(err)
+	}
+	res := run(t, cfg, nil)
+	struck := 0
+	for _, f := range res.WebhookFaultsFired {
+		struck += f.Fired
+	}
+	if len(res.WebhookFaultsFired) != 3 || struck == 0 {
+		t.Fatalf("webhook faults %+v, want some deliveries struck", res.WebhookFaultsFired)
+	}
+	if !res.OK {
+		t.Errorf("hardened under webhook faults: unexpected %v: %+v", res.UnexpectedViolations, res.Violations.Listed)
+	}
+}
+
+func TestParseWebhookFaults(t *testing.T) {
+	for _, bad := range []string{"drop", "drop=x", "drop=0", "drop=2", "lost=0.1", "drop=0.1,drop=0.2"} {
+		if _, err := load.ParseWebhookFaults(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	got, err := load.ParseWebhookFaults(" drop=0.05, status_500=0.1 ")
+	if err != nil || len(got) != 2 || got[1] != (load.WebhookFault{Kind: load.WebhookStatus500, Rate: 0.1}) {
+		t.Fatalf("got %+v, %v", got, err)
+	}
+}

@@ -88,6 +88,8 @@ func cancelOutcome(err error) string {
 type worldTarget struct {
 	w      *sim.World
 	layout Layout
+	// webhookStrikes counts, by rule, the deliveries a webhook fault struck (set by Final).
+	webhookStrikes map[string]int
 }
 
 func newWorldTarget(ctx context.Context, env *pgenv.Env, cfg Config) (*worldTarget, error) {
@@ -97,6 +99,9 @@ func newWorldTarget(ctx context.Context, env *pgenv.Env, cfg Config) (*worldTarg
 		Capacity: recorderCapacity(cfg), Logger: cfg.Logger,
 	}
 	wc.DBFaults, wc.DBFaultsRealTime = len(cfg.DBFaults) > 0, true
+	if len(cfg.WebhookFaults) > 0 {
+		wc.Webhooks = &fakecalcom.Webhooks{Delivery: fakecalcom.DeliveryAsync, Secret: "load-webhook-secret"}
+	}
 	if dist := cfg.calcomLatency(); !dist.IsZero() {
 		// Real time, per call: the fake waits each answer's sample after its insert (its
 		// Config.Latency would only move the world's virtual clock).
@@ -112,6 +117,11 @@ func newWorldTarget(ctx context.Context, env *pgenv.Env, cfg Config) (*worldTarg
 	}
 	for _, r := range rules(cfg.Faults, cfg.FaultDelay) {
 		if err := w.Fake.Fake.AddFault(r); err != nil {
+			return fail(err)
+		}
+	}
+	for _, f := range cfg.WebhookFaults {
+		if err := w.Fake.Fake.AddFault(f.Rule(fakecalcom.Duration(cfg.FaultDelay))); err != nil {
 			return fail(err)
 		}
 	}
@@ -144,6 +154,11 @@ func (t *worldTarget) databaseDSN() string { return t.w.DB.DSN }
 // the fake (its ledger and journal are a 100 000-attempt run's largest memory), and only
 // then streams the appointment rows, so the rows and the ledger are never held at once.
 func (t *worldTarget) Final(ctx context.Context) (check.State, []fakecalcom.JournalEntry, error) {
+	// Webhooks arrive late, not never: every pending delivery is made before the state is read.
+	if err := t.w.SettleWebhooks(ctx); err != nil {
+		return check.State{}, nil, err
+	}
+	t.webhookStrikes = t.countWebhookStrikes() // before Reset empties the webhook journal
 	var fired []fakecalcom.JournalEntry
 	t.w.Fake.Fake.EachJournalEntry(func(e fakecalcom.JournalEntry) bool {
 		if e.Rule != "" {
@@ -158,6 +173,19 @@ func (t *worldTarget) Final(ctx context.Context) (check.State, []fakecalcom.Jour
 		return check.State{}, nil, err
 	}
 	return check.State{Appointments: apps, Bookings: bookings}, fired, nil
+}
+
+// webhookFaultsFired is what Final counted: the deliveries each --webhook-faults rule struck.
+func (t *worldTarget) webhookFaultsFired() map[string]int { return t.webhookStrikes }
+
+func (t *worldTarget) countWebhookStrikes() map[string]int {
+	out := map[string]int{}
+	for _, d := range t.w.Fake.Fake.WebhookDeliveries() {
+		if d.Rule != "" && d.Attempt <= 1 {
+			out[d.Rule]++
+		}
+	}
+	return out
 }
 
 // dbFaultsFired lists the database faults the world's proxy applied (none without one).
