@@ -51,8 +51,10 @@ type Config struct {
 	// CheckInsertGap is the fake's time between its availability check and its insert, on
 	// the virtual clock (fakecalcom.Config.CheckInsertGap).
 	CheckInsertGap time.Duration
-	// ConflictAnswer is the fake's answer to a lost concurrent create (default conflict_409
-	// for now; production answers prod_400, see fakecalcom.ConflictAnswer).
+	// ConflictAnswer is the fake's answer to a lost concurrent create (default prod_400,
+	// what production answers: a 400 with Nest's raw body that cannot be told from a
+	// database error; conflict_409 and error_500 stay selectable, see
+	// fakecalcom.ConflictAnswer).
 	ConflictAnswer fakecalcom.ConflictAnswer
 	// ClientTimeout is the core's Cal.com client timeout on the virtual clock (default
 	// DefaultClientTimeout); real time only guards against a hang (RealTimeGuard).
@@ -184,7 +186,7 @@ func withDefaults(cfg Config) Config {
 		cfg.Policy = core.PolicySeed
 	}
 	if cfg.ConflictAnswer == "" {
-		cfg.ConflictAnswer = fakecalcom.Conflict409
+		cfg.ConflictAnswer = fakecalcom.DefaultConflictAnswer
 	}
 	return cfg
 }

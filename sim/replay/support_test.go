@@ -73,7 +73,7 @@ func runWithoutWorld(inc *incident.Incident) error {
 // conflict_answer reaches the world's fake; left out, the world's default holds.
 func TestConflictAnswerReachesTheFake(t *testing.T) {
 	for answer, want := range map[string]fakecalcom.ConflictAnswer{"prod_400": fakecalcom.ConflictProd400, "conflict_409": fakecalcom.Conflict409,
-		"error_500": fakecalcom.ConflictError500, "": fakecalcom.Conflict409} {
+		"error_500": fakecalcom.ConflictError500, "": fakecalcom.ConflictProd400} {
 		src := strings.Replace(readFile(t, example), "  force_replay: false\n", "  force_replay: false\n  conflict_answer: "+answer+"\n", 1)
 		if answer == "" {
 			src = readFile(t, example)
