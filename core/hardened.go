@@ -80,6 +80,10 @@ func (s *Service) unsettled(ctx context.Context, r *run, c *claim, o Outcome, er
 // earlier attempt of this call may hold the booking Cal.com refers to.
 func (s *Service) createOrRecover(ctx context.Context, r *run) (calcom.Booking, calcom.Meta, Outcome, error) {
 	req := r.req
+	if herr := r.hook(HookBeforeCalcom); herr != nil {
+		o, aerr := abandoned(HookBeforeCalcom, herr)
+		return calcom.Booking{}, calcom.Meta{}, o, aerr
+	}
 	res, err := s.cal.CreateBooking(ctx, req.calcomInput())
 	if herr := r.hook(HookAfterCalcom); herr != nil {
 		o, aerr := abandoned(HookAfterCalcom, herr)
