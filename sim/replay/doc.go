@@ -30,8 +30,12 @@
 //     Left out, it means none. A run the invariant checker refuses to judge (its
 //     assumptions do not hold, e.g. a file with no step) is an error, never a pass.
 //   - The round-two vocabulary (incident.Use) is refused by CheckSupported, naming the
-//     field, unless the runner can execute it: today only calcom.conflict_answer
-//     conflict_409 and error_500. Nothing in a file is ever silently ignored.
+//     field, unless the runner can execute it: today calcom.conflict_answer (prod_400, the
+//     default, conflict_409, error_500), calcom.check_insert_gap, and event types with
+//     hosts: (round robin with several hosts: the world seeds every host's staff row, the
+//     history's slot holds one call per host), kind: seated with seats: (one appointment per
+//     seat; the slot holds one call per seat) and block_slot. Nothing in a file is ever
+//     silently ignored.
 //
 // Overrides. Options.Policy and Options.Layers replace the file's policy and layers. The
 // file's expectations describe the file's own policy and layers, so an override changes

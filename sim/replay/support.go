@@ -10,7 +10,8 @@ import (
 // runner cannot execute yet, so nothing in a file is ever silently ignored. The error is an
 // *incident.Error at the first such use, naming its field (bookingharness replay exits 2).
 //
-// What runs today: calcom.conflict_answer and calcom.check_insert_gap. Everything else of
+// What runs today: calcom.conflict_answer, calcom.check_insert_gap, and event types with
+// several hosts (hosts:), seats (kind: seated, seats:) and block_slot. Everything else of
 // round two is parsed and validated by sim/incident; the runner refuses what it does not
 // wire yet.
 func CheckSupported(inc *incident.Incident) error {
@@ -33,7 +34,8 @@ func CheckSupported(inc *incident.Incident) error {
 
 func supported(_ *incident.Incident, u incident.Use) bool {
 	switch u.Feature {
-	case "calcom.conflict_answer", "calcom.check_insert_gap":
+	case "calcom.conflict_answer", "calcom.check_insert_gap",
+		"event_type.hosts", "event_type.seats", "event_type.block_slot":
 		return true
 	}
 	return false
