@@ -10,6 +10,7 @@ import (
 	"github.com/bookingharness/bookingharness/core/calcom"
 	"github.com/bookingharness/bookingharness/fakecalcom"
 	"github.com/bookingharness/bookingharness/sim"
+	"github.com/bookingharness/bookingharness/sim/check"
 )
 
 // standardRace is a standard event type on a host of its own, for the sequential loser that
@@ -174,3 +175,52 @@ func raceInTheGap(ctx context.Context, w *sim.World, cg *createGate, winner, los
 	pb.Release()
 	return ra, b.Wait(ctx)
 }
+
+var _ = Describe("A call re-sent while its own first create is in Cal.com's gap, the first answer lost", func() {
+	// Production's 400 is a lie of omission: the loser may be the call's own earlier attempt.
+	// Both creates of call 687 pass Cal.com's check; the first inserts and its answer is lost
+	// (the client's deadline passes while Cal.com holds the answer); the re-send loses the
+	// insert to it and gets production's 400. The seed answers error twice and nothing stores
+	// the call's booking: orphan_booking — the winner's booking, which is the call's own.
+	It("seed: error, then error (production 400); the call's own booking is orphaned", labels("race", core.PolicySeed, core.All()), gated,
+		func(ctx SpecContext) {
+			cg := newCreateGate(2)
+			DeferCleanup(cg.Open)
+			w := newWorld(ctx, sim.Config{Policy: core.PolicySeed, Layers: core.All(), BetweenCheckAndInsert: cg.Hook})
+			fault(w, firstCreate(call687ID, fakecalcom.Action{Kind: fakecalcom.ActionTimeoutAfterCommit}))
+			first, again := raceInTheGap(ctx, w, cg, call687, call687)
+			Expect(first.Outcome.Kind).To(Equal(core.Error), first.Outcome.Reason)
+			Expect(again.Outcome.Kind).To(Equal(core.Error), again.Outcome.Reason)
+			Expect(again.Outcome.CalcomError).To(Equal(calcom.ErrUnexplained))
+			Expect(accepted(w)).To(HaveLen(1), "Cal.com holds the call's booking")
+			expectBroken(ctx, w, broken(check.OrphanBooking))
+		})
+
+	// The hardened re-send finds the call's claim held by the first attempt and waits for
+	// it; the first attempt looks its booking up after the lost answer and stores it.
+	It("hardened: the re-send waits for the first attempt, which recovers its booking by lookup; booked, then already_booked",
+		labels("race", core.PolicyHardened, core.All()), gated, func(ctx SpecContext) {
+			cg := newCreateGate(2)
+			DeferCleanup(cg.Open)
+			waiting := make(chan string, 2)
+			w := newWorld(ctx, sim.Config{Policy: core.PolicyHardened, Layers: core.All(), BetweenCheckAndInsert: cg.Hook,
+				Hook: func(_ context.Context, p core.HookPoint, callID string) error {
+					if p == core.HookClaimBusy {
+						waiting <- callID
+					}
+					return nil
+				}})
+			fault(w, firstCreate(call687ID, fakecalcom.Action{Kind: fakecalcom.ActionTimeoutAfterCommit}))
+			a := goBook(ctx, w, call687)
+			held := cg.Next(ctx)
+			b := goBook(ctx, w, call687)
+			Eventually(ctx, waiting).Should(Receive(Equal(call687ID)), "the re-send waits for the first attempt")
+			held.Release()
+			first := a.Wait(ctx).Outcome
+			Expect(first.Kind).To(Equal(core.Booked), first.Reason)
+			Expect(first.Recovered).To(BeTrue(), "looked up after the lost answer")
+			Expect(b.Wait(ctx).Outcome.Kind).To(Equal(core.AlreadyBooked))
+			Expect(creates(w)).To(Equal(1))
+			expectBroken(ctx, w, broken())
+		})
+})
