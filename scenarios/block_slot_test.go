@@ -20,11 +20,8 @@ func confirmEvent(blockSlot bool) fakecalcom.EventType {
 	return fakecalcom.EventType{ID: 9, Kind: fakecalcom.RequiresConfirmation, LengthMinutes: 30, HostID: 5, BlockSlot: blockSlot}
 }
 
-// onConfirm is the nth caller for the requires-confirmation slot, with an email of its own.
-func onConfirm(n int) sim.BookCall {
-	return sim.BookCall{CallID: fmt.Sprintf("call_confirm_%02d", n), EventTypeID: 9, Start: incidentSlot,
-		Attendee: core.Attendee{Name: fmt.Sprintf("Patient %d", n), Email: fmt.Sprintf("patient%d@example.org", n)}}
-}
+// onConfirm is the nth caller for the requires-confirmation slot.
+func onConfirm(n int) sim.BookCall { return callerOf(confirmEvent(false), n) }
 
 var _ = Describe("Requires confirmation and block_slot", func() {
 	// A second attendee asks for the slot of a pending booking. With block_slot false (Cal.com's
@@ -35,7 +32,7 @@ var _ = Describe("Requires confirmation and block_slot", func() {
 	DescribeTable("a second caller for a pending booking's slot",
 		func(ctx SpecContext, blockSlot bool, p core.Policy, ls core.Layers, told core.OutcomeKind, layer core.Layer, calcomErr calcom.ErrorKind,
 			pending int, brokenInvariants []string) {
-			w := newWorld(ctx, sim.Config{Policy: p, Layers: ls, EventTypes: []fakecalcom.EventType{confirmEvent(blockSlot)}})
+			w := worldServing(ctx, confirmEvent(blockSlot), sim.Config{Policy: p, Layers: ls})
 			mustBook(ctx, w, onConfirm(1))
 			second := goBook(ctx, w, onConfirm(2)).Wait(ctx).Outcome
 			expectAnswer(second, told, layer)

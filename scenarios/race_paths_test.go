@@ -138,14 +138,8 @@ var _ = Describe("Races on one slot, each loser's path forced", func() {
 		labels("race", core.PolicyHardened, core.All()), gated, func(ctx SpecContext) {
 			cg := newCreateGate(2)
 			DeferCleanup(cg.Open)
-			waiting := make(chan string, 2)
-			w := newWorld(ctx, sim.Config{Policy: core.PolicyHardened, Layers: core.All(), BetweenCheckAndInsert: cg.Hook,
-				Hook: func(_ context.Context, p core.HookPoint, callID string) error {
-					if p == core.HookClaimBusy {
-						waiting <- callID
-					}
-					return nil
-				}})
+			waiting, hook := claimBusySignal()
+			w := newWorld(ctx, sim.Config{Policy: core.PolicyHardened, Layers: core.All(), BetweenCheckAndInsert: cg.Hook, Hook: hook})
 			winner := goBook(ctx, w, call687)
 			held := cg.Next(ctx)
 			loser := goBook(ctx, w, call688)
@@ -158,6 +152,18 @@ var _ = Describe("Races on one slot, each loser's path forced", func() {
 			expectBroken(ctx, w, broken())
 		})
 })
+
+// claimBusySignal is a core hook that sends the call id of every Book that finds its slot's
+// claim held by another attempt in flight and starts waiting for it (HookClaimBusy).
+func claimBusySignal() (<-chan string, core.Hook) {
+	waiting := make(chan string, 8) // a spec reads one or two; more would only be re-waits
+	return waiting, func(_ context.Context, p core.HookPoint, callID string) error {
+		if p == core.HookClaimBusy {
+			waiting <- callID
+		}
+		return nil
+	}
+}
 
 // raceInTheGap books winner and loser with both creates parked in Cal.com's check/insert gap
 // (cg is the world's BetweenCheckAndInsert): the winner is released and answered first, then
@@ -202,14 +208,8 @@ var _ = Describe("A call re-sent while its own first create is in Cal.com's gap,
 		labels("race", core.PolicyHardened, core.All()), gated, func(ctx SpecContext) {
 			cg := newCreateGate(2)
 			DeferCleanup(cg.Open)
-			waiting := make(chan string, 2)
-			w := newWorld(ctx, sim.Config{Policy: core.PolicyHardened, Layers: core.All(), BetweenCheckAndInsert: cg.Hook,
-				Hook: func(_ context.Context, p core.HookPoint, callID string) error {
-					if p == core.HookClaimBusy {
-						waiting <- callID
-					}
-					return nil
-				}})
+			waiting, hook := claimBusySignal()
+			w := newWorld(ctx, sim.Config{Policy: core.PolicyHardened, Layers: core.All(), BetweenCheckAndInsert: cg.Hook, Hook: hook})
 			fault(w, firstCreate(call687ID, fakecalcom.Action{Kind: fakecalcom.ActionTimeoutAfterCommit}))
 			a := goBook(ctx, w, call687)
 			held := cg.Next(ctx)

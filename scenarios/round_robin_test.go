@@ -21,16 +21,20 @@ import (
 // with both hosts busy, 400 with the team message.
 var teamEvent = fakecalcom.EventType{ID: 7, Kind: fakecalcom.RoundRobin, LengthMinutes: 30, Hosts: []int{1, 2}}
 
-// onTeam is the nth caller for teamEvent's slot, with an email of its own.
-func onTeam(n int) sim.BookCall {
-	return sim.BookCall{CallID: fmt.Sprintf("call_team_%02d", n), EventTypeID: int64(teamEvent.ID), Start: incidentSlot,
+// onTeam is the nth caller for teamEvent's slot.
+func onTeam(n int) sim.BookCall { return callerOf(teamEvent, n) }
+
+// callerOf is the nth caller for event type et's slot at the incident's start, with a call
+// id and an email of its own.
+func callerOf(et fakecalcom.EventType, n int) sim.BookCall {
+	return sim.BookCall{CallID: fmt.Sprintf("call_et%d_%02d", et.ID, n), EventTypeID: int64(et.ID), Start: incidentSlot,
 		Attendee: core.Attendee{Name: fmt.Sprintf("Caller %d", n), Email: fmt.Sprintf("caller%d@example.org", n)}}
 }
 
-// teamWorld is a world serving teamEvent.
-func teamWorld(ctx context.Context, cfg sim.Config) *sim.World {
+// worldServing is a world whose fake serves event type et alone.
+func worldServing(ctx context.Context, et fakecalcom.EventType, cfg sim.Config) *sim.World {
 	GinkgoHelper()
-	cfg.EventTypes = []fakecalcom.EventType{teamEvent}
+	cfg.EventTypes = []fakecalcom.EventType{et}
 	return newWorld(ctx, cfg)
 }
 
@@ -82,7 +86,7 @@ var _ = Describe("Round robin with several hosts", func() {
 	// The hardened core claims the first free host and stores the host Cal.com assigned.
 	DescribeTable("two callers, two hosts, one after the other",
 		func(ctx SpecContext, p core.Policy, rowHosts []int64, brokenInvariants []string) {
-			w := teamWorld(ctx, sim.Config{Policy: p, Layers: core.All()})
+			w := worldServing(ctx, teamEvent, sim.Config{Policy: p, Layers: core.All()})
 			a, b := mustBook(ctx, w, onTeam(1)), mustBook(ctx, w, onTeam(2))
 			Expect(a.BookingUID).NotTo(Equal(b.BookingUID))
 			hosts := map[int]int{}
@@ -120,7 +124,7 @@ var _ = Describe("Round robin with several hosts", func() {
 		labels("round_robin", core.PolicyHardened, core.All()), gated, func(ctx SpecContext) {
 			parked, release := make(chan struct{}), make(chan struct{})
 			first := onTeam(1)
-			w := teamWorld(ctx, sim.Config{Policy: core.PolicyHardened, Layers: core.All(),
+			w := worldServing(ctx, teamEvent, sim.Config{Policy: core.PolicyHardened, Layers: core.All(),
 				Hook: func(ctx context.Context, p core.HookPoint, callID string) error {
 					if p == core.HookBeforeCalcom && callID == first.CallID {
 						close(parked)
@@ -155,7 +159,7 @@ var _ = Describe("Round robin with several hosts", func() {
 	// from its claim without asking Cal.com again.
 	DescribeTable("the same caller books twice",
 		func(ctx SpecContext, p core.Policy, told core.OutcomeKind, layer core.Layer, wantCreates int) {
-			w := teamWorld(ctx, sim.Config{Policy: p, Layers: core.All()})
+			w := worldServing(ctx, teamEvent, sim.Config{Policy: p, Layers: core.All()})
 			first := mustBook(ctx, w, onTeam(1))
 			again := book(ctx, w, onTeam(1))
 			expectAnswer(again, told, layer)
@@ -180,7 +184,7 @@ var _ = Describe("Round robin with several hosts", func() {
 	// core.
 	DescribeTable("another caller with the same email",
 		func(ctx SpecContext, p core.Policy) {
-			w := teamWorld(ctx, sim.Config{Policy: p, Layers: core.All()})
+			w := worldServing(ctx, teamEvent, sim.Config{Policy: p, Layers: core.All()})
 			mustBook(ctx, w, onTeam(1))
 			c := onTeam(2)
 			c.Attendee.Email = onTeam(1).Attendee.Email
@@ -200,7 +204,7 @@ var _ = Describe("Round robin with several hosts", func() {
 	// live appointment) and without slot_exclusion looks the booking up after the team 400.
 	DescribeTable("a third caller when both hosts are busy",
 		func(ctx SpecContext, p core.Policy, ls core.Layers, layer core.Layer, calcomErr calcom.ErrorKind, reason string, wantCreates int, brokenInvariants []string) {
-			w := teamWorld(ctx, sim.Config{Policy: p, Layers: ls})
+			w := worldServing(ctx, teamEvent, sim.Config{Policy: p, Layers: ls})
 			mustBook(ctx, w, onTeam(1))
 			mustBook(ctx, w, onTeam(2))
 			third := goBook(ctx, w, onTeam(3)).Wait(ctx).Outcome

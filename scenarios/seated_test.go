@@ -1,7 +1,6 @@
 package scenarios_test
 
 import (
-	"context"
 	"fmt"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -20,18 +19,8 @@ import (
 // booking keeps the FIRST booker's metadata; a full booking answers 409 "No more seats left".
 var seatedEvent = fakecalcom.EventType{ID: 8, Kind: fakecalcom.Seated, LengthMinutes: 60, HostID: 4, Seats: 3}
 
-// onSeat is the nth caller for seatedEvent's slot, with an email of its own.
-func onSeat(n int) sim.BookCall {
-	return sim.BookCall{CallID: fmt.Sprintf("call_seat_%02d", n), EventTypeID: int64(seatedEvent.ID), Start: incidentSlot,
-		Attendee: core.Attendee{Name: fmt.Sprintf("Guest %d", n), Email: fmt.Sprintf("guest%d@example.org", n)}}
-}
-
-// seatedWorld is a world serving seatedEvent.
-func seatedWorld(ctx context.Context, cfg sim.Config) *sim.World {
-	GinkgoHelper()
-	cfg.EventTypes = []fakecalcom.EventType{seatedEvent}
-	return newWorld(ctx, cfg)
-}
+// onSeat is the nth caller for seatedEvent's slot.
+func onSeat(n int) sim.BookCall { return callerOf(seatedEvent, n) }
 
 // seatAnswer is what one of the four callers of a seated slot is told.
 type seatAnswer struct {
@@ -60,7 +49,7 @@ var _ = Describe("Seated event types", func() {
 	// no layers at all the seed stores every seat (nothing refuses it).
 	DescribeTable("three callers share one booking, the fourth finds it full",
 		func(ctx SpecContext, p core.Policy, ls core.Layers, answers []seatAnswer, stored int, brokenInvariants []string) {
-			w := seatedWorld(ctx, sim.Config{Policy: p, Layers: ls})
+			w := worldServing(ctx, seatedEvent, sim.Config{Policy: p, Layers: ls})
 			for i, want := range answers {
 				o := goBook(ctx, w, onSeat(i+1)).Wait(ctx).Outcome
 				Expect(seatAnswer{o.Kind, o.Layer, o.CalcomError}).To(Equal(want), "caller %d: %s", i+1, o.Reason)
@@ -109,7 +98,7 @@ var _ = Describe("Seated event types", func() {
 	// booker) and stores it; the seed reports an error and orphans the seat.
 	DescribeTable("the second seat's answer is lost after Cal.com seated the caller",
 		func(ctx SpecContext, p core.Policy, told core.OutcomeKind, brokenInvariants []string) {
-			w := seatedWorld(ctx, sim.Config{Policy: p, Layers: core.All()})
+			w := worldServing(ctx, seatedEvent, sim.Config{Policy: p, Layers: core.All()})
 			mustBook(ctx, w, onSeat(1))
 			fault(w, firstCreate(onSeat(2).CallID, fakecalcom.Action{Kind: fakecalcom.ActionResetAfterCommit}))
 			o := goBook(ctx, w, onSeat(2)).Wait(ctx).Outcome
@@ -132,7 +121,7 @@ var _ = Describe("Seated event types", func() {
 	// already_signed_up_for_this_booking_error; nobody gets a second seat.
 	DescribeTable("another call with a seated attendee's email",
 		func(ctx SpecContext, p core.Policy) {
-			w := seatedWorld(ctx, sim.Config{Policy: p, Layers: core.All()})
+			w := worldServing(ctx, seatedEvent, sim.Config{Policy: p, Layers: core.All()})
 			mustBook(ctx, w, onSeat(1))
 			c := onSeat(2)
 			c.Attendee.Email = onSeat(1).Attendee.Email
