@@ -128,6 +128,13 @@ func TestMoveClaim(t *testing.T) {
 			}
 			return claimOn(t, f, fx, "call_a", fx.Staff[1])
 		}, 2, false, func(fx store.Fixtures) int64 { return fx.Staff[1] }},
+		{"not onto another service's claim", func(t *testing.T, f *fixture, fx store.Fixtures) int64 {
+			other := f.request("call_other", "Other")
+			if res, err := store.InsertClaim(ctx, f.st.Pool(), f.svc.newClaim(other, fx.Staff[2])); err != nil || res.ClaimID == 0 {
+				t.Fatal(res, err)
+			}
+			return claimOn(t, f, fx, "call_a", fx.Staff[1])
+		}, 2, false, func(fx store.Fixtures) int64 { return fx.Staff[1] }},
 		{"not a settled row", func(t *testing.T, f *fixture, fx store.Fixtures) int64 {
 			id := claimOn(t, f, fx, "call_a", fx.Staff[1])
 			if ok, err := store.SettleClaim(ctx, f.st.Pool(), id, store.Settlement{BookingUID: "uid_a", StartsAt: slot687, EndsAt: end}); err != nil || !ok {

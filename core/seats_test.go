@@ -1,9 +1,12 @@
 package core
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	"github.com/bookingharness/bookingharness/core/calcom"
+	"github.com/bookingharness/bookingharness/core/store"
 )
 
 // A seated booking keeps its first booker's metadata; each seat carries its own. Ownership of
@@ -53,5 +56,55 @@ func TestSeatOwnership(t *testing.T) {
 		if ok != o.ok || (ok && got.SeatUID != o.seat) {
 			t.Errorf("%s: ok %v seat %q", o.name, ok, got.SeatUID)
 		}
+	}
+}
+
+// Seats in the hardened schema: claims of one seated slot share their host's time, each
+// settles with its own seat of one booking uid, a second row for a seat is refused by the
+// per-seat check, and SeatUIDs reads them back.
+func TestSeatsAreStoredPerSeat(t *testing.T) {
+	f := newFixture(t, PolicyHardened, All(), 0)
+	ctx := context.Background()
+	claim := func(call string) int64 {
+		req := f.request(call, "Guest")
+		req.Seated = true
+		res, err := store.InsertClaim(ctx, f.st.Pool(), f.svc.newClaim(req, req.StaffID))
+		if err != nil || res.ClaimID == 0 {
+			t.Fatalf("claim %s: %+v %v", call, res, err)
+		}
+		return res.ClaimID
+	}
+	settle := func(id int64, seat string) ([]store.Appointment, bool) {
+		tx, err := f.st.Pool().Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback(ctx) //nolint:errcheck // no-op after Commit
+		holders, ok, err := store.SettleClaimIfUnheld(ctx, tx, id, store.Settlement{BookingUID: "uidSeated", SeatUID: seat,
+			StartsAt: slot687, EndsAt: slot687.Add(lengthMin * time.Minute)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return holders, ok
+	}
+	a, b, c := claim("call_seat_a"), claim("call_seat_b"), claim("call_seat_c")
+	if _, ok := settle(a, "seat1"); !ok {
+		t.Fatal("first seat not stored")
+	}
+	if _, ok := settle(b, "seat2"); !ok {
+		t.Fatal("second seat of the same booking not stored")
+	}
+	if holders, ok := settle(c, "seat2"); ok || len(holders) != 1 || holders[0].ID != b {
+		t.Fatalf("a second row for seat2: settled %v, holders %+v", ok, holders)
+	}
+	seats, err := store.SeatUIDs(ctx, f.st.Pool())
+	if err != nil || len(seats) != 2 || seats[a] != "seat1" || seats[b] != "seat2" {
+		t.Fatalf("seat uids %v (%v)", seats, err)
+	}
+	if g := store.SeatGroup(7, slot687); g != store.SeatGroup(7, slot687.In(time.FixedZone("x", 3600))) {
+		t.Errorf("a seat group depends on the time zone: %s", g)
 	}
 }
