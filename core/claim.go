@@ -55,8 +55,8 @@ func (s *Service) claimSlot(ctx context.Context, r *run, a *attempt) (*claim, Ou
 		}
 		if err != nil {
 			if o, ok := s.exclusionAnswer(r, calcom.Booking{}, err); ok {
-				if len(hosts) > 1 {
-					o.Reason = fmt.Sprintf("every host of the event type (%d) has a live or claimed appointment overlapping the slot", len(hosts))
+				if n := len(hosts.Staff); n > 1 {
+					o.Reason = fmt.Sprintf("every host of the event type (%d) has a live or claimed appointment overlapping the slot", n)
 				}
 				o.Reason += "; stopped at the claim, Cal.com was not asked"
 				return nil, o, nil
@@ -101,34 +101,34 @@ func (s *Service) claimSlot(ctx context.Context, r *run, a *attempt) (*claim, Ou
 
 // insertClaim writes req's claim on the first host of its event type whose time is free, in
 // Cal.com's order: the requested staff member (the first host), then the service's other
-// staff (store.ServiceStaff). On a round-robin event type with several hosts a second
-// caller is not turned away while Cal.com would give it another host; the host Cal.com
-// does assign is stored at settle (store.MoveClaim). hosts are the staff members tried;
-// when every one of them was taken, err is the last exclusion violation.
-func (s *Service) insertClaim(ctx context.Context, req Request) (res store.ClaimResult, hosts []int64, err error) {
+// staff (store.SlotHosts). On a round-robin event type with several hosts a second caller
+// is not turned away while Cal.com would give it another host; the host Cal.com does assign
+// is stored at settle (store.MoveClaim). When the requested staff member's time is taken,
+// hosts are the event type's hosts and the rows that held their time; when every one was
+// taken, err is the exclusion violation.
+func (s *Service) insertClaim(ctx context.Context, req Request) (res store.ClaimResult, hosts store.Hosts, err error) {
 	pool := s.store.Pool()
 	nc := s.newClaim(req, req.StaffID)
 	res, err = store.InsertClaim(ctx, pool, nc)
-	hosts = []int64{req.StaffID}
+	hosts = store.Hosts{Staff: []int64{req.StaffID}}
 	if _, taken := store.IsExclusionViolation(err); !taken {
 		return res, hosts, err
 	}
-	staff, lerr := store.ServiceStaff(ctx, pool, req.ServiceID)
-	if lerr != nil {
-		return res, hosts, lerr
+	taken := err
+	if hosts, err = store.SlotHosts(ctx, pool, req.StaffID, req.ServiceID, req.Start, req.LengthMinutes); err != nil {
+		return res, hosts, err
 	}
-	for _, id := range staff {
-		if id == req.StaffID {
-			continue
-		}
-		hosts = append(hosts, id)
+	for _, id := range hosts.Free() {
 		nc.StaffID = id
-		res, err = store.InsertClaim(ctx, pool, nc)
-		if _, taken := store.IsExclusionViolation(err); !taken {
+		if res, err = store.InsertClaim(ctx, pool, nc); err == nil {
+			return res, hosts, nil
+		}
+		if _, busy := store.IsExclusionViolation(err); !busy {
 			return res, hosts, err
 		}
+		taken = err
 	}
-	return res, hosts, err
+	return res, hosts, taken
 }
 
 // newClaim is req's claim on staff member staffID, with a fresh lease; a seated event
@@ -144,41 +144,48 @@ func (s *Service) newClaim(req Request, staffID int64) store.NewClaim {
 	return nc
 }
 
-// rivalInFlight says why req's claim met other calls' rows on every host tried. wait is the
-// done channel of an attempt in flight in this Service whose pending claim holds a host that
-// no live appointment holds: wait for it (it may still fail and free the host). again is
-// true when a host's rows went away meanwhile: claim again. Neither means this call did not
-// get the slot: live appointments hold every host, or pending claims their attempts left
-// behind (unknown) or another process is working on. Turning a caller away from a slot whose
-// claim may still fail would tell it "taken" about a slot nobody ends up holding.
+// rivalInFlight says why req's claim met other calls' rows on every host, given the hosts
+// as insertClaim read them. wait is the done channel of an attempt in flight in this Service
+// whose pending claim holds a host that no live appointment holds: wait for it (it may still
+// fail and free the host). again is true when a host's rows went away meanwhile: claim
+// again. Neither means this call did not get the slot: live appointments hold every host,
+// or pending claims their attempts left behind (unknown) or another process is working on.
+// Turning a caller away from a slot whose claim may still fail would tell it "taken" about a
+// slot nobody ends up holding.
 //
 // An attempt releases its claim before it leaves the registry, so the rows are read again
 // after the registry said nobody here holds them: a claim released in between is seen gone.
-func (s *Service) rivalInFlight(ctx context.Context, req Request, hosts []int64) (wait <-chan struct{}, again bool) {
-	for pass := 0; pass < 2; pass++ {
-		holders, err := store.SlotHolders(ctx, s.store.Pool(), hosts, req.ServiceID, req.Start, req.LengthMinutes)
-		if err != nil {
-			return nil, false
-		}
-		held, live := map[int64]bool{}, map[int64]bool{}
-		for _, h := range holders {
-			held[h.StaffID] = true
-			if h.Live() {
-				live[h.StaffID] = true
+// A host that looks free is always read again first: the claims that failed may be newer
+// than the rows insertClaim read.
+func (s *Service) rivalInFlight(ctx context.Context, req Request, h store.Hosts) (wait <-chan struct{}, again bool) {
+	for pass := 0; pass < 3; pass++ {
+		if pass > 0 {
+			var err error
+			if h, err = store.SlotHosts(ctx, s.store.Pool(), req.StaffID, req.ServiceID, req.Start, req.LengthMinutes); err != nil {
+				return nil, false
 			}
 		}
-		if len(held) < len(hosts) {
-			return nil, true
+		if len(h.Free()) > 0 {
+			if pass > 0 {
+				return nil, true
+			}
+			continue
 		}
-		for _, h := range holders {
-			if live[h.StaffID] {
+		live := map[int64]bool{}
+		for _, a := range h.Holders {
+			if a.Live() {
+				live[a.StaffID] = true
+			}
+		}
+		for _, a := range h.Holders {
+			if live[a.StaffID] {
 				continue
 			}
-			if ch := s.inflight.running(keyOf(h.RetellCallID, h.ServiceID, h.StartsAt)); ch != nil {
+			if ch := s.inflight.running(keyOf(a.RetellCallID, a.ServiceID, a.StartsAt)); ch != nil {
 				return ch, false
 			}
 		}
-		if len(live) == len(hosts) {
+		if len(live) == len(h.Staff) {
 			return nil, false
 		}
 	}

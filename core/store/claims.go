@@ -93,29 +93,69 @@ WHERE a.call_id = $1 AND a.service_id = $2 AND a.starts_at = $3 AND a.deleted_at
   AND a.status <> 'cancelled' ORDER BY a.id`, callRowID, serviceID, start)
 }
 
-// SlotHolders returns the live and pending rows of the staff members staffIDs that overlap
-// the slot a claim for service serviceID at start would take (lengthMinutes, or the
-// service's duration when 0): who stopped that claim.
-func SlotHolders(ctx context.Context, q Querier, staffIDs []int64, serviceID int64, start time.Time, lengthMinutes int) ([]Appointment, error) {
-	return queryAppointments(ctx, q, selectAppointmentsSQL+`
-WHERE a.staff_id = ANY($1) AND a.deleted_at IS NULL AND a.status <> 'cancelled'
-  AND tstzrange(a.starts_at, a.ends_at) && tstzrange($3::timestamptz, $3::timestamptz + make_interval(mins =>
-      COALESCE(NULLIF($4::int, 0), (SELECT duration_minutes FROM services WHERE id = $2))))
-ORDER BY a.id`, staffIDs, serviceID, start, lengthMinutes)
+// Hosts are the staff members who can take a claim for one slot and the rows that hold
+// their time: what stopped a claim, and where it may go instead.
+type Hosts struct {
+	// Staff are the service's staff members (service_staff) in id order — the hosts of its
+	// event type, which the fixtures write in Cal.com's order — with the requested staff
+	// member first.
+	Staff []int64
+	// Holders are the live and pending rows of those staff members overlapping the slot.
+	Holders []Appointment
 }
 
-// ServiceStaff returns the staff members linked to service serviceID (service_staff), in id
-// order: the hosts of its event type, which the fixtures write in Cal.com's order.
-func ServiceStaff(ctx context.Context, q Querier, serviceID int64) ([]int64, error) {
-	rows, err := q.Query(ctx, `SELECT staff_id FROM service_staff WHERE service_id = $1 ORDER BY staff_id`, serviceID)
-	if err != nil {
-		return nil, fmt.Errorf("store: staff of service %d: %w", serviceID, err)
+// Free returns the staff members no row holds, in Staff's order.
+func (h Hosts) Free() []int64 {
+	held := map[int64]bool{}
+	for _, a := range h.Holders {
+		held[a.StaffID] = true
 	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return nil, fmt.Errorf("store: staff of service %d: %w", serviceID, err)
+	var free []int64
+	for _, s := range h.Staff {
+		if !held[s] {
+			free = append(free, s)
+		}
 	}
-	return ids, nil
+	return free
+}
+
+// hostsSQL is staff member $1 and the other staff of service $2, in id order.
+const hostsSQL = `SELECT $1::bigint UNION ALL
+(SELECT staff_id FROM service_staff WHERE service_id = $2 AND staff_id <> $1 ORDER BY staff_id)`
+
+// Batcher sends several statements in one round trip: *pgxpool.Pool, *pgx.Conn and pgx.Tx.
+type Batcher interface {
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// SlotHosts returns the hosts a claim of service serviceID at start (lengthMinutes, or the
+// service's duration when 0) may take — requested staff member staffID first, then the
+// service's other staff — and the rows holding each one's time, in one round trip.
+func SlotHosts(ctx context.Context, q Batcher, staffID, serviceID int64, start time.Time, lengthMinutes int) (Hosts, error) {
+	b := &pgx.Batch{}
+	b.Queue(hostsSQL, staffID, serviceID)
+	b.Queue(selectAppointmentsSQL+`
+WHERE a.staff_id IN (`+hostsSQL+`) AND a.deleted_at IS NULL AND a.status <> 'cancelled'
+  AND tstzrange(a.starts_at, a.ends_at) && tstzrange($3::timestamptz, $3::timestamptz + make_interval(mins =>
+      COALESCE(NULLIF($4::int, 0), (SELECT duration_minutes FROM services WHERE id = $2))))
+ORDER BY a.id`, staffID, serviceID, start, lengthMinutes)
+	br := q.SendBatch(ctx, b)
+	defer br.Close()
+	var h Hosts
+	rows, err := br.Query()
+	if err == nil {
+		h.Staff, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+	}
+	if err == nil {
+		rows, err = br.Query()
+	}
+	if err == nil {
+		h.Holders, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (Appointment, error) { return scanAppointment(row) })
+	}
+	if err != nil {
+		return Hosts{}, fmt.Errorf("store: hosts of service %d: %w", serviceID, err)
+	}
+	return h, br.Close()
 }
 
 // RenewClaim moves a pending claim's lease end, for an attempt that takes over a claim an

@@ -45,7 +45,7 @@ type Fixtures struct {
 // bookings have the rows their foreign keys need. Staff members are keyed by Cal.com user
 // id, so two event types of one host share a staff row and the slot-exclusion layer sees
 // their overlaps. New staff rows are written in Cal.com's host order, so their ids follow it
-// (store.ServiceStaff lists a service's staff in id order).
+// (SlotHosts lists a service's staff in id order).
 func SeedFixtures(ctx context.Context, q Querier, eventTypes []EventTypeFixture) (Fixtures, error) {
 	f := Fixtures{Services: map[int64]ServiceRef{}, Staff: map[int64]int64{}}
 	if err := q.QueryRow(ctx, `INSERT INTO customers (name, email) VALUES ('Phone caller', NULL) RETURNING id`).Scan(&f.CustomerID); err != nil {
