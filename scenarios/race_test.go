@@ -67,8 +67,10 @@ var _ = Describe("Races on one slot", func() {
 		Entry(nil, labels("race", core.PolicySeed, core.All()), core.PolicySeed, core.All(), 32, []core.OutcomeKind{core.SlotTaken, core.Error}, []string{pathReplay, pathProd400}),
 		// Layer 4 alone: a loser that got the winner's booking replayed hits the unique index;
 		// the seed surfaces that as an error (truthful: nothing booked), hardened as slot taken.
-		Entry(nil, labels("race", core.PolicySeed, uniqueOnly), core.PolicySeed, uniqueOnly, 8, []core.OutcomeKind{core.SlotTaken, core.Error}, []string{pathReplay, pathProd400}),
-		Entry(nil, labels("race", core.PolicyHardened, uniqueOnly), core.PolicyHardened, uniqueOnly, 8, []core.OutcomeKind{core.SlotTaken}, []string{pathReplay, pathProd400}),
+		// Nothing checks ownership here, so the call that created the booking can itself lose
+		// the row to a caller it was replayed to (path "created a booking").
+		Entry(nil, labels("race", core.PolicySeed, uniqueOnly), core.PolicySeed, uniqueOnly, 8, []core.OutcomeKind{core.SlotTaken, core.Error}, []string{pathReplay, pathProd400, pathCreated}),
+		Entry(nil, labels("race", core.PolicyHardened, uniqueOnly), core.PolicyHardened, uniqueOnly, 8, []core.OutcomeKind{core.SlotTaken}, []string{pathReplay, pathProd400, pathCreated}),
 	)
 
 	// Layer 3's check-then-insert race, forced: every caller gets the same booking back from
