@@ -23,10 +23,11 @@ type claim struct {
 const maxClaimRounds = 4
 
 // claimSlot claims req's slot for req's call, or answers without one:
-//   - another call's live row, or a pending claim nobody here is working on, overlaps the
-//     slot on this staff member: slot_taken by slot_exclusion — no create is sent;
-//   - another call's claim held by an attempt in flight in this Service overlaps it: wait
-//     for that attempt (it may still fail and free the slot), then claim again;
+//   - the claim goes on the first host of the event type whose time is free (insertClaim);
+//     another call's live row, or a pending claim nobody here is working on, on every host:
+//     slot_taken by slot_exclusion — no create is sent;
+//   - another call's claim held by an attempt in flight in this Service fills the last free
+//     host: wait for that attempt (it may still fail and free the slot), then claim again;
 //   - the call already holds the slot live: already_booked — no create is sent;
 //   - the call's claim is held by another attempt in flight in this Service: wait for that
 //     attempt (no polling; the wait ends with ctx), then look again;
@@ -41,12 +42,9 @@ func (s *Service) claimSlot(ctx context.Context, r *run, a *attempt) (*claim, Ou
 	req := r.req
 	pool := s.store.Pool()
 	for round := 1; ; {
-		res, err := store.InsertClaim(ctx, pool, store.NewClaim{
-			RetellCallID: req.CallID, CustomerID: req.CustomerID, ServiceID: req.ServiceID, StaffID: req.StaffID,
-			StartsAt: req.Start, LengthMinutes: req.LengthMinutes, ExpiresAt: s.clock.Now().Add(s.lease), Source: s.source,
-		})
+		res, hosts, err := s.insertClaim(ctx, req)
 		if _, ok := store.IsExclusionViolation(err); ok && s.layers.Has(LayerSlotExclusion) {
-			if wait, again := s.rivalInFlight(ctx, req); wait != nil || again {
+			if wait, again := s.rivalInFlight(ctx, req, hosts); wait != nil || again {
 				if wait != nil {
 					if o, err := s.waitFor(ctx, r, wait); o.Kind != "" {
 						return nil, o, err
@@ -57,6 +55,9 @@ func (s *Service) claimSlot(ctx context.Context, r *run, a *attempt) (*claim, Ou
 		}
 		if err != nil {
 			if o, ok := s.exclusionAnswer(r, calcom.Booking{}, err); ok {
+				if n := len(hosts.Staff); n > 1 {
+					o.Reason = fmt.Sprintf("every host of the event type (%d) has a live or claimed appointment overlapping the slot", n)
+				}
 				o.Reason += "; stopped at the claim, Cal.com was not asked"
 				return nil, o, nil
 			}
@@ -98,34 +99,94 @@ func (s *Service) claimSlot(ctx context.Context, r *run, a *attempt) (*claim, Ou
 	}
 }
 
-// rivalInFlight says why req's claim met another call's row. wait is the done channel of an
-// attempt in flight in this Service whose pending claim holds the slot: wait for it (it may
-// still fail and free the slot). again is true when the rows holding the slot went away
-// meanwhile: claim again. Neither means this call did not get the slot: a live appointment
-// holds it, or a pending claim its attempt left behind (unknown) or another process is
-// working on. Turning a caller away from a slot whose claim may still fail would tell it
-// "taken" about a slot nobody ends up holding.
+// insertClaim writes req's claim on the first host of its event type whose time is free, in
+// Cal.com's order: the requested staff member (the first host), then the service's other
+// staff (store.SlotHosts). On a round-robin event type with several hosts a second caller
+// is not turned away while Cal.com would give it another host; the host Cal.com does assign
+// is stored at settle (store.MoveClaim). When the requested staff member's time is taken,
+// hosts are the event type's hosts and the rows that held their time; when every one was
+// taken, err is the exclusion violation.
+func (s *Service) insertClaim(ctx context.Context, req Request) (res store.ClaimResult, hosts store.Hosts, err error) {
+	pool := s.store.Pool()
+	nc := s.newClaim(req, req.StaffID)
+	res, err = store.InsertClaim(ctx, pool, nc)
+	hosts = store.Hosts{Staff: []int64{req.StaffID}}
+	if _, taken := store.IsExclusionViolation(err); !taken {
+		return res, hosts, err
+	}
+	taken := err
+	if hosts, err = store.SlotHosts(ctx, pool, req.StaffID, req.ServiceID, req.Start, req.LengthMinutes); err != nil {
+		return res, hosts, err
+	}
+	for _, id := range hosts.Free() {
+		nc.StaffID = id
+		if res, err = store.InsertClaim(ctx, pool, nc); err == nil {
+			return res, hosts, nil
+		}
+		if _, busy := store.IsExclusionViolation(err); !busy {
+			return res, hosts, err
+		}
+		taken = err
+	}
+	return res, hosts, taken
+}
+
+// newClaim is req's claim on staff member staffID, with a fresh lease; a seated event
+// type's claim is a seat of its slot's group.
+func (s *Service) newClaim(req Request, staffID int64) store.NewClaim {
+	nc := store.NewClaim{
+		RetellCallID: req.CallID, CustomerID: req.CustomerID, ServiceID: req.ServiceID, StaffID: staffID,
+		StartsAt: req.Start, LengthMinutes: req.LengthMinutes, ExpiresAt: s.clock.Now().Add(s.lease), Source: s.source,
+	}
+	if req.Seated {
+		nc.SeatGroup = store.SeatGroup(req.ServiceID, req.Start)
+	}
+	return nc
+}
+
+// rivalInFlight says why req's claim met other calls' rows on every host, given the hosts
+// as insertClaim read them. wait is the done channel of an attempt in flight in this Service
+// whose pending claim holds a host that no live appointment holds: wait for it (it may still
+// fail and free the host). again is true when a host's rows went away meanwhile: claim
+// again. Neither means this call did not get the slot: live appointments hold every host,
+// or pending claims their attempts left behind (unknown) or another process is working on.
+// Turning a caller away from a slot whose claim may still fail would tell it "taken" about a
+// slot nobody ends up holding.
 //
 // An attempt releases its claim before it leaves the registry, so the rows are read again
 // after the registry said nobody here holds them: a claim released in between is seen gone.
-func (s *Service) rivalInFlight(ctx context.Context, req Request) (wait <-chan struct{}, again bool) {
-	for pass := 0; pass < 2; pass++ {
-		holders, err := store.SlotHolders(ctx, s.store.Pool(), req.StaffID, req.ServiceID, req.Start, req.LengthMinutes)
-		if err != nil {
-			return nil, false
-		}
-		if len(holders) == 0 {
-			return nil, true
-		}
-		for _, h := range holders {
-			if h.Live() {
+// A host that looks free is always read again first: the claims that failed may be newer
+// than the rows insertClaim read.
+func (s *Service) rivalInFlight(ctx context.Context, req Request, h store.Hosts) (wait <-chan struct{}, again bool) {
+	for pass := 0; pass < 3; pass++ {
+		if pass > 0 {
+			var err error
+			if h, err = store.SlotHosts(ctx, s.store.Pool(), req.StaffID, req.ServiceID, req.Start, req.LengthMinutes); err != nil {
 				return nil, false
 			}
 		}
-		for _, h := range holders {
-			if ch := s.inflight.running(keyOf(h.RetellCallID, h.ServiceID, h.StartsAt)); ch != nil {
+		if len(h.Free()) > 0 {
+			if pass > 0 {
+				return nil, true
+			}
+			continue
+		}
+		live := map[int64]bool{}
+		for _, a := range h.Holders {
+			if a.Live() {
+				live[a.StaffID] = true
+			}
+		}
+		for _, a := range h.Holders {
+			if live[a.StaffID] {
+				continue
+			}
+			if ch := s.inflight.running(keyOf(a.RetellCallID, a.ServiceID, a.StartsAt)); ch != nil {
 				return ch, false
 			}
+		}
+		if len(live) == len(h.Staff) {
+			return nil, false
 		}
 	}
 	return nil, false

@@ -7,8 +7,8 @@
 //
 // PolicySeed replicates the shipped system, weaknesses included (see bookSeed). PolicyHardened
 // is the design this project recommends (DESIGN §2.2). Migrate a database with
-// Policy.Schema(layers): the hardened schema adds the claims migration, the seed's stays the
-// shipped one.
+// Policy.Schema(layers): the hardened schema adds the claims and seats migrations, the
+// seed's stays the shipped one.
 //
 // # The hardened flow: claim → call → settle
 //
@@ -16,7 +16,12 @@
 //
 //  1. Claim. One statement (one round trip, its own transaction) ensures the calls row and
 //     inserts a 'pending' appointment for the call and slot with a lease
-//     (Config.ClaimLease, on Config.Clock). The row is unique per call, service and start,
+//     (Config.ClaimLease, on Config.Clock), on the requested staff member — or, when its
+//     time is taken, on the first other host of the event type whose time is free
+//     (service_staff, in id order): a round robin with several hosts turns a caller away
+//     only when every host is taken. A seated event type's claim is a seat of its slot's
+//     group (Request.Seated), which the other seats' claims do not exclude. The row is
+//     unique per call, service and start,
 //     and the slot_exclusion constraint covers pending rows, so: another call's live row,
 //     or a pending claim no attempt here is working on, on an overlapping slot of the
 //     staff member → slot_taken (layer slot_exclusion), no create sent; another call's
@@ -29,13 +34,18 @@
 //     crash, another process) → take it over: look the call's booking up by
 //     metadata.call_id first (found → settle it; lookup failed → unknown) and only when
 //     Cal.com has none renew the lease and create.
-//  2. Call. POST /v2/bookings with nothing held (HookAfterCalcom after the answer).
+//  2. Call. POST /v2/bookings with nothing held (HookBeforeCalcom before it,
+//     HookAfterCalcom after the answer).
 //  3. Decide. metadata.call_id first: the call's own booking is its booking, even if old;
 //     another call's is slot_taken (call_id); a booking without call id is verified by GET,
-//     then judged for age on Cal.com's clock (Date − createdAt).
+//     then judged for age on Cal.com's clock (Date − createdAt). A seat of a seated booking
+//     is judged by the seat's own metadata (the booking keeps the first booker's).
 //  4. Settle (HookBeforeSettle). One short transaction: the uid's advisory lock and
 //     db_check, then the claim becomes live with the uid, Cal.com's numeric id and
-//     interval, on the host Cal.com assigned (hosts[0] mapped by staff.calcom_user_id).
+//     interval (and seat), on the host Cal.com assigned (hosts[0] mapped by
+//     staff.calcom_user_id). When another call's pending claim for the same slot holds that
+//     host — Cal.com gave the two callers each other's claimed hosts — the claims swap
+//     hosts first (store.MoveClaim, under both staff members' locks, lower id first).
 //     The uid held by another call → slot_taken and the claim released; by this call →
 //     already_booked, its soft-deleted or cancelled row restored. Every write into a staff
 //     member's slots takes that staff member's advisory lock in its short transaction, so
@@ -92,7 +102,11 @@
 //     Cal.com made anyway is orphaned, and the phone platform's retry re-POSTs blindly.
 //   - The seed's INSERT is its own statement: a failed or unacknowledged COMMIT is an
 //     "error" whatever happened, with no re-read (a committed row behind an "error").
-//   - The host stored is the one requested, not the one Cal.com assigned.
+//   - The host stored is the one requested, not the one Cal.com assigned: two callers booked
+//     on two round-robin hosts are two rows on one host (double_booked_slot).
+//   - A seated booking's later seats carry the first booker's metadata and share its uid:
+//     call_id refuses them (or freshness, after 30 s; or the unique index on the uid) while
+//     Cal.com holds them — orphaned seats.
 //   - No webhook handler and no reconcile job: a host's cancel or reschedule in Cal.com
 //     leaves the row stale (a phantom; after a reschedule also an orphan and a lost booking).
 //   - No claim: a rival reaches Cal.com and is stopped (if at all) by the layers after the
@@ -100,10 +114,13 @@
 //
 // # Known limits of the hardened design
 //
-//   - The claim is taken on the requested staff member. For a round-robin event with
-//     several hosts a second caller is told slot_taken while the first booking of the slot
-//     sits on the requested host, although Cal.com could assign another host: conservative,
-//     never a violation.
+//   - The hosts are tried in staff id order, which the harness's fixtures make Cal.com's
+//     order; where they differ the claim lands on another host than Cal.com assigns and is
+//     moved (or swapped) at settle. A live appointment on the assigned host is a real
+//     overlap: the booking is cancelled and the caller told slot_taken.
+//   - Seats: capacity is Cal.com's to enforce (its 409 "No more seats left"); the database
+//     lets any number of one slot's seats share their host's time. Cancelling one seat
+//     (Service.Cancel cancels by booking uid) is not modelled.
 //   - Waiting for a rival's claim works within one Service. A claim in flight in another
 //     process stops a rival at once (slot_taken); if that claim then fails, the rival was
 //     turned away from a slot nobody took.

@@ -82,6 +82,10 @@ func (s *Service) unsettled(ctx context.Context, r *run, c *claim, o Outcome, er
 // earlier attempt of this call may hold the booking Cal.com refers to.
 func (s *Service) createOrRecover(ctx context.Context, r *run) (calcom.Booking, calcom.Meta, Outcome, error) {
 	req := r.req
+	if herr := r.hook(HookBeforeCalcom); herr != nil {
+		o, aerr := abandoned(HookBeforeCalcom, herr)
+		return calcom.Booking{}, calcom.Meta{}, o, aerr
+	}
 	res, err := s.cal.CreateBooking(ctx, req.calcomInput())
 	if herr := r.hook(HookAfterCalcom); herr != nil {
 		o, aerr := abandoned(HookAfterCalcom, herr)
@@ -142,7 +146,8 @@ func (s *Service) lookupOwn(ctx context.Context, req Request) (*calcom.Booking, 
 const maxLookupPages = 8
 
 // findOwn pages through GET /v2/bookings with f and returns the booking at start whose
-// metadata.call_id is callID and that still holds its slot (not cancelled or rejected).
+// metadata.call_id is callID — on a seated booking, a seat's (ownBooking) — and that still
+// holds its slot (not cancelled or rejected).
 func (s *Service) findOwn(ctx context.Context, f calcom.ListBookingsFilter, callID string, start time.Time) (*calcom.Booking, calcom.Meta, error) {
 	f.Take = 250
 	var meta calcom.Meta
@@ -153,10 +158,10 @@ func (s *Service) findOwn(ctx context.Context, f calcom.ListBookingsFilter, call
 			return nil, calcom.Meta{}, err
 		}
 		meta = res.Meta
-		for i, b := range res.Bookings {
-			st, _ := inspectCallID(b, callID)
-			if st == callIDEqual && b.Start.Equal(start) && b.Status != calcom.StatusCancelled && b.Status != calcom.StatusRejected {
-				return &res.Bookings[i], res.Meta, nil
+		for _, b := range res.Bookings {
+			own, ok := ownBooking(b, callID)
+			if ok && b.Start.Equal(start) && b.Status != calcom.StatusCancelled && b.Status != calcom.StatusRejected {
+				return &own, res.Meta, nil
 			}
 		}
 		if res.Pagination == nil || !res.Pagination.HasNextPage {
@@ -168,10 +173,11 @@ func (s *Service) findOwn(ctx context.Context, f calcom.ListBookingsFilter, call
 
 // decideOwnership runs call_id first (the call's own booking is its booking, even if old),
 // verifies a booking without a call id by GET, and only then judges age on Cal.com's clock.
-// A non-empty outcome says the booking is not this call's to store.
+// A seat of a seated booking is judged by its own metadata (seatView). A non-empty outcome
+// says the booking is not this call's to store.
 func (s *Service) decideOwnership(ctx context.Context, r *run, b calcom.Booking, meta calcom.Meta) (calcom.Booking, Outcome, error) {
 	if s.layers.Has(LayerCallID) {
-		d := OwnershipCallID(b, r.req.CallID)
+		d := OwnershipCallID(seatView(b), r.req.CallID)
 		if d.Verdict == Inconclusive {
 			got, err := s.cal.GetBooking(ctx, b.UID)
 			if err != nil {
@@ -179,8 +185,10 @@ func (s *Service) decideOwnership(ctx context.Context, r *run, b calcom.Booking,
 				return b, withBooking(Outcome{Kind: Unknown, Layer: LayerCallID,
 					Reason: "booking has no call id and verifying it failed"}, b), err
 			}
+			seat := b.SeatUID
 			b, meta = got.Booking, got.Meta
-			d = OwnershipCallID(b, r.req.CallID)
+			b.SeatUID = seat // a GET names no seat; the create's answer did
+			d = OwnershipCallID(seatView(b), r.req.CallID)
 			d.Reason += " (verified by GET)"
 		}
 		r.decide(d)

@@ -16,6 +16,10 @@ const (
 	// flight in this Service — a retry of its own call, or a rival call whose claim the
 	// exclusion met — and is about to wait for that attempt.
 	HookClaimBusy HookPoint = "claim_busy"
+	// HookBeforeCalcom (both policies): the create is about to be sent — the hardened core
+	// holds its claim (on the host it chose) and nothing else; Cal.com has not seen the
+	// request. Holding a Book here lets another caller reach Cal.com first.
+	HookBeforeCalcom HookPoint = "before_calcom"
 	// HookAfterCalcom (both policies): Cal.com has answered the create — or failed to — and
 	// nothing has been decided or stored yet.
 	HookAfterCalcom HookPoint = "after_calcom"

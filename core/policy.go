@@ -86,9 +86,11 @@ func (p Policy) checkLayers(l Layers) error {
 
 // Schema is the database schema the policy needs with layer set l: the layers' migrations
 // (Effective(l).Schema()) plus, for hardened, the claims (pending rows with a lease) its
-// claim → call → settle flow writes. The seed's schema is the shipped one.
+// claim → call → settle flow writes and the seats (one appointment per seat of a seated
+// booking). The seed's schema is the shipped one.
 func (p Policy) Schema(l Layers) store.Schema {
 	sc := p.Effective(l).Schema()
 	sc.Claims = p == PolicyHardened
+	sc.Seats = p == PolicyHardened
 	return sc
 }

@@ -31,7 +31,14 @@ type Request struct {
 	// Attendee needs a name, a time zone and an email or a phone number.
 	Attendee Attendee
 	// CustomerID, ServiceID and StaffID are the local rows the appointment references.
+	// StaffID is the staff member the caller asked for — on a round-robin event type with
+	// several hosts, the first of them; the hardened core claims whichever host is free and
+	// stores the one Cal.com assigned.
 	CustomerID, ServiceID, StaffID int64
+	// Seated says the event type is seated: several calls may hold one Cal.com booking, one
+	// seat each (reference §8.6). The hardened core then claims a seat rather than the host's
+	// whole slot, judges ownership by the seat's own metadata, and stores the seat.
+	Seated bool
 }
 
 // ValidationError is a request the core refused before calling Cal.com.

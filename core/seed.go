@@ -28,6 +28,9 @@ func (s *Service) bookSeed(ctx context.Context, r *run) (Outcome, error) {
 	if err != nil {
 		return Outcome{Kind: Error, Reason: "recording the call failed"}, err
 	}
+	if herr := r.hook(HookBeforeCalcom); herr != nil {
+		return abandoned(HookBeforeCalcom, herr)
+	}
 	res, err := s.cal.CreateBooking(ctx, req.calcomInput())
 	if herr := r.hook(HookAfterCalcom); herr != nil {
 		return abandoned(HookAfterCalcom, herr)

@@ -23,20 +23,25 @@ const (
 	settleRetry                       // nothing was committed (the claim is still pending): try once more
 	settleAsUnique                    // the unique index refused the uid: look at its holders as layer unique
 	settleExclusion                   // the exclusion constraint refused the row: the booking cannot be stored
+	settleBlocked                     // the exclusion constraint refused the settle: another row holds the assigned host's time
 )
 
 // settleTries bounds the settle transactions of one settle: a COMMIT that did not happen is
-// tried again once, and a unique refusal is looked at once.
+// tried again once, and a unique refusal is looked at once. A claim blocked on the assigned
+// host is moved there once, which earns one more try.
 const settleTries = 3
 
 // settle stores booking b, which this call owns, by settling claim c in one short
 // transaction (no HTTP inside). db_check and unique give the same truthful answer: the uid
 // held by this call → already booked (its soft-deleted or cancelled row is brought back);
 // by another call → slot taken. Soft-deleted rows count, as they do for the unique index.
-// The row moves to the host Cal.com assigned. A transaction that did not commit leaves the
-// claim pending and is tried once more; when it still fails the answer is unknown and the
-// claim stays for the sweeper. A booking is cancelled in Cal.com only when the database
-// definitely refused it (the exclusion constraint), never after a COMMIT whose fate is open.
+// On a seated booking all of this is per seat. The row moves to the host Cal.com assigned;
+// when that host's time is held by a rival's claim that Cal.com gave this claim's host (round
+// robin with several hosts), the two claims swap hosts first (store.MoveClaim). A
+// transaction that did not commit leaves the claim pending and is tried once more; when it
+// still fails the answer is unknown and the claim stays for the sweeper. A booking is
+// cancelled in Cal.com only when the database definitely refused it (the exclusion
+// constraint), never after a COMMIT whose fate is open.
 func (s *Service) settle(ctx context.Context, r *run, c *claim, b calcom.Booking) (Outcome, error) {
 	check := Layer("")
 	if s.layers.Has(LayerDBCheck) {
@@ -44,12 +49,26 @@ func (s *Service) settle(ctx context.Context, r *run, c *claim, b calcom.Booking
 	}
 	var o Outcome
 	var err error
-	for try := 0; try < settleTries; try++ {
+	moved, tries := false, settleTries
+	for try := 0; try < tries; try++ {
 		var next settleNext
 		o, next, err = s.storeOwned(ctx, r, c, b, check)
 		switch next {
 		case settleAsUnique:
 			check = LayerUnique
+		case settleBlocked:
+			if !moved {
+				moved = true
+				ok, merr := s.moveClaim(ctx, c, b)
+				if merr != nil {
+					return notSettledOutcome(b, "moving the claim to the host Cal.com assigned failed"), merr
+				}
+				if ok {
+					tries++
+					continue
+				}
+			}
+			return s.refuseOwned(ctx, r, c, b, s.excluded(r, b))
 		case settleExclusion:
 			return s.refuseOwned(ctx, r, c, b, o)
 		case settleStop:
@@ -57,6 +76,22 @@ func (s *Service) settle(ctx context.Context, r *run, c *claim, b calcom.Booking
 		}
 	}
 	return o, err
+}
+
+// moveClaim puts claim c on the staff member of the host Cal.com assigned booking b,
+// swapping hosts with a rival's claim if that is what holds it (store.MoveClaim), in one
+// short transaction. ok says the next settle can store b there.
+func (s *Service) moveClaim(ctx context.Context, c *claim, b calcom.Booking) (ok bool, err error) {
+	host := settlementOf(b).HostUserID
+	tx, err := s.store.Pool().Begin(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // no-op after Commit
+	if ok, err = store.MoveClaim(ctx, tx, c.id, host); err != nil || !ok {
+		return false, err
+	}
+	return true, s.commit(ctx, tx)
 }
 
 // storeOwned runs one settle transaction.
@@ -83,8 +118,8 @@ func (s *Service) storeOwned(ctx context.Context, r *run, c *claim, b calcom.Boo
 		if name, ok := store.IsUniqueViolation(err); ok && name == uniqueBookingIndex && check == "" && s.layers.Has(LayerUnique) {
 			return Outcome{}, settleAsUnique, nil
 		}
-		if o, ok := s.exclusionAnswer(r, b, err); ok {
-			return o, settleExclusion, nil
+		if _, ok := store.IsExclusionViolation(err); ok && s.layers.Has(LayerSlotExclusion) {
+			return Outcome{}, settleBlocked, nil
 		}
 		return notSettled(b, "storing the appointment failed", err)
 	}
@@ -103,7 +138,12 @@ func (s *Service) storeOwned(ctx context.Context, r *run, c *claim, b calcom.Boo
 // notSettled is a settle transaction that failed before its COMMIT: nothing was committed,
 // the claim is still pending.
 func notSettled(b calcom.Booking, reason string, err error) (Outcome, settleNext, error) {
-	return withBooking(Outcome{Kind: Unknown, Reason: reason + "; the claim stays pending and the sweeper settles it"}, b), settleRetry, err
+	return notSettledOutcome(b, reason), settleRetry, err
+}
+
+// notSettledOutcome is the unknown outcome of a claim left pending for the sweeper.
+func notSettledOutcome(b calcom.Booking, reason string) Outcome {
+	return withBooking(Outcome{Kind: Unknown, Reason: reason + "; the claim stays pending and the sweeper settles it"}, b)
 }
 
 // commitSettle commits the settle transaction whose outcome is want. When the COMMIT fails
@@ -179,11 +219,7 @@ func (s *Service) claimGone(ctx context.Context, r *run, c *claim, b calcom.Book
 	if err != nil && !errors.Is(err, store.ErrNoAppointment) {
 		return notSettled(b, "the claim changed and re-reading it failed", err)
 	}
-	req := r.req
-	res, err := store.InsertClaim(ctx, s.store.Pool(), store.NewClaim{
-		RetellCallID: req.CallID, CustomerID: req.CustomerID, ServiceID: req.ServiceID, StaffID: req.StaffID,
-		StartsAt: req.Start, LengthMinutes: req.LengthMinutes, ExpiresAt: s.clock.Now().Add(s.lease), Source: s.source,
-	})
+	res, _, err := s.insertClaim(ctx, r.req)
 	switch {
 	case err != nil:
 		if o, ok := s.exclusionAnswer(r, b, err); ok {
@@ -203,9 +239,14 @@ func (s *Service) exclusionAnswer(r *run, b calcom.Booking, err error) (Outcome,
 	if _, ok := store.IsExclusionViolation(err); !ok || !s.layers.Has(LayerSlotExclusion) {
 		return Outcome{}, false
 	}
+	return s.excluded(r, b), true
+}
+
+// excluded is slot_exclusion's rejection of booking b (its decision recorded).
+func (s *Service) excluded(r *run, b calcom.Booking) Outcome {
 	d := r.decide(Decision{Layer: LayerSlotExclusion, Verdict: Reject, BookingUID: b.UID,
 		Reason: "another live or claimed appointment of this staff member overlaps the slot"})
-	return withBooking(Outcome{Kind: SlotTaken, Layer: LayerSlotExclusion, Reason: d.Reason}, b), true
+	return withBooking(Outcome{Kind: SlotTaken, Layer: LayerSlotExclusion, Reason: d.Reason}, b)
 }
 
 // refuseOwned handles a booking this call owns that the database definitely refused (it
@@ -224,8 +265,9 @@ func (s *Service) refuseOwned(ctx context.Context, r *run, c *claim, b calcom.Bo
 	return o, nil
 }
 
-// settlementOf is what the claim becomes for booking b: its uid, numeric id, interval and
-// the host Cal.com assigned (round robin may pick another host than the one requested).
+// settlementOf is what the claim becomes for booking b: its uid, numeric id, interval, the
+// host Cal.com assigned (round robin may pick another host than the one requested) and, on a
+// seated booking, the call's seat.
 func settlementOf(b calcom.Booking) store.Settlement {
 	st := store.Settlement{BookingUID: b.UID, StartsAt: b.Start, EndsAt: b.End}
 	if b.ID != 0 {
@@ -235,5 +277,6 @@ func settlementOf(b calcom.Booking) store.Settlement {
 	if len(b.Hosts) > 0 {
 		st.HostUserID = b.Hosts[0].ID
 	}
+	st.SeatUID = b.SeatUID
 	return st
 }

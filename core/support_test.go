@@ -145,6 +145,10 @@ type mockCal struct {
 	// host is the Cal.com user new bookings are assigned to (round robin's choice); 0 means
 	// the event type's host.
 	host int64
+	// team, when set, are the hosts of a round robin with several hosts: a new attendee gets
+	// the first host without an accepted booking at that start, and with none free the
+	// create gets 400 with the team message.
+	team []int64
 	mt   *httpmock.MockTransport
 }
 
@@ -199,8 +203,15 @@ func (m *mockCal) create(req *http.Request) (*http.Response, error) {
 		}
 	}
 	var b *mockBooking
+	host := cmp.Or(m.host, hostUserID)
+	if len(m.team) > 0 {
+		var aerr *http.Response
+		if b, host, aerr = m.teamHost(body.Start, body.Attendee.Email); aerr != nil {
+			return aerr, nil
+		}
+	}
 	for _, x := range m.bookings {
-		if x.Status == "accepted" && x.Start.Equal(body.Start) {
+		if len(m.team) == 0 && x.Status == "accepted" && x.Start.Equal(body.Start) {
 			if !m.replay || x.Email != body.Attendee.Email {
 				return m.respond(400, map[string]any{"status": "error", "timestamp": "t", "path": "/v2/bookings",
 					"error": map[string]any{"code": "BadRequestException", "message": "User either already has booking at this time or is not available"}}), nil
@@ -211,7 +222,7 @@ func (m *mockCal) create(req *http.Request) (*http.Response, error) {
 	if b == nil {
 		b = &mockBooking{ID: m.nextID, UID: fmt.Sprintf("uid%019d", m.nextID), Start: body.Start.UTC(),
 			End: body.Start.UTC().Add(lengthMin * time.Minute), CreatedAt: m.clock.Now(), Status: "accepted",
-			Email: body.Attendee.Email, Metadata: body.Metadata, HostID: cmp.Or(m.host, hostUserID)}
+			Email: body.Attendee.Email, Metadata: body.Metadata, HostID: host}
 		if m.nextID == 11683112 {
 			b.UID = uid687
 		}
@@ -224,6 +235,28 @@ func (m *mockCal) create(req *http.Request) (*http.Response, error) {
 		}
 	}
 	return m.success(201, b, m.editCreate), nil
+}
+
+// teamHost is round robin with m.team's hosts: the same attendee at the same start gets the
+// original booking back; another attendee the first free host; with none free, 400 with the
+// team message. The caller holds m.mu.
+func (m *mockCal) teamHost(start time.Time, email string) (*mockBooking, int64, *http.Response) {
+	busy := map[int64]bool{}
+	for _, x := range m.bookings {
+		if x.Status == "accepted" && x.Start.Equal(start) {
+			if x.Email == email {
+				return x, x.HostID, nil
+			}
+			busy[x.HostID] = true
+		}
+	}
+	for _, h := range m.team {
+		if !busy[h] {
+			return nil, h, nil
+		}
+	}
+	return nil, 0, m.respond(400, map[string]any{"status": "error", "timestamp": "t", "path": "/v2/bookings",
+		"error": map[string]any{"code": "BadRequestException", "message": "One of the hosts either already has booking at this time or is not available"}})
 }
 
 func (m *mockCal) find(uid string) *mockBooking {

@@ -91,8 +91,14 @@ func (e *Env) template(ctx context.Context, tpl Template) (string, error) {
 	return tpl.Name, nil
 }
 
+// maxIdentifier is Postgres's longest name in bytes (NAMEDATALEN − 1).
+const maxIdentifier = 63
+
 func buildTemplate(ctx context.Context, conn *pgx.Conn, adminDSN string, tpl Template) error {
-	building := tpl.Name + "_building"
+	// Postgres cuts names at 63 bytes: a long template name with the suffix appended would be
+	// cut back to the template's own name, so the name is shortened before the suffix.
+	const suffix = "_building"
+	building := tpl.Name[:min(len(tpl.Name), maxIdentifier-len(suffix))] + suffix
 	quoted := pgx.Identifier{building}.Sanitize()
 	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+quoted+" WITH (FORCE)"); err != nil {
 		return fmt.Errorf("pgenv: clear leftover %s: %w", building, err)

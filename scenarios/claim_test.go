@@ -247,7 +247,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
 		Expect(m.DownToZero(ctx)).To(Succeed())
 		Expect(m.Version(ctx)).To(BeZero())
 		Expect(m.Up(ctx)).To(Succeed())
-		Expect(m.Version(ctx)).To(Equal(store.VersionClaims))
+		Expect(m.Version(ctx)).To(Equal(store.VersionSeats))
 	})
 
 	It("is part of the hardened schema only", func() {

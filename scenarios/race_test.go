@@ -30,10 +30,14 @@ func tally(results []sim.Result) map[core.OutcomeKind]int {
 
 var _ = Describe("Races on one slot", func() {
 	// N calls released together behind one start barrier. Cal.com itself lets one create
-	// through (the others get 409, 400 or the replay of the winner's booking, depending on
-	// timing), and the layers must turn every path into "slot taken" for the losers.
+	// through; which path each loser takes depends on timing (race_paths_test.go forces each
+	// one): production's 400 for a create that raced the winner through the check/insert gap,
+	// the replay of the winner's booking for one that came after it, or — hardened, every
+	// layer — the claim before Cal.com. Each entry asserts the set of paths allowed and
+	// records which were taken (the report entry "losers' paths"); the layers must turn every
+	// path into an answer that tells no loser it holds the slot.
 	DescribeTable("N callers released behind one start barrier",
-		func(ctx SpecContext, p core.Policy, ls core.Layers, n int, loserKinds []core.OutcomeKind) {
+		func(ctx SpecContext, p core.Policy, ls core.Layers, n int, loserKinds []core.OutcomeKind, paths []string) {
 			w := newWorld(ctx, sim.Config{Policy: p, Layers: ls, Capacity: n})
 			results := w.Concurrent(ctx, racers(n))
 			counts := tally(results)
@@ -43,24 +47,30 @@ var _ = Describe("Races on one slot", func() {
 					Expect(loserKinds).To(ContainElement(r.Outcome.Kind), "call %s: %s", r.Call.CallID, r.Outcome.Reason)
 				}
 			}
+			taken := tallyPaths(w, results)
+			AddReportEntry("losers' paths", taken.String())
+			Expect(taken.Paths()).To(HaveEach(BeElementOf(paths)), "losers' paths:\n%s", taken)
 			Expect(live(ctx, w)).To(HaveLen(1))
 			Expect(accepted(w)).To(HaveLen(1))
 			expectBroken(ctx, w, broken())
 		},
-		func(p core.Policy, ls core.Layers, n int, loserKinds []core.OutcomeKind) string {
+		func(p core.Policy, ls core.Layers, n int, loserKinds []core.OutcomeKind, _ []string) string {
 			return string(p) + ", layers " + ls.String() + ", " + itoa(n) + " callers: one booked, the others told " + kinds(loserKinds) + "; no invariant broken"
 		},
-		Entry(nil, labels("race", core.PolicyHardened, core.All()), core.PolicyHardened, core.All(), 2, []core.OutcomeKind{core.SlotTaken}),
-		Entry(nil, labels("race", core.PolicyHardened, core.All()), core.PolicyHardened, core.All(), 8, []core.OutcomeKind{core.SlotTaken}),
-		Entry(nil, labels("race", core.PolicyHardened, core.All()), core.PolicyHardened, core.All(), 32, []core.OutcomeKind{core.SlotTaken}),
-		// The seed answers Cal.com's 409/400 and layer-2 rejections as "slot taken" too.
-		Entry(nil, labels("race", core.PolicySeed, core.All()), core.PolicySeed, core.All(), 2, []core.OutcomeKind{core.SlotTaken}),
-		Entry(nil, labels("race", core.PolicySeed, core.All()), core.PolicySeed, core.All(), 8, []core.OutcomeKind{core.SlotTaken}),
-		Entry(nil, labels("race", core.PolicySeed, core.All()), core.PolicySeed, core.All(), 32, []core.OutcomeKind{core.SlotTaken}),
+		Entry(nil, labels("race", core.PolicyHardened, core.All()), core.PolicyHardened, core.All(), 2, []core.OutcomeKind{core.SlotTaken}, []string{pathClaim}),
+		Entry(nil, labels("race", core.PolicyHardened, core.All()), core.PolicyHardened, core.All(), 8, []core.OutcomeKind{core.SlotTaken}, []string{pathClaim}),
+		Entry(nil, labels("race", core.PolicyHardened, core.All()), core.PolicyHardened, core.All(), 32, []core.OutcomeKind{core.SlotTaken}, []string{pathClaim}),
+		// The seed answers the replay's layer-2 rejection as "slot taken" and production's
+		// 400 as error (truthful: nothing booked for that call).
+		Entry(nil, labels("race", core.PolicySeed, core.All()), core.PolicySeed, core.All(), 2, []core.OutcomeKind{core.SlotTaken, core.Error}, []string{pathReplay, pathProd400}),
+		Entry(nil, labels("race", core.PolicySeed, core.All()), core.PolicySeed, core.All(), 8, []core.OutcomeKind{core.SlotTaken, core.Error}, []string{pathReplay, pathProd400}),
+		Entry(nil, labels("race", core.PolicySeed, core.All()), core.PolicySeed, core.All(), 32, []core.OutcomeKind{core.SlotTaken, core.Error}, []string{pathReplay, pathProd400}),
 		// Layer 4 alone: a loser that got the winner's booking replayed hits the unique index;
 		// the seed surfaces that as an error (truthful: nothing booked), hardened as slot taken.
-		Entry(nil, labels("race", core.PolicySeed, uniqueOnly), core.PolicySeed, uniqueOnly, 8, []core.OutcomeKind{core.SlotTaken, core.Error}),
-		Entry(nil, labels("race", core.PolicyHardened, uniqueOnly), core.PolicyHardened, uniqueOnly, 8, []core.OutcomeKind{core.SlotTaken}),
+		// Nothing checks ownership here, so the call that created the booking can itself lose
+		// the row to a caller it was replayed to (path "created a booking").
+		Entry(nil, labels("race", core.PolicySeed, uniqueOnly), core.PolicySeed, uniqueOnly, 8, []core.OutcomeKind{core.SlotTaken, core.Error}, []string{pathReplay, pathProd400, pathCreated}),
+		Entry(nil, labels("race", core.PolicyHardened, uniqueOnly), core.PolicyHardened, uniqueOnly, 8, []core.OutcomeKind{core.SlotTaken}, []string{pathReplay, pathProd400, pathCreated}),
 	)
 
 	// Layer 3's check-then-insert race, forced: every caller gets the same booking back from

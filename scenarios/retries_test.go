@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/bookingharness/bookingharness/core"
+	"github.com/bookingharness/bookingharness/core/calcom"
 	"github.com/bookingharness/bookingharness/fakecalcom"
 	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/check"
@@ -58,12 +59,16 @@ var _ = Describe("Retries of the same call", func() {
 	)
 
 	// The platform re-sends while the first attempt is still in flight: two Book calls with
-	// one call id at once.
-	It("seed: both attempts pass Cal.com's check, one loses the insert, and the call hears booked then slot_taken", gated,
-		labels("retry", core.PolicySeed, core.All()), func(ctx SpecContext) {
+	// one call id at once. Both creates are parked between Cal.com's check and its insert; the
+	// first inserts, the second loses the insert and gets the conflict answer. The seed
+	// believes that answer and tells the call it has nothing, while its first attempt stored
+	// the booking: an untruthful answer on every path. Production's 400 is answered error
+	// (Cal.com's message explains nothing, CalcomError unexplained).
+	DescribeTable("seed: both attempts pass Cal.com's check, one loses the insert, and the call hears booked, then a failure",
+		func(ctx SpecContext, answer fakecalcom.ConflictAnswer, told core.OutcomeKind, calcomErr calcom.ErrorKind) {
 			cg := newCreateGate(2)
 			DeferCleanup(cg.Open)
-			w := newWorld(ctx, sim.Config{Policy: core.PolicySeed, Layers: core.All(), BetweenCheckAndInsert: cg.Hook})
+			w := newWorld(ctx, sim.Config{Policy: core.PolicySeed, Layers: core.All(), ConflictAnswer: answer, BetweenCheckAndInsert: cg.Hook})
 			a := goBook(ctx, w, call687)
 			pa := cg.Next(ctx)
 			b := goBook(ctx, w, call687)
@@ -73,11 +78,18 @@ var _ = Describe("Retries of the same call", func() {
 			Expect(ra.Outcome.Kind).To(Equal(core.Booked))
 			pb.Release()
 			rb := b.Wait(ctx)
-			Expect(rb.Outcome.Kind).To(Equal(core.SlotTaken), rb.Outcome.Reason)
-			Expect(rb.Outcome.CalcomError).To(BeEquivalentTo("conflict"))
+			Expect(rb.Outcome.Kind).To(Equal(told), rb.Outcome.Reason)
+			Expect(rb.Outcome.CalcomError).To(Equal(calcomErr))
 			Expect(live(ctx, w)).To(HaveLen(1))
 			expectBroken(ctx, w, broken(check.UntruthfulOutcome))
-		})
+		},
+		func(answer fakecalcom.ConflictAnswer, told core.OutcomeKind, calcomErr calcom.ErrorKind) string {
+			return "Cal.com answers the lost insert " + string(answer) + ": booked, then " + string(told) + " (" + string(calcomErr) + "); breaks untruthful_outcome"
+		},
+		Entry(nil, labels("retry", core.PolicySeed, core.All()), gated, fakecalcom.ConflictProd400, core.Error, calcom.ErrUnexplained),
+		Entry(nil, labels("retry", core.PolicySeed, core.All()), gated, fakecalcom.Conflict409, core.SlotTaken, calcom.ErrConflict),
+		Entry(nil, labels("retry", core.PolicySeed, core.All()), gated, fakecalcom.ConflictError500, core.Error, calcom.ErrServer),
+	)
 
 	// Forced, not left to a start barrier: attempt 1 is parked inside Cal.com's create (the
 	// fake's hook) while attempt 2 of the same call starts; attempt 2 must reach the core's

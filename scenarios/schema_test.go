@@ -70,7 +70,7 @@ var _ = Describe("Schema and migrations", Label("kind:schema"), func() {
 		DeferCleanup(m.Close)
 
 		Expect(m.Up(ctx)).To(Succeed())
-		Expect(m.Version(ctx)).To(Equal(store.VersionClaims))
+		Expect(m.Version(ctx)).To(Equal(store.VersionSeats))
 		conn := connect(ctx, db.DSN)
 		var tables int
 		Expect(conn.QueryRow(ctx, `SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'
@@ -84,7 +84,7 @@ var _ = Describe("Schema and migrations", Label("kind:schema"), func() {
 		Expect(tables).To(BeZero(), "down migrations leave tables behind")
 
 		Expect(m.Up(ctx)).To(Succeed())
-		Expect(m.Version(ctx)).To(Equal(store.VersionClaims))
+		Expect(m.Version(ctx)).To(Equal(store.VersionSeats))
 	})
 
 	It("skips the unique migration when the unique layer is off", Label("layer:unique"), func(ctx SpecContext) {

@@ -24,8 +24,9 @@ func (w *World) State(ctx context.Context) (check.State, error) {
 }
 
 // Appointments reads every appointment row (live or not) as the checker sees it, staff ids
-// mapped to Cal.com host ids: State's first half, streamed from the database, for callers
-// that read the two halves at different times (a load run frees the fake in between).
+// mapped to Cal.com host ids and, in the hardened schema, each row's Cal.com seat: State's
+// first half, streamed from the database, for callers that read the two halves at
+// different times (a load run frees the fake in between).
 func (w *World) Appointments(ctx context.Context) ([]check.Appointment, error) {
 	apps := make([]check.Appointment, 0, w.Fake.Fake.NumBookings())
 	err := store.EachAppointment(ctx, w.readPool(), func(a store.Appointment) bool {
@@ -35,6 +36,16 @@ func (w *World) Appointments(ctx context.Context) ([]check.Appointment, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sim: read appointments: %w", err)
 	}
+	if !w.Config.Policy.Schema(w.Config.Layers).Seats {
+		return apps, nil // the seed's shipped schema stores no seat
+	}
+	seats, err := store.SeatUIDs(ctx, w.readPool())
+	if err != nil {
+		return nil, fmt.Errorf("sim: read appointments: %w", err)
+	}
+	for i := range apps {
+		apps[i].SeatUID = seats[apps[i].ID]
+	}
 	return apps, nil
 }
 
@@ -43,16 +54,23 @@ func (w *World) Appointments(ctx context.Context) ([]check.Appointment, error) {
 func (w *World) LedgerBookings() []check.Booking {
 	out := make([]check.Booking, 0, w.Fake.Fake.NumBookings())
 	w.Fake.Fake.EachBooking(func(b fakecalcom.BookingSummary) bool {
-		out = append(out, check.Booking{
+		cb := check.Booking{
 			UID: b.UID, HostID: int64(b.HostID), Start: b.Start, End: b.End, Status: string(b.Status), CallID: b.CallID,
-		})
+		}
+		for _, seat := range b.Seats {
+			cb.Seats = append(cb.Seats, check.Seat{UID: seat.UID, CallID: seat.CallID, Status: string(seat.Status)})
+		}
+		cb.Seated = b.Seats != nil
+		out = append(out, cb)
 		return true
 	})
 	return out
 }
 
 // StateOf converts appointment rows and ledger bookings into the checker's plain data.
-// hostOf maps staff ids to Cal.com host ids; a staff id missing from it is kept as is.
+// hostOf maps staff ids to Cal.com host ids; a staff id missing from it is kept as is. A
+// seated booking's seats come from the ledger; rows name no seat here (store.Appointment
+// carries none), so the checker matches each row to the seat its call took.
 func StateOf(rows []store.Appointment, ledger []fakecalcom.Booking, hostOf map[int64]int64) check.State {
 	st := check.State{Appointments: make([]check.Appointment, 0, len(rows)), Bookings: make([]check.Booking, 0, len(ledger))}
 	for _, a := range rows {
@@ -60,9 +78,14 @@ func StateOf(rows []store.Appointment, ledger []fakecalcom.Booking, hostOf map[i
 	}
 	for _, b := range ledger {
 		callID, _ := b.Metadata["call_id"].(string)
-		st.Bookings = append(st.Bookings, check.Booking{
+		cb := check.Booking{
 			UID: b.UID, HostID: int64(b.HostID), Start: b.Start, End: b.End, Status: string(b.Status), CallID: callID,
-		})
+		}
+		for _, seat := range b.Seats {
+			cb.Seats = append(cb.Seats, check.Seat{UID: seat.UID, CallID: seat.CallID(), Status: string(seat.Status)})
+		}
+		cb.Seated = b.Seats != nil
+		st.Bookings = append(st.Bookings, cb)
 	}
 	return st
 }

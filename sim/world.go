@@ -57,8 +57,10 @@ type Config struct {
 	// the virtual clock (fakecalcom.Config.CheckInsertGap); RealCheckInsertGap is real time
 	// in that gap (load runs race for real).
 	CheckInsertGap, RealCheckInsertGap time.Duration
-	// ConflictAnswer is the fake's answer to a lost concurrent create (default conflict_409
-	// for now; production answers prod_400, see fakecalcom.ConflictAnswer).
+	// ConflictAnswer is the fake's answer to a lost concurrent create (default prod_400,
+	// what production answers: a 400 with Nest's raw body that cannot be told from a
+	// database error; conflict_409 and error_500 stay selectable, see
+	// fakecalcom.ConflictAnswer).
 	ConflictAnswer fakecalcom.ConflictAnswer
 	// ClientTimeout is the core's Cal.com client timeout on the virtual clock (default
 	// DefaultClientTimeout); real time only guards against a hang (RealTimeGuard).
@@ -105,6 +107,18 @@ type Config struct {
 
 // DefaultStart is the virtual start of the Call 687/688 incident (Cal.com's clock).
 func DefaultStart() time.Time { return time.Date(2025, 10, 6, 9, 4, 27, 0, time.UTC) }
+
+// Fixture is the application's view of event type et: its service and every host's staff
+// row (a round robin with several hosts has them all, in the fake's order).
+func Fixture(et fakecalcom.EventType) store.EventTypeFixture {
+	f := store.EventTypeFixture{EventTypeID: int64(et.ID), HostUserID: int64(et.HostIDs()[0]), LengthMinutes: et.LengthMinutes}
+	if len(et.Hosts) > 1 {
+		for _, h := range et.Hosts {
+			f.HostUserIDs = append(f.HostUserIDs, int64(h))
+		}
+	}
+	return f
+}
 
 // IncidentEventType is the round-robin event type of the Call 687/688 incident.
 func IncidentEventType() fakecalcom.EventType {
@@ -170,7 +184,7 @@ func NewWorld(ctx context.Context, env *pgenv.Env, cfg Config) (w *World, err er
 	fixtures := make([]store.EventTypeFixture, 0, len(cfg.EventTypes))
 	for _, et := range cfg.EventTypes {
 		w.eventTypes[int64(et.ID)] = et
-		fixtures = append(fixtures, store.EventTypeFixture{EventTypeID: int64(et.ID), HostUserID: int64(et.HostID), LengthMinutes: et.LengthMinutes})
+		fixtures = append(fixtures, Fixture(et))
 	}
 	if w.Fixtures, err = store.SeedFixtures(ctx, w.Store.Pool(), fixtures); err != nil {
 		return nil, err
@@ -243,7 +257,7 @@ func withDefaults(cfg Config) Config {
 		cfg.Policy = core.PolicySeed
 	}
 	if cfg.ConflictAnswer == "" {
-		cfg.ConflictAnswer = fakecalcom.Conflict409
+		cfg.ConflictAnswer = fakecalcom.DefaultConflictAnswer
 	}
 	return cfg
 }
@@ -327,14 +341,25 @@ func (w *World) Request(c BookCall) core.Request {
 	if et, ok := w.eventTypes[c.EventTypeID]; ok {
 		ref := w.Fixtures.Services[c.EventTypeID]
 		req.ServiceID, req.StaffID, req.LengthMinutes = ref.ServiceID, ref.StaffID, et.LengthMinutes
+		req.Seated = et.Kind == fakecalcom.Seated
 	}
 	return req
 }
 
-// Slot is the history key of a call's slot.
+// Slot is the history key of a call's slot. A round robin with several hosts is one slot
+// of the event type (HostID 0: Cal.com assigns the host, so the checker compares hosts only
+// where it knows them) that as many calls as there are hosts may hold; a seated event type's
+// slot holds as many calls as it has seats.
 func (w *World) Slot(c BookCall) history.SlotKey {
 	et := w.eventTypes[c.EventTypeID]
-	return history.SlotKey{EventTypeID: c.EventTypeID, HostID: int64(et.HostID), Start: c.Start.UTC()}
+	k := history.SlotKey{EventTypeID: c.EventTypeID, HostID: int64(et.HostIDs()[0]), Start: c.Start.UTC()}
+	switch {
+	case len(et.Hosts) > 1:
+		k.HostID, k.Capacity = 0, len(et.Hosts)
+	case et.Kind == fakecalcom.Seated:
+		k.Capacity = et.Seats
+	}
+	return k
 }
 
 // Book books through the core and records the attempt. With webhooks it first lets the due

@@ -73,7 +73,6 @@ func TestReplayExitCodes(t *testing.T) {
 	failing := variant("failing.yaml", "expect: {outcome: slot_taken, layer: freshness}", "expect: {outcome: booked}")
 	typo := variant("typo.yaml", "policy: seed ", "polcy: hardened")
 	seedSlotExclusion := variant("seed-slot-exclusion.yaml", "layers: all  ", "layers: [freshness, slot_exclusion]")
-	seats := variant("seats.yaml", "    - {id: 2563193, kind: round_robin, length: 45, host: 1}", "    - {id: 2563193, kind: round_robin, length: 45, host: 1}\n    - {id: 7, kind: seated, length: 60, host: 4, seats: 3}")
 
 	for _, tc := range []struct {
 		name    string
@@ -99,8 +98,6 @@ func TestReplayExitCodes(t *testing.T) {
 		{"--layers a layer the file's policy lacks", []string{"--layers", "unique,slot_exclusion", good}, 2, nil, []string{"call-687-688.yaml: --layers:", "seed policy has no slot_exclusion"}},
 		{"--layers ,", []string{"--layers", ",", good}, 2, nil, []string{"--layers", "empty item"}},
 		{"--layers []", []string{"--layers", "[]", good}, 2, nil, []string{"--layers", "empty list; write none"}},
-		{"vocabulary the runner cannot execute yet", []string{seats}, 2, nil,
-			[]string{"seats.yaml:", "calcom.event_types[1].seats: event_type.seats is parsed but the replay runner cannot execute it yet"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := append([]string{"replay", "--pg-dsn", dsn}, tc.args...)

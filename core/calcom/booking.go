@@ -50,6 +50,32 @@ type Booking struct {
 	// RescheduledFromUID is set on a booking created by reschedule; RescheduledToUID on the
 	// old, cancelled one.
 	RescheduledFromUID, RescheduledToUID string
+	// SeatUID is the seat a create on a seated event type took (CreateSeatedBookingOutput's
+	// top-level seatUid); "" on every other answer.
+	SeatUID string
+	// Seats are a seated booking's attendees, each with its seat and its own metadata (the
+	// booking's Metadata stays the FIRST booker's: reference §8.6); nil for other bookings.
+	Seats []Seat
+}
+
+// Seat is one seated attendee of a seated booking (SeatedAttendee).
+type Seat struct {
+	// UID is the seat's seatUid.
+	UID string
+	// Attendee is who holds the seat.
+	Attendee Attendee
+	// Metadata is the metadata its own booker sent (nil when none).
+	Metadata map[string]any
+}
+
+// SeatOf returns the seat with uid seatUID, and whether there is one.
+func (b Booking) SeatOf(seatUID string) (Seat, bool) {
+	for _, s := range b.Seats {
+		if s.UID == seatUID {
+			return s, true
+		}
+	}
+	return Seat{}, false
 }
 
 // MetadataString returns metadata[key] when it is a string. ok is false when the metadata is

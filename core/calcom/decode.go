@@ -105,11 +105,38 @@ type wireBooking struct {
 	CreatedAt          json.RawMessage `json:"createdAt"`
 	UpdatedAt          json.RawMessage `json:"updatedAt"`
 	Metadata           json.RawMessage `json:"metadata"`
-	Attendees          []Attendee      `json:"attendees"`
+	Attendees          []wireAttendee  `json:"attendees"`
+	SeatUID            *string         `json:"seatUid"`
 	Hosts              []Host          `json:"hosts"`
 	CancellationReason *string         `json:"cancellationReason"`
 	RescheduledFromUID *string         `json:"rescheduledFromUid"`
 	RescheduledToUID   *string         `json:"rescheduledToUid"`
+}
+
+// wireAttendee is an attendee, or a SeatedAttendee with its seat and metadata.
+type wireAttendee struct {
+	Attendee
+	SeatUID  string          `json:"seatUid"`
+	Metadata json.RawMessage `json:"metadata"`
+}
+
+// decodeAttendees returns the attendees and, for a seated booking, its seats (the attendees
+// with a seatUid).
+func decodeAttendees(ws []wireAttendee) ([]Attendee, []Seat, error) {
+	var attendees []Attendee
+	var seats []Seat
+	for i, w := range ws {
+		attendees = append(attendees, w.Attendee)
+		if w.SeatUID == "" {
+			continue
+		}
+		meta, _, err := decodeMetadata(w.Metadata)
+		if err != nil {
+			return nil, nil, fmt.Errorf("attendees[%d]: %w", i, err)
+		}
+		seats = append(seats, Seat{UID: w.SeatUID, Attendee: w.Attendee, Metadata: meta})
+	}
+	return attendees, seats, nil
 }
 
 func decodeBooking(raw json.RawMessage) (Booking, error) {
@@ -154,7 +181,10 @@ func decodeBooking(raw json.RawMessage) (Booking, error) {
 	b.Title = w.Title
 	b.Status = BookingStatus(strings.ToLower(w.Status))
 	b.Duration = w.Duration
-	b.Attendees = w.Attendees
+	if b.Attendees, b.Seats, err = decodeAttendees(w.Attendees); err != nil {
+		return Booking{}, fmt.Errorf("booking: %w", err)
+	}
+	b.SeatUID = deref(w.SeatUID)
 	b.Hosts = w.Hosts
 	b.CancellationReason = deref(w.CancellationReason)
 	b.RescheduledFromUID = deref(w.RescheduledFromUID)

@@ -24,6 +24,17 @@ type NewClaim struct {
 	// ExpiresAt ends the lease (judged on the application's clock, which passes it in).
 	ExpiresAt time.Time
 	Source    string // "" stores "phone"
+	// SeatGroup names the seated slot the claim is a seat of ("" for an event type that is
+	// not seated; see SeatGroup): claims of one group share their host's time, as the seats
+	// of one Cal.com booking do. Needs the Seats migration.
+	SeatGroup string
+}
+
+// SeatGroup is the seat_group of every row of one seated slot: the service and the start.
+// Rows of one group may overlap on their host (the exclusion constraint lets them); Cal.com
+// bounds how many seats there are.
+func SeatGroup(serviceID int64, start time.Time) string {
+	return fmt.Sprintf("%d@%s", serviceID, start.UTC().Format(time.RFC3339Nano))
 }
 
 // ClaimResult is what InsertClaim did.
@@ -50,11 +61,11 @@ staff_lock AS (
     SELECT pg_advisory_xact_lock($9, hashtext($4::bigint::text)) FROM call),
 claim AS (
     INSERT INTO appointments (call_id, customer_id, service_id, staff_id, starts_at, ends_at, status,
-                              claim_expires_at, source)
+                              claim_expires_at, source, seat_group)
     SELECT call.id, $2, $3, $4, $5::timestamptz,
            $5::timestamptz + make_interval(mins => COALESCE(NULLIF($6::int, 0),
                                                (SELECT duration_minutes FROM services WHERE id = $3))),
-           'pending', $7, COALESCE(NULLIF($8, ''), 'phone')
+           'pending', $7, COALESCE(NULLIF($8, ''), 'phone'), NULLIF($10, '')
     FROM call, staff_lock
     ON CONFLICT (call_id, service_id, starts_at) WHERE deleted_at IS NULL AND status <> 'cancelled'
     DO NOTHING
@@ -67,7 +78,7 @@ SELECT (SELECT id FROM call), COALESCE((SELECT id FROM claim), 0)`
 func InsertClaim(ctx context.Context, q Querier, c NewClaim) (ClaimResult, error) {
 	var r ClaimResult
 	err := q.QueryRow(ctx, insertClaimSQL, c.RetellCallID, c.CustomerID, c.ServiceID, c.StaffID, c.StartsAt,
-		c.LengthMinutes, c.ExpiresAt, c.Source, lockNamespaceStaff).Scan(&r.CallRowID, &r.ClaimID)
+		c.LengthMinutes, c.ExpiresAt, c.Source, lockNamespaceStaff, c.SeatGroup).Scan(&r.CallRowID, &r.ClaimID)
 	if err != nil {
 		return ClaimResult{}, fmt.Errorf("store: claim slot for call %q: %w", c.RetellCallID, err)
 	}
@@ -82,15 +93,69 @@ WHERE a.call_id = $1 AND a.service_id = $2 AND a.starts_at = $3 AND a.deleted_at
   AND a.status <> 'cancelled' ORDER BY a.id`, callRowID, serviceID, start)
 }
 
-// SlotHolders returns the live and pending rows of staff member staffID that overlap the slot
-// a claim for service serviceID at start would take (lengthMinutes, or the service's
-// duration when 0): who stopped that claim.
-func SlotHolders(ctx context.Context, q Querier, staffID, serviceID int64, start time.Time, lengthMinutes int) ([]Appointment, error) {
-	return queryAppointments(ctx, q, selectAppointmentsSQL+`
-WHERE a.staff_id = $1 AND a.deleted_at IS NULL AND a.status <> 'cancelled'
+// Hosts are the staff members who can take a claim for one slot and the rows that hold
+// their time: what stopped a claim, and where it may go instead.
+type Hosts struct {
+	// Staff are the service's staff members (service_staff) in id order — the hosts of its
+	// event type, which the fixtures write in Cal.com's order — with the requested staff
+	// member first.
+	Staff []int64
+	// Holders are the live and pending rows of those staff members overlapping the slot.
+	Holders []Appointment
+}
+
+// Free returns the staff members no row holds, in Staff's order.
+func (h Hosts) Free() []int64 {
+	held := map[int64]bool{}
+	for _, a := range h.Holders {
+		held[a.StaffID] = true
+	}
+	var free []int64
+	for _, s := range h.Staff {
+		if !held[s] {
+			free = append(free, s)
+		}
+	}
+	return free
+}
+
+// hostsSQL is staff member $1 and the other staff of service $2, in id order.
+const hostsSQL = `SELECT $1::bigint UNION ALL
+(SELECT staff_id FROM service_staff WHERE service_id = $2 AND staff_id <> $1 ORDER BY staff_id)`
+
+// Batcher sends several statements in one round trip: *pgxpool.Pool, *pgx.Conn and pgx.Tx.
+type Batcher interface {
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// SlotHosts returns the hosts a claim of service serviceID at start (lengthMinutes, or the
+// service's duration when 0) may take — requested staff member staffID first, then the
+// service's other staff — and the rows holding each one's time, in one round trip.
+func SlotHosts(ctx context.Context, q Batcher, staffID, serviceID int64, start time.Time, lengthMinutes int) (Hosts, error) {
+	b := &pgx.Batch{}
+	b.Queue(hostsSQL, staffID, serviceID)
+	b.Queue(selectAppointmentsSQL+`
+WHERE a.staff_id IN (`+hostsSQL+`) AND a.deleted_at IS NULL AND a.status <> 'cancelled'
   AND tstzrange(a.starts_at, a.ends_at) && tstzrange($3::timestamptz, $3::timestamptz + make_interval(mins =>
       COALESCE(NULLIF($4::int, 0), (SELECT duration_minutes FROM services WHERE id = $2))))
 ORDER BY a.id`, staffID, serviceID, start, lengthMinutes)
+	br := q.SendBatch(ctx, b)
+	defer br.Close()
+	var h Hosts
+	rows, err := br.Query()
+	if err == nil {
+		h.Staff, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+	}
+	if err == nil {
+		rows, err = br.Query()
+	}
+	if err == nil {
+		h.Holders, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (Appointment, error) { return scanAppointment(row) })
+	}
+	if err != nil {
+		return Hosts{}, fmt.Errorf("store: hosts of service %d: %w", serviceID, err)
+	}
+	return h, br.Close()
 }
 
 // RenewClaim moves a pending claim's lease end, for an attempt that takes over a claim an
@@ -113,11 +178,14 @@ type Settlement struct {
 	// another host than requested); the row moves to the staff member with that
 	// calcom_user_id. 0, or a user no staff row knows, keeps the claim's staff member.
 	HostUserID int64
+	// SeatUID is the Cal.com seat the booking gave this call on a seated event type ("" for
+	// none); stored in calcom_seat_uid. Needs the Seats migration.
+	SeatUID string
 }
 
-// settleClaimSQL makes pending claim $1 live with booking $2 (numeric id $3, interval $4–$5)
-// on the staff member with calcom_user_id $6 (or the claim's), under that staff member's slot
-// lock ($7 is the namespace).
+// settleClaimSQL makes pending claim $1 live with booking $2 (numeric id $3, interval $4–$5,
+// seat $8) on the staff member with calcom_user_id $6 (or the claim's), under that staff
+// member's slot lock ($7 is the namespace).
 const settleClaimSQL = `
 WITH target AS (
     SELECT COALESCE((SELECT id FROM staff WHERE calcom_user_id = NULLIF($6::bigint, 0)), a.staff_id) AS staff_id
@@ -126,12 +194,12 @@ staff_lock AS (
     SELECT staff_id, pg_advisory_xact_lock($7, hashtext(staff_id::text)) FROM target)
 UPDATE appointments a
 SET status = 'scheduled', claim_expires_at = NULL, calcom_v2_booking_id = $2, calcom_booking_id = $3,
-    starts_at = $4, ends_at = $5, staff_id = staff_lock.staff_id
+    starts_at = $4, ends_at = $5, staff_id = staff_lock.staff_id, calcom_seat_uid = NULLIF($8, '')
 FROM staff_lock
 WHERE a.id = $1 AND a.status = 'pending'`
 
 func (s Settlement) args(id int64) []any {
-	return []any{id, s.BookingUID, s.BookingID, s.StartsAt, s.EndsAt, s.HostUserID, lockNamespaceStaff}
+	return []any{id, s.BookingUID, s.BookingID, s.StartsAt, s.EndsAt, s.HostUserID, lockNamespaceStaff, s.SeatUID}
 }
 
 // SettleClaim turns the pending claim id into a live appointment carrying the booking, under
@@ -152,8 +220,9 @@ func SettleClaim(ctx context.Context, q Querier, id int64, s Settlement) (bool, 
 
 // SettleClaimIfUnheld is SettleClaim behind a duplicate check, in one round trip: it takes
 // the booking uid's advisory lock, reads every appointment (soft-deleted included) that
-// carries the uid, and settles the claim only if there is none — so the check and the write
-// are atomic even without the unique index. It returns those holders; settled is false when
+// carries the uid — and the seat, on a seated booking: one appointment per seat — and
+// settles the claim only if there is none, so the check and the write are atomic even
+// without the unique index. It returns those holders; settled is false when
 // there were holders or the claim is no longer pending. tx is a short transaction: the lock
 // is never held across a Cal.com call.
 func SettleClaimIfUnheld(ctx context.Context, tx pgx.Tx, id int64, s Settlement) (holders []Appointment, settled bool, err error) {
@@ -162,8 +231,10 @@ func SettleClaimIfUnheld(ctx context.Context, tx pgx.Tx, id int64, s Settlement)
 	}
 	b := &pgx.Batch{}
 	b.Queue(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, lockNamespaceBookingUID, s.BookingUID)
-	b.Queue(selectAppointmentsSQL+`WHERE a.calcom_v2_booking_id = $1 ORDER BY a.id`, s.BookingUID)
-	b.Queue(settleClaimSQL+` AND NOT EXISTS (SELECT 1 FROM appointments h WHERE h.calcom_v2_booking_id = $2)`, s.args(id)...)
+	b.Queue(selectAppointmentsSQL+`WHERE a.calcom_v2_booking_id = $1 AND COALESCE(a.calcom_seat_uid, '') = $2 ORDER BY a.id`,
+		s.BookingUID, s.SeatUID)
+	b.Queue(settleClaimSQL+` AND NOT EXISTS (SELECT 1 FROM appointments h WHERE h.calcom_v2_booking_id = $2
+  AND COALESCE(h.calcom_seat_uid, '') = COALESCE($8, ''))`, s.args(id)...)
 	br := tx.SendBatch(ctx, b)
 	defer br.Close()
 	if _, err := br.Exec(); err != nil {

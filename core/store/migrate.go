@@ -25,19 +25,23 @@ const (
 	VersionUnique        int64 = 2 // add_unique_constraint_to_calcom_v2_booking_id
 	VersionSlotExclusion int64 = 3 // btree_gist exclusion constraint
 	VersionClaims        int64 = 4 // the hardened design's pending claims with a lease
+	VersionSeats         int64 = 5 // the hardened design's seats: one appointment per seat
 )
 
 // Schema says which optional migrations a database gets. Switching the "unique" layer off
-// means migrating without its migration, so the schema itself is the switch; the claims
-// belong to the hardened policy, so the seed's schema stays the shipped one.
+// means migrating without its migration, so the schema itself is the switch; the claims and
+// the seats belong to the hardened policy, so the seed's schema stays the shipped one.
 type Schema struct {
 	Unique        bool // layer 4: UNIQUE index unique_calcom_v2_booking_id
 	SlotExclusion bool // layer 5: no two live (or pending) appointments of one staff member overlap
 	Claims        bool // hardened: 'pending' claims with a lease, one per call and slot
+	// Seats (hardened): appointments carry their Cal.com seat (calcom_seat_uid), and the
+	// unique index and the exclusion constraint count a seated booking's seats one by one.
+	Seats bool
 }
 
 // FullSchema is the schema with every optional migration applied.
-func FullSchema() Schema { return Schema{Unique: true, SlotExclusion: true, Claims: true} }
+func FullSchema() Schema { return Schema{Unique: true, SlotExclusion: true, Claims: true, Seats: true} }
 
 // Name is a short stable label for the schema, used to name template databases.
 func (s Schema) Name() string {
@@ -50,6 +54,9 @@ func (s Schema) Name() string {
 	}
 	if s.Claims {
 		name += "_claims"
+	}
+	if s.Seats {
+		name += "_seats"
 	}
 	return name
 }
@@ -64,6 +71,9 @@ func (s Schema) excluded() []int64 {
 	}
 	if !s.Claims {
 		out = append(out, VersionClaims)
+	}
+	if !s.Seats {
+		out = append(out, VersionSeats)
 	}
 	return out
 }

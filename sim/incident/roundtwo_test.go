@@ -35,7 +35,7 @@ func TestRoundTwoExample(t *testing.T) {
 	if f := st[0].Book.Faults; !reflect.DeepEqual(f, []Fault{{On: OnCreate, Kind: FaultStatus, Status: 500}, {On: OnLookup, Kind: FaultStatus, Status: 500}}) {
 		t.Errorf("fault list = %+v", f)
 	}
-	if b := st[1].Book; !reflect.DeepEqual(b.WebhookFault, &WebhookFault{Duplicate: true, Delay: 30 * time.Second}) ||
+	if b := st[1].Book; !reflect.DeepEqual(b.WebhookFault, &WebhookFault{Delay: 30 * time.Second}) ||
 		!reflect.DeepEqual(b.DBFault, &DBFault{Kind: DBFaultReset, Phase: AfterCommit}) {
 		t.Errorf("step 1 = %+v %+v", b.WebhookFault, b.DBFault)
 	}

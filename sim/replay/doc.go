@@ -62,8 +62,13 @@
 //     the step fails and says why. Cancel and decline end the
 //     call's hold, reschedule moves it (the history records both, so the checker judges the
 //     call on its new slot), confirm changes nothing the checker needs.
-//   - The rest of the round-two vocabulary (incident.Use) is refused by CheckSupported,
-//     naming the field, unless the runner can execute it: see CheckSupported. Nothing in a
+//   - Event types with hosts: (round robin with several hosts: the world seeds every host's
+//     staff row, the history's slot holds one call per host), kind: seated with seats: (one
+//     appointment per seat; the slot holds one call per seat) and block_slot run in the
+//     world's fake.
+//   - Vocabulary the runner cannot execute (incident.Use) is refused by CheckSupported,
+//     naming the field: today the runner executes every round-two form, and the check
+//     stays so a form added to the parser is refused until the runner runs it. Nothing in a
 //     file is ever silently ignored.
 //
 // Overrides. Options.Policy and Options.Layers replace the file's policy and layers. The

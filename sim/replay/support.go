@@ -10,11 +10,11 @@ import (
 // runner cannot execute yet, so nothing in a file is ever silently ignored. The error is an
 // *incident.Error at the first such use, naming its field (bookingharness replay exits 2).
 //
-// What runs today: calcom.conflict_answer, calcom.check_insert_gap, calcom.webhooks (url
-// empty: the core's webhook handler), host steps, webhook_fault with one action each,
-// fault.on (faults on every endpoint, FaultRule), db_fault (armDB) and crash (armCrash).
-// Everything else of round two is parsed and validated by sim/incident; the runner refuses
-// what it does not wire yet.
+// What runs today: every round-two form — calcom.conflict_answer, calcom.check_insert_gap,
+// calcom.webhooks (url empty: the core's webhook handler), host steps, webhook_fault with one
+// action each, fault.on (faults on every endpoint, FaultRule), db_fault (armDB), crash
+// (armCrash), and event types with several hosts (hosts:), seats (kind: seated, seats:) and
+// block_slot. A form the parser learns later is refused here until the runner executes it.
 func CheckSupported(inc *incident.Incident) error {
 	var refused []incident.Use
 	for _, u := range inc.RoundTwo {
@@ -35,9 +35,9 @@ func CheckSupported(inc *incident.Incident) error {
 
 func supported(_ *incident.Incident, u incident.Use) bool {
 	switch u.Feature {
-	case "calcom.conflict_answer", "calcom.check_insert_gap", "fault.on", "db_fault", "crash":
-		return true
-	case "calcom.webhooks", "webhook_fault", "host":
+	case "calcom.conflict_answer", "calcom.check_insert_gap", "fault.on", "db_fault", "crash",
+		"calcom.webhooks", "webhook_fault", "host",
+		"event_type.hosts", "event_type.seats", "event_type.block_slot":
 		return true
 	}
 	return false
