@@ -16,6 +16,7 @@ import (
 	"github.com/bookingharness/bookingharness/core/store"
 	"github.com/bookingharness/bookingharness/fakecalcom"
 	"github.com/bookingharness/bookingharness/pgenv"
+	"github.com/bookingharness/bookingharness/sim/blackbox"
 	"github.com/bookingharness/bookingharness/sim/clock"
 	"github.com/bookingharness/bookingharness/sim/history"
 )
@@ -73,6 +74,9 @@ type Config struct {
 	// Hook is passed to the core (core.Config.Hook): it parks or crashes Book at named points.
 	// Restart drops it, as a restarted process would not have it.
 	Hook core.Hook
+	// BlackBox, when set, puts a black-box service in the core's place (see BlackBox):
+	// Policy, Observer, Logger, Registerer, MaxConns and Hook then do not apply.
+	BlackBox *BlackBox
 }
 
 // DefaultStart is the virtual start of the Call 687/688 incident (Cal.com's clock).
@@ -96,6 +100,11 @@ type World struct {
 	Service  *core.Service
 	Fixtures store.Fixtures
 	Recorder *history.Recorder
+	// Target is the black-box service in the core's place (Config.BlackBox); nil otherwise,
+	// and then Service, Store, DB and Fixtures are nil instead.
+	Target *blackbox.Target
+
+	bb *blackBoxState // black-box worlds only
 
 	eventTypes map[int64]fakecalcom.EventType
 	hostOf     map[int64]int64 // staff id → Cal.com host id
@@ -107,6 +116,9 @@ type World struct {
 // reference rows and starts the fake.
 func NewWorld(ctx context.Context, env *pgenv.Env, cfg Config) (w *World, err error) {
 	cfg = withDefaults(cfg)
+	if cfg.BlackBox != nil {
+		return newBlackBoxWorld(ctx, env, cfg)
+	}
 	schema := cfg.Policy.Schema(cfg.Layers)
 	db, err := env.NewDatabase(ctx, pgenv.StoreTemplate(schema))
 	if err != nil {
@@ -201,8 +213,13 @@ func dsnSeparator(dsn string) string {
 	}
 }
 
-// Close stops the fake, closes the pool and drops the database.
+// Close stops the fake, closes the pool and drops the database (a black-box world stops its
+// service first and drops the service's database).
 func (w *World) Close(ctx context.Context) error {
+	var err error
+	if w.Target != nil {
+		err = w.Target.Close(ctx)
+	}
 	if w.Fake != nil {
 		w.Fake.Close()
 	}
@@ -210,9 +227,9 @@ func (w *World) Close(ctx context.Context) error {
 		w.Store.Close()
 	}
 	if w.DB != nil {
-		return w.DB.Drop(ctx)
+		err = errors.Join(err, w.DB.Drop(ctx))
 	}
-	return nil
+	return err
 }
 
 // Restart plays a crash of the core's process: the Service is discarded and its pool closed
@@ -265,11 +282,14 @@ func (w *World) Request(c BookCall) core.Request {
 // Slot is the history key of a call's slot.
 func (w *World) Slot(c BookCall) history.SlotKey {
 	et := w.eventTypes[c.EventTypeID]
-	return history.SlotKey{EventTypeID: c.EventTypeID, HostID: int64(et.HostID), Start: c.Start.UTC()}
+	return history.SlotKey{EventTypeID: c.EventTypeID, HostID: int64(et.HostID), Start: c.Start.UTC().Add(w.TimeShift())}
 }
 
-// Book books through the core and records the attempt.
+// Book books through the core (or the black-box service) and records the attempt.
 func (w *World) Book(ctx context.Context, c BookCall) (core.Outcome, error) {
+	if w.Target != nil {
+		return w.bookBlackBox(ctx, c)
+	}
 	tok := w.Recorder.Begin(c.CallID, history.KindBook, w.Slot(c))
 	out, err := w.Service.Book(ctx, w.Request(c))
 	kind := string(out.Kind)
@@ -283,16 +303,12 @@ func (w *World) Book(ctx context.Context, c BookCall) (core.Outcome, error) {
 // Cancel cancels a call's booking through the core and records the attempt. A call with
 // nothing to cancel is a definite failure.
 func (w *World) Cancel(ctx context.Context, callID string, slot history.SlotKey) (core.CancelResult, error) {
+	if w.Target != nil {
+		return w.cancelBlackBox(ctx, callID, slot)
+	}
 	tok := w.Recorder.Begin(callID, history.KindCancel, slot)
 	res, err := w.Service.Cancel(ctx, callID)
-	outcome := history.OutcomeCancelled
-	switch {
-	case errors.Is(err, core.ErrNothingToCancel):
-		outcome = history.OutcomeError
-	case err != nil:
-		outcome = history.OutcomeUnknown
-	}
-	endErr := w.Recorder.End(tok, history.Response{Outcome: outcome, Err: err})
+	endErr := w.Recorder.End(tok, history.Response{Outcome: CancelOutcome(err), Err: err})
 	return res, errors.Join(err, endErr)
 }
 
