@@ -4,93 +4,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
-	"net"
-	"net/http"
-	"os"
-	"os/signal"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/fakecalcom"
+	"github.com/bookingharness/bookingharness/internal/bbtest"
 	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/blackbox"
-	"github.com/bookingharness/bookingharness/sim/blackbox/servecore"
 	"github.com/bookingharness/bookingharness/sim/check"
 	"github.com/bookingharness/bookingharness/sim/history"
 )
 
-// serviceVar makes the test binary serve the reference core behind the contract instead of
-// running tests, so a black-box world can start it as sut.yaml's command like any program.
-// Its value is the policy; SERVICE_BARE=1 hides the optional routes (capabilities 404).
-const serviceVar = "SIM_TEST_SERVE_CORE"
-
-// serveCore is the test binary as a service: the reference core behind the contract on
-// HARNESS_PORT, with the fake Cal.com and the database the harness gave it.
-func serveCore(policy string) int {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	defer stop()
-	srv, err := servecore.New(ctx, servecore.Config{Policy: core.Policy(policy), Layers: core.All(),
-		CalcomURL: os.Getenv("CALCOM_BASE_URL"), CalcomAPIKey: os.Getenv("CALCOM_API_KEY"), DSN: os.Getenv("DATABASE_URL"),
-		Logger: slog.New(slog.NewTextHandler(os.Stderr, nil))})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "serve-core:", err)
-		return 1
-	}
-	defer srv.Close()
-	var h http.Handler = srv
-	if os.Getenv("SERVICE_BARE") == "1" {
-		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if strings.HasSuffix(r.URL.Path, "/capabilities") || strings.HasSuffix(r.URL.Path, "/layers") {
-				http.NotFound(w, r)
-				return
-			}
-			srv.ServeHTTP(w, r)
-		})
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:"+os.Getenv("HARNESS_PORT"))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "serve-core:", err)
-		return 1
-	}
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = hs.Serve(ln) }()
-	<-ctx.Done()
-	_ = hs.Close()
-	return 0
-}
-
-// serviceSUT is a sut.yaml starting this test binary as the service.
-func serviceSUT(t *testing.T, policy core.Policy, mode blackbox.TimeMode, bare bool) *blackbox.SUT {
-	t.Helper()
-	env := fmt.Sprintf("{%s: %s, SERVICE_BARE: %q}", serviceVar, policy, map[bool]string{true: "1", false: "0"}[bare])
-	yaml := `base_url: http://127.0.0.1:${HARNESS_PORT}
-command: ["${BOOKINGHARNESS}"]
-calcom_env: {base_url: CALCOM_BASE_URL, api_key: CALCOM_API_KEY}
-env: ` + env + `
-database:
-  dsn_env: DATABASE_URL
-  appointments: |
-    SELECT a.id AS appointment_id, c.retell_call_id AS call_id, a.calcom_v2_booking_id AS booking_uid,
-           s.calcom_user_id AS host_id, a.starts_at, a.ends_at,
-           (a.deleted_at IS NULL AND a.status <> 'cancelled') AS live
-    FROM appointments a LEFT JOIN calls c ON c.id = a.call_id JOIN staff s ON s.id = a.staff_id
-  age: UPDATE appointments SET created_at = created_at - $1::interval
-time: ` + string(mode) + "\n"
-	s, err := blackbox.ParseSUT("sim-test.sut.yaml", []byte(yaml))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 func blackBoxWorld(t *testing.T, cfg sim.Config, policy core.Policy, mode blackbox.TimeMode) *sim.World {
 	t.Helper()
-	cfg.BlackBox = &sim.BlackBox{SUT: serviceSUT(t, policy, mode, false)}
+	cfg.BlackBox = &sim.BlackBox{SUT: bbtest.SUT(t, policy, mode)}
 	return newWorld(t, cfg)
 }
 
@@ -227,7 +157,7 @@ func TestBlackBoxWorldCancel(t *testing.T) {
 // all layers run it as it is, with its layers unknown.
 func TestBlackBoxWorldLayersNotSwitchable(t *testing.T) {
 	ctx := context.Background()
-	bare := serviceSUT(t, core.PolicySeed, blackbox.TimeAge, true)
+	bare := bbtest.BareSUT(t, core.PolicySeed)
 	_, err := sim.NewWorld(ctx, env, sim.Config{Layers: 0, BlackBox: &sim.BlackBox{SUT: bare}})
 	if !errors.Is(err, sim.ErrLayersNotSwitchable) {
 		t.Fatalf("layers none on a bare service: %v, want ErrLayersNotSwitchable", err)
@@ -251,7 +181,7 @@ func TestBlackBoxWorldRefusesBadConfig(t *testing.T) {
 	}{
 		{"no sut", sim.Config{BlackBox: &sim.BlackBox{}}, "SUT is required"},
 		{"running service", sim.Config{BlackBox: &sim.BlackBox{SUT: running}}, "has no command"},
-		{"skew in age mode", sim.Config{AppSkew: time.Second, BlackBox: &sim.BlackBox{SUT: serviceSUT(t, core.PolicySeed, blackbox.TimeAge, false)}}, "needs time: header or faketime"},
+		{"skew in age mode", sim.Config{AppSkew: time.Second, BlackBox: &sim.BlackBox{SUT: bbtest.SUT(t, core.PolicySeed, blackbox.TimeAge)}}, "needs time: header or faketime"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := sim.NewWorld(context.Background(), env, tc.cfg)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bookingharness/bookingharness/core"
+	"github.com/bookingharness/bookingharness/internal/bbtest"
 	"github.com/bookingharness/bookingharness/internal/pgtest"
 	"github.com/bookingharness/bookingharness/pgenv"
 	"github.com/bookingharness/bookingharness/sim"
@@ -17,9 +18,7 @@ import (
 var env *pgenv.Env
 
 func TestMain(m *testing.M) {
-	if policy := os.Getenv(serviceVar); policy != "" {
-		os.Exit(serveCore(policy)) // started by a black-box world as its service
-	}
+	bbtest.ServeIfAsked() // started by a black-box world as its service
 	os.Exit(pgtest.Main(m, func(e *pgenv.Env) { env = e }))
 }
 
