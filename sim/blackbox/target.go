@@ -429,13 +429,22 @@ func (t *Target) LogMark() int64 { return t.log.mark() }
 // excerpt around a failure.
 func (t *Target) LogSince(mark int64) string { return t.log.since(mark) }
 
+// Stop stops a started service (SIGTERM to its process group, SIGKILL after 5 s) and
+// returns once its output is all in Log: what a report quotes is then complete. Close does
+// the rest; without command it does nothing.
+func (t *Target) Stop() error {
+	if t.proc == nil {
+		return nil
+	}
+	err := t.proc.stop(5 * time.Second) // nil: the leader was reaped, its output all copied
+	t.proc = nil
+	return err
+}
+
 // Close stops a started service (SIGTERM to its process group, SIGKILL after 5 s), drops
 // the database the harness made and releases every connection. The log stays readable.
 func (t *Target) Close(ctx context.Context) error {
-	var errs []error
-	if t.proc != nil {
-		errs = append(errs, t.proc.stop(5*time.Second))
-	}
+	errs := []error{t.Stop()}
 	if t.client != nil {
 		t.client.Close()
 	}

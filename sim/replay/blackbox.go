@@ -143,34 +143,47 @@ func (r *runner) logMark() int64 {
 // maxLogLines bounds a log excerpt in a result.
 const maxLogLines = 30
 
-// attachLog gives each step from index from on that failed, or whose answer was unknown,
-// what the service wrote while it ran.
+// attachLog remembers where the service's output stood when the steps from index from on
+// began; finishBlackBox quotes it for the ones that fail.
 func (r *runner) attachLog(from int, mark int64) {
-	if !r.w.BlackBoxed() {
-		return
-	}
 	for i := from; i < len(r.res.Steps); i++ {
-		s := &r.res.Steps[i]
-		if s.Pass && s.Outcome != string(core.Unknown) {
-			continue
-		}
-		s.ServiceLog = lastLines(r.w.Target.LogSince(mark), maxLogLines)
+		r.logMarks = append(r.logMarks, mark)
 	}
 }
 
-// finishBlackBox turns contract violations into failures and keeps the end of the
-// service's output when the replay failed.
-func (r *runner) finishBlackBox() {
+// finishBlackBox turns contract violations into failures, stops the service so that its
+// output is complete (it arrives through a pipe, after the answers), and quotes it: each
+// step that failed or was answered unknown gets the first lines written from its start on,
+// a failed replay the last lines.
+func (r *runner) finishBlackBox() error {
 	if !r.w.BlackBoxed() {
-		return
+		return nil
 	}
 	r.res.ContractViolations = r.w.Target.Findings()
 	for _, f := range r.res.ContractViolations {
 		r.res.Failures = append(r.res.Failures, fmt.Sprintf("%s: %s (call %s): %s", f.Kind, f.Route, orDash(f.CallID), f.Problem))
 	}
+	if err := r.w.Target.Stop(); err != nil {
+		return fmt.Errorf("replay: %s: stop the service: %w", r.inc.File, err)
+	}
+	for i := range r.res.Steps {
+		if s := &r.res.Steps[i]; !s.Pass || s.Outcome == string(core.Unknown) {
+			s.ServiceLog = firstLines(r.w.Target.LogSince(r.logMarks[i]), maxLogLines)
+		}
+	}
 	if !r.res.OK() {
 		r.res.ServiceLog = lastLines(r.w.Target.Log(), maxLogLines)
 	}
+	return nil
+}
+
+// firstLines is the first n lines of s.
+func firstLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = append(lines[:n], fmt.Sprintf("[… %d later line(s)]", len(lines)-n))
+	}
+	return strings.Join(lines, "\n")
 }
 
 func orDash(s string) string {

@@ -71,7 +71,9 @@ func Run(ctx context.Context, env *pgenv.Env, inc *incident.Incident, opts Optio
 	if err := r.final(ctx); err != nil {
 		return nil, err
 	}
-	r.finishBlackBox()
+	if err := r.finishBlackBox(); err != nil {
+		return nil, err
+	}
 	res.CheckMS = ms(time.Since(checked))
 	if opts.AfterRun != nil {
 		if err := opts.AfterRun(ctx, w); err != nil {
@@ -101,6 +103,8 @@ type runner struct {
 	plan  plan
 	res   *Result
 	slots map[string]history.SlotKey // call → the slot of its latest booking step
+	// logMarks are where a black-box service's output stood when each step began.
+	logMarks []int64
 }
 
 func (r *runner) step(ctx context.Context, i int, st incident.Step) error {
