@@ -104,22 +104,31 @@ FROM appointments a LEFT JOIN calls c ON c.id = a.call_id JOIN staff s ON s.id =
 // mode (header or age: a Go binary ignores libfaketime).
 func SUT(t testing.TB, policy core.Policy, mode blackbox.TimeMode) *blackbox.SUT {
 	t.Helper()
-	return sut(t, policy, mode, false)
+	s, err := NewSUT(policy, mode, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // BareSUT is SUT for a service that hides its optional routes (no capabilities: no layer
 // switches, no time travel — so time: age).
 func BareSUT(t testing.TB, policy core.Policy) *blackbox.SUT {
 	t.Helper()
-	return sut(t, policy, blackbox.TimeAge, true)
+	s, err := NewSUT(policy, blackbox.TimeAge, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // BreakCall makes the service of s answer every booking of call with a body that breaks
 // the contract.
 func BreakCall(s *blackbox.SUT, call string) { s.Env[EnvBreakCall] = call }
 
-func sut(t testing.TB, policy core.Policy, mode blackbox.TimeMode, bare bool) *blackbox.SUT {
-	t.Helper()
+// NewSUT is SUT for callers without a testing.TB (Ginkgo specs); bare hides the optional
+// routes as BareSUT does.
+func NewSUT(policy core.Policy, mode blackbox.TimeMode, bare bool) (*blackbox.SUT, error) {
 	b := "0"
 	if bare {
 		b = "1"
@@ -135,9 +144,5 @@ database:
   age: UPDATE appointments SET created_at = created_at - $1::interval
 time: %s
 `, EnvPolicy, policy, EnvBare, b, strings.ReplaceAll(Select, "\n", "\n    "), mode)
-	s, err := blackbox.ParseSUT("bbtest.sut.yaml", []byte(yaml))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return blackbox.ParseSUT("bbtest.sut.yaml", []byte(yaml))
 }
