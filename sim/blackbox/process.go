@@ -136,14 +136,18 @@ func (p *process) stop(grace time.Duration) error {
 	return fmt.Errorf("blackbox: process group %d still has members after SIGKILL", pgid)
 }
 
-// waitGroupGone polls until the leader has been reaped and kill(-pgid, 0) finds nobody.
+// isGone reports whether kill(-pgid, 0) finds nobody in the group.
+func isGone(pgid int) bool { return errors.Is(syscall.Kill(-pgid, 0), syscall.ESRCH) }
+
+// waitGroupGone polls until the leader has been reaped and no other member of the group is
+// running (see groupRunning).
 func (p *process) waitGroupGone(pgid int, within time.Duration) bool {
 	deadline := time.NewTimer(within)
 	defer deadline.Stop()
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if p.exited() && errors.Is(syscall.Kill(-pgid, 0), syscall.ESRCH) {
+		if p.exited() && !groupRunning(pgid) {
 			return true
 		}
 		select {
