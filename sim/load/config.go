@@ -7,6 +7,7 @@ import (
 
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/internal/loopback"
+	"github.com/bookingharness/bookingharness/sim"
 )
 
 // Limits on the plan, so a typo cannot ask for more memory than the machine has.
@@ -67,6 +68,8 @@ type Config struct {
 	Progress func(done int)
 	// Logger receives the core's DUPLICATE BOOKING PREVENTION records (nil: discarded).
 	Logger *slog.Logger
+	// BlackBox, when set, puts a black-box service in the core's place (blackbox.go).
+	BlackBox *sim.BlackBox
 }
 
 // DefaultConfig is a small contended run under the hardened policy with every layer.
@@ -126,7 +129,7 @@ func (c Config) Validate() error {
 			return bad("calcom-url", "%v", err)
 		}
 	}
-	return nil
+	return c.validateBlackBox()
 }
 
 // maxConns is the core's pool size for this run.

@@ -145,6 +145,9 @@ func newResult(cfg Config, attempts []attempt, hists []*hdrhistogram.Histogram, 
 	if cfg.CalcomURL != "" {
 		r.Calcom = cfg.CalcomURL
 	}
+	if cfg.BlackBox != nil {
+		r.Service = cfg.BlackBox.SUT.File
+	}
 	for _, k := range outcomeKinds {
 		r.Outcomes[string(k)] = 0
 	}

@@ -40,6 +40,7 @@ func newWorldTarget(ctx context.Context, env *pgenv.Env, cfg Config) (*worldTarg
 	w, err := sim.NewWorld(ctx, env, sim.Config{
 		Policy: cfg.Policy, Layers: cfg.Layers, EventTypes: EventTypes(), Seed: cfg.Seed,
 		ClientTimeout: cfg.ClientTimeout, MaxConns: cfg.maxConns(), Capacity: cfg.Calls, Logger: cfg.Logger,
+		BlackBox: cfg.BlackBox,
 	})
 	if err != nil {
 		return nil, err
