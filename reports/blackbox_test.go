@@ -79,7 +79,9 @@ func TestGateBlackBox(t *testing.T) {
 		{"a contract violation", func(b *BlackBox) {
 			b.ContractViolations = []ContractViolation{{Where: "call-687-688", Finding: blackbox.Finding{Kind: blackbox.KindContractViolation, Route: "POST /__harness/book", Problem: "HTTP 500"}}}
 		}, nil, RuleContract},
-		{"a failed replay", func(b *BlackBox) { b.Replays[0].Result, b.Replays[0].Failures = ReplayFail, []string{"steps[1]: want slot_taken"} }, nil, RuleIncidents},
+		{"a failed replay", func(b *BlackBox) {
+			b.Replays[0].Result, b.Replays[0].Failures = ReplayFail, []string{"steps[1]: want slot_taken"}
+		}, nil, RuleIncidents},
 		{"every replay skipped", func(b *BlackBox) {
 			for i := range b.Replays {
 				b.Replays[i].Result = ReplaySkipped
