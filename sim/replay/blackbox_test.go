@@ -173,6 +173,8 @@ func TestCompare(t *testing.T) {
 			{Path: "steps[0]", Kind: "book", Outcome: "booked"},
 			{Path: "steps[1].concurrent[0]", Kind: "book", Outcome: "slot_taken", Layer: "calcom"},
 			{Path: "steps[1].concurrent[1]", Kind: "book", Outcome: "booked"},
+			{Path: "steps[2].concurrent[0]", Kind: "book", Outcome: "slot_taken", Layer: "call_id"},
+			{Path: "steps[2].concurrent[1]", Kind: "book", Outcome: "slot_taken", Layer: "call_id"},
 		}, Final: replay.Final{Appointments: 2, CalcomBookings: 2, Violated: []string{}}}
 	}
 	swapped := base()
@@ -191,7 +193,7 @@ func TestCompare(t *testing.T) {
 	if !slices.Equal(where, []string{"steps[0]", "final.appointments", "final.violations"}) {
 		t.Fatalf("differences %v", d)
 	}
-	if got := replay.Summary(base()); got != "booked · booked, slot_taken (calcom) ⇒ none" {
+	if got := replay.Summary(base()); got != "booked · booked, slot_taken (calcom) · 2 × slot_taken (call_id) ⇒ none" {
 		t.Fatalf("summary %q", got)
 	}
 	if d := replay.Compare(base(), &replay.Result{Skipped: "no"}); len(d) != 1 || d[0].Where != "run" {

@@ -90,10 +90,29 @@ func stepAnswers(r *Result) answers {
 		groups[k] = append(groups[k], a)
 	}
 	for k, g := range groups {
-		slices.Sort(g)
-		out.answers[k] = strings.Join(g, ", ")
+		out.answers[k] = multiset(g)
 	}
 	return out
+}
+
+// multiset renders answers sorted, a repeated one once with its count: "booked, 7 ×
+// slot_taken (call_id)".
+func multiset(answers []string) string {
+	slices.Sort(answers)
+	var parts []string
+	for i := 0; i < len(answers); {
+		j := i
+		for j < len(answers) && answers[j] == answers[i] {
+			j++
+		}
+		if n := j - i; n > 1 {
+			parts = append(parts, fmt.Sprintf("%d × %s", n, answers[i]))
+		} else {
+			parts = append(parts, answers[i])
+		}
+		i = j
+	}
+	return strings.Join(parts, ", ")
 }
 
 func unionKeys(a, b answers) []string {
