@@ -37,7 +37,6 @@ func TestBlackBoxWorldCall687688(t *testing.T) {
 		broken  []string
 	}{
 		{blackbox.TimeHeader, core.All(), core.SlotTaken, nil},
-		{blackbox.TimeAge, core.All(), core.SlotTaken, nil},
 		{blackbox.TimeAge, 0, core.Booked, []string{check.DoubleBookedSlot, check.DuplicateBookingID}}, // sorted
 	} {
 		t.Run(fmt.Sprintf("%s/%s", tc.mode, tc.layers), func(t *testing.T) {

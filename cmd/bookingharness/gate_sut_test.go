@@ -25,6 +25,7 @@ func TestGateSUT(t *testing.T) {
 	defer env.Close(ctx)
 	dsn := env.AdminDSN()
 	t.Setenv(runMainVar, "1")
+	t.Setenv("GORACE", "atexit_sleep_ms=0") // the race-built service would sleep 1 s at every stop
 	catalogue := t.TempDir()
 	for _, name := range []string{"call-687-688.yaml", "dropped-created-at.yaml", "dropped-metadata.yaml", "unique-index-last-line.yaml", "clock-skew-fast-app.yaml"} {
 		data, err := os.ReadFile(filepath.Join("../../scenarios/incidents", name))

@@ -26,6 +26,7 @@ func TestReplaySUT(t *testing.T) {
 	defer env.Close(ctx)
 	dsn := env.AdminDSN()
 	t.Setenv(runMainVar, "1")
+	t.Setenv("GORACE", "atexit_sleep_ms=0") // the race-built service would sleep 1 s at every stop
 	good := "../../scenarios/incidents/call-687-688.yaml"
 	noLayers := "../../scenarios/incidents/call-687-688-no-layers.yaml"
 	latency := "../../scenarios/incidents/clock-skew-fast-app.yaml"

@@ -127,7 +127,8 @@ func BareSUT(t testing.TB, policy core.Policy) *blackbox.SUT {
 func BreakCall(s *blackbox.SUT, call string) { s.Env[EnvBreakCall] = call }
 
 // NewSUT is SUT for callers without a testing.TB (Ginkgo specs); bare hides the optional
-// routes as BareSUT does.
+// routes as BareSUT does. A race-built test binary as the service would sleep a second at
+// every exit (the race detector's default atexit_sleep_ms); GORACE turns that off.
 func NewSUT(policy core.Policy, mode blackbox.TimeMode, bare bool) (*blackbox.SUT, error) {
 	b := "0"
 	if bare {
@@ -135,7 +136,7 @@ func NewSUT(policy core.Policy, mode blackbox.TimeMode, bare bool) (*blackbox.SU
 	}
 	yaml := fmt.Sprintf(`base_url: http://127.0.0.1:${HARNESS_PORT}
 command: ["${BOOKINGHARNESS}"]
-env: {%s: %s, %s: %q}
+env: {%s: %s, %s: %q, GORACE: "atexit_sleep_ms=0"}
 calcom_env: {base_url: CALCOM_BASE_URL, api_key: CALCOM_API_KEY}
 database:
   dsn_env: DATABASE_URL

@@ -1,7 +1,6 @@
 package load_test
 
 import (
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -62,28 +61,5 @@ func TestBlackBoxLoadRefusesExternalFake(t *testing.T) {
 	cfg.BlackBox = &sim.BlackBox{SUT: bbtest.SUT(t, core.PolicySeed, blackbox.TimeHeader)}
 	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "--calcom-url") {
 		t.Fatalf("Validate: %v", err)
-	}
-}
-
-// The seed's service in PHP under load: 32 workers race for 10 slots with lost answers,
-// server errors and rate limits; the history and the service's own rows show only what the
-// seed is known to break (DESIGN §2.2), and the contract holds throughout.
-func TestPHPSeedServiceLoad(t *testing.T) {
-	if out, err := exec.Command("php", "-r", `echo extension_loaded("pdo_pgsql") ? "ok" : "no";`).CombinedOutput(); err != nil || string(out) != "ok" {
-		t.Fatalf("the PHP example needs php-cli with pdo_pgsql (%q, %v): run scripts/prepare-blackbox.sh", out, err)
-	}
-	sut, err := blackbox.LoadSUT("../../examples/php-seed-service/sut.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := small(320, 32, 10)
-	cfg.Policy, cfg.Faults = core.PolicySeed, faultMix(t)
-	cfg.BlackBox = &sim.BlackBox{SUT: sut}
-	res := run(t, cfg, nil)
-	if !res.OK || res.Attempts != 320 || res.Outcomes["booked"] == 0 {
-		t.Fatalf("PHP seed under load: ok %v, attempts %d, outcomes %v, unexpected %v", res.OK, res.Attempts, res.Outcomes, res.UnexpectedViolations)
-	}
-	if n := res.Outcomes["unknown"]; n > 0 {
-		t.Fatalf("%d unknown answers: the PHP seed answers every failure definitely (error), so unknown means a contract violation", n)
 	}
 }
