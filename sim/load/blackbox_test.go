@@ -29,7 +29,7 @@ func faultMix(t *testing.T) []load.Fault {
 // answer costs no real time), and with the seed's layers off and every duplicate replayed,
 // the duplicate shows up in the service's appointments.
 func TestBlackBoxLoad(t *testing.T) {
-	cfg := small(120, 16, 4)
+	cfg := small(120, 16, 40) // under hardened only a slot's winner reaches Cal.com, where faults fire
 	cfg.Faults = faultMix(t)
 	cfg.BlackBox = &sim.BlackBox{SUT: bbtest.SUT(t, core.PolicyHardened, blackbox.TimeHeader)}
 	res := run(t, cfg, nil)
@@ -40,7 +40,7 @@ func TestBlackBoxLoad(t *testing.T) {
 	for _, f := range res.FaultsFired {
 		fired += f.Fired
 	}
-	if fired == 0 || res.Outcomes["booked"] == 0 || res.Outcomes["booked"] > 4 {
+	if fired == 0 || res.Outcomes["booked"] == 0 || res.Outcomes["booked"] > 40 {
 		t.Fatalf("faults fired %d, outcomes %v: want faults and at most one booking per slot", fired, res.Outcomes)
 	}
 
