@@ -160,16 +160,16 @@ func TestBlackBoxReplayContractViolationAndLogs(t *testing.T) {
 	}
 }
 
-// Compare sees differences in a step's answer, the final counts and the violations, and
-// treats a concurrent step's answers as a multiset.
+// Compare sees differences in a step's answer and layer, the final counts and the
+// violations, and compares a concurrent step as the multiset of its outcomes.
 func TestCompare(t *testing.T) {
 	base := func() *replay.Result {
 		return &replay.Result{Steps: []replay.Step{
 			{Path: "steps[0]", Kind: "book", Outcome: "booked"},
-			{Path: "steps[1].concurrent[0]", Kind: "book", Outcome: "slot_taken", Layer: "calcom"},
-			{Path: "steps[1].concurrent[1]", Kind: "book", Outcome: "booked"},
-			{Path: "steps[2].concurrent[0]", Kind: "book", Outcome: "slot_taken", Layer: "call_id"},
-			{Path: "steps[2].concurrent[1]", Kind: "book", Outcome: "slot_taken", Layer: "call_id"},
+			{Path: "steps[1].concurrent[0]", Kind: "book", Outcome: "slot_taken", Layer: "calcom", Concurrent: true},
+			{Path: "steps[1].concurrent[1]", Kind: "book", Outcome: "booked", Concurrent: true},
+			{Path: "steps[2].concurrent[0]", Kind: "book", Outcome: "slot_taken", Layer: "call_id", Concurrent: true},
+			{Path: "steps[2].concurrent[1]", Kind: "book", Outcome: "slot_taken", Layer: "call_id", Concurrent: true},
 		}, Final: replay.Final{Appointments: 2, CalcomBookings: 2, Violated: []string{}}}
 	}
 	swapped := base()
@@ -177,6 +177,16 @@ func TestCompare(t *testing.T) {
 	swapped.Steps[2].Layer = "calcom"
 	if d := replay.Compare(base(), swapped); len(d) != 0 {
 		t.Fatalf("a concurrent step's winner may differ: %v", d)
+	}
+	conflict := base()
+	conflict.Steps[3].Layer = "calcom" // a loser met Cal.com's 409 instead of a replay
+	if d := replay.Compare(base(), conflict); len(d) != 0 {
+		t.Fatalf("how a racer lost may differ: %v", d)
+	}
+	sequential := base()
+	sequential.Steps[0].Layer = "freshness"
+	if d := replay.Compare(base(), sequential); len(d) != 1 || d[0].Where != "steps[0]" {
+		t.Fatalf("a sequential step's layer must match: %v", d)
 	}
 	other := base()
 	other.Steps[0].Outcome, other.Final.Appointments, other.Final.Violated = "error", 1, []string{"orphan_booking"}

@@ -20,10 +20,11 @@ type Difference struct {
 // String renders the difference on one line.
 func (d Difference) String() string { return fmt.Sprintf("%s: %s vs %s", d.Where, d.A, d.B) }
 
-// Compare lists where b disagrees with a: each step's outcome and deciding layer (the
-// entries of a concurrent step as a sorted multiset, since which racer wins is not
-// deterministic), the final numbers of live appointments and Cal.com bookings, and the
-// violated invariants. Ids, uids, timings and layer decisions are not compared: they differ
+// Compare lists where b disagrees with a: each step's outcome and deciding layer — a
+// concurrent step as the multiset of its entries' outcomes, since which racer wins, and
+// whether a loser meets Cal.com's conflict answer or a replay its call_id layer stops,
+// depend on the interleaving — the final numbers of live appointments and Cal.com bookings,
+// and the violated invariants. Ids, uids, timings and layer decisions are not compared: they differ
 // by design between runs and are absent from black-box answers. Empty when they agree.
 func Compare(a, b *Result) []Difference {
 	if a.Skipped != "" || b.Skipped != "" {
@@ -35,7 +36,7 @@ func Compare(a, b *Result) []Difference {
 	var out []Difference
 	sa, sb := stepAnswers(a), stepAnswers(b)
 	for _, k := range unionKeys(sa, sb) {
-		if sa.answers[k] != sb.answers[k] {
+		if sa.keys[k] != sb.keys[k] {
 			out = append(out, Difference{Where: k, A: orMissing(sa.answers[k]), B: orMissing(sb.answers[k])})
 		}
 	}
@@ -66,31 +67,40 @@ func Summary(r *Result) string {
 	return strings.Join(parts, " · ") + " ⇒ " + names(r.Final.Violated)
 }
 
-// answers are a replay's step answers by step path, in step order.
+// answers are a replay's step answers by step path, in step order: as shown, and as
+// compared (a concurrent step's outcomes without layers).
 type answers struct {
 	order   []string
 	answers map[string]string
+	keys    map[string]string
 }
 
 func stepAnswers(r *Result) answers {
-	out := answers{answers: map[string]string{}}
-	groups := map[string][]string{}
+	out := answers{answers: map[string]string{}, keys: map[string]string{}}
+	shown, outcomes := map[string][]string{}, map[string][]string{}
+	concurrent := map[string]bool{}
 	for _, s := range r.Steps {
 		k, _, _ := strings.Cut(s.Path, ".concurrent")
-		if _, seen := groups[k]; !seen {
+		if _, seen := shown[k]; !seen {
 			out.order = append(out.order, k)
 		}
 		a := s.Outcome
-		if s.Layer != "" {
-			a += " (" + s.Layer + ")"
-		}
 		if s.Kind == "cancel" {
 			a = "cancel " + a
 		}
-		groups[k] = append(groups[k], a)
+		outcomes[k] = append(outcomes[k], a)
+		if s.Layer != "" {
+			a += " (" + s.Layer + ")"
+		}
+		shown[k] = append(shown[k], a)
+		concurrent[k] = concurrent[k] || s.Concurrent
 	}
-	for k, g := range groups {
-		out.answers[k] = multiset(g)
+	for k := range shown {
+		out.answers[k] = multiset(shown[k])
+		out.keys[k] = out.answers[k]
+		if concurrent[k] {
+			out.keys[k] = multiset(outcomes[k])
+		}
 	}
 	return out
 }
