@@ -13,20 +13,28 @@ import (
 // `${BOOKINGHARNESS} serve-core` — in these tests, this test binary acting as main.
 const serveCoreSUT = "../../sim/blackbox/testdata/serve-core.sut.yaml"
 
-// `replay --sut` replays unchanged files against a black-box service: the same exit codes,
-// the service named in the timeline and the JSON, a file it cannot run SKIPPED with the
-// reason (not failed, not passed), exit 1 when every file was skipped, and exit 2 for a
-// broken sut.yaml.
-func TestReplaySUT(t *testing.T) {
+// serviceTestEnv prepares a test that starts serve-core.sut.yaml's service: Postgres (its
+// admin DSN is returned), this test binary acting as main for ${BOOKINGHARNESS}, and no
+// race-detector sleep when the race-built service stops.
+func serviceTestEnv(t *testing.T) string {
+	t.Helper()
 	ctx := context.Background()
 	env, err := pgenv.Start(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer env.Close(ctx)
-	dsn := env.AdminDSN()
+	t.Cleanup(func() { _ = env.Close(ctx) })
 	t.Setenv(runMainVar, "1")
-	t.Setenv("GORACE", "atexit_sleep_ms=0") // the race-built service would sleep 1 s at every stop
+	t.Setenv("GORACE", "atexit_sleep_ms=0")
+	return env.AdminDSN()
+}
+
+// `replay --sut` replays unchanged files against a black-box service: the same exit codes,
+// the service named in the timeline and the JSON, a file it cannot run SKIPPED with the
+// reason (not failed, not passed), exit 1 when every file was skipped, and exit 2 for a
+// broken sut.yaml.
+func TestReplaySUT(t *testing.T) {
+	dsn := serviceTestEnv(t)
 	good := "../../scenarios/incidents/call-687-688.yaml"
 	noLayers := "../../scenarios/incidents/call-687-688-no-layers.yaml"
 	latency := "../../scenarios/incidents/clock-skew-fast-app.yaml"
@@ -51,20 +59,7 @@ func TestReplaySUT(t *testing.T) {
 			if !strings.HasPrefix(strings.Join(tc.args, " "), "--sut") && !strings.HasPrefix(strings.Join(tc.args, " "), "--service-output") {
 				args = append(args, "--sut", serveCoreSUT)
 			}
-			code, stdout, stderr := execute(t, append(args, tc.args...)...)
-			if code != tc.code {
-				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, stdout, stderr)
-			}
-			for _, w := range tc.stdout {
-				if !strings.Contains(stdout, w) {
-					t.Errorf("stdout lacks %q:\n%s", w, stdout)
-				}
-			}
-			for _, w := range tc.stderr {
-				if !strings.Contains(stderr, w) {
-					t.Errorf("stderr lacks %q:\n%s", w, stderr)
-				}
-			}
+			expectRun(t, append(args, tc.args...), tc.code, tc.stdout, tc.stderr)
 		})
 	}
 

@@ -62,21 +62,7 @@ func TestSUTCheckExitCodes(t *testing.T) {
 		{"fake given for a started service", []string{"--sut", serveCore, "--calcom-url", "http://127.0.0.1:1"}, 2, nil, []string{"--calcom-url is for a service at base_url"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			args := append([]string{"sut", "check", "--pg-dsn", env.AdminDSN()}, tc.args...)
-			code, stdout, stderr := execute(t, args...)
-			if code != tc.code {
-				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, stdout, stderr)
-			}
-			for _, w := range tc.stdout {
-				if !strings.Contains(stdout, w) {
-					t.Errorf("stdout lacks %q:\n%s", w, stdout)
-				}
-			}
-			for _, w := range tc.stderr {
-				if !strings.Contains(stderr, w) {
-					t.Errorf("stderr lacks %q:\n%s", w, stderr)
-				}
-			}
+			expectRun(t, append([]string{"sut", "check", "--pg-dsn", env.AdminDSN()}, tc.args...), tc.code, tc.stdout, tc.stderr)
 		})
 	}
 }
