@@ -2,8 +2,6 @@ package sim
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -101,7 +99,7 @@ func newBlackBoxWorld(ctx context.Context, env *pgenv.Env, cfg Config) (w *World
 	for _, et := range cfg.EventTypes {
 		w.eventTypes[int64(et.ID)] = et
 	}
-	key := apiKey()
+	key := blackbox.NewAPIKey()
 	w.Fake = startCuttableFake(fakecalcom.Config{
 		Clock: w.Clock, EventTypes: cfg.EventTypes, ForceReplay: cfg.ForceReplay, ConflictAnswer: cfg.ConflictAnswer,
 		CheckInsertGap: cfg.CheckInsertGap, Latency: cfg.Latency, Seed: cfg.Seed, APIKey: key,
@@ -132,14 +130,6 @@ func wholeDaysAfter(d time.Duration) time.Duration {
 		return 0
 	}
 	return (d + day - 1) / day * day
-}
-
-// apiKey is a fresh Cal.com API key the service gets and the fake insists on, so a service
-// that reads its key from elsewhere fails loudly instead of booking unauthenticated.
-func apiKey() string {
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	return "cal_test_" + hex.EncodeToString(b)
 }
 
 // switchLayers makes the service run layers (restricted to the layers it has). A service

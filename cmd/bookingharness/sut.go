@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -183,9 +181,7 @@ func checkFake(ctx context.Context, s *blackbox.SUT, calcomURL string, et fakeca
 	if calcomURL != "" {
 		return conformanceFake{}, "", &exitError{code: exitInvalid, err: errors.New("sut check: --calcom-url is for a service at base_url; the harness gives a service it starts its own fake")}
 	}
-	key := make([]byte, 12)
-	_, _ = rand.Read(key)
-	apiKey := "cal_test_" + hex.EncodeToString(key)
+	apiKey := blackbox.NewAPIKey()
 	fake := fakecalcom.New(fakecalcom.Config{EventTypes: []fakecalcom.EventType{et}, APIKey: apiKey})
 	admin, err := blackbox.NewFakeAdmin(fake.URL, fake.Client())
 	if err != nil {
