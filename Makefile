@@ -130,8 +130,10 @@ gate-selftest:
 ## (scripts/prepare-blackbox.sh; .ci/run installs it).
 PHP_SUT := examples/php-seed-service/sut.yaml
 blackbox:
-	$(BH) sut check --sut $(PHP_SUT)
-	$(BH) gate --sut $(PHP_SUT) --policy seed --name "PHP seed" --require-agreement --out $(OUT)/blackbox
+	@mkdir -p $(OUT)/blackbox
+	$(GO) build -o $(OUT)/blackbox/bookingharness ./cmd/bookingharness
+	$(OUT)/blackbox/bookingharness sut check --sut $(PHP_SUT)
+	$(OUT)/blackbox/bookingharness gate --sut $(PHP_SUT) --policy seed --name "PHP seed" --require-agreement --out $(OUT)/blackbox
 
 ## gate: the CI gate, after `make scenarios`: necessity runs, report, browser check, the
 ## verdict, and the gate's own self-test. `make test` ends with it.

@@ -52,7 +52,7 @@ func TestGateSUT(t *testing.T) {
 		t.Errorf("blackbox.md:\n%s", md)
 	}
 
-	expectRun(t, append(args, "--policy", "hardened", "--load-calls", "0", "--knock-out=false"), 1,
+	expectRun(t, append(args, "--policy", "hardened", "--load-calls", "0", "--knock-out=false", "--compare=false", "--no-reproduce"), 1,
 		[]string{"[incidents] incident dropped-created-at"}, []string{"the black-box gate refused serve-core"})
 
 	for _, tc := range []struct {
