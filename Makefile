@@ -72,7 +72,7 @@ bench:
 	bash scripts/bench-load.sh
 
 clean:
-	rm -rf $(OUT)
+	rm -rf $(OUT) .bin
 
 # ---- Reports and the CI gate (reports/, bookingharness report|gate) ----
 BH               := $(GO) run ./cmd/bookingharness
@@ -129,11 +129,11 @@ gate-selftest:
 ## into reports/out/blackbox, which `make report` shows. Needs php-cli with pdo_pgsql
 ## (scripts/prepare-blackbox.sh; .ci/run installs it).
 PHP_SUT := examples/php-seed-service/sut.yaml
+BH_BIN  := .bin/bookingharness
 blackbox:
-	@mkdir -p $(OUT)/blackbox
-	$(GO) build -o $(OUT)/blackbox/bookingharness ./cmd/bookingharness
-	$(OUT)/blackbox/bookingharness sut check --sut $(PHP_SUT)
-	$(OUT)/blackbox/bookingharness gate --sut $(PHP_SUT) --policy seed --name "PHP seed" --require-agreement --out $(OUT)/blackbox
+	$(GO) build -o $(BH_BIN) ./cmd/bookingharness
+	$(BH_BIN) sut check --sut $(PHP_SUT)
+	$(BH_BIN) gate --sut $(PHP_SUT) --policy seed --name "PHP seed" --require-agreement --out $(OUT)/blackbox
 
 ## gate: the CI gate, after `make scenarios`: necessity runs, report, browser check, the
 ## verdict, and the gate's own self-test. `make test` ends with it.
