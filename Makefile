@@ -23,7 +23,7 @@ build:
 ## says otherwise) and prepares the host first when Docker or the image is missing.
 TEST_PG_PROVIDER := $(or $(HARNESS_PG_PROVIDER),$(if $(HARNESS_PG_DSN),dsn,testcontainers))
 test: export HARNESS_PG_PROVIDER = $(TEST_PG_PROVIDER)
-test: host lint unit scenarios gate
+test: host lint unit scenarios blackbox gate
 
 ## host: make Docker and the Postgres image available for the gate when they are not
 ## (scripts/prepare-host.sh: quick when they are; as root on Debian-like machines it installs
@@ -73,7 +73,7 @@ bench:
 	bash scripts/bench-proxy.sh
 
 clean:
-	rm -rf $(OUT)
+	rm -rf $(OUT) .bin
 
 # ---- Reports and the CI gate (reports/, bookingharness report|gate) ----
 BH               := $(GO) run ./cmd/bookingharness
@@ -83,7 +83,7 @@ NECESSITY_LAYERS ?= freshness call_id db_check unique slot_exclusion
 # the missing layer skip themselves; --timeout bounds a run that hangs anyway.
 NECESSITY_FLAGS  ?= -p --skip='Incident replay' --timeout=10m
 
-.PHONY: necessity report report-browser-check gate gate-check gate-selftest
+.PHONY: necessity report report-browser-check gate gate-check gate-selftest blackbox
 
 # The suite run by `make scenarios` also measures the core's coverage, for the report.
 scenarios: GINKGO_FLAGS += --cover --coverpkg=./core/... --coverprofile=core.cover
@@ -123,6 +123,18 @@ gate-check:
 ## gate-selftest: a core whose freshness layer accepts everything must fail the gate.
 gate-selftest:
 	HARNESS_GATE_SELFTEST=1 $(GO) test -count=1 -run TestGateCatchesBrokenCore -v ./reports/selftest/
+
+## blackbox: the seed's service in PHP in black-box mode (DESIGN §12): `sut check` must pass,
+## then the black-box gate — the catalogue against it judged as seed and compared with the Go
+## seed, the no-layers Call 687/688 reproduction, the layer matrices and a load with faults —
+## into reports/out/blackbox, which `make report` shows. Needs php-cli with pdo_pgsql
+## (scripts/prepare-blackbox.sh; .ci/run installs it).
+PHP_SUT := examples/php-seed-service/sut.yaml
+BH_BIN  := .bin/bookingharness
+blackbox:
+	$(GO) build -o $(BH_BIN) ./cmd/bookingharness
+	$(BH_BIN) sut check --sut $(PHP_SUT)
+	$(BH_BIN) gate --sut $(PHP_SUT) --policy seed --name "PHP seed" --require-agreement --out $(OUT)/blackbox
 
 ## gate: the CI gate, after `make scenarios`: necessity runs, report, browser check, the
 ## verdict, and the gate's own self-test. `make test` ends with it.

@@ -121,6 +121,11 @@ func Collect(in Inputs) (Facts, error) {
 	for _, p := range timelines {
 		f.Links.Timelines = append(f.Links.Timelines, rel(in.Dir, p))
 	}
+	if bb, err := ReadBlackBox(filepath.Join(in.Dir, DirBlackBox, FileBlackBox)); err == nil {
+		f.BlackBox = bb
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return Facts{}, err
+	}
 	f.Gate = Gate(f, in.Gate)
 	return f, nil
 }

@@ -32,6 +32,9 @@ type Facts struct {
 	Runs []Run `json:"runs"`
 	// Gate is the gate's verdict on these facts with the default configuration.
 	Gate GateResult `json:"gate"`
+	// BlackBox is the black-box gate's section (`bookingharness gate --sut`), nil when none
+	// ran.
+	BlackBox *BlackBox `json:"blackbox,omitempty"`
 }
 
 // Links are artefacts the page links to, as paths relative to the output directory.

@@ -208,6 +208,13 @@ func Gate(f Facts, cfg GateConfig) GateResult {
 			fail(RuleReproduce687, "%s", why)
 		}
 	}
+	if bb := f.BlackBox; bb != nil {
+		g.Checks = append(g.Checks, "the black-box gate of "+bb.Service.Name+" passed")
+		if !bb.Gate.Pass {
+			fail(RuleBlackBox, "the black-box gate of %s (%s) refused: %d finding(s), the first: [%s] %s", bb.Service.Name, bb.Service.SUT,
+				len(bb.Gate.Findings), bb.Gate.Findings[0].Rule, bb.Gate.Findings[0].Message)
+		}
+	}
 	g.Pass = len(g.Findings) == 0
 	if g.Findings == nil {
 		g.Findings = []Finding{}

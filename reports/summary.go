@@ -89,6 +89,9 @@ func Summary(f Facts) string {
 			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", mdEscape(i.Name), i.Policy, i.Layers, res, orNone(i.Violated))
 		}
 	}
+	if f.BlackBox != nil {
+		b.WriteString("\n" + strings.Replace(BlackBoxSummary(*f.BlackBox), "## ", "### ", 1))
+	}
 	b.WriteString("\n<details><summary>Gate checks</summary>\n\n")
 	for _, c := range f.Gate.Checks {
 		fmt.Fprintf(&b, "- %s\n", mdEscape(c))

@@ -17,6 +17,7 @@ import (
 	"github.com/bookingharness/bookingharness/core/store"
 	"github.com/bookingharness/bookingharness/fakecalcom"
 	"github.com/bookingharness/bookingharness/pgenv"
+	"github.com/bookingharness/bookingharness/sim/blackbox"
 	"github.com/bookingharness/bookingharness/sim/clock"
 	"github.com/bookingharness/bookingharness/sim/history"
 	"github.com/bookingharness/bookingharness/sim/pgproxy"
@@ -103,6 +104,9 @@ type Config struct {
 	// 127.0.0.1 and subscribes with Secret. Every Book, Cancel and host action then waits
 	// for the deliveries it caused (AwaitWebhooks). Nil: no webhooks, as in round one.
 	Webhooks *fakecalcom.Webhooks
+	// BlackBox, when set, puts a black-box service in the core's place (see BlackBox):
+	// Policy, Observer, Logger, Registerer, MaxConns and Hook then do not apply.
+	BlackBox *BlackBox
 }
 
 // DefaultStart is the virtual start of the Call 687/688 incident (Cal.com's clock).
@@ -138,6 +142,11 @@ type World struct {
 	Service  *core.Service
 	Fixtures store.Fixtures
 	Recorder *history.Recorder
+	// Target is the black-box service in the core's place (Config.BlackBox); nil otherwise,
+	// and then Service, Store, DB and Fixtures are nil instead.
+	Target *blackbox.Target
+
+	bb *blackBoxState // black-box worlds only
 
 	eventTypes map[int64]fakecalcom.EventType
 	hostOf     map[int64]int64 // staff id → Cal.com host id
@@ -155,6 +164,9 @@ type World struct {
 // reference rows and starts the fake.
 func NewWorld(ctx context.Context, env *pgenv.Env, cfg Config) (w *World, err error) {
 	cfg = withDefaults(cfg)
+	if cfg.BlackBox != nil {
+		return newBlackBoxWorld(ctx, env, cfg)
+	}
 	schema := cfg.Policy.Schema(cfg.Layers)
 	db, err := env.NewDatabase(ctx, pgenv.StoreTemplate(schema))
 	if err != nil {
@@ -274,8 +286,13 @@ func dsnSeparator(dsn string) string {
 	}
 }
 
-// Close stops the fake, closes the pools and the proxy, and drops the database.
+// Close stops the fake, closes the pools and the proxy, and drops the database (a black-box
+// world stops its service first and drops the service's database).
 func (w *World) Close(ctx context.Context) error {
+	var err error
+	if w.Target != nil {
+		err = w.Target.Close(ctx)
+	}
 	if w.Fake != nil {
 		w.Fake.Close()
 	}
@@ -290,9 +307,9 @@ func (w *World) Close(ctx context.Context) error {
 		w.reader.Close()
 	}
 	if w.DB != nil {
-		return w.DB.Drop(ctx)
+		err = errors.Join(err, w.DB.Drop(ctx))
 	}
-	return nil
+	return err
 }
 
 // Restart plays a crash of the core's process: the Service is discarded and its pool closed
@@ -352,7 +369,7 @@ func (w *World) Request(c BookCall) core.Request {
 // slot holds as many calls as it has seats.
 func (w *World) Slot(c BookCall) history.SlotKey {
 	et := w.eventTypes[c.EventTypeID]
-	k := history.SlotKey{EventTypeID: c.EventTypeID, HostID: int64(et.HostIDs()[0]), Start: c.Start.UTC()}
+	k := history.SlotKey{EventTypeID: c.EventTypeID, HostID: int64(et.HostIDs()[0]), Start: c.Start.UTC().Add(w.TimeShift())}
 	switch {
 	case len(et.Hosts) > 1:
 		k.HostID, k.Capacity = 0, len(et.Hosts)
@@ -362,9 +379,13 @@ func (w *World) Slot(c BookCall) history.SlotKey {
 	return k
 }
 
-// Book books through the core and records the attempt. With webhooks it first lets the due
-// deliveries land and afterwards waits for the ones the booking caused (AwaitWebhooks).
+// Book books through the core (or the black-box service) and records the attempt. With
+// webhooks it first lets the due deliveries land and afterwards waits for the ones the
+// booking caused (AwaitWebhooks).
 func (w *World) Book(ctx context.Context, c BookCall) (core.Outcome, error) {
+	if w.Target != nil {
+		return w.bookBlackBox(ctx, c)
+	}
 	if err := w.AwaitWebhooks(ctx); err != nil {
 		return core.Outcome{Kind: core.Unknown, Reason: "waiting for webhooks"}, err
 	}
@@ -387,20 +408,16 @@ func (w *World) book(ctx context.Context, c BookCall) (core.Outcome, error) {
 // Cancel cancels a call's booking through the core and records the attempt. A call with
 // nothing to cancel is a definite failure.
 func (w *World) Cancel(ctx context.Context, callID string, slot history.SlotKey) (core.CancelResult, error) {
+	if w.Target != nil {
+		return w.cancelBlackBox(ctx, callID, slot)
+	}
 	if err := w.AwaitWebhooks(ctx); err != nil {
 		return core.CancelResult{}, err
 	}
 	defer func() { _ = w.AwaitWebhooks(ctx) }() // ctx's end is the only error; the next step reports it
 	tok := w.Recorder.Begin(callID, history.KindCancel, slot)
 	res, err := w.Service.Cancel(ctx, callID)
-	outcome := history.OutcomeCancelled
-	switch {
-	case errors.Is(err, core.ErrNothingToCancel):
-		outcome = history.OutcomeError
-	case err != nil:
-		outcome = history.OutcomeUnknown
-	}
-	endErr := w.Recorder.End(tok, history.Response{Outcome: outcome, Err: err})
+	endErr := w.Recorder.End(tok, history.Response{Outcome: CancelOutcome(err), Err: err})
 	return res, errors.Join(err, endErr)
 }
 

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/bookingharness/bookingharness/core"
+	"github.com/bookingharness/bookingharness/internal/bbtest"
+	"github.com/bookingharness/bookingharness/internal/pgtest"
 	"github.com/bookingharness/bookingharness/pgenv"
 	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/check"
@@ -15,7 +17,10 @@ import (
 
 var env *pgenv.Env
 
-func TestMain(m *testing.M) { os.Exit(pgenv.RunTests(m, func(e *pgenv.Env) { env = e })) }
+func TestMain(m *testing.M) {
+	bbtest.ServeIfAsked() // started by a black-box world as its service
+	os.Exit(pgtest.Main(m, func(e *pgenv.Env) { env = e }))
+}
 
 func newWorld(t *testing.T, cfg sim.Config) *sim.World {
 	t.Helper()

@@ -17,6 +17,8 @@ import (
 	"golang.org/x/term"
 
 	"github.com/bookingharness/bookingharness/core"
+	"github.com/bookingharness/bookingharness/sim"
+	"github.com/bookingharness/bookingharness/sim/blackbox"
 	"github.com/bookingharness/bookingharness/sim/load"
 	"github.com/bookingharness/bookingharness/sim/pgproxy"
 )
@@ -26,7 +28,7 @@ import (
 // 2 bad flags or a run that could not be carried out).
 func newLoadCmd() *cobra.Command {
 	cfg := load.DefaultConfig()
-	var policy, layers, faults, dbFaults, webhookFaults, expect, pgDSN, jsonPath, htmlPath, timelinePath, rate, arrivals, latency, shrinkDir string
+	var policy, layers, faults, dbFaults, webhookFaults, expect, pgDSN, jsonPath, htmlPath, timelinePath, rate, arrivals, latency, shrinkDir, sut string
 	var noProgress bool
 	cmd := &cobra.Command{
 		Use:   "load",
@@ -57,7 +59,13 @@ timeout_after_commit, status_500, status_500_after_commit, status_429, malformed
 drop_created_at, drop_metadata, force_replay, delay.
 
 Exit codes: 0 no unexpected violation; 1 a violation the policy is not expected to show
-(hardened: none; see --expect-violations); 2 bad flags or the run could not be carried out.`,
+(hardened: none; see --expect-violations); 2 bad flags or the run could not be carried out.
+
+--sut sut.yaml runs the same load against your service in black-box mode (DESIGN §12): it is
+started once with a fresh database and the run's own fake Cal.com, every attempt goes
+through POST /__harness/book, and its appointments (the sut.yaml's SELECT) are checked with
+the fake's ledger against the history. --policy then says which violations are expected
+(the policy the service is judged as), --layers switches the service's layers.`,
 		Example: `  bookingharness load --calls 5000 --concurrency 32 --slots 10 \
       --faults reset_after_commit=0.05,status_500=0.05 --policy hardened --json load.json --html load.html
   bookingharness load --rate 200/s --duration 30s --calcom-latency 100ms±50ms \
@@ -97,6 +105,13 @@ Exit codes: 0 no unexpected violation; 1 a violation the policy is not expected 
 				if expected, err = load.ParseExpected(expect); err != nil {
 					return &exitError{code: 2, err: err}
 				}
+			}
+			if sut != "" {
+				s, err := blackbox.LoadSUT(sut)
+				if err != nil {
+					return &exitError{code: 2, err: err}
+				}
+				cfg.BlackBox = &sim.BlackBox{SUT: s}
 			}
 			if err := cfg.Validate(); err != nil {
 				return &exitError{code: 2, err: err}
@@ -140,6 +155,7 @@ Exit codes: 0 no unexpected violation; 1 a violation the policy is not expected 
 	f.StringVar(&timelinePath, "timeline", "", "write porcupine's per-slot timeline HTML to this file")
 	f.BoolVar(&noProgress, "no-progress", false, "never show a progress bar")
 	f.StringVar(&shrinkDir, "shrink", "", "turn each violation into a minimal incident file in this directory (DIR/<invariant>-<n>.yaml)")
+	f.StringVar(&sut, "sut", "", "load a black-box service (sut.yaml) instead of the reference core")
 	return cmd
 }
 

@@ -11,6 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bookingharness/bookingharness/core"
+	"github.com/bookingharness/bookingharness/sim"
+	"github.com/bookingharness/bookingharness/sim/blackbox"
 	"github.com/bookingharness/bookingharness/sim/incident"
 	"github.com/bookingharness/bookingharness/sim/replay"
 )
@@ -24,14 +26,14 @@ const (
 
 // replayFlags are the replay command's options.
 type replayFlags struct {
-	policy, layers, pgDSN string
-	json                  bool
+	policy, layers, pgDSN, sut string
+	json, serviceOutput        bool
 }
 
 func newReplayCmd() *cobra.Command {
 	var f replayFlags
 	cmd := &cobra.Command{
-		Use:   "replay [--policy seed|hardened] [--layers all|none|a,b] [--json] [--pg-dsn DSN] FILE…",
+		Use:   "replay [--policy seed|hardened] [--layers all|none|a,b] [--sut sut.yaml] [--json] [--pg-dsn DSN] FILE…",
 		Short: "Replay incident files on a virtual clock and check their expectations",
 		Long: `Replays each incident file (DESIGN §6) in a fresh world — its own database, its own fake
 Cal.com, one virtual clock — and checks the steps' expected outcomes, the final counts and the
@@ -47,16 +49,28 @@ if it has one, otherwise only that the hardened policy with all layers violates 
 (other overrides are exploratory: shown, not asserted).
 
 Postgres: a container (HARNESS_PG_IMAGE), or the server at --pg-dsn / HARNESS_PG_DSN. One
-server serves every file of one invocation.`,
+server serves every file of one invocation.
+
+--sut sut.yaml replays the files unchanged against your service in black-box mode (DESIGN
+§12; see "Gate your own service" in the README): for each file the harness starts it with a
+fresh database and the replay's own fake Cal.com, drives it over the contract, reads its
+appointments with the sut.yaml's SELECT and judges it with the same checker. --policy then
+only chooses whose expectations judge the service (default: each file's own); --layers
+switches the service's layers. A file that needs what cannot be done to a service the harness
+did not build (Cal.com latency, crash:, db_fault:, webhooks, app_skew under time: age, layers
+the service cannot switch) is SKIPPED with the reason; skips do not change the exit code, but
+a run in which every file was skipped exits 1: nothing was judged.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, files []string) error {
-			return runReplay(cmd.Context(), cmd.OutOrStdout(), f, files)
+			return runReplay(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), f, files)
 		},
 	}
 	cmd.Flags().StringVar(&f.policy, "policy", "", "override the files' policy: seed or hardened")
 	cmd.Flags().StringVar(&f.layers, "layers", "", "override the files' layers: all, none, or a comma-separated list of "+strings.Join(incident.AllLayers(), ","))
 	cmd.Flags().BoolVar(&f.json, "json", false, "print one JSON document {exit_code, results, invalid} instead of timelines")
 	cmd.Flags().StringVar(&f.pgDSN, "pg-dsn", "", "use this Postgres server instead of a container (same as HARNESS_PG_DSN)")
+	cmd.Flags().StringVar(&f.sut, "sut", "", "replay against this black-box service (sut.yaml) instead of the reference core")
+	cmd.Flags().BoolVar(&f.serviceOutput, "service-output", false, "with --sut: copy the service's output to stderr as it comes")
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &exitError{code: exitInvalid, err: fmt.Errorf("replay: %w (see bookingharness replay --help)", err)}
 	})
@@ -69,6 +83,14 @@ type replayReport struct {
 	Results  []*replay.Result `json:"results"`
 	// Invalid lists the files that could not be replayed, with where and why.
 	Invalid []invalidFile `json:"invalid"`
+	// Skipped lists the files a black-box service could not be judged on, with why (also
+	// in their results).
+	Skipped []skippedFile `json:"skipped"`
+}
+
+type skippedFile struct {
+	File   string `json:"file"`
+	Reason string `json:"reason"`
 }
 
 type invalidFile struct {
@@ -87,8 +109,20 @@ func invalidOf(file string, err error) invalidFile {
 	return invalidFile{File: file, Message: err.Error()}
 }
 
-func (f replayFlags) options() (replay.Options, error) {
+func (f replayFlags) options(stderr io.Writer) (replay.Options, error) {
 	var opts replay.Options
+	if f.sut != "" {
+		s, err := blackbox.LoadSUT(f.sut)
+		if err != nil {
+			return opts, err
+		}
+		opts.BlackBox = &sim.BlackBox{SUT: s}
+		if f.serviceOutput {
+			opts.BlackBox.LogOutput = stderr
+		}
+	} else if f.serviceOutput {
+		return opts, errors.New("--service-output needs --sut")
+	}
 	if f.policy != "" {
 		p, err := core.ParsePolicy(f.policy)
 		if err != nil {
@@ -110,7 +144,7 @@ func (f replayFlags) options() (replay.Options, error) {
 // (--policy, else the file's): --policy seed --layers slot_exclusion is an error, not a
 // silently dropped layer.
 func (f replayFlags) checkLayers(inc *incident.Incident) error {
-	if f.layers == "" {
+	if f.layers == "" || f.sut != "" { // a service's own layers are checked when it starts
 		return nil
 	}
 	policy := core.Policy(inc.Policy)
@@ -125,12 +159,12 @@ func (f replayFlags) checkLayers(inc *incident.Incident) error {
 
 // runReplay replays files and returns an *exitError for codes 1 and 2; main prints its
 // message (file:line:col: field: msg for invalid files) on stderr.
-func runReplay(ctx context.Context, out io.Writer, f replayFlags, files []string) error {
-	opts, err := f.options()
+func runReplay(ctx context.Context, out, stderr io.Writer, f replayFlags, files []string) error {
+	opts, err := f.options(stderr)
 	if err != nil {
 		return &exitError{code: exitInvalid, err: err}
 	}
-	report := replayReport{Results: []*replay.Result{}, Invalid: []invalidFile{}}
+	report := replayReport{Results: []*replay.Result{}, Invalid: []invalidFile{}, Skipped: []skippedFile{}}
 	var problems []error
 	var incs []*incident.Incident
 	for _, file := range files {
@@ -172,6 +206,10 @@ func runReplay(ctx context.Context, out io.Writer, f replayFlags, files []string
 	}
 	var failed []string
 	for _, r := range report.Results {
+		if r.Skipped != "" {
+			report.Skipped = append(report.Skipped, skippedFile{File: r.File, Reason: r.Skipped})
+			continue
+		}
 		if !r.OK() {
 			failed = append(failed, fmt.Sprintf("%s (%d failed expectation(s))", r.File, len(r.Failures)))
 		}
@@ -181,6 +219,9 @@ func runReplay(ctx context.Context, out io.Writer, f replayFlags, files []string
 		report.ExitCode = exitInvalid
 	case len(failed) > 0:
 		report.ExitCode = exitFailed
+	case len(report.Skipped) > 0 && len(report.Skipped) == len(report.Results):
+		report.ExitCode = exitFailed
+		failed = append(failed, "every file was skipped against the service, so nothing was judged")
 	}
 	if f.json {
 		enc := json.NewEncoder(out)
@@ -196,6 +237,9 @@ func runReplay(ctx context.Context, out io.Writer, f replayFlags, files []string
 		}
 		return &exitError{code: exitInvalid, err: errors.Join(problems...)}
 	case exitFailed:
+		if len(report.Skipped) == len(report.Results) {
+			return &exitError{code: exitFailed, err: errors.New(failed[0])}
+		}
 		return &exitError{code: exitFailed, err: fmt.Errorf("expectations failed: %s", strings.Join(failed, ", "))}
 	}
 	return nil

@@ -40,6 +40,27 @@ func execute(t *testing.T, args ...string) (int, string, string) {
 	return exitCodeOf(err), out.String(), errOut.String()
 }
 
+// expectRun runs the CLI with args and checks its exit code and that stdout and stderr
+// contain every wanted text, printing both when something is off.
+func expectRun(t *testing.T, args []string, code int, stdout, stderr []string) (string, string) {
+	t.Helper()
+	got, out, errOut := execute(t, args...)
+	if got != code {
+		t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", got, code, out, errOut)
+	}
+	for _, w := range stdout {
+		if !strings.Contains(out, w) {
+			t.Errorf("stdout lacks %q:\n%s", w, out)
+		}
+	}
+	for _, w := range stderr {
+		if !strings.Contains(errOut, w) {
+			t.Errorf("stderr lacks %q:\n%s", w, errOut)
+		}
+	}
+	return out, errOut
+}
+
 // The replay command's exit codes: 0 met, 1 failed (with the timeline), 2 invalid file or
 // flag (with file, line and field); several files exit with the worst code.
 func TestReplayExitCodes(t *testing.T) {
@@ -100,21 +121,7 @@ func TestReplayExitCodes(t *testing.T) {
 		{"--layers []", []string{"--layers", "[]", good}, 2, nil, []string{"--layers", "empty list; write none"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			args := append([]string{"replay", "--pg-dsn", dsn}, tc.args...)
-			code, stdout, stderr := execute(t, args...)
-			if code != tc.code {
-				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, stdout, stderr)
-			}
-			for _, w := range tc.stdout {
-				if !strings.Contains(stdout, w) {
-					t.Errorf("stdout lacks %q:\n%s", w, stdout)
-				}
-			}
-			for _, w := range tc.message {
-				if !strings.Contains(stderr, w) {
-					t.Errorf("stderr lacks %q:\n%s", w, stderr)
-				}
-			}
+			expectRun(t, append([]string{"replay", "--pg-dsn", dsn}, tc.args...), tc.code, tc.stdout, tc.message)
 		})
 	}
 

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bookingharness/bookingharness/core"
+	"github.com/bookingharness/bookingharness/core/store"
 	"github.com/bookingharness/bookingharness/internal/loopback"
 	"github.com/bookingharness/bookingharness/pgenv"
 	"github.com/bookingharness/bookingharness/sim/blackbox/servecore"
@@ -102,7 +103,7 @@ func runServeCore(ctx context.Context, cmd *cobra.Command, f serveCoreFlags) err
 	}
 	logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
 
-	dsn, cleanup, err := serveCoreDatabase(ctx, f, policy.Effective(layers))
+	dsn, cleanup, err := serveCoreDatabase(ctx, f, policy.Schema(layers))
 	if err != nil {
 		return err
 	}
@@ -139,8 +140,9 @@ func runServeCore(ctx context.Context, cmd *cobra.Command, f serveCoreFlags) err
 }
 
 // serveCoreDatabase returns the DSN serve-core uses and how to release it: the one in
-// --database-url-env, or a fresh database (of the layers' schema) dropped on return.
-func serveCoreDatabase(ctx context.Context, f serveCoreFlags, layers core.Layers) (string, func(), error) {
+// --database-url-env, or a fresh database (of the policy's schema for its layers) dropped
+// on return.
+func serveCoreDatabase(ctx context.Context, f serveCoreFlags, schema store.Schema) (string, func(), error) {
 	if name := strings.TrimSpace(f.databaseEnv); name != "" {
 		dsn := os.Getenv(name)
 		if strings.TrimSpace(dsn) == "" {
@@ -152,7 +154,7 @@ func serveCoreDatabase(ctx context.Context, f serveCoreFlags, layers core.Layers
 	if err != nil {
 		return "", nil, err
 	}
-	db, err := env.NewDatabase(ctx, pgenv.StoreTemplate(layers.Schema()))
+	db, err := env.NewDatabase(ctx, pgenv.StoreTemplate(schema))
 	if err != nil {
 		_ = env.Close(ctx)
 		return "", nil, err

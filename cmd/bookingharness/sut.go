@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -81,12 +79,6 @@ func runSUTCheck(ctx context.Context, out io.Writer, f sutCheckFlags) error {
 	if err != nil {
 		return &exitError{code: exitInvalid, err: err}
 	}
-	et := conformanceEventType()
-	fake, apiKey, err := checkFake(ctx, s, f.calcomURL, et)
-	if err != nil {
-		return err
-	}
-	defer fake.close()
 	// Only a service the harness starts gets a fresh database; a running one has its own.
 	var env *pgenv.Env
 	if s.Command != nil {
@@ -95,19 +87,58 @@ func runSUTCheck(ctx context.Context, out io.Writer, f sutCheckFlags) error {
 		}
 		defer env.Close(context.WithoutCancel(ctx))
 	}
-
 	fmt.Fprintf(out, "service: %s (time: %s)\n", f.sut, s.Time)
-	t, err := blackbox.Open(ctx, blackbox.Config{SUT: s, CalcomURL: fake.admin.URL(), CalcomAPIKey: apiKey, Postgres: env})
-	if err != nil {
-		printChecks(out, []blackbox.CheckResult{{Name: "start", Status: blackbox.Fail, Detail: err.Error(),
-			Fix: "make the service start and answer its health route; database.appointments must prepare with the checker's aliases"}})
-		return &exitError{code: exitFailed, err: errors.New("sut check: the service could not be started")}
-	}
-	defer t.Close(context.WithoutCancel(ctx))
-	fmt.Fprintf(out, "base url: %s\n\n", t.BaseURL())
-	now, err := fake.admin.Now(ctx)
+	run, err := checkService(ctx, s, env, f.calcomURL)
 	if err != nil {
 		return err
+	}
+	if run.baseURL != "" {
+		fmt.Fprintf(out, "base url: %s\n\n", run.baseURL)
+	}
+	printChecks(out, run.results)
+	passed := blackbox.Passed(run.results)
+	if run.log != "" && (f.verbose || !passed) {
+		fmt.Fprintf(out, "\nservice output%s:\n%s\n", map[bool]string{true: "", false: " (end)"}[f.verbose], logEnd(run.log, f.verbose))
+	}
+	if !run.started {
+		return &exitError{code: exitFailed, err: errors.New("sut check: the service could not be started")}
+	}
+	if !passed {
+		return &exitError{code: exitFailed, err: errors.New("sut check: the service does not keep the contract")}
+	}
+	fmt.Fprintln(out, "\nthe service keeps the contract")
+	return nil
+}
+
+// serviceCheck is one conformance run: its table, whether the service started, where it
+// answered, what it says it can do and its output.
+type serviceCheck struct {
+	results []blackbox.CheckResult
+	started bool
+	baseURL string
+	caps    blackbox.Capabilities
+	log     string
+}
+
+// checkService starts (or reaches) the service of s against a conformance fake and runs
+// the conformance checks; a service that does not start is a failed "start" row. The error
+// is for what is not the service's fault (bad flags, the fake's admin API).
+func checkService(ctx context.Context, s *blackbox.SUT, env *pgenv.Env, calcomURL string) (serviceCheck, error) {
+	et := conformanceEventType()
+	fake, apiKey, err := checkFake(ctx, s, calcomURL, et)
+	if err != nil {
+		return serviceCheck{}, err
+	}
+	defer fake.close()
+	t, err := blackbox.Open(ctx, blackbox.Config{SUT: s, CalcomURL: fake.admin.URL(), CalcomAPIKey: apiKey, Postgres: env})
+	if err != nil {
+		return serviceCheck{results: []blackbox.CheckResult{{Name: "start", Status: blackbox.Fail, Detail: err.Error(),
+			Fix: "make the service start and answer its health route; database.appointments must prepare with the checker's aliases"}}}, nil
+	}
+	defer t.Close(context.WithoutCancel(ctx))
+	now, err := fake.admin.Now(ctx)
+	if err != nil {
+		return serviceCheck{}, err
 	}
 	probe := blackbox.Probe{
 		EventTypeID: int64(et.ID), HostID: int64(et.HostID),
@@ -117,17 +148,11 @@ func runSUTCheck(ctx context.Context, out io.Writer, f sutCheckFlags) error {
 			return sim.StateOf(nil, ledger, nil).Bookings, err
 		},
 	}
-	results := blackbox.Conform(ctx, t, probe)
-	printChecks(out, results)
-	passed := blackbox.Passed(results)
-	if log := t.Log(); log != "" && (f.verbose || !passed) {
-		fmt.Fprintf(out, "\nservice output%s:\n%s\n", map[bool]string{true: "", false: " (end)"}[f.verbose], logEnd(log, f.verbose))
-	}
-	if !passed {
-		return &exitError{code: exitFailed, err: errors.New("sut check: the service does not keep the contract")}
-	}
-	fmt.Fprintln(out, "\nthe service keeps the contract")
-	return nil
+	run := serviceCheck{started: true, baseURL: t.BaseURL(), results: blackbox.Conform(ctx, t, probe)}
+	run.caps, _ = t.Capabilities()
+	_ = t.Stop() // so that its output is complete
+	run.log = t.Log()
+	return run, nil
 }
 
 // conformanceFake is the fake Cal.com a conformance run books against.
@@ -156,9 +181,7 @@ func checkFake(ctx context.Context, s *blackbox.SUT, calcomURL string, et fakeca
 	if calcomURL != "" {
 		return conformanceFake{}, "", &exitError{code: exitInvalid, err: errors.New("sut check: --calcom-url is for a service at base_url; the harness gives a service it starts its own fake")}
 	}
-	key := make([]byte, 12)
-	_, _ = rand.Read(key)
-	apiKey := "cal_test_" + hex.EncodeToString(key)
+	apiKey := blackbox.NewAPIKey()
 	fake := fakecalcom.New(fakecalcom.Config{EventTypes: []fakecalcom.EventType{et}, APIKey: apiKey})
 	admin, err := blackbox.NewFakeAdmin(fake.URL, fake.Client())
 	if err != nil {

@@ -56,27 +56,13 @@ func TestSUTCheckExitCodes(t *testing.T) {
 			[]string{"same call again", "second call, same slot  PASS", "the service keeps the contract"}, nil},
 		{"serve-core", []string{"--sut", serveCore}, 0, []string{"layer switch", "the service keeps the contract"}, nil},
 		{"missing alias", []string{"--sut", noAlias}, 1, []string{`missing column "live"`, `unknown column "alive" (did you mean "live"?)`, "fix:"}, []string{"could not be started"}},
-		{"typo in sut.yaml", []string{"--sut", typo}, 2, nil, []string{"typo.sut.yaml:8:1: healthz", `did you mean "health"?`}},
+		{"typo in sut.yaml", []string{"--sut", typo}, 2, nil, []string{"typo.sut.yaml:11:1: healthz", `did you mean "health"?`}},
 		{"no --sut", nil, 2, nil, []string{"--sut is required"}},
 		{"running service without its fake", []string{"--sut", running}, 2, nil, []string{"needs --calcom-url"}},
 		{"fake given for a started service", []string{"--sut", serveCore, "--calcom-url", "http://127.0.0.1:1"}, 2, nil, []string{"--calcom-url is for a service at base_url"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			args := append([]string{"sut", "check", "--pg-dsn", env.AdminDSN()}, tc.args...)
-			code, stdout, stderr := execute(t, args...)
-			if code != tc.code {
-				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, stdout, stderr)
-			}
-			for _, w := range tc.stdout {
-				if !strings.Contains(stdout, w) {
-					t.Errorf("stdout lacks %q:\n%s", w, stdout)
-				}
-			}
-			for _, w := range tc.stderr {
-				if !strings.Contains(stderr, w) {
-					t.Errorf("stderr lacks %q:\n%s", w, stderr)
-				}
-			}
+			expectRun(t, append([]string{"sut", "check", "--pg-dsn", env.AdminDSN()}, tc.args...), tc.code, tc.stdout, tc.stderr)
 		})
 	}
 }

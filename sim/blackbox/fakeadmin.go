@@ -3,6 +3,8 @@ package blackbox
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,6 +15,15 @@ import (
 	"github.com/bookingharness/bookingharness/fakecalcom"
 	"github.com/bookingharness/bookingharness/internal/loopback"
 )
+
+// NewAPIKey is a fresh Cal.com API key for one run: the service under test gets it in
+// calcom_env.api_key and the fake insists on it, so a service that reads its key from
+// elsewhere fails loudly instead of booking unauthenticated.
+func NewAPIKey() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return "cal_test_" + hex.EncodeToString(b)
+}
 
 // FakeAdmin drives a fake Cal.com through its admin API (/__admin/), so black-box runs work
 // alike with a fake in this process and one started with `bookingharness fake-calcom` that an

@@ -14,21 +14,21 @@ const KindContractViolation = "contract_violation"
 // The attempt it belongs to was recorded as unknown.
 type Finding struct {
 	// Kind is KindContractViolation.
-	Kind string
+	Kind string `json:"kind"`
 	// Route is the method and path asked, e.g. "POST /__harness/book".
-	Route string
+	Route string `json:"route"`
 	// CallID is the call the request was about ("" when none).
-	CallID string
+	CallID string `json:"call_id,omitempty"`
 	// Request is the JSON body sent ("" for a GET).
-	Request string
+	Request string `json:"request,omitempty"`
 	// Status is the HTTP status received, 0 when no response came.
-	Status int
+	Status int `json:"status"`
 	// Response is the body received (at most 4 KiB of it), or the transport error.
-	Response string
+	Response string `json:"response"`
 	// Problem says what broke the contract.
-	Problem string
+	Problem string `json:"problem"`
 	// Expected is the schema the answer had to meet.
-	Expected string
+	Expected string `json:"expected"`
 }
 
 // String prints the finding over several lines, ready for a terminal or a report.

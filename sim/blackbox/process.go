@@ -22,11 +22,14 @@ type logBuffer struct {
 	buf  []byte
 	cut  bool
 	copy io.Writer
+	// total counts every byte ever written, kept or dropped (see mark).
+	total int64
 }
 
 func (l *logBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.total += int64(len(p))
 	l.buf = append(l.buf, p...)
 	if over := len(l.buf) - maxLogBytes; over > 0 {
 		l.buf = append(l.buf[:0], l.buf[over:]...)
@@ -46,6 +49,27 @@ func (l *logBuffer) String() string {
 		return "[… earlier output dropped]\n" + string(l.buf)
 	}
 	return string(l.buf)
+}
+
+// mark is the number of bytes written so far.
+func (l *logBuffer) mark() int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.total
+}
+
+// since is what was written after mark, as far as it is still kept.
+func (l *logBuffer) since(mark int64) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := l.total - mark // bytes written since
+	switch {
+	case n <= 0:
+		return ""
+	case n > int64(len(l.buf)):
+		return "[… earlier output dropped]\n" + string(l.buf)
+	}
+	return string(l.buf[int64(len(l.buf))-n:])
 }
 
 // tail is the last n lines, for error messages.
@@ -112,14 +136,18 @@ func (p *process) stop(grace time.Duration) error {
 	return fmt.Errorf("blackbox: process group %d still has members after SIGKILL", pgid)
 }
 
-// waitGroupGone polls until the leader has been reaped and kill(-pgid, 0) finds nobody.
+// isGone reports whether kill(-pgid, 0) finds nobody in the group.
+func isGone(pgid int) bool { return errors.Is(syscall.Kill(-pgid, 0), syscall.ESRCH) }
+
+// waitGroupGone polls until the leader has been reaped and no other member of the group is
+// running (see groupRunning).
 func (p *process) waitGroupGone(pgid int, within time.Duration) bool {
 	deadline := time.NewTimer(within)
 	defer deadline.Stop()
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if p.exited() && errors.Is(syscall.Kill(-pgid, 0), syscall.ESRCH) {
+		if p.exited() && !groupRunning(pgid) {
 			return true
 		}
 		select {

@@ -8,3 +8,7 @@ import "syscall"
 func processAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true}
 }
+
+// groupRunning reports whether any member of process group pgid is left (zombies included:
+// without /proc they cannot be told apart).
+func groupRunning(pgid int) bool { return !isGone(pgid) }

@@ -38,6 +38,13 @@ type Config struct {
 	AppSkew time.Duration
 	// LogOutput, when set, also receives the service's output as it comes (Log keeps it).
 	LogOutput io.Writer
+	// Clock, when set, is the service's clock in the header and faketime modes, AppSkew
+	// included: the harness owns the fake Cal.com's clock (a virtual clock in its own
+	// process, as sim's worlds do) and moves it itself. X-Harness-Now then carries Clock()
+	// exactly and the faketime file is rewritten from it before every contract call, instead
+	// of both following the fake's admin clock; Advance is for time: age only. Unused with
+	// time: age, where the service keeps its wall clock.
+	Clock func() time.Time
 }
 
 // Target is a booking service under test as the harness drives it: over the contract, with
@@ -63,6 +70,8 @@ type Target struct {
 	// offset is the service's clock minus the real clock, in nanoseconds (header, faketime).
 	offset atomic.Int64
 	skew   time.Duration
+	// clock is Config.Clock: the harness's clock for the service (nil: follow the fake's).
+	clock func() time.Time
 }
 
 // migrateTimeout bounds the service's migrations, which may take longer than its start.
@@ -87,7 +96,10 @@ func Open(ctx context.Context, cfg Config) (t *Target, err error) {
 	if cfg.AppSkew != 0 && s.Time == TimeAge {
 		return nil, fmt.Errorf("blackbox: an application clock skew (%v) needs time: header or faketime; with time: age the service keeps its own wall clock", cfg.AppSkew)
 	}
-	t = &Target{sut: s, log: &logBuffer{copy: cfg.LogOutput}, skew: cfg.AppSkew}
+	t = &Target{sut: s, log: &logBuffer{copy: cfg.LogOutput}, skew: cfg.AppSkew, clock: cfg.Clock}
+	if s.Time == TimeAge {
+		t.clock = nil
+	}
 	t.http = loopback.NewClient()
 	if t.fake, err = NewFakeAdmin(cfg.CalcomURL, t.http); err != nil {
 		return nil, err
@@ -257,15 +269,24 @@ func (t *Target) waitHealthy(ctx context.Context) error {
 }
 
 // syncClock sets the service's clock offset from the fake's now (read when zero) plus the
-// skew, and writes it to the faketime file.
+// skew, and writes it to the faketime file. With a harness clock (Config.Clock) the offset
+// is that clock's, and the fake is not asked.
 func (t *Target) syncClock(ctx context.Context, calNow time.Time) error {
+	if t.clock != nil {
+		return t.setOffset(time.Until(t.clock()))
+	}
 	if calNow.IsZero() {
 		var err error
 		if calNow, err = t.fake.Now(ctx); err != nil {
 			return err
 		}
 	}
-	off := time.Until(calNow) + t.skew
+	return t.setOffset(time.Until(calNow) + t.skew)
+}
+
+// setOffset records the service's clock minus the real clock and writes it to the faketime
+// file.
+func (t *Target) setOffset(off time.Duration) error {
 	t.offset.Store(int64(off))
 	if t.ft != nil {
 		return t.ft.set(off)
@@ -274,8 +295,13 @@ func (t *Target) syncClock(ctx context.Context, calNow time.Time) error {
 }
 
 // Now is the service's clock as the harness sets it: the real clock in age mode, the fake
-// Cal.com's clock plus the skew in header and faketime modes.
-func (t *Target) Now() time.Time { return time.Now().Add(time.Duration(t.offset.Load())) }
+// Cal.com's clock plus the skew in header and faketime modes (Config.Clock when set).
+func (t *Target) Now() time.Time {
+	if t.clock != nil {
+		return t.clock()
+	}
+	return time.Now().Add(time.Duration(t.offset.Load()))
+}
 
 // TimeMode is the sut.yaml's time mode.
 func (t *Target) TimeMode() TimeMode { return t.sut.Time }
@@ -283,14 +309,31 @@ func (t *Target) TimeMode() TimeMode { return t.sut.Time }
 // BaseURL is the service's root URL (after ${HARNESS_PORT} was filled in).
 func (t *Target) BaseURL() string { return t.client.BaseURL() }
 
-// Book books one slot through the contract (see Client.Book).
+// Book books one slot through the contract (see Client.Book). Under faketime with a
+// harness clock, the service's clock is brought to it first; failing that, the attempt is
+// unknown like any other it could not make.
 func (t *Target) Book(ctx context.Context, req BookRequest) (Outcome, error) {
+	if err := t.followClock(); err != nil {
+		return Outcome{Kind: core.Unknown, Reason: err.Error()}, err
+	}
 	return t.client.Book(ctx, req)
 }
 
 // Cancel cancels a call's appointments through the contract (see Client.Cancel).
 func (t *Target) Cancel(ctx context.Context, callID string) (CancelOutcome, error) {
+	if err := t.followClock(); err != nil {
+		return CancelOutcome{Kind: CancelUnknown, Reason: err.Error()}, err
+	}
 	return t.client.Cancel(ctx, callID)
+}
+
+// followClock rewrites the faketime file from the harness's clock, which may have moved
+// since the last call (header mode reads it per call anyway).
+func (t *Target) followClock() error {
+	if t.clock == nil || t.ft == nil {
+		return nil
+	}
+	return t.setOffset(time.Until(t.clock()))
 }
 
 // Capabilities is what the service reported at Open, and the error if its answer broke the
@@ -333,13 +376,17 @@ func (t *Target) SetLayers(ctx context.Context, layers core.Layers) error {
 // Advance moves time forward by gap as the time mode says: age — the fake ages every
 // booking by gap and database.age ages the service's rows; header and faketime — the fake's
 // clock and the service's clock both move forward by gap. Call it instead of moving the
-// fake's clock yourself.
+// fake's clock yourself. With a harness clock (Config.Clock) the harness moves its clock
+// itself; Advance then only brings the faketime file to it.
 func (t *Target) Advance(ctx context.Context, gap time.Duration) error {
 	if gap < 0 {
 		return fmt.Errorf("blackbox: Advance(%v): time only moves forward", gap)
 	}
 	if gap == 0 {
 		return nil
+	}
+	if t.clock != nil {
+		return t.followClock()
 	}
 	if t.sut.Time == TimeAge {
 		if err := t.fake.Age(ctx, gap); err != nil {
@@ -374,13 +421,30 @@ func (t *Target) Findings() []Finding {
 // Log is the started service's output (its last MiB), for the report; "" for base_url.
 func (t *Target) Log() string { return t.log.String() }
 
+// LogMark is how many bytes the service has written so far: take one before a step and
+// read what the step made it write with LogSince.
+func (t *Target) LogMark() int64 { return t.log.mark() }
+
+// LogSince is the service's output after mark (what is still kept of it), for the report's
+// excerpt around a failure.
+func (t *Target) LogSince(mark int64) string { return t.log.since(mark) }
+
+// Stop stops a started service (SIGTERM to its process group, SIGKILL after 5 s) and
+// returns once its output is all in Log: what a report quotes is then complete. Close does
+// the rest; without command it does nothing.
+func (t *Target) Stop() error {
+	if t.proc == nil {
+		return nil
+	}
+	err := t.proc.stop(5 * time.Second) // nil: the leader was reaped, its output all copied
+	t.proc = nil
+	return err
+}
+
 // Close stops a started service (SIGTERM to its process group, SIGKILL after 5 s), drops
 // the database the harness made and releases every connection. The log stays readable.
 func (t *Target) Close(ctx context.Context) error {
-	var errs []error
-	if t.proc != nil {
-		errs = append(errs, t.proc.stop(5*time.Second))
-	}
+	errs := []error{t.Stop()}
 	if t.client != nil {
 		t.client.Close()
 	}

@@ -35,6 +35,9 @@ func newResult(cfg Config, log *attemptLog, elapsed time.Duration) *Result {
 	if cfg.CalcomURL != "" {
 		r.Calcom = cfg.CalcomURL
 	}
+	if cfg.BlackBox != nil {
+		r.Service = cfg.BlackBox.SUT.File
+	}
 	if cfg.open() {
 		r.Mode, r.RatePerSecond, r.Arrivals, r.MaxInFlight, r.Concurrency = "open", cfg.Rate, string(cfg.arrivals()), cfg.maxInFlight(), 0
 	}

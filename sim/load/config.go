@@ -136,6 +136,8 @@ type Config struct {
 	// KeepEvidence keeps what sim/shrink needs to turn violations into incident files
 	// (Result.Evidence); off by default, since it holds the whole history.
 	KeepEvidence bool
+	// BlackBox, when set, puts a black-box service in the core's place (blackbox.go).
+	BlackBox *sim.BlackBox
 }
 
 // DefaultConfig is a small contended run under the hardened policy with every layer.
@@ -227,7 +229,7 @@ func (c Config) Validate() error {
 			return bad("calcom-url", "%v", err)
 		}
 	}
-	return nil
+	return c.validateBlackBox()
 }
 
 // maxConns is the core's pool size for this run.

@@ -4,6 +4,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/bookingharness/bookingharness/internal/bbtest"
 	"github.com/bookingharness/bookingharness/internal/pgtest"
 	"github.com/bookingharness/bookingharness/pgenv"
 )
@@ -11,4 +12,7 @@ import (
 // env is the package's Postgres server, started once in TestMain.
 var env *pgenv.Env
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m, func(e *pgenv.Env) { env = e })) }
+func TestMain(m *testing.M) {
+	bbtest.ServeIfAsked() // started by a black-box load as its service
+	os.Exit(pgtest.Main(m, func(e *pgenv.Env) { env = e }))
+}

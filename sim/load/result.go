@@ -33,6 +33,8 @@ type Result struct {
 	Faults       []Fault `json:"faults"`
 	// Calcom is "in-process" or the external fake's URL.
 	Calcom string `json:"calcom"`
+	// Service is the black-box service's sut.yaml ("" for the reference core).
+	Service string `json:"service,omitempty"`
 	// DurationCapSeconds is --duration in seconds (0 = none).
 	DurationCapSeconds float64 `json:"duration_cap_seconds"`
 	// Mode is "closed" (Concurrency workers, each starting its next call when the last one

@@ -66,7 +66,7 @@ func startSampler(ctx context.Context, t target, began time.Time, interval time.
 	if p, ok := t.(pooled); ok {
 		s.pool = p.corePool()
 	}
-	if d, ok := t.(inDatabase); ok {
+	if d, ok := t.(inDatabase); ok && d.databaseDSN() != "" {
 		if conn, err := pgx.Connect(ctx, d.databaseDSN()); err == nil {
 			s.db = conn
 		}

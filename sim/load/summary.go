@@ -25,6 +25,9 @@ func (r *Result) WriteSummary(w io.Writer) error {
 		faults = "none"
 	}
 	p("load\tpolicy %s, layers %s, seed %d, Cal.com %s\n", r.Policy, layers, r.Seed, r.Calcom)
+	if r.Service != "" {
+		p("service\tblack-box %s, judged by the %s policy's known violations\n", r.Service, r.Policy)
+	}
 	p("plan\t%d calls, %s, faults %s\n", r.PlannedCalls, r.modeLine(), faults)
 	p("slots\t%s\n", r.slotsLine())
 	p("Cal.com latency\t%s added to every answer\n", r.CalcomLatency)

@@ -96,7 +96,7 @@ func newWorldTarget(ctx context.Context, env *pgenv.Env, cfg Config) (*worldTarg
 	wc := sim.Config{
 		Policy: cfg.Policy, Layers: cfg.Layers, EventTypes: EventTypes(), Seed: cfg.Seed,
 		ClientTimeout: cfg.ClientTimeout, RealClientTimeout: cfg.clientTimeout(), RealCheckInsertGap: cfg.CheckInsertGap, MaxConns: cfg.maxConns(),
-		Capacity: recorderCapacity(cfg), Logger: cfg.Logger,
+		Capacity: recorderCapacity(cfg), Logger: cfg.Logger, BlackBox: cfg.BlackBox,
 	}
 	wc.DBFaults, wc.DBFaultsRealTime = len(cfg.DBFaults) > 0, true
 	if len(cfg.WebhookFaults) > 0 {
@@ -146,9 +146,21 @@ func (t *worldTarget) Cancel(ctx context.Context, c sim.BookCall) (string, error
 
 func (t *worldTarget) Operations() []history.Operation { return t.w.Recorder.Operations() }
 
-func (t *worldTarget) corePool() *pgxpool.Pool { return t.w.Store.Pool() }
+// corePool is the reference core's pool, nil for a black-box service (it has its own).
+func (t *worldTarget) corePool() *pgxpool.Pool {
+	if t.w.Store == nil {
+		return nil
+	}
+	return t.w.Store.Pool()
+}
 
-func (t *worldTarget) databaseDSN() string { return t.w.DB.DSN }
+// databaseDSN is the core's database, "" for a black-box service.
+func (t *worldTarget) databaseDSN() string {
+	if t.w.DB == nil {
+		return ""
+	}
+	return t.w.DB.DSN
+}
 
 // Final walks the journal for the fired faults and the ledger for its summaries, empties
 // the fake (its ledger and journal are a 100 000-attempt run's largest memory), and only

@@ -33,7 +33,7 @@ func crashed(err error) bool { return errors.Is(err, errCrash) }
 // (sim.World.Restart) and runs Sweep, as a restarted process does at start-up. The restart
 // is a step of the timeline, with what the sweep did.
 func (r *runner) restart(ctx context.Context, path string, st incident.Step) error {
-	now, t0 := r.w.Clock.Now(), time.Now()
+	now, t0 := r.w.Now(), time.Now()
 	if err := r.w.Restart(ctx); err != nil {
 		return fmt.Errorf("replay: %s: %s: restart after the crash: %w", r.inc.File, path, err)
 	}

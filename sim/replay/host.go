@@ -36,7 +36,7 @@ func (r *runner) host(ctx context.Context, path string, st incident.Step) error 
 	if err != nil {
 		return fmt.Errorf("replay: %s: %w", r.inc.File, err)
 	}
-	s := Step{Path: path, Line: h.Line, At: st.At.String(), Time: r.w.Clock.Now(), Kind: "host", Action: h.Action, Call: h.Call,
+	s := Step{Path: path, Line: h.Line, At: st.At.String(), Time: r.w.Now(), Kind: "host", Action: h.Action, Call: h.Call,
 		WebhookFault: describeWebhookFault(h.WebhookFault), Decisions: []Decision{}, Pass: true}
 	t0 := time.Now()
 	defer func() {

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/bookingharness/bookingharness/core"
+	"github.com/bookingharness/bookingharness/sim/blackbox"
 	"github.com/bookingharness/bookingharness/sim/check"
 )
 
@@ -51,10 +52,41 @@ type Result struct {
 	RunMS   float64 `json:"run_ms"`
 	CheckMS float64 `json:"check_ms"`
 	TotalMS float64 `json:"total_ms"`
+
+	// Service is the black-box service the file was replayed against (Options.BlackBox);
+	// nil for the reference core.
+	Service *Service `json:"service,omitempty"`
+	// Skipped says why the file was not replayed at all ("" when it ran): something it
+	// needs cannot be done to a black-box service. A skipped file has no steps, asserts
+	// nothing and is never OK.
+	Skipped string `json:"skipped,omitempty"`
+	// Unavailable lists what a run could not judge, one sentence each with the reason
+	// (black-box: the policy, the layer decisions, waits inside a request, …).
+	Unavailable []string `json:"unavailable,omitempty"`
+	// ContractViolations are the black-box service's answers that broke the contract; each
+	// is also a failure.
+	ContractViolations []blackbox.Finding `json:"contract_violations,omitempty"`
+	// ServiceLog is the end of the black-box service's output when the replay failed.
+	ServiceLog string `json:"service_log,omitempty"`
 }
 
-// OK reports whether every asserted expectation held.
-func (r *Result) OK() bool { return len(r.Failures) == 0 }
+// OK reports whether the file ran and every asserted expectation held.
+func (r *Result) OK() bool { return len(r.Failures) == 0 && r.Skipped == "" }
+
+// Service describes the black-box service a replay ran against.
+type Service struct {
+	// SUT is the sut.yaml; BaseURL where the started service answered.
+	SUT     string `json:"sut"`
+	BaseURL string `json:"base_url,omitempty"`
+	// TimeMode is sut.yaml's time: (age, header, faketime); TimeShift how far every slot
+	// was moved to the service's today (age mode), "" for none.
+	TimeMode  string `json:"time_mode"`
+	TimeShift string `json:"time_shift,omitempty"`
+	// Layers are the layers the service reports (capabilities); empty when none.
+	Layers []string `json:"layers"`
+	// JudgedAs is the policy whose expectations judged the service.
+	JudgedAs string `json:"judged_as"`
+}
 
 // Step is one booking attempt, cancel or host action of the timeline. A concurrent step yields one Step
 // per entry, all with Concurrent set and the same At.
@@ -108,6 +140,8 @@ type Step struct {
 	Sweep []SweepItem `json:"sweep,omitempty"`
 	// ElapsedMS is the wall time of the attempt.
 	ElapsedMS float64 `json:"elapsed_ms"`
+	// ServiceLog is what a black-box service wrote while a failed (or unknown) step ran.
+	ServiceLog string `json:"service_log,omitempty"`
 }
 
 // KindRestart is the Step.Kind of a restart after a crash.

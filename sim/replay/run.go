@@ -21,15 +21,23 @@ import (
 // expectations fail returns a Result with !OK() and a nil error.
 func Run(ctx context.Context, env *pgenv.Env, inc *incident.Incident, opts Options) (res *Result, err error) {
 	began := time.Now()
-	if err := CheckSupported(inc); err != nil {
-		return nil, err
-	}
 	p, err := newPlan(inc, opts)
 	if err != nil {
 		return nil, err
 	}
+	if opts.BlackBox != nil && opts.BlackBox.SUT != nil {
+		if reason := BlackBoxBlocker(inc, opts.BlackBox.SUT.Time); reason != "" {
+			return skipped(inc, p, opts, reason, began), nil
+		}
+	}
+	if err := CheckSupported(inc); err != nil {
+		return nil, err
+	}
 	cfg := worldConfig(inc, p, opts)
 	w, err := sim.NewWorld(ctx, env, cfg)
+	if errors.Is(err, sim.ErrLayersNotSwitchable) {
+		return skipped(inc, p, opts, "layers "+p.layers.String()+": "+err.Error(), began), nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("replay: %s: build the world: %w", inc.File, err)
 	}
@@ -43,21 +51,27 @@ func Run(ctx context.Context, env *pgenv.Env, inc *incident.Incident, opts Optio
 	}()
 	res = &Result{
 		File: inc.File, Name: inc.Name, Description: inc.Description,
-		Policy: string(p.policy), Layers: w.Service.Layers().String(),
+		Policy: string(p.policy), Layers: layersOf(w),
 		FilePolicy: inc.Policy, FileLayers: p.fileLayers.String(), Expectations: p.expectations,
 		Start: inc.Clock.Start, AppSkew: inc.Clock.AppSkew.String(), Steps: []Step{}, Failures: []string{},
 		SetupMS: ms(time.Since(began)),
 	}
+	describeBlackBox(res, w, inc, &p, opts)
 	ran := time.Now()
 	r := &runner{w: w, inc: inc, plan: p, res: res, slots: map[string]history.SlotKey{}, db: map[string]*dbArm{}, uids: map[string]string{}}
 	for i, st := range inc.Steps {
+		from, mark := len(res.Steps), r.logMark()
 		if err := r.step(ctx, i, st); err != nil {
 			return nil, err
 		}
+		r.attachLog(from, mark)
 	}
 	res.RunMS = ms(time.Since(ran))
 	checked := time.Now()
 	if err := r.final(ctx); err != nil {
+		return nil, err
+	}
+	if err := r.finishBlackBox(); err != nil {
 		return nil, err
 	}
 	res.CheckMS = ms(time.Since(checked))
@@ -81,6 +95,7 @@ func worldConfig(inc *incident.Incident, p plan, opts Options) sim.Config {
 	if w := inc.Calcom.Webhooks; w != nil { // url "" → the core's handler (sim.Config.Webhooks)
 		cfg.Webhooks = &fakecalcom.Webhooks{Delivery: fakecalcom.Delivery(w.Delivery), Secret: w.Secret, URL: w.URL}
 	}
+	cfg.BlackBox = opts.BlackBox
 	return cfg
 }
 
@@ -93,11 +108,13 @@ type runner struct {
 	slots map[string]history.SlotKey // call → the slot of its latest booking step
 	db    map[string]*dbArm          // entry path → its armed db_fault
 	uids  map[string]string          // call → the uid its latest step says it holds ("" for none)
+	// logMarks are where a black-box service's output stood when each step began.
+	logMarks []int64
 }
 
 func (r *runner) step(ctx context.Context, i int, st incident.Step) error {
-	if at := r.inc.Clock.Start.Add(st.At); r.w.Clock.Now().Before(at) {
-		r.w.Clock.Set(at)
+	if err := r.w.MoveTo(ctx, r.inc.Clock.Start.Add(st.At)); err != nil {
+		return fmt.Errorf("replay: %s: steps[%d]: %w", r.inc.File, i, err)
 	}
 	path := fmt.Sprintf("steps[%d]", i)
 	switch {
@@ -135,7 +152,7 @@ func (r *runner) books(ctx context.Context, path string, st incident.Step, books
 		}
 		calls[j] = r.bookCall(b)
 	}
-	now, t0 := r.w.Clock.Now(), time.Now()
+	now, t0 := r.w.Now(), time.Now()
 	var results []sim.Result
 	if concurrent {
 		results = r.w.Concurrent(ctx, calls)
@@ -179,7 +196,7 @@ func (r *runner) record(path string, st incident.Step, b incident.Book, now time
 		Path: path, Line: b.Line, At: st.At.String(), Time: now, Kind: "book", Call: b.Call, Concurrent: concurrent,
 		EventType: b.EventType, SlotStart: b.Start, AttendeeEmail: b.Attendee.Email, Fault: r.describeInjections(path, b, err),
 		WebhookFault: describeWebhookFault(b.WebhookFault),
-		Outcome:      string(out.Kind), Layer: LayerOf(out), Reason: out.Reason, AppointmentID: out.AppointmentID,
+		Outcome:      string(out.Kind), Layer: r.layerOf(out), Reason: out.Reason, AppointmentID: out.AppointmentID,
 		BookingUID: out.BookingUID, Recovered: out.Recovered, Decisions: decisionsOf(out.Decisions),
 		Expect: r.plan.stepExpect(b), Pass: true, ElapsedMS: ms(elapsed),
 	}
@@ -212,22 +229,19 @@ func (r *runner) cancel(ctx context.Context, path string, st incident.Step) erro
 	if err != nil {
 		return fmt.Errorf("replay: %s: %w", r.inc.File, err)
 	}
-	now, t0 := r.w.Clock.Now(), time.Now()
+	now, t0 := r.w.Now(), time.Now()
 	res, err := r.w.Cancel(ctx, call, r.slots[call])
 	s := Step{Path: path, Line: st.Line, At: st.At.String(), Time: now, Kind: "cancel", Call: call,
 		WebhookFault: describeWebhookFault(st.Cancel.WebhookFault),
-		Outcome:      history.OutcomeCancelled, Decisions: []Decision{}, Pass: true, ElapsedMS: ms(time.Since(t0))}
+		Outcome:      sim.CancelOutcome(err), Decisions: []Decision{}, Pass: true, ElapsedMS: ms(time.Since(t0))}
 	if len(res.BookingUIDs) > 0 {
 		s.BookingUID = res.BookingUIDs[0]
 	}
 	if len(res.AppointmentIDs) > 0 {
 		s.AppointmentID = res.AppointmentIDs[0]
 	}
-	switch {
-	case errors.Is(err, core.ErrNothingToCancel):
-		s.Outcome, s.Error = history.OutcomeError, err.Error()
-	case err != nil:
-		s.Outcome, s.Error = history.OutcomeUnknown, err.Error()
+	if err != nil {
+		s.Error = err.Error()
 	}
 	r.res.Steps = append(r.res.Steps, s)
 	return nil

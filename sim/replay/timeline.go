@@ -23,6 +23,14 @@ func WriteTimeline(w io.Writer, r *Result) error {
 		fmt.Fprintf(&b, " · app_skew %s", r.AppSkew)
 	}
 	fmt.Fprintf(&b, " · expectations: %s\n", r.Expectations)
+	if r.Service != nil {
+		writeService(&b, r)
+		if r.Skipped != "" {
+			fmt.Fprintf(&b, "SKIPPED %s (%s) against the service: %s\n", r.Name, r.File, r.Skipped)
+			_, err := io.WriteString(w, b.String())
+			return err
+		}
+	}
 	width := 0
 	short := map[string]map[string]bool{} // abbreviation → calls it stands for
 	for _, s := range r.Steps {
@@ -116,6 +124,7 @@ func WriteTimeline(w io.Writer, r *Result) error {
 	for _, msg := range r.Failures {
 		fmt.Fprintf(&b, "  FAILED: %s\n", msg)
 	}
+	writeServiceEvidence(&b, r)
 	verdict := "PASS"
 	if !r.OK() {
 		verdict = "FAIL"

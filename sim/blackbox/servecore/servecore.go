@@ -87,7 +87,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	layers := p.Effective(cfg.Layers)
-	if err := store.Migrate(ctx, cfg.DSN, layers.Schema()); err != nil {
+	if err := store.Migrate(ctx, cfg.DSN, p.Schema(layers)); err != nil {
 		return nil, err
 	}
 	if err := s.open(ctx, layers); err != nil {
@@ -140,9 +140,10 @@ func (s *Server) switchLayers(ctx context.Context, layers core.Layers) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	layers = s.cfg.Policy.Effective(layers)
-	if layers.Schema() != s.layers.Schema() {
+	from, to := s.cfg.Policy.Schema(s.layers), s.cfg.Policy.Schema(layers)
+	if to != from {
 		s.store.Close()
-		m, err := store.NewMigrator(s.cfg.DSN, s.layers.Schema())
+		m, err := store.NewMigrator(s.cfg.DSN, from)
 		if err != nil {
 			return err
 		}
@@ -151,7 +152,7 @@ func (s *Server) switchLayers(ctx context.Context, layers core.Layers) error {
 		if err != nil {
 			return err
 		}
-		if err := store.Migrate(ctx, s.cfg.DSN, layers.Schema()); err != nil {
+		if err := store.Migrate(ctx, s.cfg.DSN, to); err != nil {
 			return err
 		}
 	} else {

@@ -1,0 +1,28 @@
+package load
+
+import "errors"
+
+// Black-box load (Config.BlackBox): the same closed-loop run, fault mix and checks against
+// a service behind the contract (DESIGN §12) instead of the reference core. The service is
+// started once for the run with a fresh database and the run's in-process fake Cal.com;
+// every attempt goes through POST /__harness/book and is recorded, and at the end the
+// service's appointments (sut.yaml's SELECT) and the fake's ledger are checked against the
+// history, as for the core. Policy chooses which violations are expected (the policy the
+// service is judged as); Layers switches the service's layers when it accepts switches.
+// Under time: age the fake's clock follows the wall clock (a delay fault still costs no
+// real time); a timeout_after_commit fault ends at once with the connection cut (see
+// sim.BlackBox). The core's own knobs — MaxConns, ClientTimeout's effect on the core, the
+// Logger — do not apply; the service's output is its own.
+
+// validateBlackBox refuses settings that cannot go with a black-box service.
+func (c Config) validateBlackBox() error {
+	switch {
+	case c.BlackBox == nil:
+		return nil
+	case c.BlackBox.SUT == nil:
+		return errors.New("load: BlackBox.SUT is required")
+	case c.CalcomURL != "":
+		return &ConfigError{Field: "calcom-url", Problem: "a black-box run (--sut) starts the service against its own fake Cal.com; leave --calcom-url out"}
+	}
+	return nil
+}

@@ -1,0 +1,65 @@
+package load_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/bookingharness/bookingharness/core"
+	"github.com/bookingharness/bookingharness/internal/bbtest"
+	"github.com/bookingharness/bookingharness/sim"
+	"github.com/bookingharness/bookingharness/sim/blackbox"
+	"github.com/bookingharness/bookingharness/sim/check"
+	"github.com/bookingharness/bookingharness/sim/load"
+)
+
+// faultMix is the black-box load's fault mix: lost answers (reset and held after Cal.com
+// booked), server errors and rate limits.
+func faultMix(t *testing.T) []load.Fault {
+	t.Helper()
+	fs, err := load.ParseFaults("reset_after_commit=0.05,timeout_after_commit=0.05,status_500=0.05,status_429=0.05")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fs
+}
+
+// A black-box load judges the service's own rows: the reference core behind the contract
+// under the hardened policy holds every invariant under contention and faults (a held
+// answer costs no real time), and with the seed's layers off and every duplicate replayed,
+// the duplicate shows up in the service's appointments.
+func TestBlackBoxLoad(t *testing.T) {
+	cfg := small(120, 16, 40) // under hardened only a slot's winner reaches Cal.com, where faults fire
+	cfg.Faults = faultMix(t)
+	cfg.BlackBox = &sim.BlackBox{SUT: bbtest.SUT(t, core.PolicyHardened, blackbox.TimeHeader)}
+	res := run(t, cfg, nil)
+	if !res.OK || res.Attempts != 120 || res.Violations.Total != 0 || res.Service != "bbtest.sut.yaml" {
+		t.Fatalf("hardened black-box load: ok %v, %d attempts, violations %+v, service %q", res.OK, res.Attempts, res.Violations, res.Service)
+	}
+	fired := 0
+	for _, f := range res.FaultsFired {
+		fired += f.Fired
+	}
+	if fired == 0 || res.Outcomes["booked"] == 0 || res.Outcomes["booked"] > 40 {
+		t.Fatalf("faults fired %d, outcomes %v: want faults and at most one booking per slot", fired, res.Outcomes)
+	}
+
+	dup := small(24, 4, 2)
+	dup.Policy, dup.Layers = core.PolicySeed, 0
+	dup.Faults = []load.Fault{{Kind: load.FaultForceReplay, Rate: 1}}
+	dup.BlackBox = &sim.BlackBox{SUT: bbtest.SUT(t, core.PolicySeed, blackbox.TimeAge)}
+	res = run(t, dup, []string{})
+	if res.OK || !slices.Contains(res.UnexpectedViolations, check.DuplicateBookingID) {
+		t.Fatalf("seed without layers, black-box: unexpected %v, want duplicate_booking_id", res.UnexpectedViolations)
+	}
+}
+
+// A black-box run starts its own fake, so --calcom-url is refused, naming the flag.
+func TestBlackBoxLoadRefusesExternalFake(t *testing.T) {
+	cfg := small(1, 1, 1)
+	cfg.CalcomURL = "http://127.0.0.1:8787"
+	cfg.BlackBox = &sim.BlackBox{SUT: bbtest.SUT(t, core.PolicySeed, blackbox.TimeHeader)}
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "--calcom-url") {
+		t.Fatalf("Validate: %v", err)
+	}
+}

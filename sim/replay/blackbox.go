@@ -1,0 +1,248 @@
+package replay
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/bookingharness/bookingharness/core"
+	"github.com/bookingharness/bookingharness/sim"
+	"github.com/bookingharness/bookingharness/sim/blackbox"
+	"github.com/bookingharness/bookingharness/sim/incident"
+)
+
+// Black-box replays (Options.BlackBox). The file runs unchanged against a service behind
+// the contract (DESIGN §12): its world is a sim.BlackBox world (its own fake Cal.com, the
+// service started with a fresh database, time by sut.yaml's mode), and the same checker and
+// expectations judge it. Where the service cannot show what the file asks, the replay says
+// so — never a silent pass:
+//
+//   - a file that needs something the harness cannot do to a service it did not build is
+//     skipped as a whole, with the reason (BlackBoxBlocker; also layers other than all on a
+//     service that switches none);
+//   - what cannot be judged in a file that runs is listed in Result.Unavailable: the policy
+//     (the service runs its own design; the policy only chooses which expectations judge
+//     it), the layer decisions (the contract reports the deciding layer only), expect.layer
+//     when the service reports no layers, and waits inside a request;
+//   - an answer without a layer that did not book (slot_taken, error, unknown) is recorded
+//     as decided by "calcom": the contract's layer names only duplicate-prevention layers,
+//     so such an answer was decided by Cal.com's answer, as expect.layer: calcom means;
+//   - a contract violation fails the replay and is listed with the expected schema; a failed
+//     step carries the service's output during it, a failed replay its last lines.
+
+// BlackBoxBlocker says why inc cannot be replayed against a black-box service whose time
+// mode is mode, "" when it can.
+func BlackBoxBlocker(inc *incident.Incident, mode blackbox.TimeMode) string {
+	c := inc.Calcom
+	switch {
+	case inc.Clock.AppSkew != 0 && mode == blackbox.TimeAge:
+		return fmt.Sprintf("clock.app_skew (%v) needs time: header or faketime: with time: age the service keeps its own wall clock, which the harness cannot skew", inc.Clock.AppSkew)
+	case c.Latency != 0:
+		return fmt.Sprintf("calcom.latency (%v) passes on the fake Cal.com's clock inside every request; the service's clock for a request is fixed when it begins (time: %s), so its freshness verdicts would not be the ones the file states", c.Latency, mode)
+	case c.CheckInsertGap != 0:
+		return fmt.Sprintf("calcom.check_insert_gap (%v) passes on the fake Cal.com's clock inside a request, which the service's clock cannot follow (time: %s)", c.CheckInsertGap, mode)
+	case c.Webhooks != nil:
+		return "calcom.webhooks: the contract has no webhook receiver for the harness to point Cal.com at"
+	}
+	for i, st := range inc.Steps {
+		path := fmt.Sprintf("steps[%d]", i)
+		if st.Host != nil {
+			return path + ".host: a host-side change reaches a service through its webhook receiver, which the contract does not include"
+		}
+		for j, b := range st.Books() {
+			at := path
+			if st.Concurrent != nil {
+				at = fmt.Sprintf("%s.concurrent[%d]", path, j)
+			}
+			switch {
+			case b.Crash != "":
+				return at + ".crash: the harness can abandon only the reference core's Book at a named point; a black-box service's process is its own"
+			case b.DBFault != nil:
+				return at + ".db_fault: the service's Postgres connections do not go through the harness's proxy (sim/pgproxy) in black-box mode"
+			case b.WebhookFault != nil:
+				return at + ".webhook_fault: the contract has no webhook receiver"
+			}
+		}
+	}
+	return ""
+}
+
+// skipped is the result of a file that could not be replayed against the service.
+func skipped(inc *incident.Incident, p plan, opts Options, reason string, began time.Time) *Result {
+	return &Result{
+		File: inc.File, Name: inc.Name, Description: inc.Description, Policy: string(p.policy), Layers: p.layers.String(),
+		FilePolicy: inc.Policy, FileLayers: p.fileLayers.String(), Expectations: ExpectNone, Start: inc.Clock.Start,
+		AppSkew: inc.Clock.AppSkew.String(), Steps: []Step{}, Failures: []string{}, Service: serviceOf(opts, nil, p),
+		Skipped: reason, TotalMS: ms(time.Since(began)),
+	}
+}
+
+// serviceOf describes the black-box service of opts (nil for the reference core); w adds
+// what only the running world knows.
+func serviceOf(opts Options, w *sim.World, p plan) *Service {
+	if opts.BlackBox == nil {
+		return nil
+	}
+	s := opts.BlackBox.SUT
+	out := &Service{SUT: s.File, TimeMode: string(s.Time), JudgedAs: string(p.policy), Layers: []string{}}
+	if w != nil {
+		out.BaseURL = w.Target.BaseURL()
+		if d := w.TimeShift(); d != 0 {
+			out.TimeShift = d.String()
+		}
+		for _, l := range w.Target.Layers().List() {
+			out.Layers = append(out.Layers, string(l))
+		}
+	}
+	return out
+}
+
+// describeBlackBox fills what a black-box replay cannot judge (Result.Unavailable) and
+// stops asserting step layers when the service reports none.
+func describeBlackBox(res *Result, w *sim.World, inc *incident.Incident, p *plan, opts Options) {
+	if !w.BlackBoxed() {
+		return
+	}
+	res.Service = serviceOf(opts, w, *p)
+	res.Unavailable = append(res.Unavailable,
+		fmt.Sprintf("policy: the service runs its own design; the expectations for policy %s judge it", p.policy),
+		"decisions: the contract reports the deciding layer only, not every layer's verdict")
+	if _, known := w.Layers(); !known {
+		p.ignoreLayer = true
+		res.Unavailable = append(res.Unavailable, "expect.layer: the service reports no layers (capabilities), so step layers are shown, not asserted")
+	}
+	for i, st := range inc.Steps {
+		for _, b := range st.Books() {
+			for _, f := range b.Faults {
+				if f.Kind == incident.FaultDelay || f.Kind == incident.FaultTimeout {
+					res.Unavailable = append(res.Unavailable, fmt.Sprintf("steps[%d] %s: the wait passes on Cal.com's clock only; the service's clock does not see it", i, DescribeFault(f)))
+				}
+			}
+		}
+	}
+}
+
+// layerOf is the deciding layer as the file names it; a black-box answer that did not book
+// and names no layer was decided by Cal.com's answer (the contract names layers only).
+func (r *runner) layerOf(o core.Outcome) string {
+	l := LayerOf(o)
+	if l == "" && r.w.BlackBoxed() && (o.Kind == core.SlotTaken || o.Kind == core.Error || o.Kind == core.Unknown) {
+		return incident.DecidedByCalcom
+	}
+	return l
+}
+
+// logMark is where the service's output stands before a step (0 for the core).
+func (r *runner) logMark() int64 {
+	if !r.w.BlackBoxed() {
+		return 0
+	}
+	return r.w.Target.LogMark()
+}
+
+// maxLogLines bounds a log excerpt in a result.
+const maxLogLines = 30
+
+// attachLog remembers where the service's output stood when the steps from index from on
+// began; finishBlackBox quotes it for the ones that fail.
+func (r *runner) attachLog(from int, mark int64) {
+	for i := from; i < len(r.res.Steps); i++ {
+		r.logMarks = append(r.logMarks, mark)
+	}
+}
+
+// finishBlackBox turns contract violations into failures, stops the service so that its
+// output is complete (it arrives through a pipe, after the answers), and quotes it: each
+// step that failed or was answered unknown gets the first lines written from its start on,
+// a failed replay the last lines.
+func (r *runner) finishBlackBox() error {
+	if !r.w.BlackBoxed() {
+		return nil
+	}
+	r.res.ContractViolations = r.w.Target.Findings()
+	for _, f := range r.res.ContractViolations {
+		r.res.Failures = append(r.res.Failures, fmt.Sprintf("%s: %s (call %s): %s", f.Kind, f.Route, orDash(f.CallID), f.Problem))
+	}
+	if err := r.w.Target.Stop(); err != nil {
+		return fmt.Errorf("replay: %s: stop the service: %w", r.inc.File, err)
+	}
+	for i := range r.res.Steps {
+		if s := &r.res.Steps[i]; !s.Pass || s.Outcome == string(core.Unknown) {
+			s.ServiceLog = firstLines(r.w.Target.LogSince(r.logMarks[i]), maxLogLines)
+		}
+	}
+	if !r.res.OK() {
+		r.res.ServiceLog = lastLines(r.w.Target.Log(), maxLogLines)
+	}
+	return nil
+}
+
+// firstLines is the first n lines of s.
+func firstLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = append(lines[:n], fmt.Sprintf("[… %d later line(s)]", len(lines)-n))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// lastLines is the last n lines of s.
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = append([]string{fmt.Sprintf("[… %d earlier line(s)]", len(lines)-n)}, lines[len(lines)-n:]...)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// layersOf names what the world runs, as Result.Layers shows it.
+func layersOf(w *sim.World) string {
+	l, known := w.Layers()
+	if !known {
+		return "the service's own (not reported)"
+	}
+	return l.String()
+}
+
+// writeService adds a black-box replay's service line and what it could not judge to a
+// timeline.
+func writeService(b *strings.Builder, r *Result) {
+	s := r.Service
+	fmt.Fprintf(b, "  black-box service %s", s.SUT)
+	if s.BaseURL != "" {
+		fmt.Fprintf(b, " at %s", s.BaseURL)
+	}
+	fmt.Fprintf(b, " · time: %s", s.TimeMode)
+	if s.TimeShift != "" {
+		fmt.Fprintf(b, " (slots moved %s to the service's today)", s.TimeShift)
+	}
+	fmt.Fprintf(b, " · judged as %s\n", s.JudgedAs)
+	for _, u := range r.Unavailable {
+		fmt.Fprintf(b, "  not judged black-box: %s\n", u)
+	}
+}
+
+// writeServiceEvidence adds the contract violations and the service's output around each
+// failure to a timeline.
+func writeServiceEvidence(b *strings.Builder, r *Result) {
+	for _, f := range r.ContractViolations {
+		b.WriteString("  ")
+		b.WriteString(strings.ReplaceAll(strings.TrimRight(f.String(), "\n"), "\n", "\n  "))
+		b.WriteString("\n")
+	}
+	for _, s := range r.Steps {
+		if s.ServiceLog != "" {
+			fmt.Fprintf(b, "  service output during %s (%s):\n    %s\n", s.Path, s.Call, strings.ReplaceAll(s.ServiceLog, "\n", "\n    "))
+		}
+	}
+	if r.ServiceLog != "" {
+		fmt.Fprintf(b, "  service output (end):\n    %s\n", strings.ReplaceAll(r.ServiceLog, "\n", "\n    "))
+	}
+}
