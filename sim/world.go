@@ -393,6 +393,15 @@ func (w *World) Book(ctx context.Context, c BookCall) (core.Outcome, error) {
 	return out, errors.Join(err, w.AwaitWebhooks(ctx))
 }
 
+// bookOnce books through the black-box service or the core, without waiting for webhooks
+// (Concurrent waits once around the whole step).
+func (w *World) bookOnce(ctx context.Context, c BookCall) (core.Outcome, error) {
+	if w.Target != nil {
+		return w.bookBlackBox(ctx, c)
+	}
+	return w.book(ctx, c)
+}
+
 // book books through the core and records the attempt.
 func (w *World) book(ctx context.Context, c BookCall) (core.Outcome, error) {
 	tok := w.Recorder.Begin(c.CallID, history.KindBook, w.Slot(c))
@@ -445,7 +454,7 @@ func (w *World) Concurrent(ctx context.Context, calls []BookCall) []Result {
 		go func() {
 			defer func() { done <- struct{}{} }()
 			<-start
-			out, err := w.book(ctx, c)
+			out, err := w.bookOnce(ctx, c)
 			results[i] = Result{Call: c, Outcome: out, Err: err}
 		}()
 	}

@@ -23,6 +23,7 @@ type fixtures struct {
 type resolved struct {
 	customer, service, staff int64
 	length                   int
+	seated                   bool
 }
 
 func newFixtures(a calcomAdmin) *fixtures { return &fixtures{admin: a, byET: map[int64]resolved{}} }
@@ -38,12 +39,16 @@ func (f *fixtures) resolve(ctx context.Context, q store.Querier, id int64) (reso
 	if err != nil {
 		return resolved{}, err
 	}
-	fx, err := store.SeedFixtures(ctx, q, []store.EventTypeFixture{{EventTypeID: id, HostUserID: et.Host, LengthMinutes: et.Length}})
+	fixture := store.EventTypeFixture{EventTypeID: id, HostUserID: et.Host, LengthMinutes: et.Length}
+	if len(et.Hosts) > 1 {
+		fixture.HostUserIDs = et.Hosts // every round-robin host gets its staff row, as in a world
+	}
+	fx, err := store.SeedFixtures(ctx, q, []store.EventTypeFixture{fixture})
 	if err != nil {
 		return resolved{}, err
 	}
 	ref := fx.Services[id]
-	r := resolved{customer: fx.CustomerID, service: ref.ServiceID, staff: ref.StaffID, length: et.Length}
+	r := resolved{customer: fx.CustomerID, service: ref.ServiceID, staff: ref.StaffID, length: et.Length, seated: et.Kind == "seated"}
 	f.byET[id] = r
 	return r, nil
 }
@@ -54,11 +59,14 @@ type calcomAdmin struct {
 	http *http.Client
 }
 
-// adminEventType is the part of the fake's event type the reference rows need.
+// adminEventType is the part of the fake's event type the reference rows need: its hosts
+// (several for a round robin) and whether it is seated (one appointment per seat).
 type adminEventType struct {
-	ID     int64 `json:"id"`
-	Length int   `json:"length"`
-	Host   int64 `json:"host"`
+	ID     int64   `json:"id"`
+	Kind   string  `json:"kind"`
+	Length int     `json:"length"`
+	Host   int64   `json:"host"`
+	Hosts  []int64 `json:"hosts"`
 }
 
 func (a calcomAdmin) eventType(ctx context.Context, id int64) (adminEventType, error) {

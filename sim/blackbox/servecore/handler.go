@@ -82,7 +82,7 @@ func (s *Server) book(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusOK, answer(core.Outcome{Kind: core.Error, Reason: err.Error()}))
 			return
 		}
-		req.CustomerID, req.ServiceID, req.StaffID, req.LengthMinutes = ref.customer, ref.service, ref.staff, ref.length
+		req.CustomerID, req.ServiceID, req.StaffID, req.LengthMinutes, req.Seated = ref.customer, ref.service, ref.staff, ref.length, ref.seated
 	}
 	out, _ := s.svc.Book(ctx, req) // the outcome says it all; the error repeats its reason
 	writeJSON(w, http.StatusOK, answer(out))
