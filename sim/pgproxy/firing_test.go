@@ -145,7 +145,7 @@ func TestJournalStatements(t *testing.T) {
 	var got []seen
 	for _, e := range f.proxy.Journal() {
 		got = append(got, seen{string(e.Event), e.SQL, e.CallKey})
-		if e.Event == pgproxy.EventConnect && e.Detail != "user=postgres database="+conn.Config().Database {
+		if e.Event == pgproxy.EventConnect && e.Detail != "user="+conn.Config().User+" database="+conn.Config().Database {
 			t.Fatalf("connect entry: %q", e.Detail)
 		}
 	}

@@ -2,6 +2,7 @@ package pgproxy_test
 
 import (
 	"net"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -11,15 +12,26 @@ import (
 	"github.com/bookingharness/bookingharness/sim/pgproxy"
 )
 
-// libpqTarget is the keyword/value connection string of the proxy for libpq clients.
-func libpqTarget(t *testing.T, f *fixture) (host, port, user, db string) {
+// libpqTarget is where a libpq client reaches the proxy, with the server's credentials
+// (the proxy relays authentication untouched: trust, md5 or SCRAM).
+func libpqTarget(t *testing.T, f *fixture) (host, port, user, password, db string) {
 	t.Helper()
 	cfg, err := pgx.ParseConfig(f.direct)
 	if err != nil {
 		t.Fatal(err)
 	}
 	host, port, _ = net.SplitHostPort(f.proxy.Addr())
-	return host, port, cfg.User, cfg.Database
+	return host, port, cfg.User, cfg.Password, cfg.Database
+}
+
+// libpqEnv is the environment of a libpq client: the password, when the server wants one,
+// goes in PGPASSWORD so no command line shows it.
+func libpqEnv(password string) []string {
+	env := os.Environ()
+	if password != "" {
+		env = append(env, "PGPASSWORD="+password)
+	}
+	return env
 }
 
 // psql (libpq) works through the proxy — SSL negotiated down with sslmode=prefer, simple
@@ -31,9 +43,14 @@ func TestPsqlThroughTheProxy(t *testing.T) {
 		return
 	}
 	f := newFixture(t, pgproxy.Config{})
-	host, port, user, db := libpqTarget(t, f)
+	host, port, user, password, db := libpqTarget(t, f)
 	conninfo := "host=" + host + " port=" + port + " user=" + user + " dbname=" + db + " sslmode=prefer"
-	out, err := exec.Command(psql, conninfo, "-Atc", "select 40 + 2").CombinedOutput()
+	run := func(sql string) ([]byte, error) {
+		cmd := exec.Command(psql, conninfo, "-Atc", sql)
+		cmd.Env = libpqEnv(password)
+		return cmd.CombinedOutput()
+	}
+	out, err := run("select 40 + 2")
 	if err != nil || strings.TrimSpace(string(out)) != "42" {
 		t.Fatalf("psql: %v: %s", err, out)
 	}
@@ -41,7 +58,7 @@ func TestPsqlThroughTheProxy(t *testing.T) {
 	if err := f.proxy.AddRule(pgproxy.Rule{CallKey: id, Action: pgproxy.Action{Kind: pgproxy.ActionReset}}); err != nil {
 		t.Fatal(err)
 	}
-	out, err = exec.Command(psql, conninfo, "-Atc", "INSERT INTO bookings (call_id) VALUES ('"+id+"')").CombinedOutput()
+	out, err = run("INSERT INTO bookings (call_id) VALUES ('" + id + "')")
 	if err == nil {
 		t.Fatalf("psql survived the reset: %s", out)
 	}
@@ -67,9 +84,9 @@ func TestPHPPDOThroughTheProxy(t *testing.T) {
 	if err := f.proxy.AddRule(pgproxy.Rule{Param: id, Action: pgproxy.Action{Kind: pgproxy.ActionCommitAckLost}}); err != nil {
 		t.Fatal(err)
 	}
-	host, port, user, db := libpqTarget(t, f)
+	host, port, user, password, db := libpqTarget(t, f)
 	script := `
-$db = new PDO("pgsql:host=` + host + `;port=` + port + `;dbname=` + db + `", "` + user + `", null,
+$db = new PDO("pgsql:host=` + host + `;port=` + port + `;dbname=` + db + `", "` + user + `", getenv("PGPASSWORD") ?: null,
 	[PDO::ATTR_ERRMODE => PDO::ERRMODE_EXCEPTION]);
 echo $db->query("select 6 * 7")->fetchColumn(), "\n";
 try {
@@ -79,7 +96,9 @@ try {
 } catch (PDOException $e) {
 	echo "lost\n";
 }`
-	out, err := exec.Command(php, "-r", script).CombinedOutput()
+	cmd := exec.Command(php, "-r", script)
+	cmd.Env = libpqEnv(password)
+	out, err := cmd.CombinedOutput()
 	if err != nil || string(out) != "42\nlost\n" {
 		t.Fatalf("php: %v: %q", err, out)
 	}
