@@ -84,7 +84,7 @@ func (s *Service) claimSlot(ctx context.Context, r *run, a *attempt) (*claim, Ou
 			continue // the row stopping the claim went away in between: claim again
 		}
 		held := rows[0]
-		if wait := s.inflight.holdOrWait(a); wait != nil {
+		if wait := s.inflight.holdOrWait(a); wait != nil && !sabotaged(SabotageHardSerialisation) {
 			if o, err := s.waitFor(ctx, r, wait); o.Kind != "" {
 				return nil, o, err
 			}

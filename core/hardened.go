@@ -130,6 +130,9 @@ func (s *Service) createOrRecover(ctx context.Context, r *run) (calcom.Booking, 
 
 // lookupOwn finds this call's booking for req's slot through GET /v2/bookings.
 func (s *Service) lookupOwn(ctx context.Context, req Request) (*calcom.Booking, calcom.Meta, error) {
+	if sabotaged(SabotageHardLookup) {
+		return nil, calcom.Meta{}, nil
+	}
 	length := time.Duration(req.LengthMinutes) * time.Minute
 	if length == 0 {
 		length = 24 * time.Hour
@@ -191,7 +194,7 @@ func (s *Service) decideOwnership(ctx context.Context, r *run, b calcom.Booking,
 			d = OwnershipCallID(seatView(b), r.req.CallID)
 			d.Reason += " (verified by GET)"
 		}
-		r.decide(d)
+		d = r.decide(d)
 		switch d.Verdict {
 		case Accept:
 			return b, Outcome{}, nil

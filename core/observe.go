@@ -101,7 +101,10 @@ type run struct {
 }
 
 func (r *run) decide(d Decision) Decision {
-	d = sabotage(d) // identity unless built with -tags bookingharness_sabotage (gate self-test)
+	if d.Verdict == Reject && sabotaged(layerSabotage(r.svc.policy, d.Layer)) {
+		// Only a core built for the gate's mutation score gets here (see Sabotage).
+		d.Verdict, d.Reason = Accept, "SABOTAGED: "+string(d.Layer)+" accepts what it should reject"
+	}
 	r.decisions = append(r.decisions, d)
 	r.svc.metrics.decisions.WithLabelValues(string(d.Layer), string(d.Verdict)).Inc()
 	if r.svc.observer != nil {

@@ -92,5 +92,8 @@ func (p Policy) Schema(l Layers) store.Schema {
 	sc := p.Effective(l).Schema()
 	sc.Claims = p == PolicyHardened
 	sc.Seats = p == PolicyHardened
+	// A core built for the gate's mutation score may leave a constraint layer out (Sabotage).
+	sc.Unique = sc.Unique && !sabotaged(layerSabotage(p, LayerUnique))
+	sc.SlotExclusion = sc.SlotExclusion && !sabotaged(layerSabotage(p, LayerSlotExclusion))
 	return sc
 }

@@ -60,7 +60,7 @@ func (s *Service) bookSeed(ctx context.Context, r *run) (Outcome, error) {
 		if err != nil {
 			return withBooking(Outcome{Kind: Error, Reason: "duplicate check failed"}, b), err
 		}
-		if len(existing) > 0 {
+		if len(existing) > 0 && !sabotaged(SabotageSeedDBCheck) {
 			d := r.decide(Decision{Layer: LayerDBCheck, Verdict: Reject, BookingUID: b.UID, ExistingAppointmentID: existing[0].ID,
 				Reason: "Database duplicate check prevented creating duplicate appointment"})
 			// The seed's lie: "booked", pointing at whichever appointment holds the uid.

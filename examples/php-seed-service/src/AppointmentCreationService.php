@@ -156,7 +156,10 @@ final class AppointmentCreationService
     /**
      * Writes the appointment. The local rows come from the request when the harness knows
      * them, otherwise they are found or created: the customer by email/phone, the service by
-     * event type, the staff member by the host Cal.com assigned.
+     * event type, the staff member as the seed did it — the service's own staff member (the
+     * one the phone agent books with), whoever Cal.com assigned; a service's first booking
+     * links the host Cal.com assigned to it. With several round-robin hosts two callers booked
+     * on two hosts therefore become two rows on one staff member, as in the shipped system.
      *
      * @param array<string, mixed> $req
      * @param array<string, mixed> $booking
@@ -168,7 +171,7 @@ final class AppointmentCreationService
         $minutes = max(1, (int) round((self::seconds($end) - self::seconds($start)) / 60));
         $customer = $req['local']['customer_id'] ?: $this->customerId($req['attendee']);
         $service = $req['local']['service_id'] ?: $this->serviceId($req['event_type_id'], $minutes);
-        $staff = $req['local']['staff_id'] ?: $this->staffId((int) ($booking['hosts'][0]['id'] ?? 0));
+        $staff = $req['local']['staff_id'] ?: $this->serviceStaffId($service, (int) ($booking['hosts'][0]['id'] ?? 0));
         $stmt = $this->db->prepare(
             'INSERT INTO appointments (call_id, customer_id, service_id, staff_id, starts_at, ends_at, calcom_v2_booking_id, calcom_booking_id, source)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id');
@@ -201,6 +204,20 @@ final class AppointmentCreationService
              ON CONFLICT (calcom_event_type_id) DO UPDATE SET name = services.name RETURNING id');
         $stmt->execute(["Event type $eventTypeId", $eventTypeId, $minutes]);
         return (int) $stmt->fetchColumn();
+    }
+
+    /** The service's staff member; for its first booking, the host Cal.com assigned, linked from then on. */
+    private function serviceStaffId(int $serviceId, int $calcomUserId): int
+    {
+        $stmt = $this->db->prepare('SELECT staff_id FROM service_staff WHERE service_id = ? ORDER BY staff_id LIMIT 1');
+        $stmt->execute([$serviceId]);
+        $id = $stmt->fetchColumn();
+        if ($id !== false) {
+            return (int) $id;
+        }
+        $staff = $this->staffId($calcomUserId);
+        $this->db->prepare('INSERT INTO service_staff (service_id, staff_id) VALUES (?, ?) ON CONFLICT DO NOTHING')->execute([$serviceId, $staff]);
+        return $staff;
     }
 
     private function staffId(int $calcomUserId): int
