@@ -120,9 +120,14 @@ report-browser-check:
 gate-check:
 	$(BH) gate --report $(OUT)/report.json
 
-## gate-selftest: a core whose freshness layer accepts everything must fail the gate.
+## gate-selftest: the gate's mutation score — one sabotaged core per layer and policy and
+## defects of the hardened flow (core.Sabotages, built with -tags bookingharness_sabotage),
+## each run on its slice of the suite; prints "sabotages caught N/N", fails unless every one
+## was caught, and leaves the score in reports/out/mutation.json for the report.
 gate-selftest:
-	HARNESS_GATE_SELFTEST=1 $(GO) test -count=1 -run TestGateCatchesBrokenCore -v ./reports/selftest/
+	@mkdir -p $(OUT)
+	HARNESS_GATE_SELFTEST=1 HARNESS_MUTATION_OUT=$(CURDIR)/$(OUT)/mutation.json \
+		$(GO) test -count=1 -timeout 25m -run TestGateCatchesBrokenCore -v ./reports/selftest/
 
 ## blackbox: the seed's service in PHP in black-box mode (DESIGN §12): `sut check` must pass,
 ## then the black-box gate — the catalogue against it judged as seed and compared with the Go
@@ -140,7 +145,7 @@ blackbox:
 ## verdict, and the gate's own self-test. `make test` ends with it.
 gate:
 	$(MAKE) necessity
+	$(MAKE) gate-selftest
 	$(MAKE) report
 	$(MAKE) report-browser-check
 	$(MAKE) gate-check
-	$(MAKE) gate-selftest

@@ -126,6 +126,9 @@ func Collect(in Inputs) (Facts, error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return Facts{}, err
 	}
+	if f.Mutation, err = ReadMutation(filepath.Join(in.Dir, FileMutation)); err != nil {
+		return Facts{}, err
+	}
 	f.Gate = Gate(f, in.Gate)
 	return f, nil
 }

@@ -30,6 +30,8 @@ type Facts struct {
 	// Runs is every world's evidence the matrices were built from (normal and knocked-out
 	// runs), so the gate can be re-run on report.json alone.
 	Runs []Run `json:"runs"`
+	// Mutation is the gate's mutation score (make gate-selftest), nil when it has not run.
+	Mutation *Mutation `json:"mutation,omitempty"`
 	// Gate is the gate's verdict on these facts with the default configuration.
 	Gate GateResult `json:"gate"`
 	// BlackBox is the black-box gate's section (`bookingharness gate --sut`), nil when none

@@ -23,6 +23,7 @@ const (
 	RuleIncidents     = "incidents"      // the catalogue was replayed and every replay met its expectations
 	RuleKnockedOut    = "knocked_out"    // no knocked-out (necessity) world errored
 	RuleReproduce687  = "reproduce_687"  // no layers reproduces the Call 687/688 duplicate
+	RuleMutation      = "mutation"       // the self-test caught every sabotaged core (when it ran)
 	reproIncidentHint = "call-687-688"   // the incident the reproduction rule looks for
 	reproInvariant    = check.DuplicateBookingID
 )
@@ -198,6 +199,13 @@ func Gate(f Facts, cfg GateConfig) GateResult {
 			if c.Errored > 0 {
 				fail(RuleKnockedOut, "%s with %s off: %d world(s) errored (%s): the layer's necessity is untested", c.Policy, c.Off, c.Errored, clip(c.ErroredScenarios, 3))
 			}
+		}
+	}
+
+	if m := f.Mutation; m != nil {
+		g.Checks = append(g.Checks, "the gate's self-test caught every sabotaged core: sabotages caught "+m.Score())
+		if len(m.Survived) > 0 || m.Caught < m.Total {
+			fail(RuleMutation, "sabotages caught %s; survived: %s — each is a missing scenario", m.Score(), clip(m.Survived, 5))
 		}
 	}
 

@@ -102,6 +102,13 @@ func TestGate(t *testing.T) {
 			n, k := splitRuns(f.Runs)
 			f.Necessity = BuildNecessity(n, k, nil)
 		}, wantRule: RuleKnockedOut, wantText: specHardRace},
+		{name: "a sabotaged core survived the self-test", edit: func(f *Facts) {
+			f.Mutation = &Mutation{Caught: 1, Total: 2, Survived: []string{"hardened/lookup"},
+				Results: []MutationResult{{Sabotage: "seed/freshness", Caught: true}, {Sabotage: "hardened/lookup"}}}
+		}, wantRule: RuleMutation, wantText: "sabotages caught 1/2; survived: hardened/lookup"},
+		{name: "every sabotage caught", edit: func(f *Facts) {
+			f.Mutation = &Mutation{Caught: 1, Total: 1, Results: []MutationResult{{Sabotage: "seed/freshness", Caught: true}}}
+		}},
 		{name: "layer never reached", edit: func(f *Facts) {
 			editRuns(f, specHardRepl, func(r *Run) { setVerdict(r, "slot_exclusion", "") })
 			editRuns(f, specHardRace, func(r *Run) { setVerdict(r, "slot_exclusion", "") })

@@ -442,3 +442,33 @@ func TestUnmarshalFactsErrors(t *testing.T) {
 		}
 	}
 }
+
+// The mutation score is read only when the self-test left one, and a broken file is an
+// error, never a silently empty score.
+func TestReadMutation(t *testing.T) {
+	dir := t.TempDir()
+	if m, err := ReadMutation(filepath.Join(dir, FileMutation)); m != nil || err != nil {
+		t.Fatalf("absent file: %v, %v", m, err)
+	}
+	for name, content := range map[string]string{
+		"not json":     "nope",
+		"no sabotages": `{"caught":0,"total":0,"results":[]}`,
+		"inconsistent": `{"caught":3,"total":2,"results":[{},{}]}`,
+	} {
+		p := filepath.Join(dir, name+".json")
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ReadMutation(p); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	p := filepath.Join(dir, FileMutation)
+	if err := os.WriteFile(p, []byte(`{"caught":1,"total":1,"survived":[],"results":[{"sabotage":"seed/freshness","caught":true}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := ReadMutation(p)
+	if err != nil || m.Score() != "1/1" {
+		t.Fatalf("%+v, %v", m, err)
+	}
+}

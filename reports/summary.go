@@ -43,6 +43,13 @@ func Summary(f Facts) string {
 		}
 		fmt.Fprintf(&b, "**Call 687/688 with no layers:** duplicate %s (violated: %s).\n", state, orNone(r.Violated))
 	}
+	if m := f.Mutation; m != nil {
+		fmt.Fprintf(&b, "**Mutation score:** sabotages caught %s", m.Score())
+		if len(m.Survived) > 0 {
+			fmt.Fprintf(&b, " — survived: %s", strings.Join(m.Survived, ", "))
+		}
+		b.WriteString(" (one sabotaged core per layer and policy, and defects of the hardened flow; `make gate-selftest`).\n")
+	}
 
 	b.WriteString("\n### Layer coverage\n\nWorlds in which each layer ran / rejected a booking (worlds with it on in parentheses).\n\n")
 	b.WriteString("| layer | seed | hardened |\n|---|---|---|\n")

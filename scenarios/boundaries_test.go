@@ -156,8 +156,8 @@ var _ = Describe("Layer boundaries", func() {
 		// 688's INSERT hits unique_calcom_v2_booking_id. The seed answers with an error.
 		It("seed: layer 4 catches the insert layer 3 let through; the loser hears an error", labels("boundary", core.PolicySeed, dbAndUnique), forcesDBCheck, func(ctx SpecContext) {
 			g := newGate(core.LayerDBCheck, core.Accept, 2)
-			DeferCleanup(g.Open)
 			w := newWorld(ctx, sim.Config{Policy: core.PolicySeed, Layers: dbAndUnique, Observer: g})
+			DeferCleanup(g.Open) // after the world's cleanup is registered, so it runs first: a parked call never holds Close up
 			w.Clock.Set(call687CreatedAt)
 			f687 := goBook(ctx, w, call687)
 			p687 := g.Next(ctx)
@@ -181,8 +181,8 @@ var _ = Describe("Layer boundaries", func() {
 		// 687's row and is told "slot taken".
 		It("hardened: the uid lock makes check and insert atomic; the loser hears slot_taken", labels("boundary", core.PolicyHardened, dbAndUnique), forcesDBCheck, func(ctx SpecContext) {
 			g := newGate(core.LayerDBCheck, core.Accept, 2)
-			DeferCleanup(g.Open)
 			w := newWorld(ctx, sim.Config{Policy: core.PolicyHardened, Layers: dbAndUnique, Observer: g})
+			DeferCleanup(g.Open) // after the world's cleanup is registered, so it runs first: a parked call never holds Close up
 			w.Clock.Set(call687CreatedAt)
 			f687 := goBook(ctx, w, call687)
 			p687 := g.Next(ctx)

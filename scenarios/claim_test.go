@@ -131,8 +131,8 @@ FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, w.DB.Name
 	It("a rival waits for a claim in flight and never reaches Cal.com", gated, forcesSlotExclusion,
 		labels("claim", core.PolicyHardened, core.All()), func(ctx SpecContext) {
 			cg := newCreateGate(2)
-			DeferCleanup(cg.Open)
 			w := newWorld(ctx, sim.Config{Policy: core.PolicyHardened, Layers: core.All(), BetweenCheckAndInsert: cg.Hook})
+			DeferCleanup(cg.Open) // after the world's cleanup is registered, so it runs first: a parked call never holds Close up
 			busy := make(chan struct{})
 			w.At(call688ID, core.HookClaimBusy, func(context.Context) error { close(busy); return nil })
 			first := goBook(ctx, w, call687)

@@ -61,13 +61,13 @@ var _ = Describe("Races on one slot, each loser's path forced", func() {
 	DescribeTable("two callers, one slot",
 		func(ctx SpecContext, rp racePath) {
 			cg := newCreateGate(2)
-			DeferCleanup(cg.Open)
 			cfg := sim.Config{Policy: rp.policy, Layers: rp.layers, ConflictAnswer: rp.answer,
 				EventTypes: []fakecalcom.EventType{sim.IncidentEventType(), standardRace}}
 			if rp.mechanism == inTheGap {
 				cfg.BetweenCheckAndInsert = cg.Hook
 			}
 			w := newWorld(ctx, cfg)
+			DeferCleanup(cg.Open) // after the world's cleanup is registered, so it runs first: a parked call never holds Close up
 			winnerCall, loserCall := call687, call688
 			if rp.standard {
 				winnerCall, loserCall = onStandard(1), onStandard(2)
@@ -137,9 +137,9 @@ var _ = Describe("Races on one slot, each loser's path forced", func() {
 	It("hardened, every layer, a loser arriving while the winner's create is in Cal.com's gap waits at the claim and is told slot_taken (slot_exclusion)",
 		labels("race", core.PolicyHardened, core.All()), gated, func(ctx SpecContext) {
 			cg := newCreateGate(2)
-			DeferCleanup(cg.Open)
 			waiting, hook := claimBusySignal()
 			w := newWorld(ctx, sim.Config{Policy: core.PolicyHardened, Layers: core.All(), BetweenCheckAndInsert: cg.Hook, Hook: hook})
+			DeferCleanup(cg.Open) // after the world's cleanup is registered, so it runs first: a parked call never holds Close up
 			winner := goBook(ctx, w, call687)
 			held := cg.Next(ctx)
 			loser := goBook(ctx, w, call688)
@@ -191,8 +191,8 @@ var _ = Describe("A call re-sent while its own first create is in Cal.com's gap,
 	It("seed: error, then error (production 400); the call's own booking is orphaned", labels("race", core.PolicySeed, core.All()), gated,
 		func(ctx SpecContext) {
 			cg := newCreateGate(2)
-			DeferCleanup(cg.Open)
 			w := newWorld(ctx, sim.Config{Policy: core.PolicySeed, Layers: core.All(), BetweenCheckAndInsert: cg.Hook})
+			DeferCleanup(cg.Open) // after the world's cleanup is registered, so it runs first: a parked call never holds Close up
 			fault(w, firstCreate(call687ID, fakecalcom.Action{Kind: fakecalcom.ActionTimeoutAfterCommit}))
 			first, again := raceInTheGap(ctx, w, cg, call687, call687)
 			Expect(first.Outcome.Kind).To(Equal(core.Error), first.Outcome.Reason)
@@ -207,9 +207,9 @@ var _ = Describe("A call re-sent while its own first create is in Cal.com's gap,
 	It("hardened: the re-send waits for the first attempt, which recovers its booking by lookup; booked, then already_booked",
 		labels("race", core.PolicyHardened, core.All()), gated, func(ctx SpecContext) {
 			cg := newCreateGate(2)
-			DeferCleanup(cg.Open)
 			waiting, hook := claimBusySignal()
 			w := newWorld(ctx, sim.Config{Policy: core.PolicyHardened, Layers: core.All(), BetweenCheckAndInsert: cg.Hook, Hook: hook})
+			DeferCleanup(cg.Open) // after the world's cleanup is registered, so it runs first: a parked call never holds Close up
 			fault(w, firstCreate(call687ID, fakecalcom.Action{Kind: fakecalcom.ActionTimeoutAfterCommit}))
 			a := goBook(ctx, w, call687)
 			held := cg.Next(ctx)

@@ -79,8 +79,8 @@ var _ = Describe("Races on one slot", func() {
 	DescribeTable("layer 3 alone, every caller parked between db_check and INSERT", forcesDBCheck,
 		func(ctx SpecContext, n int) {
 			g := newGate(core.LayerDBCheck, core.Accept, n)
-			DeferCleanup(g.Open)
 			w := newWorld(ctx, sim.Config{Policy: core.PolicySeed, Layers: dbCheckOnly, Observer: g, Capacity: n})
+			DeferCleanup(g.Open) // after the world's cleanup is registered, so it runs first: a parked call never holds Close up
 			calls := racers(n)
 			flights := make([]inFlight, n)
 			held := make([]parked, n)
@@ -117,9 +117,9 @@ var _ = Describe("Races on one slot", func() {
 	DescribeTable("hardened layer 3 alone under the same forcing", forcesDBCheck,
 		func(ctx SpecContext, n int) {
 			g := newGate(core.LayerDBCheck, core.Accept, n)
-			DeferCleanup(g.Open)
 			// Every parked transaction holds a connection, and the spec needs one more to watch.
 			w := newWorld(ctx, sim.Config{Policy: core.PolicyHardened, Layers: dbCheckOnly, Observer: g, Capacity: n, MaxConns: n + 4})
+			DeferCleanup(g.Open) // after the world's cleanup is registered, so it runs first: a parked call never holds Close up
 			calls := racers(n)
 			first := goBook(ctx, w, calls[0])
 			winner := g.Next(ctx)

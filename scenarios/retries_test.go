@@ -67,8 +67,8 @@ var _ = Describe("Retries of the same call", func() {
 	DescribeTable("seed: both attempts pass Cal.com's check, one loses the insert, and the call hears booked, then a failure",
 		func(ctx SpecContext, answer fakecalcom.ConflictAnswer, told core.OutcomeKind, calcomErr calcom.ErrorKind) {
 			cg := newCreateGate(2)
-			DeferCleanup(cg.Open)
 			w := newWorld(ctx, sim.Config{Policy: core.PolicySeed, Layers: core.All(), ConflictAnswer: answer, BetweenCheckAndInsert: cg.Hook})
+			DeferCleanup(cg.Open) // after the world's cleanup is registered, so it runs first: a parked call never holds Close up
 			a := goBook(ctx, w, call687)
 			pa := cg.Next(ctx)
 			b := goBook(ctx, w, call687)
@@ -99,7 +99,6 @@ var _ = Describe("Retries of the same call", func() {
 	It("hardened: the call's claim serialises the attempts; booked, then already_booked", gated,
 		labels("retry", core.PolicyHardened, core.All()), func(ctx SpecContext) {
 			cg := newCreateGate(2)
-			DeferCleanup(cg.Open)
 			waiting := make(chan string, 2)
 			w := newWorld(ctx, sim.Config{Policy: core.PolicyHardened, Layers: core.All(), BetweenCheckAndInsert: cg.Hook,
 				Hook: func(_ context.Context, at core.HookPoint, callID string) error {
@@ -111,6 +110,7 @@ var _ = Describe("Retries of the same call", func() {
 					}
 					return nil
 				}})
+			DeferCleanup(cg.Open) // after the world's cleanup is registered, so it runs first: a parked call never holds Close up
 			first := goBook(ctx, w, call687)
 			parkedFirst := cg.Next(ctx) // attempt 1 is inside Cal.com's create
 			Expect(parkedFirst.CallID).To(Equal(call687ID))
