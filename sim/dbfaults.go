@@ -112,7 +112,7 @@ func (w *World) startProxy(cfg Config) (string, error) {
 // openReader opens the harness's own small pool on the database, around the proxy, so the
 // final state is read whatever faults the core meets.
 func (w *World) openReader(ctx context.Context) error {
-	st, err := store.Open(ctx, fmt.Sprintf("%s%spool_max_conns=2", w.DB.DSN, dsnSeparator(w.DB.DSN)))
+	st, err := store.Open(ctx, WithPoolSize(w.DB.DSN, 2))
 	if err != nil {
 		return fmt.Errorf("sim: open the harness's own connection: %w", err)
 	}

@@ -189,7 +189,7 @@ func NewWorld(ctx context.Context, env *pgenv.Env, cfg Config) (w *World, err er
 			return nil, err
 		}
 	}
-	w.poolDSN = fmt.Sprintf("%s%spool_max_conns=%d", coreDSN, dsnSeparator(coreDSN), cfg.MaxConns)
+	w.poolDSN = WithPoolSize(coreDSN, cfg.MaxConns)
 	if w.Store, err = store.Open(ctx, w.poolDSN); err != nil {
 		return nil, err
 	}
@@ -272,6 +272,12 @@ func withDefaults(cfg Config) Config {
 		cfg.ConflictAnswer = fakecalcom.DefaultConflictAnswer
 	}
 	return cfg
+}
+
+// WithPoolSize appends pool_max_conns=n to a URL or keyword/value DSN: how a world, a load
+// run or a service sizes its pgx pool.
+func WithPoolSize(dsn string, n int) string {
+	return fmt.Sprintf("%s%spool_max_conns=%d", dsn, dsnSeparator(dsn), n)
 }
 
 // dsnSeparator is how a parameter is appended to a URL or keyword/value DSN.

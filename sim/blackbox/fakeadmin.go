@@ -51,37 +51,39 @@ func (a *FakeAdmin) URL() string { return a.base }
 // Age moves every booking's createdAt and updatedAt back by gap (POST /__admin/clock
 // {"age": gap}): Cal.com's view of "gap later" for a service that keeps its wall clock.
 func (a *FakeAdmin) Age(ctx context.Context, gap time.Duration) error {
-	return a.call(ctx, http.MethodPost, "/__admin/clock", map[string]string{"age": gap.String()}, nil)
+	return a.Call(ctx, http.MethodPost, "/__admin/clock", map[string]string{"age": gap.String()}, nil)
 }
 
 // Advance moves the fake's clock forward by gap and returns its new now.
 func (a *FakeAdmin) Advance(ctx context.Context, gap time.Duration) (time.Time, error) {
 	d := fakecalcom.Duration(gap)
 	var st fakecalcom.ClockState
-	err := a.call(ctx, http.MethodPost, "/__admin/clock", fakecalcom.ClockChange{Advance: &d}, &st)
+	err := a.Call(ctx, http.MethodPost, "/__admin/clock", fakecalcom.ClockChange{Advance: &d}, &st)
 	return st.Now, err
 }
 
 // Now reads the fake's clock.
 func (a *FakeAdmin) Now(ctx context.Context) (time.Time, error) {
 	var st fakecalcom.ClockState
-	err := a.call(ctx, http.MethodGet, "/__admin/clock", nil, &st)
+	err := a.Call(ctx, http.MethodGet, "/__admin/clock", nil, &st)
 	return st.Now, err
 }
 
 // Bookings reads the fake's ledger.
 func (a *FakeAdmin) Bookings(ctx context.Context) ([]fakecalcom.Booking, error) {
 	var out []fakecalcom.Booking
-	err := a.call(ctx, http.MethodGet, "/__admin/bookings", nil, &out)
+	err := a.Call(ctx, http.MethodGet, "/__admin/bookings", nil, &out)
 	return out, err
 }
 
 // SetEventType adds or replaces an event type.
 func (a *FakeAdmin) SetEventType(ctx context.Context, et fakecalcom.EventType) error {
-	return a.call(ctx, http.MethodPost, "/__admin/event-types", et, nil)
+	return a.Call(ctx, http.MethodPost, "/__admin/event-types", et, nil)
 }
 
-func (a *FakeAdmin) call(ctx context.Context, method, path string, body, out any) error {
+// Call is any admin request: body (when not nil) is sent as JSON, the answer decoded into
+// out (when not nil); a status of 300 or more is an error quoting the answer.
+func (a *FakeAdmin) Call(ctx context.Context, method, path string, body, out any) error {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)

@@ -1,12 +1,9 @@
 package load
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 
@@ -18,6 +15,7 @@ import (
 	"github.com/bookingharness/bookingharness/internal/loopback"
 	"github.com/bookingharness/bookingharness/pgenv"
 	"github.com/bookingharness/bookingharness/sim"
+	"github.com/bookingharness/bookingharness/sim/blackbox"
 	"github.com/bookingharness/bookingharness/sim/check"
 	"github.com/bookingharness/bookingharness/sim/clock"
 	"github.com/bookingharness/bookingharness/sim/history"
@@ -29,6 +27,7 @@ import (
 type externalTarget struct {
 	base     string
 	http     *http.Client
+	fake     *blackbox.FakeAdmin // the external fake's admin API
 	db       *pgenv.Database
 	store    *store.Store
 	service  *core.Service
@@ -44,30 +43,33 @@ func newExternalTarget(ctx context.Context, env *pgenv.Env, cfg Config) (t *exte
 		return nil, err
 	}
 	t = &externalTarget{base: strings.TrimRight(u.String(), "/"), http: loopback.NewClient(), hostOf: map[int64]int64{}}
+	if t.fake, err = blackbox.NewFakeAdmin(t.base, t.http); err != nil {
+		return nil, err
+	}
 	defer func() {
 		if err != nil {
 			_ = t.Close(context.WithoutCancel(ctx))
 		}
 	}()
-	if err := t.admin(ctx, http.MethodGet, "/__admin/health", nil, nil); err != nil {
+	if err := t.fake.Call(ctx, http.MethodGet, "/__admin/health", nil, nil); err != nil {
 		return nil, fmt.Errorf("load: external fake Cal.com at %s is not answering /__admin/health (start it with `bookingharness fake-calcom`): %w", t.base, err)
 	}
 	// A load run judges the whole ledger, so it starts from an empty fake.
-	if err := t.admin(ctx, http.MethodPost, "/__admin/reset", nil, nil); err != nil {
+	if err := t.fake.Call(ctx, http.MethodPost, "/__admin/reset", nil, nil); err != nil {
 		return nil, err
 	}
 	for _, et := range EventTypes() {
-		if err := t.admin(ctx, http.MethodPost, "/__admin/event-types", et, nil); err != nil {
+		if err := t.fake.Call(ctx, http.MethodPost, "/__admin/event-types", et, nil); err != nil {
 			return nil, err
 		}
 	}
 	for _, r := range rules(cfg.Faults, cfg.FaultDelay) {
-		if err := t.admin(ctx, http.MethodPost, "/__admin/faults", r, nil); err != nil {
+		if err := t.fake.Call(ctx, http.MethodPost, "/__admin/faults", r, nil); err != nil {
 			return nil, err
 		}
 	}
 	var clk fakecalcom.ClockState
-	if err := t.admin(ctx, http.MethodGet, "/__admin/clock", nil, &clk); err != nil {
+	if err := t.fake.Call(ctx, http.MethodGet, "/__admin/clock", nil, &clk); err != nil {
 		return nil, err
 	}
 	t.layout = NewLayout(clk.Now)
@@ -76,7 +78,7 @@ func newExternalTarget(ctx context.Context, env *pgenv.Env, cfg Config) (t *exte
 	if t.db, err = env.NewDatabase(ctx, pgenv.StoreTemplate(schema)); err != nil {
 		return nil, err
 	}
-	if t.store, err = store.Open(ctx, withPoolSize(t.db.DSN, cfg.maxConns())); err != nil {
+	if t.store, err = store.Open(ctx, sim.WithPoolSize(t.db.DSN, cfg.maxConns())); err != nil {
 		return nil, err
 	}
 	fixtures := make([]store.EventTypeFixture, 0, len(EventTypes()))
@@ -94,54 +96,6 @@ func newExternalTarget(ctx context.Context, env *pgenv.Env, cfg Config) (t *exte
 	}
 	t.recorder = history.NewRecorder(clock.Real{}, recorderCapacity(cfg))
 	return t, nil
-}
-
-// withPoolSize appends pool_max_conns to a URL or keyword/value DSN.
-func withPoolSize(dsn string, n int) string {
-	sep := " "
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		sep = "?"
-		if strings.Contains(dsn, "?") {
-			sep = "&"
-		}
-	}
-	return fmt.Sprintf("%s%spool_max_conns=%d", dsn, sep, n)
-}
-
-// admin calls the fake's admin API with an optional JSON body and decodes the answer into out.
-func (t *externalTarget) admin(ctx context.Context, method, path string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, t.base+path, rd)
-	if err != nil {
-		return err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := t.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("load: %s %s: %w", method, path, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode >= 300 {
-		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return fmt.Errorf("load: %s %s: %s: %s", method, path, resp.Status, strings.TrimSpace(string(msg)))
-	}
-	if out == nil {
-		_, _ = io.Copy(io.Discard, resp.Body)
-		return nil
-	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		return fmt.Errorf("load: %s %s: decode: %w", method, path, err)
-	}
-	return nil
 }
 
 func (t *externalTarget) Layout() Layout { return t.layout }
@@ -208,7 +162,7 @@ func (t *externalTarget) State(ctx context.Context) (check.State, error) {
 		return check.State{}, fmt.Errorf("load: read appointments: %w", err)
 	}
 	var ledger []fakecalcom.Booking
-	if err := t.admin(ctx, http.MethodGet, "/__admin/bookings", nil, &ledger); err != nil {
+	if err := t.fake.Call(ctx, http.MethodGet, "/__admin/bookings", nil, &ledger); err != nil {
 		return check.State{}, err
 	}
 	return sim.StateOf(rows, ledger, t.hostOf), nil
@@ -216,7 +170,7 @@ func (t *externalTarget) State(ctx context.Context) (check.State, error) {
 
 func (t *externalTarget) Journal(ctx context.Context) ([]fakecalcom.JournalEntry, error) {
 	var j []fakecalcom.JournalEntry
-	err := t.admin(ctx, http.MethodGet, "/__admin/journal", nil, &j)
+	err := t.fake.Call(ctx, http.MethodGet, "/__admin/journal", nil, &j)
 	return j, err
 }
 
