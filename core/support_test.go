@@ -21,6 +21,7 @@ import (
 
 	"github.com/bookingharness/bookingharness/core/calcom"
 	"github.com/bookingharness/bookingharness/core/store"
+	"github.com/bookingharness/bookingharness/internal/pgtest"
 	"github.com/bookingharness/bookingharness/pgenv"
 )
 
@@ -45,36 +46,18 @@ var (
 
 // ---- Postgres, started lazily so the pure tests need no Docker ----
 
-var (
-	pgOnce sync.Once
-	pgEnv  *pgenv.Env
-	pgErr  error
-)
+var pg pgtest.Lazy
 
+// Book and Cancel start no goroutines of their own; every pool must be closed by the end.
 func TestMain(m *testing.M) {
-	code := m.Run()
-	if pgEnv != nil {
-		_ = pgEnv.Close(context.Background())
-	}
-	// Book and Cancel start no goroutines of their own; every pool must be closed by now.
-	if code == 0 {
-		if err := goleak.Find(goleak.IgnoreAnyFunction("net/http.(*persistConn).readLoop"),
-			goleak.IgnoreAnyFunction("net/http.(*persistConn).writeLoop"),
-			goleak.IgnoreAnyFunction("internal/poll.runtime_pollWait")); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	os.Exit(pgtest.MainLazy(m, &pg, goleak.IgnoreAnyFunction("net/http.(*persistConn).readLoop"),
+		goleak.IgnoreAnyFunction("net/http.(*persistConn).writeLoop"),
+		goleak.IgnoreAnyFunction("internal/poll.runtime_pollWait")))
 }
 
 func testStore(t testing.TB, schema store.Schema) *store.Store {
 	t.Helper()
-	pgOnce.Do(func() { pgEnv, pgErr = pgenv.Start(context.Background()) })
-	if pgErr != nil {
-		t.Fatalf("postgres: %v", pgErr)
-	}
-	db := pgEnv.NewTestDatabase(t, pgenv.StoreTemplate(schema))
+	db := pg.Env(t).NewTestDatabase(t, pgenv.StoreTemplate(schema))
 	st, err := store.Open(context.Background(), db.DSN)
 	if err != nil {
 		t.Fatal(err)

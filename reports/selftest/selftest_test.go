@@ -52,19 +52,6 @@ var sliceOf = map[core.Sabotage]string{
 // about a sabotage and are not counted; the control run shows the slices leave none of these.
 var behaviourRules = []string{reports.RuleSuite, reports.RuleHardened, reports.RuleSeedKnown, reports.RuleCheckError}
 
-// Result is one sabotage's fate, as written to HARNESS_MUTATION_OUT.
-type Result struct {
-	Sabotage string `json:"sabotage"`
-	Policy   string `json:"policy"`
-	Layer    string `json:"layer,omitempty"`
-	What     string `json:"what"`
-	Slice    string `json:"slice"`
-	Caught   bool   `json:"caught"`
-	// Findings are the gate's verdicts on the sabotaged run that caught it (behaviour rules).
-	Findings []string `json:"findings"`
-	Seconds  float64  `json:"seconds"`
-}
-
 func repoRoot(t *testing.T) string {
 	t.Helper()
 	root, err := filepath.Abs(filepath.Join("..", ".."))
@@ -177,12 +164,12 @@ func TestGateCatchesBrokenCore(t *testing.T) {
 	if control := tl.judge(ctx, t, "", strings.Join(union, " || ")); len(control) > 0 {
 		t.Fatalf("the slices are not green on the real core, so a refusal would prove nothing:\n  %s", strings.Join(control, "\n  "))
 	}
-	var results []Result
+	var results []reports.MutationResult
 	var survived []string
 	for _, s := range all {
 		began := time.Now()
 		found := tl.judge(ctx, t, s.Name, sliceOf[s.Name])
-		r := Result{Sabotage: string(s.Name), Policy: string(s.Policy), Layer: string(s.Layer), What: s.What, Slice: sliceOf[s.Name],
+		r := reports.MutationResult{Sabotage: string(s.Name), Policy: string(s.Policy), Layer: string(s.Layer), What: s.What, Slice: sliceOf[s.Name],
 			Caught: len(found) > 0, Findings: found, Seconds: time.Since(began).Seconds()}
 		if r.Findings == nil {
 			r.Findings = []string{}
@@ -198,7 +185,10 @@ func TestGateCatchesBrokenCore(t *testing.T) {
 	caught := len(all) - len(survived)
 	fmt.Printf("sabotages caught %d/%d\n", caught, len(all))
 	if path := os.Getenv(EnvMutationOut); path != "" {
-		data, err := json.MarshalIndent(reports.Mutation{Caught: caught, Total: len(all), Survived: survived, Results: toReport(results)}, "", "  ")
+		if survived == nil {
+			survived = []string{}
+		}
+		data, err := json.MarshalIndent(reports.Mutation{Caught: caught, Total: len(all), Survived: survived, Results: results}, "", "  ")
 		if err == nil {
 			err = os.WriteFile(path, append(data, '\n'), 0o644)
 		}
@@ -220,12 +210,4 @@ func firstOf(found []string) string {
 		f = f[:120] + "…"
 	}
 	return f
-}
-
-func toReport(rs []Result) []reports.MutationResult {
-	out := make([]reports.MutationResult, len(rs))
-	for i, r := range rs {
-		out[i] = reports.MutationResult{Sabotage: r.Sabotage, Policy: r.Policy, Layer: r.Layer, What: r.What, Slice: r.Slice, Caught: r.Caught, Findings: r.Findings, Seconds: r.Seconds}
-	}
-	return out
 }
