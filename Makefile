@@ -68,9 +68,10 @@ pg-image:
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 60x -count 3 ./pgenv/
 	$(GO) test -run '^$$' -bench . -benchtime 2s -count 3 ./core/
+	$(GO) test -run '^$$' -bench . -benchtime 1x -count 3 ./sim/shrink/
+	$(GO) test -run '^$$' -bench . -count 3 ./sim/replay/
 	bash scripts/bench-fake.sh
 	bash scripts/bench-load.sh
-	bash scripts/bench-proxy.sh
 
 clean:
 	rm -rf $(OUT) .bin
