@@ -36,7 +36,7 @@ func TestMakeTestcontainersSafe(t *testing.T) {
 		{name: "Ryuk asked for but not present", env: map[string]string{tcRyukDisabled: "false"}, wantDisabled: "true", wantHost: "127.0.0.1"},
 		{name: "Ryuk switched off by the user", env: map[string]string{tcRyukDisabled: "true"}, ryukPresent: true, wantDisabled: "true", wantHost: "127.0.0.1"},
 		{name: "pulls allowed", env: map[string]string{EnvPull: "true"}, wantOn: true, wantHost: "127.0.0.1"},
-		{name: "gateway host replaced", env: map[string]string{tcHostOverride: "172.17.0.1"}, wantDisabled: "true", wantHost: "127.0.0.1"},
+		{name: "gateway host replaced", env: map[string]string{tcHostOverride: "198.51.100.1"}, wantDisabled: "true", wantHost: "127.0.0.1"},
 		{name: "localhost kept", env: map[string]string{tcHostOverride: "localhost"}, wantDisabled: "true", wantHost: "localhost"},
 		{name: "IPv6 loopback kept", env: map[string]string{tcHostOverride: "::1"}, wantDisabled: "true", wantHost: "::1"},
 	} {

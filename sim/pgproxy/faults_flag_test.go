@@ -133,7 +133,7 @@ func TestNewRefusesBadConfig(t *testing.T) {
 	}{
 		{"127.0.0.1", pgproxy.Config{}, "upstream address"},
 		{"127.0.0.1:5432", pgproxy.Config{ListenAddr: "0.0.0.0:0"}, "not a loopback address"},
-		{"127.0.0.1:5432", pgproxy.Config{ListenAddr: "10.0.0.1:0"}, "not a loopback address"},
+		{"127.0.0.1:5432", pgproxy.Config{ListenAddr: "203.0.113.1:0"}, "not a loopback address"},
 		{"127.0.0.1:5432", pgproxy.Config{Rules: []pgproxy.Rule{{Probability: 2, Action: pgproxy.Action{Kind: pgproxy.ActionReset}}}}, "probability"},
 	} {
 		if _, err := pgproxy.New(tc.upstream, tc.cfg); err == nil || !strings.Contains(err.Error(), tc.err) {
@@ -180,7 +180,7 @@ func TestDSN(t *testing.T) {
 		{"postgres://u:pw@db.example:5432/app?sslmode=prefer", "postgres://u:pw@" + addr + "/app?sslmode=prefer", ""},
 		{"postgresql://u@h1:1,h2:2/app?host=/tmp&port=9", "postgresql://u@" + addr + "/app", ""},
 		{"user=u dbname=app host=db port=5432", "user=u dbname=app host=db port=5432 host=127.0.0.1 port=" + port, ""},
-		{"user=u hostaddr=10.0.0.1", "", "hostaddr"},
+		{"user=u hostaddr=203.0.113.1", "", "hostaddr"},
 		{"", "", "empty DSN"},
 		{"just-a-word", "", "neither"},
 	}
