@@ -123,7 +123,7 @@ load() {
 	local out="$1" rc=0; shift
 	"$WORK/bookingharness" load --pg-dsn "$DSN" --no-progress --concurrency "$CONC" --json "$out.json" "$@" >"$out.out" 2>&1 || rc=$?
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 1 ]; then cat "$out.out" >&2; exit 1; fi
-	[ "$rc" -eq 0 ] || echo "  (unexpected violations in $(basename "$out"): $(jq -c .violations "$out.json" 2>/dev/null))" >&2
+	[ "$rc" -eq 0 ] || echo "  (unexpected violations in $(basename "$out"): $(jq -c .unexpected_violations "$out.json" 2>/dev/null))" >&2
 	jq -r .throughput_per_second "$out.json"
 }
 # pgb SCRIPT: one pgbench run of SCRIPT on pgbench_load; prints its tps.
