@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/bookingharness/bookingharness/internal/bbtest"
+	"github.com/bookingharness/bookingharness/sim/blackbox/bbtest"
 )
 
 // TestMain lets the suite's test binary stand in as a black-box service: the black-box specs

@@ -34,5 +34,6 @@
 //     reads its appointments for the checker, and stops it.
 //   - Conform runs the conformance checks of `bookingharness sut check`.
 //   - Sub-package servecore serves the reference core behind the contract (the worked
-//     example, and how every black-box feature is tested in Go).
+//     example, and how every black-box feature is tested in Go); sub-package bbtest lets a
+//     test binary stand in as that service, so black-box tests need no build step.
 package blackbox

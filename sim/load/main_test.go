@@ -4,9 +4,9 @@ import (
 	"os"
 	"testing"
 
-	"github.com/bookingharness/bookingharness/internal/bbtest"
 	"github.com/bookingharness/bookingharness/internal/pgtest"
 	"github.com/bookingharness/bookingharness/pgenv"
+	"github.com/bookingharness/bookingharness/sim/blackbox/bbtest"
 )
 
 // env is the package's Postgres server, started once in TestMain.
