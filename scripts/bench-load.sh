@@ -12,7 +12,9 @@
 #   (d) the invariant checker on a 100 000-attempt history (sim/check BenchmarkCheck100k;
 #       target <= 2 s);
 #   (e) the Postgres wire proxy's cost against direct pgbench (scripts/bench-proxy.sh on the
-#       same server; target <= 15 %).
+#       same server; target <= 15 %). Its CPU-per-transaction columns count the server's
+#       backends only on a server running on this host (a container's backend pids are not
+#       this host's), so set PGPORT for those; its tps ratios hold either way.
 # The server: PGHOST/PGPORT/PGUSER/PGPASSWORD when PGPORT is set (loopback only), otherwise a
 # container of HARNESS_PG_IMAGE bound to 127.0.0.1 that it removes on exit. It removes
 # nothing it did not start, and drops the databases it created.
