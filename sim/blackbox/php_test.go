@@ -1,7 +1,6 @@
 package blackbox_test
 
 import (
-	"context"
 	"os/exec"
 	"testing"
 
@@ -29,25 +28,9 @@ func RequirePHP(t *testing.T) {
 func openPHP(t *testing.T, layers string, mode blackbox.TimeMode) (*blackbox.Target, *fakecalcom.Server) {
 	t.Helper()
 	RequirePHP(t)
-	sut, err := blackbox.LoadSUT(phpSUT)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sut.Env["APP_LAYERS"] = layers
 	// The shipped file ages bookings (time: age); the same service runs under libfaketime or
 	// X-Harness-Now without a change.
-	sut.Time = mode
-	fake := fakecalcom.New(fakecalcom.Config{EventTypes: []fakecalcom.EventType{incidentEventType()}, APIKey: "cal_test_php"})
-	t.Cleanup(fake.Close)
-	tgt, err := blackbox.Open(context.Background(), blackbox.Config{SUT: sut, CalcomURL: fake.URL, CalcomAPIKey: "cal_test_php", Postgres: blackbox.Postgres()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := tgt.Close(context.Background()); err != nil {
-			t.Error(err)
-		}
-	})
+	tgt, fake, _ := openExample(t, phpSUT, mode, map[string]string{"APP_LAYERS": layers}, incidentEventType())
 	return tgt, fake
 }
 

@@ -83,7 +83,7 @@ async function serve(svc, cfg, req, res) {
     }
     const header = req.headers[SIGNATURE_HEADER];
     const r = await receive(svc, cfg.webhookSecret, body, Array.isArray(header) ? header[0] : header);
-    svc.log.info('webhook', { result: r.result, status: r.status, reason: r.reason });
+    svc.log.info('webhook', { trigger: r.trigger ?? null, booking_id: r.uid ?? null, result: r.result, status: r.status, reason: r.reason });
     sendJSON(res, r.status, { result: r.result, reason: r.reason });
     return;
   }

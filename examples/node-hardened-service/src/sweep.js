@@ -17,14 +17,20 @@ const PAGE = 200;
  */
 
 /**
- * One pass over the pending claims.
+ * One pass over the pending claims; logs what it did ("sweep pass").
  * @param {import('./service.js').Service} svc
  * @returns {Promise<SweepItem[]>}
  */
 export async function sweep(svc) {
-  if (svc.defect === 'no_sweep') {
-    return []; // the defect: nothing resolves a claim its attempt left behind
-  }
+  // no_sweep: the defect — the pass runs and resolves nothing.
+  const items = svc.defect === 'no_sweep' ? [] : await sweepClaims(svc);
+  const count = (/** @type {SweepItem['action']} */ a) => items.filter((it) => it.action === a).length;
+  svc.log.info('sweep pass', { claims: items.length, settled: count('settled'), released: count('released'), kept: count('kept'), failed: count('failed') });
+  return items;
+}
+
+/** @param {import('./service.js').Service} svc @returns {Promise<SweepItem[]>} */
+async function sweepClaims(svc) {
   /** @type {SweepItem[]} */
   const items = [];
   const now = svc.clock.now();

@@ -66,7 +66,14 @@ export function verifySignature(secret, body, header) {
  * @property {string} seatUid          attendeeSeatId: the change concerns one seat
  */
 
-/** @typedef {{status: number, result: 'accepted' | 'duplicate' | 'ignored' | 'rejected' | 'failed', reason: string}} Result */
+/**
+ * @typedef {object} Result what the receiver made of a delivery
+ * @property {number} status the HTTP status answered
+ * @property {'accepted' | 'duplicate' | 'ignored' | 'rejected' | 'failed'} result
+ * @property {string} reason
+ * @property {string} [trigger] the delivery's triggerEvent, once verified
+ * @property {string} [uid]     its booking uid
+ */
 
 /**
  * Handles one delivery.
@@ -87,6 +94,15 @@ export async function receive(svc, secret, body, header) {
   } catch (err) {
     return { status: 400, result: 'rejected', reason: `not a Cal.com webhook: ${/** @type {Error} */ (err).message}` };
   }
+  return { ...(await handle(svc, d, body)), trigger: d.trigger, uid: d.uid };
+}
+
+/**
+ * Handles a verified, decoded delivery: duplicates first, then the booking triggers.
+ * @param {import('./service.js').Service} svc @param {Delivery} d @param {Buffer} body
+ * @returns {Promise<Result>}
+ */
+async function handle(svc, d, body) {
   if (!TRIGGERS.has(d.trigger)) {
     return ignored(`trigger ${d.trigger} is no booking change this service acts on`);
   }
