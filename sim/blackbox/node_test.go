@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"net/http"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -33,6 +34,17 @@ func openNode(t *testing.T, defect string, env map[string]string, ets ...fakecal
 	nodetest.Require(t, nodeDir)
 	t.Setenv("APP_DEFECT", defect)
 	return openExample(t, nodeSUT, blackbox.TimeHeader, env, ets...)
+}
+
+// The Node service's own unit tests (node --test: the rules that judge a returned booking,
+// the webhook signature, configuration and request parsing) run with the suite.
+func TestNodeServiceUnitTests(t *testing.T) {
+	nodetest.Require(t, nodeDir)
+	cmd := exec.Command("node", "--test", "test/")
+	cmd.Dir = nodeDir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("node --test in %s: %v\n%s", nodeDir, err, out)
+	}
 }
 
 // With its layers switched off the hardened Node service reproduces the original duplicate
