@@ -89,16 +89,32 @@ async function unsettled(svc, c, o) {
 }
 
 /**
- * Claims req's slot for its call (see the file's comment, step 1).
+ * Claims req's slot for its call (see the file's comment, step 1). One read shows the call's
+ * own row and the other calls' rows on the slot; the claim then goes on the first host no
+ * other row holds (a rival that got in between is caught by the constraint), so a caller
+ * that can see it has lost neither writes nor queues behind the other losers' inserts.
  * @param {import('./service.js').Service} svc @param {Request} req @param {store.EventType} et
  * @returns {Promise<{answer: import('./service.js').Outcome} | {claim: Claim, found: Answer | null}>}
  */
 async function claimSlot(svc, req, et) {
   const end = new Date(req.start.getTime() + et.lengthMinutes * 60_000);
   const seatGroup = et.seated ? `${et.id}@${req.start.toISOString()}` : null;
-  for (let round = 1; ; round++) {
-    let own = false;
-    for (const hostId of et.hosts) {
+  const slot = { callId: req.callId, eventTypeId: et.id, start: req.start, end, hosts: et.hosts, seatGroup, overlaps: has(svc, 'slot_exclusion') };
+  for (let round = 1; round <= MAX_CLAIM_ROUNDS; round++) {
+    const { own, others } = await store.slotState(svc.pool, slot);
+    if (own && own.state === 'live') {
+      return { answer: outcome('already_booked', 'this call already holds the slot', { appointmentId: own.id, bookingUid: own.booking_uid }) };
+    }
+    if (own) {
+      const t = await takeOver(svc, req, et, own);
+      if (t) {
+        return t;
+      }
+      continue; // the claim settled or went away meanwhile: look again
+    }
+    const busy = new Set(others.map((h) => h.host_id));
+    let lost = false;
+    for (const hostId of et.hosts.filter((h) => !busy.has(h))) {
       try {
         const id = await store.insertClaim(svc.pool, {
           callId: req.callId, eventTypeId: et.id, hostId, start: req.start, end, seatGroup,
@@ -107,42 +123,25 @@ async function claimSlot(svc, req, et) {
         return { claim: { id, hostId, eventTypeId: et.id, start: req.start }, found: null };
       } catch (err) {
         const v = violation(err);
-        if (v === 'call_slot') {
-          own = true;
-          break;
-        }
-        if (v !== 'exclusion') {
+        if (v !== 'exclusion' && v !== 'call_slot') {
           svc.log.error('claiming the slot failed', { call_id: req.callId, error: String(/** @type {Error} */ (err).message) });
           return { answer: outcome('error', 'claiming the slot failed; nothing was booked') };
         }
+        lost = true;
+        if (v === 'call_slot') break; // another attempt of this call claimed meanwhile
       }
     }
-    if (own) {
-      const row = await store.callSlotRow(svc.pool, req.callId, et.id, req.start);
-      if (row && row.state === 'live') {
-        return { answer: outcome('already_booked', 'this call already holds the slot', { appointmentId: row.id, bookingUid: row.booking_uid }) };
-      }
-      if (row) {
-        const t = await takeOver(svc, req, et, row);
-        if (t) {
-          return t;
-        }
-      }
-    } else {
-      const holders = await store.rowsOverlapping(svc.pool, et.hosts, req.start, end, seatGroup);
-      const waitFor = holders.map((h) => svc.registry.running(slotKey(h.call_id, h.event_type_id, h.starts_at))).find(Boolean);
-      if (holders.length > 0 && !waitFor) {
-        const every = et.hosts.length > 1 ? `every host of the event type (${et.hosts.length}) has` : 'the host has';
-        return { answer: outcome('slot_taken', `${every} a live or claimed appointment overlapping the slot; stopped at the claim, Cal.com was not asked`, { layer: 'slot_exclusion' }) };
-      }
-      if (waitFor && round < MAX_CLAIM_ROUNDS) {
-        await waitFor; // another call's attempt holds the slot and may still fail: wait for it
-      }
+    if (lost) {
+      continue; // someone got in between: look again
     }
-    if (round >= MAX_CLAIM_ROUNDS) {
-      return { answer: outcome('unknown', 'the slot stayed held by attempts in flight; this call did not get to ask Cal.com') };
+    const waitFor = others.map((h) => svc.registry.running(slotKey(h.call_id, h.event_type_id, h.starts_at))).find(Boolean);
+    if (!waitFor) {
+      const every = et.hosts.length > 1 ? `every host of the event type (${et.hosts.length}) has` : 'the host has';
+      return { answer: outcome('slot_taken', `${every} a live or claimed appointment overlapping the slot; stopped at the claim, Cal.com was not asked`, { layer: 'slot_exclusion' }) };
     }
+    await waitFor; // another call's attempt holds the slot and may still fail: wait for it
   }
+  return { answer: outcome('unknown', 'the slot stayed held by attempts in flight; this call did not get to ask Cal.com') };
 }
 
 /**

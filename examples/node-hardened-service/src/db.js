@@ -44,3 +44,28 @@ export function violation(err) {
 export function isServerError(err) {
   return err instanceof pg.DatabaseError;
 }
+
+/**
+ * Runs fn in one short transaction on a connection of its own; a connection that broke is
+ * not pooled again. fn's error (or the COMMIT's) is thrown after the rollback.
+ * @template T
+ * @param {import('pg').Pool} pool
+ * @param {(tx: import('pg').PoolClient) => Promise<T>} fn
+ * @returns {Promise<T>}
+ */
+export async function inTransaction(pool, fn) {
+  const tx = await pool.connect();
+  let broken = false;
+  try {
+    await tx.query('BEGIN');
+    const out = await fn(tx);
+    await tx.query('COMMIT');
+    return out;
+  } catch (err) {
+    broken = !isServerError(err);
+    await tx.query('ROLLBACK').catch(() => { broken = true; });
+    throw err;
+  } finally {
+    tx.release(broken);
+  }
+}

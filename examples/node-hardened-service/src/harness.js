@@ -57,6 +57,7 @@ export async function handleContract(svc, cfg, req, res, path) {
     }
     case `POST ${ROUTES.reset}`:
       await svc.pool.query('TRUNCATE appointments, event_type_hosts, event_types, hosts, webhook_deliveries, ended_bookings RESTART IDENTITY CASCADE');
+      svc.eventTypes.clear();
       sendJSON(res, 200, { status: 'reset' });
       return true;
     case `POST ${ROUTES.layers}`: {
@@ -153,14 +154,24 @@ export function parseBook(b) {
 }
 
 /**
- * The event type, learned from the harness's fake Cal.com the first time (test build only).
+ * The event type: from memory, from the database, or learned from the harness's fake
+ * Cal.com the first time (test build only).
  * @param {import('./service.js').Service} svc @param {{calcomBaseUrl: string, calcomTimeoutMs: number}} cfg @param {number} id
+ * @returns {Promise<store.EventType | null>}
  */
 async function eventType(svc, cfg, id) {
-  const known = await store.eventTypeById(svc.pool, id);
-  if (known) {
-    return known;
+  const et = svc.eventTypes.get(id) ?? (await store.eventTypeById(svc.pool, id)) ?? (await learnEventType(svc, cfg, id));
+  if (et) {
+    svc.eventTypes.set(id, et);
   }
+  return et;
+}
+
+/**
+ * Stores the fake Cal.com's event type id with its hosts and length (test build only).
+ * @param {import('./service.js').Service} svc @param {{calcomBaseUrl: string, calcomTimeoutMs: number}} cfg @param {number} id
+ */
+async function learnEventType(svc, cfg, id) {
   const all = await getJSON(`${cfg.calcomBaseUrl}/__admin/event-types`, cfg.calcomTimeoutMs);
   const et = Array.isArray(all) ? all.find((e) => e && e.id === id) : undefined;
   if (!et) {

@@ -52,7 +52,7 @@ async function reconcileRow(svc, row) {
     return { appointmentId: row.id, action: 'unchanged', reason: `booking is ${b.status} at the row's time` };
   }
   try {
-    const done = await store.moveRow(svc.pool, row.id, uid, b);
+    const done = await store.moveRow(svc.pool, row, b);
     return { appointmentId: row.id, action: done ? 'moved' : 'unchanged', reason: `booking is now ${b.uid} at ${b.start.toISOString()}` };
   } catch (err) {
     return { appointmentId: row.id, action: 'failed', reason: `moving the row to ${b.uid} failed: ${/** @type {Error} */ (err).message}` };

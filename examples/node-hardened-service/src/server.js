@@ -30,6 +30,7 @@ async function main() {
     calcom: new CalcomClient({ baseUrl: cfg.calcomBaseUrl, apiKey: cfg.calcomApiKey, timeoutMs: cfg.calcomTimeoutMs }),
     clock: createClock(),
     registry: createRegistry(),
+    eventTypes: new Map(),
     state: { layers: await storedLayers(pool) },
   };
   if (cfg.defect !== '') {

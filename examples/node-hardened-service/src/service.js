@@ -8,6 +8,7 @@
  * @property {import('./log.js').Logger} log
  * @property {ReturnType<typeof import('./inflight.js').createRegistry>} registry
  * @property {{layers: string[]}} state  the layers in force (POST /__harness/layers changes them)
+ * @property {Map<number, import('./store.js').EventType>} eventTypes the event types read so far (they change only by a reset)
  * @property {string} defect             '' or the planted defect (config.DEFECTS)
  * @property {number} claimLeaseMs
  */

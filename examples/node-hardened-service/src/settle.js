@@ -92,6 +92,7 @@ async function settleOnce(svc, callId, c, b, s) {
   try {
     await tx.query('BEGIN');
     await store.lockBooking(tx, s.uid);
+    await store.lockHosts(tx, [c.hostId, s.hostId]);
     if (has(svc, 'db_check')) {
       const holders = await store.holdersOfBooking(tx, s.uid, s.seatUid, c.id);
       if (holders.length > 0) {
@@ -135,7 +136,8 @@ async function settleOnce(svc, callId, c, b, s) {
 /**
  * When the claim is blocked on the host Cal.com assigned by another call's pending claim for
  * the same slot, moves that claim to this claim's host and settles this one there, with the
- * exclusion constraint checked at COMMIT. False when there is nothing to swap with.
+ * exclusion constraint checked at COMMIT (both hosts' locks are held). False when there is
+ * nothing to swap with.
  * @param {import('pg').PoolClient} tx @param {string} callId @param {Claim} c @param {store.Settlement} s
  */
 async function swapHosts(tx, callId, c, s) {
@@ -143,6 +145,7 @@ async function swapHosts(tx, callId, c, s) {
   if (!mine || mine.state !== 'pending' || mine.host_id === s.hostId) {
     return false;
   }
+  await store.lockHosts(tx, [mine.host_id]); // held already unless a rival moved this claim
   const rival = await store.rivalClaimOnHost(tx, s.hostId, c.eventTypeId, c.start, callId);
   if (!rival) {
     return false;
@@ -167,7 +170,7 @@ async function answerExisting(svc, conn, layer, callId, c, b, holder) {
   }
   if (holder.state === 'cancelled') {
     try {
-      await store.restoreRow(tx, holder.id);
+      await store.restoreRow(tx, holder);
     } catch (err) {
       if (violation(err) !== 'exclusion') throw err;
       await tx.query('ROLLBACK');

@@ -1,6 +1,8 @@
 // The appointments table's statements, one function each. q is a pool or a client in a
 // transaction; every statement is parameterised and short.
 
+import { inTransaction } from './db.js';
+
 /**
  * @typedef {object} Row an appointment or claim
  * @property {number} id
@@ -30,19 +32,36 @@
 const COLUMNS = 'id, call_id, event_type_id, host_id, starts_at, ends_at, state, lease_until, booking_uid, seat_uid, seat_group, attendee_email';
 
 /**
- * Writes a pending claim for a call's slot on one host, with a lease.
- * @param {Querier} q
+ * Writes a pending claim for a call's slot on one host, with a lease, in a short transaction
+ * holding the host's lock (lockHosts): concurrent claims on one host meet as a plain
+ * exclusion violation, never as a deadlock between their uncommitted rows.
+ * @param {import('pg').Pool} pool
  * @param {{callId: string, eventTypeId: number, hostId: number, start: Date, end: Date, leaseUntil: Date,
  *          seatGroup: string | null, attendee: {name: string, email: string, phone: string}}} c
  * @returns {Promise<number>} the claim's id
  */
-export async function insertClaim(q, c) {
-  const { rows } = await q.query(
-    `INSERT INTO appointments (call_id, event_type_id, host_id, starts_at, ends_at, state, lease_until, seat_group,
-                               attendee_name, attendee_email, attendee_phone)
-     VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, NULLIF($9, ''), NULLIF($10, '')) RETURNING id`,
-    [c.callId, c.eventTypeId, c.hostId, c.start, c.end, c.leaseUntil, c.seatGroup, c.attendee.name, c.attendee.email, c.attendee.phone]);
-  return rows[0].id;
+export async function insertClaim(pool, c) {
+  return inTransaction(pool, async (tx) => {
+    await lockHosts(tx, [c.hostId]);
+    const { rows } = await tx.query(
+      `INSERT INTO appointments (call_id, event_type_id, host_id, starts_at, ends_at, state, lease_until, seat_group,
+                                 attendee_name, attendee_email, attendee_phone)
+       VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, NULLIF($9, ''), NULLIF($10, '')) RETURNING id`,
+      [c.callId, c.eventTypeId, c.hostId, c.start, c.end, c.leaseUntil, c.seatGroup, c.attendee.name, c.attendee.email, c.attendee.phone]);
+    return rows[0].id;
+  });
+}
+
+/**
+ * Takes the advisory locks of hosts until the transaction ends, in ascending order. Every
+ * write that puts a row on a host's time takes its host's lock first (after the booking's,
+ * in a settle), so no two writers wait on each other's rows.
+ * @param {import('pg').PoolClient} tx @param {number[]} hosts
+ */
+export async function lockHosts(tx, hosts) {
+  for (const h of [...new Set(hosts)].sort((a, b) => a - b)) {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('host:' || $1, 0))`, [h]);
+  }
 }
 
 /** The call's claim or appointment (not cancelled) for a slot. @param {Querier} q @returns {Promise<Row | null>} */
@@ -60,18 +79,24 @@ export async function rowById(q, id) {
 }
 
 /**
- * The rows (claims and live appointments) holding any of hosts' time in [start, end),
- * except the seats of seatGroup.
- * @param {Querier} q @param {number[]} hosts @param {Date} start @param {Date} end @param {string | null} seatGroup
- * @returns {Promise<Row[]>}
+ * What stands on a call's slot, in one round trip: the call's own claim or appointment for
+ * it (not cancelled), and — with overlaps — the other calls' claims and live appointments
+ * holding any of hosts' time in [start, end), except the seats of seatGroup.
+ * @param {Querier} q
+ * @param {{callId: string, eventTypeId: number, start: Date, end: Date, hosts: number[], seatGroup: string | null, overlaps: boolean}} s
+ * @returns {Promise<{own: Row | null, others: Row[]}>}
  */
-export async function rowsOverlapping(q, hosts, start, end, seatGroup) {
+export async function slotState(q, s) {
   const { rows } = await q.query(
     `SELECT ${COLUMNS} FROM appointments
-     WHERE host_id = ANY($1) AND state <> 'cancelled' AND tstzrange(starts_at, ends_at) && tstzrange($2, $3)
-       AND ($4::text IS NULL OR seat_group IS DISTINCT FROM $4)`,
-    [hosts, start, end, seatGroup]);
-  return rows;
+     WHERE state <> 'cancelled' AND (
+       (call_id = $1 AND event_type_id = $2 AND starts_at = $3)
+       OR ($7 AND call_id <> $1 AND host_id = ANY($4) AND tstzrange(starts_at, ends_at) && tstzrange($3, $5)
+           AND ($6::text IS NULL OR seat_group IS DISTINCT FROM $6)))
+     ORDER BY id`,
+    [s.callId, s.eventTypeId, s.start, s.hosts, s.end, s.seatGroup, s.overlaps]);
+  const own = rows.find((r) => r.call_id === s.callId && r.event_type_id === s.eventTypeId && r.starts_at.getTime() === s.start.getTime()) ?? null;
+  return { own, others: rows.filter((r) => r.call_id !== s.callId) };
 }
 
 /** Renews a pending claim's lease; false when it is no longer pending. @param {Querier} q */
@@ -150,9 +175,14 @@ export async function moveClaim(q, id, hostId) {
   await q.query(`UPDATE appointments SET host_id = $2, updated_at = now() WHERE id = $1 AND state = 'pending'`, [id, hostId]);
 }
 
-/** Brings a cancelled appointment back (its booking is still held in Cal.com). @param {Querier} q */
-export async function restoreRow(q, id) {
-  await q.query(`UPDATE appointments SET state = 'live', updated_at = now() WHERE id = $1 AND state = 'cancelled'`, [id]);
+/**
+ * Brings a cancelled appointment back (its booking is still held in Cal.com), under its
+ * host's lock.
+ * @param {import('pg').PoolClient} tx @param {Row} row
+ */
+export async function restoreRow(tx, row) {
+  await lockHosts(tx, [row.host_id]);
+  await tx.query(`UPDATE appointments SET state = 'live', updated_at = now() WHERE id = $1 AND state = 'cancelled'`, [row.id]);
 }
 
 /** The call's live appointments. @param {Querier} q @returns {Promise<Row[]>} */
@@ -178,15 +208,19 @@ export async function cancelRow(q, id, uid) {
 }
 
 /**
- * Points live appointment id at booking b (a host's reschedule) if it still carries oldUid.
- * @param {Querier} q @param {number} id @param {string} oldUid
+ * Points live appointment row at booking b (a host's reschedule) if it still carries its
+ * uid, under its host's lock.
+ * @param {import('pg').Pool} pool @param {Row} row
  * @param {{uid: string, id: number | null, start: Date, end: Date}} b
  */
-export async function moveRow(q, id, oldUid, b) {
-  const { rowCount } = await q.query(
-    `UPDATE appointments SET booking_uid = $3, calcom_booking_id = $4, starts_at = $5, ends_at = $6, updated_at = now()
-     WHERE id = $1 AND state = 'live' AND booking_uid = $2`, [id, oldUid, b.uid, b.id, b.start, b.end]);
-  return rowCount === 1;
+export async function moveRow(pool, row, b) {
+  return inTransaction(pool, async (tx) => {
+    await lockHosts(tx, [row.host_id]);
+    const { rowCount } = await tx.query(
+      `UPDATE appointments SET booking_uid = $3, calcom_booking_id = $4, starts_at = $5, ends_at = $6, updated_at = now()
+       WHERE id = $1 AND state = 'live' AND booking_uid = $2`, [row.id, row.booking_uid, b.uid, b.id, b.start, b.end]);
+    return rowCount === 1;
+  });
 }
 
 /** Pending claims after id afterId, in id order. @param {Querier} q @returns {Promise<Row[]>} */
@@ -217,7 +251,7 @@ export async function eventTypeById(q, id) {
     return null;
   }
   const r = rows[0];
-  return { id: r.id, lengthMinutes: r.length_minutes, seated: r.seated, hosts: r.hosts };
+  return { id: r.id, lengthMinutes: r.length_minutes, seated: r.seated, hosts: r.hosts.map(Number) }; // bigint[] arrives as text
 }
 
 /** Stores an event type with its hosts (kept when it is there already). @param {import('pg').Pool} pool @param {EventType} et */
