@@ -318,9 +318,10 @@ function logRejection(svc, req, b, layer, reason) {
 }
 
 /**
- * The no_claim defect: nothing is claimed before Cal.com is asked — the slot is checked,
- * Cal.com asked, and only then is a row written for the booking (check-then-insert). A
- * rival reaches Cal.com; an answer left unknown leaves nothing behind to resolve it.
+ * The no_claim defect: nothing is claimed before Cal.com is asked. Only the call's own row
+ * is looked at; Cal.com is asked; the row is written afterwards, and only the constraints
+ * judge it then. A rival reaches Cal.com (its booking must be undone if the row is refused),
+ * and an answer left unknown leaves nothing behind for a retry or the sweeper to resolve.
  * @param {import('./service.js').Service} svc @param {Request} req @param {store.EventType} et
  * @param {import('./inflight.js').Handle} attempt
  */
