@@ -33,7 +33,8 @@ const REFUSED = 'another live or claimed appointment of the host Cal.com assigne
  *     overlap (slot_exclusion) means the booking cannot be stored: it is cancelled in Cal.com
  *     so nothing is orphaned, and the caller hears slot_taken;
  *   - a transaction that did not commit is tried once more; a COMMIT whose fate is open is
- *     resolved by re-reading the claim on a fresh connection — never a guess.
+ *     resolved by re-reading the claim on a fresh connection — never a guess. The settle's
+ *     COMMIT is the only one between Cal.com's answer and the caller's.
  * @param {import('./service.js').Service} svc
  * @param {string} callId
  * @param {Claim} c
@@ -43,11 +44,6 @@ const REFUSED = 'another live or claimed appointment of the host Cal.com assigne
 export async function settle(svc, callId, c, b) {
   /** @type {store.Settlement} */
   const s = { uid: b.uid, bookingId: b.id, seatUid: b.seatUid, hostId: b.hostId ?? c.hostId, start: b.start, end: b.end };
-  try {
-    await store.ensureHost(svc.pool, s.hostId);
-  } catch (err) {
-    return pendingAnswer(b, 'recording the assigned host failed', err, svc);
-  }
   let last = 'the settle transaction failed';
   for (let tries = 0; tries < 2; tries++) {
     const step = await settleOnce(svc, callId, c, b, s);
@@ -59,19 +55,8 @@ export async function settle(svc, callId, c, b) {
     }
     last = step.reason;
   }
-  return pendingAnswer(b, last, null, svc);
-}
-
-/**
- * An unknown answer that leaves the claim pending for the sweeper.
- * @param {import('./calcom.js').Booking} b @param {string} reason @param {unknown} err
- * @param {import('./service.js').Service} svc
- */
-function pendingAnswer(b, reason, err, svc) {
-  if (err) {
-    svc.log.warn('settle failed', { booking_id: b.uid, reason, error: String(/** @type {Error} */ (err).message ?? err) });
-  }
-  return outcome('unknown', `${reason}; the claim stays pending and the sweeper settles it`, { bookingUid: b.uid });
+  svc.log.warn('settle failed', { booking_id: b.uid, reason: last });
+  return outcome('unknown', `${last}; the claim stays pending and the sweeper settles it`, { bookingUid: b.uid });
 }
 
 /**
@@ -93,6 +78,7 @@ async function settleOnce(svc, callId, c, b, s) {
     await tx.query('BEGIN');
     await store.lockBooking(tx, s.uid);
     await store.lockHosts(tx, [c.hostId, s.hostId]);
+    await store.ensureHost(tx, s.hostId); // Cal.com may assign a host this service never saw
     if (has(svc, 'db_check')) {
       const holders = await store.holdersOfBooking(tx, s.uid, s.seatUid, c.id);
       if (holders.length > 0) {
