@@ -4,30 +4,28 @@
 //
 // Every answer is checked before it is believed: a 2xx whose body is not the booking
 // envelope is a 'decode' error — ambiguous, because the booking may have been made. Errors
-// are CalcomError with a kind (see KINDS); `ambiguous` says whether the booking may exist
+// are CalcomError with a kind; `ambiguous` says whether the booking may exist
 // although the create did not say so (no answer, a cut connection, a 5xx, an unreadable 2xx).
 
 import http from 'node:http';
 import https from 'node:https';
 
 /** The bookings API version this client speaks. */
-export const API_VERSION = '2024-08-13';
+const API_VERSION = '2024-08-13';
 
 /** Cal.com's answer when it lost an insert race (production's 400); matched case-insensitively. */
 const DATABASE_ERROR = 'an error occured while querying the database';
 
-/**
- * The error kinds: transport (no answer or a cut connection), timeout, decode (an unreadable
- * 2xx), server (5xx), slot_taken, conflict (409), unexplained (the 400 above), validation,
- * unauthorized, not_found, rate_limited, http (any other status).
- */
-export const KINDS = Object.freeze(['transport', 'timeout', 'decode', 'server', 'slot_taken', 'conflict',
-  'unexplained', 'validation', 'unauthorized', 'not_found', 'rate_limited', 'http']);
+/** The error kinds after which the booking may exist although the request did not say so. */
 const AMBIGUOUS = new Set(['transport', 'timeout', 'decode', 'server']);
 
-/** A failed Cal.com request. */
+/**
+ * A failed Cal.com request. Its kind is transport (no answer or a cut connection), timeout,
+ * decode (an unreadable 2xx), server (5xx), slot_taken, conflict (409), unexplained (the 400
+ * above), validation, unauthorized, not_found, rate_limited or http (any other status).
+ */
 export class CalcomError extends Error {
-  /** @param {string} op @param {string} kind one of KINDS @param {string} message @param {number} [status] */
+  /** @param {string} op @param {string} kind @param {string} message @param {number} [status] */
   constructor(op, kind, message, status = 0) {
     super(`Cal.com ${op}: ${message}`);
     this.name = 'CalcomError';
@@ -231,7 +229,7 @@ function successEnvelope(op, res) {
  * @param {string} op @param {number} status @param {unknown} d @param {string} where
  * @returns {Booking}
  */
-export function decodeBooking(op, status, d, where) {
+function decodeBooking(op, status, d, where) {
   const bad = (/** @type {string} */ what) => new CalcomError(op, 'decode', `HTTP ${status}: ${where}.${what}`, status);
   if (!isObject(d)) throw bad('is not an object');
   if (typeof d.uid !== 'string' || d.uid.trim() === '') throw bad('uid is missing');

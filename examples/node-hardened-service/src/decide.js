@@ -29,7 +29,7 @@ export function ownership(b, callId) {
  * answer does not list has no metadata.
  * @param {import('./calcom.js').Booking} b
  */
-export function seatView(b) {
+function seatView(b) {
   if (!b.seatUid) {
     return b;
   }

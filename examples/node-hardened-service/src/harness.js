@@ -1,5 +1,5 @@
 // The thin test route in front of the booking code: the bookingharness black-box contract
-// (README.md, "The contract"). Every answer to book and cancel is
+// (README.md, "The contract and the test build"). Every answer to book and cancel is
 // 200 with an outcome — an unexpected failure is "unknown", because the booking may exist —
 // and only a request the harness could not have meant (not JSON) gets 400.
 //
@@ -14,7 +14,7 @@ import { applyLayers, LAYERS, ordered } from './layers.js';
 import * as store from './store.js';
 
 /** The contract's routes. */
-export const ROUTES = Object.freeze({
+const ROUTES = Object.freeze({
   health: '/__harness/health',
   book: '/__harness/book',
   cancel: '/__harness/cancel',

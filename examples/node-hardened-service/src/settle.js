@@ -15,7 +15,13 @@ import * as store from './store.js';
  * @property {Date} start
  */
 
-/** @typedef {{next: 'done', answer: import('./service.js').Outcome} | {next: 'retry' | 'refuse', reason: string}} Step */
+/**
+ * What settle does after one settle transaction, its connection given back: done; try again
+ * (nothing was committed); refuse the booking; judge a claim that stopped being pending
+ * (gone); or re-read the claim to learn whether a COMMIT whose answer was lost happened.
+ * @typedef {{next: 'done', answer: import('./service.js').Outcome} | {next: 'retry' | 'refuse', reason: string}
+ *   | {next: 'gone'} | {next: 'reread', want: import('./service.js').Outcome, booked: boolean}} Step
+ */
 
 /** @typedef {{tx: import('pg').PoolClient, broken: boolean}} Conn a settle transaction's connection; broken ones are not pooled again */
 
@@ -46,14 +52,20 @@ export async function settle(svc, callId, c, b) {
   const s = { uid: b.uid, bookingId: b.id, seatUid: b.seatUid, hostId: b.hostId ?? c.hostId, start: b.start, end: b.end };
   let last = 'the settle transaction failed';
   for (let tries = 0; tries < 2; tries++) {
-    const step = await settleOnce(svc, callId, c, b, s);
-    if (step.next === 'done') {
-      return step.answer;
+    let step = await settleOnce(svc, callId, c, b, s);
+    if (step.next === 'reread') {
+      step = await reread(svc, c, s, step.want, step.booked);
     }
-    if (step.next === 'refuse') {
-      return refuse(svc, c, b, step.reason);
+    switch (step.next) {
+      case 'done':
+        return step.answer;
+      case 'refuse':
+        return refuse(svc, c, b, step.reason);
+      case 'gone':
+        return claimGone(svc, c, b);
+      case 'retry':
+        last = step.reason;
     }
-    last = step.reason;
   }
   svc.log.warn('settle failed', { booking_id: b.uid, reason: last });
   return outcome('unknown', `${last}; the claim stays pending and the sweeper settles it`, { bookingUid: b.uid });
@@ -82,14 +94,14 @@ async function settleOnce(svc, callId, c, b, s) {
     if (has(svc, 'db_check')) {
       const holders = await store.holdersOfBooking(tx, s.uid, s.seatUid, c.id);
       if (holders.length > 0) {
-        return await answerExisting(svc, conn, 'db_check', callId, c, b, holders[0]);
+        return await answerExisting(conn, 'db_check', callId, c, b, holders[0]);
       }
     }
     await tx.query('SAVEPOINT settle');
     try {
       if (!(await store.settleClaim(tx, c.id, s))) {
         await tx.query('ROLLBACK');
-        return { next: 'done', answer: await claimGone(svc, c, b) };
+        return { next: 'gone' };
       }
     } catch (err) {
       const v = violation(err);
@@ -97,7 +109,7 @@ async function settleOnce(svc, callId, c, b, s) {
         await tx.query('ROLLBACK TO SAVEPOINT settle');
         const holders = await store.holdersOfBooking(tx, s.uid, s.seatUid, c.id);
         if (holders.length > 0) {
-          return await answerExisting(svc, conn, 'unique', callId, c, b, holders[0]);
+          return await answerExisting(conn, 'unique', callId, c, b, holders[0]);
         }
       }
       if (v !== 'exclusion') {
@@ -109,7 +121,7 @@ async function settleOnce(svc, callId, c, b, s) {
         return { next: 'refuse', reason: REFUSED };
       }
     }
-    return await commit(svc, conn, c, s, outcome('booked', 'booking successful and validated', { appointmentId: c.id, bookingUid: s.uid }));
+    return await commit(conn, outcome('booked', 'booking successful and validated', { appointmentId: c.id, bookingUid: s.uid }));
   } catch (err) {
     conn.broken ||= !isServerError(err);
     await tx.query('ROLLBACK').catch(() => { conn.broken = true; });
@@ -144,15 +156,15 @@ async function swapHosts(tx, callId, c, s) {
 /**
  * Answers truthfully about an appointment that already carries the booking, in the settle
  * transaction, and releases the claim.
- * @param {import('./service.js').Service} svc @param {Conn} conn @param {string} layer
- * @param {string} callId @param {Claim} c @param {import('./calcom.js').Booking} b @param {store.Row} holder
+ * @param {Conn} conn @param {string} layer @param {string} callId @param {Claim} c
+ * @param {import('./calcom.js').Booking} b @param {store.Row} holder
  * @returns {Promise<Step>}
  */
-async function answerExisting(svc, conn, layer, callId, c, b, holder) {
+async function answerExisting(conn, layer, callId, c, b, holder) {
   const tx = conn.tx;
   await store.releaseClaim(tx, c.id);
   if (holder.call_id !== callId) {
-    return commit(svc, conn, c, null, outcome('slot_taken', 'the booking Cal.com returned is held by another call', { layer, bookingUid: b.uid }));
+    return commit(conn, outcome('slot_taken', 'the booking Cal.com returned is held by another call', { layer, bookingUid: b.uid }));
   }
   if (holder.state === 'cancelled') {
     try {
@@ -163,19 +175,17 @@ async function answerExisting(svc, conn, layer, callId, c, b, holder) {
       return { next: 'refuse', reason: REFUSED };
     }
   }
-  return commit(svc, conn, c, null, outcome('already_booked', 'this call already holds the booking', { layer, appointmentId: holder.id, bookingUid: b.uid }));
+  return commit(conn, outcome('already_booked', 'this call already holds the booking', { layer, appointmentId: holder.id, bookingUid: b.uid }));
 }
 
 /**
  * Commits the settle transaction whose answer is want. A COMMIT Postgres refused did not
- * happen; one whose answer was lost is judged by re-reading the claim on a fresh connection:
- * still pending → try again; in the state want left it → want; anything else → unknown.
- * @param {import('./service.js').Service} svc @param {Conn} conn @param {Claim} c
- * @param {store.Settlement | null} s the settlement when want is booked
- * @param {import('./service.js').Outcome} want
+ * happen; one whose answer was lost is judged by re-reading the claim (reread) once this
+ * connection is given back.
+ * @param {Conn} conn @param {import('./service.js').Outcome} want
  * @returns {Promise<Step>}
  */
-async function commit(svc, conn, c, s, want) {
+async function commit(conn, want) {
   try {
     await conn.tx.query('COMMIT');
     return { next: 'done', answer: want };
@@ -187,20 +197,32 @@ async function commit(svc, conn, c, s, want) {
       throw err;
     }
     conn.broken = true;
-    let row;
-    try {
-      row = await store.rowById(svc.pool, c.id);
-    } catch {
-      return { next: 'done', answer: outcome('unknown', "the settle's COMMIT failed and re-reading the claim failed", { bookingUid: want.bookingUid }) };
-    }
-    if (row && row.state === 'pending') {
-      return { next: 'retry', reason: "the settle's COMMIT failed and did not happen" };
-    }
-    if ((s && row && row.state === 'live' && row.booking_uid === s.uid) || (!s && !row)) {
-      return { next: 'done', answer: { ...want, reason: `${want.reason} (the COMMIT's answer was lost; re-reading the claim shows it committed)` } };
-    }
-    return { next: 'done', answer: outcome('unknown', "the settle's COMMIT failed and re-reading the claim did not settle the question", { bookingUid: want.bookingUid }) };
+    return { next: 'reread', want, booked: want.outcome === 'booked' };
   }
+}
+
+/**
+ * Judges a COMMIT whose answer was lost by re-reading the claim on a fresh connection:
+ * still pending → it did not happen (try again); in the state want left it (live with the
+ * booking, or released) → want; anything else, or a failed re-read → unknown.
+ * @param {import('./service.js').Service} svc @param {Claim} c @param {store.Settlement} s
+ * @param {import('./service.js').Outcome} want @param {boolean} booked
+ * @returns {Promise<Step>}
+ */
+async function reread(svc, c, s, want, booked) {
+  let row;
+  try {
+    row = await store.rowById(svc.pool, c.id);
+  } catch {
+    return { next: 'done', answer: outcome('unknown', "the settle's COMMIT failed and re-reading the claim failed", { bookingUid: s.uid }) };
+  }
+  if (row && row.state === 'pending') {
+    return { next: 'retry', reason: "the settle's COMMIT failed and did not happen" };
+  }
+  if ((booked && row && row.state === 'live' && row.booking_uid === s.uid) || (!booked && !row)) {
+    return { next: 'done', answer: { ...want, reason: `${want.reason} (the COMMIT's answer was lost; re-reading the claim shows it committed)` } };
+  }
+  return { next: 'done', answer: outcome('unknown', "the settle's COMMIT failed and re-reading the claim did not settle the question", { bookingUid: s.uid }) };
 }
 
 /**
