@@ -66,6 +66,29 @@ func expectViolated(t *testing.T, ops []history.Operation, st State, want []stri
 	return r
 }
 
+// checkCase is one hand-made history and final state, with the invariants Check must find
+// violated (sorted) and, when want is not empty, a substring of the report.
+type checkCase struct {
+	name   string
+	ops    []history.Operation
+	state  State
+	want   []string
+	detail string
+}
+
+// runCases runs each case as a subtest.
+func runCases(t *testing.T, cases []checkCase) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			r := expectViolated(t, tt.ops, tt.state, tt.want)
+			if !strings.Contains(r.String(), tt.detail) {
+				t.Errorf("report lacks %q:\n%s", tt.detail, r)
+			}
+		})
+	}
+}
+
 func TestCheck(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -330,12 +353,19 @@ func TestDoubleBookedGroups(t *testing.T) {
 
 func TestInvariants(t *testing.T) {
 	names := Invariants()
-	if len(names) != 6 || names[0] != "duplicate_booking_id" || names[5] != "lost_booking" {
-		t.Fatalf("Invariants() = %v", names)
+	want := []string{"duplicate_booking_id", "double_booked_slot", "untruthful_outcome", "orphan_booking",
+		"phantom_appointment", "lost_booking", "mismatched_appointment", "double_booked_call"}
+	if !slices.Equal(names, want) {
+		t.Fatalf("Invariants() = %v, want %v", names, want)
 	}
 	names[0] = "mutated"
 	if Invariants()[0] != DuplicateBookingID || !IsInvariant("orphan_booking") || IsInvariant("orphan") {
 		t.Error("Invariants must return a fresh slice and IsInvariant must match exactly")
+	}
+	for _, inv := range Catalogue() {
+		if inv.Rule == "" || inv.judge == nil {
+			t.Errorf("%s: a catalogue entry needs its rule and its judge", inv.Name)
+		}
 	}
 	if s := (Report{}).String(); !strings.Contains(s, "no invariant violated") {
 		t.Errorf("empty report String() = %q", s)
