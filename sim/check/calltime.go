@@ -14,7 +14,7 @@ import (
 // naming one booking (or one seat) are one hold, not two: that is duplicate_booking_id.
 
 func (ix *index) doubleBookedCalls() []Violation {
-	return doubleBooked(ix, DoubleBookedCall, ix.liveByCall, ix.callOccupants, func(c string, n int, from, to time.Time) string {
+	return doubleBooked(ix, DoubleBookedCall, ix.multiLive, ix.callOccupants, func(c string, n int, from, to time.Time) string {
 		return fmt.Sprintf("call %s holds %d live appointments of different bookings or seats that overlap between %s and %s",
 			c, n, stamp(from), stamp(to))
 	})

@@ -40,8 +40,11 @@ type index struct {
 	liveByUID   map[string][]int // live appointments with a uid
 	byCallStart map[callStart][]int
 	liveByHost  map[int64][]int
-	liveByCall  map[string][]int
-	bookingIdx  map[string]int
+	// multiLive holds the live appointments of every call that has two or more (the only
+	// calls double_booked_call looks at); firstLive is where each call's first one is.
+	multiLive  map[string][]int
+	firstLive  map[string]int
+	bookingIdx map[string]int
 	// calls is the (call, slot) judgement behind untruthful_outcome and lost_booking, made
 	// once by the first of the two that asks (calls.go).
 	calls *callVerdicts
@@ -57,7 +60,8 @@ func newIndex(ops []history.Operation, st State) *index {
 		liveByUID:   make(map[string][]int, len(st.Appointments)),
 		byCallStart: make(map[callStart][]int, len(st.Appointments)),
 		liveByHost:  make(map[int64][]int),
-		liveByCall:  make(map[string][]int, len(st.Appointments)),
+		multiLive:   make(map[string][]int),
+		firstLive:   make(map[string]int, len(st.Appointments)),
 		bookingIdx:  make(map[string]int, len(st.Bookings)),
 	}
 	for i, a := range st.Appointments {
@@ -70,7 +74,13 @@ func newIndex(ops []history.Operation, st State) *index {
 			ix.liveByUID[a.BookingUID] = append(ix.liveByUID[a.BookingUID], i)
 		}
 		ix.liveByHost[a.StaffID] = append(ix.liveByHost[a.StaffID], i)
-		ix.liveByCall[a.CallID] = append(ix.liveByCall[a.CallID], i)
+		if f, ok := ix.firstLive[a.CallID]; !ok {
+			ix.firstLive[a.CallID] = i
+		} else if m := ix.multiLive[a.CallID]; m == nil {
+			ix.multiLive[a.CallID] = []int{f, i}
+		} else {
+			ix.multiLive[a.CallID] = append(m, i)
+		}
 	}
 	for i, b := range st.Bookings {
 		ix.bookingIdx[b.UID] = i

@@ -50,25 +50,31 @@ func (ix *index) calcomHolds(call string, slot history.SlotKey) []string {
 	return slices.Compact(out)
 }
 
-// holdsByCall indexes every booking by its call and start (on a seated booking with seats,
-// every seat by the seat's call instead: the booking's metadata is the first booker's), on
-// first use.
+// holdsByCall indexes the bookings of every call told cancelled by the call and start (on a
+// seated booking with seats, every seat by the seat's call instead: the booking's metadata
+// is the first booker's), on first use. Only those calls' holds are ever asked for.
 func (ix *index) holdsByCall() map[callStart][]hold {
 	if ix.holds != nil {
 		return ix.holds
 	}
-	ix.holds = make(map[callStart][]hold, len(ix.st.Bookings))
+	cancelled := make(map[string]bool)
+	for _, op := range ix.ops {
+		if op.Kind == history.KindCancel && !op.Pending && op.Result == history.ResultOK {
+			cancelled[op.CallID] = true
+		}
+	}
+	ix.holds = make(map[callStart][]hold, len(cancelled))
 	for bi, b := range ix.st.Bookings {
 		if b.Seated && len(b.Seats) > 0 {
 			for si, s := range b.Seats {
-				if s.CallID != "" {
+				if cancelled[s.CallID] {
 					k := callStart{s.CallID, b.Start.UnixNano()}
 					ix.holds[k] = append(ix.holds[k], hold{bi, si})
 				}
 			}
 			continue
 		}
-		if b.CallID != "" {
+		if cancelled[b.CallID] {
 			k := callStart{b.CallID, b.Start.UnixNano()}
 			ix.holds[k] = append(ix.holds[k], hold{bi, -1})
 		}
