@@ -48,8 +48,8 @@ type index struct {
 	// calls is the (call, slot) judgement behind untruthful_outcome and lost_booking, made
 	// once by the first of the two that asks (calls.go).
 	calls *callVerdicts
-	// holds indexes Cal.com's holds by call and start, built by the first cancel judged
-	// (holds.go).
+	// holds indexes the Cal.com holds of the calls told cancelled by call and start, built
+	// by the first cancel judged (holds.go).
 	holds map[callStart][]hold
 }
 
