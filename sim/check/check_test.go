@@ -371,3 +371,38 @@ func TestInvariants(t *testing.T) {
 		t.Errorf("empty report String() = %q", s)
 	}
 }
+
+// Each catalogue entry judges its own invariant and nothing else, so switching one off (the
+// harness's self-test does) leaves every other judgement as it was. One state breaks all.
+func TestCatalogueEntriesAreSeparate(t *testing.T) {
+	at := func(h int) time.Time { return six.Add(time.Duration(h) * 24 * time.Hour) }
+	on := func(a Appointment, host int64) Appointment { a.StaffID = host; return a }
+	ops := append(seen("d1", "d2", "o", "p", "m", "c"), book(20, "u", "booked", 400))
+	st := State{
+		Appointments: []Appointment{
+			appt(1, "d1", "uD", at(1), true), appt(2, "d2", "uD", at(1), true), // duplicate, double booked
+			appt(3, "p", "uP", at(3), true),                                                  // phantom
+			appt(4, "m", "uM", at(4), true),                                                  // mismatched
+			on(appt(5, "c", "uC1", at(5), true), 6), on(appt(6, "c", "uC2", at(5), true), 7), // double booked call
+		},
+		Bookings: []Booking{
+			bk("uD", "d1", StatusAccepted, at(1)), bk("uO", "o", StatusAccepted, at(2)), // orphan
+			bk("uP", "p", StatusCancelled, at(3)), bk("uM", "m", StatusAccepted, at(4).Add(time.Hour)),
+			bkOnHost("uC1", "c", 6, at(5)), bkOnHost("uC2", "c", 7, at(5)),
+		},
+	} // call u was told booked on slot6 and holds nothing: untruthful, lost
+	if r := Check(ops, st); len(r.Names()) != len(Catalogue()) {
+		t.Fatalf("the state must break every invariant:\n%s", r)
+	}
+	for _, inv := range Catalogue() {
+		vs := inv.judge(newIndex(ops, st))
+		if len(vs) == 0 {
+			t.Errorf("%s judged alone found nothing", inv.Name)
+		}
+		for _, v := range vs {
+			if v.Invariant != inv.Name {
+				t.Errorf("%s judged alone reported %s", inv.Name, v)
+			}
+		}
+	}
+}
