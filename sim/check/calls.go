@@ -100,10 +100,10 @@ type judge struct {
 //
 // A cancel answered cancelled resets the group and is then its last answer (the call holds
 // nothing). Like every reset it clears the rule "fail then already_booked" and is not itself
-// a fail for it. A cancel answered error changed nothing: it
-// becomes the last answer only when the call is expected to hold the slot (told booked or
-// already_booked, or moved here by the host, with no definite answer to the contrary since),
-// and then expects the call still to hold it.
+// a fail for it. A cancel answered error changed nothing: it becomes the last answer only
+// when the call is expected to hold the slot (told booked or already_booked, or moved here
+// by the host, with no definite answer to the contrary since), and then expects the call
+// still to hold it.
 func (j judge) run() (untruthful, lost *Violation) {
 	last, lastOK, lastFail, held := -1, -1, -1, -1
 	holds := false // the call is expected to hold the slot

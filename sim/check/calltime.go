@@ -15,7 +15,7 @@ import (
 
 func (ix *index) doubleBookedCalls() []Violation {
 	return doubleBooked(ix, DoubleBookedCall, ix.multiLive, ix.callOccupants, func(c string, n int, from, to time.Time) string {
-		return fmt.Sprintf("call %s holds %d live appointments of different bookings or seats that overlap between %s and %s",
+		return fmt.Sprintf("call %s holds %d live appointments, of two or more bookings or seats, that overlap between %s and %s",
 			c, n, stamp(from), stamp(to))
 	})
 }
