@@ -217,3 +217,18 @@ func (c Content) Body() ([]byte, error) {
 	}
 	return b, nil
 }
+
+// Why an exchange got no (complete) answer: the prefix of Response.Error in the recorder's
+// files, followed by ": " and the detail. Derivation also understands browsers' net::ERR_
+// codes.
+const (
+	// ErrorClientGaveUp: the client closed its request before the answer was complete —
+	// its timeout, or a cancel.
+	ErrorClientGaveUp = "client-gave-up"
+	// ErrorUpstreamCut: the upstream cut the connection (reset or closed) before a complete
+	// answer.
+	ErrorUpstreamCut = "upstream-cut"
+	// ErrorUpstreamUnreachable: no connection to the upstream could be made; the request
+	// never reached it.
+	ErrorUpstreamUnreachable = "upstream-unreachable"
+)
