@@ -163,7 +163,12 @@ func runRecord(ctx context.Context, stderr io.Writer, f recordFlags) error {
 		return &exitError{code: exitInvalid, err: fmt.Errorf("record: %w", err)}
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	rec, err := record.New(record.Config{Upstream: p.upstream, WebhookTarget: p.forward, Out: out, KeepPII: f.keepPII, Secrets: p.secrets, Logger: logger})
+	rec, err := record.New(record.Config{Out: out, KeepPII: f.keepPII, Secrets: p.secrets, Logger: logger})
+	if err != nil {
+		_ = out.Close()
+		return &exitError{code: exitInvalid, err: err}
+	}
+	api, err := rec.Proxy(har.KindAPI, p.upstream)
 	if err != nil {
 		_ = out.Close()
 		return &exitError{code: exitInvalid, err: err}
@@ -192,11 +197,15 @@ func runRecord(ctx context.Context, stderr io.Writer, f recordFlags) error {
 		werr := rec.Wait(sctx)
 		return errors.Join(werr, out.Close(), rec.Err())
 	}
-	if err := serve(f.listen, rec.API(), "Cal.com API → "+p.upstream.Redacted()+": point CALCOM_BASE_URL"); err != nil {
+	if err := serve(f.listen, api, "Cal.com API → "+p.upstream.Redacted()+": point CALCOM_BASE_URL"); err != nil {
 		return errors.Join(&exitError{code: exitInvalid, err: err}, stop())
 	}
 	if p.forward != nil {
-		if err := serve(f.webhooksListen, rec.WebhookHandler(), "webhooks → "+p.forward.Redacted()+": point Cal.com's subscription"); err != nil {
+		hooks, err := rec.Proxy(har.KindWebhook, p.forward)
+		if err != nil {
+			return errors.Join(&exitError{code: exitInvalid, err: err}, stop())
+		}
+		if err := serve(f.webhooksListen, hooks, "webhooks → "+p.forward.Redacted()+": point Cal.com's subscription"); err != nil {
 			return errors.Join(&exitError{code: exitInvalid, err: err}, stop())
 		}
 	}

@@ -22,12 +22,6 @@ const DefaultMaxBody = 1 << 20
 
 // Config configures a Recorder.
 type Config struct {
-	// Upstream is Cal.com's API base URL (scheme://host[:port][/prefix]); requests to the
-	// API handler go there with their path appended. It may be a remote host.
-	Upstream *url.URL
-	// WebhookTarget, when set, is the service's webhook receiver: deliveries to the webhook
-	// handler are forwarded there, path appended, and recorded. Nil: no webhook handler.
-	WebhookTarget *url.URL
 	// Out receives every exchange as it completes.
 	Out *har.Writer
 	// Now is the recorder's clock (default time.Now): startedDateTime and every timing come
@@ -49,31 +43,24 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// Recorder is a recording reverse proxy: API() forwards the service's requests to Cal.com
-// and WebhookHandler() Cal.com's webhook deliveries to the service, and both write every
-// exchange to Config.Out as it completes (see the package doc).
+// Recorder records exchanges: each of its proxies (Proxy) forwards to one target — Cal.com's
+// API for the service's requests, the service's webhook receiver for Cal.com's deliveries —
+// and all of them write every exchange to Config.Out as it completes, numbered by one
+// counter (see the package doc).
 type Recorder struct {
 	cfg   Config
 	pseud *pseudonyms // nil with KeepPII
 	ticks atomic.Int64
 	wg    sync.WaitGroup
 
-	api, hooks http.Handler
-	mu         sync.Mutex
-	err        error // the first exchange that could not be written
-	written    atomic.Int64
+	mu      sync.Mutex
+	err     error // the first exchange that could not be written
+	written atomic.Int64
 }
 
 // New validates cfg and builds a Recorder.
 func New(cfg Config) (*Recorder, error) {
-	switch {
-	case cfg.Upstream == nil || cfg.Upstream.Scheme == "" || cfg.Upstream.Host == "":
-		return nil, errors.New("record: the upstream must be an absolute URL such as https://api.cal.com")
-	case cfg.Upstream.Scheme != "http" && cfg.Upstream.Scheme != "https":
-		return nil, fmt.Errorf("record: upstream %q: scheme must be http or https", cfg.Upstream.Redacted())
-	case cfg.WebhookTarget != nil && (cfg.WebhookTarget.Host == "" || (cfg.WebhookTarget.Scheme != "http" && cfg.WebhookTarget.Scheme != "https")):
-		return nil, fmt.Errorf("record: webhook target %q: want http(s)://host[:port][/path]", cfg.WebhookTarget.Redacted())
-	case cfg.Out == nil:
+	if cfg.Out == nil {
 		return nil, errors.New("record: no output (Config.Out)")
 	}
 	if cfg.Now == nil {
@@ -94,19 +81,26 @@ func New(cfg Config) (*Recorder, error) {
 		}
 		r.pseud = &pseudonyms{key: key}
 	}
-	r.api = r.proxy(har.KindAPI, cfg.Upstream)
-	if cfg.WebhookTarget != nil {
-		r.hooks = r.proxy(har.KindWebhook, cfg.WebhookTarget)
-	}
 	return r, nil
 }
 
-// API is the handler the service reaches instead of Cal.com (its CALCOM_BASE_URL).
-func (r *Recorder) API() http.Handler { return r.api }
-
-// WebhookHandler is the handler Cal.com's webhook subscription points at; nil without
-// Config.WebhookTarget.
-func (r *Recorder) WebhookHandler() http.Handler { return r.hooks }
+// Proxy returns a handler that forwards every request to target (scheme://host[:port]
+// [/prefix], the request's path appended) and records it as kind: har.KindAPI for the
+// service's requests to Cal.com's API (target: Cal.com, which may be remote), har.KindWebhook
+// for Cal.com's deliveries to the service (target: the service's base URL).
+func (r *Recorder) Proxy(kind string, target *url.URL) (http.Handler, error) {
+	switch {
+	case kind != har.KindAPI && kind != har.KindWebhook:
+		return nil, fmt.Errorf("record: kind %q is not %s or %s", kind, har.KindAPI, har.KindWebhook)
+	case target == nil || target.Host == "" || (target.Scheme != "http" && target.Scheme != "https"):
+		what := "(none)"
+		if target != nil {
+			what = target.Redacted()
+		}
+		return nil, fmt.Errorf("record: target %s: want an absolute http(s) URL such as https://api.cal.com", what)
+	}
+	return r.proxy(kind, target), nil
+}
 
 // Written is how many exchanges have been written.
 func (r *Recorder) Written() int64 { return r.written.Load() }

@@ -35,7 +35,7 @@ const apiKey = "cal_live_0123456789abcdef"
 
 var slot = time.Date(2025, 10, 10, 6, 0, 0, 0, time.UTC)
 
-func newRig(t *testing.T, fcfg fakecalcom.Config, tweak func(*Config)) *rig {
+func newRig(t *testing.T, fcfg fakecalcom.Config, hookTarget *url.URL, tweak func(*Config)) *rig {
 	t.Helper()
 	r := &rig{clock: clock.NewVirtual(time.Date(2025, 10, 6, 9, 4, 27, 0, time.UTC)), path: filepath.Join(t.TempDir(), "rec.har")}
 	fcfg.Clock, fcfg.APIKey = r.clock, apiKey
@@ -49,16 +49,24 @@ func newRig(t *testing.T, fcfg fakecalcom.Config, tweak func(*Config)) *rig {
 		t.Fatal(err)
 	}
 	upstream, _ := url.Parse(r.fake.URL)
-	cfg := Config{Upstream: upstream, Out: r.out, Now: r.clock.Now, PseudonymKey: []byte("test key")}
+	cfg := Config{Out: r.out, Now: r.clock.Now, PseudonymKey: []byte("test key")}
 	if tweak != nil {
 		tweak(&cfg)
 	}
 	if r.rec, err = New(cfg); err != nil {
 		t.Fatal(err)
 	}
-	r.front = httptest.NewServer(r.rec.API())
+	api, err := r.rec.Proxy(har.KindAPI, upstream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.front = httptest.NewServer(api)
 	t.Cleanup(r.front.Close)
-	if h := r.rec.WebhookHandler(); h != nil {
+	if hookTarget != nil {
+		h, err := r.rec.Proxy(har.KindWebhook, hookTarget)
+		if err != nil {
+			t.Fatal(err)
+		}
 		r.hooks = httptest.NewServer(h)
 		t.Cleanup(r.hooks.Close)
 	}
@@ -111,7 +119,7 @@ func book(call, name, email, phone string) calcom.CreateBookingInput {
 // the first booking — and a lookup by attendee, then greps the file for every value that
 // went in: the API key, the names, the email, the phone number.
 func TestRecordsNoSecretAndNoAttendee(t *testing.T) {
-	r := newRig(t, fakecalcom.Config{}, nil)
+	r := newRig(t, fakecalcom.Config{}, nil, nil)
 	ctx := context.Background()
 	first, err := r.client.CreateBooking(ctx, book("call_687", "Hansi Sputer", "termin@askproai.de", "+4915112345678"))
 	if err != nil {
@@ -170,7 +178,7 @@ func TestRecordsNoSecretAndNoAttendee(t *testing.T) {
 
 // TestKeepPII keeps attendee data when asked, and still no secret.
 func TestKeepPII(t *testing.T) {
-	r := newRig(t, fakecalcom.Config{}, func(c *Config) { c.KeepPII = true })
+	r := newRig(t, fakecalcom.Config{}, nil, func(c *Config) { c.KeepPII = true })
 	if _, err := r.client.CreateBooking(context.Background(), book("call_1", "Hansi Sputer", "termin@askproai.de", "")); err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +204,7 @@ func TestRecordsFailures(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := newRig(t, fakecalcom.Config{}, nil)
+			r := newRig(t, fakecalcom.Config{}, nil, nil)
 			a := fakecalcom.Action{Kind: c.action}
 			if c.action == fakecalcom.ActionStatus {
 				a.Status = 500
@@ -225,7 +233,7 @@ func TestRecordsFailures(t *testing.T) {
 // (timeout after commit) is recorded as client-gave-up, with the wait it gave up after.
 func TestRecordsClientGivingUp(t *testing.T) {
 	held := make(chan struct{})
-	r := newRig(t, fakecalcom.Config{OnHold: func(*http.Request) { close(held) }}, nil)
+	r := newRig(t, fakecalcom.Config{OnHold: func(*http.Request) { close(held) }}, nil, nil)
 	if err := r.fake.Fake.AddFault(fakecalcom.Rule{Name: "t", Method: "POST", Path: "/v2/bookings", Times: 1,
 		Action: fakecalcom.Action{Kind: fakecalcom.ActionTimeoutAfterCommit}}); err != nil {
 		t.Fatal(err)
@@ -264,7 +272,7 @@ func TestRecordsWebhooks(t *testing.T) {
 	defer service.Close()
 	target, _ := url.Parse(service.URL)
 	const secret = "whsec_do_not_leak"
-	r := newRig(t, fakecalcom.Config{}, func(c *Config) { c.WebhookTarget = target; c.Secrets = []string{secret} })
+	r := newRig(t, fakecalcom.Config{}, target, func(c *Config) { c.Secrets = []string{secret} })
 	if err := r.fake.Fake.AddSubscriber(fakecalcom.Subscriber{Secret: secret, URL: r.hooks.URL + "/hooks/calcom"}); err != nil {
 		t.Fatal(err)
 	}
@@ -292,27 +300,34 @@ func TestRecordsWebhooks(t *testing.T) {
 	}
 }
 
-func TestNewRefusesBadConfig(t *testing.T) {
+func TestRefusesBadConfig(t *testing.T) {
+	if _, err := New(Config{}); err == nil || !strings.Contains(err.Error(), "no output") {
+		t.Errorf("New without output: %v", err)
+	}
 	w, err := har.Create(filepath.Join(t.TempDir(), "x.har"), har.Creator{Name: "t", Version: "1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer w.Close()
+	r, err := New(Config{Out: w})
+	if err != nil {
+		t.Fatal(err)
+	}
 	rel, _ := url.Parse("/v2")
 	ftp, _ := url.Parse("ftp://example.org")
 	ok, _ := url.Parse("http://127.0.0.1:1")
 	for _, c := range []struct {
-		cfg  Config
-		want string
+		kind   string
+		target *url.URL
+		want   string
 	}{
-		{Config{Out: w}, "absolute URL"},
-		{Config{Upstream: rel, Out: w}, "absolute URL"},
-		{Config{Upstream: ftp, Out: w}, "scheme must be http or https"},
-		{Config{Upstream: ok}, "no output"},
-		{Config{Upstream: ok, Out: w, WebhookTarget: rel}, "webhook target"},
+		{har.KindAPI, nil, "target (none)"},
+		{har.KindAPI, rel, "want an absolute http(s) URL"},
+		{har.KindWebhook, ftp, "want an absolute http(s) URL"},
+		{"grpc", ok, `kind "grpc"`},
 	} {
-		if _, err := New(c.cfg); err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("New(%+v) = %v, want %q", c.cfg, err, c.want)
+		if _, err := r.Proxy(c.kind, c.target); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Proxy(%s, %v) = %v, want %q", c.kind, c.target, err, c.want)
 		}
 	}
 }
