@@ -57,7 +57,7 @@ func (d *deriver) build() (*Derived, error) {
 	for _, id := range sortedIDs(d.ets) {
 		inc.Calcom.EventTypes = append(inc.Calcom.EventTypes, d.eventType(d.ets[id]))
 	}
-	inc.Calcom.ConflictAnswer = d.conflict
+	inc.Calcom.ConflictAnswer, inc.Calcom.ForceReplay = d.conflict, d.forceReplay
 	if d.conflict == incident.ConflictProd400 {
 		inc.Calcom.ConflictAnswer = "" // the fake's default
 	}

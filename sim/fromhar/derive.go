@@ -59,7 +59,7 @@ func Derive(log *har.Log, opts Options) (*Derived, error) {
 		return nil, err
 	}
 	d := &deriver{opts: opts, xs: xs, holder: map[string]*attempt{}, seen: map[string]bool{}, ets: map[int64]*etEvidence{},
-		causes: map[int][]int{}}
+		byWebhook: map[int]*exchange{}}
 	d.skew = clockSkew(xs)
 	for i, x := range xs {
 		d.read(i, x)
@@ -69,6 +69,7 @@ func Derive(log *har.Log, opts Options) (*Derived, error) {
 	}
 	d.resolveRaces()
 	d.decidePhases()
+	d.settleFaults()
 	d.webhooks()
 	return d.build()
 }
@@ -89,8 +90,11 @@ type deriver struct {
 	latency  []time.Duration // post-insert waits of fresh creates
 	hooks    *hookConfig
 	conflict string // calcom.conflict_answer, "" for the default
-	// causes lists, per attempt index, the entries that belong to it (lookups, webhooks).
-	causes map[int][]int
+	// forceReplay: Cal.com handed back an existing booking for every duplicate request
+	// (calcom.force_replay).
+	forceReplay bool
+	// byWebhook maps the entries the service made while handling a webhook delivery to it.
+	byWebhook map[int]*exchange
 }
 
 // attempt is one booking request (a create) of one call.
@@ -107,6 +111,10 @@ type attempt struct {
 	// unsure is a reset or timeout whose phase (before or after the booking existed) is
 	// decided from later evidence.
 	unsure string // "" | incident.FaultReset | incident.FaultTimeout
+	// last is when the latest exchange of the attempt ended.
+	last time.Time
+	// synthetic: no booking request; the service answered the call from a lookup (x).
+	synthetic bool
 	// race is the conflict answer this refusal would be if a concurrent create won.
 	race         string
 	webhookFault *incident.WebhookFault
@@ -160,7 +168,7 @@ func (d *deriver) read(i int, x *exchange) {
 
 // create reads a booking request and Cal.com's answer to it.
 func (d *deriver) create(x *exchange) {
-	a := &attempt{n: len(d.attempts), x: x, entries: []int{x.index}}
+	a := &attempt{n: len(d.attempts), x: x, entries: []int{x.index}, last: x.end}
 	d.attempts = append(d.attempts, a)
 	body := x.reqBody
 	a.call = str(obj(body, "metadata"), "call_id")
@@ -209,19 +217,67 @@ func (d *deriver) answer(a *attempt) {
 	}
 }
 
-// fault adds a create fault (the first only: one fault per endpoint per step).
+// fault adds a fault to the attempt; settleFaults keeps one per endpoint.
 func (a *attempt) fault(f incident.Fault, why string) {
 	if f.On == "" {
 		f.On = incident.OnCreate
 	}
-	for _, g := range a.faults {
-		if g.On == f.On {
-			a.comments = append(a.comments, "also "+why+": not written (one fault per endpoint on a step)")
-			return
-		}
-	}
 	a.faults = append(a.faults, f)
 	a.answer = why
+}
+
+// settleFaults decides how forced replays are written and keeps one fault per endpoint on
+// each attempt (a file's rule). A recording whose every duplicate request got an existing
+// booking back — no "already has booking" refusal — is Cal.com forcing replays as a whole
+// (calcom.force_replay); otherwise each forced replay is a fault on its attempt.
+func (d *deriver) settleFaults() {
+	forced := false
+	for _, a := range d.attempts {
+		forced = forced || slices.ContainsFunc(a.faults, isForceReplay)
+	}
+	d.forceReplay = forced && !d.refusedDuplicate()
+	for _, a := range d.attempts {
+		if d.forceReplay {
+			a.faults = slices.DeleteFunc(a.faults, isForceReplay)
+		}
+		var kept []incident.Fault
+		for _, f := range a.faults {
+			if slices.ContainsFunc(kept, func(g incident.Fault) bool { return g.On == f.On }) {
+				a.comments = append(a.comments, fmt.Sprintf("also {%s} on %s: not written (a step takes one fault per endpoint)", describeFault(f), f.On))
+				d.undecided("%s needs two faults on %s; the file takes one per step: the second, {%s}, is left out", a.x.describe(), f.On, describeFault(f))
+				continue
+			}
+			kept = append(kept, f)
+		}
+		a.faults = kept
+	}
+}
+
+func isForceReplay(f incident.Fault) bool { return f.Kind == incident.FaultForceReplay }
+
+// refusedDuplicate reports whether Cal.com refused any create because the slot was held.
+func (d *deriver) refusedDuplicate() bool {
+	for _, a := range d.attempts {
+		if msg, _ := errorMessage(a.x.resp); msg == slotTakenStandard || msg == slotTakenTeam {
+			return true
+		}
+	}
+	return false
+}
+
+// describeFault renders a fault as a file writes it ("drop_field: metadata").
+func describeFault(f incident.Fault) string {
+	switch f.Kind {
+	case incident.FaultDelay:
+		return "delay: " + f.Delay.String()
+	case incident.FaultStatus:
+		return fmt.Sprintf("status: %d", f.Status)
+	case incident.FaultReset, incident.FaultTimeout:
+		return f.Kind + ": " + f.Phase
+	case incident.FaultDropField:
+		return "drop_field: " + f.Field
+	}
+	return f.Kind + ": true"
 }
 
 // accepted classifies a 2xx answer to a create: a fresh booking, a seat, an existing
@@ -359,7 +415,7 @@ func (d *deriver) resolveRaces() {
 // booking, nil when none did.
 func (d *deriver) racedWinner(a *attempt) *attempt {
 	for _, o := range d.attempts {
-		if o != a && o.eventType == a.eventType && o.start.Equal(a.start) && overlap(o.x, a.x) && o.booking != nil {
+		if o != a && !o.synthetic && o.eventType == a.eventType && o.start.Equal(a.start) && overlap(o.x, a.x) && o.booking != nil {
 			return o
 		}
 	}
@@ -376,14 +432,33 @@ func overlap(a, b *exchange) bool {
 	return a.start.Before(b.end) && b.start.Before(a.end)
 }
 
-// lookup reads a GET of bookings; a failed one is a fault on the attempt it served.
+// lookup reads a GET of bookings; a failed one is a fault on the attempt it served. A lookup
+// that comes MinWait or more after everything of the attempt it would serve is an attempt
+// of its own: the call asked again and the service answered from the lookup, without a
+// booking request (a re-send the service recognised).
 func (d *deriver) lookup(x *exchange) {
+	if w := d.duringWebhook(x); w != nil {
+		d.byWebhook[x.index] = w
+		if _, why, ok := failureFault(x); ok {
+			d.undecided("%s failed (%s) while the service handled %s; a file has no fault for what a webhook's handling asks Cal.com: left out", x.describe(), why, w.describe())
+		}
+		return
+	}
 	a := d.servedBy(x)
 	if a == nil {
 		d.ignored = append(d.ignored, x.describe()+": before any booking request")
 		return
 	}
-	a.entries = append(a.entries, x.index)
+	if x.endpoint == epLookup && x.start.Sub(a.last) >= MinWait {
+		again := &attempt{n: len(d.attempts), x: x, call: a.call, eventType: a.eventType, start: a.start, attendee: a.attendee,
+			last: x.end, entries: []int{x.index}, synthetic: true,
+			answer: fmt.Sprintf("no booking request: %v after the call's last exchange the service looked its booking up instead", x.start.Sub(a.last).Round(time.Millisecond))}
+		d.attempts = append(d.attempts, again)
+		d.undecided("%s came %v after anything else of %s and no booking request came with it: written as a re-send of the call's booking request that the service answered from the lookup; if it was something else (a sweep of the service's own), remove steps with no request", x.describe(), x.start.Sub(a.last).Round(time.Millisecond), a.call)
+		a = again
+	} else {
+		a.add(x)
+	}
 	on := incident.OnLookup
 	if x.endpoint == epGet {
 		on = incident.OnGet
@@ -391,6 +466,25 @@ func (d *deriver) lookup(x *exchange) {
 	if f, why, ok := failureFault(x); ok {
 		f.On = on
 		a.fault(f, "on "+on+": "+why)
+	}
+}
+
+// duringWebhook is the webhook delivery x was made while the service handled it (the
+// service reading the booking a webhook names), nil when none.
+func (d *deriver) duringWebhook(x *exchange) *exchange {
+	for _, w := range d.xs {
+		if w.endpoint == epWebhook && w != x && overlap(w, x) {
+			return w
+		}
+	}
+	return nil
+}
+
+// add makes x part of the attempt.
+func (a *attempt) add(x *exchange) {
+	a.entries = append(a.entries, x.index)
+	if x.end.After(a.last) {
+		a.last = x.end
 	}
 }
 
@@ -442,7 +536,7 @@ func (d *deriver) change(x *exchange) {
 	}
 	last := d.lastCreate(x)
 	if last != nil && last.call == a.call && x.start.Sub(last.x.end) < compensationWindow {
-		last.entries = append(last.entries, x.index)
+		last.add(x)
 		last.comments = append(last.comments, x.describe()+": the service cancelled the booking inside this attempt (it could not keep it)")
 		if f, why, ok := failureFault(x); ok {
 			f.On = incident.OnCancel
@@ -470,8 +564,8 @@ func (d *deriver) holderByAnswer(uid string) *attempt {
 // lastCreate is the latest booking request begun before x.
 func (d *deriver) lastCreate(x *exchange) *attempt {
 	for i := len(d.attempts) - 1; i >= 0; i-- {
-		if !d.attempts[i].x.start.After(x.start) {
-			return d.attempts[i]
+		if a := d.attempts[i]; !a.synthetic && !a.x.start.After(x.start) {
+			return a
 		}
 	}
 	return nil

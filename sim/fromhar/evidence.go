@@ -69,7 +69,11 @@ func (d *deriver) eventType(et *etEvidence) incident.EventType {
 		out.Kind = incident.KindStandard
 		d.undecided("event type %d: no answer told its kind (no duplicate was refused or handed back): written as standard", et.id)
 	}
-	if et.standard && out.Kind != incident.KindStandard {
+	if et.pending && et.standard {
+		// a pending booking held the slot against another attendee: block_slot
+		yes := true
+		out.BlockSlot = &yes
+	} else if et.standard && out.Kind != incident.KindStandard {
 		d.undecided("event type %d: Cal.com refused a duplicate as a standard event type does but also acted as %s; written as %s", et.id, out.Kind, out.Kind)
 	}
 	out.Length = int(et.length / time.Minute)
@@ -128,7 +132,12 @@ const (
 	no
 )
 
-// committed looks after a for evidence that its booking existed.
+// committed looks after a for evidence that its booking existed: a later answer (a lookup,
+// a get, a create handing it back) or webhook showing a booking of a's call at a's slot that
+// was made before that later exchange began; a later request of the call refused because
+// the slot was taken while no other call held it. Evidence that it did not: a later lookup
+// for the attendee that lists no such booking, or a later request of the call that got a
+// fresh booking.
 func (d *deriver) committed(a *attempt) (tri, string) {
 	after := false
 	for _, x := range d.xs {
@@ -136,36 +145,55 @@ func (d *deriver) committed(a *attempt) (tri, string) {
 			after = x == a.x
 			continue
 		}
-		if x.endpoint == epWebhook {
-			if _, b, _, _ := webhookBooking(x.reqBody); b.callID == a.call && b.start.Equal(a.start) {
-				return yes, x.describe() + " is about a booking of " + a.call
+		mine := func(b booking) bool { return b.callID == a.call && b.start.Equal(a.start) }
+		switch {
+		case x.endpoint == epWebhook:
+			if trigger, b, created, ok := webhookBooking(x.reqBody); mine(b) && (trigger == "BOOKING_CREATED" || trigger == "BOOKING_REQUESTED") &&
+				(!ok || !d.laterRequest(a, created)) {
+				return yes, x.describe() + " tells of a booking of " + a.call
 			}
-			continue
-		}
-		bs := bookingsIn(x.resp)
-		for _, b := range bs {
-			if b.callID == a.call && b.start.Equal(a.start) && !d.seenBefore(b.uid, a) {
-				return yes, x.describe() + " shows booking " + b.uid + " of " + a.call
+		case x.endpoint == epCreate && str(obj(x.reqBody, "metadata"), "call_id") == a.call:
+			if t, _ := timeOf(x.reqBody, "start"); !t.Equal(a.start) {
+				continue
 			}
-		}
-		if x.endpoint == epLookup && x.failure == failNone && x.status == 200 && x.query.Get("attendeeEmail") == a.attendee.Email && a.attendee.Email != "" {
-			return no, x.describe() + " lists no booking of " + a.call + " at " + a.start.Format(time.RFC3339)
-		}
-		if x.endpoint == epCreate && str(obj(x.reqBody, "metadata"), "call_id") == a.call {
-			if t, _ := timeOf(x.reqBody, "start"); t.Equal(a.start) {
-				msg, _ := errorMessage(x.resp)
-				switch {
-				case (msg == slotTakenStandard || msg == slotTakenTeam) && !d.otherHolds(a):
-					return yes, x.describe() + ": the slot was taken and no other call held it"
-				case len(bs) == 1 && bs[0].callID == a.call && d.seenBefore(bs[0].uid, a):
-					continue // a booking that existed before a: says nothing about a
-				case len(bs) == 1 && x.status >= 200 && x.status < 300:
-					return no, x.describe() + ": a fresh booking for the call"
+			if bs := bookingsIn(x.resp); len(bs) == 1 && x.status >= 200 && x.status < 300 {
+				if d.fresh(bs[0], x) {
+					return no, x.describe() + ": a fresh booking for the call, so none stood"
 				}
+				return yes, x.describe() + ": the call's existing booking " + bs[0].uid + " handed back"
+			}
+			if msg, _ := errorMessage(x.resp); (msg == slotTakenStandard || msg == slotTakenTeam) && !d.otherHolds(a) {
+				return yes, x.describe() + ": the slot was taken and no other call held it"
+			}
+			return unknown, ""
+		default:
+			for _, b := range bookingsIn(x.resp) {
+				if mine(b) && b.hasCreatedAt && !b.createdAt.Add(-d.skew).After(x.start) && !d.seenBefore(b.uid, a) {
+					return yes, x.describe() + " shows booking " + b.uid + " of " + a.call
+				}
+			}
+			if x.endpoint == epLookup && x.failure == failNone && x.status == 200 && x.query.Get("attendeeEmail") == a.attendee.Email && a.attendee.Email != "" {
+				return no, x.describe() + " lists no booking of " + a.call + " at " + a.start.Format(time.RFC3339)
 			}
 		}
 	}
 	return unknown, ""
+}
+
+// fresh reports whether b, answered to x, was made for x (not handed back).
+func (d *deriver) fresh(b booking, x *exchange) bool {
+	return !b.hasCreatedAt || !b.createdAt.Add(-d.skew).Before(x.start.Add(-clockTolerance))
+}
+
+// laterRequest reports whether a's call sent another booking request for its slot before t
+// (so a webhook made at t may be about that request's booking).
+func (d *deriver) laterRequest(a *attempt, t time.Time) bool {
+	for _, o := range d.attempts[a.n+1:] {
+		if o.call == a.call && o.start.Equal(a.start) && !o.x.start.After(t) {
+			return true
+		}
+	}
+	return false
 }
 
 // seenBefore reports whether uid was answered to any exchange begun before a.

@@ -28,7 +28,9 @@ type delivery struct {
 }
 
 // webhookTarget is the step a delivery's webhook_fault goes on.
-type webhookTarget interface{ setWebhookFault(*incident.WebhookFault) bool }
+type webhookTarget interface {
+	setWebhookFault(*incident.WebhookFault) bool
+}
 
 func (a *attempt) setWebhookFault(w *incident.WebhookFault) bool {
 	if a.webhookFault != nil {
@@ -102,7 +104,7 @@ func (d *deriver) cause(w *delivery) {
 	case fakecalcom.TriggerBookingCreated, fakecalcom.TriggerBookingRequested:
 		if a := d.holder[w.b.uid]; a != nil && !d.wasPending(w) {
 			w.step, w.causedAt = a, a.x.start
-			a.entries = append(a.entries, w.x.index)
+			a.add(w.x)
 			d.mode(w, a.x)
 			return
 		}
@@ -119,7 +121,7 @@ func (d *deriver) cause(w *delivery) {
 		}
 		if a := d.compensated(w); a != nil {
 			w.step, w.causedAt = a, a.x.start
-			a.entries = append(a.entries, w.x.index)
+			a.add(w.x)
 			return
 		}
 		d.host(w, incident.HostCancel, time.Time{})
