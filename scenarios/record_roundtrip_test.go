@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/bookingharness/bookingharness/core"
+	"github.com/bookingharness/bookingharness/sim"
+	"github.com/bookingharness/bookingharness/sim/blackbox"
 	"github.com/bookingharness/bookingharness/sim/fromhar"
 	"github.com/bookingharness/bookingharness/sim/har"
 	"github.com/bookingharness/bookingharness/sim/incident"
@@ -91,27 +94,69 @@ func unseenByRecorder() map[string]string {
 	}
 }
 
-// roundTripEntries is one entry per catalogue file the recorder can see and per policy the
-// file states expectations for.
-func roundTripEntries() []TableEntry {
+// seenCase is a catalogue file the recorder can see, under one policy it states
+// expectations for; err is why the file does not load.
+type seenCase struct {
+	file, policy string
+	err          error
+}
+
+// seenCases lists every catalogue file the recorder can see, per policy it states
+// expectations for.
+func seenCases() []seenCase {
 	files, err := filepath.Glob("incidents/*.yaml")
 	if err != nil {
 		panic(err)
 	}
 	unseen := unseenByRecorder()
-	var entries []TableEntry
+	var out []seenCase
 	for _, file := range files {
 		if unseen[filepath.Base(file)] != "" {
 			continue
 		}
 		inc, err := incident.Load(file)
 		if err != nil {
-			entries = append(entries, Entry(filepath.Base(file), file, "", err))
+			out = append(out, seenCase{file: file, err: err})
 			continue
 		}
 		for _, policy := range inc.Policies() {
-			entries = append(entries, Entry(fmt.Sprintf("%s under %s", filepath.Base(file), policy), file, policy, nil))
+			out = append(out, seenCase{file: file, policy: policy})
 		}
+	}
+	return out
+}
+
+// roundTripEntries is one entry per seen case.
+func roundTripEntries() []TableEntry {
+	var entries []TableEntry
+	for _, c := range seenCases() {
+		entries = append(entries, Entry(fmt.Sprintf("%s under %s", filepath.Base(c.file), c.policy), c.file, c.policy, c.err))
+	}
+	return entries
+}
+
+// phpSUT is the PHP seed service's own sut.yaml (examples/php-seed-service): the black-box
+// service of the round trip. It needs php-cli and php-pgsql (scripts/prepare-blackbox.sh).
+const phpSUT = "../examples/php-seed-service/sut.yaml"
+
+// phpEntries is one entry per catalogue file the recorder can see that a black-box service
+// can run at all (replay.BlackBoxBlocker names why the others cannot: the black-box family
+// asserts that list).
+func phpEntries() []TableEntry {
+	sut, err := blackbox.LoadSUT(phpSUT)
+	if err != nil {
+		panic(err)
+	}
+	var entries []TableEntry
+	for _, c := range seenCases() {
+		if c.err != nil || c.policy != incident.PolicySeed {
+			continue // the PHP service is a seed; a broken file fails in-process
+		}
+		inc, err := incident.Load(c.file)
+		if err != nil || replay.BlackBoxBlocker(inc, sut.Time) != "" {
+			continue
+		}
+		entries = append(entries, Entry(filepath.Base(c.file), c.file))
 	}
 	return entries
 }
@@ -126,6 +171,42 @@ var _ = Describe("From a recording to an incident file (round trip)", Label("rec
 		},
 		roundTripEntries(),
 	)
+
+	DescribeTable("against the PHP seed service (black box): the derived file's replay gives the same Cal.com answers and violations",
+		Label("blackbox"),
+		func(ctx SpecContext, file string) {
+			inc, err := incident.Load(file)
+			Expect(err).NotTo(HaveOccurred())
+			sut, err := blackbox.LoadSUT(phpSUT)
+			Expect(err).NotTo(HaveOccurred())
+			roundTrip(ctx, inc, replay.Options{BlackBox: &sim.BlackBox{SUT: sut}})
+		},
+		phpEntries(),
+	)
+
+	It("derives from a recording of Call 687/688 a file that reproduces the duplicate under no layers", func(ctx SpecContext) {
+		inc, err := incident.Load("incidents/call-687-688.yaml")
+		Expect(err).NotTo(HaveOccurred())
+		none := core.Layers(0)
+		first := replayRecorded(ctx, inc, replay.Options{Layers: &none})
+		opts := deriveOptions(inc, incident.PolicySeed)
+		opts.Layers = []string{"none"}
+		derived, err := fromhar.Derive(first.log, opts)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(derived.Incident.Calcom.EventTypes).To(HaveLen(1))
+		Expect(derived.Incident.Calcom.EventTypes[0].Kind).To(Equal(incident.KindRoundRobin), "the second caller got the first booking back: round robin")
+		Expect(derived.Incident.Steps).To(HaveLen(2))
+		Expect(derived.Incident.Steps[1].At).To(Equal(35*time.Minute), "the real gap")
+		j, err := fromhar.Judge(ctx, pg, derived.Incident, replay.Options{})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(j.Violated).To(ContainElement("duplicate_booking_id"))
+		derived.Annotate(j)
+		text, err := derived.Marshal()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(text)).To(ContainSubstring("the recorded run violates: double_booked_slot, duplicate_booking_id"))
+		Expect(string(text)).NotTo(ContainSubstring("termin@askproai.de"), "attendee emails are pseudonymised")
+		Expect(string(text)).NotTo(MatchRegexp(`(?m)^expect:`), "no expectation is invented")
+	})
 
 	It("names every catalogue file it does not round-trip, with why", func() {
 		files, err := filepath.Glob("incidents/*.yaml")

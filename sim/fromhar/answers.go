@@ -22,7 +22,6 @@ func Answers(log *har.Log) (map[string][]string, error) {
 		return nil, err
 	}
 	d := &deriver{xs: xs, holder: map[string]*attempt{}, seen: map[string]bool{}, ets: map[int64]*etEvidence{}, byWebhook: map[int]*exchange{}}
-	d.skew = clockSkew(xs)
 	owner := map[int]string{} // entry index → call, for exchanges that are not booking requests
 	for i, x := range xs {
 		d.read(i, x)

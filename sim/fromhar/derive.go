@@ -60,7 +60,6 @@ func Derive(log *har.Log, opts Options) (*Derived, error) {
 	}
 	d := &deriver{opts: opts, xs: xs, holder: map[string]*attempt{}, seen: map[string]bool{}, ets: map[int64]*etEvidence{},
 		byWebhook: map[int]*exchange{}}
-	d.skew = clockSkew(xs)
 	for i, x := range xs {
 		d.read(i, x)
 	}
@@ -78,7 +77,6 @@ func Derive(log *har.Log, opts Options) (*Derived, error) {
 type deriver struct {
 	opts     Options
 	xs       []*exchange
-	skew     time.Duration // Cal.com's clock minus the recorder's
 	attempts []*attempt
 	cancels  []*cancelStep
 	hosts    []*hostStep
@@ -298,21 +296,21 @@ func (d *deriver) accepted(a *attempt) {
 	a.booking = &b
 	et := d.ets[a.eventType]
 	et.saw(b)
-	created := b.createdAt.Add(-d.skew)
 	switch {
 	case b.seatUID != "" && d.seen[b.uid]:
 		a.answer = fmt.Sprintf("a seat (%s) on the existing seated booking %s", b.seatUID, b.uid)
-	case d.seen[b.uid] || (b.hasCreatedAt && created.Before(x.start.Add(-clockTolerance))) || (b.callID != "" && b.callID != a.call):
+	case d.seen[b.uid] || (b.hasCreatedAt && x.toRecorder(b.createdAt).Before(x.start.Add(-clockTolerance))) || (b.callID != "" && b.callID != a.call):
 		d.replay(a, b)
 	default:
 		a.answer = "a fresh booking " + b.uid
 		d.holder[b.uid] = a
 		if b.hasCreatedAt {
-			if wait := created.Sub(x.start); wait >= MinWait {
-				a.fault(incident.Fault{Kind: incident.FaultDelay, Delay: wait.Round(time.Millisecond)},
-					fmt.Sprintf("a fresh booking %s, created %v after the request (delay)", b.uid, wait.Round(time.Millisecond)))
+			pre, post := x.waits(b.createdAt)
+			if pre >= MinWait {
+				a.fault(incident.Fault{Kind: incident.FaultDelay, Delay: pre.Round(time.Millisecond)},
+					fmt.Sprintf("a fresh booking %s, made %v after the request (delay)", b.uid, pre.Round(time.Millisecond)))
 			}
-			d.latency = append(d.latency, x.end.Sub(created))
+			d.latency = append(d.latency, post)
 		}
 	}
 	switch {
@@ -331,7 +329,7 @@ func (d *deriver) replay(a *attempt, b booking) {
 	if d.seen[b.uid] {
 		why = append(why, "a uid seen before")
 	}
-	if b.hasCreatedAt && b.createdAt.Add(-d.skew).Before(a.x.start.Add(-clockTolerance)) {
+	if b.hasCreatedAt && a.x.toRecorder(b.createdAt).Before(a.x.start.Add(-clockTolerance)) {
 		why = append(why, fmt.Sprintf("createdAt %s before the request", b.createdAt.Format(time.RFC3339Nano)))
 	}
 	if b.callID != "" && b.callID != a.call {
@@ -569,27 +567,6 @@ func (d *deriver) lastCreate(x *exchange) *attempt {
 		}
 	}
 	return nil
-}
-
-// clockSkew is Cal.com's clock minus the recorder's, from the answers' Date headers (which
-// have whole seconds, so the largest difference is the closest); 0 when it is within
-// clockTolerance or no answer has a Date.
-func clockSkew(xs []*exchange) time.Duration {
-	var skew time.Duration
-	found := false
-	for _, x := range xs {
-		if x.date.IsZero() || x.endpoint == epWebhook {
-			continue
-		}
-		s := x.date.Sub(x.end)
-		if !found || s > skew {
-			skew, found = s, true
-		}
-	}
-	if skew < clockTolerance && skew > -clockTolerance {
-		return 0
-	}
-	return skew
 }
 
 // name is the incident's name.

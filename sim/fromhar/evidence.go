@@ -115,8 +115,7 @@ func (d *deriver) decidePhases() {
 		case made == no:
 			d.undecided("%s: the client gave up before Cal.com had made the booking (%s); a file's timeout exists only after_commit: written as timeout: after_commit", a.x.describe(), why)
 		case a.unsure == incident.FaultReset:
-			phase = incident.BeforeCommit
-			d.undecided("%s: no later evidence says whether Cal.com made the booking before the connection was cut: written as reset: before_commit; if it did, write reset: after_commit", a.x.describe())
+			d.undecided("%s: no later evidence says whether Cal.com made the booking before the connection was cut: written as reset: after_commit, the case that leaves a booking the service does not know of; if Cal.com made nothing, write reset: before_commit", a.x.describe())
 		default:
 			d.undecided("%s: the client gave up and no later evidence says whether Cal.com made the booking: written as timeout: after_commit (the only timeout a file has)", a.x.describe())
 		}
@@ -168,7 +167,7 @@ func (d *deriver) committed(a *attempt) (tri, string) {
 			return unknown, ""
 		default:
 			for _, b := range bookingsIn(x.resp) {
-				if mine(b) && b.hasCreatedAt && !b.createdAt.Add(-d.skew).After(x.start) && !d.seenBefore(b.uid, a) {
+				if mine(b) && b.hasCreatedAt && !x.toRecorder(b.createdAt).After(x.start) && !d.seenBefore(b.uid, a) {
 					return yes, x.describe() + " shows booking " + b.uid + " of " + a.call
 				}
 			}
@@ -182,7 +181,7 @@ func (d *deriver) committed(a *attempt) (tri, string) {
 
 // fresh reports whether b, answered to x, was made for x (not handed back).
 func (d *deriver) fresh(b booking, x *exchange) bool {
-	return !b.hasCreatedAt || !b.createdAt.Add(-d.skew).Before(x.start.Add(-clockTolerance))
+	return !b.hasCreatedAt || !x.toRecorder(b.createdAt).Before(x.start.Add(-clockTolerance))
 }
 
 // laterRequest reports whether a's call sent another booking request for its slot before t

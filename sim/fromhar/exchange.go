@@ -205,3 +205,38 @@ func timeOf(m map[string]any, key string) (time.Time, bool) {
 	t, err := time.Parse(time.RFC3339Nano, str(m, key))
 	return t.UTC(), err == nil
 }
+
+// calcomOffset is Cal.com's clock minus the recorder's at x's answer, read from its Date
+// header (whole seconds, so approx is true when it is used); 0 when the clocks agree within
+// clockTolerance or the answer has no Date.
+func (x *exchange) calcomOffset() (off time.Duration, approx bool) {
+	if x.date.IsZero() {
+		return 0, false
+	}
+	off = x.date.Sub(x.end)
+	if off < clockTolerance && off > -clockTolerance {
+		return 0, false
+	}
+	return off, true
+}
+
+// toRecorder converts an instant of Cal.com's clock, read in x's answer, to the recorder's.
+func (x *exchange) toRecorder(t time.Time) time.Time {
+	off, _ := x.calcomOffset()
+	return t.Add(-off)
+}
+
+// waits splits x's time around the moment Cal.com made the booking it answered with
+// (created, on Cal.com's clock): before it (a delay) and after it (latency). When the
+// clocks disagree the split is read from the Date header, to whole seconds.
+func (x *exchange) waits(created time.Time) (pre, post time.Duration) {
+	if _, approx := x.calcomOffset(); !approx {
+		return created.Sub(x.start), x.end.Sub(created)
+	}
+	post = max(0, x.date.Sub(created))
+	if r := post % time.Second; r != 0 {
+		post += time.Second - r // Date is truncated: round the wait up
+	}
+	pre = max(0, x.end.Sub(x.start)-post).Truncate(time.Second)
+	return pre, post
+}

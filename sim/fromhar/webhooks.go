@@ -90,7 +90,7 @@ func (d *deriver) webhooks() {
 		if w.step == nil || !w.hasCreatedAt {
 			continue
 		}
-		if late := w.x.start.Sub(w.createdAt); late >= MinWait && !w.sync {
+		if late := w.x.start.Sub(d.calcomTime(w.x, w.createdAt)); late >= MinWait && !w.sync {
 			if w.step.setWebhookFault(&incident.WebhookFault{Delay: late.Round(time.Millisecond)}) {
 				d.noteOn(w.step, fmt.Sprintf("%s: delivered %v after Cal.com made it (webhook_fault delay)", w.x.describe(), late.Round(time.Millisecond)))
 			}
@@ -216,8 +216,8 @@ func (d *deriver) host(w *delivery, action string, to time.Time) {
 		return
 	}
 	at := w.x.start
-	if w.hasCreatedAt && w.createdAt.Add(-d.skew).Before(at) {
-		at = w.createdAt.Add(-d.skew)
+	if c := d.calcomTime(w.x, w.createdAt); w.hasCreatedAt && c.Before(at) {
+		at = c
 	}
 	h := &hostStep{at: at, action: incident.HostAction{Action: action, Call: call, To: to}, entries: []int{w.x.index}}
 	h.comments = append(h.comments, fmt.Sprintf("%s: the host's %s in Cal.com (no request of the service caused it)", w.x.describe(), action))
@@ -263,4 +263,22 @@ func (d *deriver) noteOn(t webhookTarget, note string) {
 	case *hostStep:
 		s.comments = append(s.comments, note)
 	}
+}
+
+// calcomTime converts an instant of Cal.com's clock, read in a webhook delivery (which has
+// no Date header of Cal.com's), with the clock difference of the latest answer before it.
+func (d *deriver) calcomTime(x *exchange, t time.Time) time.Time {
+	var last *exchange
+	for _, y := range d.xs {
+		if y == x {
+			break
+		}
+		if !y.date.IsZero() && y.endpoint != epWebhook {
+			last = y
+		}
+	}
+	if last == nil {
+		return t
+	}
+	return last.toRecorder(t)
 }
