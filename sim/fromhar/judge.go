@@ -20,6 +20,8 @@ type Judgement struct {
 	// Violated lists the violated invariants (sorted); Details one line per violation.
 	Violated []string
 	Details  []string
+	// Calls names, per violated invariant, the calls its violations involve.
+	Calls map[string][]string
 	// Outcomes lists each booking step's answer from the system under test ("steps[1]
 	// call_688: booked").
 	Outcomes []string
@@ -39,7 +41,13 @@ func Judge(ctx context.Context, env *pgenv.Env, inc *incident.Incident, opts rep
 	if res.Service != nil {
 		j.Against = "the service of " + res.Service.SUT
 	}
+	j.Calls = map[string][]string{}
 	for _, v := range res.Violations {
+		for _, c := range v.Calls {
+			if !slices.Contains(j.Calls[v.Invariant], c) {
+				j.Calls[v.Invariant] = append(j.Calls[v.Invariant], c)
+			}
+		}
 		line := v.Invariant + ": " + v.Detail
 		if len(v.Calls) > 0 {
 			line += " [calls " + strings.Join(v.Calls, ", ") + "]"

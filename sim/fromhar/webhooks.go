@@ -21,10 +21,8 @@ type delivery struct {
 	createdAt          time.Time
 	hasCreatedAt       bool
 	key                string // trigger and uid: a second delivery of one key is a duplicate
-	causedAt           time.Time
 	step               webhookTarget
-	sync, hasSync      bool
-	duplicateOf, isDup bool
+	sync               bool
 }
 
 // webhookTarget is the step a delivery's webhook_fault goes on.
@@ -70,7 +68,6 @@ func (d *deriver) webhooks() {
 		trigger, b, created, hasCreated := webhookBooking(x.reqBody)
 		w := &delivery{x: x, trigger: trigger, b: b, createdAt: created, hasCreatedAt: hasCreated, key: trigger + " " + b.uid}
 		if first := seen[w.key]; first != nil {
-			first.isDup = true
 			if first.step != nil && first.step.setWebhookFault(&incident.WebhookFault{Duplicate: true}) {
 				d.noteOn(first.step, x.describe()+": delivered a second time (webhook_fault duplicate)")
 			} else {
@@ -103,7 +100,7 @@ func (d *deriver) cause(w *delivery) {
 	switch fakecalcom.Trigger(w.trigger) {
 	case fakecalcom.TriggerBookingCreated, fakecalcom.TriggerBookingRequested:
 		if a := d.holder[w.b.uid]; a != nil && !d.wasPending(w) {
-			w.step, w.causedAt = a, a.x.start
+			w.step = a
 			a.add(w.x)
 			d.mode(w, a.x)
 			return
@@ -114,13 +111,13 @@ func (d *deriver) cause(w *delivery) {
 		}
 	case fakecalcom.TriggerBookingCancelled:
 		if c := d.cancelOf(w); c != nil {
-			w.step, w.causedAt = c, c.x.start
+			w.step = c
 			c.entries = append(c.entries, w.x.index)
 			d.mode(w, c.x)
 			return
 		}
 		if a := d.compensated(w); a != nil {
-			w.step, w.causedAt = a, a.x.start
+			w.step = a
 			a.add(w.x)
 			return
 		}
@@ -138,7 +135,6 @@ func (d *deriver) cause(w *delivery) {
 
 // mode records whether a delivery came before its request's answer ended (sync) or after.
 func (d *deriver) mode(w *delivery, req *exchange) {
-	w.hasSync = true
 	if w.x.began != 0 && req.began != 0 {
 		w.sync = w.x.began < req.ended
 	} else {
@@ -221,7 +217,7 @@ func (d *deriver) host(w *delivery, action string, to time.Time) {
 	}
 	h := &hostStep{at: at, action: incident.HostAction{Action: action, Call: call, To: to}, entries: []int{w.x.index}}
 	h.comments = append(h.comments, fmt.Sprintf("%s: the host's %s in Cal.com (no request of the service caused it)", w.x.describe(), action))
-	w.step, w.causedAt = h, at
+	w.step = h
 	d.hosts = append(d.hosts, h)
 }
 
