@@ -15,14 +15,14 @@ type hookConfig struct {
 
 // delivery is one recorded webhook delivery.
 type delivery struct {
-	x                  *exchange
-	trigger            string
-	b                  booking
-	createdAt          time.Time
-	hasCreatedAt       bool
-	key                string // trigger and uid: a second delivery of one key is a duplicate
-	step               webhookTarget
-	sync               bool
+	x            *exchange
+	trigger      string
+	b            booking
+	createdAt    time.Time
+	hasCreatedAt bool
+	key          string // trigger and uid: a second delivery of one key is a duplicate
+	step         webhookTarget
+	sync         bool
 }
 
 // webhookTarget is the step a delivery's webhook_fault goes on.
