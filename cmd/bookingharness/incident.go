@@ -188,7 +188,11 @@ func runFromHAR(ctx context.Context, stdout, stderr io.Writer, f fromHARFlags, h
 	files, err := d.Shrink(ctx, j, fromhar.Oracle(env, ropts), f.shrinkDir)
 	for _, s := range files {
 		what := "reproduces it"
-		if !s.Reproduced {
+		switch {
+		case s.SameAs:
+			fmt.Fprintf(stderr, "from-har: shrink: %s → the same file as an earlier invariant, %s\n", s.Invariant, s.Path)
+			continue
+		case !s.Reproduced:
 			what = "does NOT reproduce it deterministically (the closest file)"
 		}
 		fmt.Fprintf(stderr, "from-har: shrink: %s → %s: %d step(s), %s, %d replays\n", s.Invariant, s.Path, s.Steps, what, s.Replays)

@@ -49,7 +49,7 @@ type stepFrom struct {
 // build writes the incident: the timeline, the fake's configuration, and the notes.
 func (d *deriver) build() (*Derived, error) {
 	units := d.units()
-	start := units[0].at.Truncate(time.Millisecond)
+	start := units[0].at.Round(time.Millisecond)
 	inc := &incident.Incident{Name: d.opts.name(), Policy: cmp.Or(d.opts.Policy, incident.PolicySeed), Clock: incident.Clock{Start: start}}
 	inc.LayersSpec, inc.Layers = layersSpec(d.opts.Layers)
 	inc.Description = fmt.Sprintf("Derived from the recording %s: %d request(s) to Cal.com and %d webhook delivery(ies) become %d step(s).",
@@ -72,7 +72,7 @@ func (d *deriver) build() (*Derived, error) {
 	ann := &incident.Annotations{StepComments: map[int]string{}}
 	from := derivedFrom{HAR: d.opts.Source, Entries: len(d.xs), Ignored: d.ignored}
 	for i, u := range units {
-		st := incident.Step{At: max(0, u.at.Sub(start).Round(time.Millisecond))}
+		st := incident.Step{At: max(0, u.at.Round(time.Millisecond).Sub(start))}
 		path := fmt.Sprintf("steps[%d]", i)
 		var comments []string
 		switch {

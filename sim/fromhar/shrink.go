@@ -33,6 +33,9 @@ type Shrunk struct {
 	Reproduced bool
 	// Steps and Replays describe the result and what finding it cost.
 	Steps, Replays int
+	// SameAs is the file of an earlier invariant that shrank to the same timeline (one bug
+	// showing two invariants); nothing new is written then and Path is that file.
+	SameAs bool
 }
 
 // Shrink runs the derived file through the shrinker (sim/shrink) once per invariant the
@@ -46,12 +49,22 @@ func (d *Derived) Shrink(ctx context.Context, j Judgement, oracle shrink.Oracle,
 	start := *d.Incident
 	start.Expect = incident.FinalExpect{}
 	var out []Shrunk
+	written := map[string]string{} // a result's timeline → its file
 	for _, inv := range j.Violated {
 		m, err := shrink.Minimise(ctx, &start, inv, j.Calls[inv], oracle, shrink.Options{})
 		if err != nil {
 			return out, fmt.Errorf("fromhar: shrink %s: %w", inv, err)
 		}
 		inc := *m.Incident
+		inc.Name = d.Incident.Name
+		key, err := incident.Marshal(&inc, nil)
+		if err != nil {
+			return out, fmt.Errorf("fromhar: shrink %s: %w", inv, err)
+		}
+		if path, ok := written[string(key)]; ok && m.Reproduced {
+			out = append(out, Shrunk{Invariant: inv, Path: path, Reproduced: true, Steps: len(inc.Steps), Replays: m.Replays, SameAs: true})
+			continue
+		}
 		inc.Name = d.Incident.Name + "-" + inv
 		file := inc.Name + ".yaml"
 		header := []string{fmt.Sprintf("Shrunk by bookingharness incident from-har --shrink from %s: %d step(s) of %d still show %s in each of %d replays (%d replays spent).",
@@ -75,6 +88,9 @@ func (d *Derived) Shrink(ctx context.Context, j Judgement, oracle shrink.Oracle,
 		}
 		if err := os.WriteFile(path, data, 0o644); err != nil {
 			return out, fmt.Errorf("fromhar: shrink: %w", err)
+		}
+		if m.Reproduced {
+			written[string(key)] = path
 		}
 		out = append(out, Shrunk{Invariant: inv, Path: path, Reproduced: m.Reproduced, Steps: len(inc.Steps), Replays: m.Replays})
 	}
