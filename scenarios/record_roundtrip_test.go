@@ -161,7 +161,9 @@ func phpEntries() []TableEntry {
 	return entries
 }
 
-var _ = Describe("From a recording to an incident file (round trip)", Label("record"), func() {
+// The describe text contains "Incident replay" so the necessity runs skip it with the other
+// incident specs: a round trip compares two runs under one model, whatever its layers.
+var _ = Describe("Incident replay through the recorder: from a recording to an incident file (round trip)", Label("record"), func() {
 	DescribeTable("records a file's run, derives a file from the recording, and its replay gives the same Cal.com answers and violations",
 		func(ctx SpecContext, file, policy string, loadErr error) {
 			Expect(loadErr).NotTo(HaveOccurred())
