@@ -1,6 +1,7 @@
 package record
 
 import (
+	"compress/gzip"
 	"context"
 	"errors"
 	"io"
@@ -297,6 +298,61 @@ func TestRecordsWebhooks(t *testing.T) {
 	if hook == nil || hook.Response.Status != 200 || !strings.Contains(hook.Request.PostData.Text, `"triggerEvent":"BOOKING_CREATED"`) ||
 		har.Header(hook.Request.Headers, "X-Cal-Signature-256") != Redacted {
 		t.Fatalf("webhook entry: %+v", hook)
+	}
+}
+
+// TestCompressedAnswersAreReadable: a client that asks for gzip still gets a readable
+// answer, and the file holds the text with the attendee pseudonymised — not compressed
+// bytes no one could scrub.
+func TestCompressedAnswersAreReadable(t *testing.T) {
+	body := `{"status":"success","data":{"uid":"u1","attendees":[{"name":"Hansi Sputer","email":"termin@askproai.de"}]}}`
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if !strings.Contains(req.Header.Get("Accept-Encoding"), "gzip") {
+			_, _ = io.WriteString(w, body)
+			return
+		}
+		w.Header().Set("Content-Encoding", "gzip")
+		gz := gzip.NewWriter(w)
+		_, _ = io.WriteString(gz, body)
+		_ = gz.Close()
+	}))
+	defer upstream.Close()
+	path := filepath.Join(t.TempDir(), "gz.har")
+	out, err := har.Create(path, har.Creator{Name: "t", Version: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := New(Config{Out: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, _ := url.Parse(upstream.URL)
+	h, err := rec.Proxy(har.KindAPI, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	front := httptest.NewServer(h)
+	req, _ := http.NewRequest(http.MethodGet, front.URL+"/v2/bookings/u1", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err := (&http.Client{Transport: &http.Transport{DisableCompression: true}}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	front.Close()
+	if err := rec.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != body {
+		t.Fatalf("the client got %q", got)
+	}
+	data, _ := os.ReadFile(path)
+	if strings.Contains(string(data), "askproai") || !strings.Contains(string(data), "pseudonym.invalid") {
+		t.Fatalf("the file:\n%s", data)
 	}
 }
 
