@@ -105,7 +105,11 @@ func newBlackBoxWorld(ctx context.Context, env *pgenv.Env, cfg Config) (w *World
 		CheckInsertGap: cfg.CheckInsertGap, Latency: cfg.Latency, Seed: cfg.Seed, APIKey: key,
 		BetweenCheckAndInsert: cfg.BetweenCheckAndInsert,
 	}, w.Clock, cfg.ClientTimeout)
-	bcfg := blackbox.Config{SUT: s, CalcomURL: w.Fake.URL, CalcomAPIKey: key, Postgres: env, AppSkew: cfg.AppSkew, LogOutput: cfg.BlackBox.LogOutput}
+	calcomURL, err := w.front(FrontAPI, w.Fake.URL)
+	if err != nil {
+		return w, err
+	}
+	bcfg := blackbox.Config{SUT: s, CalcomURL: calcomURL, CalcomAPIKey: key, Postgres: env, AppSkew: cfg.AppSkew, LogOutput: cfg.BlackBox.LogOutput}
 	if s.Time != blackbox.TimeAge {
 		bcfg.Clock = w.AppClock.Now
 	}

@@ -56,7 +56,11 @@ func (w *World) serveWebhooks() error {
 		}
 		w.hooks.handler.Load().ServeHTTP(rw, r)
 	}))
-	return w.Fake.Fake.AddSubscriber(fakecalcom.Subscriber{URL: w.WebhookURL(), Secret: cfg.Secret})
+	url, err := w.front(FrontWebhook, w.WebhookURL())
+	if err != nil {
+		return err
+	}
+	return w.Fake.Fake.AddSubscriber(fakecalcom.Subscriber{URL: url, Secret: cfg.Secret})
 }
 
 // newWebhookHandler builds the handler of the current Service (a no-op without one).

@@ -107,6 +107,31 @@ type Config struct {
 	// BlackBox, when set, puts a black-box service in the core's place (see BlackBox):
 	// Policy, Observer, Logger, Registerer, MaxConns and Hook then do not apply.
 	BlackBox *BlackBox
+	// Front, when set, puts something between the system under test and the world's fake
+	// Cal.com — a recording proxy (sim/record) — both ways: it is called once with the fake's
+	// URL (kind FrontAPI) and returns the URL the core's client, or the black-box service's
+	// CALCOM_BASE_URL, is given instead; and, when the world serves the core's webhook
+	// handler, once with the handler's URL (kind FrontWebhook), returning the URL the fake
+	// delivers to. It is called while NewWorld builds w (w.Clock and w.Now work then).
+	Front func(w *World, kind, target string) (string, error)
+}
+
+// The kinds of Config.Front calls.
+const (
+	FrontAPI     = "api"
+	FrontWebhook = "webhook"
+)
+
+// front is target behind Config.Front, or target itself without one.
+func (w *World) front(kind, target string) (string, error) {
+	if w.Config.Front == nil {
+		return target, nil
+	}
+	u, err := w.Config.Front(w, kind, target)
+	if err != nil {
+		return "", fmt.Errorf("sim: front of the %s at %s: %w", kind, target, err)
+	}
+	return u, nil
 }
 
 // DefaultStart is the virtual start of the Call 687/688 incident (Cal.com's clock).
@@ -231,7 +256,11 @@ func NewWorld(ctx context.Context, env *pgenv.Env, cfg Config) (w *World, err er
 	if cfg.RealClientTimeout > 0 {
 		guard = cfg.RealClientTimeout
 	}
-	client, err := calcom.New(calcom.Config{BaseURL: w.Fake.URL, HTTPClient: httpClient, Timeout: guard, APIKey: "cal_test_harness"})
+	base, err := w.front(FrontAPI, w.Fake.URL)
+	if err != nil {
+		return nil, err
+	}
+	client, err := calcom.New(calcom.Config{BaseURL: base, HTTPClient: httpClient, Timeout: guard, APIKey: "cal_test_harness"})
 	if err != nil {
 		return nil, err
 	}

@@ -29,6 +29,9 @@ type Options struct {
 	// core (sim.BlackBox; see blackbox.go for what changes). Policy — or the file's policy —
 	// then only chooses which expectations judge the service.
 	BlackBox *sim.BlackBox
+	// Front, when set, is the world's sim.Config.Front: something between the system under
+	// test and the replay's fake Cal.com, such as a recording proxy (sim/record).
+	Front func(w *sim.World, kind, target string) (string, error)
 }
 
 // plan is what a replay runs and asserts, resolved from the file and the options.

@@ -95,7 +95,7 @@ func worldConfig(inc *incident.Incident, p plan, opts Options) sim.Config {
 	if w := inc.Calcom.Webhooks; w != nil { // url "" → the core's handler (sim.Config.Webhooks)
 		cfg.Webhooks = &fakecalcom.Webhooks{Delivery: fakecalcom.Delivery(w.Delivery), Secret: w.Secret, URL: w.URL}
 	}
-	cfg.BlackBox = opts.BlackBox
+	cfg.BlackBox, cfg.Front = opts.BlackBox, opts.Front
 	return cfg
 }
 

@@ -97,13 +97,13 @@ func keep(inc *incident.Incident, kept []unit) *incident.Incident {
 	return c
 }
 
-// dropCancelsWithoutBooking removes the cancel steps whose call has no booking step before
-// them.
+// dropCancelsWithoutBooking removes the cancel and host steps whose call has no booking
+// step before them (a file derived from a recording has host steps).
 func dropCancelsWithoutBooking(inc *incident.Incident) {
 	booked := map[string]bool{}
 	steps := inc.Steps[:0]
 	for _, st := range inc.Steps {
-		if st.Cancel != nil && !booked[st.Cancel.Call] {
+		if (st.Cancel != nil && !booked[st.Cancel.Call]) || (st.Host != nil && !booked[st.Host.Call]) {
 			continue
 		}
 		for _, b := range st.Books() {
