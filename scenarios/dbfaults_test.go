@@ -3,6 +3,8 @@ package scenarios_test
 import (
 	"context"
 	"path"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -10,6 +12,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/bookingharness/bookingharness/core"
+	"github.com/bookingharness/bookingharness/fakecalcom"
 	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/check"
 	"github.com/bookingharness/bookingharness/sim/pgproxy"
@@ -116,6 +119,40 @@ var _ = Describe("Faults between the core and Postgres", func() {
 		Entry(nil, labels("dbfault", core.PolicyHardened, core.All()), core.PolicyHardened, commitCase{pgproxy.ActionCommitAckLost, core.Booked, true, 1, broken()}),
 		Entry(nil, labels("dbfault", core.PolicySeed, core.All()), core.PolicySeed, commitCase{pgproxy.ActionReset, core.Error, false, 0, broken(check.OrphanBooking)}),
 		Entry(nil, labels("dbfault", core.PolicySeed, core.All()), core.PolicySeed, commitCase{pgproxy.ActionCommitAckLost, core.Error, false, 1, broken(check.UntruthfulOutcome)}),
+	)
+
+	// Call 687 cancels; Cal.com cancels its booking, and the proxy hits the statement that
+	// marks the appointment cancelled (the hardened core's UPDATE, the seed's COMMIT of the
+	// transaction it held across the Cal.com call). Hardened re-reads the row on a fresh
+	// connection and marks it once more when the mark did not happen: told cancelled, nothing
+	// left behind. The seed's failed COMMIT is not told cancelled (the world records it
+	// unknown): when the COMMIT was cut that leaves a phantom — a live row whose booking is
+	// cancelled in Cal.com; when only its acknowledgement was lost, nothing is broken.
+	DescribeTable("the statement that marks call 687's appointment cancelled",
+		func(ctx SpecContext, p core.Policy, action pgproxy.ActionKind, cancelled bool, brokenInvariants []string) {
+			w := newWorld(ctx, sim.Config{Policy: p, Layers: core.All(), DBFaults: true})
+			first := mustBook(ctx, w, call687)
+			Expect(w.Proxy().AddRule(sim.CommitRule("cancel", call687ID, pgproxy.Action{Kind: action}))).To(Succeed())
+			res, err := w.Cancel(ctx, call687ID, w.Slot(call687))
+			if cancelled {
+				Expect(err).NotTo(HaveOccurred())
+				Expect(res.BookingUIDs).To(Equal([]string{first.BookingUID}))
+			} else {
+				Expect(err).To(HaveOccurred())
+			}
+			Expect(dbFaultsFired(w)).To(HaveLen(1))
+			b, ok := w.Fake.Fake.Booking(first.BookingUID)
+			Expect(ok).To(BeTrue())
+			Expect(b.Status).To(Equal(fakecalcom.StatusCancelled), "Cal.com cancelled the booking before the mark")
+			expectBroken(ctx, w, brokenInvariants)
+		},
+		func(p core.Policy, action pgproxy.ActionKind, cancelled bool, b []string) string {
+			return string(p) + ": " + string(action) + " on the cancel's mark: told cancelled " + strconv.FormatBool(cancelled) + ", broken " + strings.Join(b, ",")
+		},
+		Entry(nil, labels("dbfault", core.PolicyHardened, core.All()), core.PolicyHardened, pgproxy.ActionReset, true, broken()),
+		Entry(nil, labels("dbfault", core.PolicyHardened, core.All()), core.PolicyHardened, pgproxy.ActionCommitAckLost, true, broken()),
+		Entry(nil, labels("dbfault", core.PolicySeed, core.All()), core.PolicySeed, pgproxy.ActionReset, false, broken(check.PhantomAppointment)),
+		Entry(nil, labels("dbfault", core.PolicySeed, core.All()), core.PolicySeed, pgproxy.ActionCommitAckLost, false, broken()),
 	)
 
 	// Once Cal.com has answered, the database goes away: the pool's connections are dropped
