@@ -9,6 +9,7 @@ import (
 
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/fakecalcom"
+	"github.com/bookingharness/bookingharness/internal/seeded"
 	"github.com/bookingharness/bookingharness/sim"
 )
 
@@ -132,7 +133,7 @@ func (p SlotPlan) Slot(i int) int {
 	if p.rollEvery > 0 {
 		first = i / p.rollEvery
 	}
-	return first + int(draw(p.seed, "slot", "", uint64(i))%uint64(p.slots))
+	return first + int(seeded.Draw(p.seed, "slot", "", uint64(i))%uint64(p.slots))
 }
 
 // Span is how many distinct slot indexes a run of calls calls can touch: the fixed slots, or
