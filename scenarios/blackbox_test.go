@@ -43,7 +43,7 @@ var _ = Describe("Incident replay against serve-core (black box)", Label("blackb
 			opts.BlackBox = &sim.BlackBox{SUT: sut}
 			bb, err := replay.Run(ctx, pg, inc, opts)
 			Expect(err).NotTo(HaveOccurred())
-			if want := replay.BlackBoxBlocker(inc, serveCoreMode); want != "" {
+			if want := replay.BlackBoxBlocker(inc, sut); want != "" {
 				Expect(bb.Skipped).To(Equal(want))
 				Expect(bb.OK()).To(BeFalse(), "a skipped file is never a pass")
 				AddReportEntry("skipped black-box", bb.Skipped)
@@ -65,7 +65,7 @@ var _ = Describe("Incident replay against serve-core (black box)", Label("blackb
 		for _, f := range files {
 			inc, err := incident.Load(f)
 			Expect(err).NotTo(HaveOccurred())
-			if replay.BlackBoxBlocker(inc, serveCoreMode) != "" {
+			if replay.BlackBoxBlocker(inc, &blackbox.SUT{File: "serve-core", Time: serveCoreMode}) != "" {
 				skipped = append(skipped, filepath.Base(f))
 			}
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/bookingharness/bookingharness/pgenv"
 	"github.com/bookingharness/bookingharness/sim/blackbox"
 	"github.com/bookingharness/bookingharness/sim/clock"
+	"github.com/bookingharness/bookingharness/sim/fault"
 	"github.com/bookingharness/bookingharness/sim/history"
 )
 
@@ -49,6 +50,14 @@ type BlackBox struct {
 	SUT *blackbox.SUT
 	// LogOutput, when set, also receives the service's output as it comes.
 	LogOutput io.Writer
+}
+
+// ServiceSystem is what the black-box service of sut offers the fault injectors (package
+// sim/fault): the contract alone — no webhook receiver, no database proxy, no restart the
+// harness controls — in sut.yaml's time mode. A fault that needs more is refused, with the
+// catalogue's reason, before the service is started.
+func ServiceSystem(sut *blackbox.SUT) fault.System {
+	return fault.System{Name: "the service of " + sut.File, BlackBox: true, TimeMode: string(sut.Time)}
 }
 
 // ErrLayersNotSwitchable is returned by NewWorld when a black-box world asks for fewer

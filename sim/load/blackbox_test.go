@@ -46,7 +46,7 @@ func TestBlackBoxLoad(t *testing.T) {
 
 	dup := small(24, 4, 2)
 	dup.Policy, dup.Layers = core.PolicySeed, 0
-	dup.Faults = []load.Fault{{Kind: load.FaultForceReplay, Rate: 1}}
+	dup.Faults = []load.Fault{{Kind: "force_replay", Rate: 1}}
 	dup.BlackBox = &sim.BlackBox{SUT: bbtest.SUT(t, core.PolicySeed, blackbox.TimeAge)}
 	res = run(t, dup, []string{})
 	if res.OK || !slices.Contains(res.UnexpectedViolations, check.DuplicateBookingID) {
@@ -61,5 +61,38 @@ func TestBlackBoxLoadRefusesExternalFake(t *testing.T) {
 	cfg.BlackBox = &sim.BlackBox{SUT: bbtest.SUT(t, core.PolicySeed, blackbox.TimeHeader)}
 	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "--calcom-url") {
 		t.Fatalf("Validate: %v", err)
+	}
+}
+
+// What a black-box service does not offer is refused before anything starts, with the fault
+// catalogue's reason: webhook faults need a webhook receiver, database faults the proxy.
+// Cal.com faults go anywhere.
+func TestBlackBoxLoadRefusesWhatTheServiceCannotTake(t *testing.T) {
+	service := &sim.BlackBox{SUT: &blackbox.SUT{File: "svc.yaml", Time: blackbox.TimeHeader}}
+	webhook, err := load.ParseWebhookFaults("duplicate=0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := load.ParseDBFaults("commit_ack_lost=0.02")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		edit func(*load.Config)
+		want string
+	}{
+		{"cal.com faults", func(c *load.Config) { c.Faults = faultMix(t) }, ""},
+		{"webhook faults", func(c *load.Config) { c.WebhookFaults = webhook }, "webhook-faults: duplicate needs a webhook receiver"},
+		{"db faults", func(c *load.Config) { c.DBFaults = db }, "db-faults: every database fault needs the database proxy"},
+	}
+	for _, tc := range cases {
+		cfg := small(10, 1, 10)
+		cfg.BlackBox = service
+		tc.edit(&cfg)
+		err := cfg.Validate()
+		if (err == nil) != (tc.want == "") || (err != nil && !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
 	}
 }

@@ -98,7 +98,7 @@ type Config struct {
 	// as they do in production (reference §8.2). An external fake has its own
 	// (fake-calcom --check-insert-gap).
 	CheckInsertGap time.Duration
-	// DBFaults are Postgres wire-proxy rules (pgproxy.ParseFaults: commit_ack_lost, reset,
+	// DBFaults are Postgres wire-proxy rules (ParseDBFaults: commit_ack_lost, reset,
 	// latency, refuse) between the in-process core and its database, drawn per call from the
 	// run's seed. Empty: no proxy.
 	DBFaults []pgproxy.Rule

@@ -84,12 +84,16 @@ func cancelOutcome(err error) string {
 	}
 }
 
+// WebhookSecret signs the webhooks a load delivers to the core's handler (--webhook-faults);
+// a case shrunk from the load subscribes with it too.
+const WebhookSecret = "load-webhook-secret"
+
 // worldTarget is the in-process world of package sim: the fake shares its virtual clock.
 type worldTarget struct {
 	w      *sim.World
 	layout Layout
-	// webhookStrikes counts, by rule, the deliveries a webhook fault struck (set by Final).
-	webhookStrikes map[string]int
+	// struck are the deliveries a webhook fault struck, first attempts only (set by Final).
+	struck []fakecalcom.WebhookDelivery
 }
 
 func newWorldTarget(ctx context.Context, env *pgenv.Env, cfg Config) (*worldTarget, error) {
@@ -100,7 +104,7 @@ func newWorldTarget(ctx context.Context, env *pgenv.Env, cfg Config) (*worldTarg
 	}
 	wc.DBFaults, wc.DBFaultsRealTime = len(cfg.DBFaults) > 0, true
 	if len(cfg.WebhookFaults) > 0 {
-		wc.Webhooks = &fakecalcom.Webhooks{Delivery: fakecalcom.DeliveryAsync, Secret: "load-webhook-secret"}
+		wc.Webhooks = &fakecalcom.Webhooks{Delivery: fakecalcom.DeliveryAsync, Secret: WebhookSecret}
 	}
 	if dist := cfg.calcomLatency(); !dist.IsZero() {
 		// Real time, per call: the fake waits each answer's sample after its insert (its
@@ -121,7 +125,7 @@ func newWorldTarget(ctx context.Context, env *pgenv.Env, cfg Config) (*worldTarg
 		}
 	}
 	for _, f := range cfg.WebhookFaults {
-		if err := w.Fake.Fake.AddFault(f.Rule(fakecalcom.Duration(cfg.FaultDelay))); err != nil {
+		if err := w.Fake.Fake.AddFault(f.Rule(cfg.FaultDelay)); err != nil {
 			return fail(err)
 		}
 	}
@@ -170,7 +174,7 @@ func (t *worldTarget) Final(ctx context.Context) (check.State, []fakecalcom.Jour
 	if err := t.w.SettleWebhooks(ctx); err != nil {
 		return check.State{}, nil, err
 	}
-	t.webhookStrikes = t.countWebhookStrikes() // before Reset empties the webhook journal
+	t.struck = t.struckDeliveries() // before Reset empties the webhook journal
 	var fired []fakecalcom.JournalEntry
 	t.w.Fake.Fake.EachJournalEntry(func(e fakecalcom.JournalEntry) bool {
 		if e.Rule != "" {
@@ -187,14 +191,13 @@ func (t *worldTarget) Final(ctx context.Context) (check.State, []fakecalcom.Jour
 	return check.State{Appointments: apps, Bookings: bookings}, fired, nil
 }
 
-// webhookFaultsFired is what Final counted: the deliveries each --webhook-faults rule struck.
-func (t *worldTarget) webhookFaultsFired() map[string]int { return t.webhookStrikes }
-
-func (t *worldTarget) countWebhookStrikes() map[string]int {
-	out := map[string]int{}
+// struckDeliveries lists the deliveries a --webhook-faults rule struck (a duplicate's second
+// delivery left out).
+func (t *worldTarget) struckDeliveries() []fakecalcom.WebhookDelivery {
+	var out []fakecalcom.WebhookDelivery
 	for _, d := range t.w.Fake.Fake.WebhookDeliveries() {
 		if d.Rule != "" && d.Attempt <= 1 {
-			out[d.Rule]++
+			out = append(out, d)
 		}
 	}
 	return out

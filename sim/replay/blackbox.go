@@ -8,6 +8,7 @@ import (
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/blackbox"
+	"github.com/bookingharness/bookingharness/sim/fault"
 	"github.com/bookingharness/bookingharness/sim/incident"
 )
 
@@ -30,9 +31,12 @@ import (
 //   - a contract violation fails the replay and is listed with the expected schema; a failed
 //     step carries the service's output during it, a failed replay its last lines.
 
-// BlackBoxBlocker says why inc cannot be replayed against a black-box service whose time
-// mode is mode, "" when it can.
-func BlackBoxBlocker(inc *incident.Incident, mode blackbox.TimeMode) string {
+// BlackBoxBlocker says why inc cannot be replayed against the black-box service of sut, ""
+// when it can. What each fault needs comes from the fault catalogue (fault.Fault.Blocker,
+// docs/faults.md) held against what the service offers (sim.ServiceSystem); the rest is
+// what the service's clock cannot follow.
+func BlackBoxBlocker(inc *incident.Incident, sut *blackbox.SUT) string {
+	sys, mode := sim.ServiceSystem(sut), sut.Time
 	c := inc.Calcom
 	switch {
 	case inc.Clock.AppSkew != 0 && mode == blackbox.TimeAge:
@@ -41,30 +45,61 @@ func BlackBoxBlocker(inc *incident.Incident, mode blackbox.TimeMode) string {
 		return fmt.Sprintf("calcom.latency (%v) passes on the fake Cal.com's clock inside every request; the service's clock for a request is fixed when it begins (time: %s), so its freshness verdicts would not be the ones the file states", c.Latency, mode)
 	case c.CheckInsertGap != 0:
 		return fmt.Sprintf("calcom.check_insert_gap (%v) passes on the fake Cal.com's clock inside a request, which the service's clock cannot follow (time: %s)", c.CheckInsertGap, mode)
-	case c.Webhooks != nil:
-		return "calcom.webhooks: the contract has no webhook receiver for the harness to point Cal.com at"
+	case c.Webhooks != nil && !sys.Offers(fault.NeedWebhookReceiver):
+		return "calcom.webhooks: " + fault.NeedWebhookReceiver.Reason()
 	}
 	for i, st := range inc.Steps {
 		path := fmt.Sprintf("steps[%d]", i)
-		if st.Host != nil {
-			return path + ".host: a host-side change reaches a service through its webhook receiver, which the contract does not include"
+		if st.Host != nil && !sys.Offers(fault.NeedWebhookReceiver) {
+			return path + ".host: a host-side change reaches a service through its webhook receiver: " + fault.NeedWebhookReceiver.Reason()
 		}
 		for j, b := range st.Books() {
 			at := path
 			if st.Concurrent != nil {
 				at = fmt.Sprintf("%s.concurrent[%d]", path, j)
 			}
-			switch {
-			case b.Crash != "":
-				return at + ".crash: the harness can abandon only the reference core's Book at a named point; a black-box service's process is its own"
-			case b.DBFault != nil:
-				return at + ".db_fault: the service's Postgres connections do not go through the harness's proxy (sim/pgproxy) in black-box mode"
-			case b.WebhookFault != nil:
-				return at + ".webhook_fault: the contract has no webhook receiver"
+			for _, inj := range injections(b) {
+				if why := inj.fault.Blocker(sys); why != "" {
+					return at + "." + inj.fault.Family.StepKey() + ": " + why
+				}
 			}
 		}
 	}
 	return ""
+}
+
+// injection is one fault a booking entry injects, with its parameter.
+type injection struct {
+	fault fault.Fault
+	value fault.Value
+}
+
+// injections lists the catalogue faults entry b injects, in the order a file writes them.
+// The parser only admits forms of the catalogue, so nothing is left out; a webhook form that
+// combines two keys (which the runner refuses before it starts) counts by its first.
+func injections(b incident.Book) []injection {
+	var out []injection
+	add := func(f fault.Fault, v fault.Value, err error) {
+		if err == nil {
+			out = append(out, injection{f, v})
+		}
+	}
+	for _, f := range b.Faults {
+		add(f.Fault())
+	}
+	if w := b.WebhookFault; w != nil {
+		for _, k := range w.Keys() {
+			add(fault.Lookup(fault.Webhook, k, "", fault.Value{Status: w.SubscriberStatus, Duration: w.Delay}))
+		}
+	}
+	if d := b.DBFault; d != nil {
+		add(d.Fault())
+	}
+	if b.Crash != "" {
+		f, err := fault.CrashAt(b.Crash)
+		add(f, fault.Value{}, err)
+	}
+	return out
 }
 
 // skipped is the result of a file that could not be replayed against the service.
@@ -113,9 +148,9 @@ func describeBlackBox(res *Result, w *sim.World, inc *incident.Incident, p *plan
 	}
 	for i, st := range inc.Steps {
 		for _, b := range st.Books() {
-			for _, f := range b.Faults {
-				if f.Kind == incident.FaultDelay || f.Kind == incident.FaultTimeout {
-					res.Unavailable = append(res.Unavailable, fmt.Sprintf("steps[%d] %s: the wait passes on Cal.com's clock only; the service's clock does not see it", i, DescribeFault(f)))
+			for _, inj := range injections(b) {
+				if c := inj.fault.Where.Caveat; c != "" {
+					res.Unavailable = append(res.Unavailable, fmt.Sprintf("steps[%d] %s: %s", i, inj.fault.Describe(inj.value), c))
 				}
 			}
 		}

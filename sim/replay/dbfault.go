@@ -35,29 +35,30 @@ func (r *runner) armDB(path string, b incident.Book) (func(), error) {
 	if f == nil {
 		return nil, nil
 	}
+	entry, v, err := f.Fault()
+	if err != nil {
+		return nil, err
+	}
+	action := entry.ProxyAction(v) // the fault catalogue's mapping (docs/faults.md)
 	arm := &dbArm{}
 	r.db[path] = arm
 	name := path + ".db_fault"
-	switch f.Kind {
-	case incident.DBFaultLatency:
+	switch action.Kind {
+	case pgproxy.ActionLatency:
 		arm.rule = name
-		rule := pgproxy.Rule{Name: name, CallKey: b.Call, Action: pgproxy.Action{Kind: pgproxy.ActionLatency, Delay: f.Duration}}
+		rule := pgproxy.Rule{Name: name, CallKey: b.Call, Action: action}
 		if err := r.w.Proxy().AddRule(rule); err != nil {
 			return nil, err
 		}
 		return func() { r.w.Proxy().RemoveRule(name) }, nil
-	case incident.DBFaultReset:
-		arm.rule = name
-		kind := pgproxy.ActionReset
-		if f.Phase == incident.AfterCommit {
-			kind = pgproxy.ActionCommitAckLost
-		}
-		return r.w.DBFaultAfterCalcom(b.Call, sim.CommitRule(name, b.Call, pgproxy.Action{Kind: kind}))
-	default:
+	case pgproxy.ActionRefuse:
 		return r.w.At(b.Call, core.HookAfterCalcom, func(context.Context) error {
 			arm.refused.Store(true)
-			return r.w.RefuseDB(f.Duration)
+			return r.w.RefuseDB(action.For)
 		}), nil
+	default: // reset, commit_ack_lost: the call's commit after Cal.com answered
+		arm.rule = name
+		return r.w.DBFaultAfterCalcom(b.Call, sim.CommitRule(name, b.Call, action))
 	}
 }
 

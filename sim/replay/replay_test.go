@@ -285,21 +285,6 @@ steps:
 	}
 }
 
-// Bad fault input is refused before anything runs.
-func TestFaultRuleMapping(t *testing.T) {
-	b := incident.Book{Call: "call_1", Attendee: incident.Attendee{Email: "a@example.org"}}
-	r, err := replay.FaultRule("x", b, incident.Fault{Kind: incident.FaultStatus, Status: 503})
-	if err != nil || r.Action.Kind != fakecalcom.ActionStatus || r.Action.Status != 503 || r.Times != 1 || r.CallID != "call_1" {
-		t.Errorf("rule = %+v, %v", r, err)
-	}
-	if _, err := replay.FaultRule("x", b, incident.Fault{Kind: "explode"}); err == nil {
-		t.Error("unknown fault kind accepted")
-	}
-	if _, err := replay.FaultRule("x", b, incident.Fault{On: "webhook", Kind: incident.FaultMalformed}); err == nil {
-		t.Error("unknown endpoint accepted")
-	}
-}
-
 // BenchmarkReplayCall687688 measures one replay of the §6 file after Postgres is ready
 // (database clone, fake, two bookings, check, teardown). Target: ≤ 1 s (DESIGN §9).
 func BenchmarkReplayCall687688(b *testing.B) {

@@ -26,7 +26,7 @@ func Run(ctx context.Context, env *pgenv.Env, inc *incident.Incident, opts Optio
 		return nil, err
 	}
 	if opts.BlackBox != nil && opts.BlackBox.SUT != nil {
-		if reason := BlackBoxBlocker(inc, opts.BlackBox.SUT.Time); reason != "" {
+		if reason := BlackBoxBlocker(inc, opts.BlackBox.SUT); reason != "" {
 			return skipped(inc, p, opts, reason, began), nil
 		}
 	}

@@ -51,7 +51,7 @@ func ReplayExplainer(env *pgenv.Env) Explainer {
 		var notes []string
 		for _, a := range armedFaults(inc) {
 			if !slices.Contains(fired, a.rule) {
-				notes = append(notes, fmt.Sprintf("the fault {%s} on %s (%s) did not fire in the replay", replay.DescribeFault(a.fault), a.call, a.rule))
+				notes = append(notes, fmt.Sprintf("the fault {%s} on %s (%s) did not fire in the replay", a.fault.String(), a.call, a.rule))
 			}
 		}
 		return notes, nil
