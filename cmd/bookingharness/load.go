@@ -17,10 +17,10 @@ import (
 	"golang.org/x/term"
 
 	"github.com/bookingharness/bookingharness/core"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/blackbox"
 	"github.com/bookingharness/bookingharness/sim/fault"
 	"github.com/bookingharness/bookingharness/sim/load"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // newLoadCmd is `bookingharness load`: many calls race for few slots, with faults; the
@@ -110,7 +110,7 @@ the fake's ledger against the history. --policy then says which violations are e
 				if err != nil {
 					return &exitError{code: 2, err: err}
 				}
-				cfg.BlackBox = &sim.BlackBox{SUT: s}
+				cfg.BlackBox = &world.BlackBox{SUT: s}
 			}
 			if err := cfg.Validate(); err != nil {
 				return &exitError{code: 2, err: err}

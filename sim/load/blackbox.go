@@ -4,8 +4,8 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/fault"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // Black-box load (Config.BlackBox): the same closed-loop run, fault mix and checks against
@@ -17,7 +17,7 @@ import (
 // service is judged as); Layers switches the service's layers when it accepts switches.
 // Under time: age the fake's clock follows the wall clock (a delay fault still costs no
 // real time); a timeout_after_commit fault ends at once with the connection cut (see
-// sim.BlackBox). The core's own knobs — MaxConns, ClientTimeout's effect on the core, the
+// world.BlackBox). The core's own knobs — MaxConns, ClientTimeout's effect on the core, the
 // Logger — do not apply; the service's output is its own.
 
 // validateBlackBox refuses settings that cannot go with a black-box service.
@@ -31,7 +31,7 @@ func (c Config) validateBlackBox() error {
 		return &ConfigError{Field: "calcom-url", Problem: "a black-box run (--sut) starts the service against its own fake Cal.com; leave --calcom-url out"}
 	}
 	// What the mix needs of the service comes from the fault catalogue (docs/faults.md).
-	sys := sim.ServiceSystem(c.BlackBox.SUT)
+	sys := world.ServiceSystem(c.BlackBox.SUT)
 	var items []fault.Item
 	for _, f := range c.Faults {
 		if it, err := f.item(c.FaultDelay); err == nil {

@@ -7,8 +7,8 @@ import (
 
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/internal/loopback"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/pgproxy"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // Limits on the plan, so a typo cannot ask for more memory than the machine has.
@@ -137,7 +137,7 @@ type Config struct {
 	// (Result.Evidence); off by default, since it holds the whole history.
 	KeepEvidence bool
 	// BlackBox, when set, puts a black-box service in the core's place (blackbox.go).
-	BlackBox *sim.BlackBox
+	BlackBox *world.BlackBox
 }
 
 // DefaultConfig is a small contended run under the hardened policy with every layer.
@@ -237,7 +237,7 @@ func (c Config) maxConns() int { return orDefault(c.MaxConns, DefaultMaxConns) }
 
 // clientTimeout is the core's per-request Cal.com timeout in this run.
 func (c Config) clientTimeout() time.Duration {
-	return orDefault(c.ClientTimeout, sim.DefaultClientTimeout)
+	return orDefault(c.ClientTimeout, world.DefaultClientTimeout)
 }
 
 // maxInFlight is an open loop's bound on attempts in flight.

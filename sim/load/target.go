@@ -13,10 +13,10 @@ import (
 	"github.com/bookingharness/bookingharness/core/store"
 	"github.com/bookingharness/bookingharness/fakecalcom"
 	"github.com/bookingharness/bookingharness/pgenv"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/check"
 	"github.com/bookingharness/bookingharness/sim/history"
 	"github.com/bookingharness/bookingharness/sim/pgproxy"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // target is what a run drives: the core wired to a fake Cal.com and a database, recording
@@ -25,11 +25,11 @@ type target interface {
 	// Layout is where the target's slots are.
 	Layout() Layout
 	// Book books one call through the core and records the attempt.
-	Book(ctx context.Context, c sim.BookCall) (core.Outcome, error)
+	Book(ctx context.Context, c world.BookCall) (core.Outcome, error)
 	// Cancel cancels the call's booking through the core and records the attempt; it
 	// returns the recorded outcome (history.OutcomeCancelled, OutcomeError when there was
 	// nothing to cancel, OutcomeUnknown when the cancel failed).
-	Cancel(ctx context.Context, c sim.BookCall) (string, error)
+	Cancel(ctx context.Context, c world.BookCall) (string, error)
 	// Operations is the recorded history; it stays readable after Close.
 	Operations() []history.Operation
 	// Final reads, once every attempt has ended, the final state for the checker
@@ -90,14 +90,14 @@ const WebhookSecret = "load-webhook-secret"
 
 // worldTarget is the in-process world of package sim: the fake shares its virtual clock.
 type worldTarget struct {
-	w      *sim.World
+	w      *world.World
 	layout Layout
 	// struck are the deliveries a webhook fault struck, first attempts only (set by Final).
 	struck []fakecalcom.WebhookDelivery
 }
 
 func newWorldTarget(ctx context.Context, env *pgenv.Env, cfg Config) (*worldTarget, error) {
-	wc := sim.Config{
+	wc := world.Config{
 		Policy: cfg.Policy, Layers: cfg.Layers, EventTypes: EventTypes(), Seed: cfg.Seed,
 		ClientTimeout: cfg.ClientTimeout, RealClientTimeout: cfg.clientTimeout(), RealCheckInsertGap: cfg.CheckInsertGap, MaxConns: cfg.maxConns(),
 		Capacity: recorderCapacity(cfg), Logger: cfg.Logger, BlackBox: cfg.BlackBox,
@@ -111,7 +111,7 @@ func newWorldTarget(ctx context.Context, env *pgenv.Env, cfg Config) (*worldTarg
 		// Config.Latency would only move the world's virtual clock).
 		wc.CalcomLatency = func(r fakecalcom.LatencyRequest) time.Duration { return dist.Sample(r.Key, r.Attempt) }
 	}
-	w, err := sim.NewWorld(ctx, env, wc)
+	w, err := world.New(ctx, env, wc)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +130,7 @@ func newWorldTarget(ctx context.Context, env *pgenv.Env, cfg Config) (*worldTarg
 		}
 	}
 	for _, r := range cfg.DBFaults {
-		if err := w.Proxy().AddRule(r); err != nil {
+		if err := w.Core().Proxy().AddRule(r); err != nil { // DBFaults: an in-process core (Validate)
 			return fail(err)
 		}
 	}
@@ -139,11 +139,11 @@ func newWorldTarget(ctx context.Context, env *pgenv.Env, cfg Config) (*worldTarg
 
 func (t *worldTarget) Layout() Layout { return t.layout }
 
-func (t *worldTarget) Book(ctx context.Context, c sim.BookCall) (core.Outcome, error) {
+func (t *worldTarget) Book(ctx context.Context, c world.BookCall) (core.Outcome, error) {
 	return t.w.Book(withCall(ctx, c.CallID), c)
 }
 
-func (t *worldTarget) Cancel(ctx context.Context, c sim.BookCall) (string, error) {
+func (t *worldTarget) Cancel(ctx context.Context, c world.BookCall) (string, error) {
 	_, err := t.w.Cancel(withCall(ctx, c.CallID), c.CallID, t.w.Slot(c))
 	return cancelOutcome(err), err
 }
@@ -152,18 +152,18 @@ func (t *worldTarget) Operations() []history.Operation { return t.w.Recorder.Ope
 
 // corePool is the reference core's pool, nil for a black-box service (it has its own).
 func (t *worldTarget) corePool() *pgxpool.Pool {
-	if t.w.Store == nil {
-		return nil
+	if c := t.w.Core(); c != nil {
+		return c.Store.Pool()
 	}
-	return t.w.Store.Pool()
+	return nil
 }
 
 // databaseDSN is the core's database, "" for a black-box service.
 func (t *worldTarget) databaseDSN() string {
-	if t.w.DB == nil {
-		return ""
+	if c := t.w.Core(); c != nil {
+		return c.DB.DSN
 	}
-	return t.w.DB.DSN
+	return ""
 }
 
 // Final walks the journal for the fired faults and the ledger for its summaries, empties
@@ -205,10 +205,11 @@ func (t *worldTarget) struckDeliveries() []fakecalcom.WebhookDelivery {
 
 // dbFaultsFired lists the database faults the world's proxy applied (none without one).
 func (t *worldTarget) dbFaultsFired() []pgproxy.Entry {
-	p := t.w.Proxy()
-	if p == nil {
+	c := t.w.Core()
+	if c == nil || c.Proxy() == nil {
 		return nil
 	}
+	p := c.Proxy()
 	var out []pgproxy.Entry
 	for _, e := range p.Journal() {
 		if e.Event == pgproxy.EventFault {

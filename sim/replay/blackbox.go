@@ -6,14 +6,14 @@ import (
 	"time"
 
 	"github.com/bookingharness/bookingharness/core"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/blackbox"
 	"github.com/bookingharness/bookingharness/sim/fault"
 	"github.com/bookingharness/bookingharness/sim/incident"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // Black-box replays (Options.BlackBox). The file runs unchanged against a service behind
-// the contract (DESIGN §12): its world is a sim.BlackBox world (its own fake Cal.com, the
+// the contract (DESIGN §12): its world is a world.BlackBox world (its own fake Cal.com, the
 // service started with a fresh database, time by sut.yaml's mode), and the same checker and
 // expectations judge it. Where the service cannot show what the file asks, the replay says
 // so — never a silent pass:
@@ -33,10 +33,10 @@ import (
 
 // BlackBoxBlocker says why inc cannot be replayed against the black-box service of sut, ""
 // when it can. What each fault needs comes from the fault catalogue (fault.Fault.Blocker,
-// docs/faults.md) held against what the service offers (sim.ServiceSystem); the rest is
+// docs/faults.md) held against what the service offers (world.ServiceSystem); the rest is
 // what the service's clock cannot follow.
 func BlackBoxBlocker(inc *incident.Incident, sut *blackbox.SUT) string {
-	sys, mode := sim.ServiceSystem(sut), sut.Time
+	sys, mode := world.ServiceSystem(sut), sut.Time
 	c := inc.Calcom
 	switch {
 	case inc.Clock.AppSkew != 0 && mode == blackbox.TimeAge:
@@ -114,28 +114,30 @@ func skipped(inc *incident.Incident, p plan, opts Options, reason string, began 
 
 // serviceOf describes the black-box service of opts (nil for the reference core); w adds
 // what only the running world knows.
-func serviceOf(opts Options, w *sim.World, p plan) *Service {
+func serviceOf(opts Options, w *world.World, p plan) *Service {
 	if opts.BlackBox == nil {
 		return nil
 	}
 	s := opts.BlackBox.SUT
 	out := &Service{SUT: s.File, TimeMode: string(s.Time), JudgedAs: string(p.policy), Layers: []string{}}
-	if w != nil {
-		out.BaseURL = w.Target.BaseURL()
-		if d := w.TimeShift(); d != 0 {
-			out.TimeShift = d.String()
-		}
-		for _, l := range w.Target.Layers().List() {
-			out.Layers = append(out.Layers, string(l))
-		}
+	if w == nil || w.Service() == nil {
+		return out
+	}
+	svc := w.Service()
+	out.BaseURL = svc.Target.BaseURL()
+	if d := w.TimeShift(); d != 0 {
+		out.TimeShift = d.String()
+	}
+	for _, l := range svc.Target.Layers().List() {
+		out.Layers = append(out.Layers, string(l))
 	}
 	return out
 }
 
 // describeBlackBox fills what a black-box replay cannot judge (Result.Unavailable) and
 // stops asserting step layers when the service reports none.
-func describeBlackBox(res *Result, w *sim.World, inc *incident.Incident, p *plan, opts Options) {
-	if !w.BlackBoxed() {
+func describeBlackBox(res *Result, w *world.World, inc *incident.Incident, p *plan, opts Options) {
+	if w.Service() == nil {
 		return
 	}
 	res.Service = serviceOf(opts, w, *p)
@@ -161,7 +163,7 @@ func describeBlackBox(res *Result, w *sim.World, inc *incident.Incident, p *plan
 // and names no layer was decided by Cal.com's answer (the contract names layers only).
 func (r *runner) layerOf(o core.Outcome) string {
 	l := LayerOf(o)
-	if l == "" && r.w.BlackBoxed() && (o.Kind == core.SlotTaken || o.Kind == core.Error || o.Kind == core.Unknown) {
+	if l == "" && r.w.Service() != nil && (o.Kind == core.SlotTaken || o.Kind == core.Error || o.Kind == core.Unknown) {
 		return incident.DecidedByCalcom
 	}
 	return l
@@ -169,10 +171,11 @@ func (r *runner) layerOf(o core.Outcome) string {
 
 // logMark is where the service's output stands before a step (0 for the core).
 func (r *runner) logMark() int64 {
-	if !r.w.BlackBoxed() {
+	svc := r.w.Service()
+	if svc == nil {
 		return 0
 	}
-	return r.w.Target.LogMark()
+	return svc.Target.LogMark()
 }
 
 // maxLogLines bounds a log excerpt in a result.
@@ -191,23 +194,24 @@ func (r *runner) attachLog(from int, mark int64) {
 // step that failed or was answered unknown gets the first lines written from its start on,
 // a failed replay the last lines.
 func (r *runner) finishBlackBox() error {
-	if !r.w.BlackBoxed() {
+	svc := r.w.Service()
+	if svc == nil {
 		return nil
 	}
-	r.res.ContractViolations = r.w.Target.Findings()
+	r.res.ContractViolations = svc.Target.Findings()
 	for _, f := range r.res.ContractViolations {
 		r.res.Failures = append(r.res.Failures, fmt.Sprintf("%s: %s (call %s): %s", f.Kind, f.Route, orDash(f.CallID), f.Problem))
 	}
-	if err := r.w.Target.Stop(); err != nil {
+	if err := svc.Target.Stop(); err != nil {
 		return fmt.Errorf("replay: %s: stop the service: %w", r.inc.File, err)
 	}
 	for i := range r.res.Steps {
 		if s := &r.res.Steps[i]; !s.Pass || s.Outcome == string(core.Unknown) {
-			s.ServiceLog = firstLines(r.w.Target.LogSince(r.logMarks[i]), maxLogLines)
+			s.ServiceLog = firstLines(svc.Target.LogSince(r.logMarks[i]), maxLogLines)
 		}
 	}
 	if !r.res.OK() {
-		r.res.ServiceLog = lastLines(r.w.Target.Log(), maxLogLines)
+		r.res.ServiceLog = lastLines(svc.Target.Log(), maxLogLines)
 	}
 	return nil
 }
@@ -238,7 +242,7 @@ func lastLines(s string, n int) string {
 }
 
 // layersOf names what the world runs, as Result.Layers shows it.
-func layersOf(w *sim.World) string {
+func layersOf(w *world.World) string {
 	l, known := w.Layers()
 	if !known {
 		return "the service's own (not reported)"

@@ -9,8 +9,8 @@ import (
 
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/fakecalcom"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/replay"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // crashFile crashes call_a's first attempt at the given point; the platform re-sends the
@@ -39,15 +39,15 @@ func TestCrashRestartsAndSweeps(t *testing.T) {
 		t.Run(tc.policy+" "+tc.point, func(t *testing.T) {
 			var creates int
 			var hooked bool
-			opts := replay.Options{Policy: core.Policy(tc.policy), AfterRun: func(_ context.Context, w *sim.World) error {
+			opts := replay.Options{Policy: core.Policy(tc.policy), AfterRun: func(_ context.Context, w *world.World) error {
 				for _, e := range w.Fake.Fake.Journal() {
 					if e.Method == "POST" && e.Path == "/v2/bookings" {
 						creates++
 					}
 				}
 				// What World.At arms reaches the restarted Service.
-				w.At("call_z", core.HookAfterCalcom, func(context.Context) error { hooked = true; return nil })
-				z := sim.BookCall{CallID: "call_z", EventTypeID: 1001, Start: time.Date(2025, 10, 9, 12, 0, 0, 0, time.UTC), Attendee: core.Attendee{Name: "Z", Email: "z@example.org"}}
+				w.Core().At("call_z", core.HookAfterCalcom, func(context.Context) error { hooked = true; return nil })
+				z := world.BookCall{CallID: "call_z", EventTypeID: 1001, Start: time.Date(2025, 10, 9, 12, 0, 0, 0, time.UTC), Attendee: core.Attendee{Name: "Z", Email: "z@example.org"}}
 				_, err := w.Book(context.Background(), z)
 				return err
 			}}
@@ -101,7 +101,7 @@ func TestFaultOnLookup(t *testing.T) {
 		bookStep("10s", "call_a", "08", "expect: {outcome: booked}"),
 	}, "policy: hardened", "expect: {appointments: 1, calcom_bookings: 1}")
 	var fired []fakecalcom.JournalEntry
-	res := run(t, parse(t, "lookup.yaml", text), replay.Options{AfterRun: func(_ context.Context, w *sim.World) error {
+	res := run(t, parse(t, "lookup.yaml", text), replay.Options{AfterRun: func(_ context.Context, w *world.World) error {
 		for _, e := range w.Fake.Fake.Journal() {
 			if e.Rule != "" {
 				fired = append(fired, e)

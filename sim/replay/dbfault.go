@@ -6,9 +6,10 @@ import (
 	"sync/atomic"
 
 	"github.com/bookingharness/bookingharness/core"
-	"github.com/bookingharness/bookingharness/sim"
+	"github.com/bookingharness/bookingharness/sim/fault"
 	"github.com/bookingharness/bookingharness/sim/incident"
 	"github.com/bookingharness/bookingharness/sim/pgproxy"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // dbArm is one entry's armed db_fault, to say afterwards whether it acted.
@@ -22,11 +23,11 @@ type dbArm struct {
 //   - latency: every statement of the call is held for the duration on the virtual clock,
 //     from now until the step ends;
 //   - reset before_commit / after_commit: the call's first statement that commits after
-//     Cal.com answered its create (sim.CommitRule, armed at core.HookAfterCalcom — the
+//     Cal.com answered its create (world.CommitRule, armed at core.HookAfterCalcom — the
 //     hardened settle's COMMIT, the seed's INSERT) is cut before it reaches Postgres, or
 //     commits and loses its acknowledgement;
 //   - refuse: once Cal.com answered, the core's connections are dropped and new ones refused
-//     for the duration on the virtual clock (sim.World.RefuseDB). The window runs its course:
+//     for the duration on the virtual clock (world.Core.RefuseDB). The window runs its course:
 //     a later step inside it meets it too.
 //
 // What was not reached when the step ends is disarmed.
@@ -40,6 +41,10 @@ func (r *runner) armDB(path string, b incident.Book) (func(), error) {
 		return nil, err
 	}
 	action := entry.ProxyAction(v) // the fault catalogue's mapping (docs/faults.md)
+	c, err := r.core(fault.NeedProxy)
+	if err != nil {
+		return nil, err
+	}
 	arm := &dbArm{}
 	r.db[path] = arm
 	name := path + ".db_fault"
@@ -47,18 +52,18 @@ func (r *runner) armDB(path string, b incident.Book) (func(), error) {
 	case pgproxy.ActionLatency:
 		arm.rule = name
 		rule := pgproxy.Rule{Name: name, CallKey: b.Call, Action: action}
-		if err := r.w.Proxy().AddRule(rule); err != nil {
+		if err := c.Proxy().AddRule(rule); err != nil {
 			return nil, err
 		}
-		return func() { r.w.Proxy().RemoveRule(name) }, nil
+		return func() { c.Proxy().RemoveRule(name) }, nil
 	case pgproxy.ActionRefuse:
-		return r.w.At(b.Call, core.HookAfterCalcom, func(context.Context) error {
+		return c.At(b.Call, core.HookAfterCalcom, func(context.Context) error {
 			arm.refused.Store(true)
-			return r.w.RefuseDB(action.For)
+			return c.RefuseDB(action.For)
 		}), nil
 	default: // reset, commit_ack_lost: the call's commit after Cal.com answered
 		arm.rule = name
-		return r.w.DBFaultAfterCalcom(b.Call, sim.CommitRule(name, b.Call, action))
+		return c.DBFaultAfterCalcom(b.Call, world.CommitRule(name, b.Call, action))
 	}
 }
 
@@ -72,7 +77,8 @@ func (r *runner) dbFaultActed(path string) bool {
 	if arm.rule == "" {
 		return arm.refused.Load()
 	}
-	return slices.ContainsFunc(r.w.Proxy().Journal(), func(e pgproxy.Entry) bool {
+	// A rule was armed, so the world has a core with a proxy.
+	return slices.ContainsFunc(r.w.Core().Proxy().Journal(), func(e pgproxy.Entry) bool {
 		return e.Rule == arm.rule && e.Event == pgproxy.EventFault
 	})
 }

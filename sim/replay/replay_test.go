@@ -7,9 +7,9 @@ import (
 
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/fakecalcom"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/incident"
 	"github.com/bookingharness/bookingharness/sim/replay"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 const example = "../../scenarios/incidents/call-687-688.yaml"
@@ -260,7 +260,7 @@ steps:
     book: {event_type: 1001, start: 2025-10-09T16:00:00Z, attendee: {name: F, email: f@example.org}}
 `
 			var journal []fakecalcom.JournalEntry
-			opts := replay.Options{AfterRun: func(_ context.Context, w *sim.World) error {
+			opts := replay.Options{AfterRun: func(_ context.Context, w *world.World) error {
 				journal = w.Fake.Fake.Journal()
 				return nil
 			}}

@@ -8,9 +8,9 @@ import (
 	"testing"
 
 	"github.com/bookingharness/bookingharness/fakecalcom"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/incident"
 	"github.com/bookingharness/bookingharness/sim/replay"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // The runner refuses, naming the field, every round-two form it cannot execute yet, so
@@ -95,7 +95,7 @@ func TestConflictAnswerReachesTheFake(t *testing.T) {
 		}
 		inc := parse(t, "conflict.yaml", src)
 		var got fakecalcom.ConflictAnswer
-		run(t, inc, replay.Options{AfterRun: func(_ context.Context, w *sim.World) error {
+		run(t, inc, replay.Options{AfterRun: func(_ context.Context, w *world.World) error {
 			got = w.Config.ConflictAnswer
 			return nil
 		}})

@@ -8,10 +8,10 @@ import (
 
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/fakecalcom"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/check"
 	"github.com/bookingharness/bookingharness/sim/incident"
 	"github.com/bookingharness/bookingharness/sim/load"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // A history becomes a timeline: operations that all overlapped form one concurrent step,
@@ -30,7 +30,7 @@ func TestCasesLayOutTheHistory(t *testing.T) {
 	if got := shape(inc); got != "0s a!reset |35m0s b c!delay ‖ |36m0s d!empty | ets4" {
 		t.Fatalf("timeline %q:\n%s", got, mustMarshal(t, inc))
 	}
-	if inc.Policy != incident.PolicySeed || inc.LayersSpec != "all" || !inc.Clock.Start.Equal(sim.DefaultStart()) ||
+	if inc.Policy != incident.PolicySeed || inc.LayersSpec != "all" || !inc.Clock.Start.Equal(world.DefaultStart()) ||
 		!slices.Equal(inc.Expect.Violations, []string{check.OrphanBooking}) {
 		t.Errorf("incident %+v", inc)
 	}

@@ -6,20 +6,20 @@ import (
 
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/fakecalcom"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/check"
 	"github.com/bookingharness/bookingharness/sim/fault"
 	"github.com/bookingharness/bookingharness/sim/history"
 	"github.com/bookingharness/bookingharness/sim/incident"
 	"github.com/bookingharness/bookingharness/sim/load"
 	"github.com/bookingharness/bookingharness/sim/pgproxy"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // The shrinker writes every fault a load can inject: for each fault of the catalogue with a
 // load flag form, a call it fired on in the load becomes a step with the fault's incident
 // form, the written file parses back to it, and nothing is left out.
 func TestCasesWriteEveryFaultALoadInjects(t *testing.T) {
-	layout := load.NewLayout(sim.DefaultStart())
+	layout := load.NewLayout(world.DefaultStart())
 	ev := &load.Evidence{Seed: 7, Policy: core.PolicySeed, Layers: core.All(), FaultDelay: load.DefaultFaultDelay,
 		VirtualTime: true, Layout: layout}
 	want := map[string]string{} // call → the fault's form as a step writes it
@@ -42,7 +42,7 @@ func TestCasesWriteEveryFaultALoadInjects(t *testing.T) {
 		ev.Operations = append(ev.Operations, history.Operation{
 			Seq: i, CallID: call, Kind: history.KindBook, Outcome: "error", Result: history.ResultOf("error"),
 			Slot: history.SlotKey{EventTypeID: int64(et.ID), HostID: int64(et.HostID), Start: start},
-			Call: sim.DefaultStart(), Return: sim.DefaultStart(), CallTick: int64(2*i + 1), ReturnTick: int64(2*i + 2),
+			Call: world.DefaultStart(), Return: world.DefaultStart(), CallTick: int64(2*i + 1), ReturnTick: int64(2*i + 2),
 		})
 		ev.Violations = append(ev.Violations, check.Violation{Invariant: check.OrphanBooking, Calls: []string{call}})
 		switch f.Family {

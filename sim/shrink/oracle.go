@@ -7,9 +7,9 @@ import (
 
 	"github.com/bookingharness/bookingharness/fakecalcom"
 	"github.com/bookingharness/bookingharness/pgenv"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/incident"
 	"github.com/bookingharness/bookingharness/sim/replay"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // ReplayOracle is the real oracle: replay.Run on env in a fresh world, reading what the
@@ -36,7 +36,7 @@ type Explainer func(ctx context.Context, inc *incident.Incident) (notes []string
 func ReplayExplainer(env *pgenv.Env) Explainer {
 	return func(ctx context.Context, inc *incident.Incident) ([]string, error) {
 		var fired []string
-		after := func(_ context.Context, w *sim.World) error {
+		after := func(_ context.Context, w *world.World) error {
 			w.Fake.Fake.EachJournalEntry(func(e fakecalcom.JournalEntry) bool {
 				if e.Rule != "" {
 					fired = append(fired, e.Rule)

@@ -1,4 +1,4 @@
-package sim
+package world
 
 import (
 	"context"
@@ -7,20 +7,15 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bookingharness/bookingharness/core"
-	"github.com/bookingharness/bookingharness/core/calcom"
-	"github.com/bookingharness/bookingharness/core/store"
 	"github.com/bookingharness/bookingharness/fakecalcom"
 	"github.com/bookingharness/bookingharness/pgenv"
-	"github.com/bookingharness/bookingharness/sim/blackbox"
 	"github.com/bookingharness/bookingharness/sim/clock"
 	"github.com/bookingharness/bookingharness/sim/history"
-	"github.com/bookingharness/bookingharness/sim/pgproxy"
 )
 
 // The virtual clock must move the fake's time on delays instead of sleeping, to each
@@ -30,10 +25,11 @@ var (
 	_ fakecalcom.Forwarder = (*clock.Virtual)(nil)
 )
 
-// DefaultClientTimeout is how long the core's Cal.com client waits for an answer in a world,
-// on the virtual clock: when the fake holds a response (a timeout_after_commit fault) the
-// harness ends the client's wait itself and moves the virtual clock this far (see
-// deadlines). It costs no real time and no machine load can change it.
+// DefaultClientTimeout is how long the system under test's Cal.com client waits for an
+// answer in a world, on the virtual clock: when the fake holds a response (a
+// timeout_after_commit fault) the harness ends the client's wait itself and moves the
+// virtual clock this far (see deadlines, and holdCutter for a black-box service). It costs
+// no real time and no machine load can change it.
 const DefaultClientTimeout = 10 * time.Second
 
 // Config describes one world: the system under test and the Cal.com it talks to.
@@ -63,13 +59,18 @@ type Config struct {
 	// database error; conflict_409 and error_500 stay selectable, see
 	// fakecalcom.ConflictAnswer).
 	ConflictAnswer fakecalcom.ConflictAnswer
+	// CalcomFront, when set, is given the fake's URL and returns the Cal.com URL the system
+	// under test is handed instead — the one place that URL is decided, so a recording
+	// proxy (or anything else that forwards to the fake) can stand in between. The harness
+	// itself keeps talking to the fake directly (its admin API, its ledger).
+	CalcomFront func(fakeURL string) (string, error)
 	// ClientTimeout is the core's Cal.com client timeout on the virtual clock (default
 	// DefaultClientTimeout); real time only guards against a hang (RealTimeGuard).
 	ClientTimeout time.Duration
 	// RealClientTimeout, when set, also makes the core's client give up after this much real
 	// time: load runs, which run in real time (CalcomLatency), time out slow answers for real.
 	RealClientTimeout time.Duration
-	// Seed drives the fake's probabilistic faults.
+	// Seed drives the fake's probabilistic faults (and the proxy's).
 	Seed int64
 	// Observer, Logger and Registerer are passed to the core.
 	Observer   core.Observer
@@ -83,13 +84,13 @@ type Config struct {
 	// for forcing the concurrent-create interleaving.
 	BetweenCheckAndInsert func(fakecalcom.CreateAttempt)
 	// Hook is passed to the core (core.Config.Hook): it parks or crashes Book at named points.
-	// Restart drops it, as a restarted process would not have it. (World.At arms the same
+	// Restart drops it, as a restarted process would not have it. (Core.At arms the same
 	// points per call, and survives Restart.)
 	Hook core.Hook
-	// DBFaults puts a Postgres wire proxy (sim/pgproxy, DESIGN §13) between the core's pool
-	// and the database, so database faults can be injected (World.Proxy, CommitRule,
-	// DBFaultAfterCalcom, RefuseDB); the harness reads the final state around it. Off by
-	// default: the pool then talks to Postgres directly and nothing is paid for it.
+	// DBFaults puts a Postgres wire proxy (sim/pgproxy, docs/faults.md) between the core's
+	// pool and the database, so database faults can be injected (Core.Proxy, CommitRule,
+	// Core.DBFaultAfterCalcom, Core.RefuseDB); the harness reads the final state around it.
+	// Off by default: the pool then talks to Postgres directly and nothing is paid for it.
 	DBFaults bool
 	// DBHold, with DBFaults, is called with the delay of every latency fault before the
 	// virtual clock is advanced by it; it may block, holding the statement (and its
@@ -112,141 +113,48 @@ type Config struct {
 // DefaultStart is the virtual start of the Call 687/688 incident (Cal.com's clock).
 func DefaultStart() time.Time { return time.Date(2025, 10, 6, 9, 4, 27, 0, time.UTC) }
 
-// Fixture is the application's view of event type et: its service and every host's staff
-// row (a round robin with several hosts has them all, in the fake's order).
-func Fixture(et fakecalcom.EventType) store.EventTypeFixture {
-	f := store.EventTypeFixture{EventTypeID: int64(et.ID), HostUserID: int64(et.HostIDs()[0]), LengthMinutes: et.LengthMinutes}
-	if len(et.Hosts) > 1 {
-		for _, h := range et.Hosts {
-			f.HostUserIDs = append(f.HostUserIDs, int64(h))
-		}
-	}
-	return f
-}
-
 // IncidentEventType is the round-robin event type of the Call 687/688 incident.
 func IncidentEventType() fakecalcom.EventType {
 	return fakecalcom.EventType{ID: 2563193, Kind: fakecalcom.RoundRobin, LengthMinutes: 45, HostID: 1}
 }
 
-// World is one run's universe: a fresh database, a fake Cal.com on 127.0.0.1, the core
-// wired to both, a virtual clock they share (the application's view skewed by AppSkew),
-// and a recorder of every attempt. Close it when done.
+// World is one run's universe: the system under test (SUT), a fake Cal.com on 127.0.0.1, a
+// virtual clock they share (the application's view skewed by AppSkew), and a recorder of
+// every attempt. Close it when done.
 type World struct {
 	Config   Config
 	Clock    *clock.Virtual // Cal.com's clock; the world's time
 	AppClock clock.Clock    // the application's clock: Clock plus AppSkew
 	Fake     *fakecalcom.Server
-	Store    *store.Store
-	DB       *pgenv.Database
-	Service  *core.Service
-	Fixtures store.Fixtures
 	Recorder *history.Recorder
-	// Target is the black-box service in the core's place (Config.BlackBox); nil otherwise,
-	// and then Service, Store, DB and Fixtures are nil instead.
-	Target *blackbox.Target
-
-	bb *blackBoxState // black-box worlds only
+	// SUT is the system under test, chosen by New: *Core or *Service.
+	SUT SUT
 
 	eventTypes map[int64]fakecalcom.EventType
-	hostOf     map[int64]int64 // staff id → Cal.com host id
-	poolDSN    string          // the database with the pool size, for Restart
-	coreConfig core.Config     // the Service's configuration, for Restart
-	points     points          // what At armed
-
-	proxy  *pgproxy.Proxy                  // with DBFaults: between the core's pool and the database
-	reader *store.Store                    // with DBFaults: the harness's own pool, around the proxy
-	ledger atomic.Pointer[fakecalcom.Fake] // the fake, for the proxy's call key (read from its goroutines)
-	hooks  webhooks                        // the core's webhook handler and its loopback server
+	time       timeline // how time passes for the SUT
 }
 
-// NewWorld builds a world on env: it clones the template of the layers' schema, seeds the
-// reference rows and starts the fake.
-func NewWorld(ctx context.Context, env *pgenv.Env, cfg Config) (w *World, err error) {
+// New builds a world on env: with Config.BlackBox the service of its sut.yaml (Service),
+// else the reference core on a database cloned from the template of the layers' schema
+// (Core); either way a fresh fake Cal.com and a recorder.
+func New(ctx context.Context, env *pgenv.Env, cfg Config) (w *World, err error) {
 	cfg = withDefaults(cfg)
-	if cfg.BlackBox != nil {
-		return newBlackBoxWorld(ctx, env, cfg)
-	}
-	schema := cfg.Policy.Schema(cfg.Layers)
-	db, err := env.NewDatabase(ctx, pgenv.StoreTemplate(schema))
-	if err != nil {
-		return nil, err
-	}
-	w = &World{Config: cfg, DB: db, Clock: clock.NewVirtual(cfg.Start), eventTypes: map[int64]fakecalcom.EventType{}, hostOf: map[int64]int64{}}
-	built := w // the error returns below return a nil World
-	defer func() {
-		if err != nil {
-			built.Close(context.WithoutCancel(ctx))
-		}
-	}()
-	w.AppClock = clock.Skewed{Base: w.Clock, Offset: cfg.AppSkew}
-	coreDSN := db.DSN
-	if cfg.DBFaults {
-		if coreDSN, err = w.startProxy(cfg); err != nil {
-			return nil, err
-		}
-		if err = w.openReader(ctx); err != nil {
-			return nil, err
-		}
-	}
-	w.poolDSN = WithPoolSize(coreDSN, cfg.MaxConns)
-	if w.Store, err = store.Open(ctx, w.poolDSN); err != nil {
-		return nil, err
-	}
-	fixtures := make([]store.EventTypeFixture, 0, len(cfg.EventTypes))
+	w = &World{Config: cfg, eventTypes: map[int64]fakecalcom.EventType{}}
 	for _, et := range cfg.EventTypes {
 		w.eventTypes[int64(et.ID)] = et
-		fixtures = append(fixtures, Fixture(et))
 	}
-	if w.Fixtures, err = store.SeedFixtures(ctx, w.Store.Pool(), fixtures); err != nil {
-		return nil, err
+	defer func() {
+		if err != nil {
+			_ = w.Close(context.WithoutCancel(ctx)) // the error that matters is err
+			w = nil
+		}
+	}()
+	if cfg.BlackBox != nil {
+		w.SUT, err = openService(ctx, env, w)
+	} else {
+		w.SUT, err = openCore(ctx, env, w)
 	}
-	for host, staff := range w.Fixtures.Staff {
-		w.hostOf[staff] = host
-	}
-	hooks, err := fakeWebhooks(cfg.Webhooks)
-	if err != nil {
-		return nil, err
-	}
-	var held *deadlines
-	w.Fake = fakecalcom.New(fakecalcom.Config{
-		Webhooks:              hooks,
-		OnHold:                func(r *http.Request) { held.expire(r) },
-		Clock:                 w.Clock,
-		EventTypes:            cfg.EventTypes,
-		ForceReplay:           cfg.ForceReplay,
-		ConflictAnswer:        cfg.ConflictAnswer,
-		CheckInsertGap:        cfg.CheckInsertGap,
-		RealCheckInsertGap:    cfg.RealCheckInsertGap,
-		RealLatency:           cfg.CalcomLatency,
-		Latency:               cfg.Latency,
-		Seed:                  cfg.Seed,
-		BetweenCheckAndInsert: cfg.BetweenCheckAndInsert,
-	})
-	w.ledger.Store(w.Fake.Fake)
-	httpClient := w.Fake.Client()
-	held = newDeadlines(httpClient.Transport, w.Clock, cfg.ClientTimeout)
-	httpClient.Transport = held
-	guard := RealTimeGuard
-	if cfg.RealClientTimeout > 0 {
-		guard = cfg.RealClientTimeout
-	}
-	client, err := calcom.New(calcom.Config{BaseURL: w.Fake.URL, HTTPClient: httpClient, Timeout: guard, APIKey: "cal_test_harness"})
-	if err != nil {
-		return nil, err
-	}
-	w.coreConfig = core.Config{
-		Policy: cfg.Policy, Layers: cfg.Layers, Calcom: client, Store: w.Store, Clock: w.AppClock,
-		Logger: cfg.Logger, Registerer: cfg.Registerer, Observer: cfg.Observer, Hook: w.coreHook(cfg.Hook),
-	}
-	if w.Service, err = core.NewService(w.coreConfig); err != nil {
-		return nil, err
-	}
-	if err := w.serveWebhooks(); err != nil {
-		return nil, err
-	}
-	w.Recorder = history.NewRecorder(w.Clock, cfg.Capacity)
-	return w, nil
+	return w, err
 }
 
 func withDefaults(cfg Config) Config {
@@ -274,6 +182,54 @@ func withDefaults(cfg Config) Config {
 	return cfg
 }
 
+// startClocks starts the world's virtual clock at start, the application's clock skewed
+// from it, the SUT's timeline on the virtual clock (newTimeline) and the recorder on the
+// world's time.
+func (w *World) startClocks(start time.Time, newTimeline func(*clock.Virtual) timeline) {
+	w.Clock = clock.NewVirtual(start)
+	w.AppClock = clock.Skewed{Base: w.Clock, Offset: w.Config.AppSkew}
+	w.time = newTimeline(w.Clock)
+	w.Recorder = history.NewRecorder(timelineClock{w.time}, w.Config.Capacity)
+}
+
+// startFake starts the world's fake Cal.com from what every system under test shares plus
+// adjust's changes (an API key, what a held answer does); wrap, when set, wraps its handler.
+// It returns the Cal.com URL to hand the system under test (Config.CalcomFront).
+func (w *World) startFake(adjust func(*fakecalcom.Config), wrap func(http.Handler) http.Handler) (string, error) {
+	cfg := w.Config
+	hooks, err := fakeWebhooks(cfg.Webhooks)
+	if err != nil {
+		return "", err
+	}
+	fc := fakecalcom.Config{
+		Webhooks:              hooks,
+		Clock:                 w.Clock,
+		EventTypes:            cfg.EventTypes,
+		ForceReplay:           cfg.ForceReplay,
+		ConflictAnswer:        cfg.ConflictAnswer,
+		CheckInsertGap:        cfg.CheckInsertGap,
+		RealCheckInsertGap:    cfg.RealCheckInsertGap,
+		RealLatency:           cfg.CalcomLatency,
+		Latency:               cfg.Latency,
+		Seed:                  cfg.Seed,
+		BetweenCheckAndInsert: cfg.BetweenCheckAndInsert,
+	}
+	adjust(&fc)
+	w.Fake = fakecalcom.NewUnstarted(fc)
+	if wrap != nil {
+		w.Fake.HTTP.Handler = wrap(w.Fake.HTTP.Handler)
+	}
+	w.Fake.Start()
+	if cfg.CalcomFront == nil {
+		return w.Fake.URL, nil
+	}
+	front, err := cfg.CalcomFront(w.Fake.URL)
+	if err != nil {
+		return "", fmt.Errorf("world: Config.CalcomFront: %w", err)
+	}
+	return front, nil
+}
+
 // WithPoolSize appends pool_max_conns=n to a URL or keyword/value DSN: how a world, a load
 // run or a service sizes its pgx pool.
 func WithPoolSize(dsn string, n int) string {
@@ -292,52 +248,40 @@ func dsnSeparator(dsn string) string {
 	}
 }
 
-// Close stops the fake, closes the pools and the proxy, and drops the database (a black-box
-// world stops its service first and drops the service's database).
+// Close stops the fake, then the system under test (dropping its database): no webhook is
+// on its way to the system once it stops.
 func (w *World) Close(ctx context.Context) error {
-	var err error
-	if w.Target != nil {
-		err = w.Target.Close(ctx)
-	}
 	if w.Fake != nil {
 		w.Fake.Close()
 	}
-	w.closeWebhooks()
-	if w.Store != nil {
-		w.Store.Close()
+	if w.SUT == nil {
+		return nil
 	}
-	if w.proxy != nil {
-		_ = w.proxy.Close() // its listener's close error says nothing about the run
-	}
-	if w.reader != nil {
-		w.reader.Close()
-	}
-	if w.DB != nil {
-		err = errors.Join(err, w.DB.Drop(ctx))
-	}
-	return err
+	return w.SUT.Close(ctx)
 }
 
-// Restart plays a crash of the core's process: the Service is discarded and its pool closed
-// (every connection it held is dropped), and a fresh Service — without Config.Hook, but
-// with what World.At armed — starts on the same database and the same fake (through the
-// proxy, with DBFaults). Nothing runs by itself: call Service.Sweep, as a restarted process
-// does at start-up. Abandon the crashed Book calls first (their hook returned an error, so
-// they have returned).
-func (w *World) Restart(ctx context.Context) error {
-	w.Store.Close()
-	st, err := store.Open(ctx, w.poolDSN)
-	if err != nil {
-		return err
-	}
-	w.Store = st
-	cfg := w.coreConfig
-	cfg.Store, cfg.Hook = st, w.coreHook(nil)
-	if w.Service, err = core.NewService(cfg); err != nil {
-		return err
-	}
-	return w.newWebhookHandler()
+// Restart plays a crash of the system under test's process and starts it again on the same
+// database and the same fake (SUT.Restart). Nothing runs by itself: call what a restarted
+// process runs at start-up (the core's Core.Service.Sweep). Abandon the crashed Book calls
+// first (their hook returned an error, so they have returned).
+func (w *World) Restart(ctx context.Context) error { return w.SUT.Restart(ctx) }
+
+// Core is the reference core of an in-process world; nil for a black-box world.
+func (w *World) Core() *Core {
+	c, _ := w.SUT.(*Core)
+	return c
 }
+
+// Service is the black-box service of a black-box world; nil for an in-process world.
+func (w *World) Service() *Service {
+	s, _ := w.SUT.(*Service)
+	return s
+}
+
+// Layers is what the system under test runs: the core's effective layers, or the layers the
+// black-box service was switched to. known is false for a service that reports no layers
+// (it runs its own, whatever they are).
+func (w *World) Layers() (layers core.Layers, known bool) { return w.SUT.Layers() }
 
 // EventType returns a configured event type.
 func (w *World) EventType(id int64) (fakecalcom.EventType, bool) {
@@ -351,22 +295,6 @@ type BookCall struct {
 	EventTypeID int64
 	Start       time.Time
 	Attendee    core.Attendee
-}
-
-// Request turns a call into the core's request with the world's local ids. An event type
-// the world does not know is passed through with zero local ids, so the core's own
-// validation answers it.
-func (w *World) Request(c BookCall) core.Request {
-	req := core.Request{CallID: c.CallID, EventTypeID: c.EventTypeID, Start: c.Start.UTC(), Attendee: c.Attendee, CustomerID: w.Fixtures.CustomerID}
-	if req.Attendee.TimeZone == "" {
-		req.Attendee.TimeZone = "Europe/Berlin"
-	}
-	if et, ok := w.eventTypes[c.EventTypeID]; ok {
-		ref := w.Fixtures.Services[c.EventTypeID]
-		req.ServiceID, req.StaffID, req.LengthMinutes = ref.ServiceID, ref.StaffID, et.LengthMinutes
-		req.Seated = et.Kind == fakecalcom.Seated
-	}
-	return req
 }
 
 // Slot is the history key of a call's slot. A round robin with several hosts is one slot
@@ -385,54 +313,38 @@ func (w *World) Slot(c BookCall) history.SlotKey {
 	return k
 }
 
-// Book books through the core (or the black-box service) and records the attempt. With
-// webhooks it first lets the due deliveries land and afterwards waits for the ones the
-// booking caused (AwaitWebhooks).
+// Book books through the system under test and records the attempt. With webhooks it first
+// lets the due deliveries land and afterwards waits for the ones the booking caused
+// (AwaitWebhooks).
 func (w *World) Book(ctx context.Context, c BookCall) (core.Outcome, error) {
-	if w.Target != nil {
-		return w.bookBlackBox(ctx, c)
-	}
 	if err := w.AwaitWebhooks(ctx); err != nil {
 		return core.Outcome{Kind: core.Unknown, Reason: "waiting for webhooks"}, err
 	}
-	out, err := w.book(ctx, c)
+	out, err := w.bookOnce(ctx, c)
 	return out, errors.Join(err, w.AwaitWebhooks(ctx))
 }
 
-// bookOnce books through the black-box service or the core, without waiting for webhooks
-// (Concurrent waits once around the whole step).
+// bookOnce books through the system under test and records the attempt, without waiting
+// for webhooks (Concurrent waits once around the whole step).
 func (w *World) bookOnce(ctx context.Context, c BookCall) (core.Outcome, error) {
-	if w.Target != nil {
-		return w.bookBlackBox(ctx, c)
-	}
-	return w.book(ctx, c)
-}
-
-// book books through the core and records the attempt.
-func (w *World) book(ctx context.Context, c BookCall) (core.Outcome, error) {
+	w.time.follow()
 	tok := w.Recorder.Begin(c.CallID, history.KindBook, w.Slot(c))
-	out, err := w.Service.Book(ctx, w.Request(c))
-	kind := string(out.Kind)
-	if kind == "" {
-		kind = history.OutcomeUnknown
-	}
-	endErr := w.Recorder.End(tok, history.Response{Outcome: kind, DecidingLayer: string(out.Layer), AppointmentID: out.AppointmentID, BookingUID: out.BookingUID, Err: err})
+	c.Start = c.Start.UTC().Add(w.TimeShift())
+	out, resp, err := w.SUT.Book(ctx, c)
+	endErr := w.Recorder.End(tok, resp)
 	return out, errors.Join(err, endErr)
 }
 
-// Cancel cancels a call's booking through the core and records the attempt. A call with
-// nothing to cancel is a definite failure.
+// Cancel cancels a call's booking through the system under test and records the attempt. A
+// call with nothing to cancel is a definite failure.
 func (w *World) Cancel(ctx context.Context, callID string, slot history.SlotKey) (core.CancelResult, error) {
-	if w.Target != nil {
-		return w.cancelBlackBox(ctx, callID, slot)
-	}
 	if err := w.AwaitWebhooks(ctx); err != nil {
 		return core.CancelResult{}, err
 	}
 	defer func() { _ = w.AwaitWebhooks(ctx) }() // ctx's end is the only error; the next step reports it
 	tok := w.Recorder.Begin(callID, history.KindCancel, slot)
-	res, err := w.Service.Cancel(ctx, callID)
-	endErr := w.Recorder.End(tok, history.Response{Outcome: CancelOutcome(err), Err: err})
+	res, resp, err := w.SUT.Cancel(ctx, callID)
+	endErr := w.Recorder.End(tok, resp)
 	return res, errors.Join(err, endErr)
 }
 
