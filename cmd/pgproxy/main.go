@@ -3,7 +3,7 @@
 // ADDR" once it accepts connections and runs until SIGINT or SIGTERM, then prints how many
 // faults fired.
 //
-//	go run ./sim/pgproxy/internal/cmd/pgproxy -upstream 127.0.0.1:5432 -db-faults reset=0.01
+//	go run ./cmd/pgproxy -upstream 127.0.0.1:5432 -db-faults reset=0.01
 //
 // With -bytes-only it is instead a plain TCP relay that copies bytes both ways without
 // reading a message: the floor any user-space proxy pays for the extra hop, which the
