@@ -88,7 +88,8 @@ func cancelOutcome(err error) string {
 // a case shrunk from the load subscribes with it too.
 const WebhookSecret = "load-webhook-secret"
 
-// worldTarget is the in-process world of package sim: the fake shares its virtual clock.
+// worldTarget is a world of package sim/world (the core in process, or a black-box service):
+// the fake shares its virtual clock.
 type worldTarget struct {
 	w      *world.World
 	layout Layout
