@@ -45,7 +45,7 @@ func callNo(n int) world.BookCall {
 	return c
 }
 
-// newWorld is the ONE way a spec gets a world: a fresh database, fake and core (world.NewWorld),
+// newWorld is the ONE way a spec gets a world: a fresh database, fake and core (world.New),
 // closed when the spec ends. It attaches this process's layer-decision collector to the
 // core under the spec's full text (the hook the layer-coverage matrix builds on), fanned
 // out with any observer the spec brings itself, and on failure attaches the fake's journal,

@@ -1,5 +1,5 @@
 // Package replay turns an incident file (DESIGN §6, parsed by sim/incident) into a
-// deterministic run: a fresh world per replay (world.NewWorld: its own database, its own fake
+// deterministic run: a fresh world per replay (world.New: its own database, its own fake
 // Cal.com, one virtual clock), the file's steps at their offsets on that clock, per-step
 // faults as fake Cal.com rules scoped to the step's call, then the §5 invariant checker and
 // the file's expectations. A 35-minute gap costs nothing; a replay takes well under a second

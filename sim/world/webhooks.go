@@ -24,7 +24,7 @@ type webhooks struct {
 
 // fakeWebhooks is the fake's part of Config.Webhooks: the delivery mode, and a subscriber
 // only when the configuration names its URL (an empty URL means the core's handler, which
-// NewWorld subscribes once it exists).
+// openCore subscribes once it exists).
 func fakeWebhooks(cfg *fakecalcom.Webhooks) (fakecalcom.Webhooks, error) {
 	if cfg == nil {
 		return fakecalcom.Webhooks{}, nil
