@@ -40,6 +40,7 @@ func (w *World) TimeShift() time.Duration { return w.time.shift() }
 // timelineClock reads a timeline's now, for the recorder.
 type timelineClock struct{ t timeline }
 
+// Now is the timeline's now.
 func (c timelineClock) Now() time.Time { return c.t.now() }
 
 // virtualTime is time on the world's virtual clock: the incident's clock is the fake's.
