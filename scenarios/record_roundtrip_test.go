@@ -10,7 +10,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/bookingharness/bookingharness/core"
-	"github.com/bookingharness/bookingharness/sim"
+	"github.com/bookingharness/bookingharness/sim/world"
 	"github.com/bookingharness/bookingharness/sim/blackbox"
 	"github.com/bookingharness/bookingharness/sim/fromhar"
 	"github.com/bookingharness/bookingharness/sim/har"
@@ -153,7 +153,7 @@ func phpEntries() []TableEntry {
 			continue // the PHP service is a seed; a broken file fails in-process
 		}
 		inc, err := incident.Load(c.file)
-		if err != nil || replay.BlackBoxBlocker(inc, sut.Time) != "" {
+		if err != nil || replay.BlackBoxBlocker(inc, sut) != "" {
 			continue
 		}
 		entries = append(entries, Entry(filepath.Base(c.file), c.file))
@@ -181,7 +181,7 @@ var _ = Describe("Incident replay through the recorder: from a recording to an i
 			Expect(err).NotTo(HaveOccurred())
 			sut, err := blackbox.LoadSUT(phpSUT)
 			Expect(err).NotTo(HaveOccurred())
-			roundTrip(ctx, inc, replay.Options{BlackBox: &sim.BlackBox{SUT: sut}})
+			roundTrip(ctx, inc, replay.Options{BlackBox: &world.BlackBox{SUT: sut}})
 		},
 		phpEntries(),
 	)

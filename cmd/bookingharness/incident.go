@@ -13,7 +13,7 @@ import (
 
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/pgenv"
-	"github.com/bookingharness/bookingharness/sim"
+	"github.com/bookingharness/bookingharness/sim/world"
 	"github.com/bookingharness/bookingharness/sim/blackbox"
 	"github.com/bookingharness/bookingharness/sim/fromhar"
 	"github.com/bookingharness/bookingharness/sim/har"
@@ -122,7 +122,7 @@ func (f fromHARFlags) options(harPath string) (fromhar.Options, replay.Options, 
 		if err != nil {
 			return d, r, err
 		}
-		r.BlackBox = &sim.BlackBox{SUT: s}
+		r.BlackBox = &world.BlackBox{SUT: s}
 	}
 	return d, r, nil
 }

@@ -16,7 +16,7 @@ import (
 
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/pgenv"
-	"github.com/bookingharness/bookingharness/sim"
+	"github.com/bookingharness/bookingharness/sim/world"
 	"github.com/bookingharness/bookingharness/sim/blackbox"
 	"github.com/bookingharness/bookingharness/sim/har"
 	"github.com/bookingharness/bookingharness/sim/incident"
@@ -50,8 +50,8 @@ type recordingFront struct {
 	tap    *httptest.Server
 }
 
-func (f *recordingFront) front(_ *sim.World, kind, target string) (string, error) {
-	if kind != sim.FrontAPI {
+func (f *recordingFront) front(_ *world.World, kind, target string) (string, error) {
+	if kind != world.FrontAPI {
 		return target, nil
 	}
 	u, err := url.Parse(target)
@@ -112,7 +112,7 @@ func TestRecordPHPSeedCall687688AndDerive(t *testing.T) {
 		t.Fatal(err)
 	}
 	none := core.Layers(0)
-	res, err := replay.Run(ctx, env, inc, replay.Options{Layers: &none, BlackBox: &sim.BlackBox{SUT: sut}, Front: front.front})
+	res, err := replay.Run(ctx, env, inc, replay.Options{Layers: &none, BlackBox: &world.BlackBox{SUT: sut}, Front: front.front})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -229,8 +229,7 @@ func (a *attempt) fault(f incident.Fault, why string) {
 func (d *deriver) accepted(a *attempt) {
 	x := a.x
 	if len(strings.TrimSpace(string(x.body))) == 0 {
-		a.fault(incident.Fault{Kind: incident.FaultMalformed}, "an empty body")
-		d.undecided("%s: an empty body; the file has no empty-body fault, so it is written as malformed: true (a truncated body) — both leave the client without a booking it can read", x.describe())
+		a.fault(incident.Fault{Kind: incident.FaultEmpty}, "an empty body (empty: true)")
 		return
 	}
 	bs := bookingsIn(x.resp)

@@ -149,13 +149,13 @@ func TestDeriveReadsCalcomsBehaviour(t *testing.T) {
 				t.Errorf("faults %+v", f)
 			}
 		}, ""},
-		{"an empty body is written as malformed, and said so", []ex{
+		{"an empty body is written as the empty fault", []ex{
 			{method: "POST", path: "/v2/bookings", body: create("call_a", "a@x.org"), status: 201},
 		}, func(t *testing.T, inc *incident.Incident) {
-			if f := inc.Steps[0].Book.Faults; len(f) != 1 || f[0].Kind != incident.FaultMalformed {
+			if f := inc.Steps[0].Book.Faults; len(f) != 1 || f[0].Kind != incident.FaultEmpty {
 				t.Errorf("faults %+v", f)
 			}
-		}, "an empty body"},
+		}, ""},
 		{"a booking without createdAt: drop_field", []ex{
 			{method: "POST", path: "/v2/bookings", body: create("call_a", "a@x.org"), status: 201, resp: strings.Replace(fresh, `"createdAt"`, `"created"`, 1)},
 		}, func(t *testing.T, inc *incident.Incident) {

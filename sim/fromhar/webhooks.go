@@ -68,7 +68,7 @@ func (d *deriver) webhooks() {
 		trigger, b, created, hasCreated := webhookBooking(x.reqBody)
 		w := &delivery{x: x, trigger: trigger, b: b, createdAt: created, hasCreatedAt: hasCreated, key: trigger + " " + b.uid}
 		if first := seen[w.key]; first != nil {
-			if first.step != nil && first.step.setWebhookFault(&incident.WebhookFault{Duplicate: true}) {
+			if first.step != nil && first.step.setWebhookFault(&incident.WebhookFault{Mode: "duplicate"}) {
 				d.noteOn(first.step, x.describe()+": delivered a second time (webhook_fault duplicate)")
 			} else {
 				d.undecided("%s: a second delivery of %s, which the file cannot attach to a step", x.describe(), w.key)
@@ -240,7 +240,7 @@ func (d *deriver) reorders(ds []*delivery) {
 		}
 		for _, earlier := range ds[:i] {
 			if earlier.hasCreatedAt && earlier.createdAt.After(w.createdAt) && earlier.b.uid == w.b.uid {
-				if w.step.setWebhookFault(&incident.WebhookFault{Reorder: true}) {
+				if w.step.setWebhookFault(&incident.WebhookFault{Mode: "reorder"}) {
 					d.noteOn(w.step, fmt.Sprintf("%s: arrived after %s, a later change (webhook_fault reorder)", w.x.describe(), earlier.x.describe()))
 				}
 				break

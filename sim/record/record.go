@@ -137,6 +137,10 @@ func (r *Recorder) proxy(kind string, target *url.URL) http.Handler {
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target)
 			pr.Out.Host = target.Host
+			// Without the client's Accept-Encoding the transport asks for gzip itself and
+			// decodes the answer, so the file holds text the scrubber can read — never
+			// compressed bytes that would carry attendee data past it.
+			pr.Out.Header.Del("Accept-Encoding")
 		},
 		Transport: captureTransport{base: r.cfg.Transport},
 		ErrorHandler: func(w http.ResponseWriter, req *http.Request, err error) {

@@ -9,12 +9,12 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/bookingharness/bookingharness/sim"
+	"github.com/bookingharness/bookingharness/sim/world"
 	"github.com/bookingharness/bookingharness/sim/har"
 )
 
 // WorldRecording records a harness world's traffic with Cal.com: its Front is the world's
-// sim.Config.Front (replay.Options.Front), so the system under test — the reference core or
+// world.Config.Front (replay.Options.Front), so the system under test — the reference core or
 // a black-box service — talks to the world's fake through a recorder, and the fake delivers
 // the core's webhooks through it too. Its clock is the world's (World.Now: the virtual clock,
 // or a black-box age-mode world's incident time), so the recording's times are the
@@ -22,7 +22,7 @@ import (
 type WorldRecording struct {
 	rec     *Recorder
 	out     *har.Writer
-	world   atomic.Pointer[sim.World]
+	world   atomic.Pointer[world.World]
 	mu      sync.Mutex
 	servers []*httptest.Server
 }
@@ -50,7 +50,7 @@ func RecordWorld(path string, cfg Config) (*WorldRecording, error) {
 }
 
 // Front serves a recording proxy to target on loopback and returns its URL.
-func (wr *WorldRecording) Front(w *sim.World, kind, target string) (string, error) {
+func (wr *WorldRecording) Front(w *world.World, kind, target string) (string, error) {
 	if old := wr.world.Swap(w); old != nil && old != w {
 		return "", errors.New("record: a WorldRecording records one world")
 	}
@@ -59,7 +59,7 @@ func (wr *WorldRecording) Front(w *sim.World, kind, target string) (string, erro
 		return "", fmt.Errorf("record: %w", err)
 	}
 	hkind := har.KindAPI
-	if kind == sim.FrontWebhook {
+	if kind == world.FrontWebhook {
 		hkind = har.KindWebhook
 	}
 	h, err := wr.rec.Proxy(hkind, &url.URL{Scheme: u.Scheme, Host: u.Host})

@@ -1,4 +1,4 @@
-package sim
+package world
 
 import (
 	"context"
@@ -17,14 +17,14 @@ import (
 	"github.com/bookingharness/bookingharness/sim/pgproxy"
 )
 
-// ErrNoDBFaults is returned by the database-fault methods of a world built without
+// ErrNoDBFaults is returned by the database-fault methods of a core built without
 // Config.DBFaults.
-var ErrNoDBFaults = errors.New("sim: this world has no database proxy (set Config.DBFaults)")
+var ErrNoDBFaults = errors.New("world: this world has no database proxy (set Config.DBFaults)")
 
-// Proxy is the Postgres wire proxy between the core's pool and the world's database (DESIGN
-// §13), for specs that arm their own rules (AddRule) or read its journal; nil unless
-// Config.DBFaults. The world owns it: it starts with the world and closes with it.
-func (w *World) Proxy() *pgproxy.Proxy { return w.proxy }
+// Proxy is the Postgres wire proxy between the core's pool and the world's database
+// (docs/faults.md), for specs that arm their own rules (AddRule) or read its journal; nil
+// unless Config.DBFaults. The core owns it: it starts with the world and closes with it.
+func (c *Core) Proxy() *pgproxy.Proxy { return c.proxy }
 
 // commitPattern matches a statement that commits the work of a call: an explicit COMMIT, or a
 // statement that begins with INSERT, UPDATE or DELETE (in autocommit it commits by itself;
@@ -36,7 +36,7 @@ const commitPattern = `(?i)^\s*(commit|insert|update|delete)\b`
 // once: with pgproxy.ActionReset the statement is cut before it reaches the server, so its
 // transaction never commits; with pgproxy.ActionCommitAckLost its transaction commits and
 // the acknowledgement is lost; with pgproxy.ActionLatency the statement is held. The
-// statements of a call are those the world's call key gives it (see World.Proxy): its call
+// statements of a call are those the core's call key gives it (see Core.Proxy): its call
 // id, or its booking's uid, among the parameters, and a transaction's COMMIT belongs to the
 // call of the transaction.
 func CommitRule(name, callID string, a pgproxy.Action) pgproxy.Rule {
@@ -48,23 +48,23 @@ func CommitRule(name, callID string, a pgproxy.Action) pgproxy.Rule {
 // it learnt, so a CommitRule then hits the commit that stores (or settles) the booking, not
 // the claim or the call row written before Cal.com was asked. disarm removes the rule,
 // armed yet or not.
-func (w *World) DBFaultAfterCalcom(callID string, rule pgproxy.Rule) (disarm func(), err error) {
-	if w.proxy == nil {
+func (c *Core) DBFaultAfterCalcom(callID string, rule pgproxy.Rule) (disarm func(), err error) {
+	if c.proxy == nil {
 		return nil, ErrNoDBFaults
 	}
 	if err := rule.Validate(); err != nil {
-		return nil, fmt.Errorf("sim: %w", err)
+		return nil, fmt.Errorf("world: %w", err)
 	}
 	if rule.Name == "" {
-		return nil, errors.New("sim: a database fault armed for later needs a rule name, to disarm it by")
+		return nil, errors.New("world: a database fault armed for later needs a rule name, to disarm it by")
 	}
-	unarm := w.At(callID, core.HookAfterCalcom, func(context.Context) error {
+	unarm := c.At(callID, core.HookAfterCalcom, func(context.Context) error {
 		// An error here (a rule of that name armed meanwhile) plays a crash, loudly.
-		return w.proxy.AddRule(rule)
+		return c.proxy.AddRule(rule)
 	})
 	return func() {
 		unarm()
-		w.proxy.RemoveRule(rule.Name)
+		c.proxy.RemoveRule(rule.Name)
 	}, nil
 }
 
@@ -73,71 +73,71 @@ func (w *World) DBFaultAfterCalcom(callID string, rule pgproxy.Rule) (disarm fun
 // the core must connect again, and cannot until d has passed (a Restart inside the window
 // fails, as a restarting process would). Connections the harness reads the final state with
 // do not go through the proxy.
-func (w *World) RefuseDB(d time.Duration) error {
-	if w.proxy == nil {
+func (c *Core) RefuseDB(d time.Duration) error {
+	if c.proxy == nil {
 		return ErrNoDBFaults
 	}
 	if d <= 0 {
-		return fmt.Errorf("sim: refuse connections for %s: want a positive duration", d)
+		return fmt.Errorf("world: refuse connections for %s: want a positive duration", d)
 	}
-	w.proxy.Refuse(d)
-	w.Store.Pool().Reset()
+	c.proxy.Refuse(d)
+	c.Store.Pool().Reset()
 	return nil
 }
 
 // startProxy starts the world's proxy in front of its database and returns the DSN that
 // reaches the database through it.
-func (w *World) startProxy(cfg Config) (string, error) {
-	pc, err := pgconn.ParseConfig(w.DB.DSN)
+func (c *Core) startProxy(cfg Config) (string, error) {
+	pc, err := pgconn.ParseConfig(c.DB.DSN)
 	if err != nil {
-		return "", fmt.Errorf("sim: database proxy: parse DSN: %w", err)
+		return "", fmt.Errorf("world: database proxy: parse DSN: %w", err)
 	}
 	if strings.HasPrefix(pc.Host, "/") {
-		return "", fmt.Errorf("sim: database proxy: the database is reached through a unix socket (%s); the proxy needs TCP", pc.Host)
+		return "", fmt.Errorf("world: database proxy: the database is reached through a unix socket (%s); the proxy needs TCP", pc.Host)
 	}
 	upstream := net.JoinHostPort(pc.Host, strconv.Itoa(int(pc.Port)))
-	pc2 := pgproxy.Config{Clock: proxyClock{Virtual: w.Clock, hold: cfg.DBHold}, Seed: cfg.Seed, CallKey: w.callKey}
+	pc2 := pgproxy.Config{Clock: proxyClock{Virtual: c.w.Clock, hold: cfg.DBHold}, Seed: cfg.Seed, CallKey: c.callKey}
 	if cfg.DBFaultsRealTime {
 		pc2.Clock = nil // the proxy's default: real time
 	}
 	p, err := pgproxy.New(upstream, pc2)
 	if err != nil {
-		return "", fmt.Errorf("sim: database proxy: %w", err)
+		return "", fmt.Errorf("world: database proxy: %w", err)
 	}
-	w.proxy = p
+	c.proxy = p
 	p.Start()
-	return p.DSN(w.DB.DSN)
+	return p.DSN(c.DB.DSN)
 }
 
 // openReader opens the harness's own small pool on the database, around the proxy, so the
 // final state is read whatever faults the core meets.
-func (w *World) openReader(ctx context.Context) error {
-	st, err := store.Open(ctx, WithPoolSize(w.DB.DSN, 2))
+func (c *Core) openReader(ctx context.Context) error {
+	st, err := store.Open(ctx, WithPoolSize(c.DB.DSN, 2))
 	if err != nil {
-		return fmt.Errorf("sim: open the harness's own connection: %w", err)
+		return fmt.Errorf("world: open the harness's own connection: %w", err)
 	}
-	w.reader = st
+	c.reader = st
 	return nil
 }
 
 // readPool is the pool the harness reads the state with: its own when the core's goes
 // through the proxy, else the core's.
-func (w *World) readPool() store.Querier {
-	if w.reader != nil {
-		return w.reader.Pool()
+func (c *Core) readPool() store.Querier {
+	if c.reader != nil {
+		return c.reader.Pool()
 	}
-	return w.Store.Pool()
+	return c.Store.Pool()
 }
 
 // callKey names the call a statement belongs to, for the proxy's rules: a call id among its
 // parameters (pgproxy.DefaultCallKey), else the call whose booking uid is among them — the
 // statements that store a booking (the hardened settle, the seed's INSERT) carry its uid
 // rather than the call id — by the booking's metadata.call_id in the fake's ledger.
-func (w *World) callKey(sql string, params [][]byte) string {
+func (c *Core) callKey(sql string, params [][]byte) string {
 	if k := pgproxy.DefaultCallKey(sql, params); k != "" {
 		return k
 	}
-	fake := w.ledger.Load()
+	fake := c.ledger.Load()
 	if fake == nil {
 		return ""
 	}

@@ -1,8 +1,7 @@
-package sim
+package world
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/bookingharness/bookingharness/core/store"
 	"github.com/bookingharness/bookingharness/fakecalcom"
@@ -23,33 +22,11 @@ func (w *World) State(ctx context.Context) (check.State, error) {
 	return check.State{Appointments: apps, Bookings: w.LedgerBookings()}, nil
 }
 
-// Appointments reads every appointment row (live or not) as the checker sees it, staff ids
-// mapped to Cal.com host ids and, in the hardened schema, each row's Cal.com seat: State's
-// first half, streamed from the database, for callers that read the two halves at
-// different times (a load run frees the fake in between).
+// Appointments reads every appointment row (live or not) the system under test holds, as
+// the checker sees it (SUT.Appointments): State's first half, for callers that read the two
+// halves at different times (a load run frees the fake in between).
 func (w *World) Appointments(ctx context.Context) ([]check.Appointment, error) {
-	if w.Target != nil {
-		return w.Target.Appointments(ctx) // host ids straight from the service's SELECT
-	}
-	apps := make([]check.Appointment, 0, w.Fake.Fake.NumBookings())
-	err := store.EachAppointment(ctx, w.readPool(), func(a store.Appointment) bool {
-		apps = append(apps, appointmentOf(a, w.hostOf))
-		return true
-	})
-	if err != nil {
-		return nil, fmt.Errorf("sim: read appointments: %w", err)
-	}
-	if !w.Config.Policy.Schema(w.Config.Layers).Seats {
-		return apps, nil // the seed's shipped schema stores no seat
-	}
-	seats, err := store.SeatUIDs(ctx, w.readPool())
-	if err != nil {
-		return nil, fmt.Errorf("sim: read appointments: %w", err)
-	}
-	for i := range apps {
-		apps[i].SeatUID = seats[apps[i].ID]
-	}
-	return apps, nil
+	return w.SUT.Appointments(ctx)
 }
 
 // LedgerBookings reads every booking in the fake's ledger as the checker sees it: State's

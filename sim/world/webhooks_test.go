@@ -1,4 +1,4 @@
-package sim_test
+package world_test
 
 import (
 	"context"
@@ -8,9 +8,9 @@ import (
 
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/fakecalcom"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/check"
 	"github.com/bookingharness/bookingharness/sim/history"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // A world with webhooks serves the core's handler on loopback, subscribed to the fake; the
@@ -21,9 +21,9 @@ func TestWorldWebhooksCarryHostActions(t *testing.T) {
 	for _, mode := range []fakecalcom.Delivery{fakecalcom.DeliverySync, fakecalcom.DeliveryAsync} {
 		t.Run(string(mode), func(t *testing.T) {
 			ctx := context.Background()
-			w := newWorld(t, sim.Config{Policy: core.PolicyHardened, Layers: core.All(),
+			w := newWorld(t, world.Config{Policy: core.PolicyHardened, Layers: core.All(),
 				Webhooks: &fakecalcom.Webhooks{Delivery: mode, Secret: "s3cret"}})
-			if w.WebhookURL() == "" || w.WebhookHandler() == nil {
+			if w.Core().WebhookURL() == "" || w.Core().WebhookHandler() == nil {
 				t.Fatal("no webhook handler served")
 			}
 			first, err := w.Book(ctx, call687)
@@ -69,9 +69,9 @@ func TestWorldWebhooksCarryHostActions(t *testing.T) {
 // cancel leaves a phantom; a bad delivery mode is refused when the world is built.
 func TestWorldWebhooksConfiguration(t *testing.T) {
 	ctx := context.Background()
-	w := newWorld(t, sim.Config{Policy: core.PolicyHardened, Layers: core.All(),
+	w := newWorld(t, world.Config{Policy: core.PolicyHardened, Layers: core.All(),
 		Webhooks: &fakecalcom.Webhooks{URL: "http://127.0.0.1:9/elsewhere"}})
-	if w.WebhookURL() != "" || w.WebhookHandler() != nil {
+	if w.Core().WebhookURL() != "" || w.Core().WebhookHandler() != nil {
 		t.Fatal("the core's handler is served although the subscription names another URL")
 	}
 	first, err := w.Book(ctx, call687)
@@ -85,7 +85,7 @@ func TestWorldWebhooksConfiguration(t *testing.T) {
 	if err != nil || fmt.Sprint(rep.Names()) != fmt.Sprint([]string{check.PhantomAppointment}) {
 		t.Fatalf("violations %v (%v), want the phantom", rep.Names(), err)
 	}
-	if _, err := sim.NewWorld(ctx, env, sim.Config{Webhooks: &fakecalcom.Webhooks{Delivery: "later"}}); err == nil {
+	if _, err := world.New(ctx, env, world.Config{Webhooks: &fakecalcom.Webhooks{Delivery: "later"}}); err == nil {
 		t.Error("a world with delivery \"later\" was built")
 	}
 	if _, err := w.CallBooking("nobody", w.Slot(call687)); err == nil {
@@ -97,7 +97,7 @@ func TestWorldWebhooksConfiguration(t *testing.T) {
 // clock there at the end of a run, and releases a reordered delivery that never saw a next.
 func TestWorldSettleWebhooks(t *testing.T) {
 	ctx := context.Background()
-	w := newWorld(t, sim.Config{Policy: core.PolicyHardened, Layers: core.All(), Webhooks: &fakecalcom.Webhooks{Delivery: fakecalcom.DeliveryAsync}})
+	w := newWorld(t, world.Config{Policy: core.PolicyHardened, Layers: core.All(), Webhooks: &fakecalcom.Webhooks{Delivery: fakecalcom.DeliveryAsync}})
 	for _, r := range []fakecalcom.Rule{
 		{Method: fakecalcom.MethodWebhook, CallID: call687.CallID, Action: fakecalcom.Action{Kind: fakecalcom.ActionDelay, Delay: fakecalcom.Duration(time.Minute)}},
 		{Method: fakecalcom.MethodWebhook, CallID: call688.CallID, Action: fakecalcom.Action{Kind: fakecalcom.ActionReorder}},
@@ -108,7 +108,7 @@ func TestWorldSettleWebhooks(t *testing.T) {
 	}
 	other := call688
 	other.Start = slot.Add(3 * time.Hour)
-	for _, c := range []sim.BookCall{call687, other} {
+	for _, c := range []world.BookCall{call687, other} {
 		if out, err := w.Book(ctx, c); err != nil || out.Kind != core.Booked {
 			t.Fatalf("%s: %+v %v", c.CallID, out, err)
 		}

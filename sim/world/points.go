@@ -1,4 +1,4 @@
-package sim
+package world
 
 import (
 	"context"
@@ -19,11 +19,11 @@ import (
 // Cal.com has answered, crash before the settle — without a hook of its own per world. What
 // is armed belongs to the harness, not to the core's process, so it survives Restart. The
 // returned function disarms fn if it has not run yet; calling it after fn ran is harmless.
-func (w *World) At(callID string, at core.HookPoint, fn func(ctx context.Context) error) (disarm func()) {
-	return w.points.arm(callID, at, fn)
+func (c *Core) At(callID string, at core.HookPoint, fn func(ctx context.Context) error) (disarm func()) {
+	return c.points.arm(callID, at, fn)
 }
 
-// points holds what World.At armed.
+// points holds what Core.At armed.
 type points struct {
 	n  atomic.Int32 // len(armed): a Book with nothing armed takes no lock
 	mu sync.Mutex
@@ -77,11 +77,11 @@ func (p *points) run(ctx context.Context, at core.HookPoint, callID string) erro
 	return errors.Join(errs...)
 }
 
-// coreHook is the core's Config.Hook in a world: what World.At armed, then user (the world's
+// coreHook is the core's Config.Hook in a world: what Core.At armed, then user (the world's
 // Config.Hook, which Restart drops) unless an arm already played a crash.
-func (w *World) coreHook(user core.Hook) core.Hook {
+func (c *Core) coreHook(user core.Hook) core.Hook {
 	return func(ctx context.Context, at core.HookPoint, callID string) error {
-		if err := w.points.run(ctx, at, callID); err != nil {
+		if err := c.points.run(ctx, at, callID); err != nil {
 			return err
 		}
 		if user == nil {

@@ -3,7 +3,7 @@
 // ADDR" once it accepts connections and runs until SIGINT or SIGTERM, then prints how many
 // faults fired.
 //
-//	go run ./sim/pgproxy/internal/cmd/pgproxy -upstream 127.0.0.1:5432 -db-faults reset=0.01
+//	go run ./cmd/pgproxy -upstream 127.0.0.1:5432 -db-faults reset=0.01
 //
 // With -bytes-only it is instead a plain TCP relay that copies bytes both ways without
 // reading a message: the floor any user-space proxy pays for the extra hop, which the
@@ -18,6 +18,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/bookingharness/bookingharness/sim/fault"
 	"github.com/bookingharness/bookingharness/sim/pgproxy"
 )
 
@@ -31,7 +32,7 @@ func main() {
 func run() error {
 	upstream := flag.String("upstream", "127.0.0.1:5432", "the Postgres server to relay to (host:port)")
 	listen := flag.String("listen", "127.0.0.1:0", "where to listen (loopback only)")
-	faults := flag.String("db-faults", "", "fault mix: "+pgproxy.FaultsHelp)
+	faults := flag.String("db-faults", "", "fault mix: "+fault.Help(fault.DB))
 	seed := flag.Int64("seed", 1, "seed for probabilistic faults")
 	bytesOnly := flag.Bool("bytes-only", false, "relay bytes without reading messages (benchmark floor; no faults)")
 	flag.Parse()
@@ -40,9 +41,13 @@ func run() error {
 	if *bytesOnly {
 		return relayBytes(ctx, *listen, *upstream)
 	}
-	rules, err := pgproxy.ParseFaults(*faults)
+	items, err := fault.ParseMix(fault.DB, *faults, 0)
 	if err != nil {
 		return err
+	}
+	var rules []pgproxy.Rule
+	for _, it := range items {
+		rules = append(rules, it.ProxyRule())
 	}
 	p, err := pgproxy.New(*upstream, pgproxy.Config{ListenAddr: *listen, Seed: *seed, Rules: rules})
 	if err != nil {

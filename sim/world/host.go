@@ -1,4 +1,4 @@
-package sim
+package world
 
 import (
 	"context"
@@ -71,7 +71,7 @@ func (w *World) host(ctx context.Context, do func() (fakecalcom.Booking, error))
 	}
 	b, err := do()
 	if err != nil {
-		return b, fmt.Errorf("sim: host action: %w", err)
+		return b, fmt.Errorf("world: host action: %w", err)
 	}
 	return b, w.AwaitWebhooks(ctx)
 }
@@ -89,11 +89,11 @@ func (w *World) CallBooking(callID string, slot history.SlotKey) (fakecalcom.Boo
 		return true
 	})
 	if found == nil {
-		return fakecalcom.Booking{}, errors.New("sim: the fake holds no live booking of call " + callID + " at " + slot.Start.UTC().Format(time.RFC3339))
+		return fakecalcom.Booking{}, errors.New("world: the fake holds no live booking of call " + callID + " at " + slot.Start.UTC().Format(time.RFC3339))
 	}
 	b, ok := w.Fake.Fake.Booking(found.UID)
 	if !ok {
-		return fakecalcom.Booking{}, errors.New("sim: booking " + found.UID + " vanished from the ledger")
+		return fakecalcom.Booking{}, errors.New("world: booking " + found.UID + " vanished from the ledger")
 	}
 	return b, nil
 }

@@ -1,4 +1,4 @@
-package sim
+package world
 
 import (
 	"context"
@@ -24,7 +24,7 @@ type webhooks struct {
 
 // fakeWebhooks is the fake's part of Config.Webhooks: the delivery mode, and a subscriber
 // only when the configuration names its URL (an empty URL means the core's handler, which
-// NewWorld subscribes once it exists).
+// openCore subscribes once it exists).
 func fakeWebhooks(cfg *fakecalcom.Webhooks) (fakecalcom.Webhooks, error) {
 	if cfg == nil {
 		return fakecalcom.Webhooks{}, nil
@@ -34,59 +34,59 @@ func fakeWebhooks(cfg *fakecalcom.Webhooks) (fakecalcom.Webhooks, error) {
 		out.URL, out.Secret = cfg.URL, cfg.Secret
 	}
 	if err := out.Validate(); err != nil {
-		return fakecalcom.Webhooks{}, fmt.Errorf("sim: Config.Webhooks: %w", err)
+		return fakecalcom.Webhooks{}, fmt.Errorf("world: Config.Webhooks: %w", err)
 	}
 	return out, nil
 }
 
 // serveWebhooks starts the core's webhook handler on 127.0.0.1 and subscribes it to the fake
 // with Config.Webhooks' secret, unless Config.Webhooks is nil or names its own URL.
-func (w *World) serveWebhooks() error {
-	cfg := w.Config.Webhooks
+func (c *Core) serveWebhooks() error {
+	cfg := c.w.Config.Webhooks
 	if cfg == nil || cfg.URL != "" {
 		return nil
 	}
-	if err := w.newWebhookHandler(); err != nil {
+	if err := c.newWebhookHandler(); err != nil {
 		return err
 	}
-	w.hooks.server = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+	c.hooks.server = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != WebhookPath {
 			http.NotFound(rw, r)
 			return
 		}
-		w.hooks.handler.Load().ServeHTTP(rw, r)
+		c.hooks.handler.Load().ServeHTTP(rw, r)
 	}))
-	url, err := w.front(FrontWebhook, w.WebhookURL())
+	url, err := c.w.front(FrontWebhook, c.WebhookURL())
 	if err != nil {
 		return err
 	}
-	return w.Fake.Fake.AddSubscriber(fakecalcom.Subscriber{URL: url, Secret: cfg.Secret})
+	return c.w.Fake.Fake.AddSubscriber(fakecalcom.Subscriber{URL: url, Secret: cfg.Secret})
 }
 
 // newWebhookHandler builds the handler of the current Service (a no-op without one).
-func (w *World) newWebhookHandler() error {
-	if w.Config.Webhooks == nil || w.Config.Webhooks.URL != "" {
+func (c *Core) newWebhookHandler() error {
+	if c.w.Config.Webhooks == nil || c.w.Config.Webhooks.URL != "" {
 		return nil
 	}
-	h, err := core.NewWebhookHandler(w.Service, core.WebhookConfig{Secret: w.Config.Webhooks.Secret})
+	h, err := core.NewWebhookHandler(c.Service, core.WebhookConfig{Secret: c.w.Config.Webhooks.Secret})
 	if err != nil {
 		return err
 	}
-	w.hooks.handler.Store(h)
+	c.hooks.handler.Store(h)
 	return nil
 }
 
 // WebhookURL is the loopback URL of the core's webhook handler; "" when the world has none
 // (no Config.Webhooks, or a subscriber URL of its own).
-func (w *World) WebhookURL() string {
-	if w.hooks.server == nil {
+func (c *Core) WebhookURL() string {
+	if c.hooks.server == nil {
 		return ""
 	}
-	return w.hooks.server.URL + WebhookPath
+	return c.hooks.server.URL + WebhookPath
 }
 
 // WebhookHandler is the core's webhook handler the world serves; nil when it serves none.
-func (w *World) WebhookHandler() *core.WebhookHandler { return w.hooks.handler.Load() }
+func (c *Core) WebhookHandler() *core.WebhookHandler { return c.hooks.handler.Load() }
 
 // AwaitWebhooks waits until the fake has made every webhook delivery that is due now (its
 // WaitWebhooks): queued and in-flight deliveries, and delayed ones whose time has come on the
@@ -124,8 +124,8 @@ func (w *World) SettleWebhooks(ctx context.Context) error {
 }
 
 // closeWebhooks stops the handler's server (after the fake, so no delivery is on its way).
-func (w *World) closeWebhooks() {
-	if w.hooks.server != nil {
-		w.hooks.server.Close()
+func (c *Core) closeWebhooks() {
+	if c.hooks.server != nil {
+		c.hooks.server.Close()
 	}
 }

@@ -1,4 +1,4 @@
-package sim_test
+package world_test
 
 import (
 	"context"
@@ -11,16 +11,16 @@ import (
 
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/fakecalcom"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/blackbox"
 	"github.com/bookingharness/bookingharness/sim/blackbox/bbtest"
 	"github.com/bookingharness/bookingharness/sim/check"
 	"github.com/bookingharness/bookingharness/sim/history"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
-func blackBoxWorld(t *testing.T, cfg sim.Config, policy core.Policy, mode blackbox.TimeMode) *sim.World {
+func blackBoxWorld(t *testing.T, cfg world.Config, policy core.Policy, mode blackbox.TimeMode) *world.World {
 	t.Helper()
-	cfg.BlackBox = &sim.BlackBox{SUT: bbtest.SUT(t, policy, mode)}
+	cfg.BlackBox = &world.BlackBox{SUT: bbtest.SUT(t, policy, mode)}
 	return newWorld(t, cfg)
 }
 
@@ -41,16 +41,16 @@ func TestBlackBoxWorldCall687688(t *testing.T) {
 	} {
 		t.Run(fmt.Sprintf("%s/%s", tc.mode, tc.layers), func(t *testing.T) {
 			ctx := context.Background()
-			w := blackBoxWorld(t, sim.Config{Layers: tc.layers}, core.PolicySeed, tc.mode)
-			if !w.BlackBoxed() || w.Service != nil || w.Store != nil {
-				t.Fatal("a black-box world has a Target and no core")
+			w := blackBoxWorld(t, world.Config{Layers: tc.layers}, core.PolicySeed, tc.mode)
+			if w.Service() == nil || w.Core() != nil {
+				t.Fatal("a black-box world has a service and no core")
 			}
 			if got, known := w.Layers(); !known || got != core.PolicySeed.Effective(tc.layers) {
 				t.Fatalf("layers %v (known %v), want %v", got, known, core.PolicySeed.Effective(tc.layers))
 			}
 			start := w.Now()
-			if !start.Equal(sim.DefaultStart()) {
-				t.Fatalf("world time starts at %v, want the incident's %v", start, sim.DefaultStart())
+			if !start.Equal(world.DefaultStart()) {
+				t.Fatalf("world time starts at %v, want the incident's %v", start, world.DefaultStart())
 			}
 			first, err := w.Book(ctx, call687)
 			if err != nil || first.Kind != core.Booked {
@@ -84,7 +84,7 @@ func TestBlackBoxWorldCall687688(t *testing.T) {
 			if !apps[0].Start.Equal(wantStart) || (tc.mode == blackbox.TimeAge) != (w.TimeShift() > 0) || w.TimeShift()%(24*time.Hour) != 0 {
 				t.Fatalf("the service's row starts %v with shift %v, want %v (whole days, age mode only)", apps[0].Start, w.TimeShift(), wantStart)
 			}
-			if fs := w.Target.Findings(); len(fs) > 0 {
+			if fs := w.Service().Target.Findings(); len(fs) > 0 {
 				t.Fatalf("contract violations: %v", fs)
 			}
 		})
@@ -97,7 +97,7 @@ func TestBlackBoxWorldCall687688(t *testing.T) {
 // The service sees a failed request after Cal.com booked (the seed: error, an orphan).
 func TestBlackBoxWorldCutsHeldAnswer(t *testing.T) {
 	ctx := context.Background()
-	w := blackBoxWorld(t, sim.Config{Layers: core.All(), ClientTimeout: 7 * time.Second}, core.PolicySeed, blackbox.TimeHeader)
+	w := blackBoxWorld(t, world.Config{Layers: core.All(), ClientTimeout: 7 * time.Second}, core.PolicySeed, blackbox.TimeHeader)
 	if err := w.Fake.Fake.AddFault(fakecalcom.Rule{Name: "hold", Method: "POST", Path: "/v2/bookings", CallID: call687.CallID, Times: 1,
 		Action: fakecalcom.Action{Kind: fakecalcom.ActionTimeoutAfterCommit}}); err != nil {
 		t.Fatal(err)
@@ -130,17 +130,17 @@ func TestBlackBoxWorldCutsHeldAnswer(t *testing.T) {
 // failure (nothing_to_cancel) recorded as error in the history.
 func TestBlackBoxWorldCancel(t *testing.T) {
 	ctx := context.Background()
-	w := blackBoxWorld(t, sim.Config{Layers: core.All()}, core.PolicyHardened, blackbox.TimeHeader)
+	w := blackBoxWorld(t, world.Config{Layers: core.All()}, core.PolicyHardened, blackbox.TimeHeader)
 	if out, err := w.Book(ctx, call687); err != nil || out.Kind != core.Booked {
-		t.Fatalf("book: %+v, %v\n%s", out, err, w.Target.Log())
+		t.Fatalf("book: %+v, %v\n%s", out, err, w.Service().Target.Log())
 	}
 	slot := w.Slot(call687)
 	if _, err := w.Cancel(ctx, call687.CallID, slot); err != nil {
 		t.Fatalf("cancel: %v", err)
 	}
 	_, err := w.Cancel(ctx, call687.CallID, slot)
-	if !errors.Is(err, core.ErrNothingToCancel) || sim.CancelOutcome(err) != history.OutcomeError {
-		t.Fatalf("second cancel: %v (outcome %s), want nothing to cancel", err, sim.CancelOutcome(err))
+	if !errors.Is(err, core.ErrNothingToCancel) || world.CancelOutcome(err) != history.OutcomeError {
+		t.Fatalf("second cancel: %v (outcome %s), want nothing to cancel", err, world.CancelOutcome(err))
 	}
 	ops := w.Recorder.Operations()
 	if got := ops[len(ops)-1].Outcome; got != history.OutcomeError {
@@ -157,11 +157,11 @@ func TestBlackBoxWorldCancel(t *testing.T) {
 func TestBlackBoxWorldLayersNotSwitchable(t *testing.T) {
 	ctx := context.Background()
 	bare := bbtest.BareSUT(t, core.PolicySeed)
-	_, err := sim.NewWorld(ctx, env, sim.Config{Layers: 0, BlackBox: &sim.BlackBox{SUT: bare}})
-	if !errors.Is(err, sim.ErrLayersNotSwitchable) {
+	_, err := world.New(ctx, env, world.Config{Layers: 0, BlackBox: &world.BlackBox{SUT: bare}})
+	if !errors.Is(err, world.ErrLayersNotSwitchable) {
 		t.Fatalf("layers none on a bare service: %v, want ErrLayersNotSwitchable", err)
 	}
-	w := newWorld(t, sim.Config{Layers: core.All(), BlackBox: &sim.BlackBox{SUT: bare}})
+	w := newWorld(t, world.Config{Layers: core.All(), BlackBox: &world.BlackBox{SUT: bare}})
 	if _, known := w.Layers(); known {
 		t.Fatal("a service without capabilities has no known layers")
 	}
@@ -175,18 +175,44 @@ func TestBlackBoxWorldRefusesBadConfig(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name string
-		cfg  sim.Config
+		cfg  world.Config
 		want string
 	}{
-		{"no sut", sim.Config{BlackBox: &sim.BlackBox{}}, "SUT is required"},
-		{"running service", sim.Config{BlackBox: &sim.BlackBox{SUT: running}}, "has no command"},
-		{"skew in age mode", sim.Config{AppSkew: time.Second, BlackBox: &sim.BlackBox{SUT: bbtest.SUT(t, core.PolicySeed, blackbox.TimeAge)}}, "needs time: header or faketime"},
+		{"no sut", world.Config{BlackBox: &world.BlackBox{}}, "SUT is required"},
+		{"running service", world.Config{BlackBox: &world.BlackBox{SUT: running}}, "has no command"},
+		{"skew in age mode", world.Config{AppSkew: time.Second, BlackBox: &world.BlackBox{SUT: bbtest.SUT(t, core.PolicySeed, blackbox.TimeAge)}}, "needs time: header or faketime"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := sim.NewWorld(context.Background(), env, tc.cfg)
+			_, err := world.New(context.Background(), env, tc.cfg)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want an error containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// What a black-box service does not offer is refused with the fault catalogue's reason: a
+// world with webhooks or database faults is not built, and a restart is an error.
+func TestBlackBoxWorldRefusesWhatTheServiceDoesNotOffer(t *testing.T) {
+	sut := bbtest.SUT(t, core.PolicySeed, blackbox.TimeHeader)
+	for _, tc := range []struct {
+		name string
+		cfg  world.Config
+		want string
+	}{
+		{"webhooks", world.Config{Webhooks: &fakecalcom.Webhooks{Delivery: fakecalcom.DeliveryAsync}}, "Config.Webhooks: the service of bbtest.sut.yaml needs a webhook receiver"},
+		{"db faults", world.Config{DBFaults: true}, "Config.DBFaults: the service of bbtest.sut.yaml needs the database proxy"},
+	} {
+		tc.cfg.BlackBox = &world.BlackBox{SUT: sut}
+		if _, err := world.New(context.Background(), env, tc.cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
+	}
+	w := blackBoxWorld(t, world.Config{}, core.PolicySeed, blackbox.TimeHeader)
+	if err := w.Restart(context.Background()); err == nil || !strings.Contains(err.Error(), "needs a restart") {
+		t.Errorf("restart: %v", err)
+	}
+	if got := w.SUT.Offers(); !got.BlackBox || got.TimeMode != "header" || len(got.Offered) != 0 {
+		t.Errorf("offers %+v", got)
 	}
 }

@@ -1,4 +1,4 @@
-package sim_test
+package world_test
 
 import (
 	"context"
@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/bookingharness/bookingharness/core"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/pgproxy"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // With DBFaults the core's pool goes through the world's proxy, a commit rule armed once
@@ -29,11 +29,11 @@ func TestWorldDBFaults(t *testing.T) {
 	} {
 		t.Run(string(tc.policy), func(t *testing.T) {
 			ctx := context.Background()
-			w := newWorld(t, sim.Config{Policy: tc.policy, Layers: core.All(), DBFaults: true})
-			if w.Proxy() == nil {
+			w := newWorld(t, world.Config{Policy: tc.policy, Layers: core.All(), DBFaults: true})
+			if w.Core().Proxy() == nil {
 				t.Fatal("no proxy")
 			}
-			disarm, err := w.DBFaultAfterCalcom(call687.CallID, sim.CommitRule("ack", call687.CallID, pgproxy.Action{Kind: pgproxy.ActionCommitAckLost}))
+			disarm, err := w.Core().DBFaultAfterCalcom(call687.CallID, world.CommitRule("ack", call687.CallID, pgproxy.Action{Kind: pgproxy.ActionCommitAckLost}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -42,7 +42,7 @@ func TestWorldDBFaults(t *testing.T) {
 				t.Errorf("told %s (%s), want %s", out.Kind, out.Reason, tc.told)
 			}
 			var fired []pgproxy.Entry
-			for _, e := range w.Proxy().Journal() {
+			for _, e := range w.Core().Proxy().Journal() {
 				if e.Event == pgproxy.EventFault {
 					fired = append(fired, e)
 				}
@@ -51,10 +51,10 @@ func TestWorldDBFaults(t *testing.T) {
 				t.Errorf("fired %+v, want once on %s of %s", fired, tc.sql, call687.CallID)
 			}
 			// The row committed either way: the seed's "error" is a lie the checker names.
-			if err := w.RefuseDB(time.Minute); err != nil {
+			if err := w.Core().RefuseDB(time.Minute); err != nil {
 				t.Fatal(err)
 			}
-			if err := w.Store.Pool().Ping(ctx); err == nil {
+			if err := w.Core().Store.Pool().Ping(ctx); err == nil {
 				t.Error("the core's pool still connects during a refusal")
 			}
 			rep, err := w.Check(ctx)
@@ -69,7 +69,7 @@ func TestWorldDBFaults(t *testing.T) {
 				t.Errorf("violations %v, want %v", rep.Names(), want)
 			}
 			w.Clock.Advance(time.Minute)
-			if err := w.Store.Pool().Ping(ctx); err != nil {
+			if err := w.Core().Store.Pool().Ping(ctx); err != nil {
 				t.Errorf("the pool does not recover once the refusal is over: %v", err)
 			}
 		})
@@ -79,28 +79,28 @@ func TestWorldDBFaults(t *testing.T) {
 // Without DBFaults nothing stands between the pool and Postgres, and the database-fault
 // methods say so.
 func TestWorldWithoutDBFaults(t *testing.T) {
-	w := newWorld(t, sim.Config{Policy: core.PolicyHardened, Layers: core.All()})
-	if w.Proxy() != nil {
+	w := newWorld(t, world.Config{Policy: core.PolicyHardened, Layers: core.All()})
+	if w.Core().Proxy() != nil {
 		t.Error("a proxy without DBFaults")
 	}
-	if err := w.RefuseDB(time.Second); !errors.Is(err, sim.ErrNoDBFaults) {
+	if err := w.Core().RefuseDB(time.Second); !errors.Is(err, world.ErrNoDBFaults) {
 		t.Errorf("RefuseDB: %v", err)
 	}
-	if _, err := w.DBFaultAfterCalcom("call_x", sim.CommitRule("x", "call_x", pgproxy.Action{Kind: pgproxy.ActionReset})); !errors.Is(err, sim.ErrNoDBFaults) {
+	if _, err := w.Core().DBFaultAfterCalcom("call_x", world.CommitRule("x", "call_x", pgproxy.Action{Kind: pgproxy.ActionReset})); !errors.Is(err, world.ErrNoDBFaults) {
 		t.Errorf("DBFaultAfterCalcom: %v", err)
 	}
 }
 
 // Bad rules and durations are refused before anything is armed.
 func TestWorldDBFaultInputs(t *testing.T) {
-	w := newWorld(t, sim.Config{Policy: core.PolicyHardened, Layers: core.All(), DBFaults: true})
-	if _, err := w.DBFaultAfterCalcom("call_x", pgproxy.Rule{Name: "x", Action: pgproxy.Action{Kind: "explode"}}); err == nil {
+	w := newWorld(t, world.Config{Policy: core.PolicyHardened, Layers: core.All(), DBFaults: true})
+	if _, err := w.Core().DBFaultAfterCalcom("call_x", pgproxy.Rule{Name: "x", Action: pgproxy.Action{Kind: "explode"}}); err == nil {
 		t.Error("an invalid rule was accepted")
 	}
-	if _, err := w.DBFaultAfterCalcom("call_x", pgproxy.Rule{Action: pgproxy.Action{Kind: pgproxy.ActionReset}}); err == nil {
+	if _, err := w.Core().DBFaultAfterCalcom("call_x", pgproxy.Rule{Action: pgproxy.Action{Kind: pgproxy.ActionReset}}); err == nil {
 		t.Error("a rule without a name was accepted")
 	}
-	if err := w.RefuseDB(0); err == nil {
+	if err := w.Core().RefuseDB(0); err == nil {
 		t.Error("a zero refusal was accepted")
 	}
 }
@@ -108,9 +108,9 @@ func TestWorldDBFaultInputs(t *testing.T) {
 // DBHold sees every latency fault before the virtual clock moves by it.
 func TestWorldDBHold(t *testing.T) {
 	var held atomic.Int64
-	w := newWorld(t, sim.Config{Policy: core.PolicyHardened, Layers: core.All(), DBFaults: true,
+	w := newWorld(t, world.Config{Policy: core.PolicyHardened, Layers: core.All(), DBFaults: true,
 		DBHold: func(d time.Duration) { held.Add(int64(d)) }})
-	if err := w.Proxy().AddRule(pgproxy.Rule{CallKey: call687.CallID, Action: pgproxy.Action{Kind: pgproxy.ActionLatency, Delay: time.Second}}); err != nil {
+	if err := w.Core().Proxy().AddRule(pgproxy.Rule{CallKey: call687.CallID, Action: pgproxy.Action{Kind: pgproxy.ActionLatency, Delay: time.Second}}); err != nil {
 		t.Fatal(err)
 	}
 	before := w.Clock.Now()
@@ -128,17 +128,17 @@ func TestWorldDBHold(t *testing.T) {
 func TestWorldAt(t *testing.T) {
 	ctx := context.Background()
 	var userHook atomic.Int32
-	w := newWorld(t, sim.Config{Policy: core.PolicyHardened, Layers: core.All(), Hook: func(context.Context, core.HookPoint, string) error {
+	w := newWorld(t, world.Config{Policy: core.PolicyHardened, Layers: core.All(), Hook: func(context.Context, core.HookPoint, string) error {
 		userHook.Add(1)
 		return nil
 	}})
 	var order []string
-	w.At(call687.CallID, core.HookAfterCalcom, func(context.Context) error { order = append(order, "first"); return nil })
-	w.At(call687.CallID, core.HookAfterCalcom, func(context.Context) error { order = append(order, "second"); return nil })
-	w.At(call688.CallID, core.HookAfterCalcom, func(context.Context) error { order = append(order, "688"); return nil })
-	w.At(call687.CallID, core.HookBeforeSettle, func(context.Context) error { return errors.New("died") })()
+	w.Core().At(call687.CallID, core.HookAfterCalcom, func(context.Context) error { order = append(order, "first"); return nil })
+	w.Core().At(call687.CallID, core.HookAfterCalcom, func(context.Context) error { order = append(order, "second"); return nil })
+	w.Core().At(call688.CallID, core.HookAfterCalcom, func(context.Context) error { order = append(order, "688"); return nil })
+	w.Core().At(call687.CallID, core.HookBeforeSettle, func(context.Context) error { return errors.New("died") })()
 	crash := errors.New("the process died")
-	w.At(call688.CallID, core.HookBeforeSettle, func(context.Context) error { return crash })
+	w.Core().At(call688.CallID, core.HookBeforeSettle, func(context.Context) error { return crash })
 	if out, err := w.Book(ctx, call687); err != nil || out.Kind != core.Booked {
 		t.Fatalf("687: %+v %v", out, err)
 	}

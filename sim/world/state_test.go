@@ -1,4 +1,4 @@
-package sim_test
+package world_test
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/bookingharness/bookingharness/core/store"
-	"github.com/bookingharness/bookingharness/sim"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // TestStateMatchesStateOf checks that World.State, which streams the rows and walks ledger
@@ -15,7 +15,7 @@ import (
 // including a soft-deleted row and the duplicate of the Call 687/688 replay.
 func TestStateMatchesStateOf(t *testing.T) {
 	ctx := context.Background()
-	w := newWorld(t, sim.Config{})
+	w := newWorld(t, world.Config{})
 	if _, err := w.Book(ctx, call687); err != nil {
 		t.Fatal(err)
 	}
@@ -28,14 +28,14 @@ func TestStateMatchesStateOf(t *testing.T) {
 	if _, err := w.Book(ctx, other); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := store.AllAppointments(ctx, w.Store.Pool())
+	rows, err := store.AllAppointments(ctx, w.Core().Store.Pool())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := store.SoftDeleteAppointment(ctx, w.Store.Pool(), rows[0].ID, w.Clock.Now()); err != nil {
+	if err := store.SoftDeleteAppointment(ctx, w.Core().Store.Pool(), rows[0].ID, w.Clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if rows, err = store.AllAppointments(ctx, w.Store.Pool()); err != nil {
+	if rows, err = store.AllAppointments(ctx, w.Core().Store.Pool()); err != nil {
 		t.Fatal(err)
 	}
 
@@ -44,10 +44,10 @@ func TestStateMatchesStateOf(t *testing.T) {
 		t.Fatal(err)
 	}
 	hostOf := map[int64]int64{}
-	for host, staff := range w.Fixtures.Staff {
+	for host, staff := range w.Core().Fixtures.Staff {
 		hostOf[staff] = host
 	}
-	want := sim.StateOf(rows, w.Fake.Fake.Bookings(), hostOf)
+	want := world.StateOf(rows, w.Fake.Fake.Bookings(), hostOf)
 	if len(want.Appointments) != 3 || len(want.Bookings) != 2 || want.Appointments[0].Live {
 		t.Fatalf("unexpected world: %+v", want)
 	}

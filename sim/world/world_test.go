@@ -1,4 +1,4 @@
-package sim_test
+package world_test
 
 import (
 	"context"
@@ -10,9 +10,9 @@ import (
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/internal/pgtest"
 	"github.com/bookingharness/bookingharness/pgenv"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/blackbox/bbtest"
 	"github.com/bookingharness/bookingharness/sim/check"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 var env *pgenv.Env
@@ -22,9 +22,9 @@ func TestMain(m *testing.M) {
 	os.Exit(pgtest.Main(m, func(e *pgenv.Env) { env = e }))
 }
 
-func newWorld(t *testing.T, cfg sim.Config) *sim.World {
+func newWorld(t *testing.T, cfg world.Config) *world.World {
 	t.Helper()
-	w, err := sim.NewWorld(context.Background(), env, cfg)
+	w, err := world.New(context.Background(), env, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,9 +38,9 @@ func newWorld(t *testing.T, cfg sim.Config) *sim.World {
 
 var (
 	slot    = time.Date(2025, 10, 10, 6, 0, 0, 0, time.UTC)
-	call687 = sim.BookCall{CallID: "call_927bf219b2cc20cd24dc97c9f0b", EventTypeID: 2563193, Start: slot,
+	call687 = world.BookCall{CallID: "call_927bf219b2cc20cd24dc97c9f0b", EventTypeID: 2563193, Start: slot,
 		Attendee: core.Attendee{Name: "Hansi Sputer", Email: "termin@askproai.de"}}
-	call688 = sim.BookCall{CallID: "call_39d2ade6f4fc16c51110ca49cdf", EventTypeID: 2563193, Start: slot,
+	call688 = world.BookCall{CallID: "call_39d2ade6f4fc16c51110ca49cdf", EventTypeID: 2563193, Start: slot,
 		Attendee: core.Attendee{Name: "Hans Schuster", Email: "termin@askproai.de"}}
 )
 
@@ -61,7 +61,7 @@ func TestWorldReplaysCall687688(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
-			w := newWorld(t, sim.Config{Policy: tc.policy, Layers: tc.layers})
+			w := newWorld(t, world.Config{Policy: tc.policy, Layers: tc.layers})
 			if out, err := w.Book(ctx, call687); err != nil || out.Kind != core.Booked {
 				t.Fatalf("call 687: %+v, %v", out, err)
 			}
