@@ -9,8 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/bookingharness/bookingharness/sim/world"
 	"github.com/bookingharness/bookingharness/sim/har"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // WorldRecording records a harness world's traffic with Cal.com: its Front is the world's
