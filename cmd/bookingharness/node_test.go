@@ -68,13 +68,17 @@ func TestNodeServiceCatalogue(t *testing.T) {
 	if code != 0 || len(doc.Results) != len(files) {
 		t.Errorf("exit %d, %d results for %d files\n%s", code, len(doc.Results), len(files), stderr)
 	}
+	sut, err := blackbox.LoadSUT(nodeSUT)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ran := 0
 	for _, r := range doc.Results {
 		inc, err := incident.Load(r.File)
 		if err != nil {
 			t.Fatal(err)
 		}
-		blocker := replay.BlackBoxBlocker(inc, blackbox.TimeHeader)
+		blocker := replay.BlackBoxBlocker(inc, sut)
 		switch {
 		case blocker != "" && r.Skipped != blocker:
 			t.Errorf("%s: skipped %q, want skipped: %s", r.Name, r.Skipped, blocker)
