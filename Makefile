@@ -23,7 +23,7 @@ build:
 ## says otherwise) and prepares the host first when Docker or the image is missing.
 TEST_PG_PROVIDER := $(or $(HARNESS_PG_PROVIDER),$(if $(HARNESS_PG_DSN),dsn,testcontainers))
 test: export HARNESS_PG_PROVIDER = $(TEST_PG_PROVIDER)
-test: host lint unit scenarios blackbox gate
+test: host blackbox-host lint unit scenarios blackbox blackbox-node gate
 
 ## host: make Docker and the Postgres image available for the gate when they are not
 ## (scripts/prepare-host.sh: quick when they are; as root on Debian-like machines it installs
@@ -84,7 +84,7 @@ NECESSITY_LAYERS ?= freshness call_id db_check unique slot_exclusion
 # the missing layer skip themselves; --timeout bounds a run that hangs anyway.
 NECESSITY_FLAGS  ?= -p --skip='Incident replay' --timeout=10m
 
-.PHONY: necessity report report-browser-check gate gate-check gate-selftest blackbox
+.PHONY: necessity report report-browser-check gate gate-check gate-selftest blackbox blackbox-host blackbox-node
 
 # The suite run by `make scenarios` also measures the core's coverage, for the report.
 scenarios: GINKGO_FLAGS += --cover --coverpkg=./core/... --coverprofile=core.cover
@@ -130,17 +130,35 @@ gate-selftest:
 	HARNESS_GATE_SELFTEST=1 HARNESS_MUTATION_OUT=$(CURDIR)/$(OUT)/mutation.json \
 		$(GO) test -count=1 -timeout 25m -run TestGateCatchesBrokenCore -v ./reports/selftest/
 
+## blackbox-host: what the example services need, when missing — php-cli with pdo_pgsql,
+## faketime, Node 20 with npm (apt-get, as root), and the Node example's npm packages
+## (npm ci): scripts/prepare-blackbox.sh, quick when everything is there.
+blackbox-host:
+	bash scripts/prepare-blackbox.sh
+
 ## blackbox: the seed's service in PHP in black-box mode (DESIGN §12): `sut check` must pass,
 ## then the black-box gate — the catalogue against it judged as seed and compared with the Go
 ## seed, the no-layers Call 687/688 reproduction, the layer matrices and a load with faults —
-## into reports/out/blackbox, which `make report` shows. Needs php-cli with pdo_pgsql
-## (scripts/prepare-blackbox.sh; .ci/run installs it).
+## into reports/out/blackbox, which `make report` shows.
 PHP_SUT := examples/php-seed-service/sut.yaml
 BH_BIN  := .bin/bookingharness
-blackbox:
+blackbox: blackbox-host
 	$(GO) build -o $(BH_BIN) ./cmd/bookingharness
 	$(BH_BIN) sut check --sut $(PHP_SUT)
 	$(BH_BIN) gate --sut $(PHP_SUT) --policy seed --name "PHP seed" --require-agreement --out $(OUT)/blackbox
+
+## blackbox-node: the hardened service in Node (examples/node-hardened-service) in black-box
+## mode: `sut check` must pass, then the whole catalogue replayed against it under the
+## hardened expectations must pass (a file black-box mode cannot run yet is skipped with its
+## reason); the timelines go to reports/out/blackbox-node/replay.txt.
+NODE_SUT := examples/node-hardened-service/sut.yaml
+blackbox-node: blackbox-host
+	$(GO) build -o $(BH_BIN) ./cmd/bookingharness
+	$(BH_BIN) sut check --sut $(NODE_SUT)
+	@mkdir -p $(OUT)/blackbox-node
+	@$(BH_BIN) replay --sut $(NODE_SUT) --policy hardened scenarios/incidents/*.yaml > $(OUT)/blackbox-node/replay.txt; \
+		code=$$?; grep -E '^(PASS|FAIL|SKIPPED)' $(OUT)/blackbox-node/replay.txt | cut -c1-150; \
+		echo "blackbox-node: timelines in $(OUT)/blackbox-node/replay.txt"; exit $$code
 
 ## gate: the CI gate, after `make scenarios`: necessity runs, report, browser check, the
 ## verdict, and the gate's own self-test. `make test` ends with it.
