@@ -299,8 +299,7 @@ func (r *runner) final(ctx context.Context) error {
 	}
 	for _, v := range r.res.Violations {
 		if !v.Expected {
-			r.res.Failures = append(r.res.Failures, "unexpected violation: "+check.Violation{
-				Invariant: v.Invariant, Calls: v.Calls, AppointmentIDs: v.AppointmentIDs, BookingUIDs: v.BookingUIDs, Detail: v.Detail}.String())
+			r.res.Failures = append(r.res.Failures, "unexpected violation: "+v.Violation.String())
 		}
 	}
 	for _, name := range expected {
