@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/bookingharness/bookingharness/core/calcom"
+	"github.com/bookingharness/bookingharness/internal/sabotage"
 )
 
 // Looking a call's booking up in Cal.com by metadata.call_id: how the call step (call.go)
@@ -12,7 +13,7 @@ import (
 
 // lookupOwn finds this call's booking for req's slot through GET /v2/bookings.
 func (s *Service) lookupOwn(ctx context.Context, req Request) (*calcom.Booking, calcom.Meta, error) {
-	if sabotaged(SabotageHardLookup) {
+	if sabotage.On(sabotage.HardLookup) {
 		return nil, calcom.Meta{}, nil
 	}
 	length := time.Duration(req.LengthMinutes) * time.Minute

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bookingharness/bookingharness/core/calcom"
 	"github.com/bookingharness/bookingharness/core/store"
+	"github.com/bookingharness/bookingharness/internal/sabotage"
 )
 
 // SweepAction says what Sweep did with one pending claim.
@@ -91,7 +92,7 @@ const sweepPage = 500
 // ctx ends; the result then holds what was done so far.
 func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 	var res SweepResult
-	if s.policy != PolicyHardened || sabotaged(SabotageHardSweep) {
+	if s.policy != PolicyHardened || sabotage.On(sabotage.HardSweep) {
 		return res, nil
 	}
 	now := s.clock.Now()

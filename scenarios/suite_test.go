@@ -11,6 +11,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/bookingharness/bookingharness/internal/stamp"
 	"github.com/bookingharness/bookingharness/pgenv"
 )
 
@@ -30,6 +31,7 @@ var startedEnv *pgenv.Env
 var decisions *decisionLog
 
 var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
+	attachStamp()
 	env, err := pgenv.Start(ctx)
 	Expect(err).NotTo(HaveOccurred())
 	startedEnv = env
@@ -51,6 +53,18 @@ var _ = SynchronizedAfterSuite(func(ctx SpecContext) {
 		Expect(startedEnv.Close(ctx)).To(Succeed())
 	}
 })
+
+// attachStamp attaches the run's stamp (internal/stamp: the tree, the command line and
+// settings, the time) to the suite's report, so the gate can tell a current, whole run from
+// a stale or filtered one. The tree is the repository around the working directory, where
+// ginkgo runs the suite (scenarios/).
+func attachStamp() {
+	root, err := stamp.Root(".")
+	Expect(err).NotTo(HaveOccurred(), "the suite must run inside its repository to stamp its evidence")
+	st, err := stamp.Take(root, stamp.Command(os.Args))
+	Expect(err).NotTo(HaveOccurred())
+	AddReportEntry(stamp.ReportEntryName, st, ReportEntryVisibilityNever)
+}
 
 // freshDatabase gives the spec its own database cloned from tpl, dropped when the spec ends.
 func freshDatabase(ctx context.Context, tpl pgenv.Template) *pgenv.Database {

@@ -46,6 +46,7 @@ func subcommands() []func() *cobra.Command {
 		newGateCmd,
 		newServeCoreCmd,
 		newSUTCmd,
+		newStampCmd,
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -86,7 +87,12 @@ func runReport(ctx context.Context, stdout, stderr io.Writer, f reportFlags) err
 	if err != nil {
 		return err
 	}
-	in := reports.Inputs{Dir: f.out, Gate: cfg, Now: time.Now()}
+	tree, err := treeStamp("", os.Args[1:])
+	if err != nil {
+		return err
+	}
+	cfg.Tree = &tree
+	in := reports.Inputs{Dir: f.out, Gate: cfg, Now: time.Now(), Stamp: &tree}
 	if f.incidents != "" {
 		if err := replayCatalogue(ctx, stderr, f, &in); err != nil {
 			return err
