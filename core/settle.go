@@ -83,6 +83,9 @@ func (s *Service) settle(ctx context.Context, r *run, c *claim, b calcom.Booking
 // swapping hosts with a rival's claim if that is what holds it (store.MoveClaim), in one
 // short transaction. ok says the next settle can store b there.
 func (s *Service) moveClaim(ctx context.Context, c *claim, b calcom.Booking) (ok bool, err error) {
+	if sabotage.On(sabotage.CoreMoveClaim) {
+		return false, nil
+	}
 	host := settlementOf(b).HostUserID
 	tx, err := s.store.Pool().Begin(ctx)
 	if err != nil {

@@ -134,7 +134,7 @@ func (s *Service) sweepOne(ctx context.Context, c store.Claim, now time.Time) Sw
 	case err != nil:
 		it.Action, it.Reason, it.Err = SweepFailed, "looking the call's booking up in Cal.com failed", err
 		return it
-	case b == nil && now.Before(c.ExpiresAt):
+	case b == nil && now.Before(c.ExpiresAt) && !sabotage.On(sabotage.CoreSweepLease):
 		it.Action, it.Reason = SweepKept, "no booking of this call yet; the lease runs until "+c.ExpiresAt.Format(time.RFC3339)
 		return it
 	case b == nil:

@@ -56,12 +56,14 @@ const (
 // check.Invariants(), so an invariant added there without its sabotage here fails.
 func checkerInvariants() []struct{ name, slice string } {
 	return []struct{ name, slice string }{
-		{"duplicate_booking_id", "kind:incident || kind:race"},
-		{"double_booked_slot", "kind:incident || kind:block_slot"},
-		{"untruthful_outcome", "kind:incident || kind:boundary"},
-		{"orphan_booking", "kind:incident || kind:fault"},
-		{"phantom_appointment", "kind:incident || kind:lifecycle"},
-		{"lost_booking", "kind:incident || kind:boundary"},
+		{"duplicate_booking_id", "kind:incident"},
+		{"double_booked_slot", "kind:incident"},
+		{"untruthful_outcome", "kind:incident"},
+		{"orphan_booking", "kind:incident"},
+		{"phantom_appointment", "kind:incident"},
+		{"lost_booking", "kind:incident"},
+		{"mismatched_appointment", "kind:incident || kind:round_robin"},
+		{"double_booked_call", "kind:checker"},
 	}
 }
 
@@ -101,7 +103,7 @@ func All() []Sabotage {
 	return append(all,
 		Sabotage{CheckerAssumptions, TargetChecker, "", "", "the checker judges a history that breaks its assumptions instead of refusing it", "kind:checker"},
 		Sabotage{RecorderUnknownDefinite, TargetRecorder, "", "", "the recorder records an unknown outcome as a definite failure", "policy:hardened && (kind:fault || kind:dbfault)"},
-		Sabotage{FakeNoStaleReplay, TargetFake, "", "", "the fake never replays an existing booking to a new create (the Call 687/688 path)", "kind:incident || kind:boundary"},
+		Sabotage{FakeNoStaleReplay, TargetFake, "", "", "the fake never replays an existing booking to a new create (the Call 687/688 path)", "kind:incident"},
 		Sabotage{FakeLostRace201, TargetFake, "", "", "the loser of a concurrent create gets 201 and a second booking instead of production's 400", "kind:race"},
 		Sabotage{FakeWebhookSecret, TargetFake, "", "", "the fake signs every webhook with another secret than the subscription's", "kind:webhook"},
 		Sabotage{FakeRuleNeverFires, TargetFake, "", "", "a fault rule of the fake never fires", "kind:fault || kind:lookup"},
