@@ -48,7 +48,7 @@ unit:
 ## then the coverage profile gets the run's stamp (bookingharness stamp; docs/gate.md).
 scenarios:
 	@mkdir -p $(OUT)
-	@rm -rf $(OUT)/ginkgo.json $(OUT)/junit.xml $(OUT)/core.cover $(OUT)/core.cover.stamp.json $(OUT)/timelines
+	@rm -rf $(OUT)/ginkgo.json $(OUT)/junit.xml $(OUT)/core.cover $(OUT)/core.cover.stamp.json $(OUT)/timelines $(OUT)/histories
 	$(GINKGO) $(GINKGO_FLAGS) --junit-report=junit.xml --json-report=ginkgo.json \
 		--output-dir=$(OUT) ./scenarios/...
 	@if [ -s $(OUT)/core.cover ]; then $(BH) stamp --of $(OUT)/ginkgo.json $(OUT)/core.cover; fi
@@ -95,6 +95,9 @@ NECESSITY_FLAGS  ?= -p --skip='Incident replay' --timeout=10m
 scenarios: GINKGO_FLAGS += --cover --coverpkg=./core/... --coverprofile=core.cover
 # ... and draws the race specs' histories with porcupine into reports/out/timelines.
 scenarios: export HARNESS_TIMELINES_DIR = $(CURDIR)/$(OUT)/timelines
+# ... and writes every world's history and final state to reports/out/histories, for
+# `bookingharness check` to judge again (docs/gate.md).
+scenarios: export HARNESS_HISTORY_DIR = $(CURDIR)/$(OUT)/histories
 
 ## necessity: re-run the scenario suite once per layer with that layer switched off
 ## (HARNESS_LAYERS_OFF); specs fail on purpose, the evidence in necessity/<layer>.json counts.

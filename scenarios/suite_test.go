@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -59,12 +60,24 @@ var _ = SynchronizedAfterSuite(func(ctx SpecContext) {
 // a stale or filtered one. The tree is the repository around the working directory, where
 // ginkgo runs the suite (scenarios/).
 func attachStamp() {
-	root, err := stamp.Root(".")
-	Expect(err).NotTo(HaveOccurred(), "the suite must run inside its repository to stamp its evidence")
-	st, err := stamp.Take(root, stamp.Command(os.Args))
-	Expect(err).NotTo(HaveOccurred())
-	AddReportEntry(stamp.ReportEntryName, st, ReportEntryVisibilityNever)
+	st := processStamp()
+	Expect(st).NotTo(BeNil(), "the suite must run inside its repository to stamp its evidence")
+	AddReportEntry(stamp.ReportEntryName, *st, ReportEntryVisibilityNever)
 }
+
+// processStamp is this process's stamp of the run, taken once (hashing the tree is not
+// free); nil when the tree cannot be stamped.
+var processStamp = sync.OnceValue(func() *stamp.Stamp {
+	root, err := stamp.Root(".")
+	if err != nil {
+		return nil
+	}
+	st, err := stamp.Take(root, stamp.Command(os.Args))
+	if err != nil {
+		return nil
+	}
+	return &st
+})
 
 // freshDatabase gives the spec its own database cloned from tpl, dropped when the spec ends.
 func freshDatabase(ctx context.Context, tpl pgenv.Template) *pgenv.Database {

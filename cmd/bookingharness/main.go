@@ -47,6 +47,7 @@ func subcommands() []func() *cobra.Command {
 		newServeCoreCmd,
 		newSUTCmd,
 		newStampCmd,
+		newCheckCmd,
 	}
 }
 

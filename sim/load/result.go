@@ -133,6 +133,7 @@ type Result struct {
 	checkedSlots []history.SlotKey
 	timelineMax  int
 	evidence     *Evidence // Config.KeepEvidence: for sim/shrink
+	kept         *kept     // Config.KeepHistory: for a history file
 }
 
 // Latency summarises the merged HDR histogram (microseconds).

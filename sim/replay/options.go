@@ -29,6 +29,9 @@ type Options struct {
 	// core (sim.BlackBox; see blackbox.go for what changes). Policy — or the file's policy —
 	// then only chooses which expectations judge the service.
 	BlackBox *sim.BlackBox
+	// KeepHistory keeps the run's history and final state (Result.History), for a history
+	// file that `bookingharness check` can judge again later.
+	KeepHistory bool
 }
 
 // plan is what a replay runs and asserts, resolved from the file and the options.

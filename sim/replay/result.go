@@ -68,6 +68,8 @@ type Result struct {
 	ContractViolations []blackbox.Finding `json:"contract_violations,omitempty"`
 	// ServiceLog is the end of the black-box service's output when the replay failed.
 	ServiceLog string `json:"service_log,omitempty"`
+
+	kept *kept // Options.KeepHistory: for a history file
 }
 
 // OK reports whether the file ran and every asserted expectation held.
