@@ -72,3 +72,26 @@ func TestCheckRefusesWhatIsNoHistory(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, msg)
 	}
 }
+
+// A replay's history, judged again, prints the final line and violations the replay's
+// timeline printed, and passes as the replay did.
+func TestCheckJudgesAReplayHistoryAsReplayDid(t *testing.T) {
+	ctx := context.Background()
+	env, err := pgenv.Start(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close(ctx)
+	dir := t.TempDir()
+	code, out, msg := execute(t, "replay", "--pg-dsn", env.AdminDSN(), "--history", dir,
+		"../../scenarios/incidents/call-687-688.yaml")
+	if code != 0 {
+		t.Fatalf("replay: exit %d\n%s\n%s", code, out, msg)
+	}
+	final := out[strings.Index(out, "  final:"):strings.Index(out, "PASS call-687-688")]
+	path := filepath.Join(dir, "call-687-688-seed"+histfile.Ext)
+	code, checked, msg := execute(t, "check", path)
+	if code != 0 || !strings.Contains(checked, final) || !strings.Contains(checked, "PASS call-687-688") {
+		t.Fatalf("check: exit %d; replay printed:\n%s\ncheck printed:\n%s\n%s", code, final, checked, msg)
+	}
+}
