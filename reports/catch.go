@@ -25,6 +25,17 @@ type SliceRun struct {
 	Specs map[string]SpecOutcome
 }
 
+// Passed counts the specs that passed: in a control run, those that can catch a sabotage.
+func (r SliceRun) Passed() int {
+	n := 0
+	for _, o := range r.Specs {
+		if o.State.Is(types.SpecStatePassed) {
+			n++
+		}
+	}
+	return n
+}
+
 // SpecOutcome is how one spec of a slice run ended.
 type SpecOutcome struct {
 	Text  string

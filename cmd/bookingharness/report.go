@@ -87,12 +87,14 @@ func runReport(ctx context.Context, stdout, stderr io.Writer, f reportFlags) err
 	if err != nil {
 		return err
 	}
-	tree, err := treeStamp("", os.Args[1:])
-	if err != nil {
-		return err
+	in := reports.Inputs{Dir: f.out, Gate: cfg, Now: time.Now()}
+	// The report is stamped with the tree it is built in; built outside a repository it has
+	// no stamp, and its gate verdict refuses every artefact (nothing to hold them against).
+	if tree, err := treeStamp("", os.Args[1:]); err == nil {
+		in.Gate.Tree, in.Stamp = &tree, &tree
+	} else {
+		fmt.Fprintf(stderr, "report: %v\n", err)
 	}
-	cfg.Tree = &tree
-	in := reports.Inputs{Dir: f.out, Gate: cfg, Now: time.Now(), Stamp: &tree}
 	if f.incidents != "" {
 		if err := replayCatalogue(ctx, stderr, f, &in); err != nil {
 			return err
