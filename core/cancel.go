@@ -8,6 +8,7 @@ import (
 
 	"github.com/bookingharness/bookingharness/core/calcom"
 	"github.com/bookingharness/bookingharness/core/store"
+	"github.com/bookingharness/bookingharness/internal/sabotage"
 )
 
 // ErrNothingToCancel is returned by Cancel when the call holds no live appointment.
@@ -127,7 +128,7 @@ func (s *Service) cancelRows(ctx context.Context, callID string, rows []store.Ap
 // cancelBooking cancels a's booking in Cal.com; an already cancelled or missing booking
 // counts as cancelled.
 func (s *Service) cancelBooking(ctx context.Context, callID string, a store.Appointment) error {
-	if a.BookingUID == "" {
+	if a.BookingUID == "" || sabotage.On(sabotage.CoreCancel) {
 		return nil
 	}
 	_, err := s.cal.CancelBooking(ctx, a.BookingUID, calcom.CancelInput{CancellationReason: "cancelled by caller " + callID})

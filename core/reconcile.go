@@ -9,6 +9,7 @@ import (
 
 	"github.com/bookingharness/bookingharness/core/calcom"
 	"github.com/bookingharness/bookingharness/core/store"
+	"github.com/bookingharness/bookingharness/internal/sabotage"
 )
 
 // maxRescheduleHops bounds how far Reconcile follows rescheduledToUid (a booking moved,
@@ -117,6 +118,10 @@ func (s *Service) Reconcile(ctx context.Context) (ReconcileResult, error) {
 // reconcileOne decides and applies what Cal.com's current state means for row a.
 func (s *Service) reconcileOne(ctx context.Context, a store.Appointment) ReconcileItem {
 	it := ReconcileItem{AppointmentID: a.ID, BookingUID: a.BookingUID}
+	if sabotage.On(sabotage.CoreReconcile) {
+		it.Action, it.Reason = ReconcileUnchanged, "SABOTAGED: Reconcile changes nothing"
+		return it
+	}
 	b, err := s.followReschedules(ctx, a.BookingUID)
 	if err != nil {
 		return failed(it, "reading the booking from Cal.com failed", err)

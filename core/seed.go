@@ -6,6 +6,7 @@ import (
 
 	"github.com/bookingharness/bookingharness/core/calcom"
 	"github.com/bookingharness/bookingharness/core/store"
+	"github.com/bookingharness/bookingharness/internal/sabotage"
 )
 
 // bookSeed is the shipped design, weaknesses included (DESIGN §2.2 "seed"):
@@ -60,7 +61,7 @@ func (s *Service) bookSeed(ctx context.Context, r *run) (Outcome, error) {
 		if err != nil {
 			return withBooking(Outcome{Kind: Error, Reason: "duplicate check failed"}, b), err
 		}
-		if len(existing) > 0 && !sabotaged(SabotageSeedDBCheck) {
+		if len(existing) > 0 && !sabotage.On(sabotage.SeedDBCheck) {
 			d := r.decide(Decision{Layer: LayerDBCheck, Verdict: Reject, BookingUID: b.UID, ExistingAppointmentID: existing[0].ID,
 				Reason: "Database duplicate check prevented creating duplicate appointment"})
 			// The seed's lie: "booked", pointing at whichever appointment holds the uid.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/bookingharness/bookingharness/core/calcom"
 	"github.com/bookingharness/bookingharness/core/store"
+	"github.com/bookingharness/bookingharness/internal/sabotage"
 )
 
 // apply acts on a verified, new delivery of a booking trigger (hardened policy).
@@ -30,7 +31,7 @@ func (h *WebhookHandler) apply(ctx context.Context, d WebhookDelivery, wh calcom
 		// the answer to its create, and the host moved the booking meanwhile.
 		return h.recover(ctx, d, b, wh.RescheduleStart)
 	default: // BOOKING_CREATED, BOOKING_REQUESTED
-		if h.ended.has(b.UID) {
+		if h.ended.has(b.UID) && !sabotage.On(sabotage.CoreWebhookTombstone) {
 			return ignored(d, "booking "+b.UID+" has already ended in Cal.com (a late or reordered delivery); nothing is resurrected")
 		}
 		rows, err := store.FindByBookingUID(ctx, h.svc.store.Pool(), b.UID, false)

@@ -4,6 +4,8 @@ import (
 	"maps"
 	"slices"
 	"time"
+
+	"github.com/bookingharness/bookingharness/internal/sabotage"
 )
 
 // Status is a booking's status, lower-case as the 2024-08-13 API renders it.
@@ -110,7 +112,7 @@ func (b *Booking) clone() Booking {
 // busyFor reports whether the booking makes its host busy for others: accepted, or pending
 // on an event type whose pending bookings block the slot.
 func (b *Booking) busyFor() bool {
-	return b.Status == StatusAccepted || (b.Status == StatusPending && b.BlocksSlot)
+	return b.Status == StatusAccepted || (b.Status == StatusPending && b.BlocksSlot && !sabotage.On(sabotage.FakeBlockSlotIgnored))
 }
 
 // liveSeats counts the seats still held.

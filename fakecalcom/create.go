@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/bookingharness/bookingharness/internal/sabotage"
 )
 
 // createPlan is what a create (or a reschedule) decided in its availability check, carried
@@ -53,7 +55,7 @@ func (x *exchange) create() result {
 
 	l := f.ledger
 	l.mu.Lock()
-	if hit := l.replayFor(p, forced); hit != nil {
+	if hit := l.replayFor(p, forced); hit != nil && !sabotage.On(sabotage.FakeNoStaleReplay) {
 		out := x.bookingJSON(hit, "")
 		l.mu.Unlock()
 		return result{status: http.StatusCreated, raw: out, uid: hit.UID, replayed: true}
@@ -168,7 +170,7 @@ func (l *ledger) commit(p *createPlan, now time.Time, answer ConflictAnswer) (*B
 		b.BlocksSlot = p.et.BlockSlot
 	} else {
 		b.IdempotencyKey = IdempotencyKey(p.start, p.end, p.host)
-		if l.keys[b.IdempotencyKey] != nil {
+		if l.keys[b.IdempotencyKey] != nil && !sabotage.On(sabotage.FakeLostRace201) {
 			return nil, "", conflict(answer)
 		}
 	}

@@ -69,7 +69,7 @@ func (x *exchange) serve() {
 		}
 		t.key = requestKey(t.callID, r.Method, r.URL.Path, t.query)
 		var attempt int
-		if x.rule, attempt = f.faults.match(t); x.rule != nil {
+		if x.rule, attempt = f.faults.fire(t); x.rule != nil {
 			x.rec.Rule, x.rec.Action, x.rec.CallID, x.rec.Attempt = x.rule.Name, x.rule.Action.Kind, t.callID, attempt
 			if x.beforeCommit() {
 				return

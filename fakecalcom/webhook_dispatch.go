@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/bookingharness/bookingharness/internal/sabotage"
 )
 
 // WebhookDelivery is one journalled delivery of a webhook to one subscriber: made, lost to a
@@ -216,7 +218,7 @@ func (d *dispatcher) plan(ev *webhookEvent, sub Subscriber) []*delivery {
 	if d.f.faults.wantsBody() {
 		_ = json.Unmarshal(ev.body, &t.body)
 	}
-	rule, _ := d.f.faults.match(t)
+	rule, _ := d.f.faults.fire(t)
 	if rule == nil {
 		return []*delivery{dl}
 	}
@@ -377,7 +379,11 @@ func (d *dispatcher) send(dl *delivery) {
 		return
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Cal-Signature-256", WebhookSignature(dl.sub.Secret, dl.ev.body))
+	secret := dl.sub.Secret
+	if sabotage.On(sabotage.FakeWebhookSecret) {
+		secret = "not-" + secret
+	}
+	req.Header.Set("X-Cal-Signature-256", WebhookSignature(secret, dl.ev.body))
 	req.Header.Set("x-cal-webhook-version", WebhookVersion)
 	res, err := d.client.Do(req)
 	if err != nil {

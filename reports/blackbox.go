@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bookingharness/bookingharness/internal/stamp"
 	"github.com/bookingharness/bookingharness/sim/blackbox"
 	"github.com/bookingharness/bookingharness/sim/check"
 )
@@ -37,8 +38,10 @@ const (
 // Go core's, the layer matrices from its deciding layers, a load, and everything that could
 // not be judged, with why.
 type BlackBox struct {
-	GeneratedAt time.Time       `json:"generated_at"`
-	Service     BlackBoxService `json:"service"`
+	GeneratedAt time.Time `json:"generated_at"`
+	// Stamp is the tree and command that made this section.
+	Stamp   *stamp.Stamp    `json:"stamp,omitempty"`
+	Service BlackBoxService `json:"service"`
 	// Conformance is `sut check`'s table.
 	Conformance []ConformanceCheck `json:"conformance"`
 	// Replays are the catalogue's black-box replays (as the files say, judged as

@@ -138,7 +138,7 @@ var _ = Describe("Round robin with several hosts", func() {
 					return nil
 				}})
 			a := goBook(ctx, w, first)
-			Eventually(parked).Should(BeClosed())
+			Eventually(ctx, parked).Should(BeClosed(), "caller 1 reaches Cal.com and parks")
 			b := mustBook(ctx, w, onTeam(2))
 			close(release)
 			Expect(a.Wait(ctx).Outcome.Kind).To(Equal(core.Booked))

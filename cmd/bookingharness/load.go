@@ -28,7 +28,7 @@ import (
 // 2 bad flags or a run that could not be carried out).
 func newLoadCmd() *cobra.Command {
 	cfg := load.DefaultConfig()
-	var policy, layers, faults, dbFaults, webhookFaults, expect, pgDSN, jsonPath, htmlPath, timelinePath, rate, arrivals, latency, shrinkDir, sut string
+	var policy, layers, faults, dbFaults, webhookFaults, expect, pgDSN, jsonPath, htmlPath, timelinePath, rate, arrivals, latency, shrinkDir, sut, historyPath string
 	var noProgress bool
 	cmd := &cobra.Command{
 		Use:   "load",
@@ -116,8 +116,9 @@ the fake's ledger against the history. --policy then says which violations are e
 				return &exitError{code: 2, err: err}
 			}
 			cfg.KeepEvidence = shrinkDir != "" // shrink hook
+			cfg.KeepHistory = historyPath != ""
 			return runLoad(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), cfg, expected, loadOutputs{
-				pgDSN: pgDSN, json: jsonPath, html: htmlPath, timeline: timelinePath, progress: !noProgress, shrink: shrinkDir,
+				pgDSN: pgDSN, json: jsonPath, html: htmlPath, timeline: timelinePath, progress: !noProgress, shrink: shrinkDir, history: historyPath,
 			})
 		},
 	}
@@ -155,6 +156,7 @@ the fake's ledger against the history. --policy then says which violations are e
 	f.BoolVar(&noProgress, "no-progress", false, "never show a progress bar")
 	f.StringVar(&shrinkDir, "shrink", "", "turn each violation into a minimal incident file in this directory (DIR/<invariant>-<n>.yaml)")
 	f.StringVar(&sut, "sut", "", "load a black-box service (sut.yaml) instead of the reference core")
+	f.StringVar(&historyPath, "history", "", "write the run's history and final state (JSON lines, stamped) to this file, for `bookingharness check` to judge again")
 	return cmd
 }
 
@@ -176,6 +178,7 @@ type loadOutputs struct {
 	pgDSN, json, html, timeline string
 	progress                    bool
 	shrink                      string // --shrink DIR
+	history                     string // --history FILE
 }
 
 func runLoad(ctx context.Context, stdout, stderr io.Writer, cfg load.Config, expected []string, out loadOutputs) error {
@@ -225,7 +228,10 @@ func runLoad(ctx context.Context, stdout, stderr io.Writer, cfg load.Config, exp
 	if err := writeFile(out.html, func(w io.Writer) error { return res.WriteHTML(w, timeline) }); err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	for _, p := range []string{out.json, out.html, timeline} {
+	if err := writeHistory(out.history, res.History); err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	for _, p := range []string{out.json, out.html, timeline, out.history} {
 		if p != "" {
 			fmt.Fprintf(stderr, "wrote %s\n", p)
 		}

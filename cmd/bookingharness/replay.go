@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/sim/blackbox"
+	"github.com/bookingharness/bookingharness/sim/histfile"
 	"github.com/bookingharness/bookingharness/sim/incident"
 	"github.com/bookingharness/bookingharness/sim/replay"
 	"github.com/bookingharness/bookingharness/sim/world"
@@ -28,6 +30,7 @@ const (
 type replayFlags struct {
 	policy, layers, pgDSN, sut string
 	json, serviceOutput        bool
+	history                    string // --history DIR
 }
 
 func newReplayCmd() *cobra.Command {
@@ -71,6 +74,7 @@ a run in which every file was skipped exits 1: nothing was judged.`,
 	cmd.Flags().StringVar(&f.pgDSN, "pg-dsn", "", "use this Postgres server instead of a container (same as HARNESS_PG_DSN)")
 	cmd.Flags().StringVar(&f.sut, "sut", "", "replay against this black-box service (sut.yaml) instead of the reference core")
 	cmd.Flags().BoolVar(&f.serviceOutput, "service-output", false, "with --sut: copy the service's output to stderr as it comes")
+	cmd.Flags().StringVar(&f.history, "history", "", "write each file's history and final state (JSON lines, stamped) into this directory, as <name>-<policy>.history.jsonl, for `bookingharness check` to judge again")
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &exitError{code: exitInvalid, err: fmt.Errorf("replay: %w (see bookingharness replay --help)", err)}
 	})
@@ -137,6 +141,7 @@ func (f replayFlags) options(stderr io.Writer) (replay.Options, error) {
 		}
 		opts.Layers = &l
 	}
+	opts.KeepHistory = f.history != ""
 	return opts, nil
 }
 
@@ -196,6 +201,13 @@ func runReplay(ctx context.Context, out, stderr io.Writer, f replayFlags, files 
 				continue
 			}
 			report.Results = append(report.Results, res)
+			if f.history != "" && res.Skipped == "" {
+				path := filepath.Join(f.history, res.Name+"-"+res.Policy+histfile.Ext)
+				if err := writeHistory(path, res.History); err != nil {
+					return &exitError{code: exitInvalid, err: fmt.Errorf("replay: %s: %w", inc.File, err)}
+				}
+				fmt.Fprintf(stderr, "wrote %s\n", path)
+			}
 			if !f.json {
 				if err := replay.WriteTimeline(out, res); err != nil {
 					return err

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/bookingharness/bookingharness/internal/sabotage"
 )
 
 // ErrorKind classifies a Cal.com error answer so callers can branch with errors.Is instead of
@@ -61,7 +63,7 @@ func (k ErrorKind) Error() string { return "calcom: " + string(k) }
 func IsAmbiguous(err error) bool {
 	var a interface{ Ambiguous() bool }
 	if errors.As(err, &a) {
-		return a.Ambiguous()
+		return a.Ambiguous() && !sabotage.On(sabotage.CoreErrorClass)
 	}
 	return false
 }

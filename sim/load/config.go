@@ -136,6 +136,9 @@ type Config struct {
 	// KeepEvidence keeps what sim/shrink needs to turn violations into incident files
 	// (Result.Evidence); off by default, since it holds the whole history.
 	KeepEvidence bool
+	// KeepHistory keeps the run's history and final state (Result.History), for a history
+	// file that `bookingharness check` can judge again later.
+	KeepHistory bool
 	// BlackBox, when set, puts a black-box service in the core's place (blackbox.go).
 	BlackBox *world.BlackBox
 }

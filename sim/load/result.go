@@ -133,6 +133,7 @@ type Result struct {
 	checkedSlots []history.SlotKey
 	timelineMax  int
 	evidence     *Evidence // Config.KeepEvidence: for sim/shrink
+	kept         *kept     // Config.KeepHistory: for a history file
 }
 
 // Latency summarises the merged HDR histogram (microseconds).
@@ -215,20 +216,11 @@ type Violations struct {
 	// Total is the number of violations; Counts splits it by invariant.
 	Total  int            `json:"total"`
 	Counts map[string]int `json:"counts"`
-	// Listed holds at most MaxListedPerInvariant violations per invariant; Truncated says
-	// whether some were left out.
-	Listed    []Violation `json:"listed"`
-	Truncated bool        `json:"truncated"`
-}
-
-// Violation is one broken invariant with (at most MaxListedIDs of) the calls, appointments
-// and bookings involved.
-type Violation struct {
-	Invariant      string   `json:"invariant"`
-	Detail         string   `json:"detail"`
-	Calls          []string `json:"calls"`
-	AppointmentIDs []int64  `json:"appointment_ids"`
-	BookingUIDs    []string `json:"booking_uids"`
+	// Listed holds at most MaxListedPerInvariant violations per invariant, each naming at
+	// most MaxListedIDs calls, appointments and bookings; Truncated says whether some were
+	// left out.
+	Listed    []check.Violation `json:"listed"`
+	Truncated bool              `json:"truncated"`
 }
 
 // Linearizability is porcupine's verdict per slot.
@@ -271,7 +263,7 @@ func (r *Result) ExitCode() int {
 }
 
 func summarizeViolations(rep check.Report) Violations {
-	v := Violations{Total: len(rep.Violations), Counts: map[string]int{}, Listed: []Violation{}}
+	v := Violations{Total: len(rep.Violations), Counts: map[string]int{}, Listed: []check.Violation{}}
 	for _, name := range check.Invariants() {
 		v.Counts[name] = 0
 	}
@@ -281,7 +273,7 @@ func summarizeViolations(rep check.Report) Violations {
 			v.Truncated = true
 			continue
 		}
-		lv := Violation{Invariant: cv.Invariant, Detail: cv.Detail, Calls: head(cv.Calls), AppointmentIDs: head(cv.AppointmentIDs), BookingUIDs: head(cv.BookingUIDs)}
+		lv := check.Violation{Invariant: cv.Invariant, Detail: cv.Detail, Calls: head(cv.Calls), AppointmentIDs: head(cv.AppointmentIDs), BookingUIDs: head(cv.BookingUIDs)}
 		if len(cv.Calls) > MaxListedIDs || len(cv.AppointmentIDs) > MaxListedIDs || len(cv.BookingUIDs) > MaxListedIDs {
 			v.Truncated = true
 		}
@@ -290,7 +282,7 @@ func summarizeViolations(rep check.Report) Violations {
 	return v
 }
 
-// head returns at most MaxListedIDs elements, never nil (JSON shows []).
+// head returns at most MaxListedIDs elements.
 func head[T any](s []T) []T {
 	out := make([]T, 0, min(len(s), MaxListedIDs))
 	return append(out, s[:min(len(s), MaxListedIDs)]...)

@@ -32,6 +32,9 @@ type Options struct {
 	// Front, when set, is the world's world.Config.Front: something between the system under
 	// test and the replay's fake Cal.com, such as a recording proxy (sim/record).
 	Front func(w *world.World, kind, target string) (string, error)
+	// KeepHistory keeps the run's history and final state (Result.History), for a history
+	// file that `bookingharness check` can judge again later.
+	KeepHistory bool
 }
 
 // plan is what a replay runs and asserts, resolved from the file and the options.

@@ -68,6 +68,8 @@ type Result struct {
 	ContractViolations []blackbox.Finding `json:"contract_violations,omitempty"`
 	// ServiceLog is the end of the black-box service's output when the replay failed.
 	ServiceLog string `json:"service_log,omitempty"`
+
+	kept *kept // Options.KeepHistory: for a history file
 }
 
 // OK reports whether the file ran and every asserted expectation held.
@@ -204,13 +206,9 @@ type Final struct {
 	Violated []string `json:"violated"`
 }
 
-// Violation is one violated invariant (check.Violation with stable JSON names).
+// Violation is one violated invariant, marked expected when the file lists it.
 type Violation struct {
-	Invariant      string   `json:"invariant"`
-	Calls          []string `json:"calls,omitempty"`
-	AppointmentIDs []int64  `json:"appointment_ids,omitempty"`
-	BookingUIDs    []string `json:"booking_uids,omitempty"`
-	Detail         string   `json:"detail"`
+	check.Violation
 	// Expected is true when the file lists this invariant in expect.violations.
 	Expected bool `json:"expected"`
 }
@@ -222,8 +220,7 @@ func violationsOf(r check.Report, expected []string) []Violation {
 		for _, e := range expected {
 			exp = exp || e == v.Invariant
 		}
-		out = append(out, Violation{Invariant: v.Invariant, Calls: v.Calls, AppointmentIDs: v.AppointmentIDs,
-			BookingUIDs: v.BookingUIDs, Detail: v.Detail, Expected: exp})
+		out = append(out, Violation{Violation: v, Expected: exp})
 	}
 	return out
 }
