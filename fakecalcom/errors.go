@@ -32,8 +32,6 @@ const (
 	MsgSlotBooked   = "Can't reserve a slot if the event is already booked."
 	MsgSlotReserved = "This time slot is already reserved by another user. Please choose a different time."
 
-	rateLimitWindow    = 60 * time.Second
-	rateLimitPerWindow = 120
 	maxBodyBytes       = 1 << 20
 	apiVersionBookings = "2024-08-13"
 	apiVersionSlots    = "2024-09-04"
@@ -123,6 +121,17 @@ func httpErr(status int, msg string) *apiError {
 		Code: nestCode(status), Message: msg,
 		Details: errorDetails{Message: msg, Error: http.StatusText(status), StatusCode: status},
 	}}
+}
+
+// trpcErr is the TRPCExceptionFilter form (apps/api/v2/src/filters/trpc-exception.filter.ts):
+// the envelope with code "TRPCError" and the filter's own message for the status, no
+// details. Handlers shared with Cal.com's web app (confirm.handler.ts) throw TRPCErrors.
+func trpcErr(status int) *apiError {
+	msg := map[int]string{
+		http.StatusBadRequest:   "Bad request: Please check your request data and try again",
+		http.StatusUnauthorized: "You are not authorized to access this resource",
+	}[status]
+	return &apiError{status: status, info: errorInfo{Code: "TRPCError", Message: msg}}
 }
 
 // throttled is the 429 ThrottlerException form, whose details is the bare message.

@@ -25,7 +25,7 @@ func seatAvailable(b *Booking, et EventType, email string) *apiError {
 func (p *createPlan) seat(uid string, now time.Time) Seat {
 	return Seat{
 		UID: uid, AttendeeName: p.name, AttendeeEmail: p.email, AttendeePhone: p.phone,
-		AttendeeTimeZone: p.timeZone, AttendeeLanguage: p.language, Metadata: p.metadata,
+		AttendeeTimeZone: p.timeZone, AttendeeLanguage: p.language, Metadata: p.metadata, Responses: p.responses,
 		Status: StatusAccepted, CreatedAt: now,
 	}
 }

@@ -94,6 +94,12 @@ type eventDetail struct {
 	reason   string
 	by       string
 	from     *Booking
+	// noMetadata leaves metadata out of the payload: handleCancelBooking's BOOKING_CANCELLED
+	// spreads the calendar event, which carries none.
+	noMetadata bool
+	// decided says the change is a confirm or decline (confirm.handler.ts), whose payload
+	// writes times with toISOString (milliseconds).
+	decided bool
 }
 
 // webhookEvent is one trigger with its body, built when the change happened (so the payload
