@@ -14,8 +14,14 @@ func (h *WebhookHandler) apply(ctx context.Context, d WebhookDelivery, wh calcom
 	b := wh.Booking
 	switch wh.Trigger {
 	case calcom.TriggerBookingCancelled, calcom.TriggerBookingRejected:
-		if wh.SeatUID == "" { // one seat given up leaves the booking alive for the others
-			h.ended.add(b.UID)
+		if wh.SeatUID != "" { // one seat given up leaves the booking alive for the others
+			return h.reconcile(ctx, d, b.UID)
+		}
+		h.ended.add(b.UID)
+		if wh.Trigger == calcom.TriggerBookingCancelled {
+			// Sent before Cal.com marks the booking cancelled: a re-read may still see it live.
+			res, err := h.svc.ReconcileCancelled(ctx, b.UID, wh.CreatedAt)
+			return reconcileAccount(d, res, err, []string{b.UID})
 		}
 		return h.reconcile(ctx, d, b.UID)
 	case calcom.TriggerBookingRescheduled:
@@ -62,6 +68,11 @@ func liveRows(rows []store.Appointment, b calcom.Booking) (n int, stale bool) {
 // reconcile brings the rows carrying uids in line with Cal.com (ReconcileBookings).
 func (h *WebhookHandler) reconcile(ctx context.Context, d WebhookDelivery, uids ...string) WebhookDelivery {
 	res, err := h.svc.ReconcileBookings(ctx, uids...)
+	return reconcileAccount(d, res, err, uids)
+}
+
+// reconcileAccount is the delivery's account of a reconcile pass over the rows carrying uids.
+func reconcileAccount(d WebhookDelivery, res ReconcileResult, err error, uids []string) WebhookDelivery {
 	d.Reconciled = append(append(append(append(d.Reconciled, res.Cancelled...), res.Moved...), res.Unchanged...), res.Failed...)
 	switch {
 	case err != nil:
