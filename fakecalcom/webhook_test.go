@@ -43,6 +43,8 @@ type hook struct {
 	watch  *Fake         // when set, each delivery records whether the last /v2 request had responded
 	gate   chan struct{} // when set, each delivery waits for it
 	arrive chan struct{} // when set, signalled as each delivery arrives
+	// onDelivery, when set, gets each delivery's decoded body while the delivery is open.
+	onDelivery func(map[string]any)
 }
 
 func newHook(t *testing.T) *hook {
@@ -52,6 +54,11 @@ func newHook(t *testing.T) *hook {
 		d.header = r.Header.Clone()
 		d.raw, _ = io.ReadAll(r.Body)
 		_ = json.Unmarshal(d.raw, &d.body)
+		if h.onDelivery != nil {
+			var m map[string]any
+			_ = json.Unmarshal(d.raw, &m)
+			h.onDelivery(m)
+		}
 		if h.watch != nil {
 			j := h.watch.Journal()
 			d.responded = !j[len(j)-1].ResponseStarted.IsZero()
