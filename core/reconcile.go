@@ -198,8 +198,23 @@ func (s *Service) applyMove(ctx context.Context, it ReconcileItem, a store.Appoi
 				return fmt.Errorf("%w: appointment %d already carries booking %s", errHeldElsewhere, holders[0].ID, b.UID)
 			}
 		}
-		if err := store.LockStaff(ctx, q, cur.StaffID); err != nil {
-			return err
+		// A round-robin reschedule may have chosen another host: the row follows it, under
+		// both staff members' locks (taken in id order).
+		staff := []int64{cur.StaffID}
+		if len(b.Hosts) > 0 {
+			id, ok, err := store.StaffOfHost(ctx, q, b.Hosts[0].ID)
+			if err != nil {
+				return err
+			}
+			if ok && id != cur.StaffID {
+				change.StaffID, staff = id, append(staff, id)
+			}
+		}
+		slices.Sort(staff)
+		for _, id := range staff {
+			if err := store.LockStaff(ctx, q, id); err != nil {
+				return err
+			}
 		}
 		return store.UpdateAppointmentBooking(ctx, q, cur.ID, change)
 	})

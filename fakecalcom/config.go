@@ -85,8 +85,9 @@ type EventType struct {
 	// SeatsShowAttendees is Cal.com's seatsShowAttendees (seated only): without it a seated
 	// booking shows its attendees only to the event type's hosts (docs/calcom.md, item 4).
 	SeatsShowAttendees bool `json:"seats_show_attendees,omitempty" yaml:"seats_show_attendees"`
-	// HostWeights and HostPriorities (round robin only, one per host in Hosts' order; 0 means
-	// Cal.com's default, weight 100 and priority 2) steer getLuckyUser's choice of host.
+	// HostWeights and HostPriorities (round robin only, one per host in Hosts' order) steer
+	// getLuckyUser's choice of host: weights as Cal.com's (default 100 each), priorities 0
+	// (lowest) to 4 (highest), default 2 each.
 	HostWeights    []int `json:"host_weights,omitempty" yaml:"host_weights"`
 	HostPriorities []int `json:"host_priorities,omitempty" yaml:"host_priorities"`
 	// WeightsEnabled is Cal.com's isRRWeightsEnabled: the host furthest below its weighted
@@ -162,7 +163,7 @@ func (e EventType) Validate() error {
 	}
 	for _, p := range e.HostPriorities {
 		if p < 0 || p > 4 {
-			return fmt.Errorf("event type %d: host_priorities are 0 (default) to 4, got %v", e.ID, e.HostPriorities)
+			return fmt.Errorf("event type %d: host_priorities are 0 (lowest) to 4 (highest), got %v", e.ID, e.HostPriorities)
 		}
 	}
 	for _, f := range e.RequiredFields {

@@ -43,6 +43,20 @@ func (f *Fake) HostReschedule(ctx context.Context, uid string, start time.Time) 
 	})
 }
 
+// AttendeeReschedule moves the booking with uid to start as its attendee does on Cal.com's
+// own booking page (not through the API client of the system under test): the attendee is
+// not the owner, so a requires-confirmation booking is pending again and BOOKING_REQUESTED
+// fires with rescheduleUid; other bookings move as with HostReschedule (BOOKING_RESCHEDULED).
+func (f *Fake) AttendeeReschedule(ctx context.Context, uid string, start time.Time) (Booking, error) {
+	return f.hostChange(ctx, func() (change, *apiError) {
+		by := ""
+		if b, ok := f.Booking(uid); ok {
+			by = b.AttendeeEmail
+		}
+		return f.reschedule(f.newMoment(), uid, rescheduleRequest{start: start.UTC(), by: by})
+	})
+}
+
 // HostConfirm accepts the booking with uid — pending, or even cancelled or rejected (no
 // overlap check, as Cal.com); an accepted one is refused. BOOKING_CREATED fires.
 func (f *Fake) HostConfirm(ctx context.Context, uid string) (Booking, error) {

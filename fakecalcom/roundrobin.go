@@ -39,16 +39,17 @@ func (l *ledger) luckyHost(et EventType, free []int, now time.Time) int {
 	return best
 }
 
-// hostWeight and hostPriority read the event type's per-host options (0 = Cal.com's default).
+// hostWeight and hostPriority read the event type's per-host options, or Cal.com's defaults
+// (weight 100, priority 2 "medium") when the event type gives none.
 func hostWeight(et EventType, host int) int {
-	if i := slices.Index(et.HostIDs(), host); i >= 0 && i < len(et.HostWeights) && et.HostWeights[i] > 0 {
+	if i := slices.Index(et.HostIDs(), host); i >= 0 && i < len(et.HostWeights) {
 		return et.HostWeights[i]
 	}
 	return 100
 }
 
 func hostPriority(et EventType, host int) int {
-	if i := slices.Index(et.HostIDs(), host); i >= 0 && i < len(et.HostPriorities) && et.HostPriorities[i] > 0 {
+	if i := slices.Index(et.HostIDs(), host); i >= 0 && i < len(et.HostPriorities) {
 		return et.HostPriorities[i]
 	}
 	return 2
@@ -56,7 +57,7 @@ func hostPriority(et EventType, host int) int {
 
 // highestPriority keeps the hosts of the highest priority.
 func highestPriority(et EventType, hosts []int) []int {
-	top := 0
+	top := -1
 	for _, h := range hosts {
 		top = max(top, hostPriority(et, h))
 	}
@@ -73,6 +74,9 @@ func (l *ledger) mostBehind(et EventType, hosts []int, now time.Time) []int {
 		weights += hostWeight(et, h)
 	}
 	shortfall := func(h int) float64 {
+		if weights == 0 {
+			return -float64(l.bookedSince(et.ID, h, month))
+		}
 		return float64(total)*float64(hostWeight(et, h))/float64(weights) - float64(l.bookedSince(et.ID, h, month))
 	}
 	var out []int
