@@ -102,12 +102,15 @@ func TestRoundRobinLuckyUser(t *testing.T) {
 		}
 		return r
 	}
-	t.Run("least recently booked", func(t *testing.T) {
-		tt := newTester(t, Config{Clock: clk, EventTypes: []EventType{{ID: 7, Kind: RoundRobin, LengthMinutes: 30, Hosts: []int{1, 2, 3}}}})
-		var got []any
+	fourHourly := func(tt *tester) (got []any) {
 		for i, call := range []string{"a", "b", "c", "d"} {
 			got = append(got, host(book(tt, 7, slot.Add(time.Duration(i)*time.Hour), call)))
 		}
+		return got
+	}
+	t.Run("least recently booked", func(t *testing.T) {
+		tt := newTester(t, Config{Clock: clk, EventTypes: []EventType{{ID: 7, Kind: RoundRobin, LengthMinutes: 30, Hosts: []int{1, 2, 3}}}})
+		got := fourHourly(tt)
 		if want := []any{1.0, 2.0, 3.0, 1.0}; !equalAny(got, want) {
 			t.Errorf("hosts %v, want %v (each booking goes to the host booked longest ago)", got, want)
 		}
@@ -124,10 +127,7 @@ func TestRoundRobinLuckyUser(t *testing.T) {
 	t.Run("weights", func(t *testing.T) {
 		et := EventType{ID: 7, Kind: RoundRobin, LengthMinutes: 30, Hosts: []int{1, 2}, HostWeights: []int{300, 100}, WeightsEnabled: true}
 		tt := newTester(t, Config{Clock: clk, EventTypes: []EventType{et}})
-		var got []any
-		for i, call := range []string{"a", "b", "c", "d"} {
-			got = append(got, host(book(tt, 7, slot.Add(time.Duration(i)*time.Hour), call)))
-		}
+		got := fourHourly(tt)
 		// Shortfall = this month's bookings × weight share − own bookings: 0/0 (a tie, the
 		// heavier host 1), then host 2 owed 0.25, then host 1 owed 0.5, then host 1 owed 0.25.
 		if want := []any{1.0, 2.0, 1.0, 1.0}; !equalAny(got, want) {
