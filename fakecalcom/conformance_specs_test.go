@@ -305,7 +305,7 @@ func seatedSpec() specFile {
 	}
 	const bySeatUnmet = "GET /v2/bookings/by-seat/{seatUid} is not modelled (404)"
 	return specFile{
-		file: "ee/bookings/2024-08-13/controllers/e2e/seated-bookings.e2e-spec.ts", version: "(the version with seatsShowAttendees disabled and /by-seat)",
+		file: "ee/bookings/2024-08-13/controllers/e2e/seated-bookings.e2e-spec.ts", version: "@bbb2142",
 		cfg: Config{KeyOwners: map[string]int{"cal_test_seated": owner}, EventTypes: []EventType{
 			{ID: shown, Kind: Seated, LengthMinutes: 60, HostID: owner, Seats: 5, SeatsShowAttendees: true},
 			{ID: hidden, Kind: Seated, LengthMinutes: 60, HostID: owner, Seats: 5},
@@ -489,7 +489,7 @@ func reservedSlotSpec() specFile {
 	message := regexp.MustCompile(`^Someone else reserved this booking time slot before you\. This time slot will be freed up in (\d+) seconds\.$`)
 	recurringUnmet := "recurring event types are not modelled: the answer is one booking, not the array the spec asserts"
 	return specFile{
-		file: "ee/bookings/2024-08-13/controllers/e2e/reserved-slot-bookings.e2e-spec.ts", version: "(the version with the recurring event type)",
+		file: "ee/bookings/2024-08-13/controllers/e2e/reserved-slot-bookings.e2e-spec.ts", version: "@91f65eb",
 		cfg: Config{EventTypes: []EventType{{ID: et, Kind: Standard, LengthMinutes: 60, HostID: owner}, {ID: 302, Kind: Standard, LengthMinutes: 60, HostID: 31}}},
 		rows: []row{
 			{title: "should create booking with reservedSlotUid from cookie and remove selected slot", do: func(c *conf) response {
@@ -565,7 +565,7 @@ func slotReservationsSpec() specFile {
 	}
 	availabilityUnmet := "the spec compares the whole slot map, built from the owner's Rome working hours; the fake's hosts are free around the clock"
 	return specFile{
-		file: "modules/slots/slots-2024-09-04/controllers/e2e/user-event-type-slots.controller.e2e-spec.ts", version: "(the version with overlapping slot reservations)",
+		file: "modules/slots/slots-2024-09-04/controllers/e2e/user-event-type-slots.controller.e2e-spec.ts", version: "@30f11f5",
 		cfg: Config{KeyOwners: map[string]int{"cal_test_owner": owner, "cal_test_unrelated": 41},
 			EventTypes: []EventType{{ID: et, Kind: Standard, LengthMinutes: 60, HostID: owner}}},
 		rows: []row{
