@@ -65,7 +65,7 @@ type Booking struct {
 	End         time.Time `json:"end"`
 	Status      Status    `json:"status"`
 	CreatedAt   time.Time `json:"createdAt"`
-	// UpdatedAt is set at creation and bumped on every change (reference §8.3).
+	// UpdatedAt is set at creation and bumped on every change (docs/calcom.md §1).
 	UpdatedAt        time.Time      `json:"updatedAt"`
 	Metadata         map[string]any `json:"metadata"`
 	AttendeeName     string         `json:"attendeeName"`

@@ -38,7 +38,7 @@ type realClock struct{}
 func (realClock) Now() time.Time { return time.Now() }
 
 // Kind says how an event type answers a duplicate create; the kinds follow the regimes
-// researched in the Cal.com reference (§2.2, §8.4–8.6).
+// described in docs/calcom.md §3.
 type Kind string
 
 // The event-type kinds the fake models.
@@ -65,8 +65,10 @@ func Kinds() []Kind { return []Kind{Standard, RoundRobin, RequiresConfirmation, 
 func (k Kind) Valid() bool { return slices.Contains(Kinds(), k) }
 
 // EventType is a bookable Cal.com event type. Its JSON and YAML keys are those of an incident
-// file's calcom.event_types entries, so one schema serves incident files, sim.Config, the
-// admin API and `bookingharness fake-calcom --config`.
+// file's calcom.event_types entries, with two differences: an incident file gives a
+// round-robin host's weight and priority inside its hosts entry ({id, weight, priority}),
+// EventType as the parallel lists host_weights and host_priorities; and required_fields,
+// minimum_notice and booking_window_days exist here only (Go and the admin API).
 type EventType struct {
 	ID            int  `json:"id" yaml:"id"`
 	Kind          Kind `json:"kind" yaml:"kind"`
@@ -74,8 +76,9 @@ type EventType struct {
 	// HostID is the host of a single-host event type. With Hosts set it may be left out;
 	// the fake then reports the first of Hosts here.
 	HostID int `json:"host" yaml:"host"`
-	// Hosts are the round-robin hosts, tried in this order for a new attendee (several
-	// hosts are modelled for round_robin only).
+	// Hosts are the round-robin hosts (several hosts are modelled for round_robin only),
+	// among which a new booking's host is chosen as getLuckyUser chooses (roundrobin.go);
+	// ties keep this order.
 	Hosts []int `json:"hosts,omitempty" yaml:"hosts"`
 	// Seats is the number of seats per time slot of a seated event type.
 	Seats int `json:"seats,omitempty" yaml:"seats"`
@@ -274,11 +277,11 @@ type Config struct {
 	// create, whatever the kind or attendee (the worst case the Call 687/688 incident showed).
 	ForceReplay bool `yaml:"force_replay"`
 	// ConflictAnswer is what the loser of a concurrent create on one host+start+end gets
-	// (default ConflictProd400, what production answers; reference §8.1).
+	// (default ConflictProd400, what production answers; docs/calcom.md §3).
 	ConflictAnswer ConflictAnswer `yaml:"conflict_answer"`
 	// CheckInsertGap passes between a create's availability check and its insert (advancing
 	// an Advancer clock, real time otherwise), so check-then-insert races happen without a
-	// test hook, as they do in Cal.com (reference §8.2). Reschedules go through it too.
+	// test hook, as they do in Cal.com (docs/calcom.md §3). Reschedules go through it too.
 	CheckInsertGap time.Duration `yaml:"check_insert_gap"`
 	// RealCheckInsertGap is real time that also passes in that gap, even on a virtual clock:
 	// a load run's creates race in real time this way while its clock stays virtual.

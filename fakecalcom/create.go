@@ -28,7 +28,7 @@ type createPlan struct {
 
 // create is POST /v2/bookings. The availability check (with the replay short-circuits) and
 // the insert are two separate critical sections, as in Cal.com, where about 850 lines of
-// code and seconds of calendar fetches separate them (#28151, reference §8.2). Two creates
+// code and seconds of calendar fetches separate them (#28151, docs/calcom.md §3). Two creates
 // for one host+start+end can both pass the check; the second insert then hits the unique
 // idempotency key and gets Config.ConflictAnswer. Config.BetweenCheckAndInsert and
 // Config.CheckInsertGap run in the gap.
@@ -104,7 +104,7 @@ func (x *exchange) create() result {
 // length is the event type's duration.
 func (e EventType) length() time.Duration { return time.Duration(e.LengthMinutes) * time.Minute }
 
-// replayFor is the "return the existing booking" short-circuit (reference §2.2 A): a forced
+// replayFor is the "return the existing booking" short-circuit (docs/calcom.md §3): a forced
 // replay returns any live booking of the slot; round robin and requires-confirmation event
 // types return the same attendee's booking at the same start. The caller holds l.mu.
 func (l *ledger) replayFor(p *createPlan, forced bool) *Booking {

@@ -5,7 +5,8 @@ import (
 	"time"
 )
 
-// Messages Cal.com uses, quoted from the reference so tests and callers can match on them.
+// Messages Cal.com uses (docs/calcom.md names their sources), so tests and callers can match
+// on them.
 const (
 	MsgSlotTaken       = "User either already has booking at this time or is not available"
 	MsgSlotTakenTeam   = "One of the hosts either already has booking at this time or is not available"
@@ -85,7 +86,7 @@ type apiError struct {
 	status int
 	info   errorInfo
 	// raw selects Nest's base-filter body {"statusCode","message"} instead of the Cal.com
-	// envelope: what Cal.com's own HttpError and unmapped errors reach the client as (§8.9).
+	// envelope: what Cal.com's own HttpError and unmapped errors reach the client as (docs/calcom.md §1).
 	raw bool
 }
 

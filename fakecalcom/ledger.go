@@ -193,7 +193,7 @@ func (l *ledger) sameSlot(hosts []int, start, end time.Time) *Booking {
 }
 
 // sameAttendee is BookingRepository.getValidBookingFromEventTypeForAttendee: same event type,
-// same exact start, an attendee with exactly the same email (Prisma equality, §8.4) and the
+// same exact start, an attendee with exactly the same email (Prisma equality, docs/calcom.md §3) and the
 // same phone if one is given, the given status; on any of the event type's hosts.
 func (l *ledger) sameAttendee(et EventType, start time.Time, email, phone string, status Status) *Booking {
 	return l.oldest(et.HostIDs(), start, start.Add(time.Nanosecond), func(b *Booking) bool {

@@ -29,8 +29,8 @@ type rescheduleRequest struct {
 // getRequiresConfirmationFlags: the authenticated user is the booking's organizer).
 func (rq rescheduleRequest) owner(b *Booking) bool { return rq.host || rq.who.owns(b) }
 
-// reschedule moves a booking the way Cal.com does: through the create handler (reference
-// §8.9, RegularBookingService.ts), so a round-robin event type may answer with the attendee's
+// reschedule moves a booking the way Cal.com does: through the create handler (docs/calcom.md
+// §5, RegularBookingService.ts), so a round-robin event type may answer with the attendee's
 // existing booking at the new start, round robin chooses its host again (unless the event
 // type keeps it), and the availability check and the insert are separated by the
 // check/insert gap. The new booking has a new uid, the old one is cancelled with

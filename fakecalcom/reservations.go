@@ -11,7 +11,7 @@ import (
 
 // Reservation is a slot reservation (Cal.com's SelectedSlots row): an advisory hold that
 // only creates carrying its uid (reservedSlotUid) respect; creates without one ignore
-// reservations entirely (reference §8.7).
+// reservations entirely (docs/calcom.md §4).
 type Reservation struct {
 	UID         string    `json:"reservationUid"`
 	EventTypeID int       `json:"eventTypeId"`

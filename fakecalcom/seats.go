@@ -8,7 +8,7 @@ import (
 
 // seatAvailable applies handleSeats' checks before a new seat joins b: the same attendee
 // (exact email) again gets Cal.com's HttpError 409, which reaches the client as Nest's raw
-// body; a full booking gets the ConflictException envelope (reference §8.6).
+// body; a full booking gets the ConflictException envelope (docs/calcom.md §3).
 func seatAvailable(b *Booking, et EventType, email string) *apiError {
 	for _, s := range b.Seats {
 		if s.Status == StatusAccepted && s.AttendeeEmail == email {
@@ -39,7 +39,7 @@ func (l *ledger) seatUID(now time.Time) string {
 }
 
 // addSeat joins the booker to b and returns the new seat's uid. The booking keeps its first
-// booker's metadata (reference §8.6). The caller holds l.mu.
+// booker's metadata (docs/calcom.md §3). The caller holds l.mu.
 func (l *ledger) addSeat(b *Booking, p *createPlan, now time.Time) string {
 	uid := l.seatUID(now)
 	b.Seats = append(b.Seats, p.seat(uid, now))

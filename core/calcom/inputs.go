@@ -9,7 +9,7 @@ import (
 	"unicode/utf8"
 )
 
-// Metadata limits Cal.com enforces (validate-metadata.ts, reference §1.1). The client checks
+// Metadata limits Cal.com enforces (validate-metadata.ts, docs/calcom.md §1). The client checks
 // them before sending so a bad request fails definitely and locally.
 const (
 	MaxMetadataKeys        = 50

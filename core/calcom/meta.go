@@ -66,7 +66,7 @@ func (m Meta) RateLimit(name string) (RateLimit, bool) {
 
 // RateLimit is one Cal.com throttler window, from the X-RateLimit-*-<Name> headers Cal.com
 // sends on every response. Reset is kept as sent: Cal.com's code writes a remaining duration
-// while its docs show a timestamp-like value (see the reference, §3).
+// while its docs show a timestamp-like value (docs/calcom.md §2).
 type RateLimit struct {
 	// Name is the window's suffix, e.g. "Default".
 	Name string

@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// WebhookTrigger is a webhook's triggerEvent (reference §5).
+// WebhookTrigger is a webhook's triggerEvent (docs/calcom.md §6).
 type WebhookTrigger string
 
 // The booking triggers a booking agent acts on. Cal.com sends many more (BOOKING_PAID,
