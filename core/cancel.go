@@ -62,12 +62,34 @@ func (s *Service) cancelHardened(ctx context.Context, callID string) (CancelResu
 	}
 	res, errs := s.cancelRows(ctx, callID, rows, func(a store.Appointment) error {
 		cancelled, err := store.CancelLiveAppointment(ctx, s.store.Pool(), a.ID, a.BookingUID)
+		if err != nil {
+			cancelled, err = s.markCancelledAgain(ctx, a, err)
+		}
 		if err == nil && !cancelled && !s.cancelledMeanwhile(ctx, a) {
 			err = fmt.Errorf("core: cancel appointment %d: it changed while its booking was cancelled; read it again", a.ID)
 		}
 		return err
 	})
 	return res, cancelErr(res, errs)
+}
+
+// markCancelledAgain settles a row whose booking Cal.com has cancelled but whose marking
+// failed with failed: the statement may have been cut before the server saw it, or its
+// acknowledgement lost after it committed. The row is re-read on a fresh connection from the
+// pool (as a failed settle COMMIT is): already cancelled with its booking → done; otherwise
+// the mark is sent once more — it applies only to the live row that still carries the
+// cancelled booking, so repeating it is safe. A second failure is returned with the first;
+// the caller is then told unknown, never a guess. Without this, one lost acknowledgement
+// leaves a live row whose booking is cancelled in Cal.com (a phantom).
+func (s *Service) markCancelledAgain(ctx context.Context, a store.Appointment, failed error) (bool, error) {
+	if s.cancelledMeanwhile(ctx, a) {
+		return true, nil
+	}
+	cancelled, err := store.CancelLiveAppointment(ctx, s.store.Pool(), a.ID, a.BookingUID)
+	if err != nil {
+		return false, errors.Join(failed, err)
+	}
+	return cancelled, nil
 }
 
 // cancelledMeanwhile reports whether row a, which Cancel found live, is now cancelled with the

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/bookingharness/bookingharness/internal/seeded"
 )
 
 // ActionKind names what a fault rule does to a matching request.
@@ -149,7 +151,7 @@ type Rule struct {
 	// Probability fires with this probability per match. Whether it fires is a pure function
 	// of (Config.Seed, Name, the request's key, the attempt number of that key for this rule)
 	// — never of arrival order — so two runs fault exactly the same calls however their
-	// requests interleave. The key is metadata.call_id of the body; a request without one
+	// requests interleave (the harness's one seeded draw, package internal/seeded). The key is metadata.call_id of the body; a request without one
 	// uses "METHOD path?query" (query parameters sorted), a webhook delivery without one
 	// "WEBHOOK trigger uid".
 	Probability float64 `json:"probability,omitempty"`
@@ -179,13 +181,10 @@ func (r Rule) Validate() error {
 			return fmt.Errorf("rule %q: path pattern %q: %w", r.Name, r.Path, err)
 		}
 	}
+	if err := r.schedule().Validate(); err != nil {
+		return fmt.Errorf("rule %q: %w", r.Name, err)
+	}
 	switch {
-	case r.Nth < 0 || r.EveryNth < 0 || r.Times < 0:
-		return fmt.Errorf("rule %q: nth, everyNth and times must not be negative", r.Name)
-	case r.Probability < 0 || r.Probability > 1:
-		return fmt.Errorf("rule %q: probability must be within [0, 1], got %v", r.Name, r.Probability)
-	case (r.Nth > 0 && r.EveryNth > 0) || (r.Nth > 0 && r.Probability > 0) || (r.EveryNth > 0 && r.Probability > 0):
-		return fmt.Errorf("rule %q: set at most one of nth, everyNth, probability", r.Name)
 	case (r.BodyField == "") != (r.BodyValue == ""):
 		return fmt.Errorf("rule %q: bodyField and bodyValue go together", r.Name)
 	case a.Kind == ActionDelay && a.Delay <= 0:
@@ -196,6 +195,13 @@ func (r Rule) Validate() error {
 		return fmt.Errorf("rule %q: drop_field action needs a field (e.g. createdAt, metadata)", r.Name)
 	}
 	return nil
+}
+
+// schedule is when the rule fires (the one firing schedule of every fault, package
+// internal/seeded): Nth and EveryNth count the rule's matches overall, Probability draws per
+// (Config.Seed, Name, key, the key's attempt).
+func (r Rule) schedule() seeded.Schedule {
+	return seeded.Schedule{Nth: r.Nth, EveryNth: r.EveryNth, Probability: r.Probability, Times: r.Times}
 }
 
 // needsBody says whether matching the rule needs the parsed body: a body predicate, or the
@@ -328,19 +334,7 @@ func (s *faultSet) match(t faultTarget) (*Rule, int) {
 		if r.Probability > 0 {
 			attempt = s.attempt(t.key, r.pos)
 		}
-		if r.Times > 0 && r.fired >= r.Times {
-			continue
-		}
-		fire := true
-		switch {
-		case r.Nth > 0:
-			fire = r.matched == r.Nth
-		case r.EveryNth > 0:
-			fire = r.matched%r.EveryNth == 0
-		case r.Probability > 0:
-			fire = seededFraction(s.seed, r.Name, t.key, attempt) < r.Probability
-		}
-		if fire {
+		if r.schedule().Fires(s.seed, r.Name, seeded.Match{N: r.matched, Key: t.key, Attempt: attempt, Fired: r.fired}) {
 			r.fired++
 			rule := r.Rule
 			return &rule, attempt
@@ -362,31 +356,6 @@ func (s *faultSet) attempt(key string, pos int) int {
 	}
 	a[pos]++
 	return int(a[pos])
-}
-
-// seededFraction maps (seed, rule, key, attempt) to [0, 1): FNV-1a over the four, finished
-// with SplitMix64's mixer. A pure function, so a rule fires on the same calls in every run.
-func seededFraction(seed int64, rule, key string, attempt int) float64 {
-	const prime = 1099511628211
-	h := uint64(14695981039346656037)
-	for i := range 8 {
-		h = (h ^ uint64(byte(seed>>(8*i)))) * prime
-	}
-	for _, s := range [2]string{rule, key} {
-		for i := 0; i < len(s); i++ {
-			h = (h ^ uint64(s[i])) * prime
-		}
-		h = (h ^ 0xff) * prime // separator: ("ab","c") and ("a","bc") differ
-	}
-	for i := range 8 {
-		h = (h ^ uint64(byte(attempt>>(8*i)))) * prime
-	}
-	h ^= h >> 30
-	h *= 0xbf58476d1ce4e5b9
-	h ^= h >> 27
-	h *= 0x94d049bb133111eb
-	h ^= h >> 31
-	return float64(h>>11) / (1 << 53)
 }
 
 func (r *armedRule) matches(t faultTarget) bool {

@@ -25,7 +25,7 @@ func demoLoadResult(ok bool, counts map[string]int, illegal int) *load.Result {
 		DecidingLayers:  map[string]int{"call_id": 40, "calcom": 40, "none": 20},
 		OutcomesByLayer: map[string]map[string]int{"call_id": {"slot_taken": 40}, "calcom": {"slot_taken": 30, "error": 10}, "none": {"booked": 20}},
 		Latency:         load.Latency{P50: 2000, P90: 5000, P99: 12000, Max: 30000},
-		FaultsFired:     []load.FaultFired{{Kind: load.FaultResetAfterCommit, Rate: 0.05, Fired: 5}},
+		FaultsFired:     []load.FaultFired{{Kind: "reset_after_commit", Rate: 0.05, Fired: 5}},
 		Violations:      load.Violations{Counts: counts}, Linearizability: load.Linearizability{Illegal: illegal}}
 }
 

@@ -8,11 +8,11 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/bookingharness/bookingharness/core"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/blackbox"
 	"github.com/bookingharness/bookingharness/sim/blackbox/bbtest"
 	"github.com/bookingharness/bookingharness/sim/incident"
 	"github.com/bookingharness/bookingharness/sim/replay"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // serveCoreMode is how the black-box family moves serve-core's time: it honours
@@ -40,10 +40,10 @@ var _ = Describe("Incident replay against serve-core (black box)", Label("blackb
 
 			sut, err := bbtest.NewSUT(core.Policy(policy), serveCoreMode, false)
 			Expect(err).NotTo(HaveOccurred())
-			opts.BlackBox = &sim.BlackBox{SUT: sut}
+			opts.BlackBox = &world.BlackBox{SUT: sut}
 			bb, err := replay.Run(ctx, pg, inc, opts)
 			Expect(err).NotTo(HaveOccurred())
-			if want := replay.BlackBoxBlocker(inc, serveCoreMode); want != "" {
+			if want := replay.BlackBoxBlocker(inc, sut); want != "" {
 				Expect(bb.Skipped).To(Equal(want))
 				Expect(bb.OK()).To(BeFalse(), "a skipped file is never a pass")
 				AddReportEntry("skipped black-box", bb.Skipped)
@@ -65,7 +65,7 @@ var _ = Describe("Incident replay against serve-core (black box)", Label("blackb
 		for _, f := range files {
 			inc, err := incident.Load(f)
 			Expect(err).NotTo(HaveOccurred())
-			if replay.BlackBoxBlocker(inc, serveCoreMode) != "" {
+			if replay.BlackBoxBlocker(inc, &blackbox.SUT{File: "serve-core", Time: serveCoreMode}) != "" {
 				skipped = append(skipped, filepath.Base(f))
 			}
 		}

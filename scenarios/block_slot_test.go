@@ -9,8 +9,8 @@ import (
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/core/calcom"
 	"github.com/bookingharness/bookingharness/fakecalcom"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/check"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // confirmEvent is a requires-confirmation event type; blockSlot is Cal.com's
@@ -21,7 +21,7 @@ func confirmEvent(blockSlot bool) fakecalcom.EventType {
 }
 
 // onConfirm is the nth caller for the requires-confirmation slot.
-func onConfirm(n int) sim.BookCall { return callerOf(confirmEvent(false), n) }
+func onConfirm(n int) world.BookCall { return callerOf(confirmEvent(false), n) }
 
 var _ = Describe("Requires confirmation and block_slot", func() {
 	// A second attendee asks for the slot of a pending booking. With block_slot false (Cal.com's
@@ -32,7 +32,7 @@ var _ = Describe("Requires confirmation and block_slot", func() {
 	DescribeTable("a second caller for a pending booking's slot",
 		func(ctx SpecContext, blockSlot bool, p core.Policy, ls core.Layers, told core.OutcomeKind, layer core.Layer, calcomErr calcom.ErrorKind,
 			pending int, brokenInvariants []string) {
-			w := worldServing(ctx, confirmEvent(blockSlot), sim.Config{Policy: p, Layers: ls})
+			w := worldServing(ctx, confirmEvent(blockSlot), world.Config{Policy: p, Layers: ls})
 			mustBook(ctx, w, onConfirm(1))
 			second := goBook(ctx, w, onConfirm(2)).Wait(ctx).Outcome
 			expectAnswer(second, told, layer)

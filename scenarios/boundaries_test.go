@@ -9,8 +9,8 @@ import (
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/core/store"
 	"github.com/bookingharness/bookingharness/fakecalcom"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/check"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 var (
@@ -22,7 +22,7 @@ var (
 
 // replayAfter books call 687 at the incident's createdAt, moves the clock on by gap and has
 // call 688 ask for the same slot: Cal.com replays 687's booking, gap old.
-func replayAfter(ctx SpecContext, w *sim.World, gap time.Duration) (first, second core.Outcome) {
+func replayAfter(ctx SpecContext, w *world.World, gap time.Duration) (first, second core.Outcome) {
 	GinkgoHelper()
 	w.Clock.Set(call687CreatedAt)
 	first = mustBook(ctx, w, call687)
@@ -44,7 +44,7 @@ var _ = Describe("Layer boundaries", func() {
 	// than 30 s after createdAt (.002): 30.998 s here.
 	DescribeTable("freshness: call 688's replay is this old",
 		func(ctx SpecContext, p core.Policy, ls core.Layers, gap time.Duration, kind core.OutcomeKind, decider core.Layer, liveRows int, brokenInvariants []string) {
-			w := newWorld(ctx, sim.Config{Policy: p, Layers: ls})
+			w := newWorld(ctx, world.Config{Policy: p, Layers: ls})
 			_, second := replayAfter(ctx, w, gap)
 			expectAnswer(second, kind, decider)
 			Expect(live(ctx, w)).To(HaveLen(liveRows))
@@ -69,7 +69,7 @@ var _ = Describe("Layer boundaries", func() {
 	// unchecked; the hardened freshness layer cannot judge it either (inconclusive).
 	DescribeTable("freshness: the 35-minute-old replay arrives without createdAt",
 		func(ctx SpecContext, p core.Policy, ls core.Layers, kind core.OutcomeKind, decider core.Layer, liveRows int, brokenInvariants []string) {
-			w := newWorld(ctx, sim.Config{Policy: p, Layers: ls})
+			w := newWorld(ctx, world.Config{Policy: p, Layers: ls})
 			fault(w, firstCreate(call688ID, fakecalcom.Action{Kind: fakecalcom.ActionDropField, Field: "createdAt"}))
 			_, second := replayAfter(ctx, w, 35*time.Minute)
 			expectAnswer(second, kind, decider)
@@ -99,7 +99,7 @@ var _ = Describe("Layer boundaries", func() {
 	// the Call 687/688 table.
 	DescribeTable("call_id: the returned booking's metadata.call_id is",
 		func(ctx SpecContext, shape string, p core.Policy, ls core.Layers, kind core.OutcomeKind, decider core.Layer, liveRows int, brokenInvariants []string) {
-			w := newWorld(ctx, sim.Config{Policy: p, Layers: ls})
+			w := newWorld(ctx, world.Config{Policy: p, Layers: ls})
 			w.Clock.Set(call687CreatedAt)
 			caller := call688
 			switch shape {
@@ -156,7 +156,7 @@ var _ = Describe("Layer boundaries", func() {
 		// 688's INSERT hits unique_calcom_v2_booking_id. The seed answers with an error.
 		It("seed: layer 4 catches the insert layer 3 let through; the loser hears an error", labels("boundary", core.PolicySeed, dbAndUnique), forcesDBCheck, func(ctx SpecContext) {
 			g := newGate(core.LayerDBCheck, core.Accept, 2)
-			w := newWorld(ctx, sim.Config{Policy: core.PolicySeed, Layers: dbAndUnique, Observer: g})
+			w := newWorld(ctx, world.Config{Policy: core.PolicySeed, Layers: dbAndUnique, Observer: g})
 			DeferCleanup(g.Open) // after the world's cleanup is registered, so it runs first: a parked call never holds Close up
 			w.Clock.Set(call687CreatedAt)
 			f687 := goBook(ctx, w, call687)
@@ -181,7 +181,7 @@ var _ = Describe("Layer boundaries", func() {
 		// 687's row and is told "slot taken".
 		It("hardened: the uid lock makes check and insert atomic; the loser hears slot_taken", labels("boundary", core.PolicyHardened, dbAndUnique), forcesDBCheck, func(ctx SpecContext) {
 			g := newGate(core.LayerDBCheck, core.Accept, 2)
-			w := newWorld(ctx, sim.Config{Policy: core.PolicyHardened, Layers: dbAndUnique, Observer: g})
+			w := newWorld(ctx, world.Config{Policy: core.PolicyHardened, Layers: dbAndUnique, Observer: g})
 			DeferCleanup(g.Open) // after the world's cleanup is registered, so it runs first: a parked call never holds Close up
 			w.Clock.Set(call687CreatedAt)
 			f687 := goBook(ctx, w, call687)

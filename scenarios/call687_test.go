@@ -7,8 +7,8 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/bookingharness/bookingharness/core"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/check"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // base58UID is the shape of a Cal.com booking uid such as 8Fxv4pCqnb1Jva1w9wn5wX.
@@ -22,7 +22,7 @@ var base58UID = regexp.MustCompile(`^[1-9A-HJ-NP-Za-km-z]{22}$`)
 var _ = Describe("Call 687/688 incident", func() {
 	DescribeTable("call 688 gets call 687's 35-minute-old booking back",
 		func(ctx SpecContext, p core.Policy, ls core.Layers, want688 core.OutcomeKind, decider core.Layer, liveRows int, brokenInvariants []string) {
-			w := newWorld(ctx, sim.Config{Policy: p, Layers: ls})
+			w := newWorld(ctx, world.Config{Policy: p, Layers: ls})
 			w.Clock.Set(call687CreatedAt)
 			first := mustBook(ctx, w, call687)
 			Expect(first.BookingUID).To(MatchRegexp(base58UID.String()))
@@ -99,7 +99,7 @@ var _ = Describe("Call 687/688 incident", func() {
 	)
 
 	It("logs the seed's freshness rejection with the incident's evidence", labels("incident", core.PolicySeed, core.All()), func(ctx SpecContext) {
-		w := newWorld(ctx, sim.Config{Policy: core.PolicySeed, Layers: core.All()})
+		w := newWorld(ctx, world.Config{Policy: core.PolicySeed, Layers: core.All()})
 		w.Clock.Set(call687CreatedAt)
 		mustBook(ctx, w, call687)
 		w.Clock.Set(call688At)

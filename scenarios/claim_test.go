@@ -14,8 +14,8 @@ import (
 	"github.com/bookingharness/bookingharness/core/store"
 	"github.com/bookingharness/bookingharness/fakecalcom"
 	"github.com/bookingharness/bookingharness/pgenv"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/check"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // allButExclusion is every layer but slot_exclusion: with it, the hardened claim stops a
@@ -35,7 +35,7 @@ var _ = Describe("Claim, call, settle", func() {
 		func(ctx SpecContext, p core.Policy) {
 			parked, release := make(chan struct{}), make(chan struct{})
 			var once sync.Once
-			w := newWorld(ctx, sim.Config{Policy: p, Layers: core.All(), BetweenCheckAndInsert: func(a fakecalcom.CreateAttempt) {
+			w := newWorld(ctx, world.Config{Policy: p, Layers: core.All(), BetweenCheckAndInsert: func(a fakecalcom.CreateAttempt) {
 				if a.CallID == call687ID {
 					once.Do(func() { close(parked) })
 					<-release
@@ -47,12 +47,12 @@ var _ = Describe("Claim, call, settle", func() {
 				done <- out
 			}()
 			Eventually(parked).Should(BeClosed())
-			sampler := connect(ctx, w.DB.DSN)
+			sampler := connect(ctx, w.Core().DB.DSN)
 			var idleInTx, sessions int
 			Expect(sampler.QueryRow(ctx, `
 SELECT count(*) FILTER (WHERE state LIKE 'idle in transaction%'), count(*)
-FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, w.DB.Name).Scan(&idleInTx, &sessions)).To(Succeed())
-			acquired := w.Store.Pool().Stat().AcquiredConns()
+FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, w.Core().DB.Name).Scan(&idleInTx, &sessions)).To(Succeed())
+			acquired := w.Core().Store.Pool().Stat().AcquiredConns()
 			close(release)
 			Expect(idleInTx).To(BeZero(), "sessions idle in transaction while Cal.com works")
 			Expect(acquired).To(BeZero(), "pooled connections held while Cal.com works")
@@ -75,7 +75,7 @@ FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, w.DB.Name
 	// holds (orphan_booking) — what the shipped design loses in a crash.
 	DescribeTable("the core crashes between Cal.com and its settle",
 		func(ctx SpecContext, p core.Policy, at core.HookPoint, brokenInvariants []string) {
-			w := newWorld(ctx, sim.Config{Policy: p, Layers: core.All(), Hook: func(_ context.Context, point core.HookPoint, _ string) error {
+			w := newWorld(ctx, world.Config{Policy: p, Layers: core.All(), Hook: func(_ context.Context, point core.HookPoint, _ string) error {
 				if point == at {
 					return errCrash
 				}
@@ -91,7 +91,7 @@ FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, w.DB.Name
 			Expect(rep.Names()).To(Equal([]string{check.OrphanBooking}), "before the restart the booking is an orphan")
 
 			Expect(w.Restart(ctx)).To(Succeed())
-			swept, err := w.Service.Sweep(ctx)
+			swept, err := w.Core().Service.Sweep(ctx)
 			Expect(err).NotTo(HaveOccurred())
 			if p == core.PolicyHardened {
 				Expect(swept.Settled).To(HaveLen(1))
@@ -131,10 +131,10 @@ FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, w.DB.Name
 	It("a rival waits for a claim in flight and never reaches Cal.com", gated, forcesSlotExclusion,
 		labels("claim", core.PolicyHardened, core.All()), func(ctx SpecContext) {
 			cg := newCreateGate(2)
-			w := newWorld(ctx, sim.Config{Policy: core.PolicyHardened, Layers: core.All(), BetweenCheckAndInsert: cg.Hook})
+			w := newWorld(ctx, world.Config{Policy: core.PolicyHardened, Layers: core.All(), BetweenCheckAndInsert: cg.Hook})
 			DeferCleanup(cg.Open) // after the world's cleanup is registered, so it runs first: a parked call never holds Close up
 			busy := make(chan struct{})
-			w.At(call688ID, core.HookClaimBusy, func(context.Context) error { close(busy); return nil })
+			w.Core().At(call688ID, core.HookClaimBusy, func(context.Context) error { close(busy); return nil })
 			first := goBook(ctx, w, call687)
 			parked := cg.Next(ctx)
 			Expect(parked.CallID).To(Equal(call687ID))
@@ -152,10 +152,10 @@ FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, w.DB.Name
 	// Cal.com; after the restart the sweep settles it and the rival is still told the truth.
 	It("a claim left pending by a crash stops a rival before Cal.com, and the sweep settles it",
 		labels("crash", core.PolicyHardened, core.All()), func(ctx SpecContext) {
-			w := newWorld(ctx, sim.Config{Policy: core.PolicyHardened, Layers: core.All()})
-			w.At(call687ID, core.HookAfterCalcom, func(context.Context) error { return errCrash })
+			w := newWorld(ctx, world.Config{Policy: core.PolicyHardened, Layers: core.All()})
+			w.Core().At(call687ID, core.HookAfterCalcom, func(context.Context) error { return errCrash })
 			waited := false
-			w.At(call688ID, core.HookClaimBusy, func(context.Context) error { waited = true; return nil })
+			w.Core().At(call688ID, core.HookClaimBusy, func(context.Context) error { waited = true; return nil })
 			out, err := w.Book(ctx, call687)
 			Expect(out.Kind).To(Equal(core.Unknown))
 			Expect(err).To(MatchError(errCrash))
@@ -163,7 +163,7 @@ FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, w.DB.Name
 			Expect(waited).To(BeFalse(), "no attempt holds the claim: nothing to wait for")
 			Expect(requests(w, "POST", "/v2/bookings")).To(Equal(1), "call 688 never reached Cal.com")
 			Expect(w.Restart(ctx)).To(Succeed())
-			swept, err := w.Service.Sweep(ctx)
+			swept, err := w.Core().Service.Sweep(ctx)
 			Expect(err).NotTo(HaveOccurred())
 			Expect(swept.Settled).To(HaveLen(1))
 			expectAnswer(book(ctx, w, call688), core.SlotTaken, core.LayerSlotExclusion)
@@ -176,17 +176,17 @@ FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, w.DB.Name
 	// which holds the slot against a rival; once the lease is over on the application clock
 	// the sweeper finds no booking of the call and releases it, and the rival books.
 	It("releases a claim without a booking once its lease is over", labels("claim", core.PolicyHardened, core.All()), func(ctx SpecContext) {
-		w := newWorld(ctx, sim.Config{Policy: core.PolicyHardened, Layers: core.All()})
+		w := newWorld(ctx, world.Config{Policy: core.PolicyHardened, Layers: core.All()})
 		fault(w, firstCreate(call687ID, fakecalcom.Action{Kind: fakecalcom.ActionResetBeforeCommit}))
 		Expect(book(ctx, w, call687).Kind).To(Equal(core.Unknown))
 		rival := book(ctx, w, call688)
 		Expect(rival.Kind).To(Equal(core.SlotTaken))
 		Expect(rival.Layer).To(Equal(core.LayerSlotExclusion))
-		swept, err := w.Service.Sweep(ctx)
+		swept, err := w.Core().Service.Sweep(ctx)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(swept.Kept).To(HaveLen(1), "within the lease the create may still land")
 		w.Clock.Advance(core.DefaultClaimLease)
-		swept, err = w.Service.Sweep(ctx)
+		swept, err = w.Core().Service.Sweep(ctx)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(swept.Released).To(HaveLen(1))
 		Expect(mustBook(ctx, w, call688).Kind).To(Equal(core.Booked))

@@ -3,6 +3,8 @@ package scenarios_test
 import (
 	"context"
 	"path"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -10,15 +12,16 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/bookingharness/bookingharness/core"
-	"github.com/bookingharness/bookingharness/sim"
+	"github.com/bookingharness/bookingharness/fakecalcom"
 	"github.com/bookingharness/bookingharness/sim/check"
 	"github.com/bookingharness/bookingharness/sim/pgproxy"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // dbFaultsFired lists the faults the world's database proxy fired.
-func dbFaultsFired(w *sim.World) []pgproxy.Entry {
+func dbFaultsFired(w *world.World) []pgproxy.Entry {
 	var out []pgproxy.Entry
-	for _, e := range w.Proxy().Journal() {
+	for _, e := range w.Core().Proxy().Journal() {
 		if e.Event == pgproxy.EventFault {
 			out = append(out, e)
 		}
@@ -27,7 +30,7 @@ func dbFaultsFired(w *sim.World) []pgproxy.Entry {
 }
 
 // requests counts the fake's journal entries for method and a path pattern (path.Match).
-func requests(w *sim.World, method, pattern string) int {
+func requests(w *world.World, method, pattern string) int {
 	n := 0
 	for _, e := range w.Fake.Fake.Journal() {
 		if ok, _ := path.Match(pattern, e.Path); ok && e.Method == method {
@@ -37,7 +40,7 @@ func requests(w *sim.World, method, pattern string) int {
 	return n
 }
 
-// dbGate parks the statement a latency fault holds (sim.Config.DBHold) until the spec lets
+// dbGate parks the statement a latency fault holds (world.Config.DBHold) until the spec lets
 // it go, so a spec can run something else while a call's statement is in flight.
 type dbGate struct {
 	held chan time.Duration
@@ -71,12 +74,12 @@ type commitCase struct {
 // bookHeld starts booking call 687 in a world of policy p whose proxy holds the statement
 // that stores the booking (the first that commits after Cal.com answered), and returns once
 // it is held: the world, the gate that lets it go, and the attempt in flight.
-func bookHeld(ctx SpecContext, p core.Policy) (*sim.World, *dbGate, inFlight) {
+func bookHeld(ctx SpecContext, p core.Policy) (*world.World, *dbGate, inFlight) {
 	GinkgoHelper()
 	g := newDBGate()
-	w := newWorld(ctx, sim.Config{Policy: p, Layers: core.All(), DBFaults: true, DBHold: g.Hold})
+	w := newWorld(ctx, world.Config{Policy: p, Layers: core.All(), DBFaults: true, DBHold: g.Hold})
 	DeferCleanup(g.Open) // registered after the world's cleanup, so it runs first
-	disarm, err := w.DBFaultAfterCalcom(call687ID, sim.CommitRule("held", call687ID, pgproxy.Action{Kind: pgproxy.ActionLatency, Delay: time.Second}))
+	disarm, err := w.Core().DBFaultAfterCalcom(call687ID, world.CommitRule("held", call687ID, pgproxy.Action{Kind: pgproxy.ActionLatency, Delay: time.Second}))
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(disarm)
 	first := goBook(ctx, w, call687)
@@ -94,8 +97,8 @@ var _ = Describe("Faults between the core and Postgres", func() {
 	// was committed behind the error.
 	DescribeTable("the commit that stores call 687's booking",
 		func(ctx SpecContext, p core.Policy, cc commitCase) {
-			w := newWorld(ctx, sim.Config{Policy: p, Layers: core.All(), DBFaults: true})
-			disarm, err := w.DBFaultAfterCalcom(call687ID, sim.CommitRule("commit", call687ID, pgproxy.Action{Kind: cc.action}))
+			w := newWorld(ctx, world.Config{Policy: p, Layers: core.All(), DBFaults: true})
+			disarm, err := w.Core().DBFaultAfterCalcom(call687ID, world.CommitRule("commit", call687ID, pgproxy.Action{Kind: cc.action}))
 			Expect(err).NotTo(HaveOccurred())
 			DeferCleanup(disarm)
 			out := book(ctx, w, call687)
@@ -118,6 +121,40 @@ var _ = Describe("Faults between the core and Postgres", func() {
 		Entry(nil, labels("dbfault", core.PolicySeed, core.All()), core.PolicySeed, commitCase{pgproxy.ActionCommitAckLost, core.Error, false, 1, broken(check.UntruthfulOutcome)}),
 	)
 
+	// Call 687 cancels; Cal.com cancels its booking, and the proxy hits the statement that
+	// marks the appointment cancelled (the hardened core's UPDATE, the seed's COMMIT of the
+	// transaction it held across the Cal.com call). Hardened re-reads the row on a fresh
+	// connection and marks it once more when the mark did not happen: told cancelled, nothing
+	// left behind. The seed's failed COMMIT is not told cancelled (the world records it
+	// unknown): when the COMMIT was cut that leaves a phantom — a live row whose booking is
+	// cancelled in Cal.com; when only its acknowledgement was lost, nothing is broken.
+	DescribeTable("the statement that marks call 687's appointment cancelled",
+		func(ctx SpecContext, p core.Policy, action pgproxy.ActionKind, cancelled bool, brokenInvariants []string) {
+			w := newWorld(ctx, world.Config{Policy: p, Layers: core.All(), DBFaults: true})
+			first := mustBook(ctx, w, call687)
+			Expect(w.Core().Proxy().AddRule(world.CommitRule("cancel", call687ID, pgproxy.Action{Kind: action}))).To(Succeed())
+			res, err := w.Cancel(ctx, call687ID, w.Slot(call687))
+			if cancelled {
+				Expect(err).NotTo(HaveOccurred())
+				Expect(res.BookingUIDs).To(Equal([]string{first.BookingUID}))
+			} else {
+				Expect(err).To(HaveOccurred())
+			}
+			Expect(dbFaultsFired(w)).To(HaveLen(1))
+			b, ok := w.Fake.Fake.Booking(first.BookingUID)
+			Expect(ok).To(BeTrue())
+			Expect(b.Status).To(Equal(fakecalcom.StatusCancelled), "Cal.com cancelled the booking before the mark")
+			expectBroken(ctx, w, brokenInvariants)
+		},
+		func(p core.Policy, action pgproxy.ActionKind, cancelled bool, b []string) string {
+			return string(p) + ": " + string(action) + " on the cancel's mark: told cancelled " + strconv.FormatBool(cancelled) + ", broken " + strings.Join(b, ",")
+		},
+		Entry(nil, labels("dbfault", core.PolicyHardened, core.All()), core.PolicyHardened, pgproxy.ActionReset, true, broken()),
+		Entry(nil, labels("dbfault", core.PolicyHardened, core.All()), core.PolicyHardened, pgproxy.ActionCommitAckLost, true, broken()),
+		Entry(nil, labels("dbfault", core.PolicySeed, core.All()), core.PolicySeed, pgproxy.ActionReset, false, broken(check.PhantomAppointment)),
+		Entry(nil, labels("dbfault", core.PolicySeed, core.All()), core.PolicySeed, pgproxy.ActionCommitAckLost, false, broken()),
+	)
+
 	// Once Cal.com has answered, the database goes away: the pool's connections are dropped
 	// and new ones refused for a minute (virtual). The hardened core cannot settle and says
 	// unknown — not error: the booking exists — keeping its claim; once the window is over
@@ -126,12 +163,12 @@ var _ = Describe("Faults between the core and Postgres", func() {
 	// call books.
 	DescribeTable("the database refuses connections while call 687's booking is stored",
 		func(ctx SpecContext, p core.Policy, told core.OutcomeKind, settled int, brokenInvariants []string) {
-			w := newWorld(ctx, sim.Config{Policy: p, Layers: core.All(), DBFaults: true})
-			w.At(call687ID, core.HookAfterCalcom, func(context.Context) error { return w.RefuseDB(time.Minute) })
+			w := newWorld(ctx, world.Config{Policy: p, Layers: core.All(), DBFaults: true})
+			w.Core().At(call687ID, core.HookAfterCalcom, func(context.Context) error { return w.Core().RefuseDB(time.Minute) })
 			out := book(ctx, w, call687)
 			Expect(out.Kind).To(Equal(told), out.Reason)
 			refused := 0
-			for _, e := range w.Proxy().Journal() {
+			for _, e := range w.Core().Proxy().Journal() {
 				if e.Event == pgproxy.EventRefused {
 					refused++
 				}
@@ -140,7 +177,7 @@ var _ = Describe("Faults between the core and Postgres", func() {
 			Expect(accepted(w)).To(HaveLen(1))
 
 			w.Clock.Advance(time.Minute)
-			swept, err := w.Service.Sweep(ctx)
+			swept, err := w.Core().Service.Sweep(ctx)
 			Expect(err).NotTo(HaveOccurred())
 			Expect(swept.Settled).To(HaveLen(settled))
 			next := call688
@@ -160,8 +197,8 @@ var _ = Describe("Faults between the core and Postgres", func() {
 	// less truthful.
 	DescribeTable("every statement of call 687 is slow",
 		func(ctx SpecContext, p core.Policy) {
-			w := newWorld(ctx, sim.Config{Policy: p, Layers: core.All(), DBFaults: true})
-			Expect(w.Proxy().AddRule(pgproxy.Rule{Name: "slow", CallKey: call687ID, Action: pgproxy.Action{Kind: pgproxy.ActionLatency, Delay: 2 * time.Second}})).To(Succeed())
+			w := newWorld(ctx, world.Config{Policy: p, Layers: core.All(), DBFaults: true})
+			Expect(w.Core().Proxy().AddRule(pgproxy.Rule{Name: "slow", CallKey: call687ID, Action: pgproxy.Action{Kind: pgproxy.ActionLatency, Delay: 2 * time.Second}})).To(Succeed())
 			before := w.Clock.Now()
 			mustBook(ctx, w, call687)
 			slow := dbFaultsFired(w)

@@ -12,9 +12,9 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/bookingharness/bookingharness/core"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/evidence"
 	"github.com/bookingharness/bookingharness/sim/history"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // expectedEntryName carries, per world, the invariants a spec declares broken (expectBroken),
@@ -40,7 +40,7 @@ func layersOff() []core.Layer {
 
 // withEvidence switches off the necessity run's layers in cfg and wires a collector into
 // its observer; attach must run (as a cleanup) while the world is still open.
-func withEvidence(cfg sim.Config) (sim.Config, *evidence.Collector, []core.Layer) {
+func withEvidence(cfg world.Config) (world.Config, *evidence.Collector, []core.Layer) {
 	GinkgoHelper()
 	off := layersOff()
 	cfg.Layers = evidence.WithoutLayers(cfg.Layers, off)
@@ -52,14 +52,14 @@ func withEvidence(cfg sim.Config) (sim.Config, *evidence.Collector, []core.Layer
 // attachWorldEvidence runs the invariant checker on the world and attaches one
 // evidence.Entry to the spec report — passed or failed — for the layer-coverage and
 // necessity matrices (package reports reads it from --json-report).
-func attachWorldEvidence(ctx context.Context, spec string, w *sim.World, c *evidence.Collector, off []core.Layer) {
+func attachWorldEvidence(ctx context.Context, spec string, w *world.World, c *evidence.Collector, off []core.Layer) {
 	rep, err := w.Check(ctx)
 	e := evidence.Build(spec, w.Config.Policy, w.Config.Layers, off, c, rep, w.Recorder.Operations())
 	if err != nil {
 		e.CheckError = err.Error()
 	}
 	for _, re := range CurrentSpecReport().ReportEntries {
-		if x, ok := re.GetRawValue().(expectedViolations); ok && re.Name == expectedEntryName && x.World == w.DB.Name {
+		if x, ok := re.GetRawValue().(expectedViolations); ok && re.Name == expectedEntryName && x.World == w.Core().DB.Name {
 			for _, v := range x.Violations {
 				if !slices.Contains(e.ExpectedViolations, v) {
 					e.ExpectedViolations = append(e.ExpectedViolations, v)
@@ -77,7 +77,7 @@ const envTimelines = "HARNESS_TIMELINES_DIR"
 
 // writeTimeline draws a race spec's history with porcupine, in normal runs only. A failure
 // to write is noted in the report, never a spec failure.
-func writeTimeline(spec string, w *sim.World, off []core.Layer) {
+func writeTimeline(spec string, w *world.World, off []core.Layer) {
 	dir := os.Getenv(envTimelines)
 	if dir == "" || len(off) > 0 || !slices.Contains(CurrentSpecReport().Labels(), "kind:race") {
 		return
@@ -114,6 +114,6 @@ func slug(s string) string {
 }
 
 // declareExpected records the invariants the spec expects this world to break.
-func declareExpected(w *sim.World, broken []string) {
-	AddReportEntry(expectedEntryName, expectedViolations{World: w.DB.Name, Violations: broken}, ReportEntryVisibilityNever)
+func declareExpected(w *world.World, broken []string) {
+	AddReportEntry(expectedEntryName, expectedViolations{World: w.Core().DB.Name, Violations: broken}, ReportEntryVisibilityNever)
 }

@@ -8,8 +8,8 @@ import (
 
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/fakecalcom"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/check"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // faultCase is one row of the fault table: what the fake does to call 687's first create,
@@ -28,7 +28,7 @@ var _ = Describe("Faults from Cal.com", func() {
 		func(ctx SpecContext, p core.Policy, fc faultCase) {
 			// A held answer (timeout after commit) ends by the world's virtual client deadline:
 			// no real-time timeout decides anything here.
-			w := newWorld(ctx, sim.Config{Policy: p, Layers: core.All()})
+			w := newWorld(ctx, world.Config{Policy: p, Layers: core.All()})
 			fault(w, firstCreate(call687ID, fc.action))
 			out := book(ctx, w, call687)
 			Expect(out.Kind).To(Equal(fc.told), "%s (decisions %v)", out.Reason, verdicts(out))
@@ -102,7 +102,7 @@ var _ = Describe("Faults from Cal.com", func() {
 	// (the worst case; real Cal.com replays only for the same attendee).
 	DescribeTable("forced stale replay to another attendee",
 		func(ctx SpecContext, p core.Policy, ls core.Layers, gap time.Duration, told core.OutcomeKind, decider core.Layer, brokenInvariants []string) {
-			w := newWorld(ctx, sim.Config{Policy: p, Layers: ls})
+			w := newWorld(ctx, world.Config{Policy: p, Layers: ls})
 			w.Clock.Set(call687CreatedAt)
 			first := mustBook(ctx, w, call687)
 			other := call688

@@ -10,8 +10,8 @@ import (
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/core/store"
 	"github.com/bookingharness/bookingharness/fakecalcom"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/check"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 var _ = Describe("Lifecycle", func() {
@@ -21,7 +21,7 @@ var _ = Describe("Lifecycle", func() {
 	// the hardened core's Cancel and its handler agree on the row.
 	DescribeTable("cancel, then another call books the same slot",
 		func(ctx SpecContext, p core.Policy) {
-			w := newWorld(ctx, sim.Config{Policy: p, Layers: core.All(), Webhooks: &fakecalcom.Webhooks{Delivery: fakecalcom.DeliverySync}})
+			w := newWorld(ctx, world.Config{Policy: p, Layers: core.All(), Webhooks: &fakecalcom.Webhooks{Delivery: fakecalcom.DeliverySync}})
 			first := mustBook(ctx, w, call687)
 			w.Clock.Advance(5 * time.Minute)
 			res, err := w.Cancel(ctx, call687ID, w.Slot(call687))
@@ -50,14 +50,14 @@ var _ = Describe("Lifecycle", func() {
 	// rescheduledToUid, a new one created) and Cal.com tells the application with a
 	// BOOKING_RESCHEDULED webhook, delivered by the fake to the core's webhook handler (before
 	// the host's action returns with sync delivery, after it with async). The history records
-	// the host's move (sim.World.HostReschedule): the call should now hold the new slot. The
+	// the host's move (world.World.HostReschedule): the call should now hold the new slot. The
 	// seed system had no webhook handler: its row keeps the old slot and uid, and the checker
 	// reports the stale row as a phantom, the new booking as an orphan, and the call's booking
 	// on the new slot as lost. The hardened handler reconciles the booking and the row follows
 	// it to its new uid, numeric id and slot.
 	DescribeTable("the host reschedules the booking in Cal.com",
 		func(ctx SpecContext, p core.Policy, delivery fakecalcom.Delivery, brokenInvariants []string) {
-			w := newWorld(ctx, sim.Config{Policy: p, Layers: core.All(), Webhooks: &fakecalcom.Webhooks{Delivery: delivery, Secret: webhookSecret}})
+			w := newWorld(ctx, world.Config{Policy: p, Layers: core.All(), Webhooks: &fakecalcom.Webhooks{Delivery: delivery, Secret: webhookSecret}})
 			first := mustBook(ctx, w, call687)
 			newStart := incidentSlot.Add(2 * time.Hour)
 			moved, err := w.HostReschedule(ctx, call687ID, w.Slot(call687), first.BookingUID, newStart)
@@ -94,11 +94,11 @@ var _ = Describe("Lifecycle", func() {
 
 	// The host cancels the booking in Cal.com itself; BOOKING_CANCELLED reaches the core's
 	// webhook handler, and the history records the end of the call's hold
-	// (sim.World.HostCancel). The seed ignores the webhook: its row stays live on a cancelled
+	// (world.World.HostCancel). The seed ignores the webhook: its row stays live on a cancelled
 	// booking, a phantom. The hardened handler marks the row cancelled.
 	DescribeTable("the host cancels the booking in Cal.com",
 		func(ctx SpecContext, p core.Policy, delivery fakecalcom.Delivery, brokenInvariants []string) {
-			w := newWorld(ctx, sim.Config{Policy: p, Layers: core.All(), Webhooks: &fakecalcom.Webhooks{Delivery: delivery, Secret: webhookSecret}})
+			w := newWorld(ctx, world.Config{Policy: p, Layers: core.All(), Webhooks: &fakecalcom.Webhooks{Delivery: delivery, Secret: webhookSecret}})
 			first := mustBook(ctx, w, call687)
 			w.Clock.Advance(time.Hour)
 			cancelled, err := w.HostCancel(ctx, call687ID, w.Slot(call687), first.BookingUID)
@@ -132,9 +132,9 @@ var _ = Describe("Lifecycle", func() {
 	// its own soft-deleted row and restores it.
 	DescribeTable("call 687's appointment is soft-deleted, then 687 re-sends",
 		func(ctx SpecContext, p core.Policy, told core.OutcomeKind, decider core.Layer, liveRows int, brokenInvariants []string) {
-			w := newWorld(ctx, sim.Config{Policy: p, Layers: core.All()})
+			w := newWorld(ctx, world.Config{Policy: p, Layers: core.All()})
 			first := mustBook(ctx, w, call687)
-			Expect(store.SoftDeleteAppointment(ctx, w.Store.Pool(), first.AppointmentID, w.Clock.Now())).To(Succeed())
+			Expect(store.SoftDeleteAppointment(ctx, w.Core().Store.Pool(), first.AppointmentID, w.Clock.Now())).To(Succeed())
 			w.Clock.Advance(10 * time.Second)
 			again := book(ctx, w, call687)
 			expectAnswer(again, told, decider)
@@ -155,9 +155,9 @@ var _ = Describe("Lifecycle", func() {
 	DescribeTable("call 687's appointment is soft-deleted, then call 688 gets the replay",
 		func(ctx SpecContext, p core.Policy, told core.OutcomeKind, decider core.Layer) {
 			ls := layersOf(core.LayerDBCheck, core.LayerUnique)
-			w := newWorld(ctx, sim.Config{Policy: p, Layers: ls})
+			w := newWorld(ctx, world.Config{Policy: p, Layers: ls})
 			first := mustBook(ctx, w, call687)
-			Expect(store.SoftDeleteAppointment(ctx, w.Store.Pool(), first.AppointmentID, w.Clock.Now())).To(Succeed())
+			Expect(store.SoftDeleteAppointment(ctx, w.Core().Store.Pool(), first.AppointmentID, w.Clock.Now())).To(Succeed())
 			before := expectBroken(ctx, w, broken(check.OrphanBooking, check.UntruthfulOutcome))
 			w.Clock.Advance(10 * time.Second)
 			out := book(ctx, w, call688)
@@ -177,9 +177,9 @@ var _ = Describe("Lifecycle", func() {
 
 // mustReconcile runs the application's periodic reconcile pass (the backstop for webhooks
 // Cal.com never delivered) and expects it to read every booking.
-func mustReconcile(ctx context.Context, w *sim.World) core.ReconcileResult {
+func mustReconcile(ctx context.Context, w *world.World) core.ReconcileResult {
 	GinkgoHelper()
-	res, err := w.Service.Reconcile(ctx)
+	res, err := w.Core().Service.Reconcile(ctx)
 	Expect(err).NotTo(HaveOccurred())
 	Expect(res.Failed).To(BeEmpty())
 	return res

@@ -10,8 +10,8 @@ import (
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/core/store"
 	"github.com/bookingharness/bookingharness/fakecalcom"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/check"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // lookupCase is one row of the lookup table: what spoils call 687's create (the booking is
@@ -41,7 +41,7 @@ var _ = Describe("Faults on the calls a recovering core makes", func() {
 	// looks anything up: it says what it saw and orphans the booking.
 	DescribeTable("the lookup after an ambiguous create fails",
 		func(ctx SpecContext, p core.Policy, lc lookupCase, brokenInvariants []string) {
-			w := newWorld(ctx, sim.Config{Policy: p, Layers: core.All()})
+			w := newWorld(ctx, world.Config{Policy: p, Layers: core.All()})
 			fault(w, firstCreate(call687ID, lc.create))
 			fault(w, lookupFault(lc.always))
 			first, _ := w.Book(ctx, call687) // the seed's slot_taken carries Cal.com's error
@@ -53,11 +53,11 @@ var _ = Describe("Faults on the calls a recovering core makes", func() {
 				retry := book(ctx, w, call687)
 				if lc.always {
 					Expect(retry.Kind).To(Equal(core.Unknown), "the re-send looks the booking up first, and that fails too")
-					swept, err := w.Service.Sweep(ctx)
+					swept, err := w.Core().Service.Sweep(ctx)
 					Expect(err).NotTo(HaveOccurred())
 					Expect(swept.Failed).To(HaveLen(1), "the sweeper cannot look either")
 					Expect(w.Fake.Fake.RemoveFault("lookup")).To(BeTrue())
-					swept, err = w.Service.Sweep(ctx)
+					swept, err = w.Core().Service.Sweep(ctx)
 					Expect(err).NotTo(HaveOccurred())
 					Expect(swept.Settled).To(HaveLen(1))
 					Expect(book(ctx, w, call687).Kind).To(Equal(core.AlreadyBooked))
@@ -103,17 +103,17 @@ var _ = Describe("Faults on the calls a recovering core makes", func() {
 		roundRobin := fakecalcom.EventType{ID: 11, Kind: fakecalcom.RoundRobin, LengthMinutes: 30, HostID: 1, Hosts: []int{1, 2}}
 		host2 := fakecalcom.EventType{ID: 12, Kind: fakecalcom.Standard, LengthMinutes: 30, HostID: 2}
 		host1 := fakecalcom.EventType{ID: 13, Kind: fakecalcom.Standard, LengthMinutes: 30, HostID: 1}
-		w := newWorld(ctx, sim.Config{Policy: core.PolicyHardened, Layers: core.All(), EventTypes: []fakecalcom.EventType{roundRobin, host2, host1}})
+		w := newWorld(ctx, world.Config{Policy: core.PolicyHardened, Layers: core.All(), EventTypes: []fakecalcom.EventType{roundRobin, host2, host1}})
 		slot := time.Date(2025, 10, 9, 8, 0, 0, 0, time.UTC)
-		outside, err := calcomClient(w).CreateBooking(ctx, calcomCreate(w.Request(sim.BookCall{EventTypeID: int64(host1.ID), Start: slot,
+		outside, err := calcomClient(w).CreateBooking(ctx, calcomCreate(w.Core().Request(world.BookCall{EventTypeID: int64(host1.ID), Start: slot,
 			Attendee: core.Attendee{Name: "Walk In", Email: "walkin@example.org"}}), nil))
 		Expect(err).NotTo(HaveOccurred())
 
-		v := sim.BookCall{CallID: "call_v", EventTypeID: int64(host2.ID), Start: slot, Attendee: core.Attendee{Name: "V", Email: "v@example.org"}}
+		v := world.BookCall{CallID: "call_v", EventTypeID: int64(host2.ID), Start: slot, Attendee: core.Attendee{Name: "V", Email: "v@example.org"}}
 		fault(w, firstCreate(v.CallID, fakecalcom.Action{Kind: fakecalcom.ActionResetBeforeCommit}))
 		Expect(book(ctx, w, v).Kind).To(Equal(core.Unknown))
 
-		x := sim.BookCall{CallID: "call_x", EventTypeID: int64(roundRobin.ID), Start: slot, Attendee: core.Attendee{Name: "X", Email: "x@example.org"}}
+		x := world.BookCall{CallID: "call_x", EventTypeID: int64(roundRobin.ID), Start: slot, Attendee: core.Attendee{Name: "X", Email: "x@example.org"}}
 		fault(w, fakecalcom.Rule{Name: "cancel", Method: "POST", Path: "/v2/bookings/*/cancel", Nth: 1, Action: fakecalcom.Action{Kind: fakecalcom.ActionStatus, Status: 503}})
 		out := book(ctx, w, x)
 		Expect(out.Kind).To(Equal(core.Unknown), out.Reason)
@@ -126,7 +126,7 @@ var _ = Describe("Faults on the calls a recovering core makes", func() {
 
 		_, err = w.Fake.Fake.HostCancel(ctx, outside.Booking.UID, "the walk-in cancelled")
 		Expect(err).NotTo(HaveOccurred())
-		swept, err := w.Service.Sweep(ctx)
+		swept, err := w.Core().Service.Sweep(ctx)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(swept.Released).To(HaveLen(1))
 		Expect(swept.Released[0].CallID).To(Equal(x.CallID))
@@ -146,9 +146,9 @@ func slotTakenAfterInsert() fakecalcom.Action {
 }
 
 // pending returns the pending claims.
-func pending(ctx context.Context, w *sim.World) []store.Appointment {
+func pending(ctx context.Context, w *world.World) []store.Appointment {
 	GinkgoHelper()
-	rows, err := store.AllAppointments(ctx, w.Store.Pool())
+	rows, err := store.AllAppointments(ctx, w.Core().Store.Pool())
 	Expect(err).NotTo(HaveOccurred())
 	var out []store.Appointment
 	for _, a := range rows {

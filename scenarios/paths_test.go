@@ -8,7 +8,7 @@ import (
 
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/core/calcom"
-	"github.com/bookingharness/bookingharness/sim"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // A race's loser reaches its answer on one of several paths, which Cal.com's timing decides
@@ -29,7 +29,7 @@ const (
 
 // pathOf says which path r's call took, from the fake's journal of its creates (POST
 // /v2/bookings carrying its call id) and the error kind the core read from the answer.
-func pathOf(w *sim.World, r sim.Result) string {
+func pathOf(w *world.World, r world.Result) string {
 	var creates []int
 	replayed, created := false, false
 	for _, e := range w.Fake.Fake.Journal() {
@@ -64,7 +64,7 @@ func pathOf(w *sim.World, r sim.Result) string {
 // them as "path: n" lines for a report entry.
 type pathTally map[string]int
 
-func tallyPaths(w *sim.World, results []sim.Result) pathTally {
+func tallyPaths(w *world.World, results []world.Result) pathTally {
 	t := pathTally{}
 	for _, r := range results {
 		if r.Outcome.Kind != core.Booked {

@@ -9,8 +9,8 @@ import (
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/core/calcom"
 	"github.com/bookingharness/bookingharness/fakecalcom"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/check"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // standardRace is a standard event type on a host of its own, for the sequential loser that
@@ -18,7 +18,7 @@ import (
 var standardRace = fakecalcom.EventType{ID: 1001, Kind: fakecalcom.Standard, LengthMinutes: 30, HostID: 2}
 
 // onStandard is the nth racer on standardRace, each with an email of its own.
-func onStandard(n int) sim.BookCall {
+func onStandard(n int) world.BookCall {
 	c := callNo(n)
 	c.EventTypeID = int64(standardRace.ID)
 	c.Attendee.Email = "caller" + itoa(n) + "@example.org"
@@ -61,8 +61,8 @@ var _ = Describe("Races on one slot, each loser's path forced", func() {
 	DescribeTable("two callers, one slot",
 		func(ctx SpecContext, rp racePath) {
 			cg := newCreateGate(2)
-			cfg := sim.Config{Policy: rp.policy, Layers: rp.layers, ConflictAnswer: rp.answer,
-				EventTypes: []fakecalcom.EventType{sim.IncidentEventType(), standardRace}}
+			cfg := world.Config{Policy: rp.policy, Layers: rp.layers, ConflictAnswer: rp.answer,
+				EventTypes: []fakecalcom.EventType{world.IncidentEventType(), standardRace}}
 			if rp.mechanism == inTheGap {
 				cfg.BetweenCheckAndInsert = cg.Hook
 			}
@@ -72,7 +72,7 @@ var _ = Describe("Races on one slot, each loser's path forced", func() {
 			if rp.standard {
 				winnerCall, loserCall = onStandard(1), onStandard(2)
 			}
-			var winner, loser sim.Result
+			var winner, loser world.Result
 			switch rp.mechanism {
 			case inTheGap:
 				winner, loser = raceInTheGap(ctx, w, cg, winnerCall, loserCall)
@@ -138,7 +138,7 @@ var _ = Describe("Races on one slot, each loser's path forced", func() {
 		labels("race", core.PolicyHardened, core.All()), gated, func(ctx SpecContext) {
 			cg := newCreateGate(2)
 			waiting, hook := claimBusySignal()
-			w := newWorld(ctx, sim.Config{Policy: core.PolicyHardened, Layers: core.All(), BetweenCheckAndInsert: cg.Hook, Hook: hook})
+			w := newWorld(ctx, world.Config{Policy: core.PolicyHardened, Layers: core.All(), BetweenCheckAndInsert: cg.Hook, Hook: hook})
 			DeferCleanup(cg.Open) // after the world's cleanup is registered, so it runs first: a parked call never holds Close up
 			winner := goBook(ctx, w, call687)
 			held := cg.Next(ctx)
@@ -168,7 +168,7 @@ func claimBusySignal() (<-chan string, core.Hook) {
 // raceInTheGap books winner and loser with both creates parked in Cal.com's check/insert gap
 // (cg is the world's BetweenCheckAndInsert): the winner is released and answered first, then
 // the loser inserts into a slot whose idempotency key is taken.
-func raceInTheGap(ctx context.Context, w *sim.World, cg *createGate, winner, loser sim.BookCall) (sim.Result, sim.Result) {
+func raceInTheGap(ctx context.Context, w *world.World, cg *createGate, winner, loser world.BookCall) (world.Result, world.Result) {
 	GinkgoHelper()
 	a := goBook(ctx, w, winner)
 	pa := cg.Next(ctx)
@@ -191,7 +191,7 @@ var _ = Describe("A call re-sent while its own first create is in Cal.com's gap,
 	It("seed: error, then error (production 400); the call's own booking is orphaned", labels("race", core.PolicySeed, core.All()), gated,
 		func(ctx SpecContext) {
 			cg := newCreateGate(2)
-			w := newWorld(ctx, sim.Config{Policy: core.PolicySeed, Layers: core.All(), BetweenCheckAndInsert: cg.Hook})
+			w := newWorld(ctx, world.Config{Policy: core.PolicySeed, Layers: core.All(), BetweenCheckAndInsert: cg.Hook})
 			DeferCleanup(cg.Open) // after the world's cleanup is registered, so it runs first: a parked call never holds Close up
 			fault(w, firstCreate(call687ID, fakecalcom.Action{Kind: fakecalcom.ActionTimeoutAfterCommit}))
 			first, again := raceInTheGap(ctx, w, cg, call687, call687)
@@ -208,7 +208,7 @@ var _ = Describe("A call re-sent while its own first create is in Cal.com's gap,
 		labels("race", core.PolicyHardened, core.All()), gated, func(ctx SpecContext) {
 			cg := newCreateGate(2)
 			waiting, hook := claimBusySignal()
-			w := newWorld(ctx, sim.Config{Policy: core.PolicyHardened, Layers: core.All(), BetweenCheckAndInsert: cg.Hook, Hook: hook})
+			w := newWorld(ctx, world.Config{Policy: core.PolicyHardened, Layers: core.All(), BetweenCheckAndInsert: cg.Hook, Hook: hook})
 			DeferCleanup(cg.Open) // after the world's cleanup is registered, so it runs first: a parked call never holds Close up
 			fault(w, firstCreate(call687ID, fakecalcom.Action{Kind: fakecalcom.ActionTimeoutAfterCommit}))
 			a := goBook(ctx, w, call687)

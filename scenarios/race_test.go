@@ -5,14 +5,14 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/bookingharness/bookingharness/core"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/check"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // racers returns n calls for the incident's slot, each with its own call id and the shared
 // fallback email.
-func racers(n int) []sim.BookCall {
-	calls := make([]sim.BookCall, n)
+func racers(n int) []world.BookCall {
+	calls := make([]world.BookCall, n)
 	for i := range calls {
 		calls[i] = callNo(i)
 	}
@@ -20,7 +20,7 @@ func racers(n int) []sim.BookCall {
 }
 
 // tally counts outcome kinds.
-func tally(results []sim.Result) map[core.OutcomeKind]int {
+func tally(results []world.Result) map[core.OutcomeKind]int {
 	out := map[core.OutcomeKind]int{}
 	for _, r := range results {
 		out[r.Outcome.Kind]++
@@ -38,7 +38,7 @@ var _ = Describe("Races on one slot", func() {
 	// path into an answer that tells no loser it holds the slot.
 	DescribeTable("N callers released behind one start barrier",
 		func(ctx SpecContext, p core.Policy, ls core.Layers, n int, loserKinds []core.OutcomeKind, paths []string) {
-			w := newWorld(ctx, sim.Config{Policy: p, Layers: ls, Capacity: n})
+			w := newWorld(ctx, world.Config{Policy: p, Layers: ls, Capacity: n})
 			results := w.Concurrent(ctx, racers(n))
 			counts := tally(results)
 			Expect(counts[core.Booked]).To(Equal(1), "exactly one winner: %v", counts)
@@ -79,7 +79,7 @@ var _ = Describe("Races on one slot", func() {
 	DescribeTable("layer 3 alone, every caller parked between db_check and INSERT", forcesDBCheck,
 		func(ctx SpecContext, n int) {
 			g := newGate(core.LayerDBCheck, core.Accept, n)
-			w := newWorld(ctx, sim.Config{Policy: core.PolicySeed, Layers: dbCheckOnly, Observer: g, Capacity: n})
+			w := newWorld(ctx, world.Config{Policy: core.PolicySeed, Layers: dbCheckOnly, Observer: g, Capacity: n})
 			DeferCleanup(g.Open) // after the world's cleanup is registered, so it runs first: a parked call never holds Close up
 			calls := racers(n)
 			flights := make([]inFlight, n)
@@ -118,7 +118,7 @@ var _ = Describe("Races on one slot", func() {
 		func(ctx SpecContext, n int) {
 			g := newGate(core.LayerDBCheck, core.Accept, n)
 			// Every parked transaction holds a connection, and the spec needs one more to watch.
-			w := newWorld(ctx, sim.Config{Policy: core.PolicyHardened, Layers: dbCheckOnly, Observer: g, Capacity: n, MaxConns: n + 4})
+			w := newWorld(ctx, world.Config{Policy: core.PolicyHardened, Layers: dbCheckOnly, Observer: g, Capacity: n, MaxConns: n + 4})
 			DeferCleanup(g.Open) // after the world's cleanup is registered, so it runs first: a parked call never holds Close up
 			calls := racers(n)
 			first := goBook(ctx, w, calls[0])

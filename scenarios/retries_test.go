@@ -10,8 +10,8 @@ import (
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/core/calcom"
 	"github.com/bookingharness/bookingharness/fakecalcom"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/check"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 var _ = Describe("Retries of the same call", func() {
@@ -20,7 +20,7 @@ var _ = Describe("Retries of the same call", func() {
 	DescribeTable("call 687 re-sends after its first attempt",
 		func(ctx SpecContext, p core.Policy, ls core.Layers, firstFault fakecalcom.ActionKind, gap time.Duration,
 			firstTold, retryTold core.OutcomeKind, liveRows int, brokenInvariants []string) {
-			w := newWorld(ctx, sim.Config{Policy: p, Layers: ls})
+			w := newWorld(ctx, world.Config{Policy: p, Layers: ls})
 			if firstFault != "" {
 				fault(w, firstCreate(call687ID, fakecalcom.Action{Kind: firstFault}))
 			}
@@ -67,7 +67,7 @@ var _ = Describe("Retries of the same call", func() {
 	DescribeTable("seed: both attempts pass Cal.com's check, one loses the insert, and the call hears booked, then a failure",
 		func(ctx SpecContext, answer fakecalcom.ConflictAnswer, told core.OutcomeKind, calcomErr calcom.ErrorKind) {
 			cg := newCreateGate(2)
-			w := newWorld(ctx, sim.Config{Policy: core.PolicySeed, Layers: core.All(), ConflictAnswer: answer, BetweenCheckAndInsert: cg.Hook})
+			w := newWorld(ctx, world.Config{Policy: core.PolicySeed, Layers: core.All(), ConflictAnswer: answer, BetweenCheckAndInsert: cg.Hook})
 			DeferCleanup(cg.Open) // after the world's cleanup is registered, so it runs first: a parked call never holds Close up
 			a := goBook(ctx, w, call687)
 			pa := cg.Next(ctx)
@@ -100,7 +100,7 @@ var _ = Describe("Retries of the same call", func() {
 		labels("retry", core.PolicyHardened, core.All()), func(ctx SpecContext) {
 			cg := newCreateGate(2)
 			waiting := make(chan string, 2)
-			w := newWorld(ctx, sim.Config{Policy: core.PolicyHardened, Layers: core.All(), BetweenCheckAndInsert: cg.Hook,
+			w := newWorld(ctx, world.Config{Policy: core.PolicyHardened, Layers: core.All(), BetweenCheckAndInsert: cg.Hook,
 				Hook: func(_ context.Context, at core.HookPoint, callID string) error {
 					if at == core.HookClaimBusy {
 						select {

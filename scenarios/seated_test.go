@@ -10,8 +10,8 @@ import (
 	"github.com/bookingharness/bookingharness/core/calcom"
 	"github.com/bookingharness/bookingharness/core/store"
 	"github.com/bookingharness/bookingharness/fakecalcom"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/check"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // seatedEvent is a seated event type with three seats (reference §8.6): a second booker at
@@ -20,7 +20,7 @@ import (
 var seatedEvent = fakecalcom.EventType{ID: 8, Kind: fakecalcom.Seated, LengthMinutes: 60, HostID: 4, Seats: 3}
 
 // onSeat is the nth caller for seatedEvent's slot.
-func onSeat(n int) sim.BookCall { return callerOf(seatedEvent, n) }
+func onSeat(n int) world.BookCall { return callerOf(seatedEvent, n) }
 
 // seatAnswer is what one of the four callers of a seated slot is told.
 type seatAnswer struct {
@@ -51,7 +51,7 @@ var _ = Describe("Seated event types", func() {
 	// later seat as an error. With no layers at all the seed stores every seat.
 	DescribeTable("three callers share one booking, the fourth finds it full",
 		func(ctx SpecContext, p core.Policy, ls core.Layers, answers []seatAnswer, stored int, brokenInvariants []string) {
-			w := worldServing(ctx, seatedEvent, sim.Config{Policy: p, Layers: ls})
+			w := worldServing(ctx, seatedEvent, world.Config{Policy: p, Layers: ls})
 			for i, want := range answers {
 				o := goBook(ctx, w, onSeat(i+1)).Wait(ctx).Outcome
 				Expect(seatAnswer{o.Kind, o.Layer, o.CalcomError}).To(Equal(want), "caller %d: %s", i+1, o.Reason)
@@ -61,7 +61,7 @@ var _ = Describe("Seated event types", func() {
 			Expect(bookings[0].Seats).To(HaveLen(3), "three seats")
 			Expect(live(ctx, w)).To(HaveLen(stored))
 			if p == core.PolicyHardened {
-				seats, err := store.SeatUIDs(ctx, w.Store.Pool())
+				seats, err := store.SeatUIDs(ctx, w.Core().Store.Pool())
 				Expect(err).NotTo(HaveOccurred())
 				var want []string
 				for _, s := range bookings[0].Seats {
@@ -100,7 +100,7 @@ var _ = Describe("Seated event types", func() {
 	// booker) and stores it; the seed reports an error and orphans the seat.
 	DescribeTable("the second seat's answer is lost after Cal.com seated the caller",
 		func(ctx SpecContext, p core.Policy, told core.OutcomeKind, brokenInvariants []string) {
-			w := worldServing(ctx, seatedEvent, sim.Config{Policy: p, Layers: core.All()})
+			w := worldServing(ctx, seatedEvent, world.Config{Policy: p, Layers: core.All()})
 			mustBook(ctx, w, onSeat(1))
 			fault(w, firstCreate(onSeat(2).CallID, fakecalcom.Action{Kind: fakecalcom.ActionResetAfterCommit}))
 			o := goBook(ctx, w, onSeat(2)).Wait(ctx).Outcome
@@ -123,7 +123,7 @@ var _ = Describe("Seated event types", func() {
 	// already_signed_up_for_this_booking_error; nobody gets a second seat.
 	DescribeTable("another call with a seated attendee's email",
 		func(ctx SpecContext, p core.Policy) {
-			w := worldServing(ctx, seatedEvent, sim.Config{Policy: p, Layers: core.All()})
+			w := worldServing(ctx, seatedEvent, world.Config{Policy: p, Layers: core.All()})
 			mustBook(ctx, w, onSeat(1))
 			c := onSeat(2)
 			c.Attendee.Email = onSeat(1).Attendee.Email

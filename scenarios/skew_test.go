@@ -7,8 +7,8 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/bookingharness/bookingharness/core"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/check"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // calcomLatency is added to every Cal.com answer (virtual time): call 687's own booking is
@@ -22,7 +22,7 @@ var _ = Describe("Clock skew between the application and Cal.com", func() {
 	// turns the call's own fresh booking "stale".
 	DescribeTable("application clock = Cal.com clock + skew, Cal.com latency 3 s",
 		func(ctx SpecContext, p core.Policy, skew time.Duration, told687 core.OutcomeKind, brokenInvariants []string) {
-			w := newWorld(ctx, sim.Config{Policy: p, Layers: core.All(), AppSkew: skew, Latency: calcomLatency})
+			w := newWorld(ctx, world.Config{Policy: p, Layers: core.All(), AppSkew: skew, Latency: calcomLatency})
 			first := book(ctx, w, call687)
 			Expect(first.Kind).To(Equal(told687), "%s (decisions %v)", first.Reason, verdicts(first))
 			if p == core.PolicySeed {
@@ -60,7 +60,7 @@ var _ = Describe("Clock skew between the application and Cal.com", func() {
 	// Date header and is not fooled.
 	DescribeTable("application clock 35 minutes behind, layer 1 alone",
 		func(ctx SpecContext, p core.Policy, told core.OutcomeKind, decider core.Layer, brokenInvariants []string) {
-			w := newWorld(ctx, sim.Config{Policy: p, Layers: freshnessOnly, AppSkew: -35 * time.Minute, Latency: calcomLatency})
+			w := newWorld(ctx, world.Config{Policy: p, Layers: freshnessOnly, AppSkew: -35 * time.Minute, Latency: calcomLatency})
 			mustBook(ctx, w, call687)
 			w.Clock.Advance(35 * time.Minute)
 			expectAnswer(book(ctx, w, call688), told, decider)

@@ -11,15 +11,15 @@ import (
 
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/fakecalcom"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/check"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // webhookSecret is the subscription secret of the webhook specs' worlds.
 const webhookSecret = "whsec_scenarios"
 
 // lastDelivery is the fake's last journalled webhook delivery.
-func lastDelivery(w *sim.World) fakecalcom.WebhookDelivery {
+func lastDelivery(w *world.World) fakecalcom.WebhookDelivery {
 	GinkgoHelper()
 	ds := w.Fake.Fake.WebhookDeliveries()
 	Expect(ds).NotTo(BeEmpty(), "no webhook was delivered")
@@ -51,10 +51,10 @@ var _ = Describe("Webhooks", func() {
 	// the row live on a cancelled booking — the checker shows exactly that phantom.
 	DescribeTable("a webhook fault around the host's cancel, under hardened",
 		func(ctx SpecContext, delivery fakecalcom.Delivery, c webhookFaultCase) {
-			w := newWorld(ctx, sim.Config{Policy: core.PolicyHardened, Layers: core.All(), Webhooks: &fakecalcom.Webhooks{Delivery: delivery, Secret: webhookSecret}})
+			w := newWorld(ctx, world.Config{Policy: core.PolicyHardened, Layers: core.All(), Webhooks: &fakecalcom.Webhooks{Delivery: delivery, Secret: webhookSecret}})
 			if c.wrongSecret {
 				w.Fake.Fake.ClearSubscribers()
-				Expect(w.Fake.Fake.AddSubscriber(fakecalcom.Subscriber{URL: w.WebhookURL(), Secret: "not-" + webhookSecret})).To(Succeed())
+				Expect(w.Fake.Fake.AddSubscriber(fakecalcom.Subscriber{URL: w.Core().WebhookURL(), Secret: "not-" + webhookSecret})).To(Succeed())
 			}
 			if c.action.Kind != "" {
 				fault(w, fakecalcom.Rule{Name: c.name, Method: fakecalcom.MethodWebhook, Path: string(c.on), CallID: call687ID, Times: 1, Action: c.action})
@@ -109,14 +109,14 @@ var _ = Describe("Webhooks", func() {
 	// Someone who is not Cal.com posts a BOOKING_CANCELLED for call 687's live booking, signed
 	// with a guessed secret or not at all: the handler answers 401 and changes nothing.
 	It("refuses a forged BOOKING_CANCELLED: 401, the appointment stays, no invariant broken", labels("webhook", core.PolicyHardened, core.All()), func(ctx SpecContext) {
-		w := newWorld(ctx, sim.Config{Policy: core.PolicyHardened, Layers: core.All(), Webhooks: &fakecalcom.Webhooks{Delivery: fakecalcom.DeliverySync, Secret: webhookSecret}})
+		w := newWorld(ctx, world.Config{Policy: core.PolicyHardened, Layers: core.All(), Webhooks: &fakecalcom.Webhooks{Delivery: fakecalcom.DeliverySync, Secret: webhookSecret}})
 		first := mustBook(ctx, w, call687)
 		forged, err := json.Marshal(map[string]any{"triggerEvent": "BOOKING_CANCELLED", "createdAt": "2025-10-06T10:00:00.000Z", "payload": map[string]any{
 			"uid": first.BookingUID, "startTime": "2025-10-10T06:00:00Z", "endTime": "2025-10-10T06:45:00Z", "status": "CANCELLED",
 			"metadata": map[string]any{"call_id": call687ID}}})
 		Expect(err).NotTo(HaveOccurred())
 		for _, sig := range []string{"", fakecalcom.WebhookSignature("guessed", forged), fakecalcom.NoSecretSignature} {
-			req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.WebhookURL(), bytes.NewReader(forged))
+			req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.Core().WebhookURL(), bytes.NewReader(forged))
 			Expect(err).NotTo(HaveOccurred())
 			if sig != "" {
 				req.Header.Set(core.SignatureHeader, sig)
@@ -139,7 +139,7 @@ var _ = Describe("Webhooks", func() {
 	// webhook and never looks anything up: the booking is orphaned.
 	DescribeTable("a BOOKING_CREATED recovers a lost answer",
 		func(ctx SpecContext, p core.Policy, delivery fakecalcom.Delivery, told core.OutcomeKind, rows int, brokenInvariants []string) {
-			w := newWorld(ctx, sim.Config{Policy: p, Layers: core.All(), Webhooks: &fakecalcom.Webhooks{Delivery: delivery, Secret: webhookSecret}})
+			w := newWorld(ctx, world.Config{Policy: p, Layers: core.All(), Webhooks: &fakecalcom.Webhooks{Delivery: delivery, Secret: webhookSecret}})
 			fault(w, firstCreate(call687ID, fakecalcom.Action{Kind: fakecalcom.ActionResetAfterCommit}))
 			fault(w, fakecalcom.Rule{Name: "lookups fail", Method: http.MethodGet, Path: "/v2/bookings", Action: fakecalcom.Action{Kind: fakecalcom.ActionStatus, Status: http.StatusServiceUnavailable}})
 			if delivery == fakecalcom.DeliveryAsync {
@@ -180,7 +180,7 @@ var _ = Describe("Webhooks", func() {
 	DescribeTable("two pending bookings of one slot, both confirmed by the host",
 		func(ctx SpecContext, p core.Policy, ls core.Layers, told688 core.OutcomeKind, rows int, brokenInvariants []string) {
 			et := fakecalcom.EventType{ID: 4, Kind: fakecalcom.RequiresConfirmation, LengthMinutes: 30, HostID: 5}
-			w := newWorld(ctx, sim.Config{Policy: p, Layers: ls, EventTypes: []fakecalcom.EventType{et},
+			w := newWorld(ctx, world.Config{Policy: p, Layers: ls, EventTypes: []fakecalcom.EventType{et},
 				Webhooks: &fakecalcom.Webhooks{Delivery: fakecalcom.DeliveryAsync, Secret: webhookSecret}})
 			a, b := call687, call688
 			a.EventTypeID, b.EventTypeID = 4, 4
@@ -189,7 +189,7 @@ var _ = Describe("Webhooks", func() {
 			second := book(ctx, w, b)
 			Expect(second.Kind).To(Equal(told688), second.Reason)
 			for _, c := range []struct {
-				call sim.BookCall
+				call world.BookCall
 				out  core.Outcome
 			}{{a, first}, {b, second}} {
 				if c.out.Kind == core.Booked {

@@ -14,8 +14,8 @@ import (
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/core/store"
 	"github.com/bookingharness/bookingharness/fakecalcom"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/check"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // The Call 687/688 incident's facts (seed report, FINAL_DEPLOYMENT_VERIFICATION.md): the
@@ -33,29 +33,29 @@ var (
 	incidentSlot     = time.Date(2025, 10, 10, 6, 0, 0, 0, time.UTC)
 	call687CreatedAt = time.Date(2025, 10, 6, 9, 5, 21, 2_000_000, time.UTC)
 	call688At        = time.Date(2025, 10, 6, 9, 39, 27, 0, time.UTC) // 35 min after call 687 began
-	call687          = sim.BookCall{CallID: call687ID, EventTypeID: incidentEventType, Start: incidentSlot, Attendee: core.Attendee{Name: "Hansi Sputer", Email: fallbackEmail}}
-	call688          = sim.BookCall{CallID: call688ID, EventTypeID: incidentEventType, Start: incidentSlot, Attendee: core.Attendee{Name: "Hans Schuster", Email: fallbackEmail}}
+	call687          = world.BookCall{CallID: call687ID, EventTypeID: incidentEventType, Start: incidentSlot, Attendee: core.Attendee{Name: "Hansi Sputer", Email: fallbackEmail}}
+	call688          = world.BookCall{CallID: call688ID, EventTypeID: incidentEventType, Start: incidentSlot, Attendee: core.Attendee{Name: "Hans Schuster", Email: fallbackEmail}}
 )
 
 // callNo is the nth caller of a race or a load: its own call id, the incident's slot and the
 // incident's fallback attendee email (phone agents without an email all send the same one).
-func callNo(n int) sim.BookCall {
+func callNo(n int) world.BookCall {
 	c := call688
 	c.CallID = fmt.Sprintf("call_race_%02d", n)
 	return c
 }
 
-// newWorld is the ONE way a spec gets a world: a fresh database, fake and core (sim.NewWorld),
+// newWorld is the ONE way a spec gets a world: a fresh database, fake and core (world.New),
 // closed when the spec ends. It attaches this process's layer-decision collector to the
 // core under the spec's full text (the hook the layer-coverage matrix builds on), fanned
 // out with any observer the spec brings itself, and on failure attaches the fake's journal,
 // its ledger, the appointment rows and the history to the spec report.
-func newWorld(ctx context.Context, cfg sim.Config) *sim.World {
+func newWorld(ctx context.Context, cfg world.Config) *world.World {
 	GinkgoHelper()
 	spec := CurrentSpecReport().FullText()
 	cfg.Observer = fanOut(decisions.ForSpec(spec), cfg.Observer)
 	cfg, collector, off := withEvidence(cfg)
-	w, err := sim.NewWorld(ctx, pg, cfg)
+	w, err := world.New(ctx, pg, cfg)
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(w.Close)
 	DeferCleanup(func(ctx SpecContext) { attachWorldEvidence(ctx, spec, w, collector, off) })
@@ -68,13 +68,13 @@ func newWorld(ctx context.Context, cfg sim.Config) *sim.World {
 }
 
 // attachEvidence puts what a red CI run needs to explain itself into the spec report.
-func attachEvidence(ctx context.Context, w *sim.World) {
+func attachEvidence(ctx context.Context, w *world.World) {
 	AddReportEntry("fake Cal.com journal", ReportEntryVisibilityFailureOrVerbose, jsonText(w.Fake.Fake.Journal()))
 	AddReportEntry("fake Cal.com ledger", ReportEntryVisibilityFailureOrVerbose, jsonText(w.Fake.Fake.Bookings()))
-	if p := w.Proxy(); p != nil {
+	if p := w.Core().Proxy(); p != nil {
 		AddReportEntry("database proxy journal", ReportEntryVisibilityFailureOrVerbose, jsonText(p.Journal()))
 	}
-	rows, err := store.AllAppointments(ctx, w.Store.Pool())
+	rows, err := store.AllAppointments(ctx, w.Core().Store.Pool())
 	if err != nil {
 		AddReportEntry("appointments", ReportEntryVisibilityFailureOrVerbose, "reading appointments failed: "+err.Error())
 	} else {
@@ -101,7 +101,7 @@ func jsonText(v any) string {
 
 // expectBroken ends a spec: it runs the invariant checker and asserts that exactly the
 // named invariants are violated (none for a correct design).
-func expectBroken(ctx context.Context, w *sim.World, broken []string) check.Report {
+func expectBroken(ctx context.Context, w *world.World, broken []string) check.Report {
 	GinkgoHelper()
 	rep, err := w.Check(ctx)
 	Expect(err).NotTo(HaveOccurred())
@@ -116,7 +116,7 @@ func expectBroken(ctx context.Context, w *sim.World, broken []string) check.Repo
 }
 
 // book books c and returns the outcome; the error is part of the outcome (error/unknown).
-func book(ctx context.Context, w *sim.World, c sim.BookCall) core.Outcome {
+func book(ctx context.Context, w *world.World, c world.BookCall) core.Outcome {
 	GinkgoHelper()
 	out, err := w.Book(ctx, c)
 	if out.Kind == core.Error || out.Kind == core.Unknown {
@@ -128,7 +128,7 @@ func book(ctx context.Context, w *sim.World, c sim.BookCall) core.Outcome {
 }
 
 // mustBook books c and requires a plain "booked".
-func mustBook(ctx context.Context, w *sim.World, c sim.BookCall) core.Outcome {
+func mustBook(ctx context.Context, w *world.World, c world.BookCall) core.Outcome {
 	GinkgoHelper()
 	out := book(ctx, w, c)
 	Expect(out.Kind).To(Equal(core.Booked), "call %s: %s", c.CallID, out.Reason)
@@ -136,15 +136,15 @@ func mustBook(ctx context.Context, w *sim.World, c sim.BookCall) core.Outcome {
 }
 
 // live returns the live appointment rows.
-func live(ctx context.Context, w *sim.World) []store.Appointment {
+func live(ctx context.Context, w *world.World) []store.Appointment {
 	GinkgoHelper()
-	rows, err := store.LiveAppointments(ctx, w.Store.Pool())
+	rows, err := store.LiveAppointments(ctx, w.Core().Store.Pool())
 	Expect(err).NotTo(HaveOccurred())
 	return rows
 }
 
 // accepted returns the ledger's accepted bookings.
-func accepted(w *sim.World) []fakecalcom.Booking {
+func accepted(w *world.World) []fakecalcom.Booking {
 	var out []fakecalcom.Booking
 	for _, b := range w.Fake.Fake.Bookings() {
 		if b.Status == fakecalcom.StatusAccepted {
@@ -155,7 +155,7 @@ func accepted(w *sim.World) []fakecalcom.Booking {
 }
 
 // fault adds a rule to the world's fake.
-func fault(w *sim.World, r fakecalcom.Rule) {
+func fault(w *world.World, r fakecalcom.Rule) {
 	GinkgoHelper()
 	Expect(w.Fake.Fake.AddFault(r)).To(Succeed())
 }

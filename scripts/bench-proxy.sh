@@ -38,7 +38,7 @@ trap cleanup EXIT
 median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
 echo "bench-proxy: building the standalone proxy"
-go build -o "$WORK/pgproxy" ./sim/pgproxy/internal/cmd/pgproxy
+go build -o "$WORK/pgproxy" ./cmd/pgproxy
 
 echo "bench-proxy: pgbench -i -s $SCALE into $DB on $PGHOST:$PGPORT"
 psql -d postgres -qc "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)" 2>/dev/null

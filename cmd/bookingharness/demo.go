@@ -78,8 +78,8 @@ func runDemo(ctx context.Context, stdout io.Writer, cfg demoConfig) error {
 	if err := os.MkdirAll(cfg.out, 0o755); err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	// postgresEnv prints the Postgres phase's line itself (which provider, ready in how long).
-	env, err := postgresEnv(ctx, cfg.pgDSN)
+	// The summary prints the Postgres line (which provider, ready in how long), once.
+	env, err := startPostgres(ctx, cfg.pgDSN)
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}

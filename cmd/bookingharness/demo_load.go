@@ -32,9 +32,9 @@ const (
 
 func demoFaults() []load.Fault {
 	return []load.Fault{
-		{Kind: load.FaultResetAfterCommit, Rate: 0.05},
-		{Kind: load.FaultStatus500, Rate: 0.05},
-		{Kind: load.FaultDropMetadata, Rate: 0.05},
+		{Kind: "reset_after_commit", Rate: 0.05},
+		{Kind: "status_500", Rate: 0.05},
+		{Kind: "drop_metadata", Rate: 0.05},
 	}
 }
 

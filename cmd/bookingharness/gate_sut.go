@@ -16,11 +16,11 @@ import (
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/pgenv"
 	"github.com/bookingharness/bookingharness/reports"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/blackbox"
 	"github.com/bookingharness/bookingharness/sim/incident"
 	"github.com/bookingharness/bookingharness/sim/load"
 	"github.com/bookingharness/bookingharness/sim/replay"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // gateSUTFlags are the options of `bookingharness gate --sut` (the black-box gate).
@@ -263,7 +263,7 @@ func (g *gateRun) run(ctx context.Context, env *pgenv.Env, jobs []*gateJob) {
 func (g *gateRun) options(j *gateJob) replay.Options {
 	opts := replay.Options{Policy: g.policy}
 	if j.kind != jobReference {
-		opts.BlackBox = &sim.BlackBox{SUT: g.sut}
+		opts.BlackBox = &world.BlackBox{SUT: g.sut}
 	}
 	switch j.kind {
 	case jobKnocked:
@@ -282,7 +282,7 @@ func (g *gateRun) runLoad(ctx context.Context, env *pgenv.Env, faults []load.Fau
 	cfg := load.DefaultConfig()
 	cfg.Calls, cfg.Concurrency, cfg.Slots, cfg.Faults = g.f.loadCalls, g.f.loadConcurrency, g.f.loadSlots, faults
 	cfg.Policy, cfg.Layers = g.policy, core.All()
-	cfg.BlackBox = &sim.BlackBox{SUT: g.sut}
+	cfg.BlackBox = &world.BlackBox{SUT: g.sut}
 	g.loadCfg = cfg
 	g.load, g.loadErr = load.Run(ctx, env, cfg, nil)
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -14,7 +13,6 @@ import (
 	"github.com/bookingharness/bookingharness/sim/blackbox"
 	"github.com/bookingharness/bookingharness/sim/check"
 	"github.com/bookingharness/bookingharness/sim/evidence"
-	"github.com/bookingharness/bookingharness/sim/incident"
 	"github.com/bookingharness/bookingharness/sim/load"
 	"github.com/bookingharness/bookingharness/sim/replay"
 )
@@ -94,7 +92,7 @@ func (g *gateRun) facts(explained map[string]string) reports.BlackBox {
 			if ref := reference[j.inc.File]; ref != nil && ref.Skipped == "" {
 				bb.Comparison = append(bb.Comparison, comparisonRow(ref, j.res, explained[j.res.Name]))
 			}
-			normal = append(normal, reports.Run{Source: reports.SourceIncident, Spec: j.res.Name, Passed: j.res.OK(), Entry: blackBoxEntry(j.res, "")})
+			normal = append(normal, reports.Run{Source: reports.SourceIncident, Spec: j.res.Name, Passed: j.res.OK(), Entry: j.res.Evidence(j.res.Layers)})
 			decided := decidedLayers(j.res)
 			for _, l := range bb.Service.Layers {
 				if !slices.Contains(decided, core.Layer(l)) {
@@ -102,7 +100,7 @@ func (g *gateRun) facts(explained map[string]string) reports.BlackBox {
 				}
 			}
 		case jobKnocked:
-			knocked = append(knocked, reports.Run{Source: reports.SourceIncident, Spec: j.res.Name, Passed: j.res.OK(), Entry: blackBoxEntry(j.res, j.off)})
+			knocked = append(knocked, reports.Run{Source: reports.SourceIncident, Spec: j.res.Name, Passed: j.res.OK(), Entry: j.res.Evidence(j.res.Layers, j.off)})
 		case jobRepro:
 			bb.Reproduction = &reports.Reproduction{Incident: j.res.Name, Policy: string(core.PolicySeed), Layers: "none", Violated: nonNil(j.res.Final.Violated),
 				Reproduced: slices.Contains(j.res.Final.Violated, check.DuplicateBookingID), Error: j.res.Skipped}
@@ -225,28 +223,6 @@ func comparisonRow(ref, svc *replay.Result, explanation string) reports.Comparis
 		row.Explanation = explanation
 	}
 	return row
-}
-
-// blackBoxEntry is a black-box replay's evidence: its deciding layers count as the layers'
-// rejections (the only verdicts the contract reports).
-func blackBoxEntry(res *replay.Result, off core.Layer) evidence.Entry {
-	c := evidence.NewCollector(nil)
-	outcomes := map[string]int{}
-	for _, s := range res.Steps {
-		if s.Kind != "book" {
-			continue
-		}
-		outcomes[s.Outcome]++
-		if s.Layer != "" && s.Layer != incident.DecidedByCalcom {
-			c.LayerDecided(context.Background(), s.Call, core.Decision{Layer: core.Layer(s.Layer), Verdict: core.Reject})
-		}
-	}
-	e := evidence.Entry{Scenario: res.Name, Policy: res.Policy, Layers: res.Layers, Decisions: c.Decisions(),
-		Violations: nonNil(res.Final.Violated), ExpectedViolations: res.Final.ExpectViolations, Outcomes: outcomes}
-	if off != "" {
-		e.LayersOff = []string{string(off)}
-	}
-	return e
 }
 
 // loadEntry is the black-box load's evidence: its deciding layers' counts.

@@ -17,10 +17,10 @@ import (
 	"golang.org/x/term"
 
 	"github.com/bookingharness/bookingharness/core"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/blackbox"
+	"github.com/bookingharness/bookingharness/sim/fault"
 	"github.com/bookingharness/bookingharness/sim/load"
-	"github.com/bookingharness/bookingharness/sim/pgproxy"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // newLoadCmd is `bookingharness load`: many calls race for few slots, with faults; the
@@ -54,9 +54,8 @@ The summary names every stall (--stall-window without a completion while attempt
 flight) with its causes, and the Postgres pool (--max-conns, default 16, not tied to the
 concurrency) with its waits.
 
-Fault kinds (--faults kind=rate,...): reset_before_commit, reset_after_commit,
-timeout_after_commit, status_500, status_500_after_commit, status_429, malformed, empty,
-drop_created_at, drop_metadata, force_replay, delay.
+Fault kinds: --faults, --webhook-faults and --db-faults below, every one from the fault
+catalogue (docs/faults.md, which also gives each fault's incident form).
 
 Exit codes: 0 no unexpected violation; 1 a violation the policy is not expected to show
 (hardened: none; see --expect-violations); 2 bad flags or the run could not be carried out.
@@ -91,7 +90,7 @@ the fake's ledger against the history. --policy then says which violations are e
 			if cfg.CalcomLatency, err = load.ParseLatency(latency); err != nil {
 				return usage("calcom-latency", err)
 			}
-			if cfg.DBFaults, err = pgproxy.ParseFaults(dbFaults); err != nil {
+			if cfg.DBFaults, err = load.ParseDBFaults(dbFaults); err != nil {
 				return usage("db-faults", err)
 			}
 			if cfg.WebhookFaults, err = load.ParseWebhookFaults(webhookFaults); err != nil {
@@ -111,7 +110,7 @@ the fake's ledger against the history. --policy then says which violations are e
 				if err != nil {
 					return &exitError{code: 2, err: err}
 				}
-				cfg.BlackBox = &sim.BlackBox{SUT: s}
+				cfg.BlackBox = &world.BlackBox{SUT: s}
 			}
 			if err := cfg.Validate(); err != nil {
 				return &exitError{code: 2, err: err}
@@ -135,9 +134,9 @@ the fake's ledger against the history. --policy then says which violations are e
 	f.StringVar(&latency, "calcom-latency", "", "real time added to every Cal.com answer, e.g. 100ms or 100ms±50ms (uniform, seeded per call)")
 	f.Int64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the call→slot plan and the fake's probabilistic faults")
 	f.DurationVar(&cfg.Duration, "duration", 0, "stop starting calls after this much real time (0 = no cap)")
-	f.StringVar(&dbFaults, "db-faults", "", "database faults between the core and Postgres (a wire proxy), e.g. commit_ack_lost=0.02,reset=0.02,latency=5ms@0.1:\n"+pgproxy.FaultsHelp)
-	f.StringVar(&webhookFaults, "webhook-faults", "", "deliver Cal.com's webhooks to the core's handler with this fault mix, kind=rate,... (drop, duplicate, reorder, delay, status_500)")
-	f.StringVar(&faults, "faults", "", "fault mix on POST /v2/bookings, kind=rate,... (e.g. reset_after_commit=0.05,status_500=0.05)")
+	f.StringVar(&dbFaults, "db-faults", "", "database faults between the core and Postgres (a wire proxy), e.g. commit_ack_lost=0.02,reset=0.02,latency=5ms@0.1:\n"+fault.Help(fault.DB))
+	f.StringVar(&webhookFaults, "webhook-faults", "", "deliver Cal.com's webhooks to the core's handler with this fault mix, e.g. drop=0.05,duplicate=5%:\n"+fault.Help(fault.Webhook))
+	f.StringVar(&faults, "faults", "", "fault mix on POST /v2/bookings, e.g. reset_after_commit=0.05,status_500=0.05:\n"+fault.Help(fault.Calcom))
 	f.DurationVar(&cfg.FaultDelay, "fault-delay", cfg.FaultDelay, "how long a delay fault delays (on the fake's clock; free in-process)")
 	f.StringVar(&policy, "policy", string(cfg.Policy), "seed or hardened")
 	f.StringVar(&layers, "layers", "all", `layers: "all", "none" or a list like freshness,call_id`)

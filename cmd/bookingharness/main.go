@@ -46,6 +46,8 @@ func subcommands() []func() *cobra.Command {
 		newGateCmd,
 		newServeCoreCmd,
 		newSUTCmd,
+		newRecordCmd,
+		newIncidentCmd,
 	}
 }
 

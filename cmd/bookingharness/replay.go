@@ -11,10 +11,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bookingharness/bookingharness/core"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/blackbox"
 	"github.com/bookingharness/bookingharness/sim/incident"
 	"github.com/bookingharness/bookingharness/sim/replay"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // Replay exit codes (DESIGN §6).
@@ -116,7 +116,7 @@ func (f replayFlags) options(stderr io.Writer) (replay.Options, error) {
 		if err != nil {
 			return opts, err
 		}
-		opts.BlackBox = &sim.BlackBox{SUT: s}
+		opts.BlackBox = &world.BlackBox{SUT: s}
 		if f.serviceOutput {
 			opts.BlackBox.LogOutput = stderr
 		}

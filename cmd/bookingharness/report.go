@@ -215,33 +215,13 @@ func replayCatalogue(ctx context.Context, stderr io.Writer, f reportFlags, in *r
 			continue
 		}
 		in.IncidentRuns = append(in.IncidentRuns, reports.Run{Source: reports.SourceIncident, Spec: j.inc.Name, Passed: res.OK(),
-			Entry: replayEntry(res, j)})
+			Entry: res.Evidence(j.layers.String(), j.off...)})
 		if j.off == nil {
 			in.Incidents = append(in.Incidents, reports.Incident{Name: res.Name, File: res.File, Policy: res.Policy, Layers: j.layers.String(),
 				Pass: res.OK(), Violated: nonNil(res.Final.Violated), Expected: nonNil(res.Final.ExpectViolations), Failures: res.Failures, TotalMS: res.TotalMS})
 		}
 	}
 	return nil
-}
-
-// replayEntry turns a replay's result into the same evidence a scenario world attaches.
-func replayEntry(res *replay.Result, j replayJob) evidence.Entry {
-	c := evidence.NewCollector(nil)
-	outcomes := map[string]int{}
-	for _, st := range res.Steps {
-		if st.Kind == "book" {
-			outcomes[st.Outcome]++
-		}
-		for _, d := range st.Decisions {
-			c.LayerDecided(context.Background(), st.Call, core.Decision{Layer: core.Layer(d.Layer), Verdict: core.Verdict(d.Verdict)})
-		}
-	}
-	e := evidence.Entry{Scenario: res.Name, Policy: res.Policy, Layers: j.layers.String(), Decisions: c.Decisions(),
-		Violations: nonNil(res.Final.Violated), ExpectedViolations: res.Final.ExpectViolations, Outcomes: outcomes}
-	for _, l := range j.off {
-		e.LayersOff = append(e.LayersOff, string(l))
-	}
-	return e
 }
 
 func nonNil(xs []string) []string {

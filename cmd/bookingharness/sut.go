@@ -13,9 +13,9 @@ import (
 
 	"github.com/bookingharness/bookingharness/fakecalcom"
 	"github.com/bookingharness/bookingharness/pgenv"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/blackbox"
 	"github.com/bookingharness/bookingharness/sim/check"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // newSUTCmd groups the commands about a black-box service under test (sut.yaml).
@@ -145,7 +145,7 @@ func checkService(ctx context.Context, s *blackbox.SUT, env *pgenv.Env, calcomUR
 		Start: now.Add(48 * time.Hour).Truncate(time.Hour).UTC(),
 		Ledger: func(ctx context.Context) ([]check.Booking, error) {
 			ledger, err := fake.admin.Bookings(ctx)
-			return sim.StateOf(nil, ledger, nil).Bookings, err
+			return world.StateOf(nil, ledger, nil).Bookings, err
 		},
 	}
 	run := serviceCheck{started: true, baseURL: t.BaseURL(), results: blackbox.Conform(ctx, t, probe)}

@@ -7,11 +7,11 @@ import (
 
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/fakecalcom"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/blackbox"
 	"github.com/bookingharness/bookingharness/sim/check"
 	"github.com/bookingharness/bookingharness/sim/clock"
 	"github.com/bookingharness/bookingharness/sim/history"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // incidentEventType is Call 687/688's round-robin event type with one host.
@@ -60,7 +60,7 @@ func call687688(t *testing.T, tgt *blackbox.Target, fake *fakecalcom.Server) seq
 			r.live++
 		}
 	}
-	state := check.State{Appointments: apps, Bookings: sim.StateOf(nil, fake.Fake.Bookings(), nil).Bookings}
+	state := check.State{Appointments: apps, Bookings: world.StateOf(nil, fake.Fake.Bookings(), nil).Bookings}
 	r.report = check.Check(rec.Operations(), state)
 	if fs := tgt.Findings(); len(fs) > 0 {
 		t.Fatalf("contract violations: %v", fs)

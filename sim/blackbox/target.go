@@ -24,9 +24,13 @@ import (
 type Config struct {
 	// SUT is the parsed sut.yaml. Required.
 	SUT *SUT
-	// CalcomURL is the fake Cal.com the service talks to (loopback). Required: a started
-	// service gets it in calcom_env.base_url, and Advance moves its clock.
+	// CalcomURL is the fake Cal.com (loopback). Required: a started service gets it in
+	// calcom_env.base_url (unless ServiceCalcomURL is set), and Advance moves its clock.
 	CalcomURL string
+	// ServiceCalcomURL, when set, is the Cal.com URL a started service gets instead of
+	// CalcomURL: something that forwards to the fake (a recording proxy); the harness's
+	// own admin calls still go to CalcomURL.
+	ServiceCalcomURL string
 	// CalcomAPIKey is the key a started service gets in calcom_env.api_key.
 	CalcomAPIKey string
 	// Postgres makes the fresh database of a service the harness starts. Required with
@@ -209,7 +213,11 @@ func (t *Target) prepareEnv(cfg Config, env *serviceEnv) error {
 	if exe, err := os.Executable(); err == nil {
 		env.set(EnvExecutable, exe)
 	}
-	env.set(t.sut.CalcomEnv.BaseURL, t.fake.URL())
+	serviceURL := t.fake.URL()
+	if cfg.ServiceCalcomURL != "" {
+		serviceURL = cfg.ServiceCalcomURL
+	}
+	env.set(t.sut.CalcomEnv.BaseURL, serviceURL)
 	env.set(t.sut.CalcomEnv.APIKey, cfg.CalcomAPIKey)
 	keys := make([]string, 0, len(t.sut.Env))
 	for k := range t.sut.Env {

@@ -8,7 +8,7 @@ import (
 	"github.com/bookingharness/bookingharness/sim/history"
 )
 
-// The checker refuses to judge a history that breaks its assumptions (DESIGN §5), and the
+// The checker refuses to judge a history that breaks its assumptions (docs/invariants.md), and the
 // report cannot be mistaken for a pass: not OK, an error, "assumptions not met", no names.
 func TestAssumptionsNotMet(t *testing.T) {
 	// A phantom in every state: were the checker to judge, it would report one.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/bookingharness/bookingharness/sim/history"
 )
@@ -17,10 +18,26 @@ type entry struct {
 	moveIn bool
 }
 
+// callVerdicts is the (call, slot) judgement: the untruthful_outcome and lost_booking
+// violations, each ordered by call and slot.
+type callVerdicts struct {
+	untruthful, lost []Violation
+}
+
+// untruthfulOutcomes and lostBookings are the two invariants judged per call and slot; they
+// share one walk of the history (judgeCalls), made by whichever is judged first.
+func (ix *index) untruthfulOutcomes() []Violation { return ix.judgeCalls().untruthful }
+
+func (ix *index) lostBookings() []Violation { return ix.judgeCalls().lost }
+
 // judgeCalls splits the history into (call, slot) groups, judges each on its own in return
 // order, and returns the untruthful_outcome and lost_booking violations, ordered by call
-// and slot.
-func (ix *index) judgeCalls(ops []history.Operation) (untruthful, lost []Violation) {
+// and slot. The result is kept: it is computed once per index.
+func (ix *index) judgeCalls() *callVerdicts {
+	if ix.calls != nil {
+		return ix.calls
+	}
+	ops := ix.ops
 	entries := make([]entry, 0, len(ops))
 	for i, op := range ops {
 		entries = append(entries, entry{op: i, slot: op.Slot})
@@ -43,6 +60,7 @@ func (ix *index) judgeCalls(ops []history.Operation) (untruthful, lost []Violati
 		}
 		return 0
 	})
+	ix.calls = &callVerdicts{}
 	for g := 0; g < len(entries); {
 		first := ops[entries[g].op]
 		n := g + 1
@@ -51,14 +69,14 @@ func (ix *index) judgeCalls(ops []history.Operation) (untruthful, lost []Violati
 		}
 		u, l := judge{ix: ix, ops: ops, group: entries[g:n]}.run()
 		if u != nil {
-			untruthful = append(untruthful, *u)
+			ix.calls.untruthful = append(ix.calls.untruthful, *u)
 		}
 		if l != nil {
-			lost = append(lost, *l)
+			ix.calls.lost = append(ix.calls.lost, *l)
 		}
 		g = n
 	}
-	return untruthful, lost
+	return ix.calls
 }
 
 func btoi(b bool) int {
@@ -79,19 +97,34 @@ type judge struct {
 // the host ending or moving the booking away), it remembers the last definite answer, the
 // last ok and fail answers, what the call is expected to hold (its last booked answer, or
 // the host moving its booking here), and the first contradiction between two answers.
+//
+// A cancel answered cancelled resets the group and is then its last answer (the call holds
+// nothing). Like every reset it clears the rule "fail then already_booked" and is not itself
+// a fail for it. A cancel answered error changed nothing: it becomes the last answer only
+// when the call is expected to hold the slot (told booked or already_booked, or moved here
+// by the host, with no definite answer to the contrary since), and then expects the call
+// still to hold it.
 func (j judge) run() (untruthful, lost *Violation) {
 	last, lastOK, lastFail, held := -1, -1, -1, -1
+	holds := false // the call is expected to hold the slot
 	contradiction := [2]int{-1, -1}
 	reset := func() {
 		last, lastOK, lastFail, held = -1, -1, -1, -1
+		holds = false
 		contradiction = [2]int{-1, -1}
 	}
 	for k, e := range j.group {
 		op := j.ops[e.op]
 		switch op.Kind {
 		case history.KindCancel:
-			if op.Pending || op.Result != history.ResultFail {
+			switch {
+			case op.Pending || op.Result == history.ResultUnknown:
 				reset() // the call's booking may rightly be gone
+			case op.Result == history.ResultOK:
+				reset() // earlier answers are not judged: the booking rightly went away
+				last = k
+			case holds:
+				last = k // "nothing cancelled": the call still holds the slot
 			}
 			continue
 		case history.KindHostEnd:
@@ -100,7 +133,7 @@ func (j judge) run() (untruthful, lost *Violation) {
 		case history.KindHostMove:
 			reset() // gone from the old slot; on the new one, earlier answers are superseded
 			if e.moveIn {
-				held = k // the call should now hold this slot
+				held, holds = k, true // the call should now hold this slot
 			}
 			continue
 		}
@@ -112,7 +145,7 @@ func (j judge) run() (untruthful, lost *Violation) {
 			if op.Outcome == history.OutcomeAlreadyBooked && lastFail >= 0 && contradiction[0] < 0 && !j.bookedBetween(lastFail, k) {
 				contradiction = [2]int{lastFail, k}
 			}
-			last, lastOK = k, k
+			last, lastOK, holds = k, k, true
 			if op.Outcome == history.OutcomeBooked {
 				held = k
 			}
@@ -120,7 +153,7 @@ func (j judge) run() (untruthful, lost *Violation) {
 			if lastOK >= 0 && contradiction[0] < 0 {
 				contradiction = [2]int{lastOK, k}
 			}
-			last, lastFail = k, k
+			last, lastFail, holds = k, k, false
 		}
 	}
 	if last >= 0 {
@@ -176,19 +209,35 @@ func returnedBeforeCall(a, b history.Operation) bool {
 }
 
 // untruthful judges the group's last definite answer against the final state, then the
-// contradiction between two answers, if any.
+// contradiction between two answers, if any. What the last answer says the call holds: told
+// booked or already_booked, or told error to a cancel (nothing was cancelled), it holds a
+// live appointment for the slot; told slot_taken or error to a book, it holds none; told
+// cancelled, it holds the slot on neither side — no live appointment, no live booking or seat
+// in Cal.com.
 func (j judge) untruthful(last int, contradiction [2]int) *Violation {
 	op := j.ops[j.group[last].op]
 	held := j.ix.appointments(op.CallID, op.Slot, true)
 	var detail string
+	var uids []string // the Cal.com bookings a cancelled call still holds
+	cancel := op.Kind == history.KindCancel
 	switch ok := op.Result == history.ResultOK; {
+	case cancel && ok:
+		if uids = j.ix.calcomHolds(op.CallID, op.Slot); len(held) > 0 || len(uids) > 0 {
+			detail = fmt.Sprintf("call %s was told cancelled (op #%d) for %s but still holds it: %s",
+				op.CallID, op.Seq, op.Slot, stillHeld(len(held), uids))
+		}
+	case cancel && len(held) == 0:
+		detail = fmt.Sprintf("call %s was told %s to its cancel (op #%d) for %s, so it should still hold that slot, but it holds no live appointment for it",
+			op.CallID, answer(op), op.Seq, op.Slot)
+	case cancel: // told error to a cancel and still holds the slot: true
 	case ok && len(held) == 0:
 		detail = fmt.Sprintf("call %s was told %s (op #%d) for %s but holds no live appointment for that slot",
 			op.CallID, answer(op), op.Seq, op.Slot)
 	case !ok && len(held) > 0:
 		detail = fmt.Sprintf("call %s was told %s (op #%d) for %s but holds a live appointment for that slot",
 			op.CallID, answer(op), op.Seq, op.Slot)
-	case contradiction[0] >= 0:
+	}
+	if detail == "" && contradiction[0] >= 0 {
 		first, then := j.ops[j.group[contradiction[0]].op], j.ops[j.group[contradiction[1]].op]
 		why := "with no cancel between"
 		if first.Result == history.ResultFail {
@@ -196,17 +245,36 @@ func (j judge) untruthful(last int, contradiction [2]int) *Violation {
 		}
 		detail = fmt.Sprintf("call %s was told %s (op #%d) and then %s (op #%d) for %s %s",
 			op.CallID, answer(first), first.Seq, answer(then), then.Seq, then.Slot, why)
-	default:
+	}
+	if detail == "" {
 		return nil
 	}
 	v := j.ix.describe(UntruthfulOutcome, held)
 	v.Calls = []string{op.CallID}
-	if op.BookingUID != "" && !slices.Contains(v.BookingUIDs, op.BookingUID) {
-		v.BookingUIDs = append(v.BookingUIDs, op.BookingUID)
-		slices.Sort(v.BookingUIDs)
+	if op.BookingUID != "" {
+		uids = append(uids, op.BookingUID)
 	}
+	for _, uid := range uids {
+		if !slices.Contains(v.BookingUIDs, uid) {
+			v.BookingUIDs = append(v.BookingUIDs, uid)
+		}
+	}
+	slices.Sort(v.BookingUIDs)
 	v.Detail = detail
 	return &v
+}
+
+// stillHeld says what a call told cancelled still holds: n live appointments, and the live
+// Cal.com bookings uids.
+func stillHeld(n int, uids []string) string {
+	var parts []string
+	if n > 0 {
+		parts = append(parts, fmt.Sprintf("%d live appointment(s)", n))
+	}
+	if len(uids) > 0 {
+		parts = append(parts, "live booking(s) "+strings.Join(uids, ", ")+" in Cal.com")
+	}
+	return strings.Join(parts, " and ")
 }
 
 // lost reports the call whose booked answer, or the host's move of its booking onto this

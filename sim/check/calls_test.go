@@ -36,7 +36,7 @@ func concurrent(op history.Operation, from int64) history.Operation {
 	return op
 }
 
-// The (call, slot) rules of DESIGN §5 (issue 10 §1). The cases under a heading with "old: …"
+// The (call, slot) rules of docs/invariants.md (issue 10 §1). The cases under a heading with "old: …"
 // were judged wrongly by the checker that grouped answers by call only (each fails against
 // it); the mirror images swap the two slots, which a slot-blind checker cannot tell apart
 // either.

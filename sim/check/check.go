@@ -12,20 +12,17 @@ import (
 // Check compares the final state with the history and returns every violation (see the
 // package doc for the exact semantics of each invariant). It first checks its assumptions:
 // when they do not hold it judges nothing and returns a Report whose NotJudged says why
-// (Report.Err is then an *AssumptionsError). It never modifies its inputs.
+// (Report.Err is then an *AssumptionsError). Otherwise it judges every invariant of the
+// Catalogue, in order. It never modifies its inputs.
 func Check(ops []history.Operation, state State) Report {
 	if reasons := assumptions(ops, state); len(reasons) > 0 {
 		return Report{NotJudged: reasons}
 	}
-	ix := newIndex(state)
+	ix := newIndex(ops, state)
 	var r Report
-	r.Violations = append(r.Violations, ix.duplicateBookingIDs()...)
-	r.Violations = append(r.Violations, ix.doubleBookedSlots()...)
-	untruthful, lost := ix.judgeCalls(ops)
-	r.Violations = append(r.Violations, untruthful...)
-	r.Violations = append(r.Violations, ix.orphanBookings()...)
-	r.Violations = append(r.Violations, ix.phantomAppointments()...)
-	r.Violations = append(r.Violations, lost...)
+	for _, inv := range Catalogue() {
+		r.Violations = append(r.Violations, inv.judge(ix)...)
+	}
 	return r
 }
 
@@ -35,21 +32,36 @@ type callStart struct {
 	start int64
 }
 
-// index holds the maps every invariant needs, built once in O(n).
+// index holds the history, the final state and the maps the invariants need, built once in
+// O(n); what only some invariants need is built on first use.
 type index struct {
+	ops         []history.Operation
 	st          State
 	liveByUID   map[string][]int // live appointments with a uid
 	byCallStart map[callStart][]int
 	liveByHost  map[int64][]int
-	bookingIdx  map[string]int
+	// multiLive holds the live appointments of every call that has two or more (the only
+	// calls double_booked_call looks at); firstLive is where each call's first one is.
+	multiLive  map[string][]int
+	firstLive  map[string]int
+	bookingIdx map[string]int
+	// calls is the (call, slot) judgement behind untruthful_outcome and lost_booking, made
+	// once by the first of the two that asks (calls.go).
+	calls *callVerdicts
+	// holds indexes the Cal.com holds of the calls told cancelled by call and start, built
+	// by the first cancel judged (holds.go).
+	holds map[callStart][]hold
 }
 
-func newIndex(st State) *index {
+func newIndex(ops []history.Operation, st State) *index {
 	ix := &index{
+		ops:         ops,
 		st:          st,
 		liveByUID:   make(map[string][]int, len(st.Appointments)),
 		byCallStart: make(map[callStart][]int, len(st.Appointments)),
 		liveByHost:  make(map[int64][]int),
+		multiLive:   make(map[string][]int),
+		firstLive:   make(map[string]int, len(st.Appointments)),
 		bookingIdx:  make(map[string]int, len(st.Bookings)),
 	}
 	for i, a := range st.Appointments {
@@ -62,6 +74,13 @@ func newIndex(st State) *index {
 			ix.liveByUID[a.BookingUID] = append(ix.liveByUID[a.BookingUID], i)
 		}
 		ix.liveByHost[a.StaffID] = append(ix.liveByHost[a.StaffID], i)
+		if f, ok := ix.firstLive[a.CallID]; !ok {
+			ix.firstLive[a.CallID] = i
+		} else if m := ix.multiLive[a.CallID]; m == nil {
+			ix.multiLive[a.CallID] = []int{f, i}
+		} else {
+			ix.multiLive[a.CallID] = append(m, i)
+		}
 	}
 	for i, b := range st.Bookings {
 		ix.bookingIdx[b.UID] = i
@@ -99,43 +118,76 @@ func end(a Appointment) time.Time {
 }
 
 func (ix *index) doubleBookedSlots() []Violation {
-	hosts := make([]int64, 0, len(ix.liveByHost))
-	for h := range ix.liveByHost {
-		hosts = append(hosts, h)
+	return doubleBooked(ix, DoubleBookedSlot, ix.liveByHost, ix.hostOccupants, func(h int64, n int, from, to time.Time) string {
+		return fmt.Sprintf("host %d has %d overlapping live appointments between %s and %s", h, n, stamp(from), stamp(to))
+	})
+}
+
+// doubleBooked reports, for every key of byKey (a host, a call) in order, each group of its
+// live appointments that overlap in time with two or more occupants; detail describes a
+// group of n appointments spanning from–to.
+func doubleBooked[K cmp.Ordered](ix *index, invariant string, byKey map[K][]int, occupants func([]int) int,
+	detail func(key K, n int, from, to time.Time) string) []Violation {
+	keys := make([]K, 0, len(byKey))
+	for k, idx := range byKey {
+		if len(idx) > 1 {
+			keys = append(keys, k)
+		}
 	}
-	slices.Sort(hosts)
-	apps := ix.st.Appointments
+	slices.Sort(keys)
 	var out []Violation
-	for _, h := range hosts {
-		idx := ix.liveByHost[h]
-		slices.SortFunc(idx, func(i, j int) int {
-			return cmp.Or(apps[i].Start.Compare(apps[j].Start), cmp.Compare(apps[i].ID, apps[j].ID))
-		})
-		// Sweep: a group grows while the next start is before the group's furthest end.
-		for g := 0; g < len(idx); {
-			groupEnd := end(apps[idx[g]])
-			n := g + 1
-			for n < len(idx) && apps[idx[n]].Start.Before(groupEnd) {
-				if e := end(apps[idx[n]]); e.After(groupEnd) {
-					groupEnd = e
-				}
-				n++
-			}
-			if n-g > 1 && ix.occupants(idx[g:n]) > 1 {
-				v := ix.describe(DoubleBookedSlot, idx[g:n])
-				v.Detail = fmt.Sprintf("host %d has %d overlapping live appointments between %s and %s",
-					h, n-g, apps[idx[g]].Start.UTC().Format(time.RFC3339), groupEnd.UTC().Format(time.RFC3339))
-				out = append(out, v)
-			}
-			g = n
+	for _, k := range keys {
+		for _, g := range ix.overlapGroups(byKey[k], occupants) {
+			from, to := ix.span(g)
+			v := ix.describe(invariant, g)
+			v.Detail = detail(k, len(g), from, to)
+			out = append(out, v)
 		}
 	}
 	return out
 }
 
-// occupants counts who occupies the host's time among overlapping appointments idx: the
+// overlapGroups sorts idx (live appointments) by start and returns every connected group of
+// appointments overlapping as half-open intervals [Start, end) that has two or more
+// occupants, as occupants counts them.
+func (ix *index) overlapGroups(idx []int, occupants func([]int) int) [][]int {
+	apps := ix.st.Appointments
+	slices.SortFunc(idx, func(i, j int) int {
+		return cmp.Or(apps[i].Start.Compare(apps[j].Start), cmp.Compare(apps[i].ID, apps[j].ID))
+	})
+	var out [][]int
+	// Sweep: a group grows while the next start is before the group's furthest end.
+	for g := 0; g < len(idx); {
+		groupEnd := end(apps[idx[g]])
+		n := g + 1
+		for n < len(idx) && apps[idx[n]].Start.Before(groupEnd) {
+			if e := end(apps[idx[n]]); e.After(groupEnd) {
+				groupEnd = e
+			}
+			n++
+		}
+		if n-g > 1 && occupants(idx[g:n]) > 1 {
+			out = append(out, idx[g:n])
+		}
+		g = n
+	}
+	return out
+}
+
+// span returns the first start and the furthest end of the appointments idx, sorted by start.
+func (ix *index) span(idx []int) (from, to time.Time) {
+	from = ix.st.Appointments[idx[0]].Start
+	for _, i := range idx {
+		if e := end(ix.st.Appointments[i]); e.After(to) {
+			to = e
+		}
+	}
+	return from, to
+}
+
+// hostOccupants counts who occupies the host's time among overlapping appointments idx: the
 // seats of one seated booking are one occupant, every other appointment is one of its own.
-func (ix *index) occupants(idx []int) int {
+func (ix *index) hostOccupants(idx []int) int {
 	seatedUIDs := make(map[string]bool)
 	n := 0
 	for _, i := range idx {
@@ -167,7 +219,7 @@ func (ix *index) orphanBookings() []Violation {
 		}
 		v := Violation{Invariant: OrphanBooking, BookingUIDs: []string{b.UID},
 			Detail: fmt.Sprintf("%s booking %s (host %d @ %s) has no live appointment",
-				b.Status, b.UID, b.HostID, b.Start.UTC().Format(time.RFC3339))}
+				b.Status, b.UID, b.HostID, stamp(b.Start))}
 		if b.CallID != "" {
 			v.Calls = []string{b.CallID}
 		}

@@ -66,6 +66,29 @@ func expectViolated(t *testing.T, ops []history.Operation, st State, want []stri
 	return r
 }
 
+// checkCase is one hand-made history and final state, with the invariants Check must find
+// violated (sorted) and, when want is not empty, a substring of the report.
+type checkCase struct {
+	name   string
+	ops    []history.Operation
+	state  State
+	want   []string
+	detail string
+}
+
+// runCases runs each case as a subtest.
+func runCases(t *testing.T, cases []checkCase) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			r := expectViolated(t, tt.ops, tt.state, tt.want)
+			if !strings.Contains(r.String(), tt.detail) {
+				t.Errorf("report lacks %q:\n%s", tt.detail, r)
+			}
+		})
+	}
+}
+
 func TestCheck(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -330,14 +353,56 @@ func TestDoubleBookedGroups(t *testing.T) {
 
 func TestInvariants(t *testing.T) {
 	names := Invariants()
-	if len(names) != 6 || names[0] != "duplicate_booking_id" || names[5] != "lost_booking" {
-		t.Fatalf("Invariants() = %v", names)
+	want := []string{"duplicate_booking_id", "double_booked_slot", "untruthful_outcome", "orphan_booking",
+		"phantom_appointment", "lost_booking", "mismatched_appointment", "double_booked_call"}
+	if !slices.Equal(names, want) {
+		t.Fatalf("Invariants() = %v, want %v", names, want)
 	}
 	names[0] = "mutated"
 	if Invariants()[0] != DuplicateBookingID || !IsInvariant("orphan_booking") || IsInvariant("orphan") {
 		t.Error("Invariants must return a fresh slice and IsInvariant must match exactly")
 	}
+	for _, inv := range Catalogue() {
+		if inv.Rule == "" || inv.judge == nil {
+			t.Errorf("%s: a catalogue entry needs its rule and its judge", inv.Name)
+		}
+	}
 	if s := (Report{}).String(); !strings.Contains(s, "no invariant violated") {
 		t.Errorf("empty report String() = %q", s)
+	}
+}
+
+// Each catalogue entry judges its own invariant and nothing else, so switching one off (the
+// harness's self-test does) leaves every other judgement as it was. One state breaks all.
+func TestCatalogueEntriesAreSeparate(t *testing.T) {
+	at := func(h int) time.Time { return six.Add(time.Duration(h) * 24 * time.Hour) }
+	on := func(a Appointment, host int64) Appointment { a.StaffID = host; return a }
+	ops := append(seen("d1", "d2", "o", "p", "m", "c"), book(20, "u", "booked", 400))
+	st := State{
+		Appointments: []Appointment{
+			appt(1, "d1", "uD", at(1), true), appt(2, "d2", "uD", at(1), true), // duplicate, double booked
+			appt(3, "p", "uP", at(3), true),                                                  // phantom
+			appt(4, "m", "uM", at(4), true),                                                  // mismatched
+			on(appt(5, "c", "uC1", at(5), true), 6), on(appt(6, "c", "uC2", at(5), true), 7), // double booked call
+		},
+		Bookings: []Booking{
+			bk("uD", "d1", StatusAccepted, at(1)), bk("uO", "o", StatusAccepted, at(2)), // orphan
+			bk("uP", "p", StatusCancelled, at(3)), bk("uM", "m", StatusAccepted, at(4).Add(time.Hour)),
+			bkOnHost("uC1", "c", 6, at(5)), bkOnHost("uC2", "c", 7, at(5)),
+		},
+	} // call u was told booked on slot6 and holds nothing: untruthful, lost
+	if r := Check(ops, st); len(r.Names()) != len(Catalogue()) {
+		t.Fatalf("the state must break every invariant:\n%s", r)
+	}
+	for _, inv := range Catalogue() {
+		vs := inv.judge(newIndex(ops, st))
+		if len(vs) == 0 {
+			t.Errorf("%s judged alone found nothing", inv.Name)
+		}
+		for _, v := range vs {
+			if v.Invariant != inv.Name {
+				t.Errorf("%s judged alone reported %s", inv.Name, v)
+			}
+		}
 	}
 }

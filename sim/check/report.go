@@ -5,37 +5,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
-// Invariant names, part of the public contract: incident files and reports use them.
-const (
-	DuplicateBookingID = "duplicate_booking_id"
-	DoubleBookedSlot   = "double_booked_slot"
-	UntruthfulOutcome  = "untruthful_outcome"
-	OrphanBooking      = "orphan_booking"
-	PhantomAppointment = "phantom_appointment"
-	LostBooking        = "lost_booking"
-)
-
-// Invariants returns the six invariant names in the order of the DESIGN §5 table, which
-// is also the order reports list them in. It returns a fresh slice each time.
-func Invariants() []string {
-	return []string{DuplicateBookingID, DoubleBookedSlot, UntruthfulOutcome, OrphanBooking, PhantomAppointment, LostBooking}
-}
-
-// IsInvariant reports whether name is one of the six invariant names.
-func IsInvariant(name string) bool {
-	return invariantRank(name) >= 0
-}
-
-func invariantRank(name string) int {
-	for i, n := range Invariants() {
-		if n == name {
-			return i
-		}
-	}
-	return -1
-}
+// stamp renders an instant the way every violation's detail does (RFC 3339, UTC).
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // Violation is one broken invariant with the calls, appointments and bookings involved.
 type Violation struct {
@@ -75,7 +49,7 @@ func (v Violation) String() string {
 }
 
 // Report is the checker's result. A report is either judged — Violations lists every
-// broken invariant, ordered by invariant (the Invariants order) and then deterministically
+// broken invariant, ordered by invariant (the Catalogue order) and then deterministically
 // within each, so two runs of one seed produce identical reports — or not judged: the
 // history and state broke the checker's assumptions, NotJudged says why, and nothing was
 // judged at all. An unjudged report is never a pass: OK is false, Err returns an
@@ -106,7 +80,7 @@ func (r Report) Err() error {
 }
 
 // AssumptionsError says the checker refused to judge a run whose history and final state
-// break its assumptions (DESIGN §5); Reasons says which, one sentence each.
+// break its assumptions (see the package doc); Reasons says which, one sentence each.
 type AssumptionsError struct {
 	Reasons []string
 }

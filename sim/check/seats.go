@@ -1,11 +1,8 @@
 package check
 
-import (
-	"fmt"
-	"time"
-)
+import "fmt"
 
-// Seated bookings (DESIGN §5): several attendees share one booking uid, one seat each, so
+// Seated bookings (docs/invariants.md): several attendees share one booking uid, one seat each, so
 // several live appointments may rightly carry the uid. There duplicate_booking_id,
 // orphan_booking and phantom_appointment are judged per seat. A booking counts as seated
 // when the ledger marks it Seated and lists its seats; otherwise the booking-level rules
@@ -73,7 +70,7 @@ func (ix *index) orphanSeats(b Booking) []Violation {
 		}
 		v := Violation{Invariant: OrphanBooking, BookingUIDs: []string{b.UID},
 			Detail: fmt.Sprintf("seat %s of %s seated booking %s (host %d @ %s) has no live appointment",
-				seat.UID, b.Status, b.UID, b.HostID, b.Start.UTC().Format(time.RFC3339))}
+				seat.UID, b.Status, b.UID, b.HostID, stamp(b.Start))}
 		if seat.CallID != "" {
 			v.Calls = []string{seat.CallID}
 		}

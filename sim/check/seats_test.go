@@ -25,7 +25,7 @@ func seatAppt(id int64, call, seat string) Appointment {
 	return a
 }
 
-// On a seated event several live appointments carry one uid, one per seat (DESIGN §5).
+// On a seated event several live appointments carry one uid, one per seat (docs/invariants.md).
 func TestSeatedBookings(t *testing.T) {
 	ops := []history.Operation{book(0, "a", "booked", 2), book(1, "b", "booked", 4), book(2, "c", "booked", 6)}
 	three := seated(StatusAccepted, StatusAccepted, StatusAccepted)

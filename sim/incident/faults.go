@@ -2,20 +2,16 @@ package incident
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
-	"github.com/bookingharness/bookingharness/internal/strictyaml"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/bookingharness/bookingharness/internal/strictyaml"
+	"github.com/bookingharness/bookingharness/sim/fault"
 )
-
-func faultKinds() []string {
-	return []string{FaultDelay, FaultStatus, FaultReset, FaultTimeout, FaultDropField, FaultMalformed, FaultForceReplay}
-}
-
-func endpoints() []string {
-	return []string{OnCreate, OnLookup, OnGet, OnCancel, OnReschedule, OnConfirm, OnDecline, OnReservation}
-}
 
 // faults reads a step's fault: one fault mapping, or a list of them with at most one per
 // endpoint (so {status: 500} keeps meaning what it always meant).
@@ -51,123 +47,128 @@ func (p *parser) faults(n *yaml.Node, path string) ([]Fault, error) {
 	return out, nil
 }
 
-// fault reads {on: ENDPOINT, <exactly one fault kind>}; on defaults to create.
+// fault reads {on: ENDPOINT, <exactly one fault key>}; on defaults to create. The keys,
+// their values and the endpoints each fault may hit are the fault catalogue's (sim/fault).
 func (p *parser) fault(n *yaml.Node, path string) (Fault, error) {
 	f := Fault{On: OnCreate}
-	m, err := p.Mapping(n, path, append([]string{"on"}, faultKinds()...)...)
+	keys := fault.Keys(fault.Calcom)
+	m, err := p.Mapping(n, path, append([]string{"on"}, keys...)...)
 	if err != nil {
 		return f, err
 	}
 	if on := m["on"]; !strictyaml.IsNull(on) {
-		if f.On, err = p.OneOf(on, strictyaml.Join(path, "on"), endpoints()...); err != nil {
+		if f.On, err = p.OneOf(on, strictyaml.Join(path, "on"), fault.Endpoints()...); err != nil {
 			return f, err
 		}
 		if f.On != OnCreate {
 			p.use(on, strictyaml.Join(path, "on"), "fault.on")
 		}
 	}
-	given := strictyaml.Present(m, faultKinds())
+	given := strictyaml.Present(m, keys)
 	switch {
 	case len(given) == 0:
-		return f, p.ErrAt(n, path, "needs one of: %s", strings.Join(faultKinds(), ", "))
+		return f, p.ErrAt(n, path, "needs one of: %s", strings.Join(keys, ", "))
 	case len(given) > 1:
 		return f, p.ErrAt(n, path, "has %s; give exactly one fault kind per fault (a list holds several: fault: [{…}, {on: lookup, …}])", strings.Join(given, " and "))
 	}
-	f.Kind = given[0]
-	v, vpath := m[f.Kind], strictyaml.Join(path, f.Kind)
-	if strictyaml.IsNull(v) {
-		return f, p.ErrAt(v, vpath, "needs a value")
+	key := given[0]
+	v, vpath := m[key], strictyaml.Join(path, key)
+	entry, val, err := p.faultValue(fault.Calcom, key, v, vpath)
+	if err != nil {
+		return f, err
 	}
-	switch f.Kind {
-	case FaultDelay:
-		f.Delay, err = p.positiveDuration(v, vpath)
-	case FaultStatus:
-		f.Status, err = p.status(v, vpath, 400, "an error status (want 400–599, e.g. 500 or 429)")
-	case FaultReset:
-		f.Phase, err = p.OneOf(v, vpath, BeforeCommit, AfterCommit)
-	case FaultTimeout:
-		f.Phase, err = p.OneOf(v, vpath, AfterCommit)
-	case FaultDropField:
-		if f.On == OnReservation {
-			return f, p.ErrAt(v, vpath, "a reservation carries no createdAt or metadata to drop")
-		}
-		f.Field, err = p.OneOf(v, vpath, "createdAt", "metadata")
-	case FaultMalformed, FaultForceReplay:
-		if f.Kind == FaultForceReplay && f.On != OnCreate {
-			return f, p.ErrAt(v, vpath, "only a create can be answered with a replay (on: create)")
-		}
-		err = p.mustBeTrue(v, vpath, "fault")
+	if entry.Endpoints != nil && !slices.Contains(entry.Endpoints, f.On) {
+		return f, p.ErrAt(v, vpath, "%s", entry.EndpointNote)
 	}
-	return f, err
+	return entry.Calcom(val, f.On), nil
 }
 
-// webhookFault reads {drop|duplicate|reorder: true, delay: D, subscriber_status: N}: at most
-// one of drop, duplicate and reorder; drop stands alone; at least one key.
+// faultValue reads the value of a fault key of fam by its shape in the fault catalogue and
+// returns the catalogue's fault and its parameter.
+func (p *parser) faultValue(fam fault.Family, key string, v *yaml.Node, vpath string) (fault.Fault, fault.Value, error) {
+	ks, _ := fault.ShapeOf(fam, key)
+	if strictyaml.IsNull(v) {
+		return fault.Fault{}, fault.Value{}, p.ErrAt(v, vpath, "needs a value")
+	}
+	var word string
+	var val fault.Value
+	var err error
+	switch ks.Shape {
+	case fault.ShapeTrue:
+		err = p.mustBeTrue(v, vpath, fam.StepKey()+" key")
+	case fault.ShapeStatus:
+		val.Status, err = p.status(v, vpath, int64(ks.MinStatus), ks.Want)
+		word = strconv.Itoa(val.Status)
+	case fault.ShapeDuration:
+		val.Duration, err = p.positiveDuration(v, vpath)
+	default: // a word each fault of the key owns
+		word, err = p.OneOf(v, vpath, ks.Words...)
+	}
+	if err != nil {
+		return fault.Fault{}, fault.Value{}, err
+	}
+	entry, val, err := fault.Lookup(fam, key, word, val)
+	if err != nil {
+		return entry, val, p.ErrAt(v, vpath, "%v", err)
+	}
+	return entry, val, nil
+}
+
+// webhookFault reads {drop|duplicate|reorder: true, delay: D, subscriber_status: N} (the
+// fault catalogue's webhook keys): at most one of drop, duplicate and reorder; drop stands
+// alone; at least one key. A form with two keys parses (the runner refuses it, naming the
+// step: the fake applies one action per delivery).
 func (p *parser) webhookFault(n *yaml.Node, path string) (*WebhookFault, error) {
-	m, err := p.Mapping(n, path, "drop", "duplicate", "reorder", "delay", "subscriber_status")
+	keys := fault.Keys(fault.Webhook)
+	m, err := p.Mapping(n, path, keys...)
 	if err != nil {
 		return nil, err
 	}
 	var w WebhookFault
 	var modes []string
-	for _, k := range []struct {
-		key string
-		dst *bool
-	}{{"drop", &w.Drop}, {"duplicate", &w.Duplicate}, {"reorder", &w.Reorder}} {
-		v, ok := m[k.key]
-		if !ok {
-			continue
-		}
-		if err := p.mustBeTrue(v, strictyaml.Join(path, k.key), "webhook_fault key"); err != nil {
+	for _, k := range strictyaml.Present(m, keys) {
+		entry, val, err := p.faultValue(fault.Webhook, k, m[k], strictyaml.Join(path, k))
+		if err != nil {
 			return nil, err
 		}
-		*k.dst = true
-		modes = append(modes, k.key)
+		one := entry.Webhook(val)
+		if one.Mode != "" {
+			modes = append(modes, k)
+			w.Mode = one.Mode
+		}
+		w.Delay = max(w.Delay, one.Delay)
+		w.SubscriberStatus = max(w.SubscriberStatus, one.SubscriberStatus)
 	}
 	if len(modes) > 1 {
 		return nil, p.ErrAt(n, path, "has %s; give at most one of drop, duplicate and reorder", strings.Join(modes, " and "))
 	}
-	if v, ok := m["delay"]; ok {
-		if w.Delay, err = p.positiveDuration(v, strictyaml.Join(path, "delay")); err != nil {
-			return nil, err
-		}
-	}
-	if v, ok := m["subscriber_status"]; ok {
-		if w.SubscriberStatus, err = p.status(v, strictyaml.Join(path, "subscriber_status"), 300, "a failing subscriber answer (want 300–599, e.g. 500)"); err != nil {
-			return nil, err
-		}
-	}
 	switch {
-	case len(modes) == 0 && w.Delay == 0 && w.SubscriberStatus == 0:
-		return nil, p.ErrAt(n, path, "needs one of: drop, duplicate, reorder, delay, subscriber_status")
-	case w.Drop && (w.Delay != 0 || w.SubscriberStatus != 0):
+	case w.Mode == "" && w.Delay == 0 && w.SubscriberStatus == 0:
+		return nil, p.ErrAt(n, path, "needs one of: %s", strings.Join(keys, ", "))
+	case w.Mode == fault.KeyDrop && (w.Delay != 0 || w.SubscriberStatus != 0):
 		return nil, p.ErrAt(n, path, "a dropped webhook is never delivered; drop stands alone")
 	}
 	return &w, nil
 }
 
-// dbFault reads exactly one of {reset: before_commit|after_commit}, {latency: D}, {refuse: D}.
+// dbFault reads exactly one of the fault catalogue's db keys: {reset:
+// before_commit|after_commit}, {latency: D}, {refuse: D}.
 func (p *parser) dbFault(n *yaml.Node, path string) (*DBFault, error) {
-	kinds := []string{DBFaultReset, DBFaultLatency, DBFaultRefuse}
-	m, err := p.Mapping(n, path, kinds...)
+	keys := fault.Keys(fault.DB)
+	m, err := p.Mapping(n, path, keys...)
 	if err != nil {
 		return nil, err
 	}
-	kind, err := p.ExactlyOne(n, m, path, kinds)
+	key, err := p.ExactlyOne(n, m, path, keys)
 	if err != nil {
 		return nil, err
 	}
-	f := &DBFault{Kind: kind}
-	v, vpath := m[f.Kind], strictyaml.Join(path, f.Kind)
-	if f.Kind == DBFaultReset {
-		f.Phase, err = p.OneOf(v, vpath, BeforeCommit, AfterCommit)
-	} else {
-		f.Duration, err = p.positiveDuration(v, vpath)
-	}
+	entry, val, err := p.faultValue(fault.DB, key, m[key], strictyaml.Join(path, key))
 	if err != nil {
 		return nil, err
 	}
-	return f, nil
+	f := entry.DB(val)
+	return &f, nil
 }
 
 func (p *parser) positiveDuration(n *yaml.Node, path string) (time.Duration, error) {

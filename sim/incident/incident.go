@@ -61,6 +61,12 @@
 //	    db_fault: {reset: after_commit}                   # or {latency: 2s} or {refuse: 10s}
 //	    crash: after_calcom                               # or before_settle
 //
+// The keys of fault:, webhook_fault: and db_fault: and the points of crash: are the fault
+// catalogue's (sim/fault, docs/faults.md), which also maps them onto the fake's and the
+// proxy's rules; beyond round two it adds fault: {status_after_commit: N} (the booking is
+// created, then the status answered) and {empty: true} (created, then an empty body), so
+// every fault a load injects has a form.
+//
 // fault.on names the Cal.com endpoint: create (the default), lookup (GET /v2/bookings),
 // get (GET /v2/bookings/{uid}), cancel, reschedule, confirm, decline, reservation.
 // force_replay exists only on create; drop_field not on reservation. webhook_fault may also
@@ -68,7 +74,11 @@
 // and crash only on book steps and concurrent entries.
 package incident
 
-import "time"
+import (
+	"time"
+
+	"github.com/bookingharness/bookingharness/sim/fault"
+)
 
 // Policies.
 const (
@@ -117,16 +127,16 @@ const (
 	DeliveryAsync = "async"
 )
 
-// The Cal.com endpoints a fault can hit (fault.on).
+// The Cal.com endpoints a fault can hit (fault.on); the fault catalogue's (sim/fault).
 const (
-	OnCreate      = "create"
-	OnLookup      = "lookup"
-	OnGet         = "get"
-	OnCancel      = "cancel"
-	OnReschedule  = "reschedule"
-	OnConfirm     = "confirm"
-	OnDecline     = "decline"
-	OnReservation = "reservation"
+	OnCreate      = fault.OnCreate
+	OnLookup      = fault.OnLookup
+	OnGet         = fault.OnGet
+	OnCancel      = fault.OnCancel
+	OnReschedule  = fault.OnReschedule
+	OnConfirm     = fault.OnConfirm
+	OnDecline     = fault.OnDecline
+	OnReservation = fault.OnReservation
 )
 
 // Actions of the host in Cal.com (host: steps).
@@ -143,35 +153,38 @@ const (
 	HostByAttendee = "attendee"
 )
 
-// Database fault kinds (db_fault), between the core and Postgres (DESIGN §13).
+// Database fault kinds (db_fault), between the core and Postgres: the fault catalogue's
+// keys (sim/fault, docs/faults.md).
 const (
-	DBFaultReset   = "reset"
-	DBFaultLatency = "latency"
-	DBFaultRefuse  = "refuse"
+	DBFaultReset   = fault.KeyReset
+	DBFaultLatency = fault.KeyLatency
+	DBFaultRefuse  = fault.KeyRefuse
 )
 
 // Crash points (crash:): the core's Book is abandoned right after Cal.com answered, or
 // right before it settles its claim.
 const (
-	CrashAfterCalcom  = "after_calcom"
-	CrashBeforeSettle = "before_settle"
+	CrashAfterCalcom  = fault.AfterCalcom
+	CrashBeforeSettle = fault.BeforeSettle
 )
 
-// Fault kinds a step can inject.
+// Fault kinds a step can inject (the keys of fault:, from the fault catalogue).
 const (
-	FaultDelay       = "delay"
-	FaultStatus      = "status"
-	FaultReset       = "reset"
-	FaultTimeout     = "timeout"
-	FaultDropField   = "drop_field"
-	FaultMalformed   = "malformed"
-	FaultForceReplay = "force_replay"
+	FaultDelay             = fault.KeyDelay
+	FaultStatus            = fault.KeyStatus
+	FaultStatusAfterCommit = fault.KeyStatusAfterCommit
+	FaultReset             = fault.KeyReset
+	FaultTimeout           = fault.KeyTimeout
+	FaultDropField         = fault.KeyDropField
+	FaultMalformed         = fault.KeyMalformed
+	FaultEmpty             = fault.KeyEmpty
+	FaultForceReplay       = fault.KeyForceReplay
 )
 
 // Commit phases for reset and timeout faults: before or after Cal.com created the booking.
 const (
-	BeforeCommit = "before_commit"
-	AfterCommit  = "after_commit"
+	BeforeCommit = fault.BeforeCommit
+	AfterCommit  = fault.AfterCommit
 )
 
 // Incident is a parsed, validated incident file.
@@ -330,22 +343,9 @@ type Expect struct {
 	Layer string
 }
 
-// Fault is one injected Cal.com fault for a step's request.
-type Fault struct {
-	// On is the endpoint it hits: create (the default), lookup, get, cancel, reschedule,
-	// confirm, decline or reservation (the On* constants).
-	On string
-	// Kind is one of the Fault* constants.
-	Kind string
-	// Delay is set for delay faults.
-	Delay time.Duration
-	// Status is set for status faults (e.g. 500, 429).
-	Status int
-	// Phase is before_commit or after_commit for reset and timeout faults.
-	Phase string
-	// Field is createdAt or metadata for drop_field faults.
-	Field string
-}
+// Fault is one injected Cal.com fault for a step's request: the fault catalogue's form
+// (sim/fault), so what a step writes is what a load injects.
+type Fault = fault.CalcomFault
 
 // Cancel cancels the booking of an earlier call through the application.
 type Cancel struct {
@@ -371,26 +371,14 @@ type HostAction struct {
 	Line         int
 }
 
-// WebhookFault disturbs webhook deliveries: at most one of Drop, Duplicate and Reorder
-// (deliver this one after the next), plus an optional Delay and SubscriberStatus (the
-// subscriber answers with that non-2xx status); Drop stands alone.
-type WebhookFault struct {
-	Drop, Duplicate, Reorder bool
-	Delay                    time.Duration
-	SubscriberStatus         int
-}
+// WebhookFault disturbs webhook deliveries: at most one of drop, duplicate and reorder
+// (Mode), plus an optional Delay and SubscriberStatus (the subscriber answers with that
+// failing status); drop stands alone. The fault catalogue's form (sim/fault).
+type WebhookFault = fault.WebhookFault
 
-// DBFault is one fault between the core and Postgres (DESIGN §13) on the call's next
-// matching statement.
-type DBFault struct {
-	// Kind is reset, latency or refuse (the DBFault* constants).
-	Kind string
-	// Phase is before_commit or after_commit for a reset (after_commit: the commit
-	// acknowledgement is lost).
-	Phase string
-	// Duration is the added latency, or how long new connections are refused.
-	Duration time.Duration
-}
+// DBFault is one fault between the core and Postgres on the call's next matching
+// statement: the fault catalogue's form (sim/fault).
+type DBFault = fault.DBFault
 
 // FinalExpect is what must hold at the end of the run.
 type FinalExpect struct {

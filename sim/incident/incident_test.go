@@ -166,7 +166,7 @@ func TestParseErrors(t *testing.T) {
 		{"expect without outcome", step("  - at: 0s\n" + book + "    expect: {layer: unique}\n"), 10, "steps[0].expect.outcome", "is required"},
 		{"unknown expect layer", step("  - at: 0s\n" + book + "    expect: {outcome: slot_taken, layer: layer1}\n"), 10, "steps[0].expect.layer", "unknown value \"layer1\""},
 		{"fault with no kind", step("  - at: 0s\n" + book + "    fault: {on: lookup}\n"), 10, "steps[0].fault", "needs one of"},
-		{"fault with two kinds", step("  - at: 0s\n" + book + "    fault: {delay: 1s, status: 500}\n"), 10, "steps[0].fault", "delay and status"},
+		{"fault with two kinds", step("  - at: 0s\n" + book + "    fault: {delay: 1s, status: 500}\n"), 10, "steps[0].fault", "status and delay"},
 		{"fault delay zero", step("  - at: 0s\n" + book + "    fault: {delay: 0s}\n"), 10, "steps[0].fault.delay", "greater than 0"},
 		{"fault status 200", step("  - at: 0s\n" + book + "    fault: {status: 200}\n"), 10, "steps[0].fault.status", "not an error status"},
 		{"fault reset phase", step("  - at: 0s\n" + book + "    fault: {reset: during_commit}\n"), 10, "steps[0].fault.reset", "unknown value \"during_commit\""},

@@ -45,7 +45,7 @@ func TestRoundTwoExample(t *testing.T) {
 		t.Errorf("concurrent = %+v", cc)
 	}
 	hosts := []HostAction{
-		{Action: HostConfirm, Call: "call_b", WebhookFault: &WebhookFault{Reorder: true}, Line: 40},
+		{Action: HostConfirm, Call: "call_b", WebhookFault: &WebhookFault{Mode: "reorder"}, Line: 40},
 		{Action: HostReschedule, Call: "call_c", To: time.Date(2025, 10, 10, 9, 0, 0, 0, time.UTC), Line: 43},
 		{Action: HostCancel, Call: "call_d", WebhookFault: &WebhookFault{SubscriberStatus: 500}, Line: 45},
 		{Action: HostDecline, Call: "call_b", Line: 48},
@@ -55,7 +55,7 @@ func TestRoundTwoExample(t *testing.T) {
 			t.Errorf("steps[%d].host = %+v, want %+v", 3+i, got, want)
 		}
 	}
-	if cn := st[7].Cancel; cn == nil || cn.Call != "call_a" || !reflect.DeepEqual(cn.WebhookFault, &WebhookFault{Drop: true}) {
+	if cn := st[7].Cancel; cn == nil || cn.Call != "call_a" || !reflect.DeepEqual(cn.WebhookFault, &WebhookFault{Mode: "drop"}) {
 		t.Errorf("cancel = %+v", cn)
 	}
 	var fields []string
@@ -156,6 +156,7 @@ func TestRoundTwoErrors(t *testing.T) {
 		{"webhook_fault drop with delay", withSteps("    webhook_fault: {drop: true, delay: 1s}\n"), "steps[0].webhook_fault", "drop stands alone"},
 		{"webhook_fault false", withSteps("    webhook_fault: {duplicate: false}\n"), "steps[0].webhook_fault.duplicate", "must be true"},
 		{"webhook_fault status", withSteps("    webhook_fault: {subscriber_status: 200}\n"), "steps[0].webhook_fault.subscriber_status", "not a failing subscriber answer"},
+		{"webhook_fault 3xx", withSteps("    webhook_fault: {subscriber_status: 302}\n"), "steps[0].webhook_fault.subscriber_status", "HTTP status 302 is not a failing subscriber answer (want 400–599"},
 		{"webhook_fault delay", withSteps("    webhook_fault: {delay: 0s}\n"), "steps[0].webhook_fault.delay", "greater than 0"},
 		{"webhook_fault key", withSteps("    webhook_fault: {duplicated: true}\n"), "steps[0].webhook_fault.duplicated", `did you mean "duplicate"?`},
 		{"db_fault none", withSteps("    db_fault: {}\n"), "steps[0].db_fault", "exactly one of: reset, latency, refuse (got 0)"},

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/bookingharness/bookingharness/internal/strictyaml"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/bookingharness/bookingharness/internal/strictyaml"
+	"github.com/bookingharness/bookingharness/sim/fault"
 )
 
 // outcomes lists the values a step expect may name (the core's Outcome.Kind values).
@@ -318,7 +320,8 @@ func (p *parser) book(n *yaml.Node, m map[string]*yaml.Node, path string, inc *I
 		p.use(f, strictyaml.Join(path, "db_fault"), "db_fault")
 	}
 	if c := m["crash"]; !strictyaml.IsNull(c) {
-		if b.Crash, err = p.OneOf(c, strictyaml.Join(path, "crash"), CrashAfterCalcom, CrashBeforeSettle); err != nil {
+		points, _ := fault.ShapeOf(fault.Crash, fault.KeyCrash)
+		if b.Crash, err = p.OneOf(c, strictyaml.Join(path, "crash"), points.Words...); err != nil {
 			return b, err
 		}
 		p.use(c, strictyaml.Join(path, "crash"), "crash")

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/bookingharness/bookingharness/sim/fault"
 )
 
 // Annotations are what a written file may carry beyond the Incident Parse returns: comment
@@ -326,11 +328,8 @@ func bookInto(n *yaml.Node, b Book) error {
 	webhookFaultInto(n, b.WebhookFault)
 	if f := b.DBFault; f != nil {
 		d := mapping(true)
-		if f.Kind == DBFaultReset {
-			put(d, f.Kind, plain(f.Phase))
-		} else {
-			put(d, f.Kind, duration(f.Duration))
-		}
+		ks, _ := fault.ShapeOf(fault.DB, f.Kind)
+		put(d, f.Kind, valueNode(ks.Shape, f.Phase, 0, f.Duration))
 		put(n, "db_fault", d)
 	}
 	if b.Crash != "" {
@@ -352,25 +351,35 @@ func bookInto(n *yaml.Node, b Book) error {
 }
 
 func faultNode(f Fault) (*yaml.Node, error) {
+	ks, ok := fault.ShapeOf(fault.Calcom, f.Kind)
+	if !ok {
+		return nil, fmt.Errorf("unknown fault kind %q", f.Kind)
+	}
 	n := mapping(true)
 	if f.On != "" && f.On != OnCreate {
 		put(n, "on", plain(f.On))
 	}
-	switch f.Kind {
-	case FaultDelay:
-		put(n, f.Kind, duration(f.Delay))
-	case FaultStatus:
-		put(n, f.Kind, integer(int64(f.Status)))
-	case FaultReset, FaultTimeout:
-		put(n, f.Kind, plain(f.Phase))
-	case FaultDropField:
-		put(n, f.Kind, str(f.Field))
-	case FaultMalformed, FaultForceReplay:
-		put(n, f.Kind, plain("true"))
-	default:
-		return nil, fmt.Errorf("unknown fault kind %q", f.Kind)
+	word := f.Phase
+	if ks.Shape == fault.ShapeField {
+		word = f.Field
 	}
+	put(n, f.Kind, valueNode(ks.Shape, word, f.Status, f.Delay))
 	return n, nil
+}
+
+// valueNode writes a fault key's value by its shape in the fault catalogue.
+func valueNode(shape fault.Shape, word string, status int, d time.Duration) *yaml.Node {
+	switch shape {
+	case fault.ShapeTrue:
+		return plain("true")
+	case fault.ShapeStatus:
+		return integer(int64(status))
+	case fault.ShapeDuration:
+		return duration(d)
+	case fault.ShapeField:
+		return str(word)
+	}
+	return plain(word)
 }
 
 // webhookFaultInto writes a step's webhook_fault, if any, into n.
@@ -379,19 +388,9 @@ func webhookFaultInto(n *yaml.Node, w *WebhookFault) {
 		return
 	}
 	wn := mapping(true)
-	for _, flag := range []struct {
-		key string
-		on  bool
-	}{{"drop", w.Drop}, {"duplicate", w.Duplicate}, {"reorder", w.Reorder}} {
-		if flag.on {
-			put(wn, flag.key, plain("true"))
-		}
-	}
-	if w.Delay != 0 {
-		put(wn, "delay", duration(w.Delay))
-	}
-	if w.SubscriberStatus != 0 {
-		put(wn, "subscriber_status", integer(int64(w.SubscriberStatus)))
+	for _, k := range w.Keys() {
+		ks, _ := fault.ShapeOf(fault.Webhook, k)
+		put(wn, k, valueNode(ks.Shape, "", w.SubscriberStatus, w.Delay))
 	}
 	put(n, "webhook_fault", wn)
 }

@@ -1,6 +1,12 @@
 package load
 
-import "errors"
+import (
+	"errors"
+	"strings"
+
+	"github.com/bookingharness/bookingharness/sim/fault"
+	"github.com/bookingharness/bookingharness/sim/world"
+)
 
 // Black-box load (Config.BlackBox): the same closed-loop run, fault mix and checks against
 // a service behind the contract (DESIGN §12) instead of the reference core. The service is
@@ -11,7 +17,7 @@ import "errors"
 // service is judged as); Layers switches the service's layers when it accepts switches.
 // Under time: age the fake's clock follows the wall clock (a delay fault still costs no
 // real time); a timeout_after_commit fault ends at once with the connection cut (see
-// sim.BlackBox). The core's own knobs — MaxConns, ClientTimeout's effect on the core, the
+// world.BlackBox). The core's own knobs — MaxConns, ClientTimeout's effect on the core, the
 // Logger — do not apply; the service's output is its own.
 
 // validateBlackBox refuses settings that cannot go with a black-box service.
@@ -23,6 +29,27 @@ func (c Config) validateBlackBox() error {
 		return errors.New("load: BlackBox.SUT is required")
 	case c.CalcomURL != "":
 		return &ConfigError{Field: "calcom-url", Problem: "a black-box run (--sut) starts the service against its own fake Cal.com; leave --calcom-url out"}
+	}
+	// What the mix needs of the service comes from the fault catalogue (docs/faults.md).
+	sys := world.ServiceSystem(c.BlackBox.SUT)
+	var items []fault.Item
+	for _, f := range c.Faults {
+		if it, err := f.item(c.FaultDelay); err == nil {
+			items = append(items, it)
+		}
+	}
+	for _, f := range c.WebhookFaults {
+		if it, err := f.item(c.FaultDelay); err == nil {
+			items = append(items, it)
+		}
+	}
+	for _, it := range items {
+		if why := it.Fault.Blocker(sys); why != "" {
+			return &ConfigError{Field: strings.TrimPrefix(it.Fault.Family.Flag(), "--"), Problem: it.Fault.CLI + " " + why}
+		}
+	}
+	if len(c.DBFaults) > 0 && !sys.Offers(fault.NeedProxy) {
+		return &ConfigError{Field: "db-faults", Problem: "every database fault " + fault.NeedProxy.Reason()}
 	}
 	return nil
 }

@@ -6,11 +6,11 @@ import (
 	"testing"
 
 	"github.com/bookingharness/bookingharness/core"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/blackbox"
 	"github.com/bookingharness/bookingharness/sim/blackbox/bbtest"
 	"github.com/bookingharness/bookingharness/sim/check"
 	"github.com/bookingharness/bookingharness/sim/load"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // faultMix is the black-box load's fault mix: lost answers (reset and held after Cal.com
@@ -31,7 +31,7 @@ func faultMix(t *testing.T) []load.Fault {
 func TestBlackBoxLoad(t *testing.T) {
 	cfg := small(120, 16, 40) // under hardened only a slot's winner reaches Cal.com, where faults fire
 	cfg.Faults = faultMix(t)
-	cfg.BlackBox = &sim.BlackBox{SUT: bbtest.SUT(t, core.PolicyHardened, blackbox.TimeHeader)}
+	cfg.BlackBox = &world.BlackBox{SUT: bbtest.SUT(t, core.PolicyHardened, blackbox.TimeHeader)}
 	res := run(t, cfg, nil)
 	if !res.OK || res.Attempts != 120 || res.Violations.Total != 0 || res.Service != "bbtest.sut.yaml" {
 		t.Fatalf("hardened black-box load: ok %v, %d attempts, violations %+v, service %q", res.OK, res.Attempts, res.Violations, res.Service)
@@ -46,8 +46,8 @@ func TestBlackBoxLoad(t *testing.T) {
 
 	dup := small(24, 4, 2)
 	dup.Policy, dup.Layers = core.PolicySeed, 0
-	dup.Faults = []load.Fault{{Kind: load.FaultForceReplay, Rate: 1}}
-	dup.BlackBox = &sim.BlackBox{SUT: bbtest.SUT(t, core.PolicySeed, blackbox.TimeAge)}
+	dup.Faults = []load.Fault{{Kind: "force_replay", Rate: 1}}
+	dup.BlackBox = &world.BlackBox{SUT: bbtest.SUT(t, core.PolicySeed, blackbox.TimeAge)}
 	res = run(t, dup, []string{})
 	if res.OK || !slices.Contains(res.UnexpectedViolations, check.DuplicateBookingID) {
 		t.Fatalf("seed without layers, black-box: unexpected %v, want duplicate_booking_id", res.UnexpectedViolations)
@@ -58,8 +58,41 @@ func TestBlackBoxLoad(t *testing.T) {
 func TestBlackBoxLoadRefusesExternalFake(t *testing.T) {
 	cfg := small(1, 1, 1)
 	cfg.CalcomURL = "http://127.0.0.1:8787"
-	cfg.BlackBox = &sim.BlackBox{SUT: bbtest.SUT(t, core.PolicySeed, blackbox.TimeHeader)}
+	cfg.BlackBox = &world.BlackBox{SUT: bbtest.SUT(t, core.PolicySeed, blackbox.TimeHeader)}
 	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "--calcom-url") {
 		t.Fatalf("Validate: %v", err)
+	}
+}
+
+// What a black-box service does not offer is refused before anything starts, with the fault
+// catalogue's reason: webhook faults need a webhook receiver, database faults the proxy.
+// Cal.com faults go anywhere.
+func TestBlackBoxLoadRefusesWhatTheServiceCannotTake(t *testing.T) {
+	service := &world.BlackBox{SUT: &blackbox.SUT{File: "svc.yaml", Time: blackbox.TimeHeader}}
+	webhook, err := load.ParseWebhookFaults("duplicate=0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := load.ParseDBFaults("commit_ack_lost=0.02")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		edit func(*load.Config)
+		want string
+	}{
+		{"cal.com faults", func(c *load.Config) { c.Faults = faultMix(t) }, ""},
+		{"webhook faults", func(c *load.Config) { c.WebhookFaults = webhook }, "webhook-faults: duplicate needs a webhook receiver"},
+		{"db faults", func(c *load.Config) { c.DBFaults = db }, "db-faults: every database fault needs the database proxy"},
+	}
+	for _, tc := range cases {
+		cfg := small(10, 1, 10)
+		cfg.BlackBox = service
+		tc.edit(&cfg)
+		err := cfg.Validate()
+		if (err == nil) != (tc.want == "") || (err != nil && !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
 	}
 }

@@ -7,8 +7,8 @@ import (
 
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/internal/loopback"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/pgproxy"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // Limits on the plan, so a typo cannot ask for more memory than the machine has.
@@ -98,7 +98,7 @@ type Config struct {
 	// as they do in production (reference §8.2). An external fake has its own
 	// (fake-calcom --check-insert-gap).
 	CheckInsertGap time.Duration
-	// DBFaults are Postgres wire-proxy rules (pgproxy.ParseFaults: commit_ack_lost, reset,
+	// DBFaults are Postgres wire-proxy rules (ParseDBFaults: commit_ack_lost, reset,
 	// latency, refuse) between the in-process core and its database, drawn per call from the
 	// run's seed. Empty: no proxy.
 	DBFaults []pgproxy.Rule
@@ -137,7 +137,7 @@ type Config struct {
 	// (Result.Evidence); off by default, since it holds the whole history.
 	KeepEvidence bool
 	// BlackBox, when set, puts a black-box service in the core's place (blackbox.go).
-	BlackBox *sim.BlackBox
+	BlackBox *world.BlackBox
 }
 
 // DefaultConfig is a small contended run under the hardened policy with every layer.
@@ -237,7 +237,7 @@ func (c Config) maxConns() int { return orDefault(c.MaxConns, DefaultMaxConns) }
 
 // clientTimeout is the core's per-request Cal.com timeout in this run.
 func (c Config) clientTimeout() time.Duration {
-	return orDefault(c.ClientTimeout, sim.DefaultClientTimeout)
+	return orDefault(c.ClientTimeout, world.DefaultClientTimeout)
 }
 
 // maxInFlight is an open loop's bound on attempts in flight.

@@ -3,8 +3,24 @@ package load
 import (
 	"slices"
 
+	"github.com/bookingharness/bookingharness/sim/fault"
 	"github.com/bookingharness/bookingharness/sim/pgproxy"
 )
+
+// ParseDBFaults reads the --db-faults flag — "commit_ack_lost=0.02,reset=2%,latency=5ms@0.1,
+// refuse=2s@0.001" (fault.ParseMix; fault.Help(fault.DB) describes it) — into the wire
+// proxy's rules, named "db:<kind>", matching every statement. An empty string is no faults.
+func ParseDBFaults(s string) ([]pgproxy.Rule, error) {
+	items, err := fault.ParseMix(fault.DB, s, 0)
+	if err != nil {
+		return nil, err
+	}
+	var out []pgproxy.Rule
+	for _, it := range items {
+		out = append(out, it.ProxyRule())
+	}
+	return out, nil
+}
 
 // DBFaultFired counts one --db-faults rule's firings.
 type DBFaultFired struct {

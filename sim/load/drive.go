@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bookingharness/bookingharness/core"
+	"github.com/bookingharness/bookingharness/internal/seeded"
 	"github.com/bookingharness/bookingharness/sim/history"
 )
 
@@ -190,5 +191,5 @@ func (d *driver) cancels(callID string, out core.Outcome) bool {
 	if d.cfg.CancelRate <= 0 || (out.Kind != core.Booked && out.Kind != core.AlreadyBooked) {
 		return false
 	}
-	return unit(draw(d.cfg.Seed, "cancel", callID, 0)) < d.cfg.CancelRate
+	return seeded.Fraction(d.cfg.Seed, "cancel", callID, 0) < d.cfg.CancelRate
 }

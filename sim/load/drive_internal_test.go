@@ -9,10 +9,10 @@ import (
 
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/fakecalcom"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/check"
 	"github.com/bookingharness/bookingharness/sim/clock"
 	"github.com/bookingharness/bookingharness/sim/history"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // virtualPacer is a clock only the test moves: sleepUntil blocks until the test has moved
@@ -71,7 +71,7 @@ func (g *gatedTarget) Layout() Layout {
 	return NewLayout(time.Date(2025, 10, 6, 9, 0, 0, 0, time.UTC))
 }
 
-func (g *gatedTarget) Book(_ context.Context, c sim.BookCall) (core.Outcome, error) {
+func (g *gatedTarget) Book(_ context.Context, c world.BookCall) (core.Outcome, error) {
 	g.mu.Lock()
 	g.inFlight++
 	g.peak = max(g.peak, g.inFlight)
@@ -87,7 +87,7 @@ func (g *gatedTarget) Book(_ context.Context, c sim.BookCall) (core.Outcome, err
 	return core.Outcome{Kind: core.Booked}, nil
 }
 
-func (g *gatedTarget) Cancel(_ context.Context, c sim.BookCall) (string, error) {
+func (g *gatedTarget) Cancel(_ context.Context, c world.BookCall) (string, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.canceled = append(g.canceled, c.CallID)

@@ -7,6 +7,7 @@ import (
 	"github.com/bookingharness/bookingharness/fakecalcom"
 	"github.com/bookingharness/bookingharness/sim/check"
 	"github.com/bookingharness/bookingharness/sim/history"
+	"github.com/bookingharness/bookingharness/sim/pgproxy"
 )
 
 // Evidence is what a load run keeps, when Config.KeepEvidence is set, so that each of its
@@ -23,8 +24,9 @@ type Evidence struct {
 	FaultDelay time.Duration
 	// Attempts is how many calls were issued.
 	Attempts int
-	// Rules are the fake's fault rules of the run (Fault.Rule); a fired journal entry names
-	// its rule, and the rule says what the action did exactly (a status, a field, a delay).
+	// Rules are the fake's fault rules of the run (Fault.Rule, WebhookFault.Rule); a fired
+	// journal entry or a struck delivery names its rule, and the rule says what the action
+	// did exactly (a status, a field, a delay).
 	Rules []fakecalcom.Rule
 	// VirtualTime is true when the core and the fake ran on the world's virtual clock (the
 	// in-process fake): Operations' Call and Return are then virtual readings, which stand
@@ -40,6 +42,16 @@ type Evidence struct {
 	// Fired lists the fake's journal entries a fault rule fired on (rule name, action, call
 	// id, attempt number), in arrival order.
 	Fired []fakecalcom.JournalEntry
+	// Webhooks is true when the run delivered Cal.com's webhooks (async, signed, to the
+	// core's handler: --webhook-faults); Struck lists the deliveries a webhook rule (in
+	// Rules) struck, first attempts, in the fake's order.
+	Webhooks bool
+	Struck   []fakecalcom.WebhookDelivery
+	// DBRules are the wire proxy's rules of the run (--db-faults) and DBFired the proxy's
+	// journal entries of their firings (rule, action, call key, the call's statement
+	// number).
+	DBRules []pgproxy.Rule
+	DBFired []pgproxy.Entry
 
 	spans map[int]callSpan // by CallIndex, issued calls only
 }
@@ -66,9 +78,17 @@ func (e *Evidence) RealSpan(callID string) (start, end time.Duration, ok bool) {
 // Evidence returns what the run kept for sim/shrink; nil unless Config.KeepEvidence was set.
 func (r *Result) Evidence() *Evidence { return r.evidence }
 
-// keepEvidence fills r.evidence when cfg asks for it (a no-op otherwise). fired are the
-// journal entries a rule fired on; rep is the checker's full report.
-func (r *Result) keepEvidence(cfg Config, layout Layout, fired []fakecalcom.JournalEntry, log *attemptLog, rep check.Report) {
+// firings is what the run's injectors report having fired: the fake's journal entries on
+// requests, the webhook deliveries a rule struck, and the proxy's fault entries.
+type firings struct {
+	journal []fakecalcom.JournalEntry
+	struck  []fakecalcom.WebhookDelivery
+	db      []pgproxy.Entry
+}
+
+// keepEvidence fills r.evidence when cfg asks for it (a no-op otherwise); rep is the
+// checker's full report.
+func (r *Result) keepEvidence(cfg Config, layout Layout, seen firings, log *attemptLog, rep check.Report) {
 	if !cfg.KeepEvidence {
 		return
 	}
@@ -76,8 +96,12 @@ func (r *Result) keepEvidence(cfg Config, layout Layout, fired []fakecalcom.Jour
 		Seed: cfg.Seed, Policy: cfg.Policy, Layers: cfg.Layers, Faults: append([]Fault{}, cfg.Faults...), FaultDelay: cfg.FaultDelay,
 		Attempts: r.Attempts, Rules: rules(cfg.Faults, cfg.FaultDelay), VirtualTime: cfg.CalcomURL == "", Layout: layout,
 		Operations: r.ops, Violations: rep.Violations, spans: make(map[int]callSpan, r.Attempts),
+		Webhooks: len(cfg.WebhookFaults) > 0, Struck: seen.struck, DBRules: cfg.DBFaults, DBFired: seen.db,
 	}
-	for _, e := range fired {
+	for _, f := range cfg.WebhookFaults {
+		ev.Rules = append(ev.Rules, f.Rule(cfg.FaultDelay))
+	}
+	for _, e := range seen.journal {
 		if e.Rule != "" {
 			ev.Fired = append(ev.Fired, e)
 		}

@@ -15,7 +15,7 @@ func TestEvidenceKeptOnRequest(t *testing.T) {
 	cfg := load.DefaultConfig()
 	cfg.Calls, cfg.Concurrency, cfg.Slots, cfg.Seed = 24, 4, 24, 3
 	cfg.Policy, cfg.Layers = core.PolicySeed, core.All()
-	cfg.Faults = []load.Fault{{Kind: load.FaultResetAfterCommit, Rate: 0.5}}
+	cfg.Faults = []load.Fault{{Kind: "reset_after_commit", Rate: 0.5}}
 	res, err := load.Run(context.Background(), env, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -40,7 +40,7 @@ func TestEvidenceKeptOnRequest(t *testing.T) {
 		t.Fatalf("evidence lists %d fired faults, the run counted %d", len(ev.Fired), res.FaultsFired[0].Fired)
 	}
 	for _, e := range ev.Fired {
-		if e.Rule != load.RuleName(load.FaultResetAfterCommit) || e.Attempt != 1 || load.CallIndex(e.CallID) < 0 {
+		if e.Rule != load.RuleName("reset_after_commit") || e.Attempt != 1 || load.CallIndex(e.CallID) < 0 {
 			t.Errorf("fired entry %+v: want the load's rule, attempt 1 and a load call", e)
 		}
 	}

@@ -14,11 +14,11 @@ import (
 	"github.com/bookingharness/bookingharness/fakecalcom"
 	"github.com/bookingharness/bookingharness/internal/loopback"
 	"github.com/bookingharness/bookingharness/pgenv"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/blackbox"
 	"github.com/bookingharness/bookingharness/sim/check"
 	"github.com/bookingharness/bookingharness/sim/clock"
 	"github.com/bookingharness/bookingharness/sim/history"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // externalTarget drives the core against a fake Cal.com running out of process
@@ -78,7 +78,7 @@ func newExternalTarget(ctx context.Context, env *pgenv.Env, cfg Config) (t *exte
 	if t.db, err = env.NewDatabase(ctx, pgenv.StoreTemplate(schema)); err != nil {
 		return nil, err
 	}
-	if t.store, err = store.Open(ctx, sim.WithPoolSize(t.db.DSN, cfg.maxConns())); err != nil {
+	if t.store, err = store.Open(ctx, world.WithPoolSize(t.db.DSN, cfg.maxConns())); err != nil {
 		return nil, err
 	}
 	fixtures := make([]store.EventTypeFixture, 0, len(EventTypes()))
@@ -100,8 +100,8 @@ func newExternalTarget(ctx context.Context, env *pgenv.Env, cfg Config) (t *exte
 
 func (t *externalTarget) Layout() Layout { return t.layout }
 
-// request mirrors sim.World.Request for the external target.
-func (t *externalTarget) request(c sim.BookCall) core.Request {
+// request mirrors world.Core.Request for the external target.
+func (t *externalTarget) request(c world.BookCall) core.Request {
 	req := core.Request{CallID: c.CallID, EventTypeID: c.EventTypeID, Start: c.Start.UTC(), Attendee: c.Attendee, CustomerID: t.fixtures.CustomerID}
 	for _, et := range EventTypes() {
 		if int64(et.ID) == c.EventTypeID {
@@ -112,7 +112,7 @@ func (t *externalTarget) request(c sim.BookCall) core.Request {
 	return req
 }
 
-func (t *externalTarget) Book(ctx context.Context, c sim.BookCall) (core.Outcome, error) {
+func (t *externalTarget) Book(ctx context.Context, c world.BookCall) (core.Outcome, error) {
 	tok := t.recorder.Begin(c.CallID, history.KindBook, t.slot(c))
 	out, err := t.service.Book(withCall(ctx, c.CallID), t.request(c))
 	kind := string(out.Kind)
@@ -123,7 +123,7 @@ func (t *externalTarget) Book(ctx context.Context, c sim.BookCall) (core.Outcome
 	return out, errors.Join(err, endErr)
 }
 
-func (t *externalTarget) Cancel(ctx context.Context, c sim.BookCall) (string, error) {
+func (t *externalTarget) Cancel(ctx context.Context, c world.BookCall) (string, error) {
 	tok := t.recorder.Begin(c.CallID, history.KindCancel, t.slot(c))
 	_, err := t.service.Cancel(withCall(ctx, c.CallID), c.CallID)
 	outcome := cancelOutcome(err)
@@ -132,7 +132,7 @@ func (t *externalTarget) Cancel(ctx context.Context, c sim.BookCall) (string, er
 }
 
 // slot is the history key of a call's slot.
-func (t *externalTarget) slot(c sim.BookCall) history.SlotKey {
+func (t *externalTarget) slot(c world.BookCall) history.SlotKey {
 	et, _ := t.layout.eventType(c.EventTypeID)
 	return history.SlotKey{EventTypeID: c.EventTypeID, HostID: int64(et.HostID), Start: c.Start.UTC()}
 }
@@ -165,7 +165,7 @@ func (t *externalTarget) State(ctx context.Context) (check.State, error) {
 	if err := t.fake.Call(ctx, http.MethodGet, "/__admin/bookings", nil, &ledger); err != nil {
 		return check.State{}, err
 	}
-	return sim.StateOf(rows, ledger, t.hostOf), nil
+	return world.StateOf(rows, ledger, t.hostOf), nil
 }
 
 func (t *externalTarget) Journal(ctx context.Context) ([]fakecalcom.JournalEntry, error) {

@@ -1,60 +1,29 @@
 package load
 
 import (
-	"fmt"
-	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/bookingharness/bookingharness/fakecalcom"
+	"github.com/bookingharness/bookingharness/sim/fault"
 )
 
-// FaultKind names one fault of the --faults mix. The names are a public contract (CLI,
-// JSON, README).
+// FaultKind names one fault of the --faults mix: the load flag kind of one of the fault
+// catalogue's Cal.com faults (package sim/fault; docs/faults.md lists them). The names are
+// a public contract (CLI, JSON). Each fires on POST /v2/bookings only (creates, not the
+// core's recovery lookups), with the mix's probability; whether it fires for a create is the
+// fake's seeded decision per call (seed, rule, call id, attempt of that call), never arrival
+// order, so two runs with one --seed fault exactly the same calls.
 type FaultKind string
 
-// The fault kinds. Each fires on POST /v2/bookings only (creates, not the core's recovery
-// lookups), with the mix's probability. Whether it fires for a create is the fake's seeded
-// decision per call (seed, rule, call id, attempt of that call), never arrival order, so
-// two runs with one --seed fault exactly the same calls.
-const (
-	// FaultResetBeforeCommit cuts the connection before the booking is created.
-	FaultResetBeforeCommit FaultKind = "reset_before_commit"
-	// FaultResetAfterCommit creates the booking, then cuts the connection.
-	FaultResetAfterCommit FaultKind = "reset_after_commit"
-	// FaultTimeoutAfterCommit creates the booking, then holds the response until the core's
-	// client gives up (costs Config.ClientTimeout of real time).
-	FaultTimeoutAfterCommit FaultKind = "timeout_after_commit"
-	// FaultStatus500 answers 500 before anything is created.
-	FaultStatus500 FaultKind = "status_500"
-	// FaultStatus500AfterCommit creates the booking, then answers 500.
-	FaultStatus500AfterCommit FaultKind = "status_500_after_commit"
-	// FaultStatus429 answers 429 with Cal.com's rate-limit headers.
-	FaultStatus429 FaultKind = "status_429"
-	// FaultMalformed creates the booking, then sends a truncated JSON body.
-	FaultMalformed FaultKind = "malformed"
-	// FaultEmpty creates the booking, then sends an empty body.
-	FaultEmpty FaultKind = "empty"
-	// FaultDropCreatedAt creates the booking and drops createdAt from the response.
-	FaultDropCreatedAt FaultKind = "drop_created_at"
-	// FaultDropMetadata creates the booking and drops metadata from the response.
-	FaultDropMetadata FaultKind = "drop_metadata"
-	// FaultForceReplay makes a duplicate create return the slot's existing booking (201),
-	// whatever the event type's kind or the attendee: the Call 687/688 answer.
-	FaultForceReplay FaultKind = "force_replay"
-	// FaultDelay delays the request by Config.FaultDelay on the fake's clock.
-	FaultDelay FaultKind = "delay"
-)
-
-// FaultKinds lists every fault kind in a stable order (the order of the README table).
+// FaultKinds lists every kind in the catalogue's order.
 func FaultKinds() []FaultKind {
-	return []FaultKind{
-		FaultResetBeforeCommit, FaultResetAfterCommit, FaultTimeoutAfterCommit,
-		FaultStatus500, FaultStatus500AfterCommit, FaultStatus429, FaultMalformed, FaultEmpty,
-		FaultDropCreatedAt, FaultDropMetadata, FaultForceReplay, FaultDelay,
+	var out []FaultKind
+	for _, f := range fault.Of(fault.Calcom) {
+		out = append(out, FaultKind(f.CLI))
 	}
+	return out
 }
 
 // Fault is one entry of the mix: a kind and the probability that a create gets it.
@@ -63,69 +32,18 @@ type Fault struct {
 	Rate float64   `json:"rate"`
 }
 
-func (f Fault) validate() error {
-	if !slices.Contains(FaultKinds(), f.Kind) {
-		return fmt.Errorf("unknown fault kind %q (want one of %s)", f.Kind, kindList())
-	}
-	if !(f.Rate > 0 && f.Rate <= 1) {
-		return fmt.Errorf("fault %s: rate must be in (0, 1], got %v", f.Kind, f.Rate)
-	}
-	return nil
-}
-
-func kindList() string {
-	names := make([]string, 0, len(FaultKinds()))
-	for _, k := range FaultKinds() {
-		names = append(names, string(k))
-	}
-	return strings.Join(names, ", ")
-}
-
 // ParseFaults reads the --faults form "kind=rate,kind=rate" (e.g.
-// "reset_after_commit=0.05,status_500=0.05"). An empty string is no faults. A kind may
-// appear once.
+// "reset_after_commit=0.05,status_500=2%"; fault.ParseMix). An empty string is no faults.
 func ParseFaults(s string) ([]Fault, error) {
-	var out []Fault
-	err := parseKindRates(s, "fault", "status_500", func(kind string, rate float64) error {
-		f := Fault{Kind: FaultKind(kind), Rate: rate}
-		if err := f.validate(); err != nil {
-			return err
-		}
-		out = append(out, f)
-		return nil
-	})
+	items, err := fault.ParseMix(fault.Calcom, s, DefaultFaultDelay)
+	out := make([]Fault, 0, len(items))
+	for _, it := range items {
+		out = append(out, Fault{Kind: FaultKind(it.Fault.CLI), Rate: it.Rate})
+	}
+	if len(out) == 0 {
+		out = nil
+	}
 	return out, err
-}
-
-// parseKindRates reads a "kind=rate,…" list (the --faults and --webhook-faults forms), each
-// kind at most once, and hands every item to add; what names the list in errors, example is
-// a kind for the error's example.
-func parseKindRates(s, what, example string, add func(kind string, rate float64) error) error {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return nil
-	}
-	seen := map[string]bool{}
-	for item := range strings.SplitSeq(s, ",") {
-		item = strings.TrimSpace(item)
-		name, rate, ok := strings.Cut(item, "=")
-		if !ok {
-			return fmt.Errorf("%s %q: want kind=rate, e.g. %s=0.05", what, item, example)
-		}
-		r, err := strconv.ParseFloat(strings.TrimSpace(rate), 64)
-		if err != nil {
-			return fmt.Errorf("%s %q: rate %q is not a number", what, item, rate)
-		}
-		name = strings.TrimSpace(name)
-		if seen[name] {
-			return fmt.Errorf("%s %s is given twice", what, name)
-		}
-		seen[name] = true
-		if err := add(name, r); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // FormatFaults is the inverse of ParseFaults.
@@ -137,39 +55,27 @@ func FormatFaults(faults []Fault) string {
 	return strings.Join(parts, ",")
 }
 
-// Rule maps the fault to the fake's rule: POST /v2/bookings, with probability Rate, named
-// "load:<kind>" so the journal says which fault fired. delay is how long a delay fault
-// delays. The fake tries rules in order and fires at most one per request, so with several
-// faults a later one fires with probability rate × (1 − the earlier rates).
+// item is the catalogue's item of f; delay is how long a delay fault delays.
+func (f Fault) item(delay time.Duration) (fault.Item, error) {
+	return fault.NewItem(fault.Calcom, string(f.Kind), f.Rate, delay)
+}
+
+func (f Fault) validate() error {
+	_, err := f.item(DefaultFaultDelay)
+	return err
+}
+
+// Rule maps the fault to the fake's rule (fault.Item.FakeRule): POST /v2/bookings, with
+// probability Rate, named "load:<kind>" so the journal says which fault fired. delay is how
+// long a delay fault delays. The fake tries rules in order and fires at most one per
+// request, so with several faults a later one fires with probability rate × (1 − the
+// earlier rates). A kind the catalogue does not know gives a rule the fake refuses.
 func (f Fault) Rule(delay time.Duration) fakecalcom.Rule {
-	r := fakecalcom.Rule{Name: RuleName(f.Kind), Method: http.MethodPost, Path: "/v2/bookings", Probability: f.Rate}
-	switch f.Kind {
-	case FaultResetBeforeCommit:
-		r.Action = fakecalcom.Action{Kind: fakecalcom.ActionResetBeforeCommit}
-	case FaultResetAfterCommit:
-		r.Action = fakecalcom.Action{Kind: fakecalcom.ActionResetAfterCommit}
-	case FaultTimeoutAfterCommit:
-		r.Action = fakecalcom.Action{Kind: fakecalcom.ActionTimeoutAfterCommit}
-	case FaultStatus500:
-		r.Action = fakecalcom.Action{Kind: fakecalcom.ActionStatus, Status: http.StatusInternalServerError}
-	case FaultStatus500AfterCommit:
-		r.Action = fakecalcom.Action{Kind: fakecalcom.ActionStatus, Status: http.StatusInternalServerError, AfterCommit: true}
-	case FaultStatus429:
-		r.Action = fakecalcom.Action{Kind: fakecalcom.ActionRateLimit}
-	case FaultMalformed:
-		r.Action = fakecalcom.Action{Kind: fakecalcom.ActionMalformed}
-	case FaultEmpty:
-		r.Action = fakecalcom.Action{Kind: fakecalcom.ActionEmpty}
-	case FaultDropCreatedAt:
-		r.Action = fakecalcom.Action{Kind: fakecalcom.ActionDropField, Field: "createdAt"}
-	case FaultDropMetadata:
-		r.Action = fakecalcom.Action{Kind: fakecalcom.ActionDropField, Field: "metadata"}
-	case FaultForceReplay:
-		r.Action = fakecalcom.Action{Kind: fakecalcom.ActionForceReplay}
-	case FaultDelay:
-		r.Action = fakecalcom.Action{Kind: fakecalcom.ActionDelay, Delay: fakecalcom.Duration(delay)}
+	it, err := f.item(delay)
+	if err != nil {
+		return fakecalcom.Rule{Name: RuleName(f.Kind), Action: fakecalcom.Action{Kind: fakecalcom.ActionKind(f.Kind)}}
 	}
-	return r
+	return it.FakeRule()
 }
 
 // RuleName is the fake rule name of a fault kind; the journal reports it when it fires.
@@ -177,11 +83,11 @@ func RuleName(k FaultKind) string { return "load:" + string(k) }
 
 // kindOfRule reverses RuleName ("" for rules the load did not add).
 func kindOfRule(name string) FaultKind {
-	k, ok := strings.CutPrefix(name, "load:")
+	f, ok := fault.ItemOfRule(fault.Calcom, name)
 	if !ok {
 		return ""
 	}
-	return FaultKind(k)
+	return FaultKind(f.CLI)
 }
 
 // rules is the fake's rule list for a fault mix. The rules are seeded, so the fake parses

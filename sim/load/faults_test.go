@@ -12,7 +12,7 @@ import (
 // call books its own slot here, so every call reaches Cal.com in both runs; run under -race.)
 func TestSeededFaultsHitTheSameCalls(t *testing.T) {
 	cfg := small(120, 8, 100_000)
-	cfg.Faults = []load.Fault{{Kind: load.FaultStatus500, Rate: 0.2}, {Kind: load.FaultResetAfterCommit, Rate: 0.15}, {Kind: load.FaultDropCreatedAt, Rate: 0.15}}
+	cfg.Faults = []load.Fault{{Kind: "status_500", Rate: 0.2}, {Kind: "reset_after_commit", Rate: 0.15}, {Kind: "drop_created_at", Rate: 0.15}}
 	distinct := map[int]bool{}
 	plan := load.NewSlotPlan(cfg.Seed, cfg.Calls, cfg.Slots, 0)
 	for i := range cfg.Calls {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/bookingharness/bookingharness/internal/seeded"
 )
 
 // MaxCalcomLatency bounds --calcom-latency (base plus spread): a load run is real time, and a
@@ -77,7 +79,7 @@ func (d LatencyDist) Sample(callID string, attempt int) time.Duration {
 		return d.Base
 	}
 	width := uint64(2*d.Spread) + 1
-	return d.Base - d.Spread + time.Duration(draw(d.Seed, "latency", callID, uint64(attempt))%width)
+	return d.Base - d.Spread + time.Duration(seeded.Draw(d.Seed, "latency", callID, uint64(attempt))%width)
 }
 
 // callKey carries the call a Cal.com request belongs to, so the latency transport can draw

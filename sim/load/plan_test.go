@@ -131,13 +131,14 @@ func TestParseFaults(t *testing.T) {
 		wantErr string
 	}{
 		{"", nil, ""},
-		{"reset_after_commit=0.05,status_500=0.05", []load.Fault{{Kind: load.FaultResetAfterCommit, Rate: 0.05}, {Kind: load.FaultStatus500, Rate: 0.05}}, ""},
-		{" force_replay = 1 ", []load.Fault{{Kind: load.FaultForceReplay, Rate: 1}}, ""},
-		{"status_503=0.1", nil, `unknown fault kind "status_503"`},
-		{"status_500", nil, "want kind=rate"},
+		{"reset_after_commit=0.05,status_500=0.05", []load.Fault{{Kind: "reset_after_commit", Rate: 0.05}, {Kind: "status_500", Rate: 0.05}}, ""},
+		{" force_replay = 1 ", []load.Fault{{Kind: "force_replay", Rate: 1}}, ""},
+		{"status_503=0.1", nil, `unknown kind "status_503"`},
+		{"status_500", nil, "want KIND=SPEC"},
 		{"status_500=lots", nil, `rate "lots" is not a number`},
-		{"status_500=0", nil, "rate must be in (0, 1]"},
-		{"status_500=1.5", nil, "rate must be in (0, 1]"},
+		{"status_500=0", nil, "rate 0 must be in (0, 1]"},
+		{"status_500=1.5", nil, "rate 1.5 must be in (0, 1]"},
+		{"status_500=5%", []load.Fault{{Kind: "status_500", Rate: 0.05}}, ""},
 		{"delay=0.1,delay=0.2", nil, "given twice"},
 	}
 	for _, tt := range tests {

@@ -58,9 +58,11 @@ func Run(ctx context.Context, env *pgenv.Env, cfg Config, expect []string) (*Res
 		return nil, err
 	}
 	fired := res.countFaults(cfg.Faults, journal, d.log)
+	seen := firings{journal: journal}
 	if wt, ok := t.(*worldTarget); ok {
-		res.countDBFaults(cfg.DBFaults, wt.dbFaultsFired())
-		res.countWebhookFaults(cfg.WebhookFaults, wt.webhookFaultsFired())
+		seen.struck, seen.db = wt.struck, wt.dbFaultsFired()
+		res.countDBFaults(cfg.DBFaults, seen.db)
+		res.countWebhookFaults(cfg.WebhookFaults, seen.struck)
 	}
 	res.nameStalls(findStalls(d.log, cfg.stallWindow()), evidence{
 		log: d.log, samples: samples, fired: fired, maxConns: cfg.maxConns(), clientTimeout: cfg.clientTimeout(),
@@ -75,7 +77,7 @@ func Run(ctx context.Context, env *pgenv.Env, cfg Config, expect []string) (*Res
 		return nil, fmt.Errorf("load: the invariant check could not judge the run: %w", err)
 	}
 	res.Violations = summarizeViolations(rep)
-	res.keepEvidence(cfg, t.Layout(), journal, d.log, rep) // for sim/shrink; a no-op unless cfg.KeepEvidence
+	res.keepEvidence(cfg, t.Layout(), seen, d.log, rep) // for sim/shrink; a no-op unless cfg.KeepEvidence
 	if err := res.checkSlots(cfg.CheckTimeout); err != nil {
 		return nil, err
 	}

@@ -15,7 +15,6 @@ import (
 	"github.com/bookingharness/bookingharness/fakecalcom"
 	"github.com/bookingharness/bookingharness/sim/check"
 	"github.com/bookingharness/bookingharness/sim/load"
-	"github.com/bookingharness/bookingharness/sim/pgproxy"
 )
 
 // small is a quick run: hardened, every layer, no faults.
@@ -65,7 +64,7 @@ func TestOneSlotUnderHardenedBooksExactlyOnce(t *testing.T) {
 func TestSeedWithoutLayersShowsTheDuplicate(t *testing.T) {
 	cfg := small(24, 4, 2)
 	cfg.Policy, cfg.Layers = core.PolicySeed, 0
-	cfg.Faults = []load.Fault{{Kind: load.FaultForceReplay, Rate: 1}}
+	cfg.Faults = []load.Fault{{Kind: "force_replay", Rate: 1}}
 	res := run(t, cfg, nil)
 	for _, inv := range []string{check.DuplicateBookingID, check.DoubleBookedSlot} {
 		if res.Violations.Counts[inv] == 0 {
@@ -87,7 +86,7 @@ func TestSeedWithoutLayersShowsTheDuplicate(t *testing.T) {
 
 func TestFaultMixReachesTheFake(t *testing.T) {
 	cfg := small(80, 4, 40)
-	cfg.Faults = []load.Fault{{Kind: load.FaultStatus500, Rate: 0.3}, {Kind: load.FaultResetAfterCommit, Rate: 0.3}, {Kind: load.FaultDropCreatedAt, Rate: 0.3}}
+	cfg.Faults = []load.Fault{{Kind: "status_500", Rate: 0.3}, {Kind: "reset_after_commit", Rate: 0.3}, {Kind: "drop_created_at", Rate: 0.3}}
 	res := run(t, cfg, nil)
 	if len(res.FaultsFired) != 3 {
 		t.Fatalf("faults fired %+v, want one entry per configured fault", res.FaultsFired)
@@ -144,7 +143,7 @@ func TestExternalFake(t *testing.T) {
 	// Cal.com), so the 20 % fault mix has thirty creates to fire on.
 	cfg.Policy = core.PolicySeed
 	cfg.CalcomURL = srv.URL
-	cfg.Faults = []load.Fault{{Kind: load.FaultStatus500, Rate: 0.2}}
+	cfg.Faults = []load.Fault{{Kind: "status_500", Rate: 0.2}}
 	res := run(t, cfg, nil)
 	if res.Calcom != srv.URL || res.Outcomes["booked"] != 3 || !res.OK {
 		t.Errorf("calcom %q, outcomes %v, ok %v (%+v)", res.Calcom, res.Outcomes, res.OK, res.Violations.Listed)
@@ -180,7 +179,7 @@ func TestExternalFake(t *testing.T) {
 func TestOutputs(t *testing.T) {
 	cfg := small(30, 4, 2)
 	cfg.Policy, cfg.Layers = core.PolicySeed, 0
-	cfg.Faults = []load.Fault{{Kind: load.FaultForceReplay, Rate: 1}, {Kind: load.FaultDelay, Rate: 0.1}}
+	cfg.Faults = []load.Fault{{Kind: "force_replay", Rate: 1}, {Kind: "delay", Rate: 0.1}}
 	res := run(t, cfg, nil)
 
 	var js bytes.Buffer
@@ -387,7 +386,7 @@ func TestCheckInsertGapMakesCreatesRace(t *testing.T) {
 // acknowledgements fire on seeded calls, and the hardened core re-reads instead of lying.
 func TestDBFaultsFireAndHardenedStaysTruthful(t *testing.T) {
 	cfg := small(60, 4, 60)
-	rules, err := pgproxy.ParseFaults("commit_ack_lost=0.3")
+	rules, err := load.ParseDBFaults("commit_ack_lost=0.3")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -429,7 +428,7 @@ func TestParseWebhookFaults(t *testing.T) {
 		}
 	}
 	got, err := load.ParseWebhookFaults(" drop=0.05, status_500=0.1 ")
-	if err != nil || len(got) != 2 || got[1] != (load.WebhookFault{Kind: load.WebhookStatus500, Rate: 0.1}) {
+	if err != nil || len(got) != 2 || got[1] != (load.WebhookFault{Kind: "status_500", Rate: 0.1}) {
 		t.Fatalf("got %+v, %v", got, err)
 	}
 }

@@ -9,7 +9,8 @@ import (
 
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/fakecalcom"
-	"github.com/bookingharness/bookingharness/sim"
+	"github.com/bookingharness/bookingharness/internal/seeded"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // Slot layout: one slot per hour from 08:00 to 15:00 UTC (the longest event type is 60
@@ -23,7 +24,7 @@ const (
 // EventTypes()[s % 4]. The first is the round-robin event type of the Call 687/688 incident.
 func EventTypes() []fakecalcom.EventType {
 	return []fakecalcom.EventType{
-		sim.IncidentEventType(), // 2563193, round robin, 45 min, host 1
+		world.IncidentEventType(), // 2563193, round robin, 45 min, host 1
 		{ID: 1001, Kind: fakecalcom.Standard, LengthMinutes: 30, HostID: 2},
 		{ID: 1002, Kind: fakecalcom.RoundRobin, LengthMinutes: 30, HostID: 3},
 		{ID: 1003, Kind: fakecalcom.Standard, LengthMinutes: 60, HostID: 4},
@@ -76,9 +77,9 @@ func CallIndex(callID string) int {
 }
 
 // Call is attempt i's booking call for slot s.
-func (l Layout) Call(i, s int) sim.BookCall {
+func (l Layout) Call(i, s int) world.BookCall {
 	et, start := l.Slot(s)
-	return sim.BookCall{
+	return world.BookCall{
 		CallID: CallID(i), EventTypeID: int64(et.ID), Start: start,
 		Attendee: core.Attendee{Name: fmt.Sprintf("Load Caller %d", i), Email: FrontDeskEmail, TimeZone: "Europe/Berlin"},
 	}
@@ -132,7 +133,7 @@ func (p SlotPlan) Slot(i int) int {
 	if p.rollEvery > 0 {
 		first = i / p.rollEvery
 	}
-	return first + int(draw(p.seed, "slot", "", uint64(i))%uint64(p.slots))
+	return first + int(seeded.Draw(p.seed, "slot", "", uint64(i))%uint64(p.slots))
 }
 
 // Span is how many distinct slot indexes a run of calls calls can touch: the fixed slots, or

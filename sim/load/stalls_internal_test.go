@@ -74,7 +74,7 @@ func TestStallCauses(t *testing.T) {
 		{"nothing seen", evidence{log: log, clientTimeout: 10 * time.Second, samples: []sample{quiet, {atUS: 2 * sec, hasPool: true, inUse: 3}}, maxConns: 16},
 			[]string{"no cause seen"}},
 		{"a fault on a call in flight (not one on a call that had ended)",
-			evidence{log: log, fired: []firedFault{{FaultTimeoutAfterCommit, 0}, {FaultStatus500, 1}}},
+			evidence{log: log, fired: []firedFault{{"timeout_after_commit", 0}, {"status_500", 1}}},
 			[]string{"faults fired on calls in flight: timeout_after_commit ×1"}},
 		{"a client timeout", evidence{log: timedOut, clientTimeout: 3 * time.Second},
 			[]string{"calls in flight that took at least the Cal.com client timeout (3s): 1"}},

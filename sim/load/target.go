@@ -13,10 +13,10 @@ import (
 	"github.com/bookingharness/bookingharness/core/store"
 	"github.com/bookingharness/bookingharness/fakecalcom"
 	"github.com/bookingharness/bookingharness/pgenv"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/check"
 	"github.com/bookingharness/bookingharness/sim/history"
 	"github.com/bookingharness/bookingharness/sim/pgproxy"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // target is what a run drives: the core wired to a fake Cal.com and a database, recording
@@ -25,11 +25,11 @@ type target interface {
 	// Layout is where the target's slots are.
 	Layout() Layout
 	// Book books one call through the core and records the attempt.
-	Book(ctx context.Context, c sim.BookCall) (core.Outcome, error)
+	Book(ctx context.Context, c world.BookCall) (core.Outcome, error)
 	// Cancel cancels the call's booking through the core and records the attempt; it
 	// returns the recorded outcome (history.OutcomeCancelled, OutcomeError when there was
 	// nothing to cancel, OutcomeUnknown when the cancel failed).
-	Cancel(ctx context.Context, c sim.BookCall) (string, error)
+	Cancel(ctx context.Context, c world.BookCall) (string, error)
 	// Operations is the recorded history; it stays readable after Close.
 	Operations() []history.Operation
 	// Final reads, once every attempt has ended, the final state for the checker
@@ -84,30 +84,35 @@ func cancelOutcome(err error) string {
 	}
 }
 
-// worldTarget is the in-process world of package sim: the fake shares its virtual clock.
+// WebhookSecret signs the webhooks a load delivers to the core's handler (--webhook-faults);
+// a case shrunk from the load subscribes with it too.
+const WebhookSecret = "load-webhook-secret"
+
+// worldTarget is a world of package sim/world (the core in process, or a black-box service):
+// the fake shares its virtual clock.
 type worldTarget struct {
-	w      *sim.World
+	w      *world.World
 	layout Layout
-	// webhookStrikes counts, by rule, the deliveries a webhook fault struck (set by Final).
-	webhookStrikes map[string]int
+	// struck are the deliveries a webhook fault struck, first attempts only (set by Final).
+	struck []fakecalcom.WebhookDelivery
 }
 
 func newWorldTarget(ctx context.Context, env *pgenv.Env, cfg Config) (*worldTarget, error) {
-	wc := sim.Config{
+	wc := world.Config{
 		Policy: cfg.Policy, Layers: cfg.Layers, EventTypes: EventTypes(), Seed: cfg.Seed,
 		ClientTimeout: cfg.ClientTimeout, RealClientTimeout: cfg.clientTimeout(), RealCheckInsertGap: cfg.CheckInsertGap, MaxConns: cfg.maxConns(),
 		Capacity: recorderCapacity(cfg), Logger: cfg.Logger, BlackBox: cfg.BlackBox,
 	}
 	wc.DBFaults, wc.DBFaultsRealTime = len(cfg.DBFaults) > 0, true
 	if len(cfg.WebhookFaults) > 0 {
-		wc.Webhooks = &fakecalcom.Webhooks{Delivery: fakecalcom.DeliveryAsync, Secret: "load-webhook-secret"}
+		wc.Webhooks = &fakecalcom.Webhooks{Delivery: fakecalcom.DeliveryAsync, Secret: WebhookSecret}
 	}
 	if dist := cfg.calcomLatency(); !dist.IsZero() {
 		// Real time, per call: the fake waits each answer's sample after its insert (its
 		// Config.Latency would only move the world's virtual clock).
 		wc.CalcomLatency = func(r fakecalcom.LatencyRequest) time.Duration { return dist.Sample(r.Key, r.Attempt) }
 	}
-	w, err := sim.NewWorld(ctx, env, wc)
+	w, err := world.New(ctx, env, wc)
 	if err != nil {
 		return nil, err
 	}
@@ -121,12 +126,12 @@ func newWorldTarget(ctx context.Context, env *pgenv.Env, cfg Config) (*worldTarg
 		}
 	}
 	for _, f := range cfg.WebhookFaults {
-		if err := w.Fake.Fake.AddFault(f.Rule(fakecalcom.Duration(cfg.FaultDelay))); err != nil {
+		if err := w.Fake.Fake.AddFault(f.Rule(cfg.FaultDelay)); err != nil {
 			return fail(err)
 		}
 	}
 	for _, r := range cfg.DBFaults {
-		if err := w.Proxy().AddRule(r); err != nil {
+		if err := w.Core().Proxy().AddRule(r); err != nil { // DBFaults: an in-process core (Validate)
 			return fail(err)
 		}
 	}
@@ -135,11 +140,11 @@ func newWorldTarget(ctx context.Context, env *pgenv.Env, cfg Config) (*worldTarg
 
 func (t *worldTarget) Layout() Layout { return t.layout }
 
-func (t *worldTarget) Book(ctx context.Context, c sim.BookCall) (core.Outcome, error) {
+func (t *worldTarget) Book(ctx context.Context, c world.BookCall) (core.Outcome, error) {
 	return t.w.Book(withCall(ctx, c.CallID), c)
 }
 
-func (t *worldTarget) Cancel(ctx context.Context, c sim.BookCall) (string, error) {
+func (t *worldTarget) Cancel(ctx context.Context, c world.BookCall) (string, error) {
 	_, err := t.w.Cancel(withCall(ctx, c.CallID), c.CallID, t.w.Slot(c))
 	return cancelOutcome(err), err
 }
@@ -148,18 +153,18 @@ func (t *worldTarget) Operations() []history.Operation { return t.w.Recorder.Ope
 
 // corePool is the reference core's pool, nil for a black-box service (it has its own).
 func (t *worldTarget) corePool() *pgxpool.Pool {
-	if t.w.Store == nil {
-		return nil
+	if c := t.w.Core(); c != nil {
+		return c.Store.Pool()
 	}
-	return t.w.Store.Pool()
+	return nil
 }
 
 // databaseDSN is the core's database, "" for a black-box service.
 func (t *worldTarget) databaseDSN() string {
-	if t.w.DB == nil {
-		return ""
+	if c := t.w.Core(); c != nil {
+		return c.DB.DSN
 	}
-	return t.w.DB.DSN
+	return ""
 }
 
 // Final walks the journal for the fired faults and the ledger for its summaries, empties
@@ -170,7 +175,7 @@ func (t *worldTarget) Final(ctx context.Context) (check.State, []fakecalcom.Jour
 	if err := t.w.SettleWebhooks(ctx); err != nil {
 		return check.State{}, nil, err
 	}
-	t.webhookStrikes = t.countWebhookStrikes() // before Reset empties the webhook journal
+	t.struck = t.struckDeliveries() // before Reset empties the webhook journal
 	var fired []fakecalcom.JournalEntry
 	t.w.Fake.Fake.EachJournalEntry(func(e fakecalcom.JournalEntry) bool {
 		if e.Rule != "" {
@@ -187,14 +192,13 @@ func (t *worldTarget) Final(ctx context.Context) (check.State, []fakecalcom.Jour
 	return check.State{Appointments: apps, Bookings: bookings}, fired, nil
 }
 
-// webhookFaultsFired is what Final counted: the deliveries each --webhook-faults rule struck.
-func (t *worldTarget) webhookFaultsFired() map[string]int { return t.webhookStrikes }
-
-func (t *worldTarget) countWebhookStrikes() map[string]int {
-	out := map[string]int{}
+// struckDeliveries lists the deliveries a --webhook-faults rule struck (a duplicate's second
+// delivery left out).
+func (t *worldTarget) struckDeliveries() []fakecalcom.WebhookDelivery {
+	var out []fakecalcom.WebhookDelivery
 	for _, d := range t.w.Fake.Fake.WebhookDeliveries() {
 		if d.Rule != "" && d.Attempt <= 1 {
-			out[d.Rule]++
+			out = append(out, d)
 		}
 	}
 	return out
@@ -202,10 +206,11 @@ func (t *worldTarget) countWebhookStrikes() map[string]int {
 
 // dbFaultsFired lists the database faults the world's proxy applied (none without one).
 func (t *worldTarget) dbFaultsFired() []pgproxy.Entry {
-	p := t.w.Proxy()
-	if p == nil {
+	c := t.w.Core()
+	if c == nil || c.Proxy() == nil {
 		return nil
 	}
+	p := c.Proxy()
 	var out []pgproxy.Entry
 	for _, e := range p.Journal() {
 		if e.Event == pgproxy.EventFault {

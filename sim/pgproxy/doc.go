@@ -63,8 +63,9 @@
 //   - ActionRefuse / Proxy.Refuse: new connections get FATAL 53300 for a while, measured on
 //     Config.Clock, or until StopRefusing.
 //
-// Rules are added and removed at run time (AddRule, RemoveRule, ClearRules); ParseFaults
-// builds them from the --db-faults flag (FaultsHelp). The journal (Journal) records every
+// Rules are added and removed at run time (AddRule, RemoveRule, ClearRules); the fault
+// catalogue (package sim/fault) builds them from the --db-faults flag and maps a step's
+// db_fault onto them. The journal (Journal) records every
 // fault that fired and, with Config.JournalStatements, every connection and statement.
 //
 // Known limits: statements larger than 16 MiB are relayed unjudged (journalled as skipped);

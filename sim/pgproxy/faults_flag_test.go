@@ -12,58 +12,6 @@ import (
 	"github.com/bookingharness/bookingharness/sim/pgproxy"
 )
 
-func TestParseFaults(t *testing.T) {
-	cases := []struct {
-		in   string
-		want []pgproxy.Rule
-		err  string // substring of the error; "" for success
-	}{
-		{in: "", want: nil},
-		{in: "commit_ack_lost=0.02,reset=2%", want: []pgproxy.Rule{
-			{Name: "db:commit_ack_lost", Probability: 0.02, Action: pgproxy.Action{Kind: pgproxy.ActionCommitAckLost}},
-			{Name: "db:reset", Probability: 0.02, Action: pgproxy.Action{Kind: pgproxy.ActionReset}},
-		}},
-		{in: " latency = 5ms@0.1 , refuse=2s@0.001", want: []pgproxy.Rule{
-			{Name: "db:latency", Probability: 0.1, Action: pgproxy.Action{Kind: pgproxy.ActionLatency, Delay: 5 * time.Millisecond}},
-			{Name: "db:refuse", Probability: 0.001, Action: pgproxy.Action{Kind: pgproxy.ActionRefuse, For: 2 * time.Second}},
-		}},
-		{in: "latency=1.5s", want: []pgproxy.Rule{ // certain: no draw, every statement
-			{Name: "db:latency", Action: pgproxy.Action{Kind: pgproxy.ActionLatency, Delay: 1500 * time.Millisecond}},
-		}},
-		{in: "reset=1", want: []pgproxy.Rule{{Name: "db:reset", Action: pgproxy.Action{Kind: pgproxy.ActionReset}}}},
-		{in: "reset", err: `db fault "reset": want KIND=SPEC`},
-		{in: "reset=0.1,drop=0.1", err: `db fault "drop=0.1": unknown kind "drop"`},
-		{in: "reset=abc", err: `db fault "reset=abc": reset: probability "abc" is not a number`},
-		{in: "reset=0", err: `db fault "reset=0": reset: probability 0 must be in (0, 1]`},
-		{in: "reset=150%", err: `must be in (0, 1]`},
-		{in: "latency=5", err: `db fault "latency=5": latency: duration "5"`},
-		{in: "latency=-5ms", err: `must be positive`},
-		{in: "latency=5ms@2", err: `db fault "latency=5ms@2": latency: probability 2`},
-		{in: "refuse=2s", err: `db fault "refuse=2s": refuse: want DURATION@P`},
-		{in: "reset=0.1,reset=0.2", err: `db fault "reset=0.2": reset is given twice`},
-		{in: "reset=0.1,", err: `db fault "": want KIND=SPEC`},
-	}
-	for _, tc := range cases {
-		t.Run(tc.in, func(t *testing.T) {
-			got, err := pgproxy.ParseFaults(tc.in)
-			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("error %v, want one containing %q", err, tc.err)
-				}
-				return
-			}
-			if err != nil || !reflect.DeepEqual(got, tc.want) {
-				t.Fatalf("got %+v, %v; want %+v", got, err, tc.want)
-			}
-			for _, r := range got {
-				if err := r.Validate(); err != nil {
-					t.Fatalf("parsed rule is invalid: %v", err)
-				}
-			}
-		})
-	}
-}
-
 func TestRuleValidate(t *testing.T) {
 	reset := pgproxy.Action{Kind: pgproxy.ActionReset}
 	cases := []struct {

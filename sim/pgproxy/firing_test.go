@@ -57,9 +57,9 @@ func TestFiringCountsPerCall(t *testing.T) {
 // attempt) set. The database agrees with the journal: an attempt cut by a reset left no row,
 // an attempt whose commit acknowledgement was lost left one.
 func TestSeededFaultsArePerCall(t *testing.T) {
-	rules, err := pgproxy.ParseFaults("reset=0.3,commit_ack_lost=0.3")
-	if err != nil {
-		t.Fatal(err)
+	rules := []pgproxy.Rule{
+		{Name: "db:reset", Probability: 0.3, Action: pgproxy.Action{Kind: pgproxy.ActionReset}},
+		{Name: "db:commit_ack_lost", Probability: 0.3, Action: pgproxy.Action{Kind: pgproxy.ActionCommitAckLost}},
 	}
 	const calls, attempts = 40, 3
 	run := func(shuffle uint64) []string {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"time"
+
+	"github.com/bookingharness/bookingharness/internal/seeded"
 )
 
 // ActionKind names what a fired rule does.
@@ -104,12 +106,9 @@ func (r Rule) compile() ([]*regexp.Regexp, error) {
 		return nil, fmt.Errorf("rule %q: refuse duration must not be negative", r.Name)
 	case a.Kind != ActionRefuse && a.For != 0:
 		return nil, fmt.Errorf("rule %q: for is only for refuse", r.Name)
-	case r.Nth < 0 || r.EveryNth < 0 || r.Times < 0:
-		return nil, fmt.Errorf("rule %q: nth, everyNth and times must not be negative", r.Name)
-	case r.Probability < 0 || r.Probability > 1:
-		return nil, fmt.Errorf("rule %q: probability must be within [0, 1], got %v", r.Name, r.Probability)
-	case countSet(r.Nth > 0, r.EveryNth > 0, r.Probability > 0) > 1:
-		return nil, fmt.Errorf("rule %q: set at most one of nth, everyNth, probability", r.Name)
+	}
+	if err := r.schedule().Validate(); err != nil {
+		return nil, fmt.Errorf("rule %q: %w", r.Name, err)
 	}
 	var text []*regexp.Regexp
 	if r.SQL != "" {
@@ -125,12 +124,8 @@ func (r Rule) compile() ([]*regexp.Regexp, error) {
 	return text, nil
 }
 
-func countSet(bs ...bool) int {
-	n := 0
-	for _, b := range bs {
-		if b {
-			n++
-		}
-	}
-	return n
+// schedule is when the rule fires (the one firing schedule of every fault, package
+// internal/seeded); the proxy counts Nth and EveryNth per call (see Rule).
+func (r Rule) schedule() seeded.Schedule {
+	return seeded.Schedule{Nth: r.Nth, EveryNth: r.EveryNth, Probability: r.Probability, Times: r.Times}
 }

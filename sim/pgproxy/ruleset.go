@@ -1,15 +1,14 @@
 package pgproxy
 
 import (
-	"encoding/binary"
 	"fmt"
-	"hash/fnv"
-	"math/rand/v2"
 	"regexp"
 	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
+
+	"github.com/bookingharness/bookingharness/internal/seeded"
 )
 
 // statement is one statement as the rules see it.
@@ -126,32 +125,10 @@ func (s *ruleSet) decide(r *armedRule, key string) (attempt int, fire bool) {
 	}
 	r.attempts[key]++
 	attempt = r.attempts[key]
-	if r.Times > 0 && r.fired >= r.Times {
-		return attempt, false
-	}
-	fire = true
-	switch {
-	case r.Nth > 0:
-		fire = attempt == r.Nth
-	case r.EveryNth > 0:
-		fire = attempt%r.EveryNth == 0
-	case r.Probability > 0:
-		fire = key != "" && draw(s.seed, r.Name, key, attempt) < r.Probability
-	}
+	// Nth and EveryNth count the call's matches, as the seeded draw does.
+	fire = r.schedule().Fires(s.seed, r.Name, seeded.Match{N: attempt, Key: key, Attempt: attempt, Fired: r.fired})
 	if fire {
 		r.fired++
 	}
 	return attempt, fire
-}
-
-// draw is the seeded random number in [0, 1) for one attempt of one call under one rule: a
-// pure function of its arguments, so a call is hit or spared the same way in every run with
-// the same seed, however the calls interleave.
-func draw(seed int64, rule, key string, attempt int) float64 {
-	h := fnv.New64a()
-	h.Write([]byte(rule))
-	h.Write([]byte{0})
-	h.Write([]byte(key))
-	h.Write(binary.BigEndian.AppendUint64([]byte{0}, uint64(attempt)))
-	return rand.New(rand.NewPCG(uint64(seed), h.Sum64())).Float64()
 }

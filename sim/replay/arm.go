@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"github.com/bookingharness/bookingharness/sim/fault"
 	"github.com/bookingharness/bookingharness/sim/incident"
 )
 
@@ -22,7 +23,7 @@ func (r *runner) arm(path string, b incident.Book) ([]func(), error) {
 }
 
 // armCalcom installs the entry's Cal.com faults as fake rules that fire once, each on its
-// endpoint (FaultRule).
+// endpoint (fault.CalcomRule).
 func (r *runner) armCalcom(path string, b incident.Book) (func(), error) {
 	var names []string
 	undo := func() {
@@ -32,7 +33,7 @@ func (r *runner) armCalcom(path string, b incident.Book) (func(), error) {
 	}
 	for i, f := range b.Faults {
 		name := FaultName(path, i, len(b.Faults))
-		rule, err := FaultRule(name, b, f)
+		rule, err := fault.CalcomRule(name, b.Call, b.Attendee.Email, f)
 		if err == nil {
 			err = r.w.Fake.Fake.AddFault(rule)
 		}

@@ -6,13 +6,14 @@ import (
 	"time"
 
 	"github.com/bookingharness/bookingharness/core"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/blackbox"
+	"github.com/bookingharness/bookingharness/sim/fault"
 	"github.com/bookingharness/bookingharness/sim/incident"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // Black-box replays (Options.BlackBox). The file runs unchanged against a service behind
-// the contract (DESIGN §12): its world is a sim.BlackBox world (its own fake Cal.com, the
+// the contract (DESIGN §12): its world is a world.BlackBox world (its own fake Cal.com, the
 // service started with a fresh database, time by sut.yaml's mode), and the same checker and
 // expectations judge it. Where the service cannot show what the file asks, the replay says
 // so — never a silent pass:
@@ -30,9 +31,12 @@ import (
 //   - a contract violation fails the replay and is listed with the expected schema; a failed
 //     step carries the service's output during it, a failed replay its last lines.
 
-// BlackBoxBlocker says why inc cannot be replayed against a black-box service whose time
-// mode is mode, "" when it can.
-func BlackBoxBlocker(inc *incident.Incident, mode blackbox.TimeMode) string {
+// BlackBoxBlocker says why inc cannot be replayed against the black-box service of sut, ""
+// when it can. What each fault needs comes from the fault catalogue (fault.Fault.Blocker,
+// docs/faults.md) held against what the service offers (world.ServiceSystem); the rest is
+// what the service's clock cannot follow.
+func BlackBoxBlocker(inc *incident.Incident, sut *blackbox.SUT) string {
+	sys, mode := world.ServiceSystem(sut), sut.Time
 	c := inc.Calcom
 	switch {
 	case inc.Clock.AppSkew != 0 && mode == blackbox.TimeAge:
@@ -41,30 +45,61 @@ func BlackBoxBlocker(inc *incident.Incident, mode blackbox.TimeMode) string {
 		return fmt.Sprintf("calcom.latency (%v) passes on the fake Cal.com's clock inside every request; the service's clock for a request is fixed when it begins (time: %s), so its freshness verdicts would not be the ones the file states", c.Latency, mode)
 	case c.CheckInsertGap != 0:
 		return fmt.Sprintf("calcom.check_insert_gap (%v) passes on the fake Cal.com's clock inside a request, which the service's clock cannot follow (time: %s)", c.CheckInsertGap, mode)
-	case c.Webhooks != nil:
-		return "calcom.webhooks: the contract has no webhook receiver for the harness to point Cal.com at"
+	case c.Webhooks != nil && !sys.Offers(fault.NeedWebhookReceiver):
+		return "calcom.webhooks: " + fault.NeedWebhookReceiver.Reason()
 	}
 	for i, st := range inc.Steps {
 		path := fmt.Sprintf("steps[%d]", i)
-		if st.Host != nil {
-			return path + ".host: a host-side change reaches a service through its webhook receiver, which the contract does not include"
+		if st.Host != nil && !sys.Offers(fault.NeedWebhookReceiver) {
+			return path + ".host: a host-side change reaches a service through its webhook receiver: " + fault.NeedWebhookReceiver.Reason()
 		}
 		for j, b := range st.Books() {
 			at := path
 			if st.Concurrent != nil {
 				at = fmt.Sprintf("%s.concurrent[%d]", path, j)
 			}
-			switch {
-			case b.Crash != "":
-				return at + ".crash: the harness can abandon only the reference core's Book at a named point; a black-box service's process is its own"
-			case b.DBFault != nil:
-				return at + ".db_fault: the service's Postgres connections do not go through the harness's proxy (sim/pgproxy) in black-box mode"
-			case b.WebhookFault != nil:
-				return at + ".webhook_fault: the contract has no webhook receiver"
+			for _, inj := range injections(b) {
+				if why := inj.fault.Blocker(sys); why != "" {
+					return at + "." + inj.fault.Family.StepKey() + ": " + why
+				}
 			}
 		}
 	}
 	return ""
+}
+
+// injection is one fault a booking entry injects, with its parameter.
+type injection struct {
+	fault fault.Fault
+	value fault.Value
+}
+
+// injections lists the catalogue faults entry b injects, in the order a file writes them.
+// The parser only admits forms of the catalogue, so nothing is left out; a webhook form that
+// combines two keys (which the runner refuses before it starts) counts by its first.
+func injections(b incident.Book) []injection {
+	var out []injection
+	add := func(f fault.Fault, v fault.Value, err error) {
+		if err == nil {
+			out = append(out, injection{f, v})
+		}
+	}
+	for _, f := range b.Faults {
+		add(f.Fault())
+	}
+	if w := b.WebhookFault; w != nil {
+		for _, k := range w.Keys() {
+			add(fault.Lookup(fault.Webhook, k, "", fault.Value{Status: w.SubscriberStatus, Duration: w.Delay}))
+		}
+	}
+	if d := b.DBFault; d != nil {
+		add(d.Fault())
+	}
+	if b.Crash != "" {
+		f, err := fault.CrashAt(b.Crash)
+		add(f, fault.Value{}, err)
+	}
+	return out
 }
 
 // skipped is the result of a file that could not be replayed against the service.
@@ -79,28 +114,30 @@ func skipped(inc *incident.Incident, p plan, opts Options, reason string, began 
 
 // serviceOf describes the black-box service of opts (nil for the reference core); w adds
 // what only the running world knows.
-func serviceOf(opts Options, w *sim.World, p plan) *Service {
+func serviceOf(opts Options, w *world.World, p plan) *Service {
 	if opts.BlackBox == nil {
 		return nil
 	}
 	s := opts.BlackBox.SUT
 	out := &Service{SUT: s.File, TimeMode: string(s.Time), JudgedAs: string(p.policy), Layers: []string{}}
-	if w != nil {
-		out.BaseURL = w.Target.BaseURL()
-		if d := w.TimeShift(); d != 0 {
-			out.TimeShift = d.String()
-		}
-		for _, l := range w.Target.Layers().List() {
-			out.Layers = append(out.Layers, string(l))
-		}
+	if w == nil || w.Service() == nil {
+		return out
+	}
+	svc := w.Service()
+	out.BaseURL = svc.Target.BaseURL()
+	if d := w.TimeShift(); d != 0 {
+		out.TimeShift = d.String()
+	}
+	for _, l := range svc.Target.Layers().List() {
+		out.Layers = append(out.Layers, string(l))
 	}
 	return out
 }
 
 // describeBlackBox fills what a black-box replay cannot judge (Result.Unavailable) and
 // stops asserting step layers when the service reports none.
-func describeBlackBox(res *Result, w *sim.World, inc *incident.Incident, p *plan, opts Options) {
-	if !w.BlackBoxed() {
+func describeBlackBox(res *Result, w *world.World, inc *incident.Incident, p *plan, opts Options) {
+	if w.Service() == nil {
 		return
 	}
 	res.Service = serviceOf(opts, w, *p)
@@ -113,9 +150,9 @@ func describeBlackBox(res *Result, w *sim.World, inc *incident.Incident, p *plan
 	}
 	for i, st := range inc.Steps {
 		for _, b := range st.Books() {
-			for _, f := range b.Faults {
-				if f.Kind == incident.FaultDelay || f.Kind == incident.FaultTimeout {
-					res.Unavailable = append(res.Unavailable, fmt.Sprintf("steps[%d] %s: the wait passes on Cal.com's clock only; the service's clock does not see it", i, DescribeFault(f)))
+			for _, inj := range injections(b) {
+				if c := inj.fault.Where.Caveat; c != "" {
+					res.Unavailable = append(res.Unavailable, fmt.Sprintf("steps[%d] %s: %s", i, inj.fault.Describe(inj.value), c))
 				}
 			}
 		}
@@ -126,7 +163,7 @@ func describeBlackBox(res *Result, w *sim.World, inc *incident.Incident, p *plan
 // and names no layer was decided by Cal.com's answer (the contract names layers only).
 func (r *runner) layerOf(o core.Outcome) string {
 	l := LayerOf(o)
-	if l == "" && r.w.BlackBoxed() && (o.Kind == core.SlotTaken || o.Kind == core.Error || o.Kind == core.Unknown) {
+	if l == "" && r.w.Service() != nil && (o.Kind == core.SlotTaken || o.Kind == core.Error || o.Kind == core.Unknown) {
 		return incident.DecidedByCalcom
 	}
 	return l
@@ -134,10 +171,11 @@ func (r *runner) layerOf(o core.Outcome) string {
 
 // logMark is where the service's output stands before a step (0 for the core).
 func (r *runner) logMark() int64 {
-	if !r.w.BlackBoxed() {
+	svc := r.w.Service()
+	if svc == nil {
 		return 0
 	}
-	return r.w.Target.LogMark()
+	return svc.Target.LogMark()
 }
 
 // maxLogLines bounds a log excerpt in a result.
@@ -156,23 +194,24 @@ func (r *runner) attachLog(from int, mark int64) {
 // step that failed or was answered unknown gets the first lines written from its start on,
 // a failed replay the last lines.
 func (r *runner) finishBlackBox() error {
-	if !r.w.BlackBoxed() {
+	svc := r.w.Service()
+	if svc == nil {
 		return nil
 	}
-	r.res.ContractViolations = r.w.Target.Findings()
+	r.res.ContractViolations = svc.Target.Findings()
 	for _, f := range r.res.ContractViolations {
 		r.res.Failures = append(r.res.Failures, fmt.Sprintf("%s: %s (call %s): %s", f.Kind, f.Route, orDash(f.CallID), f.Problem))
 	}
-	if err := r.w.Target.Stop(); err != nil {
+	if err := svc.Target.Stop(); err != nil {
 		return fmt.Errorf("replay: %s: stop the service: %w", r.inc.File, err)
 	}
 	for i := range r.res.Steps {
 		if s := &r.res.Steps[i]; !s.Pass || s.Outcome == string(core.Unknown) {
-			s.ServiceLog = firstLines(r.w.Target.LogSince(r.logMarks[i]), maxLogLines)
+			s.ServiceLog = firstLines(svc.Target.LogSince(r.logMarks[i]), maxLogLines)
 		}
 	}
 	if !r.res.OK() {
-		r.res.ServiceLog = lastLines(r.w.Target.Log(), maxLogLines)
+		r.res.ServiceLog = lastLines(svc.Target.Log(), maxLogLines)
 	}
 	return nil
 }
@@ -203,7 +242,7 @@ func lastLines(s string, n int) string {
 }
 
 // layersOf names what the world runs, as Result.Layers shows it.
-func layersOf(w *sim.World) string {
+func layersOf(w *world.World) string {
 	l, known := w.Layers()
 	if !known {
 		return "the service's own (not reported)"

@@ -6,11 +6,11 @@ import (
 	"testing"
 
 	"github.com/bookingharness/bookingharness/core"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/blackbox"
 	"github.com/bookingharness/bookingharness/sim/blackbox/bbtest"
 	"github.com/bookingharness/bookingharness/sim/incident"
 	"github.com/bookingharness/bookingharness/sim/replay"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 const catalogue = "../../scenarios/incidents/"
@@ -18,7 +18,7 @@ const catalogue = "../../scenarios/incidents/"
 // blackBox is Options for the test binary as a black-box service with policy and mode.
 func blackBox(t *testing.T, policy core.Policy, mode blackbox.TimeMode) replay.Options {
 	t.Helper()
-	return replay.Options{Policy: policy, BlackBox: &sim.BlackBox{SUT: bbtest.SUT(t, policy, mode)}}
+	return replay.Options{Policy: policy, BlackBox: &world.BlackBox{SUT: bbtest.SUT(t, policy, mode)}}
 }
 
 // Catalogue files replayed against the reference core behind the contract under time: age
@@ -81,7 +81,7 @@ calcom: {event_types: [{id: 1, kind: standard, length: 30, host: 1}]}
 steps:
   - {at: 0s, call: call_a, book: {event_type: 1, start: 2025-10-09T10:00:00Z, attendee: {name: A, email: a@example.org}}}
 `)
-	bare := replay.Options{BlackBox: &sim.BlackBox{SUT: bbtest.BareSUT(t, core.PolicySeed)}}
+	bare := replay.Options{BlackBox: &world.BlackBox{SUT: bbtest.BareSUT(t, core.PolicySeed)}}
 	for _, tc := range []struct {
 		name string
 		res  *replay.Result
@@ -111,7 +111,7 @@ steps:
 // A service that reports no layers is replayed with its own layers: step layers are shown
 // but not asserted, and the result says so.
 func TestBlackBoxReplayUnreportedLayers(t *testing.T) {
-	res := run(t, load(t, example), replay.Options{BlackBox: &sim.BlackBox{SUT: bbtest.BareSUT(t, core.PolicySeed)}})
+	res := run(t, load(t, example), replay.Options{BlackBox: &world.BlackBox{SUT: bbtest.BareSUT(t, core.PolicySeed)}})
 	if !res.OK() {
 		t.Fatalf("replay failed:\n%s", res.Timeline())
 	}

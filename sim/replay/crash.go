@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/bookingharness/bookingharness/core"
+	"github.com/bookingharness/bookingharness/sim/fault"
 	"github.com/bookingharness/bookingharness/sim/incident"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // errCrash is what the replay's hook returns to play the core's process dying.
@@ -22,7 +24,21 @@ func (r *runner) armCrash(_ string, b incident.Book) (func(), error) {
 	if b.Crash == "" {
 		return nil, nil
 	}
-	return r.w.At(b.Call, core.HookPoint(b.Crash), func(context.Context) error { return errCrash }), nil
+	c, err := r.core(fault.NeedRestart)
+	if err != nil {
+		return nil, err
+	}
+	return c.At(b.Call, core.HookPoint(b.Crash), func(context.Context) error { return errCrash }), nil
+}
+
+// core is the world's reference core, for what only it offers today (its hook points, its
+// proxy); against a black-box service it is an error naming the need (BlackBoxBlocker
+// skips such a file before it runs, so this is a guard).
+func (r *runner) core(need fault.Need) (*world.Core, error) {
+	if c := r.w.Core(); c != nil {
+		return c, nil
+	}
+	return nil, fmt.Errorf("replay: %s: %s", r.inc.File, need.Reason())
 }
 
 // crashed reports whether an attempt ended in an armed crash.
@@ -30,14 +46,18 @@ func crashed(err error) bool { return errors.Is(err, errCrash) }
 
 // restart plays what follows a crash, once the step's attempts have returned: the crashed
 // Service is discarded with its pool, a fresh one starts on the same database
-// (sim.World.Restart) and runs Sweep, as a restarted process does at start-up. The restart
+// (world.World.Restart) and runs Sweep, as a restarted process does at start-up. The restart
 // is a step of the timeline, with what the sweep did.
 func (r *runner) restart(ctx context.Context, path string, st incident.Step) error {
 	now, t0 := r.w.Now(), time.Now()
+	c, err := r.core(fault.NeedRestart)
+	if err != nil {
+		return err
+	}
 	if err := r.w.Restart(ctx); err != nil {
 		return fmt.Errorf("replay: %s: %s: restart after the crash: %w", r.inc.File, path, err)
 	}
-	swept, err := r.w.Service.Sweep(ctx)
+	swept, err := c.Service.Sweep(ctx)
 	if err != nil {
 		return fmt.Errorf("replay: %s: %s: sweep after the restart: %w", r.inc.File, path, err)
 	}

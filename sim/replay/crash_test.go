@@ -9,9 +9,8 @@ import (
 
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/fakecalcom"
-	"github.com/bookingharness/bookingharness/sim"
-	"github.com/bookingharness/bookingharness/sim/incident"
 	"github.com/bookingharness/bookingharness/sim/replay"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // crashFile crashes call_a's first attempt at the given point; the platform re-sends the
@@ -40,15 +39,15 @@ func TestCrashRestartsAndSweeps(t *testing.T) {
 		t.Run(tc.policy+" "+tc.point, func(t *testing.T) {
 			var creates int
 			var hooked bool
-			opts := replay.Options{Policy: core.Policy(tc.policy), AfterRun: func(_ context.Context, w *sim.World) error {
+			opts := replay.Options{Policy: core.Policy(tc.policy), AfterRun: func(_ context.Context, w *world.World) error {
 				for _, e := range w.Fake.Fake.Journal() {
 					if e.Method == "POST" && e.Path == "/v2/bookings" {
 						creates++
 					}
 				}
 				// What World.At arms reaches the restarted Service.
-				w.At("call_z", core.HookAfterCalcom, func(context.Context) error { hooked = true; return nil })
-				z := sim.BookCall{CallID: "call_z", EventTypeID: 1001, Start: time.Date(2025, 10, 9, 12, 0, 0, 0, time.UTC), Attendee: core.Attendee{Name: "Z", Email: "z@example.org"}}
+				w.Core().At("call_z", core.HookAfterCalcom, func(context.Context) error { hooked = true; return nil })
+				z := world.BookCall{CallID: "call_z", EventTypeID: 1001, Start: time.Date(2025, 10, 9, 12, 0, 0, 0, time.UTC), Attendee: core.Attendee{Name: "Z", Email: "z@example.org"}}
 				_, err := w.Book(context.Background(), z)
 				return err
 			}}
@@ -102,7 +101,7 @@ func TestFaultOnLookup(t *testing.T) {
 		bookStep("10s", "call_a", "08", "expect: {outcome: booked}"),
 	}, "policy: hardened", "expect: {appointments: 1, calcom_bookings: 1}")
 	var fired []fakecalcom.JournalEntry
-	res := run(t, parse(t, "lookup.yaml", text), replay.Options{AfterRun: func(_ context.Context, w *sim.World) error {
+	res := run(t, parse(t, "lookup.yaml", text), replay.Options{AfterRun: func(_ context.Context, w *world.World) error {
 		for _, e := range w.Fake.Fake.Journal() {
 			if e.Rule != "" {
 				fired = append(fired, e)
@@ -121,20 +120,31 @@ func TestFaultOnLookup(t *testing.T) {
 	}
 }
 
-// Each endpoint maps onto the request it names.
-func TestFaultRuleEndpoints(t *testing.T) {
-	b := incident.Book{Call: "call_1", Attendee: incident.Attendee{Email: "a@example.org"}}
-	for on, want := range map[string]string{
-		"": "POST /v2/bookings", "create": "POST /v2/bookings", "lookup": "GET /v2/bookings", "get": "GET /v2/bookings/*",
-		"cancel": "POST /v2/bookings/*/cancel", "reschedule": "POST /v2/bookings/*/reschedule", "confirm": "POST /v2/bookings/*/confirm",
-		"decline": "POST /v2/bookings/*/decline", "reservation": "POST /v2/slots/reservations",
+// The forms the fault catalogue added so a shrunk load can say every fault — a status after
+// the booking was made, an empty body — run: the fake creates the booking, then spoils the
+// answer. The seed believes the answer and orphans the booking; the hardened core looks it up.
+func TestAfterCommitFormsRun(t *testing.T) {
+	for _, tc := range []struct {
+		fault, policy, shown string
+		violated             []string
+	}{
+		{"{status_after_commit: 502}", "seed", "status_after_commit: 502", []string{"orphan_booking"}},
+		{"{empty: true}", "seed", "empty: true", []string{"orphan_booking"}},
+		{"{status_after_commit: 500}", "hardened", "status_after_commit: 500", []string{}},
+		{"{empty: true}", "hardened", "empty: true", []string{}},
 	} {
-		r, err := replay.FaultRule("x", b, incident.Fault{On: on, Kind: incident.FaultStatus, Status: 500})
-		if err != nil || r.Method+" "+r.Path != want || r.Times != 1 {
-			t.Errorf("on %q: %s %s (times %d), %v; want %s", on, r.Method, r.Path, r.Times, err, want)
-		}
-		if (r.CallID != "") != (on == "" || on == "create") || (r.Query["attendeeEmail"] == "a@example.org") != (on == "lookup") {
-			t.Errorf("on %q: scoped by call %q, query %v", on, r.CallID, r.Query)
-		}
+		t.Run(tc.fault+"/"+tc.policy, func(t *testing.T) {
+			res := run(t, parse(t, "after-commit.yaml", `name: after-commit
+policy: `+tc.policy+`
+clock: {start: 2025-10-06T09:00:00Z}
+calcom: {event_types: [{id: 1, kind: standard, length: 30, host: 1}]}
+steps:
+  - {at: 0s, call: call_a, book: {event_type: 1, start: 2025-10-09T10:00:00Z, attendee: {name: A, email: a@example.org}}, fault: `+tc.fault+`}
+expect: {calcom_bookings: 1, violations: [`+strings.Join(tc.violated, ", ")+`]}
+`), replay.Options{})
+			if !res.OK() || res.Steps[0].Fault != tc.shown || !slices.Equal(res.Final.Violated, tc.violated) {
+				t.Fatalf("fault %q, violated %v:\n%s", res.Steps[0].Fault, res.Final.Violated, res.Timeline())
+			}
+		})
 	}
 }

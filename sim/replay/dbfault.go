@@ -6,9 +6,10 @@ import (
 	"sync/atomic"
 
 	"github.com/bookingharness/bookingharness/core"
-	"github.com/bookingharness/bookingharness/sim"
+	"github.com/bookingharness/bookingharness/sim/fault"
 	"github.com/bookingharness/bookingharness/sim/incident"
 	"github.com/bookingharness/bookingharness/sim/pgproxy"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // dbArm is one entry's armed db_fault, to say afterwards whether it acted.
@@ -22,11 +23,11 @@ type dbArm struct {
 //   - latency: every statement of the call is held for the duration on the virtual clock,
 //     from now until the step ends;
 //   - reset before_commit / after_commit: the call's first statement that commits after
-//     Cal.com answered its create (sim.CommitRule, armed at core.HookAfterCalcom — the
+//     Cal.com answered its create (world.CommitRule, armed at core.HookAfterCalcom — the
 //     hardened settle's COMMIT, the seed's INSERT) is cut before it reaches Postgres, or
 //     commits and loses its acknowledgement;
 //   - refuse: once Cal.com answered, the core's connections are dropped and new ones refused
-//     for the duration on the virtual clock (sim.World.RefuseDB). The window runs its course:
+//     for the duration on the virtual clock (world.Core.RefuseDB). The window runs its course:
 //     a later step inside it meets it too.
 //
 // What was not reached when the step ends is disarmed.
@@ -35,29 +36,34 @@ func (r *runner) armDB(path string, b incident.Book) (func(), error) {
 	if f == nil {
 		return nil, nil
 	}
+	entry, v, err := f.Fault()
+	if err != nil {
+		return nil, err
+	}
+	action := entry.ProxyAction(v) // the fault catalogue's mapping (docs/faults.md)
+	c, err := r.core(fault.NeedProxy)
+	if err != nil {
+		return nil, err
+	}
 	arm := &dbArm{}
 	r.db[path] = arm
 	name := path + ".db_fault"
-	switch f.Kind {
-	case incident.DBFaultLatency:
+	switch action.Kind {
+	case pgproxy.ActionLatency:
 		arm.rule = name
-		rule := pgproxy.Rule{Name: name, CallKey: b.Call, Action: pgproxy.Action{Kind: pgproxy.ActionLatency, Delay: f.Duration}}
-		if err := r.w.Proxy().AddRule(rule); err != nil {
+		rule := pgproxy.Rule{Name: name, CallKey: b.Call, Action: action}
+		if err := c.Proxy().AddRule(rule); err != nil {
 			return nil, err
 		}
-		return func() { r.w.Proxy().RemoveRule(name) }, nil
-	case incident.DBFaultReset:
-		arm.rule = name
-		kind := pgproxy.ActionReset
-		if f.Phase == incident.AfterCommit {
-			kind = pgproxy.ActionCommitAckLost
-		}
-		return r.w.DBFaultAfterCalcom(b.Call, sim.CommitRule(name, b.Call, pgproxy.Action{Kind: kind}))
-	default:
-		return r.w.At(b.Call, core.HookAfterCalcom, func(context.Context) error {
+		return func() { c.Proxy().RemoveRule(name) }, nil
+	case pgproxy.ActionRefuse:
+		return c.At(b.Call, core.HookAfterCalcom, func(context.Context) error {
 			arm.refused.Store(true)
-			return r.w.RefuseDB(f.Duration)
+			return c.RefuseDB(action.For)
 		}), nil
+	default: // reset, commit_ack_lost: the call's commit after Cal.com answered
+		arm.rule = name
+		return c.DBFaultAfterCalcom(b.Call, world.CommitRule(name, b.Call, action))
 	}
 }
 
@@ -71,7 +77,8 @@ func (r *runner) dbFaultActed(path string) bool {
 	if arm.rule == "" {
 		return arm.refused.Load()
 	}
-	return slices.ContainsFunc(r.w.Proxy().Journal(), func(e pgproxy.Entry) bool {
+	// A rule was armed, so the world has a core with a proxy.
+	return slices.ContainsFunc(r.w.Core().Proxy().Journal(), func(e pgproxy.Entry) bool {
 		return e.Rule == arm.rule && e.Event == pgproxy.EventFault
 	})
 }

@@ -9,9 +9,9 @@ import (
 
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/fakecalcom"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/pgproxy"
 	"github.com/bookingharness/bookingharness/sim/replay"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // oneTypeFile is an incident file with one event type, id 1001 of kind, 30 minutes on host
@@ -74,8 +74,8 @@ func TestDBFaultsReachTheProxy(t *testing.T) {
 			var journal []pgproxy.Entry
 			var left []pgproxy.Rule
 			var ledger []fakecalcom.Booking
-			opts := replay.Options{Policy: core.Policy(tc.policy), AfterRun: func(_ context.Context, w *sim.World) error {
-				journal, left, ledger = w.Proxy().Journal(), w.Proxy().Rules(), w.Fake.Fake.Bookings()
+			opts := replay.Options{Policy: core.Policy(tc.policy), AfterRun: func(_ context.Context, w *world.World) error {
+				journal, left, ledger = w.Core().Proxy().Journal(), w.Core().Proxy().Rules(), w.Fake.Fake.Bookings()
 				return nil
 			}}
 			res := run(t, parse(t, "db.yaml", dbFaultFile(tc.dbFault)), opts)
@@ -144,8 +144,8 @@ func TestDBLatencyIsVirtual(t *testing.T) {
 func TestDBFaultNotReachedAndNoProxyWithout(t *testing.T) {
 	text := oneTypeFile("round_robin", []string{bookStep("0s", "call_a", "08"), bookStep("10s", "call_b", "08", "db_fault: {reset: after_commit}")})
 	var left []pgproxy.Rule
-	res := run(t, parse(t, "stopped.yaml", text), replay.Options{Policy: core.PolicyHardened, AfterRun: func(_ context.Context, w *sim.World) error {
-		left = w.Proxy().Rules()
+	res := run(t, parse(t, "stopped.yaml", text), replay.Options{Policy: core.PolicyHardened, AfterRun: func(_ context.Context, w *world.World) error {
+		left = w.Core().Proxy().Rules()
 		return nil
 	}})
 	if s := res.Steps[1]; s.Outcome != "slot_taken" || s.Fault != "db_fault reset: after_commit (not reached)" {
@@ -155,8 +155,8 @@ func TestDBFaultNotReachedAndNoProxyWithout(t *testing.T) {
 		t.Errorf("rules left armed: %+v", left)
 	}
 	var proxy *pgproxy.Proxy
-	run(t, load(t, example), replay.Options{AfterRun: func(_ context.Context, w *sim.World) error {
-		proxy = w.Proxy()
+	run(t, load(t, example), replay.Options{AfterRun: func(_ context.Context, w *world.World) error {
+		proxy = w.Core().Proxy()
 		return nil
 	}})
 	if proxy != nil {

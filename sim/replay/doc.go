@@ -1,5 +1,5 @@
 // Package replay turns an incident file (DESIGN §6, parsed by sim/incident) into a
-// deterministic run: a fresh world per replay (sim.NewWorld: its own database, its own fake
+// deterministic run: a fresh world per replay (world.New: its own database, its own fake
 // Cal.com, one virtual clock), the file's steps at their offsets on that clock, per-step
 // faults as fake Cal.com rules scoped to the step's call, then the §5 invariant checker and
 // the file's expectations. A 35-minute gap costs nothing; a replay takes well under a second
@@ -11,7 +11,7 @@
 //     moved the clock past that instant, the step runs at the current time (the clock never
 //     goes backwards); the timeline shows the real virtual time.
 //   - Steps at one offset run in file order; the entries of a concurrent step start together
-//     behind one barrier (sim.World.Concurrent) and their results are listed in file order.
+//     behind one barrier (world.World.Concurrent) and their results are listed in file order.
 //   - A fault applies once to the next request to its endpoint (FaultRule): by default the
 //     call's next Cal.com create (POST /v2/bookings whose metadata.call_id is the step's
 //     call); fault.on: lookup is the next GET /v2/bookings for the call's attendee, get,
@@ -20,8 +20,8 @@
 //     429} is Cal.com's rate limit (with X-RateLimit headers); other statuses are Cal.com
 //     error answers. {timeout: after_commit} costs no real time: the fake holds the answer,
 //     the harness ends the client's wait itself and moves the virtual clock by the client
-//     timeout (sim.DefaultClientTimeout, or Options.ClientTimeout).
-//   - A db_fault (armDB) gives the world a database proxy (sim.Config.DBFaults). reset
+//     timeout (world.DefaultClientTimeout, or Options.ClientTimeout).
+//   - A db_fault (armDB) gives the world a database proxy (world.Config.DBFaults). reset
 //     before_commit / after_commit hits the call's first committing statement after Cal.com
 //     answered its create (the hardened settle's COMMIT, the seed's INSERT): cut before it
 //     reaches Postgres, or committed with its acknowledgement lost. latency holds every
@@ -31,7 +31,7 @@
 //     timeline marks it "(not reached)".
 //   - A crash (armCrash) abandons the call's Book at the named hook point (it answers unknown
 //     and does nothing more); once the step's attempts have returned the core restarts
-//     (sim.World.Restart) and sweeps (core.Service.Sweep): a restart step in the timeline
+//     (world.World.Restart) and sweeps (core.Service.Sweep): a restart step in the timeline
 //     with what the sweep did.
 //   - expect.layer is the deciding layer the core reports (core.Outcome.Layer); "calcom"
 //     means no layer decided and Cal.com's own answer did (a 400, 409, 429 or 5xx). The
@@ -46,7 +46,7 @@
 //   - calcom.webhooks makes the fake deliver Cal.com's webhooks (sync: before the response,
 //     async: after it) to the core's webhook handler (url left out) or to the file's url.
 //     Before and after every step the runner waits for the deliveries that are due
-//     (sim.World.AwaitWebhooks); a reordered delivery waits for the next delivery, which may
+//     (world.World.AwaitWebhooks); a reordered delivery waits for the next delivery, which may
 //     be a later step's, and a delayed one for its time on the virtual clock. Before the
 //     final state is read every pending delivery is made (the clock moves to the last
 //     delayed one): webhooks arrive late, not never; dropped ones stay dropped.
@@ -54,7 +54,7 @@
 //     that the step causes, once: drop, duplicate, reorder, delay or subscriber_status (the
 //     subscriber answers that status, so the core never sees the delivery). The fake applies
 //     one action per delivery: a fault combining two is refused (exit 2), so split it.
-//   - A host step acts on the call's booking in Cal.com itself (sim.World.HostCancel and
+//   - A host step acts on the call's booking in Cal.com itself (world.World.HostCancel and
 //     friends): the uid its latest book step was told it holds (booked or already_booked),
 //     or else the call's live booking in the fake's ledger at that slot. With neither the
 //     step does nothing (no_booking): a failure (exit 1) when the file's own expectations

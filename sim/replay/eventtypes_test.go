@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/replay"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // Event types with several hosts, seats and block_slot reach the world as written: the fake
@@ -45,7 +45,7 @@ steps:
 expect: {appointments: 5, calcom_bookings: 4, violations: []}
 `)
 	start := time.Date(2025, 10, 10, 6, 0, 0, 0, time.UTC)
-	res := run(t, inc, replay.Options{AfterRun: func(_ context.Context, w *sim.World) error {
+	res := run(t, inc, replay.Options{AfterRun: func(_ context.Context, w *world.World) error {
 		for _, et := range w.Fake.Fake.EventTypes() {
 			switch et.ID {
 			case 2:
@@ -63,12 +63,12 @@ expect: {appointments: 5, calcom_bookings: 4, violations: []}
 			}
 		}
 		for _, host := range []int64{1, 2, 3, 4, 5} {
-			if w.Fixtures.Staff[host] == 0 {
+			if w.Core().Fixtures.Staff[host] == 0 {
 				t.Errorf("no staff row for host %d", host)
 			}
 		}
-		rr := w.Slot(sim.BookCall{EventTypeID: 2, Start: start})
-		seated := w.Slot(sim.BookCall{EventTypeID: 3, Start: start})
+		rr := w.Slot(world.BookCall{EventTypeID: 2, Start: start})
+		seated := w.Slot(world.BookCall{EventTypeID: 3, Start: start})
 		if rr.HostID != 0 || rr.Capacity != 3 || seated.HostID != 4 || seated.Capacity != 3 {
 			t.Errorf("slots: round robin %+v, seated %+v", rr, seated)
 		}

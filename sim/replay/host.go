@@ -22,7 +22,7 @@ const (
 )
 
 // host runs a host step: what the host does to the call's booking in Cal.com itself, through
-// the fake (sim.World.HostCancel and friends), which records it in the history and waits for
+// the fake (world.World.HostCancel and friends), which records it in the history and waits for
 // the webhooks it causes. The call's booking is the uid its latest book step was told it holds
 // (booked or already_booked); when that step's answer was lost, the call's live booking in the
 // fake's ledger at that slot. With neither, nothing is done (outcome no_booking): the step

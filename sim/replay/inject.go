@@ -16,11 +16,7 @@ func (r *runner) describeInjections(path string, b incident.Book, err error) str
 		out = append(out, d)
 	}
 	if f := b.DBFault; f != nil {
-		d := "db_fault " + f.Kind + ": " + f.Phase
-		if f.Kind != incident.DBFaultReset {
-			d = "db_fault " + f.Kind + ": " + f.Duration.String()
-		}
-		out = append(out, d+notReached(r.dbFaultActed(path)))
+		out = append(out, "db_fault "+f.String()+notReached(r.dbFaultActed(path)))
 	}
 	if b.Crash != "" {
 		out = append(out, "crash: "+b.Crash+notReached(crashed(err)))

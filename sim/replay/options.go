@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/bookingharness/bookingharness/core"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/incident"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // Options adjust a replay. The zero value replays the file as written.
@@ -18,17 +18,20 @@ type Options struct {
 	// Layers overrides the file's layers (nil keeps them).
 	Layers *core.Layers
 	// ClientTimeout overrides the Cal.com client timeout on the virtual clock (0:
-	// sim.DefaultClientTimeout); a {timeout: after_commit} fault moves the clock this far.
+	// world.DefaultClientTimeout); a {timeout: after_commit} fault moves the clock this far.
 	ClientTimeout time.Duration
 	// Logger receives the core's logs (nil: discarded).
 	Logger *slog.Logger
 	// AfterRun, when set, sees the world after the last step and before it is closed — to
 	// read the fake's journal or the database. An error it returns fails the replay.
-	AfterRun func(ctx context.Context, w *sim.World) error
+	AfterRun func(ctx context.Context, w *world.World) error
 	// BlackBox, when set, replays against this black-box service instead of the reference
-	// core (sim.BlackBox; see blackbox.go for what changes). Policy — or the file's policy —
+	// core (world.BlackBox; see blackbox.go for what changes). Policy — or the file's policy —
 	// then only chooses which expectations judge the service.
-	BlackBox *sim.BlackBox
+	BlackBox *world.BlackBox
+	// Front, when set, is the world's world.Config.Front: something between the system under
+	// test and the replay's fake Cal.com, such as a recording proxy (sim/record).
+	Front func(w *world.World, kind, target string) (string, error)
 }
 
 // plan is what a replay runs and asserts, resolved from the file and the options.

@@ -7,9 +7,9 @@ import (
 
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/fakecalcom"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/incident"
 	"github.com/bookingharness/bookingharness/sim/replay"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 const example = "../../scenarios/incidents/call-687-688.yaml"
@@ -260,7 +260,7 @@ steps:
     book: {event_type: 1001, start: 2025-10-09T16:00:00Z, attendee: {name: F, email: f@example.org}}
 `
 			var journal []fakecalcom.JournalEntry
-			opts := replay.Options{AfterRun: func(_ context.Context, w *sim.World) error {
+			opts := replay.Options{AfterRun: func(_ context.Context, w *world.World) error {
 				journal = w.Fake.Fake.Journal()
 				return nil
 			}}
@@ -282,21 +282,6 @@ steps:
 				t.Errorf("faults shown as %q, %q", res.Steps[1].Fault, res.Steps[2].Fault)
 			}
 		})
-	}
-}
-
-// Bad fault input is refused before anything runs.
-func TestFaultRuleMapping(t *testing.T) {
-	b := incident.Book{Call: "call_1", Attendee: incident.Attendee{Email: "a@example.org"}}
-	r, err := replay.FaultRule("x", b, incident.Fault{Kind: incident.FaultStatus, Status: 503})
-	if err != nil || r.Action.Kind != fakecalcom.ActionStatus || r.Action.Status != 503 || r.Times != 1 || r.CallID != "call_1" {
-		t.Errorf("rule = %+v, %v", r, err)
-	}
-	if _, err := replay.FaultRule("x", b, incident.Fault{Kind: "explode"}); err == nil {
-		t.Error("unknown fault kind accepted")
-	}
-	if _, err := replay.FaultRule("x", b, incident.Fault{On: "webhook", Kind: incident.FaultMalformed}); err == nil {
-		t.Error("unknown endpoint accepted")
 	}
 }
 

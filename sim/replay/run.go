@@ -10,10 +10,10 @@ import (
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/fakecalcom"
 	"github.com/bookingharness/bookingharness/pgenv"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/check"
 	"github.com/bookingharness/bookingharness/sim/history"
 	"github.com/bookingharness/bookingharness/sim/incident"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // Run replays inc in a fresh world on env and checks it. The error is non-nil only when the
@@ -26,7 +26,7 @@ func Run(ctx context.Context, env *pgenv.Env, inc *incident.Incident, opts Optio
 		return nil, err
 	}
 	if opts.BlackBox != nil && opts.BlackBox.SUT != nil {
-		if reason := BlackBoxBlocker(inc, opts.BlackBox.SUT.Time); reason != "" {
+		if reason := BlackBoxBlocker(inc, opts.BlackBox.SUT); reason != "" {
 			return skipped(inc, p, opts, reason, began), nil
 		}
 	}
@@ -34,8 +34,8 @@ func Run(ctx context.Context, env *pgenv.Env, inc *incident.Incident, opts Optio
 		return nil, err
 	}
 	cfg := worldConfig(inc, p, opts)
-	w, err := sim.NewWorld(ctx, env, cfg)
-	if errors.Is(err, sim.ErrLayersNotSwitchable) {
+	w, err := world.New(ctx, env, cfg)
+	if errors.Is(err, world.ErrLayersNotSwitchable) {
 		return skipped(inc, p, opts, "layers "+p.layers.String()+": "+err.Error(), began), nil
 	}
 	if err != nil {
@@ -83,8 +83,8 @@ func Run(ctx context.Context, env *pgenv.Env, inc *incident.Incident, opts Optio
 	return res, nil
 }
 
-func worldConfig(inc *incident.Incident, p plan, opts Options) sim.Config {
-	cfg := sim.Config{
+func worldConfig(inc *incident.Incident, p plan, opts Options) world.Config {
+	cfg := world.Config{
 		Policy: p.policy, Layers: p.layers, Start: inc.Clock.Start, AppSkew: inc.Clock.AppSkew,
 		Latency: inc.Calcom.Latency, ForceReplay: inc.Calcom.ForceReplay, ClientTimeout: opts.ClientTimeout,
 		Logger: opts.Logger, Capacity: 64, DBFaults: usesDBFaults(inc),
@@ -92,16 +92,16 @@ func worldConfig(inc *incident.Incident, p plan, opts Options) sim.Config {
 	cfg.ConflictAnswer = fakecalcom.ConflictAnswer(inc.Calcom.ConflictAnswer) // "" keeps the world's default
 	cfg.CheckInsertGap = inc.Calcom.CheckInsertGap
 	cfg.EventTypes = CalcomConfig(inc.Calcom).EventTypes
-	if w := inc.Calcom.Webhooks; w != nil { // url "" → the core's handler (sim.Config.Webhooks)
+	if w := inc.Calcom.Webhooks; w != nil { // url "" → the core's handler (world.Config.Webhooks)
 		cfg.Webhooks = &fakecalcom.Webhooks{Delivery: fakecalcom.Delivery(w.Delivery), Secret: w.Secret, URL: w.URL}
 	}
-	cfg.BlackBox = opts.BlackBox
+	cfg.BlackBox, cfg.Front = opts.BlackBox, opts.Front
 	return cfg
 }
 
 // runner carries one replay's state through its steps.
 type runner struct {
-	w     *sim.World
+	w     *world.World
 	inc   *incident.Incident
 	plan  plan
 	res   *Result
@@ -133,7 +133,7 @@ func (r *runner) step(ctx context.Context, i int, st incident.Step) error {
 // Each entry's faults are armed for the step and disarmed when it ends.
 func (r *runner) books(ctx context.Context, path string, st incident.Step, books []incident.Book, concurrent bool) error {
 	paths := make([]string, len(books))
-	calls := make([]sim.BookCall, len(books))
+	calls := make([]world.BookCall, len(books))
 	var disarm []func()
 	defer func() {
 		for _, undo := range disarm {
@@ -153,12 +153,12 @@ func (r *runner) books(ctx context.Context, path string, st incident.Step, books
 		calls[j] = r.bookCall(b)
 	}
 	now, t0 := r.w.Now(), time.Now()
-	var results []sim.Result
+	var results []world.Result
 	if concurrent {
 		results = r.w.Concurrent(ctx, calls)
 	} else {
 		out, err := r.w.Book(ctx, calls[0])
-		results = []sim.Result{{Call: calls[0], Outcome: out, Err: err}}
+		results = []world.Result{{Call: calls[0], Outcome: out, Err: err}}
 	}
 	elapsed := time.Since(t0)
 	died := false
@@ -172,8 +172,8 @@ func (r *runner) books(ctx context.Context, path string, st incident.Step, books
 	return nil
 }
 
-func (r *runner) bookCall(b incident.Book) sim.BookCall {
-	c := sim.BookCall{CallID: b.Call, EventTypeID: b.EventType, Start: b.Start, Attendee: core.Attendee{
+func (r *runner) bookCall(b incident.Book) world.BookCall {
+	c := world.BookCall{CallID: b.Call, EventTypeID: b.EventType, Start: b.Start, Attendee: core.Attendee{
 		Name: b.Attendee.Name, Email: b.Attendee.Email, Phone: b.Attendee.Phone, TimeZone: b.Attendee.TimeZone}}
 	r.slots[b.Call] = r.w.Slot(c)
 	return c
@@ -233,7 +233,7 @@ func (r *runner) cancel(ctx context.Context, path string, st incident.Step) erro
 	res, err := r.w.Cancel(ctx, call, r.slots[call])
 	s := Step{Path: path, Line: st.Line, At: st.At.String(), Time: now, Kind: "cancel", Call: call,
 		WebhookFault: describeWebhookFault(st.Cancel.WebhookFault),
-		Outcome:      sim.CancelOutcome(err), Decisions: []Decision{}, Pass: true, ElapsedMS: ms(time.Since(t0))}
+		Outcome:      world.CancelOutcome(err), Decisions: []Decision{}, Pass: true, ElapsedMS: ms(time.Since(t0))}
 	if len(res.BookingUIDs) > 0 {
 		s.BookingUID = res.BookingUIDs[0]
 	}

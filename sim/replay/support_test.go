@@ -8,9 +8,9 @@ import (
 	"testing"
 
 	"github.com/bookingharness/bookingharness/fakecalcom"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/incident"
 	"github.com/bookingharness/bookingharness/sim/replay"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // The runner refuses, naming the field, every round-two form it cannot execute yet, so
@@ -25,7 +25,6 @@ func TestRefusesVocabularyItCannotRun(t *testing.T) {
 		line                  int
 	}{
 		{"a webhook_fault with two actions", steps("    webhook_fault: {duplicate: true, delay: 30s}\n"), "steps[0].webhook_fault", "combines 2 actions; the fake applies one per delivery", 9},
-		{"a 3xx subscriber_status", steps("    webhook_fault: {subscriber_status: 302}\n"), "steps[0].webhook_fault", "4xx or 5xx only", 9},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,7 +95,7 @@ func TestConflictAnswerReachesTheFake(t *testing.T) {
 		}
 		inc := parse(t, "conflict.yaml", src)
 		var got fakecalcom.ConflictAnswer
-		run(t, inc, replay.Options{AfterRun: func(_ context.Context, w *sim.World) error {
+		run(t, inc, replay.Options{AfterRun: func(_ context.Context, w *world.World) error {
 			got = w.Config.ConflictAnswer
 			return nil
 		}})

@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/bookingharness/bookingharness/core"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/replay"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // hostFile is a replay of the host's actions through webhooks: call a books, its
@@ -119,10 +119,10 @@ func corePolicy(p string) core.Policy { return core.Policy(p) }
 
 // afterRunDeliveries collects the fake's webhook journal as "TRIGGER/attempt" after the run,
 // checking every delivery reached the core's handler.
-func afterRunDeliveries(out *[]string) func(context.Context, *sim.World) error {
-	return func(_ context.Context, w *sim.World) error {
+func afterRunDeliveries(out *[]string) func(context.Context, *world.World) error {
+	return func(_ context.Context, w *world.World) error {
 		for _, d := range w.Fake.Fake.WebhookDeliveries() {
-			if d.Status != 200 || d.URL != w.WebhookURL() {
+			if d.Status != 200 || d.URL != w.Core().WebhookURL() {
 				return fmt.Errorf("delivery %+v did not reach the core's handler", d)
 			}
 			*out = append(*out, fmt.Sprintf("%s/%d", d.Trigger, d.Attempt))

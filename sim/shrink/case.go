@@ -11,10 +11,11 @@ import (
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/fakecalcom"
 	"github.com/bookingharness/bookingharness/sim/check"
+	"github.com/bookingharness/bookingharness/sim/fault"
 	"github.com/bookingharness/bookingharness/sim/history"
 	"github.com/bookingharness/bookingharness/sim/incident"
 	"github.com/bookingharness/bookingharness/sim/load"
-	"github.com/bookingharness/bookingharness/sim/replay"
+	"github.com/bookingharness/bookingharness/sim/pgproxy"
 )
 
 // Case is one violation of a load run as an incident to minimise.
@@ -68,13 +69,17 @@ type converter struct {
 	byCall map[string][]int
 	byUID  map[string][]int
 	fired  map[string][]fakecalcom.JournalEntry // call → fired entries, arrival order
+	struck map[string][]fakecalcom.WebhookDelivery
+	dbHit  map[string][]pgproxy.Entry
 	rules  map[string]fakecalcom.Rule
+	dbRule map[string]pgproxy.Rule
 	kinds  map[int64]string // event type id → kind
 }
 
 func newConverter(ev *load.Evidence) *converter {
 	c := &converter{ev: ev, bySlot: map[slotID][]int{}, byCall: map[string][]int{}, byUID: map[string][]int{},
-		fired: map[string][]fakecalcom.JournalEntry{}, rules: map[string]fakecalcom.Rule{}, kinds: map[int64]string{}}
+		fired: map[string][]fakecalcom.JournalEntry{}, struck: map[string][]fakecalcom.WebhookDelivery{}, dbHit: map[string][]pgproxy.Entry{},
+		rules: map[string]fakecalcom.Rule{}, dbRule: map[string]pgproxy.Rule{}, kinds: map[int64]string{}}
 	for i, op := range ev.Operations {
 		c.bySlot[idOf(op.Slot)] = append(c.bySlot[idOf(op.Slot)], i)
 		c.byCall[op.CallID] = append(c.byCall[op.CallID], i)
@@ -85,8 +90,17 @@ func newConverter(ev *load.Evidence) *converter {
 	for _, e := range ev.Fired {
 		c.fired[e.CallID] = append(c.fired[e.CallID], e)
 	}
+	for _, d := range ev.Struck {
+		c.struck[d.CallID] = append(c.struck[d.CallID], d)
+	}
+	for _, e := range ev.DBFired {
+		c.dbHit[e.CallKey] = append(c.dbHit[e.CallKey], e)
+	}
 	for _, r := range ev.Rules {
 		c.rules[r.Name] = r
+	}
+	for _, r := range ev.DBRules {
+		c.dbRule[r.Name] = r
 	}
 	for _, et := range ev.Layout.EventTypes {
 		c.kinds[int64(et.ID)] = string(et.Kind)
@@ -194,6 +208,10 @@ func (c *converter) incident(v check.Violation, ops []history.Operation, cs *Cas
 		cs.Notes = append(cs.Notes, "the violation names no call and no operation carried its booking")
 		return inc
 	}
+	if c.ev.Webhooks {
+		// As the load delivered them: async, signed, to the core's handler.
+		inc.Calcom.Webhooks = &incident.Webhooks{Delivery: incident.DeliveryAsync, Secret: load.WebhookSecret}
+	}
 	inc.Clock.Start = ops[0].Call.UTC()
 	inc.Steps = c.steps(ops, c.stepFaults(ops, cs), cs)
 	dropCancelsWithoutBooking(inc)
@@ -203,7 +221,7 @@ func (c *converter) incident(v check.Violation, ops []history.Operation, cs *Cas
 // steps lays the case's operations (in begin order) out as a timeline. Operations that all
 // overlap one another — each began before any operation of its group returned — form one
 // concurrent step; a cancel is always a step of its own.
-func (c *converter) steps(ops []history.Operation, faults [][]incident.Fault, cs *Case) []incident.Step {
+func (c *converter) steps(ops []history.Operation, faults []injected, cs *Case) []incident.Step {
 	var steps []incident.Step
 	var groupReturn int64 // the earliest return in the last step's group; 0: none open
 	var furthest int64    // the furthest return so far, for Case.Overlapped
@@ -233,7 +251,7 @@ func (c *converter) steps(ops []history.Operation, faults [][]incident.Fault, cs
 			at = max(at, steps[n-1].At)
 		}
 		if op.Kind == history.KindCancel {
-			steps = append(steps, incident.Step{At: at, Cancel: &incident.Cancel{Call: op.CallID}})
+			steps = append(steps, incident.Step{At: at, Cancel: &incident.Cancel{Call: op.CallID, WebhookFault: faults[k].webhook}})
 			groupReturn = 0
 			continue
 		}
@@ -245,9 +263,9 @@ func (c *converter) steps(ops []history.Operation, faults [][]incident.Fault, cs
 }
 
 // book is op's booking attempt with its faults.
-func (c *converter) book(op history.Operation, faults []incident.Fault) incident.Book {
+func (c *converter) book(op history.Operation, inj injected) incident.Book {
 	return incident.Book{Call: op.CallID, EventType: op.Slot.EventTypeID, Start: op.Slot.Start.UTC(),
-		Attendee: attendeeOf(c.ev.Attendee(op.CallID)), Faults: faults}
+		Attendee: attendeeOf(c.ev.Attendee(op.CallID)), Faults: inj.calcom, WebhookFault: inj.webhook, DBFault: inj.db}
 }
 
 // offset is op's at: the offset on the load's clock from first, plus, on a virtual clock,
@@ -265,31 +283,80 @@ func (c *converter) offset(first, op history.Operation) time.Duration {
 	return at.Truncate(time.Millisecond)
 }
 
-// stepFaults returns, per operation, the incident faults that fired on it: a call's fired
-// entries in attempt order, the k-th on the call's k-th booking operation.
-func (c *converter) stepFaults(ops []history.Operation, cs *Case) [][]incident.Fault {
-	out := make([][]incident.Fault, len(ops))
+// injected is what fired on one operation in the load, as an incident step writes it.
+type injected struct {
+	calcom  []incident.Fault
+	webhook *incident.WebhookFault
+	db      *incident.DBFault
+}
+
+// describe renders what fired as a file writes it, one "[…]" per fault.
+func (inj injected) describe() string {
+	var s string
+	for _, f := range inj.calcom {
+		s += " [" + f.String() + "]"
+	}
+	if inj.webhook != nil {
+		s += " [webhook_fault " + inj.webhook.String() + "]"
+	}
+	if inj.db != nil {
+		s += " [db_fault " + inj.db.String() + "]"
+	}
+	return s
+}
+
+// stepFaults returns, per operation, the faults that fired on it in the load, each as its
+// incident form through the fault catalogue (the fired rule's action read back by
+// fault.FromFakeAction or fault.FromProxyAction):
+//
+//   - Cal.com faults: a call's fired entries in attempt order, the k-th on the call's k-th
+//     booking operation;
+//   - webhook faults: a struck delivery about the call on its cancel operation when it was
+//     a BOOKING_CANCELLED, else on its first booking operation;
+//   - database faults: on the call's first booking operation (the proxy counts a call's
+//     statements, not its attempts).
+//
+// What cannot be placed is noted.
+func (c *converter) stepFaults(ops []history.Operation, cs *Case) []injected {
+	out := make([]injected, len(ops))
 	nth := map[string]int{} // call → booking operations seen so far
+	first := map[string]int{}
+	cancel := map[string]int{}
 	for k, op := range ops {
-		if op.Kind != history.KindBook {
+		switch op.Kind {
+		case history.KindCancel:
+			if _, ok := cancel[op.CallID]; !ok {
+				cancel[op.CallID] = k
+			}
+			continue
+		case history.KindBook:
+		default:
 			continue
 		}
 		nth[op.CallID]++
+		if nth[op.CallID] == 1 {
+			first[op.CallID] = k
+		}
 		for _, e := range c.fired[op.CallID] {
 			if max(e.Attempt, 1) != nth[op.CallID] {
 				continue
 			}
-			f, err := replay.FaultOf(c.rules[e.Rule].Action)
+			f, v, err := fault.FromFakeAction(fault.Calcom, c.rules[e.Rule].Action)
 			if err != nil {
 				cs.Notes = append(cs.Notes, fmt.Sprintf("%s: fault %s left out: %v", op.CallID, e.Rule, err))
 				continue
 			}
-			if slices.ContainsFunc(out[k], func(g incident.Fault) bool { return g.On == f.On }) {
+			form := f.Calcom(v, incident.OnCreate)
+			if slices.ContainsFunc(out[k].calcom, func(g incident.Fault) bool { return g.On == form.On }) {
 				cs.Notes = append(cs.Notes, fmt.Sprintf("%s: fault %s left out: a step takes one fault per endpoint", op.CallID, e.Rule))
 				continue
 			}
-			out[k] = append(out[k], f)
+			out[k].calcom = append(out[k].calcom, form)
 		}
+	}
+	for call := range first {
+		c.placeWebhookFaults(call, first[call], cancel, out, cs)
+		c.placeDBFaults(call, first[call], nth[call], out, cs)
 	}
 	for call, entries := range c.fired {
 		if !slices.Contains(cs.Focus, call) {
@@ -303,6 +370,55 @@ func (c *converter) stepFaults(ops []history.Operation, cs *Case) [][]incident.F
 	}
 	slices.Sort(cs.Notes)
 	return out
+}
+
+// placeWebhookFaults puts the first webhook fault that struck a delivery about call on the
+// operation it belongs to: the call's cancel for BOOKING_CANCELLED, else its first booking
+// (book); a step takes one webhook_fault, so later ones are noted.
+func (c *converter) placeWebhookFaults(call string, book int, cancel map[string]int, out []injected, cs *Case) {
+	for _, d := range c.struck[call] {
+		k := book
+		if d.Trigger == fakecalcom.TriggerBookingCancelled {
+			at, ok := cancel[call]
+			if !ok {
+				cs.Notes = append(cs.Notes, fmt.Sprintf("%s: webhook fault %s on %s left out: the case has no cancel of the call", call, d.Rule, d.Trigger))
+				continue
+			}
+			k = at
+		}
+		f, v, err := fault.FromFakeAction(fault.Webhook, c.rules[d.Rule].Action)
+		switch {
+		case err != nil:
+			cs.Notes = append(cs.Notes, fmt.Sprintf("%s: webhook fault %s left out: %v", call, d.Rule, err))
+		case out[k].webhook != nil:
+			cs.Notes = append(cs.Notes, fmt.Sprintf("%s: webhook fault %s on %s left out: a step takes one webhook_fault", call, d.Rule, d.Trigger))
+		default:
+			w := f.Webhook(v)
+			out[k].webhook = &w
+		}
+	}
+}
+
+// placeDBFaults puts the first database fault that hit call on its first booking (book); a
+// step takes one db_fault, so later ones are noted, and so is the difference in reach: a
+// load's rule strikes any statement of the call, a step's reset the commit after Cal.com
+// answered.
+func (c *converter) placeDBFaults(call string, book, bookings int, out []injected, cs *Case) {
+	for _, e := range c.dbHit[call] {
+		f, v, err := fault.FromProxyAction(c.dbRule[e.Rule].Action)
+		switch {
+		case err != nil:
+			cs.Notes = append(cs.Notes, fmt.Sprintf("%s: database fault %s left out: %v", call, e.Rule, err))
+		case out[book].db != nil:
+			cs.Notes = append(cs.Notes, fmt.Sprintf("%s: database fault %s (statement %d) left out: a step takes one db_fault", call, e.Rule, e.Attempt))
+		default:
+			d := f.DB(v)
+			out[book].db = &d
+			if bookings > 1 {
+				cs.Notes = append(cs.Notes, fmt.Sprintf("%s: database fault %s put on the call's first of %d bookings", call, e.Rule, bookings))
+			}
+		}
+	}
 }
 
 // signature names what makes two violations the same bug (see Case.Signature).
@@ -345,7 +461,7 @@ func (c *converter) focusOverlapped(focus []string) bool {
 }
 
 // origin describes what op got in the load: outcome, deciding layer, faults.
-func origin(op history.Operation, faults []incident.Fault) string {
+func origin(op history.Operation, inj injected) string {
 	s := op.Outcome
 	if op.DecidingLayer != "" {
 		s += " (" + op.DecidingLayer + ")"
@@ -353,10 +469,7 @@ func origin(op history.Operation, faults []incident.Fault) string {
 	if op.Kind != history.KindBook {
 		s = string(op.Kind) + " → " + s
 	}
-	for _, f := range faults {
-		s += " [" + replay.DescribeFault(f) + "]"
-	}
-	return s
+	return s + inj.describe()
 }
 
 // layersOf writes a run's layers as an incident file does: all, none, or the list the

@@ -8,29 +8,29 @@ import (
 
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/fakecalcom"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/check"
 	"github.com/bookingharness/bookingharness/sim/incident"
 	"github.com/bookingharness/bookingharness/sim/load"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // A history becomes a timeline: operations that all overlapped form one concurrent step,
-// the others plain steps at their virtual offsets; fired faults become step faults, and
-// what has no incident form is noted; other slots stay out.
+// the others plain steps at their virtual offsets; fired faults become step faults (an
+// empty body too); other slots stay out.
 func TestCasesLayOutTheHistory(t *testing.T) {
 	ops := []op{
-		{call: "a", slot: 0, begin: 1, end: 2, outcome: "error", fault: load.FaultResetAfterCommit},
+		{call: "a", slot: 0, begin: 1, end: 2, outcome: "error", fault: "reset_after_commit"},
 		{call: "b", slot: 0, begin: 3, end: 6, at: 35 * time.Minute, outcome: "booked"},
-		{call: "c", slot: 0, begin: 4, end: 5, at: 35 * time.Minute, outcome: "slot_taken", fault: load.FaultDelay},
-		{call: "d", slot: 0, begin: 5, end: 8, at: 36 * time.Minute, outcome: "error", fault: load.FaultEmpty}, // overlaps b, not c
+		{call: "c", slot: 0, begin: 4, end: 5, at: 35 * time.Minute, outcome: "slot_taken", fault: "delay"},
+		{call: "d", slot: 0, begin: 5, end: 8, at: 36 * time.Minute, outcome: "error", fault: "empty"}, // overlaps b, not c
 		{call: "e", slot: 1, begin: 7, end: 9, outcome: "booked"},
 	}
 	cs := Cases(evidence(ops, orphanOf("a")))[0]
 	inc := cs.Incident
-	if got := shape(inc); got != "0s a!reset |35m0s b c!delay ‖ |36m0s d | ets4" {
+	if got := shape(inc); got != "0s a!reset |35m0s b c!delay ‖ |36m0s d!empty | ets4" {
 		t.Fatalf("timeline %q:\n%s", got, mustMarshal(t, inc))
 	}
-	if inc.Policy != incident.PolicySeed || inc.LayersSpec != "all" || !inc.Clock.Start.Equal(sim.DefaultStart()) ||
+	if inc.Policy != incident.PolicySeed || inc.LayersSpec != "all" || !inc.Clock.Start.Equal(world.DefaultStart()) ||
 		!slices.Equal(inc.Expect.Violations, []string{check.OrphanBooking}) {
 		t.Errorf("incident %+v", inc)
 	}
@@ -40,8 +40,8 @@ func TestCasesLayOutTheHistory(t *testing.T) {
 	if !cs.Overlapped || !slices.Equal(cs.Focus, []string{"a"}) || cs.Origin["a"] != "error [reset: after_commit]" {
 		t.Errorf("overlapped %v, focus %v, origin %q", cs.Overlapped, cs.Focus, cs.Origin["a"])
 	}
-	if len(cs.Notes) != 1 || !strings.Contains(cs.Notes[0], "d: fault load:empty left out") {
-		t.Errorf("notes %q", cs.Notes)
+	if f := inc.Steps[2].Book.Faults; len(f) != 1 || f[0].Kind != incident.FaultEmpty || len(cs.Notes) != 0 {
+		t.Errorf("the empty body is written as %+v; notes %q", f, cs.Notes)
 	}
 	if _, err := incident.Marshal(inc, nil); err != nil {
 		t.Errorf("the case does not write: %v", err)
@@ -65,7 +65,7 @@ func TestCasesNoteWhatTheyCannotCarry(t *testing.T) {
 	ops := sequential(MaxCaseOperations+50, 2)
 	focus := ops[10].call
 	ev := evidence(ops, check.Violation{Invariant: check.LostBooking, Calls: []string{focus}})
-	ev.Fired = append(ev.Fired, fakecalcom.JournalEntry{CallID: focus, Rule: load.RuleName(load.FaultResetAfterCommit), Attempt: 2})
+	ev.Fired = append(ev.Fired, fakecalcom.JournalEntry{CallID: focus, Rule: load.RuleName("reset_after_commit"), Attempt: 2})
 	cs := Cases(ev)[0]
 	if n := len(units(cs.Incident)); n != MaxCaseOperations || stepOf(cs.Incident, focus) < 0 || stepOf(cs.Incident, ops[MaxCaseOperations].call) >= 0 {
 		t.Fatalf("case holds %d attempts (focus at step %d)", n, stepOf(cs.Incident, focus))

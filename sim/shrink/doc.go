@@ -23,10 +23,16 @@
 //     below anything the core judges (freshness: 30 s), so it cannot change a decision, and
 //     the minimiser removes it where it is not needed. Against an external fake the clock is
 //     real and its offset is used alone.
-//   - A fired fault becomes the step's fault: the rule's action inverted by replay.FaultOf.
-//     A fault on a call's k-th create goes on that call's k-th booking step. What has no
-//     incident form (an empty body, a 5xx after commit, a host action) is left out and
-//     noted; the note is the reason given if the case does not reproduce without it.
+//   - A fired fault becomes the step's fault through the fault catalogue (package
+//     sim/fault, docs/faults.md): the fired rule's action read back as its incident form.
+//     Every fault a load can inject has one: a Cal.com fault on a call's k-th create goes on
+//     that call's k-th booking step (fault:); a webhook fault on the step whose action
+//     caused the delivery (webhook_fault:, with calcom.webhooks as the load delivered them);
+//     a database fault on the call's first booking step (db_fault: — a load's rule strikes
+//     any statement of the call, a step's reset the commit after Cal.com answered, so the
+//     replay decides whether that is close enough). What cannot be placed (a second fault of
+//     one kind on one step, a host action) is left out and noted; the note is the reason
+//     given if the case does not reproduce without it.
 //   - The policy, layers and event types of the run; clock.start is the first operation's
 //     time on the load's clock; expect.violations names the invariant.
 //
@@ -51,7 +57,7 @@
 //     removing them one at a time would cost a replay each.
 //  2. A greedy pass over every one-step transformation until none applies: remove one
 //     attempt, split a concurrent group into plain steps, move one entry out of a group,
-//     merge two adjacent groups, drop one fault, zero every offset, zero or halve one gap,
+//     merge two adjacent groups, drop one fault (of any family), zero every offset, zero or halve one gap,
 //     drop unused event types. Each transformation makes the candidate strictly smaller by
 //     (attempts, faults, entries in concurrent groups, steps, event types, sum of offsets),
 //     compared in that order — so concurrency counts as more complicated than an extra

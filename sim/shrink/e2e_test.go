@@ -29,7 +29,7 @@ func seedResets(calls, concurrency, slots int) load.Config {
 	cfg := load.DefaultConfig()
 	cfg.Calls, cfg.Concurrency, cfg.Slots, cfg.Seed = calls, concurrency, slots, 11
 	cfg.Policy, cfg.Layers = core.PolicySeed, core.All()
-	cfg.Faults = []load.Fault{{Kind: load.FaultResetAfterCommit, Rate: 0.2}}
+	cfg.Faults = []load.Fault{{Kind: "reset_after_commit", Rate: 0.2}}
 	return cfg
 }
 
@@ -92,7 +92,7 @@ func TestShrinkEndToEnd(t *testing.T) {
 // replays/op counts every replay, the hardened checks and explanations included.
 func BenchmarkShrink5000(b *testing.B) {
 	cfg := seedResets(5000, 32, 200)
-	cfg.Faults = []load.Fault{{Kind: load.FaultResetAfterCommit, Rate: 0.05}, {Kind: load.FaultStatus500, Rate: 0.05}}
+	cfg.Faults = []load.Fault{{Kind: "reset_after_commit", Rate: 0.05}, {Kind: "status_500", Rate: 0.05}}
 	ev := loadRun(b, cfg)
 	env := postgres(b)
 	for _, every := range []bool{false, true} {

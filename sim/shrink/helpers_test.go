@@ -9,11 +9,11 @@ import (
 
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/fakecalcom"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/check"
 	"github.com/bookingharness/bookingharness/sim/history"
 	"github.com/bookingharness/bookingharness/sim/incident"
 	"github.com/bookingharness/bookingharness/sim/load"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // op describes one hand-made operation: a call booking slot (an index into the load's
@@ -29,7 +29,7 @@ type op struct {
 
 // evidence builds a seed-policy load run's evidence from hand-made operations.
 func evidence(ops []op, violations ...check.Violation) *load.Evidence {
-	layout := load.NewLayout(sim.DefaultStart())
+	layout := load.NewLayout(world.DefaultStart())
 	ev := &load.Evidence{Seed: 7, Policy: core.PolicySeed, Layers: core.All(), FaultDelay: load.DefaultFaultDelay,
 		Attempts: len(ops), VirtualTime: true, Layout: layout, Violations: violations}
 	kinds := map[load.FaultKind]bool{}
@@ -38,7 +38,7 @@ func evidence(ops []op, violations ...check.Violation) *load.Evidence {
 		ev.Operations = append(ev.Operations, history.Operation{
 			Seq: i, CallID: o.call, Kind: history.KindBook, Outcome: o.outcome, Result: history.ResultOf(o.outcome),
 			Slot: history.SlotKey{EventTypeID: int64(et.ID), HostID: int64(et.HostID), Start: start},
-			Call: sim.DefaultStart().Add(o.at), Return: sim.DefaultStart().Add(o.at), CallTick: o.begin, ReturnTick: o.end,
+			Call: world.DefaultStart().Add(o.at), Return: world.DefaultStart().Add(o.at), CallTick: o.begin, ReturnTick: o.end,
 		})
 		if o.fault == "" {
 			continue

@@ -20,8 +20,8 @@ func orphanOf(call string) check.Violation {
 // slot, and the faults and offsets of others, all go.
 func TestMinimiseKeepsOnlyWhatTheViolationNeeds(t *testing.T) {
 	ops := sequential(10, 0)
-	ops[3].outcome, ops[3].fault = "error", load.FaultResetAfterCommit
-	ops[6].fault = load.FaultStatus500
+	ops[3].outcome, ops[3].fault = "error", "reset_after_commit"
+	ops[6].fault = "status_500"
 	for i := range ops {
 		ops[i].at = time.Duration(i) * time.Second
 	}
@@ -169,7 +169,7 @@ func TestNeighboursAreSmaller(t *testing.T) {
 	ops[1].begin, ops[1].end = 3, 8
 	ops[2].begin, ops[2].end = 4, 7
 	ops[3].begin, ops[3].end = 5, 9
-	ops[0].fault = load.FaultResetAfterCommit
+	ops[0].fault = "reset_after_commit"
 	for i := range ops {
 		ops[i].at = time.Duration(i) * time.Minute
 	}

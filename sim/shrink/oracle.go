@@ -7,9 +7,9 @@ import (
 
 	"github.com/bookingharness/bookingharness/fakecalcom"
 	"github.com/bookingharness/bookingharness/pgenv"
-	"github.com/bookingharness/bookingharness/sim"
 	"github.com/bookingharness/bookingharness/sim/incident"
 	"github.com/bookingharness/bookingharness/sim/replay"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // ReplayOracle is the real oracle: replay.Run on env in a fresh world, reading what the
@@ -36,7 +36,7 @@ type Explainer func(ctx context.Context, inc *incident.Incident) (notes []string
 func ReplayExplainer(env *pgenv.Env) Explainer {
 	return func(ctx context.Context, inc *incident.Incident) ([]string, error) {
 		var fired []string
-		after := func(_ context.Context, w *sim.World) error {
+		after := func(_ context.Context, w *world.World) error {
 			w.Fake.Fake.EachJournalEntry(func(e fakecalcom.JournalEntry) bool {
 				if e.Rule != "" {
 					fired = append(fired, e.Rule)
@@ -51,7 +51,7 @@ func ReplayExplainer(env *pgenv.Env) Explainer {
 		var notes []string
 		for _, a := range armedFaults(inc) {
 			if !slices.Contains(fired, a.rule) {
-				notes = append(notes, fmt.Sprintf("the fault {%s} on %s (%s) did not fire in the replay", replay.DescribeFault(a.fault), a.call, a.rule))
+				notes = append(notes, fmt.Sprintf("the fault {%s} on %s (%s) did not fire in the replay", a.fault.String(), a.call, a.rule))
 			}
 		}
 		return notes, nil

@@ -97,13 +97,13 @@ func keep(inc *incident.Incident, kept []unit) *incident.Incident {
 	return c
 }
 
-// dropCancelsWithoutBooking removes the cancel steps whose call has no booking step before
-// them.
+// dropCancelsWithoutBooking removes the cancel and host steps whose call has no booking
+// step before them (a file derived from a recording has host steps).
 func dropCancelsWithoutBooking(inc *incident.Incident) {
 	booked := map[string]bool{}
 	steps := inc.Steps[:0]
 	for _, st := range inc.Steps {
-		if st.Cancel != nil && !booked[st.Cancel.Call] {
+		if (st.Cancel != nil && !booked[st.Cancel.Call]) || (st.Host != nil && !booked[st.Host.Call]) {
 			continue
 		}
 		for _, b := range st.Books() {
@@ -130,7 +130,7 @@ func sizeOf(inc *incident.Incident) size {
 			s[0]++
 		}
 		for _, b := range st.Books() {
-			s[1] += int64(len(b.Faults))
+			s[1] += int64(faultsOf(b))
 		}
 		s[3]++
 		s[5] += st.At.Milliseconds()
@@ -169,7 +169,7 @@ func neighbours(inc *incident.Incident) []*incident.Incident {
 	}
 	for i, st := range inc.Steps {
 		for j, b := range st.Books() {
-			for k := range b.Faults {
+			for k := range faultsOf(b) {
 				out = append(out, dropFault(inc, i, j, k))
 			}
 		}
@@ -240,16 +240,37 @@ func mergeGroups(inc *incident.Incident, i int) *incident.Incident {
 	return c
 }
 
-// dropFault removes fault k of entry j (0 for a plain book step) of step i.
+// faultsOf counts what entry b injects: its Cal.com faults, its webhook fault, its
+// database fault.
+func faultsOf(b incident.Book) int {
+	n := len(b.Faults)
+	if b.WebhookFault != nil {
+		n++
+	}
+	if b.DBFault != nil {
+		n++
+	}
+	return n
+}
+
+// dropFault removes fault k of entry j (0 for a plain book step) of step i, counting as
+// faultsOf does: the Cal.com faults, then the webhook fault, then the database fault.
 func dropFault(inc *incident.Incident, i, j, k int) *incident.Incident {
 	c := clone(inc)
 	b := c.Steps[i].Book
 	if b == nil {
 		b = &c.Steps[i].Concurrent[j]
 	}
-	b.Faults = slices.Delete(b.Faults, k, k+1)
-	if len(b.Faults) == 0 {
-		b.Faults = nil
+	switch {
+	case k < len(b.Faults):
+		b.Faults = slices.Delete(b.Faults, k, k+1)
+		if len(b.Faults) == 0 {
+			b.Faults = nil
+		}
+	case k == len(b.Faults) && b.WebhookFault != nil:
+		b.WebhookFault = nil
+	default:
+		b.DBFault = nil
 	}
 	return c
 }

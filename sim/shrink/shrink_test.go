@@ -8,7 +8,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/bookingharness/bookingharness/fakecalcom"
 	"github.com/bookingharness/bookingharness/sim/check"
 	"github.com/bookingharness/bookingharness/sim/incident"
 	"github.com/bookingharness/bookingharness/sim/load"
@@ -33,8 +35,8 @@ func TestShrinkWritesOneFilePerBug(t *testing.T) {
 	for i := 6; i < 12; i++ {
 		ops[i].call, ops[i].begin, ops[i].end = callName(i), int64(2*i+1), int64(2*i+2)
 	}
-	ops[2].outcome, ops[2].fault = "error", load.FaultResetAfterCommit
-	ops[9].outcome, ops[9].fault = "error", load.FaultResetAfterCommit
+	ops[2].outcome, ops[2].fault = "error", "reset_after_commit"
+	ops[9].outcome, ops[9].fault = "error", "reset_after_commit"
 	ev := evidence(ops, orphanOf("c02"), orphanOf("c09"))
 	dir := t.TempDir()
 	rep, err := Shrink(context.Background(), ev, Config{Dir: dir, Oracle: orphanModel().oracle()})
@@ -76,19 +78,21 @@ func TestShrinkWritesOneFilePerBug(t *testing.T) {
 
 // A violation that does not reproduce deterministically is reported with its closest file
 // and the reason, never dropped: one shown only sometimes (a race), one never shown whose
-// operations overlapped in the load, one whose fault has no incident form.
+// operations overlapped in the load, one whose fault has no incident form (a rule no load
+// makes: every fault a load injects has one).
 func TestShrinkReportsWhatDoesNotReproduce(t *testing.T) {
 	race := sequential(4, 0)
 	race[1].begin, race[1].end = 3, 6
 	race[2].begin, race[2].end = 4, 5
 	empty := sequential(3, 0)
-	empty[1].fault = load.FaultEmpty
+	empty[1].fault = "empty"
 	tests := []struct {
 		name   string
 		ops    []op
 		v      check.Violation
 		judge  func(inc *incident.Incident, n int) []string
 		reason []string
+		edit   func(*load.Evidence)
 	}{
 		{"sometimes", sequential(3, 0), check.Violation{Invariant: check.LostBooking, Calls: []string{"c01"}},
 			func(_ *incident.Incident, n int) []string {
@@ -97,13 +101,16 @@ func TestShrinkReportsWhatDoesNotReproduce(t *testing.T) {
 				}
 				return nil
 			},
-			[]string{"not deterministic", "lost_booking in 2 of 3 replays", "real-time race"}},
+			[]string{"not deterministic", "lost_booking in 2 of 3 replays", "real-time race"}, nil},
 		{"overlapped", race, check.Violation{Invariant: check.DoubleBookedSlot, Calls: []string{"c01", "c02"}},
 			func(*incident.Incident, int) []string { return nil },
-			[]string{"needs a real-time race", "the load overlapped", "explainer saw"}},
+			[]string{"needs a real-time race", "the load overlapped", "explainer saw"}, nil},
 		{"no incident form", empty, orphanOf("c01"),
 			func(*incident.Incident, int) []string { return nil },
-			[]string{"no replay of the case showed orphan_booking", "fault load:empty left out", "no incident-file fault"}},
+			[]string{"no replay of the case showed orphan_booking", "fault load:empty left out", "has no fault form in the fault catalogue"},
+			func(ev *load.Evidence) { // a rule no load makes: a hand-armed delay after commit
+				ev.Rules[0].Action = fakecalcom.Action{Kind: fakecalcom.ActionDelay, Delay: fakecalcom.Duration(time.Second), AfterCommit: true}
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -112,7 +119,11 @@ func TestShrinkReportsWhatDoesNotReproduce(t *testing.T) {
 			explain := func(context.Context, *incident.Incident) ([]string, error) {
 				return []string{"explainer saw nothing fire"}, nil
 			}
-			rep, err := Shrink(context.Background(), evidence(tt.ops, tt.v), Config{Dir: dir, Oracle: m.oracle(), Explain: explain})
+			ev := evidence(tt.ops, tt.v)
+			if tt.edit != nil {
+				tt.edit(ev)
+			}
+			rep, err := Shrink(context.Background(), ev, Config{Dir: dir, Oracle: m.oracle(), Explain: explain})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -145,7 +156,7 @@ func TestShrinkReportsWhatDoesNotReproduce(t *testing.T) {
 // instead of overwriting.
 func TestShrinkIsDeterministicAndNeverOverwrites(t *testing.T) {
 	ops := sequential(5, 1)
-	ops[3].fault = load.FaultResetAfterCommit
+	ops[3].fault = "reset_after_commit"
 	ev := evidence(ops, orphanOf("c03"))
 	dirs := []string{t.TempDir(), t.TempDir()}
 	var files [][]byte
@@ -177,7 +188,7 @@ func TestShrinkIsDeterministicAndNeverOverwrites(t *testing.T) {
 // and a candidate whose set of violations changes between replays is not deterministic.
 func TestShrinkExpectsEverythingTheFileViolates(t *testing.T) {
 	ops := sequential(4, 0)
-	ops[2].outcome, ops[2].fault = "booked", load.FaultDropMetadata
+	ops[2].outcome, ops[2].fault = "booked", "drop_metadata"
 	lie := check.Violation{Invariant: check.UntruthfulOutcome, Calls: []string{"c02"}}
 	lost := check.Violation{Invariant: check.LostBooking, Calls: []string{"c02"}}
 	both := &model{judge: func(inc *incident.Incident, _ int) []string {

@@ -8,7 +8,7 @@
 //		os.Exit(pgtest.Main(m, …))
 //	}
 //
-//	world, err := sim.NewWorld(ctx, env, sim.Config{BlackBox: &sim.BlackBox{SUT: bbtest.SUT(t, core.PolicySeed, blackbox.TimeHeader)}})
+//	world, err := world.New(ctx, env, world.Config{BlackBox: &world.BlackBox{SUT: bbtest.SUT(t, core.PolicySeed, blackbox.TimeHeader)}})
 package bbtest
 
 import (
