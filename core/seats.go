@@ -5,7 +5,7 @@ import (
 	"github.com/bookingharness/bookingharness/internal/sabotage"
 )
 
-// Seated bookings (reference §8.6): a second booker at the same start joins the FIRST
+// Seated bookings (docs/calcom.md §3): a second booker at the same start joins the FIRST
 // booker's booking — the same uid, a new seatUid — and Cal.com keeps the first booker's
 // metadata on the booking. Trusting that metadata is the Call 687/688 pattern on a
 // legitimate path: every later seat would look like another call's booking. The hardened

@@ -262,7 +262,11 @@ func (s *Service) excluded(r *run, b calcom.Booking) Outcome {
 // released. If the cancel may not have happened, the answer is unknown and the claim stays
 // pending, so the sweeper finds the booking and tries again.
 func (s *Service) refuseOwned(ctx context.Context, r *run, c *claim, b calcom.Booking, o Outcome) (Outcome, error) {
-	_, err := s.cal.CancelBooking(context.WithoutCancel(ctx), b.UID, calcom.CancelInput{CancellationReason: "not stored: " + o.Reason})
+	in := calcom.CancelInput{CancellationReason: "not stored: " + o.Reason}
+	if b.SeatUID != "" { // give up the call's own seat, not the booking the other seats share
+		in = calcom.CancelInput{SeatUID: b.SeatUID}
+	}
+	_, err := s.cal.CancelBooking(context.WithoutCancel(ctx), b.UID, in)
 	if err != nil && !errors.Is(err, calcom.ErrNotFound) {
 		o.Kind = Unknown
 		o.Reason += "; cancelling the unstored booking failed"

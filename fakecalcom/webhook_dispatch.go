@@ -96,7 +96,13 @@ func newDispatcher(f *Fake, cfg Config) *dispatcher {
 	if d.client == nil {
 		d.client = &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 8}, Timeout: webhookTimeout}
 		d.ownClient = true
+	} else {
+		c := *d.client // the caller's client, without its redirect policy
+		d.client = &c
 	}
+	// Cal.com's sender never follows a redirect (sendPayload.ts: fetch with redirect:
+	// "manual"): a subscriber's 3xx is its answer, journalled as it came.
+	d.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	d.ctx, d.cancel = context.WithCancel(context.Background())
 	d.cond = sync.NewCond(&d.mu)
 	if cfg.Webhooks.URL != "" {
@@ -180,12 +186,27 @@ func (d *dispatcher) event(trigger Trigger, b *Booking, detail eventDetail) []*w
 	et, _ := d.f.eventType(b.EventTypeID)
 	now := d.f.Now()
 	body := buildPayload(trigger, b, detail, now, et)
-	callID, _ := body.Payload.Metadata["call_id"].(string)
+	callID := eventCallID(b, detail)
 	d.mu.Lock()
 	d.events++
 	seq := d.events
 	d.mu.Unlock()
 	return []*webhookEvent{{seq: seq, trigger: trigger, uid: b.UID, seat: detail.seat, callID: callID, at: now, body: mustJSON(body)}}
+}
+
+// eventCallID is the call a webhook is about, for fault matching and the journal: the call_id
+// of the request's metadata, the seat's, or the booking's — also when the payload carries no
+// metadata (BOOKING_CANCELLED).
+func eventCallID(b *Booking, d eventDetail) string {
+	meta := b.Metadata
+	if s := b.seat(d.seat); s != nil {
+		meta = s.Metadata
+	}
+	if d.metadata != nil {
+		meta = d.metadata
+	}
+	c, _ := meta["call_id"].(string)
+	return c
 }
 
 // fire delivers events to every subscriber: inline (before the caller answers) or through

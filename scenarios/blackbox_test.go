@@ -73,12 +73,16 @@ var _ = Describe("Incident replay against serve-core (black box)", Label("blackb
 		// age (clock-skew); the process crash and the database faults need the service to run
 		// in the harness's process or behind its proxy (crash-*, db-*); host actions and webhook
 		// faults need a webhook receiver the contract does not have (host-*, webhook-*,
-		// confirm-two-pending); Cal.com's check/insert gap is time inside one request
+		// confirm-two-pending, and the round-three files whose point is a webhook:
+		// cancel-webhook-before-update, requires-confirmation-attendee-reschedule,
+		// round-robin-lucky-host); Cal.com's check/insert gap is time inside one request
 		// (prod-400-race).
 		Expect(skipped).To(Equal([]string{
+			"cancel-webhook-before-update.yaml",
 			"clock-skew-fast-app.yaml", "confirm-two-pending.yaml", "crash-after-calcom.yaml", "crash-before-settle-round-robin.yaml",
 			"db-commit-ack-lost.yaml", "db-latency.yaml", "db-refused-connections.yaml", "db-reset-before-commit.yaml",
 			"host-cancel.yaml", "host-reschedule.yaml", "prod-400-race.yaml",
+			"requires-confirmation-attendee-reschedule.yaml", "round-robin-lucky-host.yaml",
 			"webhook-duplicate-cancel.yaml", "webhook-late-cancel.yaml", "webhook-reorder.yaml",
 		}), "a file newly skipped black-box must be a deliberate choice")
 	})

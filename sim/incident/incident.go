@@ -147,6 +147,12 @@ const (
 	HostDecline    = "decline"
 )
 
+// Who moves a booking in a host reschedule step (by:).
+const (
+	HostByHost     = "host"
+	HostByAttendee = "attendee"
+)
+
 // Database fault kinds (db_fault), between the core and Postgres: the fault catalogue's
 // keys (sim/fault, docs/faults.md).
 const (
@@ -272,7 +278,19 @@ type EventType struct {
 	// BlockSlot says whether a pending booking of a requires_confirmation event type blocks
 	// its slot; nil when the file does not say (the fake's default).
 	BlockSlot *bool
-	Line      int
+	// SeatsShowAttendees (seated only): every caller sees a seated booking's attendees, not
+	// only the event type's hosts.
+	SeatsShowAttendees bool
+	// HostWeights and HostPriorities (round robin only, one per host of Hosts, given as
+	// hosts: [{id, weight, priority}, …]; nil when no host names one): Cal.com's weight
+	// (default 100) and priority (0 lowest to 4 highest, default 2) of each host.
+	HostWeights, HostPriorities []int
+	// WeightsEnabled (round robin only) is isRRWeightsEnabled: the host furthest below its
+	// weighted share of the month's bookings is chosen first.
+	WeightsEnabled bool
+	// RescheduleWithSameHost (round robin only) keeps the booking's host when it moves.
+	RescheduleWithSameHost bool
+	Line                   int
 }
 
 // Step is one point of the timeline: exactly one of Book, Cancel, Concurrent or Host is set.
@@ -344,6 +362,10 @@ type HostAction struct {
 	Call   string
 	// To is a reschedule's new start, UTC; zero for the other actions.
 	To time.Time
+	// By says who moves the booking in Cal.com (reschedule only): "" or HostByHost for the
+	// host, its owner; HostByAttendee for the attendee on Cal.com's booking page, which makes
+	// a requires-confirmation booking pending again (BOOKING_REQUESTED with rescheduleUid).
+	By string
 	// WebhookFault disturbs the webhook the action causes; nil for none.
 	WebhookFault *WebhookFault
 	Line         int

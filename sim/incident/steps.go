@@ -198,8 +198,8 @@ func (p *parser) bookedCall(n *yaml.Node, path string, booked map[string]int64, 
 	return call, nil
 }
 
-// hostAction reads {cancel: CALL} | {reschedule: {call: CALL, to: TIME}} | {confirm: CALL}
-// | {decline: CALL}. Confirm and decline need the call's booking to await confirmation.
+// hostAction reads {cancel: CALL} | {reschedule: {call: CALL, to: TIME, by: host|attendee}}
+// | {confirm: CALL} | {decline: CALL}. Confirm and decline need the call's booking to await confirmation.
 func (p *parser) hostAction(n *yaml.Node, path string, inc *Incident, booked map[string]int64) (HostAction, error) {
 	h := HostAction{Line: n.Line}
 	actions := []string{HostCancel, HostReschedule, HostConfirm, HostDecline}
@@ -215,9 +215,14 @@ func (p *parser) hostAction(n *yaml.Node, path string, inc *Incident, booked map
 		return h, p.ErrAt(v, vpath, "needs a call")
 	}
 	if h.Action == HostReschedule {
-		rm, err := p.Mapping(v, vpath, "call", "to")
+		rm, err := p.Mapping(v, vpath, "call", "to", "by")
 		if err != nil {
-			return h, p.ErrAt(v, vpath, "must be {call: CALL, to: TIME}")
+			return h, p.ErrAt(v, vpath, "must be {call: CALL, to: TIME, by: host|attendee}")
+		}
+		if by := rm["by"]; !strictyaml.IsNull(by) {
+			if h.By, err = p.OneOf(by, strictyaml.Join(vpath, "by"), HostByHost, HostByAttendee); err != nil {
+				return h, err
+			}
 		}
 		call, err := p.Required(rm, v, vpath, "call")
 		if err != nil {

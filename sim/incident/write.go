@@ -192,10 +192,18 @@ func eventTypeNode(et EventType) *yaml.Node {
 	put(n, "id", integer(et.ID))
 	put(n, "kind", plain(et.Kind))
 	put(n, "length", integer(int64(et.Length)))
-	if len(et.Hosts) > 1 {
+	if len(et.Hosts) > 1 || len(et.HostWeights) > 0 {
 		hosts := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
-		for _, h := range et.Hosts {
-			hosts.Content = append(hosts.Content, integer(h))
+		for i, h := range et.Hosts {
+			if i >= len(et.HostWeights) || i >= len(et.HostPriorities) {
+				hosts.Content = append(hosts.Content, integer(h))
+				continue
+			}
+			hn := mapping(true)
+			put(hn, "id", integer(h))
+			put(hn, "weight", integer(int64(et.HostWeights[i])))
+			put(hn, "priority", integer(int64(et.HostPriorities[i])))
+			hosts.Content = append(hosts.Content, hn)
 		}
 		put(n, "hosts", hosts)
 	} else {
@@ -206,6 +214,14 @@ func eventTypeNode(et EventType) *yaml.Node {
 	}
 	if et.BlockSlot != nil {
 		put(n, "block_slot", plain(strconv.FormatBool(*et.BlockSlot)))
+	}
+	for _, o := range []struct {
+		key string
+		on  bool
+	}{{"seats_show_attendees", et.SeatsShowAttendees}, {"weights_enabled", et.WeightsEnabled}, {"reschedule_with_same_host", et.RescheduleWithSameHost}} {
+		if o.on {
+			put(n, o.key, plain("true"))
+		}
 	}
 	return n
 }
@@ -263,6 +279,9 @@ func hostNode(h HostAction) (*yaml.Node, error) {
 		r := mapping(true)
 		put(r, "call", str(h.Call))
 		put(r, "to", timestamp(h.To))
+		if h.By != "" {
+			put(r, "by", str(h.By))
+		}
 		put(n, h.Action, r)
 	default:
 		return nil, fmt.Errorf("unknown host action %q", h.Action)

@@ -13,12 +13,18 @@ const MAX_RESCHEDULE_HOPS = 8;
  */
 
 /**
- * Reconciles every live appointment that carries one of uids.
+ * Reconciles every live appointment that carries one of uids. With cancelSentAt — a verified
+ * BOOKING_CANCELLED of uids sent then (its createdAt, on Cal.com's clock) — a booking that
+ * still reads live at the row's own uid and has not changed since is being cancelled: Cal.com
+ * delivers that webhook before it marks the booking cancelled, so the row is cancelled now.
+ * A booking changed after the webhook was sent (confirmed again, moved) is judged on what
+ * Cal.com says, so a late or replayed delivery cannot end a booking that lives on.
  * @param {import('./service.js').Service} svc
  * @param {string[]} uids
+ * @param {Date | null} [cancelSentAt]
  * @returns {Promise<Item[]>}
  */
-export async function reconcileBookings(svc, uids) {
+export async function reconcileBookings(svc, uids, cancelSentAt = null) {
   /** @type {Item[]} */
   const items = [];
   const seen = new Set();
@@ -26,14 +32,17 @@ export async function reconcileBookings(svc, uids) {
     for (const row of await store.liveRowsOfBooking(svc.pool, uid)) {
       if (seen.has(row.id)) continue;
       seen.add(row.id);
-      items.push(await reconcileRow(svc, row));
+      items.push(await reconcileRow(svc, row, cancelSentAt));
     }
   }
   return items;
 }
 
-/** @param {import('./service.js').Service} svc @param {store.Row} row @returns {Promise<Item>} */
-async function reconcileRow(svc, row) {
+/**
+ * @param {import('./service.js').Service} svc @param {store.Row} row @param {Date | null} cancelSentAt
+ * @returns {Promise<Item>}
+ */
+async function reconcileRow(svc, row, cancelSentAt) {
   const uid = /** @type {string} */ (row.booking_uid);
   let b;
   try {
@@ -43,6 +52,9 @@ async function reconcileRow(svc, row) {
   }
   if (row.seat_uid && b.uid === uid && b.seats.length > 0 && !b.seats.some((s) => s.seatUid === row.seat_uid)) {
     b = { ...b, status: 'cancelled' }; // the row's seat was given up; the booking lives on for the others
+  }
+  if (cancelSentAt && b.uid === uid && (b.status === 'accepted' || b.status === 'pending') && unchangedSince(b, cancelSentAt)) {
+    b = { ...b, status: 'cancelled' }; // the cancel announced before Cal.com's own update
   }
   if (b.status === 'cancelled' || b.status === 'rejected') {
     const done = await store.cancelRow(svc.pool, row.id, uid);
@@ -57,6 +69,15 @@ async function reconcileRow(svc, row) {
   } catch (err) {
     return { appointmentId: row.id, action: 'failed', reason: `moving the row to ${b.uid} failed: ${/** @type {Error} */ (err).message}` };
   }
+}
+
+/**
+ * Whether booking b has not changed since t: its updatedAt (else createdAt) is not after t.
+ * @param {import('./calcom.js').Booking} b @param {Date} t
+ */
+function unchangedSince(b, t) {
+  const last = b.updatedAt ?? b.createdAt.time;
+  return last !== null && last.getTime() <= t.getTime();
 }
 
 /**

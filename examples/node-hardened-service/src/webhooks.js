@@ -64,6 +64,7 @@ export function verifySignature(secret, body, header) {
  * @property {string} rescheduledFrom  the booking a BOOKING_RESCHEDULED replaced
  * @property {Date | null} rescheduledFromStart
  * @property {string} seatUid          attendeeSeatId: the change concerns one seat
+ * @property {Date | null} sentAt    the webhook's createdAt: when Cal.com sent it, on its clock
  */
 
 /**
@@ -145,6 +146,7 @@ function decode(doc) {
     rescheduledFrom: typeof p.rescheduleUid === 'string' ? p.rescheduleUid : '',
     rescheduledFromStart: time(p.rescheduleStartTime),
     seatUid: typeof p.attendeeSeatId === 'string' ? p.attendeeSeatId : '',
+    sentAt: time(w.createdAt),
   };
   if (TRIGGERS.has(d.trigger) && d.uid === '') throw new Error('payload.uid is missing');
   return d;
@@ -175,38 +177,72 @@ async function apply(svc, d, remember) {
     case 'BOOKING_CANCELLED':
     case 'BOOKING_REJECTED':
       await tombstone(d.uid);
+      if (d.trigger === 'BOOKING_CANCELLED' && d.seatUid === '') {
+        // Cal.com delivers it BEFORE it marks the booking cancelled (handleCancelBooking.ts):
+        // a re-read during the delivery still sees the booking accepted.
+        return reconciled(svc, [d.uid], d.sentAt);
+      }
       return reconciled(svc, [d.uid]);
-    case 'BOOKING_RESCHEDULED': {
-      await tombstone(d.rescheduledFrom);
-      const r = await reconciled(svc, [d.rescheduledFrom, d.uid]);
-      if (r.result !== 'accepted' || r.reason !== NOTHING || (await ended(d.uid))) {
-        return r;
+    case 'BOOKING_REQUESTED':
+      if (d.rescheduledFrom === '') {
+        return created(svc, d, ended);
       }
-      // No row carried the old or the new booking: maybe the call's attempt never heard the
-      // answer to its create, and the host moved the booking meanwhile.
-      return recover(svc, d, d.rescheduledFromStart);
-    }
-    default: { // BOOKING_CREATED, BOOKING_REQUESTED
-      if (await ended(d.uid)) {
-        return ignored(`booking ${d.uid} has already ended in Cal.com (a late or reordered delivery); nothing is resurrected`);
-      }
-      const rows = await store.liveRowsOfBooking(svc.pool, d.uid);
-      if (rows.length > 0) {
-        if (rows.every((r) => d.start && r.starts_at.getTime() === d.start.getTime())) {
-          return accepted('the booking is stored already, at the time Cal.com reports');
-        }
-        return reconciled(svc, [d.uid]);
-      }
-      return recover(svc, d, d.start);
-    }
+      // With rescheduleUid it is a move that awaits confirmation again (the attendee moved a
+      // requires-confirmation booking): the booking moved all the same.
+      return moved(svc, d, tombstone, ended);
+    case 'BOOKING_RESCHEDULED':
+      return moved(svc, d, tombstone, ended);
+    default: // BOOKING_CREATED
+      return created(svc, d, ended);
   }
+}
+
+/**
+ * A booking moved: the old uid ends, rows follow Cal.com's current answer.
+ * @param {import('./service.js').Service} svc @param {Delivery} d
+ * @param {(uid: string) => Promise<void>} tombstone @param {(uid: string) => Promise<boolean>} ended
+ * @returns {Promise<Result>}
+ */
+async function moved(svc, d, tombstone, ended) {
+  await tombstone(d.rescheduledFrom);
+  const r = await reconciled(svc, [d.rescheduledFrom, d.uid]);
+  if (r.result !== 'accepted' || r.reason !== NOTHING || (await ended(d.uid))) {
+    return r;
+  }
+  // No row carried the old or the new booking: maybe the call's attempt never heard the
+  // answer to its create, and the host moved the booking meanwhile.
+  return recover(svc, d, d.rescheduledFromStart);
+}
+
+/**
+ * A new booking: stored already, or the call's pending claim to settle.
+ * @param {import('./service.js').Service} svc @param {Delivery} d
+ * @param {(uid: string) => Promise<boolean>} ended
+ * @returns {Promise<Result>}
+ */
+async function created(svc, d, ended) {
+  if (await ended(d.uid)) {
+    return ignored(`booking ${d.uid} has already ended in Cal.com (a late or reordered delivery); nothing is resurrected`);
+  }
+  const rows = await store.liveRowsOfBooking(svc.pool, d.uid);
+  if (rows.length > 0) {
+    if (rows.every((r) => d.start && r.starts_at.getTime() === d.start.getTime())) {
+      return accepted('the booking is stored already, at the time Cal.com reports');
+    }
+    return reconciled(svc, [d.uid]);
+  }
+  return recover(svc, d, d.start);
 }
 
 const NOTHING = 'no live appointment carries the booking: nothing to change';
 
-/** @param {import('./service.js').Service} svc @param {string[]} uids @returns {Promise<Result>} */
-async function reconciled(svc, uids) {
-  const items = await reconcileBookings(svc, uids);
+/**
+ * @param {import('./service.js').Service} svc @param {string[]} uids
+ * @param {Date | null} [cancelSentAt] when a BOOKING_CANCELLED of uids was sent (its createdAt)
+ * @returns {Promise<Result>}
+ */
+async function reconciled(svc, uids, cancelSentAt = null) {
+  const items = await reconcileBookings(svc, uids, cancelSentAt);
   const bad = items.find((it) => it.action === 'failed');
   if (bad) {
     return failed(`appointment ${bad.appointmentId}: ${bad.reason}`);
