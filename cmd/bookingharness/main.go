@@ -50,6 +50,7 @@ func subcommands() []func() *cobra.Command {
 		newIncidentCmd,
 		newStampCmd,
 		newCheckCmd,
+		newWithPostgresCmd,
 	}
 }
 
