@@ -51,6 +51,7 @@ func subcommands() []func() *cobra.Command {
 		newStampCmd,
 		newCheckCmd,
 		newWithPostgresCmd,
+		newReachedCmd,
 	}
 }
 
