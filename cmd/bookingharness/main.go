@@ -52,6 +52,7 @@ func subcommands() []func() *cobra.Command {
 		newCheckCmd,
 		newWithPostgresCmd,
 		newReachedCmd,
+		newCompareCmd,
 	}
 }
 

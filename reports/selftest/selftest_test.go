@@ -16,6 +16,7 @@ import (
 
 	"github.com/bookingharness/bookingharness/internal/sabotage"
 	"github.com/bookingharness/bookingharness/internal/stamp"
+	"github.com/bookingharness/bookingharness/pgenv"
 	"github.com/bookingharness/bookingharness/reports"
 )
 
@@ -89,6 +90,9 @@ func run(ctx context.Context, t *testing.T, dir string, env []string, name strin
 // once too (go tool ginkgo would ask the go command again for every run).
 type suite struct {
 	root, bin, ginkgo string
+	// env is what every run's environment adds: the one Postgres server of the self-test
+	// (each run still gets its own databases).
+	env []string
 }
 
 func build(ctx context.Context, t *testing.T) suite {
@@ -140,7 +144,7 @@ func (s suite) runSlice(ctx context.Context, t *testing.T, name sabotage.Name, s
 	if err := os.MkdirAll(fires, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	env := append([]string{sabotage.EnvName + "=" + string(name), sabotage.EnvFires + "=" + fires, "HARNESS_GATED_TIMEOUT=" + gatedTimeout}, extraEnv...)
+	env := append(append(slices.Clone(s.env), sabotage.EnvName+"="+string(name), sabotage.EnvFires+"="+fires, "HARNESS_GATED_TIMEOUT="+gatedTimeout), extraEnv...)
 	// Specs fail on purpose under a sabotage: ginkgo's exit code says nothing; the report
 	// and the firing count are what is judged.
 	args := append(append(ginkgoFlags(slice, out), extraFlags...), s.bin)
@@ -233,6 +237,15 @@ func TestGateCatchesEverySabotage(t *testing.T) {
 	}
 	s := build(ctx, t)
 	t.Logf("the tagged suite ready in %s: %s", time.Since(began).Round(time.Second), s.bin)
+	// One Postgres for every run (the one make test hands down, or one started here), not a
+	// server per run.
+	pg, err := pgenv.Start(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close(context.WithoutCancel(ctx))
+	s.env = []string{pgenv.EnvDSN + "=" + pg.AdminDSN(), pgenv.EnvProvider + "=" + string(pgenv.ProviderDSN)}
+	t.Logf("Postgres: %s", pg)
 
 	// The verdicts themselves, on a real run: a suite that cannot start is inconclusive.
 	broken, fires, log := s.runSlice(ctx, t, sabotage.CoreCancel, "kind:lifecycle", []string{failFast}, "HARNESS_PG_PROVIDER=dsn", "HARNESS_PG_DSN=postgres://nobody@127.0.0.1:1/none?sslmode=disable")
