@@ -36,7 +36,9 @@ func TestCompareFacts(t *testing.T) {
 		edit    func(*Facts)
 		section string
 	}{
-		{"the verdict", func(f *Facts) { f.Gate = GateResult{Findings: []Finding{{Rule: RuleSuite, Message: "1 spec(s) failed"}}} }, "gate:"},
+		{"the verdict", func(f *Facts) {
+			f.Gate = GateResult{Findings: []Finding{{Rule: RuleSuite, Message: "1 spec(s) failed"}}}
+		}, "gate:"},
 		{"a suite count", func(f *Facts) { f.Suite.Passed-- }, "suite:"},
 		{"a coverage row", func(f *Facts) { f.Coverage.Rows[0].Cells[0].Reject++ }, "coverage matrix:"},
 		{"a necessity cell", func(f *Facts) { f.Necessity.Cells[0].Status = NecessityRedundant }, "necessity matrix:"},
