@@ -10,6 +10,11 @@
 //   - everything the harness interprets is validated strictly, and every error is an
 //     *Error naming file, line, column and the field path (steps[1].book.start).
 //
+// Every mapping's keys come from one table of typed entries (Key: name, type, default,
+// meaning; Format lists them all): the strict key check takes its names from there, and
+// the reference for users, docs/incident-format.md, is generated from the same tables
+// (Markdown; a test fails when the file is stale and parses every example in it).
+//
 // Layers are checked against the file's policy: a layer list naming a layer the policy does
 // not have (slot_exclusion under seed) is an error naming the policy's layers; all means
 // the policy's layers (Layers then holds all five names; the runner applies the policy);
