@@ -21,15 +21,8 @@ var (
 func anchors(markdown string) map[string]bool {
 	out := map[string]bool{}
 	seen := map[string]int{}
-	inFence := false
-	for _, line := range strings.Split(markdown, "\n") {
-		if fence.MatchString(line) {
-			inFence = !inFence
-			continue
-		}
-		if inFence {
-			continue
-		}
+	for _, pl := range prose(markdown) {
+		line := pl.text
 		for _, m := range htmlAnchor.FindAllStringSubmatch(line, -1) {
 			out[m[1]] = true
 		}
@@ -64,4 +57,27 @@ func slug(text string) string {
 		}
 	}
 	return b.String()
+}
+
+// proseLine is a line of a Markdown page outside fenced code blocks, with its number (from 1).
+type proseLine struct {
+	number int
+	text   string
+}
+
+// prose returns the lines of a Markdown page that are not inside fenced code blocks (nor a
+// fence itself): where headings and links can be.
+func prose(markdown string) []proseLine {
+	var out []proseLine
+	inFence := false
+	for i, line := range strings.Split(markdown, "\n") {
+		if fence.MatchString(line) {
+			inFence = !inFence
+			continue
+		}
+		if !inFence {
+			out = append(out, proseLine{i + 1, line})
+		}
+	}
+	return out
 }

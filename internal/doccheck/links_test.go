@@ -83,21 +83,13 @@ type link struct {
 // links lists the link targets of a Markdown page, outside fenced code blocks and code spans.
 func links(markdown string) []link {
 	var out []link
-	inFence := false
-	for i, line := range strings.Split(markdown, "\n") {
-		if fence.MatchString(line) {
-			inFence = !inFence
+	for _, pl := range prose(markdown) {
+		if m := refDef.FindStringSubmatch(pl.text); m != nil {
+			out = append(out, link{pl.number, m[1]})
 			continue
 		}
-		if inFence {
-			continue
-		}
-		if m := refDef.FindStringSubmatch(line); m != nil {
-			out = append(out, link{i + 1, m[1]})
-			continue
-		}
-		for _, m := range mdLink.FindAllStringSubmatch(codeSpan.ReplaceAllString(line, "``"), -1) {
-			out = append(out, link{i + 1, m[1]})
+		for _, m := range mdLink.FindAllStringSubmatch(codeSpan.ReplaceAllString(pl.text, "``"), -1) {
+			out = append(out, link{pl.number, m[1]})
 		}
 	}
 	return out
