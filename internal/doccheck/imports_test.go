@@ -212,7 +212,7 @@ func importRules() [][]string {
 		append([]string{"fakecalcom", "core", "pgenv", "sim", "reports"}, up...),
 		append([]string{"pgenv", "fakecalcom", "sim", "reports"}, up...),
 		append([]string{"sim", "reports"}, up...),
-		append([]string{"internal", "sim", "reports"}, up...),
+		append([]string{"internal", "core", "fakecalcom", "pgenv", "sim", "reports"}, up...),
 		{"reports", "cmd", "scenarios"},
 	}
 }
