@@ -241,7 +241,7 @@ gate-selftest: suite-sabotage
 blackbox-host:
 	bash scripts/prepare-blackbox.sh
 
-## blackbox: the seed's service in PHP in black-box mode (DESIGN §12): `sut check` must pass,
+## blackbox: the seed's service in PHP in black-box mode (docs/blackbox.md): `sut check` must pass,
 ## then the black-box gate — the catalogue against it judged as seed and compared with the Go
 ## seed, the no-layers Call 687/688 reproduction, the layer matrices and a load with faults —
 ## into reports/out/blackbox, which `make report` shows.

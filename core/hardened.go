@@ -6,7 +6,7 @@ import (
 	"github.com/bookingharness/bookingharness/core/calcom"
 )
 
-// bookHardened is the recommended design (DESIGN §2.2 "hardened"): claim, then call, then
+// bookHardened is the recommended design (docs/architecture.md, "the hardened flow"): claim, then call, then
 // settle. No transaction, no pooled connection and no lock is held while Cal.com is asked.
 //
 //  1. Claim (claim.go): one statement writes a pending row for the call and slot, with a

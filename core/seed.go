@@ -9,7 +9,7 @@ import (
 	"github.com/bookingharness/bookingharness/internal/sabotage"
 )
 
-// bookSeed is the shipped design, weaknesses included (DESIGN §2.2 "seed"):
+// bookSeed is the shipped design, weaknesses included (docs/architecture.md, "the seed's flow"):
 //   - an ambiguous Cal.com failure is reported as a plain error (no lookup), so a booking
 //     that does exist is orphaned and the phone platform's retry re-POSTs blindly;
 //   - layer 1 judges age on the application clock, so skew turns fresh bookings stale (and

@@ -34,7 +34,7 @@ const (
 )
 
 // BlackBox is the black-box section of a report: one service gated over the contract
-// (DESIGN §12) — its conformance, the catalogue replayed against it, its answers beside the
+// (docs/blackbox.md) — its conformance, the catalogue replayed against it, its answers beside the
 // Go core's, the layer matrices from its deciding layers, a load, and everything that could
 // not be judged, with why.
 type BlackBox struct {

@@ -14,7 +14,7 @@ import (
 	"github.com/bookingharness/bookingharness/sim/world"
 )
 
-// seatedEvent is a seated event type with three seats (reference §8.6): a second booker at
+// seatedEvent is a seated event type with three seats (docs/calcom.md §3): a second booker at
 // the same start joins the first booker's booking — the same uid, a new seatUid — and the
 // booking keeps the FIRST booker's metadata; a full booking answers 409 "No more seats left".
 var seatedEvent = fakecalcom.EventType{ID: 8, Kind: fakecalcom.Seated, LengthMinutes: 60, HostID: 4, Seats: 3}

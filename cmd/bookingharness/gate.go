@@ -43,8 +43,7 @@ and ends "PARTIAL — not a gate verdict" with exit code 3.
 Exit codes: 0 pass, 1 the gate refuses (one line per reason), 2 the report is missing or invalid,
 3 a partial verdict (--allow-partial).
 
-With --sut sut.yaml it gates your service in black-box mode instead (DESIGN §12; README "Gate
-your own service"): sut check's conformance run, the incident catalogue replayed against the
+With --sut sut.yaml it gates your service in black-box mode instead (docs/blackbox.md): sut check's conformance run, the incident catalogue replayed against the
 service and judged as --policy, its answers beside the Go core's under that policy (an
 incident × {Go, service} table), the no-layers Call 687/688 reproduction, the layer matrices
 from its deciding layers when it reports and switches layers, and a load with faults; what

@@ -60,7 +60,7 @@ catalogue (docs/faults.md, which also gives each fault's incident form).
 Exit codes: 0 no unexpected violation; 1 a violation the policy is not expected to show
 (hardened: none; see --expect-violations); 2 bad flags or the run could not be carried out.
 
---sut sut.yaml runs the same load against your service in black-box mode (DESIGN §12): it is
+--sut sut.yaml runs the same load against your service in black-box mode (docs/blackbox.md): it is
 started once with a fresh database and the run's own fake Cal.com, every attempt goes
 through POST /__harness/book, and its appointments (the sut.yaml's SELECT) are checked with
 the fake's ledger against the history. --policy then says which violations are expected

@@ -19,7 +19,7 @@ import (
 	"github.com/bookingharness/bookingharness/sim/world"
 )
 
-// Replay exit codes (DESIGN §6).
+// Replay exit codes (docs/replay.md).
 const (
 	exitOK      = 0 // every expectation met
 	exitFailed  = 1 // an expectation failed
@@ -38,7 +38,7 @@ func newReplayCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "replay [--policy seed|hardened] [--layers all|none|a,b] [--sut sut.yaml] [--json] [--pg-dsn DSN] FILE…",
 		Short: "Replay incident files on a virtual clock and check their expectations",
-		Long: `Replays each incident file (DESIGN §6) in a fresh world — its own database, its own fake
+		Long: `Replays each incident file (docs/incident-format.md) in a fresh world — its own database, its own fake
 Cal.com, one virtual clock — and checks the steps' expected outcomes, the final counts and the
 invariants. Prints a timeline per file (or, with --json, one JSON document).
 
@@ -54,8 +54,8 @@ if it has one, otherwise only that the hardened policy with all layers violates 
 Postgres: a container (HARNESS_PG_IMAGE), or the server at --pg-dsn / HARNESS_PG_DSN. One
 server serves every file of one invocation.
 
---sut sut.yaml replays the files unchanged against your service in black-box mode (DESIGN
-§12; see "Gate your own service" in the README): for each file the harness starts it with a
+--sut sut.yaml replays the files unchanged against your service in black-box mode
+(docs/blackbox.md): for each file the harness starts it with a
 fresh database and the replay's own fake Cal.com, drives it over the contract, reads its
 appointments with the sut.yaml's SELECT and judges it with the same checker. --policy then
 only chooses whose expectations judge the service (default: each file's own); --layers

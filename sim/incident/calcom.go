@@ -27,15 +27,15 @@ func LoadCalcomFile(path string) (*Calcom, error) {
 // block needs url: here (there is no core whose handler it could default to). name is used
 // in errors.
 func ParseCalcomFile(name string, data []byte) (*Calcom, error) {
-	p := &parser{Walker: strictyaml.Walker{File: name}}
 	if name == "" {
-		p.File = "calcom config"
+		name = "calcom config"
 	}
+	p := newParser(name)
 	root, err := p.document(data, "Cal.com config file")
 	if err != nil {
 		return nil, err
 	}
-	m, err := p.Mapping(root, "", "calcom")
+	m, err := p.Mapping(root, "", p.keys.calcomFile...)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +53,7 @@ func ParseCalcomFile(name string, data []byte) (*Calcom, error) {
 // calcom reads a calcom block at path; standalone requires webhooks.url.
 func (p *parser) calcom(n *yaml.Node, path string, standalone bool) (Calcom, error) {
 	var c Calcom
-	m, err := p.Mapping(n, path, "latency", "force_replay", "conflict_answer", "check_insert_gap", "webhooks", "event_types")
+	m, err := p.Mapping(n, path, p.keys.calcom...)
 	if err != nil {
 		return c, err
 	}
@@ -120,7 +120,7 @@ func (p *parser) calcom(n *yaml.Node, path string, standalone bool) (Calcom, err
 // a message.
 func (p *parser) webhooks(n *yaml.Node, path string, standalone bool) (Webhooks, error) {
 	w := Webhooks{Line: n.Line}
-	m, err := p.Mapping(n, path, "delivery", "secret", "url")
+	m, err := p.Mapping(n, path, p.keys.webhooks...)
 	if err != nil {
 		return w, err
 	}
@@ -180,8 +180,7 @@ func loopbackURL(raw string) string {
 // only), weights_enabled and reschedule_with_same_host (round robin only).
 func (p *parser) eventType(n *yaml.Node, path string) (EventType, error) {
 	et := EventType{Line: n.Line}
-	m, err := p.Mapping(n, path, "id", "kind", "length", "host", "hosts", "seats", "block_slot",
-		"seats_show_attendees", "weights_enabled", "reschedule_with_same_host")
+	m, err := p.Mapping(n, path, p.keys.eventType...)
 	if err != nil {
 		return et, err
 	}
@@ -309,7 +308,7 @@ func (p *parser) roundRobinHost(n *yaml.Node, path string) (id int64, weight, pr
 		id, err = p.positive(n, path)
 		return id, weight, priority, false, err
 	}
-	m, err := p.Mapping(n, path, "id", "weight", "priority")
+	m, err := p.Mapping(n, path, p.keys.roundRobinHost...)
 	if err != nil {
 		return 0, 0, 0, false, err
 	}

@@ -37,7 +37,7 @@ type Extension struct {
 // Marshal renders inc as an incident file that Parse reads back to an equal Incident (equal
 // up to File and the line and column fields, which describe a file's layout). The output is
 // deterministic — one Incident, one byte sequence — so generated files diff cleanly and a
-// file's bytes can key a cache. Keys come in the order of DESIGN §6; fields holding their
+// file's bytes can key a cache. Keys come in the order of the format's tables (Format); fields holding their
 // zero value are left out (the parser's defaults give them back); booking requests, event
 // types, faults and expectations use flow style, as the catalogue's hand-written files do.
 // ann may be nil. Marshal parses its own output before returning it, so it never returns a

@@ -95,7 +95,7 @@ type Config struct {
 	CalcomLatency LatencyDist
 	// CheckInsertGap is real time the in-process fake lets pass between a create's
 	// availability check and its insert, so concurrent creates on one slot race in Cal.com
-	// as they do in production (reference §8.2). An external fake has its own
+	// as they do in production (docs/calcom.md §3). An external fake has its own
 	// (fake-calcom --check-insert-gap).
 	CheckInsertGap time.Duration
 	// DBFaults are Postgres wire-proxy rules (ParseDBFaults: commit_ack_lost, reset,

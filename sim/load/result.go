@@ -20,7 +20,7 @@ const (
 )
 
 // Result is everything a load run found. The JSON field names are a public contract
-// (documented in the README); new fields may be added, existing ones keep their meaning.
+// (documented in docs/load.md); new fields may be added, existing ones keep their meaning.
 type Result struct {
 	// Run settings.
 	Policy string   `json:"policy"`
@@ -234,10 +234,10 @@ type Linearizability struct {
 }
 
 // NonLinearizable is the name under which non-linearizable slots count as a violation (next
-// to the §5 invariants) for the expected-violations rule and the exit code.
+// to the invariants) for the expected-violations rule and the exit code.
 const NonLinearizable = "non_linearizable_slot"
 
-// Violated returns every violated name: the §5 invariants with a violation, and
+// Violated returns every violated name: the invariants with a violation, and
 // NonLinearizable when porcupine found an illegal slot. Sorted.
 func (r *Result) Violated() []string {
 	var out []string

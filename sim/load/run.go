@@ -49,7 +49,7 @@ func Run(ctx context.Context, env *pgenv.Env, cfg Config, expect []string) (*Res
 	// Read the final state and the fired faults (the in-process target frees the fake's
 	// ledger and journal as soon as it has read them), close the world, and only then copy
 	// the history: the copy and the ledger are never held at once, which keeps a
-	// 100 000-attempt run's peak memory low (DESIGN §9).
+	// 100 000-attempt run's peak memory low (docs/targets.md).
 	res := newResult(cfg, d.log, elapsed)
 	res.Dropped = dropped
 	res.observe(samples)

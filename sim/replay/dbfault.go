@@ -18,7 +18,7 @@ type dbArm struct {
 	refused atomic.Bool // a refusal started (set from the core's goroutine)
 }
 
-// armDB installs the entry's db_fault (DESIGN §13) on the world's proxy, scoped to its call:
+// armDB installs the entry's db_fault (docs/faults.md) on the world's proxy, scoped to its call:
 //
 //   - latency: every statement of the call is held for the duration on the virtual clock,
 //     from now until the step ends;
