@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/bookingharness/bookingharness/internal/pgtest"
+	"github.com/bookingharness/bookingharness/pgenv/pgtest"
 )
 
 // runMainVar makes the test binary act as bookingharness itself: a sut.yaml's command
