@@ -36,6 +36,21 @@ func (r SliceRun) Passed() int {
 	return n
 }
 
+// Within is r restricted to the specs listed ran (or would run) in listed — a dry run of
+// one slice: one control run of every slice at once then serves each slice as its own
+// control run would, since the suite's specs do not depend on which others run beside
+// them (it runs them in random order, in parallel). Why r could not start or was cut short
+// stays.
+func (r SliceRun) Within(listed SliceRun) SliceRun {
+	out := SliceRun{SuiteFailure: r.SuiteFailure, Interrupted: r.Interrupted, Specs: map[string]SpecOutcome{}}
+	for key, l := range listed.Specs {
+		if o, ok := r.Specs[key]; ok && l.State.Is(types.SpecStatePassed) {
+			out.Specs[key] = o
+		}
+	}
+	return out
+}
+
 // SpecOutcome is how one spec of a slice run ended.
 type SpecOutcome struct {
 	Text  string

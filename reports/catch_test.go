@@ -113,3 +113,29 @@ func TestJudgeSabotage(t *testing.T) {
 		})
 	}
 }
+
+// One control run of every slice at once, restricted to a slice's specs by a dry run of the
+// slice, judges as that slice's own control run would: a spec of another slice (filtered
+// out of the sabotaged run, so skipped there) is neither a witness that did not run nor a
+// catch.
+func TestControlWithinSlice(t *testing.T) {
+	ok := types.SpecStatePassed
+	union := sliceRun(t, ok, "", passed("a"), passed("other slice"), passed("c"))
+	listed := sliceRun(t, ok, "", passed("a"), skipped("other slice"), passed("c")) // the slice's dry run
+	control := union.Within(listed)
+	if len(control.Specs) != 2 || control.Passed() != 2 {
+		t.Fatalf("within the slice: %+v", control.Specs)
+	}
+	survived := sliceRun(t, ok, "", passed("a"), skipped("other slice"), passed("c"))
+	if v, why, _ := JudgeSabotage(control, survived, 3); v != VerdictSurvived {
+		t.Errorf("a slice whose specs all passed: %s (%s), want survived", v, why)
+	}
+	caught := sliceRun(t, ok, "", failedIt("a", "Expected 1 appointment"), skipped("other slice"), passed("c"))
+	if v, _, catches := JudgeSabotage(control, caught, 3); v != VerdictCaught || len(catches) != 1 {
+		t.Errorf("a spec of the slice failing its assertion: %s %v, want caught by one", v, catches)
+	}
+	broken := sliceRun(t, types.SpecStateFailed, "", skipped("a"), skipped("other slice"), skipped("c"))
+	if v, _, _ := JudgeSabotage(broken.Within(listed), survived, 3); v != VerdictInconclusive {
+		t.Errorf("a control run that did not start must stay inconclusive within a slice, got %s", v)
+	}
+}

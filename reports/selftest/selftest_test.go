@@ -41,11 +41,14 @@ const (
 const gatedTimeout = "15s"
 
 // ginkgoFlags are the flags of every run, control or sabotaged: the same binary, bounds and
-// slice make the control a fair witness.
+// specs make the control a fair witness.
 func ginkgoFlags(slice, out string) []string {
-	return []string{"-p", "--timeout=5m", "--label-filter", "(" + slice + ") && !blackbox",
+	return []string{"-p", "--timeout=10m", "--label-filter", labelFilter(slice),
 		"--json-report=ginkgo.json", "--output-dir=" + out}
 }
+
+// labelFilter selects a slice's specs: the black-box family runs services, not the core.
+func labelFilter(slice string) string { return "(" + slice + ") && !blackbox" }
 
 // failFast is added to a sabotaged run's flags: the run stops after its first failed spec.
 // It changes nothing about how the specs before it ran, so a catch among them is the catch a
@@ -161,6 +164,42 @@ func (s suite) runSlice(ctx context.Context, t *testing.T, name sabotage.Name, s
 	return res, n[name], log
 }
 
+// controls makes one control run of every slice the sabotages use, at once — the same
+// binary, flags and bounds as a sabotaged run, with no sabotage — and gives each slice the
+// outcomes of its own specs, which a dry run of the slice lists (reports.SliceRun.Within).
+// One run instead of one per slice: the suite's specs do not depend on which others run
+// beside them, and every run starts the suite (processes, BeforeSuite) once.
+func (s suite) controls(ctx context.Context, t *testing.T, all []sabotage.Sabotage) map[string]reports.SliceRun {
+	t.Helper()
+	var sliceNames []string
+	for _, sb := range all {
+		if !slices.Contains(sliceNames, sb.Slice) {
+			sliceNames = append(sliceNames, sb.Slice)
+		}
+	}
+	t0 := time.Now()
+	union, _, _ := s.runSlice(ctx, t, "", "("+strings.Join(sliceNames, ") || (")+")", nil)
+	t.Logf("control of %d slices: %d green spec(s) in %.1fs %s", len(sliceNames), union.Passed(), time.Since(t0).Seconds(), union.SuiteFailure)
+	out := map[string]reports.SliceRun{}
+	for _, name := range sliceNames {
+		out[name] = union.Within(s.listSlice(ctx, t, name))
+		t.Logf("control  %-60q %3d green spec(s)", name, out[name].Passed())
+	}
+	return out
+}
+
+// listSlice is a dry run of slice: every spec of it reported passed, nothing run.
+func (s suite) listSlice(ctx context.Context, t *testing.T, slice string) reports.SliceRun {
+	t.Helper()
+	out := t.TempDir()
+	log, code := run(ctx, t, s.root, s.env, s.ginkgo, "--dry-run", "--label-filter", labelFilter(slice), "--json-report=ginkgo.json", "--output-dir="+out, s.bin)
+	listed, err := reports.ReadSliceRun(filepath.Join(out, "ginkgo.json"))
+	if code != 0 || err != nil {
+		t.Fatalf("dry run of slice %q: exit %d, %v\n%s", slice, code, err, log)
+	}
+	return listed
+}
+
 // judge runs sabotage sb on its slice and judges it against the slice's control run. The
 // run stops at its first failed spec (failFast); when that run is no catch — the failure
 // was no honest catch, the sabotage never fired, or nothing failed — the slice runs again
@@ -213,8 +252,8 @@ func chosen(t *testing.T) (all []sabotage.Sabotage, partial bool, shard *sabotag
 // TestGateCatchesEverySabotage is the gate's mutation score (docs/gate.md): every sabotage of
 // the catalogue (internal/sabotage) — of the core, and of the harness itself: the checker,
 // the recorder, the fake Cal.com, the wire proxy — is switched on in turn in one tagged build
-// of the suite and run on its slice. A control run of each slice, made the same way without
-// a sabotage, says which specs are green; a sabotage is caught only when one of those fails
+// of the suite and run on its slice. A control run of the slices, made the same way without
+// a sabotage, says which specs of each are green; a sabotage is caught only when one of those fails
 // an assertion and the sabotage fired (reports.JudgeSabotage). Survivors and inconclusive
 // runs fail the test. It prints "sabotages caught N/N" and writes the score, stamped, where
 // HARNESS_MUTATION_OUT says.
@@ -253,18 +292,11 @@ func TestGateCatchesEverySabotage(t *testing.T) {
 		t.Fatalf("a suite whose BeforeSuite fails must be inconclusive, got %s (%s)\n%s", v, why, log)
 	}
 
-	controls := map[string]reports.SliceRun{}
+	controls := s.controls(ctx, t, all)
 	var m reports.Mutation
 	m.Survived, m.Inconclusive = []string{}, []string{}
 	for _, sb := range all {
-		control, ok := controls[sb.Slice]
-		if !ok {
-			t0 := time.Now()
-			control, _, _ = s.runSlice(ctx, t, "", sb.Slice, nil)
-			controls[sb.Slice] = control
-			t.Logf("control  %-60q %3d green spec(s) in %5.1fs %s", sb.Slice, control.Passed(), time.Since(t0).Seconds(), control.SuiteFailure)
-		}
-		r := s.judge(ctx, t, sb, control)
+		r := s.judge(ctx, t, sb, controls[sb.Slice])
 		m.Add(r)
 		t.Logf("%-34s %-12s fired %5d  %3d catch(es) in %5.1fs%s  %s", sb.Name, r.Verdict, r.Fires, len(r.Catches), r.Seconds, stoppedWord(r), firstOf(r))
 	}
