@@ -37,6 +37,7 @@ func (x *exchange) create() result {
 	if !ok {
 		return result{err: httpErr(http.StatusNotFound, fmt.Sprintf("Event type with id %d not found.", req.EventTypeID))}
 	}
+	x.createArrived(req, et)
 	if req.Start.Before(x.t.now()) {
 		return result{err: httpErr(http.StatusBadRequest, MsgPastBooking)}
 	}

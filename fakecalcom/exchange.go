@@ -26,6 +26,8 @@ type exchange struct {
 	// events are the webhooks the request's change fires; async delivery sends them after
 	// the response (see Fake.ServeHTTP).
 	events []*webhookEvent
+	// watch is the create Config.OnCreate follows (nil for other requests, or without it).
+	watch *createWatch
 }
 
 // result is what a route handler produced, before after-commit faults spoil it.
@@ -126,6 +128,7 @@ func (x *exchange) beforeCommit() bool {
 // faults apply whatever the outcome: a cut or spoiled response hides an error as well as a
 // success (the journal's Created says whether anything was committed).
 func (x *exchange) respond(res result) {
+	x.createDecided(res)
 	status, body := res.status, []byte(nil)
 	if res.err != nil {
 		status = res.err.status
