@@ -29,6 +29,7 @@ const (
 	RuleContract    = "contract"    // no answer broke the contract
 	RuleLoad        = "load"        // the black-box load found no violation the policy does not expect
 	RuleAgreement   = "agreement"   // the service answers every catalogue file as the Go core under the same policy
+	RuleConcurrency = "concurrency" // every contention run showed two requests for one slot in progress inside the service
 	RuleBlackBox    = "blackbox"    // (main gate) the black-box gate in the report passed
 )
 
@@ -101,6 +102,9 @@ const (
 	ReplayFail    = "fail"
 	ReplaySkipped = "skipped"
 	ReplayShown   = "shown" // ran, but the file states no expectation for this policy
+	// ReplayInconclusive: the file's expectations held, but a concurrent step's requests
+	// never raced inside the service (it serialised them), so the run proved nothing.
+	ReplayInconclusive = "inconclusive"
 )
 
 // BlackBoxReplay is one catalogue file replayed against the service.
@@ -117,7 +121,11 @@ type BlackBoxReplay struct {
 	Failures    []string `json:"failures,omitempty"`
 	Skipped     string   `json:"skipped,omitempty"`
 	Unavailable []string `json:"unavailable,omitempty"`
-	TotalMS     float64  `json:"total_ms"`
+	// Concurrency is what its concurrent steps showed of the requests racing inside the
+	// service ("" without one); Inconclusive why they proved nothing.
+	Concurrency  string  `json:"concurrency,omitempty"`
+	Inconclusive string  `json:"inconclusive,omitempty"`
+	TotalMS      float64 `json:"total_ms"`
 }
 
 // ComparisonRow is one catalogue file answered by the Go core and by the service.
@@ -142,13 +150,15 @@ type ContractViolation struct {
 
 // BlackBoxLoad summarises the black-box load.
 type BlackBoxLoad struct {
-	Calls       int            `json:"calls"`
-	Concurrency int            `json:"concurrency"`
-	Slots       int            `json:"slots"`
-	Faults      string         `json:"faults"`
-	Attempts    int            `json:"attempts"`
-	Outcomes    map[string]int `json:"outcomes"`
-	Violations  map[string]int `json:"violations"`
+	Calls       int `json:"calls"`
+	Concurrency int `json:"concurrency"`
+	// Slots is the slot window; RollEvery how many calls move it one slot on (0: fixed).
+	Slots      int            `json:"slots"`
+	RollEvery  int            `json:"roll_every"`
+	Faults     string         `json:"faults"`
+	Attempts   int            `json:"attempts"`
+	Outcomes   map[string]int `json:"outcomes"`
+	Violations map[string]int `json:"violations"`
 	// Expected are the violations the judged policy is known to show; Unexpected the others
 	// found (the gate fails on them).
 	Expected   []string `json:"expected"`
@@ -156,6 +166,10 @@ type BlackBoxLoad struct {
 	Throughput float64  `json:"throughput"`
 	P50MS      float64  `json:"p50_ms"`
 	P99MS      float64  `json:"p99_ms"`
+	// ConcurrencyReached is what reached the service of the requests sent at once for one
+	// slot; Inconclusive says why the run proved nothing about races (it fails the gate).
+	ConcurrencyReached string `json:"concurrency_reached"`
+	Inconclusive       string `json:"inconclusive,omitempty"`
 	// Error is set when the load could not run.
 	Error string `json:"error,omitempty"`
 }
@@ -250,6 +264,15 @@ func GateBlackBox(bb BlackBox, cfg BlackBoxGateConfig) GateResult {
 			fail(RuleReproduce687, "with no layers, %s did not reproduce %s against the service: violated %v", r.Incident, check.DuplicateBookingID, r.Violated)
 		}
 	}
+	g.Checks = append(g.Checks, "every race the harness sent reached the service: each concurrent step and the load showed two requests for one slot in progress inside it at once")
+	for _, r := range bb.Replays {
+		if r.Result == ReplayInconclusive {
+			fail(RuleConcurrency, "incident %s proved nothing about races: %s", r.Name, r.Inconclusive)
+		}
+	}
+	if l := bb.Load; l != nil && l.Inconclusive != "" {
+		fail(RuleConcurrency, "the load proved nothing about races: %s", l.Inconclusive)
+	}
 	if l := bb.Load; l != nil {
 		g.Checks = append(g.Checks, "the black-box load finds only what the policy is known to break")
 		switch {
@@ -334,6 +357,8 @@ func BlackBoxSummary(bb BlackBox) string {
 			res = "**FAIL**: " + mdEscape(clip(r.Failures, 2))
 		case ReplaySkipped:
 			res = "skipped: " + mdEscape(r.Skipped)
+		case ReplayInconclusive:
+			res = "**INCONCLUSIVE**: " + mdEscape(r.Inconclusive)
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", mdEscape(r.Name), res, mdEscape(r.Summary), orNone(r.Expected))
 	}
@@ -391,8 +416,8 @@ func BlackBoxSummary(bb BlackBox) string {
 		if l.Error != "" {
 			fmt.Fprintf(&b, "\n### Load\n\nThe load could not run: %s\n", mdEscape(l.Error))
 		} else {
-			fmt.Fprintf(&b, "\n### Load\n\n%d attempts by %d workers on %d slots, faults %s: outcomes %s; violations %s (expected for %s: %s); unexpected: %s; %.1f attempts/s, p50 %.0f ms, p99 %.0f ms.\n",
-				l.Attempts, l.Concurrency, l.Slots, orDashStr(l.Faults), countsText(l.Outcomes), countsText(l.Violations), s.JudgedAs, orNone(l.Expected), orNone(l.Unexpected), l.Throughput, l.P50MS, l.P99MS)
+			fmt.Fprintf(&b, "\n### Load\n\n%d attempts by %d workers on %s, faults %s: outcomes %s; violations %s (expected for %s: %s); unexpected: %s; %.1f attempts/s, p50 %.0f ms, p99 %.0f ms.\n\nConcurrency reached: %s.\n",
+				l.Attempts, l.Concurrency, l.slotsText(), orDashStr(l.Faults), countsText(l.Outcomes), countsText(l.Violations), s.JudgedAs, orNone(l.Expected), orNone(l.Unexpected), l.Throughput, l.P50MS, l.P99MS, mdEscape(l.ConcurrencyReached))
 		}
 	}
 
@@ -438,4 +463,12 @@ func orDashStr(s string) string {
 		return "none"
 	}
 	return s
+}
+
+// slotsText describes the load's slots: a fixed set or a rolling window.
+func (l BlackBoxLoad) slotsText() string {
+	if l.RollEvery > 0 {
+		return fmt.Sprintf("a rolling window of %d slots (one slot on every %d calls)", l.Slots, l.RollEvery)
+	}
+	return fmt.Sprintf("%d slots", l.Slots)
 }

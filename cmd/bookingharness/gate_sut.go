@@ -27,13 +27,14 @@ import (
 type gateSUTFlags struct {
 	sut, policy, name, incidents, out, pgDSN, reproduce, loadFaults string
 	explain                                                         []string
-	parallel, loadCalls, loadConcurrency, loadSlots                 int
+	parallel, loadCalls, loadConcurrency, loadSlots, loadRollEvery  int
+	loadSeed                                                        int64
 	knockOut, compare, requireAgreement                             bool
 }
 
 // gateSUTFlagNames are the flags that apply only with --sut.
 var gateSUTFlagNames = []string{"policy", "name", "incidents", "out", "pg-dsn", "reproduce", "explain", "parallel",
-	"knock-out", "compare", "require-agreement", "load-calls", "load-concurrency", "load-slots", "load-faults"}
+	"knock-out", "compare", "require-agreement", "load-calls", "load-concurrency", "load-slots", "load-roll-every", "load-seed", "load-faults"}
 
 func (f *gateSUTFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
@@ -51,7 +52,9 @@ func (f *gateSUTFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.requireAgreement, "require-agreement", false, "with --sut: refuse when the service answers a file differently from the Go core (unless --explain'ed)")
 	fl.IntVar(&f.loadCalls, "load-calls", 320, "with --sut: black-box load attempts (0: no load)")
 	fl.IntVar(&f.loadConcurrency, "load-concurrency", 32, "with --sut: load workers")
-	fl.IntVar(&f.loadSlots, "load-slots", 10, "with --sut: load slots")
+	fl.IntVar(&f.loadSlots, "load-slots", 4, "with --sut: the load's slot window (with --load-roll-every 0: its fixed slots)")
+	fl.IntVar(&f.loadRollEvery, "load-roll-every", 8, "with --sut: move the load's slot window one slot on every N calls, so contention lasts the whole run (0: fixed slots)")
+	fl.Int64Var(&f.loadSeed, "load-seed", 1, "with --sut: the load's seed (its calls' slots and its faults)")
 	fl.StringVar(&f.loadFaults, "load-faults", "reset_after_commit=0.05,timeout_after_commit=0.05,status_500=0.05,status_429=0.05", "with --sut: the load's fault mix")
 }
 
@@ -280,8 +283,8 @@ func (g *gateRun) options(j *gateJob) replay.Options {
 // runLoad runs the black-box load.
 func (g *gateRun) runLoad(ctx context.Context, env *pgenv.Env, faults []load.Fault) {
 	cfg := load.DefaultConfig()
-	cfg.Calls, cfg.Concurrency, cfg.Slots, cfg.Faults = g.f.loadCalls, g.f.loadConcurrency, g.f.loadSlots, faults
-	cfg.Policy, cfg.Layers = g.policy, core.All()
+	cfg.Calls, cfg.Concurrency, cfg.Slots, cfg.RollEvery, cfg.Faults = g.f.loadCalls, g.f.loadConcurrency, g.f.loadSlots, g.f.loadRollEvery, faults
+	cfg.Policy, cfg.Layers, cfg.Seed = g.policy, core.All(), g.f.loadSeed
 	cfg.BlackBox = &world.BlackBox{SUT: g.sut}
 	g.loadCfg = cfg
 	g.load, g.loadErr = load.Run(ctx, env, cfg, nil)

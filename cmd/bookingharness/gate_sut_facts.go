@@ -199,11 +199,17 @@ func addReplay(bb *reports.BlackBox, r *replay.Result) {
 	row := reports.BlackBoxReplay{Name: r.Name, File: r.File, Expectations: r.Expectations, Summary: replay.Summary(r),
 		Violated: nonNil(r.Final.Violated), Expected: nonNil(r.Final.ExpectViolations), Failures: r.Failures,
 		Skipped: r.Skipped, Unavailable: r.Unavailable, TotalMS: r.TotalMS}
+	if c := r.Concurrency; c != nil {
+		row.Concurrency = c.String()
+	}
+	row.Inconclusive = r.Inconclusive
 	switch {
 	case r.Skipped != "":
 		row.Result = reports.ReplaySkipped
-	case !r.OK():
+	case len(r.Failures) > 0:
 		row.Result = reports.ReplayFail
+	case r.Inconclusive != "":
+		row.Result = reports.ReplayInconclusive
 	case r.Expectations == replay.ExpectNone:
 		row.Result = reports.ReplayShown
 	default:
@@ -244,7 +250,7 @@ func loadEntry(res *load.Result, cfg load.Config) evidence.Entry {
 // loadFacts summarises the black-box load.
 func (g *gateRun) loadFacts() *reports.BlackBoxLoad {
 	cfg := g.loadCfg
-	l := &reports.BlackBoxLoad{Calls: cfg.Calls, Concurrency: cfg.Concurrency, Slots: cfg.Slots, Faults: g.f.loadFaults,
+	l := &reports.BlackBoxLoad{Calls: cfg.Calls, Concurrency: cfg.Concurrency, Slots: cfg.Slots, RollEvery: cfg.RollEvery, Faults: g.f.loadFaults,
 		Expected: load.ExpectedViolations(cfg.Policy, cfg.Layers), Unexpected: []string{}, Outcomes: map[string]int{}, Violations: map[string]int{}}
 	if g.loadErr != nil {
 		l.Error = g.loadErr.Error()
@@ -254,6 +260,10 @@ func (g *gateRun) loadFacts() *reports.BlackBoxLoad {
 	l.Attempts, l.Outcomes, l.Violations, l.Throughput = r.Attempts, r.Outcomes, r.Violations.Counts, r.Throughput
 	l.P50MS, l.P99MS = float64(r.Latency.P50)/1000, float64(r.Latency.P99)/1000 // µs
 	l.Unexpected = nonNil(r.UnexpectedViolations)
+	if c := r.ConcurrencyReached; c != nil {
+		l.ConcurrencyReached = c.String()
+	}
+	l.Inconclusive = r.Inconclusive
 	return l
 }
 

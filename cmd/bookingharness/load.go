@@ -234,6 +234,9 @@ func runLoad(ctx context.Context, stdout, stderr io.Writer, cfg load.Config, exp
 		return &exitError{code: 2, err: err}
 	}
 	if code := res.ExitCode(); code != 0 {
+		if len(res.UnexpectedViolations) == 0 {
+			return &exitError{code: code, err: fmt.Errorf("load: inconclusive: %s", res.Inconclusive)}
+		}
 		return &exitError{code: code, err: fmt.Errorf("load: unexpected violations: %v", res.UnexpectedViolations)}
 	}
 	return nil

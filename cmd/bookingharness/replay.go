@@ -210,8 +210,11 @@ func runReplay(ctx context.Context, out, stderr io.Writer, f replayFlags, files 
 			report.Skipped = append(report.Skipped, skippedFile{File: r.File, Reason: r.Skipped})
 			continue
 		}
-		if !r.OK() {
+		switch {
+		case len(r.Failures) > 0:
 			failed = append(failed, fmt.Sprintf("%s (%d failed expectation(s))", r.File, len(r.Failures)))
+		case !r.OK():
+			failed = append(failed, fmt.Sprintf("%s (inconclusive: %s)", r.File, r.Inconclusive))
 		}
 	}
 	switch {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -467,4 +468,18 @@ func (t *Target) Close(ctx context.Context) error {
 		errs = append(errs, t.ft.remove())
 	}
 	return errors.Join(errs...)
+}
+
+// Warm sends n concurrent health requests, twice, so the harness's connections to the
+// service are open and the service has answered traffic before a burst: a cold service
+// spreads the first concurrent requests apart while it sets up connections, and a race it
+// could have shown is missed. Errors are ignored (the burst will meet them).
+func (t *Target) Warm(ctx context.Context, n int) {
+	for range 2 {
+		var wg sync.WaitGroup
+		for range n {
+			wg.Go(func() { _ = t.client.Health(ctx) })
+		}
+		wg.Wait()
+	}
 }

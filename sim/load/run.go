@@ -63,6 +63,10 @@ func Run(ctx context.Context, env *pgenv.Env, cfg Config, expect []string) (*Res
 		seen.struck, seen.db = wt.struck, wt.dbFaultsFired()
 		res.countDBFaults(cfg.DBFaults, seen.db)
 		res.countWebhookFaults(cfg.WebhookFaults, seen.struck)
+		if cfg.BlackBox != nil {
+			c := wt.contention
+			res.ConcurrencyReached, res.Inconclusive = &c, c.Inconclusive()
+		}
 	}
 	res.nameStalls(findStalls(d.log, cfg.stallWindow()), evidence{
 		log: d.log, samples: samples, fired: fired, maxConns: cfg.maxConns(), clientTimeout: cfg.clientTimeout(),
@@ -121,7 +125,7 @@ func (r *Result) judge(expect []string) {
 			r.UnexpectedViolations = append(r.UnexpectedViolations, name)
 		}
 	}
-	r.OK = len(r.UnexpectedViolations) == 0
+	r.OK = len(r.UnexpectedViolations) == 0 && r.Inconclusive == ""
 }
 
 // onceCloser closes a target once: early on success, from a defer on failure.

@@ -28,6 +28,9 @@ func (r *Result) WriteSummary(w io.Writer) error {
 	if r.Service != "" {
 		p("service\tblack-box %s, judged by the %s policy's known violations\n", r.Service, r.Policy)
 	}
+	if c := r.ConcurrencyReached; c != nil {
+		p("concurrency reached\t%s\n", c)
+	}
 	p("plan\t%d calls, %s, faults %s\n", r.PlannedCalls, r.modeLine(), faults)
 	p("slots\t%s\n", r.slotsLine())
 	p("Cal.com latency\t%s added to every answer\n", r.CalcomLatency)
@@ -136,10 +139,13 @@ func (r *Result) WriteSummary(w io.Writer) error {
 	if expected == "" {
 		expected = "none"
 	}
-	if r.OK {
+	switch {
+	case r.OK:
 		fmt.Fprintf(w, "verdict: OK (expected violations for policy %s: %s)\n", r.Policy, expected)
-	} else {
+	case len(r.UnexpectedViolations) > 0:
 		fmt.Fprintf(w, "verdict: FAIL: unexpected violations %s (expected for policy %s: %s)\n", strings.Join(r.UnexpectedViolations, ", "), r.Policy, expected)
+	default:
+		fmt.Fprintf(w, "verdict: INCONCLUSIVE: %s\n", r.Inconclusive)
 	}
 	return nil
 }

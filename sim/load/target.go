@@ -95,6 +95,8 @@ type worldTarget struct {
 	layout Layout
 	// struck are the deliveries a webhook fault struck, first attempts only (set by Final).
 	struck []fakecalcom.WebhookDelivery
+	// contention is the concurrency that reached a black-box service (set by Final).
+	contention world.Contention
 }
 
 func newWorldTarget(ctx context.Context, env *pgenv.Env, cfg Config) (*worldTarget, error) {
@@ -176,6 +178,7 @@ func (t *worldTarget) Final(ctx context.Context) (check.State, []fakecalcom.Jour
 		return check.State{}, nil, err
 	}
 	t.struck = t.struckDeliveries() // before Reset empties the webhook journal
+	t.contention = t.w.Contention()
 	var fired []fakecalcom.JournalEntry
 	t.w.Fake.Fake.EachJournalEntry(func(e fakecalcom.JournalEntry) bool {
 		if e.Rule != "" {

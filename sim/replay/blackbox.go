@@ -159,6 +159,25 @@ func describeBlackBox(res *Result, w *world.World, inc *incident.Incident, p *pl
 	}
 }
 
+// contention adds what the concurrent step at path showed of the requests racing inside a
+// black-box service to the result; a step whose racing requests the service serialised
+// makes the run inconclusive (see world.Contention). The reference core is not measured:
+// its races are forced by the scenario specs' parked attempts.
+func (r *runner) contention(path string) {
+	if r.w.Service() == nil {
+		return
+	}
+	c := r.w.Contention()
+	total := c
+	if r.res.Concurrency != nil {
+		total = r.res.Concurrency.Add(c)
+	}
+	r.res.Concurrency = &total
+	if why := c.Inconclusive(); why != "" && r.res.Inconclusive == "" {
+		r.res.Inconclusive = path + ": " + why
+	}
+}
+
 // layerOf is the deciding layer as the file names it; a black-box answer that did not book
 // and names no layer was decided by Cal.com's answer (the contract names layers only).
 func (r *runner) layerOf(o core.Outcome) string {
@@ -263,6 +282,9 @@ func writeService(b *strings.Builder, r *Result) {
 		fmt.Fprintf(b, " (slots moved %s to the service's today)", s.TimeShift)
 	}
 	fmt.Fprintf(b, " · judged as %s\n", s.JudgedAs)
+	if c := r.Concurrency; c != nil {
+		fmt.Fprintf(b, "  concurrency reached: %s\n", c)
+	}
 	for _, u := range r.Unavailable {
 		fmt.Fprintf(b, "  not judged black-box: %s\n", u)
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/sim/blackbox"
 	"github.com/bookingharness/bookingharness/sim/check"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // Which expectations a run asserted (Result.Expectations); see the package doc.
@@ -68,10 +69,17 @@ type Result struct {
 	ContractViolations []blackbox.Finding `json:"contract_violations,omitempty"`
 	// ServiceLog is the end of the black-box service's output when the replay failed.
 	ServiceLog string `json:"service_log,omitempty"`
+	// Concurrency is what the concurrent steps showed of the requests that raced inside a
+	// black-box service (world.Contention); nil for the core or a file without one.
+	Concurrency *world.Contention `json:"concurrency,omitempty"`
+	// Inconclusive says why a black-box run proved nothing about a race it was meant to
+	// test (a concurrent step whose requests the service serialised); such a run is not OK.
+	Inconclusive string `json:"inconclusive,omitempty"`
 }
 
-// OK reports whether the file ran and every asserted expectation held.
-func (r *Result) OK() bool { return len(r.Failures) == 0 && r.Skipped == "" }
+// OK reports whether the file ran, every asserted expectation held and every race it was
+// meant to test reached the system.
+func (r *Result) OK() bool { return len(r.Failures) == 0 && r.Skipped == "" && r.Inconclusive == "" }
 
 // Service describes the black-box service a replay ran against.
 type Service struct {

@@ -95,6 +95,9 @@ func worldConfig(inc *incident.Incident, p plan, opts Options) world.Config {
 	if w := inc.Calcom.Webhooks; w != nil { // url "" → the core's handler (world.Config.Webhooks)
 		cfg.Webhooks = &fakecalcom.Webhooks{Delivery: fakecalcom.Delivery(w.Delivery), Secret: w.Secret, URL: w.URL}
 	}
+	if h := inc.Calcom.Hold; h != nil {
+		cfg.Hold = &world.Hold{CreatesPerSlot: h.CreatesPerSlot, Max: h.Max}
+	}
 	cfg.BlackBox, cfg.Front = opts.BlackBox, opts.Front
 	return cfg
 }
@@ -155,7 +158,9 @@ func (r *runner) books(ctx context.Context, path string, st incident.Step, books
 	now, t0 := r.w.Now(), time.Now()
 	var results []world.Result
 	if concurrent {
+		r.w.ResetContention()
 		results = r.w.Concurrent(ctx, calls)
+		r.contention(path)
 	} else {
 		out, err := r.w.Book(ctx, calls[0])
 		results = []world.Result{{Call: calls[0], Outcome: out, Err: err}}

@@ -126,8 +126,12 @@ func WriteTimeline(w io.Writer, r *Result) error {
 	}
 	writeServiceEvidence(&b, r)
 	verdict := "PASS"
-	if !r.OK() {
+	switch {
+	case len(r.Failures) > 0:
 		verdict = "FAIL"
+	case r.Inconclusive != "":
+		verdict = "INCONCLUSIVE"
+		fmt.Fprintf(&b, "  INCONCLUSIVE: %s\n", r.Inconclusive)
 	}
 	fmt.Fprintf(&b, "%s %s (%s, %s) in %.0f ms\n", verdict, r.Name, r.File, r.Policy, r.TotalMS)
 	_, err := io.WriteString(w, b.String())
