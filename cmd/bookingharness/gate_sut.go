@@ -39,7 +39,7 @@ var gateSUTFlagNames = []string{"policy", "name", "incidents", "out", "pg-dsn", 
 func (f *gateSUTFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.sut, "sut", "", "gate this black-box service (sut.yaml) instead of judging report.json")
-	fl.StringVar(&f.policy, "policy", "hardened", "with --sut: whose expectations judge the service (seed or hardened); its answers are compared with the Go core's under it")
+	fl.StringVar(&f.policy, "policy", "", "with --sut: whose expectations judge the service (seed or hardened; default the sut.yaml's policy:, hardened unless it says seed); its answers are compared with the Go core's under it")
 	fl.StringVar(&f.name, "name", "", "with --sut: the service's name in tables (default: the sut.yaml's directory)")
 	fl.StringVar(&f.incidents, "incidents", "scenarios/incidents", "with --sut: the incident catalogue to replay against the service")
 	fl.StringVar(&f.out, "out", "reports/out/"+reports.DirBlackBox, "with --sut: where to write "+reports.FileBlackBox+" and "+reports.FileBlackBoxSummary)
@@ -113,7 +113,11 @@ func runGateSUT(ctx context.Context, stdout, stderr io.Writer, gf gateFlags) err
 	if s.Command == nil {
 		return invalid(errors.New(f.sut + " has no command: the black-box gate starts the service itself, once per replay, pointed at the replay's own fake Cal.com"))
 	}
-	policy, err := core.ParsePolicy(f.policy)
+	judge := f.policy
+	if judge == "" {
+		judge = s.Policy
+	}
+	policy, err := core.ParsePolicy(judge)
 	if err != nil {
 		return invalid(fmt.Errorf("--policy: %w", err))
 	}
@@ -267,6 +271,9 @@ func (g *gateRun) options(j *gateJob) replay.Options {
 	opts := replay.Options{Policy: g.policy}
 	if j.kind != jobReference {
 		opts.BlackBox = &world.BlackBox{SUT: g.sut}
+		if g.check.caps.Offered {
+			opts.BlackBox.Capabilities = &g.check.caps.CapabilitiesAnswer
+		}
 	}
 	switch j.kind {
 	case jobKnocked:

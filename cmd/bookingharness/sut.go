@@ -227,3 +227,25 @@ func logEnd(log string, all bool) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// serviceCapabilities starts the service of s once, against a throwaway fake Cal.com and
+// database, and reads what it says it can do: the replays of files that need another clock
+// than sut.yaml's pick one the service also runs in (replay.TimeModeFor). A service that
+// does not start, or offers no capabilities route, offers nothing more.
+func serviceCapabilities(ctx context.Context, s *blackbox.SUT, env *pgenv.Env) *blackbox.CapabilitiesAnswer {
+	fake, apiKey, err := checkFake(ctx, s, "", conformanceEventType())
+	if err != nil {
+		return nil
+	}
+	defer fake.close()
+	t, err := blackbox.Open(ctx, blackbox.Config{SUT: s, CalcomURL: fake.admin.URL(), CalcomAPIKey: apiKey, Postgres: env})
+	if err != nil {
+		return nil
+	}
+	defer t.Close(context.WithoutCancel(ctx))
+	caps, err := t.Capabilities()
+	if err != nil || !caps.Offered {
+		return nil
+	}
+	return &caps.CapabilitiesAnswer
+}

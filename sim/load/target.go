@@ -133,7 +133,7 @@ func newWorldTarget(ctx context.Context, env *pgenv.Env, cfg Config) (*worldTarg
 		}
 	}
 	for _, r := range cfg.DBFaults {
-		if err := w.Core().Proxy().AddRule(r); err != nil { // DBFaults: an in-process core (Validate)
+		if err := w.SUT.DBProxy().AddRule(r); err != nil { // DBFaults: the world has a proxy
 			return fail(err)
 		}
 	}
@@ -209,11 +209,10 @@ func (t *worldTarget) struckDeliveries() []fakecalcom.WebhookDelivery {
 
 // dbFaultsFired lists the database faults the world's proxy applied (none without one).
 func (t *worldTarget) dbFaultsFired() []pgproxy.Entry {
-	c := t.w.Core()
-	if c == nil || c.Proxy() == nil {
+	p := t.w.SUT.DBProxy()
+	if p == nil {
 		return nil
 	}
-	p := c.Proxy()
 	var out []pgproxy.Entry
 	for _, e := range p.Journal() {
 		if e.Event == pgproxy.EventFault {

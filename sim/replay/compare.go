@@ -85,8 +85,13 @@ func stepAnswers(r *Result) answers {
 			out.order = append(out.order, k)
 		}
 		a := s.Outcome
-		if s.Kind == "cancel" {
+		switch s.Kind {
+		case "cancel":
 			a = "cancel " + a
+		case KindRestart:
+			// The core sweeps by the harness's hand, a service runs its own recovery: both
+			// restarted, and what follows shows whether they recovered alike.
+			a = "restarted"
 		}
 		outcomes[k] = append(outcomes[k], a)
 		if s.Layer != "" {

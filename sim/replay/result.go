@@ -61,6 +61,9 @@ type Result struct {
 	// needs cannot be done to a black-box service. A skipped file has no steps, asserts
 	// nothing and is never OK.
 	Skipped string `json:"skipped,omitempty"`
+	// SkipDeclared is true when the service itself declared the file skipped (sut.yaml
+	// skip:), false when the harness found the reason.
+	SkipDeclared bool `json:"skip_declared,omitempty"`
 	// Unavailable lists what a run could not judge, one sentence each with the reason
 	// (black-box: the policy, the layer decisions, waits inside a request, …).
 	Unavailable []string `json:"unavailable,omitempty"`
@@ -94,6 +97,12 @@ type Service struct {
 	Layers []string `json:"layers"`
 	// JudgedAs is the policy whose expectations judged the service.
 	JudgedAs string `json:"judged_as"`
+	// Webhooks is the service's own receiver the fake delivered to ("" for none); Proxy
+	// whether its database was reached through the harness's proxy.
+	Webhooks string `json:"webhooks,omitempty"`
+	Proxy    bool   `json:"proxy,omitempty"`
+	// Restarts counts the times the harness killed and restarted it (crash:).
+	Restarts int `json:"restarts,omitempty"`
 }
 
 // Step is one booking attempt, cancel or host action of the timeline. A concurrent step yields one Step

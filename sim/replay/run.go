@@ -26,9 +26,13 @@ func Run(ctx context.Context, env *pgenv.Env, inc *incident.Incident, opts Optio
 		return nil, err
 	}
 	if opts.BlackBox != nil && opts.BlackBox.SUT != nil {
-		if reason := BlackBoxBlocker(inc, opts.BlackBox.SUT); reason != "" {
-			return skipped(inc, p, opts, reason, began), nil
+		bb, reason, declared := blackBoxRun(inc, opts)
+		if reason != "" {
+			res := skipped(inc, p, opts, reason, began)
+			res.SkipDeclared = declared
+			return res, nil
 		}
+		opts.BlackBox = bb
 	}
 	if err := CheckSupported(inc); err != nil {
 		return nil, err
@@ -201,7 +205,7 @@ func (r *runner) record(path string, st incident.Step, b incident.Book, now time
 		Path: path, Line: b.Line, At: st.At.String(), Time: now, Kind: "book", Call: b.Call, Concurrent: concurrent,
 		EventType: b.EventType, SlotStart: b.Start, AttendeeEmail: b.Attendee.Email, Fault: r.describeInjections(path, b, err),
 		WebhookFault: describeWebhookFault(b.WebhookFault),
-		Outcome:      string(out.Kind), Layer: r.layerOf(out), Reason: out.Reason, AppointmentID: out.AppointmentID,
+		Outcome:      string(out.Kind), Layer: r.layerOf(out, b.Call), Reason: out.Reason, AppointmentID: out.AppointmentID,
 		BookingUID: out.BookingUID, Recovered: out.Recovered, Decisions: decisionsOf(out.Decisions),
 		Expect: r.plan.stepExpect(b), Pass: true, ElapsedMS: ms(elapsed),
 	}

@@ -44,8 +44,12 @@ func WriteTimeline(w io.Writer, r *Result) error {
 		b.WriteString("  ")
 		b.WriteString(pad(offset(r, s), width))
 		b.WriteString("  ")
-		if s.Kind == KindRestart { // the whole core, no one call
-			b.WriteString("↻ restart after the crash; sweep: " + describeSweep(s.Sweep) + "\n")
+		if s.Kind == KindRestart { // the whole system, no one call
+			if s.Outcome == OutcomeRestarted {
+				b.WriteString("↻ the service was killed and started again (what it runs at start is its recovery)\n")
+			} else {
+				b.WriteString("↻ restart after the crash; sweep: " + describeSweep(s.Sweep) + "\n")
+			}
 			continue
 		}
 		if s.Concurrent {

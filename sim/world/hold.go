@@ -68,6 +68,8 @@ type races struct {
 	hold  *Hold // nil: no hold
 	mu    sync.Mutex
 	slots map[slotRef]*slotRace
+	// calls is the slot of every call with an attempt outstanding.
+	calls map[string]slotRef
 }
 
 // slotRace is one slot's races.
@@ -89,7 +91,7 @@ func newRaces(h *Hold, measure bool) *races {
 	if h == nil && !measure {
 		return nil
 	}
-	r := &races{slots: map[slotRef]*slotRace{}}
+	r := &races{slots: map[slotRef]*slotRace{}, calls: map[string]slotRef{}}
 	if h != nil {
 		hh := h.withDefaults()
 		r.hold = &hh
@@ -116,6 +118,7 @@ func (r *races) begin(ref slotRef, call string) {
 	defer r.mu.Unlock()
 	s := r.slot(ref)
 	s.outstanding[call]++
+	r.calls[call] = ref
 	s.stats.Attempts++
 	s.stats.MaxOutstanding = max(s.stats.MaxOutstanding, s.outstandingCalls())
 }
@@ -141,8 +144,44 @@ func (r *races) end(ref slotRef, call string) {
 	}
 	if s.outstanding[call]--; s.outstanding[call] <= 0 {
 		delete(s.outstanding, call)
+		delete(r.calls, call)
 	}
 	r.release(s)
+}
+
+// activity records a statement of call in the system's database: if another call's create
+// for the call's slot is in flight at the fake meanwhile, both were in progress inside the
+// system at once (a service that makes a rival wait for the winner shows it here).
+func (r *races) activity(call string) {
+	if r == nil || call == "" {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ref, ok := r.calls[call]
+	if !ok {
+		return
+	}
+	s := r.slots[ref]
+	if n := s.othersInFlight(call); n > 0 {
+		s.overlap(1 + n)
+	}
+}
+
+// only is the one call with an attempt outstanding, "" when there are none or several.
+func (r *races) only() string {
+	if r == nil {
+		return ""
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.calls) != 1 {
+		return ""
+	}
+	for call := range r.calls {
+		return call
+	}
+	return ""
 }
 
 // onCreate follows a create at the fake: it counts what is in flight and, at decided,

@@ -230,7 +230,7 @@ func (w *World) startFake(adjust func(*fakecalcom.Config), wrap func(http.Handle
 		BetweenCheckAndInsert: cfg.BetweenCheckAndInsert,
 	}
 	if w.races != nil {
-		fc.OnCreate = w.races.onCreate
+		fc.OnCreate = w.races.onCreate // a service's adjust wraps it
 	}
 	adjust(&fc)
 	w.Fake = fakecalcom.NewUnstarted(fc)
