@@ -123,6 +123,11 @@ type Result struct {
 	// such a run is not OK, whatever the checker found.
 	ConcurrencyReached *world.Contention `json:"concurrency_reached,omitempty"`
 	Inconclusive       string            `json:"inconclusive,omitempty"`
+	// CrashesPlanned are the attempts at whose start a crash of the black-box service was
+	// set (--crashes; it strikes at the next create); Crashes how many kills (each followed
+	// by a restart) happened. The attempts in flight at a kill are among the unknown outcomes.
+	CrashesPlanned []int `json:"crashes_planned,omitempty"`
+	Crashes        int   `json:"crashes,omitempty"`
 
 	// Violations is the invariant checker's finding.
 	Violations Violations `json:"violations"`

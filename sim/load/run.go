@@ -66,6 +66,11 @@ func Run(ctx context.Context, env *pgenv.Env, cfg Config, expect []string) (*Res
 		if cfg.BlackBox != nil {
 			c := wt.contention
 			res.ConcurrencyReached, res.Inconclusive = &c, c.Inconclusive()
+			n, err := wt.restarts()
+			if err != nil {
+				return nil, fmt.Errorf("load: restart the service after a crash: %w", err)
+			}
+			res.CrashesPlanned, res.Crashes = CrashPlan(cfg.Seed, cfg.Calls, cfg.Crashes), n
 		}
 	}
 	res.nameStalls(findStalls(d.log, cfg.stallWindow()), evidence{

@@ -31,6 +31,9 @@ func (r *Result) WriteSummary(w io.Writer) error {
 	if c := r.ConcurrencyReached; c != nil {
 		p("concurrency reached\t%s\n", c)
 	}
+	if len(r.CrashesPlanned) > 0 {
+		p("crashes\t%d of %d: the service was killed (SIGKILL) and restarted after the attempts %v started; attempts in flight at a kill are unknown\n", r.Crashes, len(r.CrashesPlanned), r.CrashesPlanned)
+	}
 	p("plan\t%d calls, %s, faults %s\n", r.PlannedCalls, r.modeLine(), faults)
 	p("slots\t%s\n", r.slotsLine())
 	p("Cal.com latency\t%s added to every answer\n", r.CalcomLatency)
@@ -103,6 +106,9 @@ func (r *Result) WriteSummary(w io.Writer) error {
 	}
 	for _, f := range r.FaultsFired {
 		p("fault %s\tfired %d times (rate %g)\n", f.Kind, f.Fired, f.Rate)
+	}
+	for _, f := range r.DBFaultsFired {
+		p("database fault %s\tfired %d times\n", strings.TrimPrefix(f.Rule, "db:"), f.Fired)
 	}
 	p("\t\n")
 	if err := tw.Flush(); err != nil {

@@ -97,6 +97,8 @@ type worldTarget struct {
 	struck []fakecalcom.WebhookDelivery
 	// contention is the concurrency that reached a black-box service (set by Final).
 	contention world.Contention
+	// crashAt are the attempts at whose start the service is set to crash (CrashPlan).
+	crashAt map[int]bool
 }
 
 func newWorldTarget(ctx context.Context, env *pgenv.Env, cfg Config) (*worldTarget, error) {
@@ -137,13 +139,30 @@ func newWorldTarget(ctx context.Context, env *pgenv.Env, cfg Config) (*worldTarg
 			return fail(err)
 		}
 	}
-	return &worldTarget{w: w, layout: NewLayout(w.Clock.Now())}, nil
+	t := &worldTarget{w: w, layout: NewLayout(w.Clock.Now()), crashAt: map[int]bool{}}
+	for _, i := range CrashPlan(cfg.Seed, cfg.Calls, cfg.Crashes) {
+		t.crashAt[i] = true
+	}
+	return t, nil
 }
 
 func (t *worldTarget) Layout() Layout { return t.layout }
 
 func (t *worldTarget) Book(ctx context.Context, c world.BookCall) (core.Outcome, error) {
+	if t.crashAt[CallIndex(c.CallID)] {
+		t.w.Service().CrashAtNextCreate() // Validate: crashes only with a black-box service
+	}
 	return t.w.Book(withCall(ctx, c.CallID), c)
+}
+
+// restarts counts the kills (each followed by a restart) of a black-box service, and the
+// error of a restart that failed.
+func (t *worldTarget) restarts() (int, error) {
+	s := t.w.Service()
+	if s == nil {
+		return 0, nil
+	}
+	return s.Target.Restarts(), s.RestartErr()
 }
 
 func (t *worldTarget) Cancel(ctx context.Context, c world.BookCall) (string, error) {

@@ -208,6 +208,7 @@ func (s *Service) onCreate(ctx context.Context, e fakecalcom.CreateEvent) {
 	if e.Phase == fakecalcom.CreateDecided {
 		s.uids.Store(e.CallID, e.UID)
 		_ = s.points.run(ctx, core.HookAfterCalcom, e.CallID) // a service's crash is a kill, not an error
+		s.crashNow(e.CallID)
 	}
 	s.w.races.onCreate(ctx, e)
 }
@@ -250,6 +251,9 @@ func (s *Service) Book(ctx context.Context, c BookCall) (core.Outcome, history.R
 	if att.TimeZone == "" {
 		att.TimeZone = "Europe/Berlin"
 	}
+	if err := s.crash.waitUp(ctx); err != nil {
+		return core.Outcome{Kind: core.Unknown, Reason: err.Error()}, history.Response{Outcome: history.OutcomeUnknown, Err: err}, err
+	}
 	kills := s.crash.count()
 	o, err := s.Target.Book(ctx, blackbox.BookRequest{CallID: c.CallID, EventTypeID: c.EventTypeID, Start: c.Start.UTC(), Attendee: att})
 	if own := s.crash.took(c.CallID); own || (s.crash.count() != kills && o.Kind == core.Unknown) {
@@ -266,6 +270,9 @@ func (s *Service) Book(ctx context.Context, c BookCall) (core.Outcome, history.R
 // Cancel cancels through the contract: nothing_to_cancel is core.ErrNothingToCancel, a
 // refusal ErrCancelRefused.
 func (s *Service) Cancel(ctx context.Context, callID string) (core.CancelResult, history.Response, error) {
+	if err := s.crash.waitUp(ctx); err != nil {
+		return core.CancelResult{}, history.Response{Outcome: history.OutcomeUnknown, Err: err}, err
+	}
 	o, err := s.Target.Cancel(ctx, callID)
 	switch o.Kind {
 	case blackbox.NothingToCancel:

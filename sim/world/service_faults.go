@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bookingharness/bookingharness/core"
@@ -165,11 +166,12 @@ func (s *Service) Restart(ctx context.Context) error {
 			return err
 		}
 	}
-	s.crash.up()
 	if s.proxy != nil {
 		s.proxy.StopRefusing()
 	}
-	return s.Target.Restart(ctx)
+	err := s.Target.Restart(ctx)
+	s.crash.up()
+	return err
 }
 
 // crashes is a service's crash bookkeeping: the armed before_settle rules, the calls whose
@@ -181,6 +183,36 @@ type crashes struct {
 	isDown   bool
 	kills    int
 	killErrs []error
+	// pending is a load's crash waiting for the next create (CrashAtNextCreate).
+	pending atomic.Bool
+	// upCh is closed when the killed service is up again (nil while it runs).
+	upCh chan struct{}
+}
+
+// restarting makes bookings that begin from now on wait until the service is up again (a
+// load's crash restarts it by itself; a replay restarts it as a step of its own, after the
+// step's bookings have returned, so they must not wait).
+func (c *crashes) restarting() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.upCh = make(chan struct{})
+}
+
+// waitUp waits, when the service was killed, until it has been started again: a booking
+// that begins then is not sent to a dead service. A restart that failed ends it with the
+// restart's error.
+func (c *crashes) waitUp(ctx context.Context) error {
+	c.mu.Lock()
+	ch := c.upCh
+	c.mu.Unlock()
+	if ch != nil {
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return c.err()
 }
 
 // count is how many kills there have been.
@@ -260,4 +292,35 @@ func (c *crashes) up() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.isDown = false
+	if c.upCh != nil {
+		close(c.upCh)
+		c.upCh = nil
+	}
+}
+
+// CrashAtNextCreate kills the service (SIGKILL to its process group) the moment the fake has
+// decided the next create of any call, and starts it again at once with the same command —
+// a load's crash at a seeded moment. Bookings that begin meanwhile wait for the restart;
+// the ones in flight at the kill end unknown (ErrCrashed), as their callers would know
+// nothing. A restart that fails is reported by RestartErr; later bookings then fail.
+func (s *Service) CrashAtNextCreate() { s.crash.pending.Store(true) }
+
+// RestartErr is the error of a restart after CrashAtNextCreate, nil when every one worked.
+func (s *Service) RestartErr() error { return s.crash.err() }
+
+// crashNow kills the service if a crash is pending (CrashAtNextCreate) and restarts it in
+// the background, holding new bookings until it is healthy again.
+func (s *Service) crashNow(callID string) {
+	if !s.crash.pending.CompareAndSwap(true, false) {
+		return
+	}
+	s.crash.restarting()
+	s.kill(callID)
+	go func() {
+		err := s.Target.Restart(context.Background())
+		if err != nil {
+			s.crash.fail(err)
+		}
+		s.crash.up()
+	}()
 }
