@@ -64,7 +64,7 @@ func (x *exchange) serve() {
 		x.body = b
 	}
 	if f.faults.armed.Load() {
-		t := faultTarget{method: r.Method, path: r.URL.Path, query: r.URL.Query()}
+		t := faultTarget{method: r.Method, path: r.URL.Path, query: r.URL.Query(), booking: f.Booking}
 		if len(x.body) > 0 && f.faults.wantsBody() {
 			_ = json.Unmarshal(x.body, &t.body) // a non-JSON body simply matches no body predicate
 			t.callID = lookupString(t.body, "metadata.call_id")
