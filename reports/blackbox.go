@@ -30,6 +30,8 @@ const (
 	RuleLoad        = "load"        // the black-box load found no violation the policy does not expect
 	RuleAgreement   = "agreement"   // the service answers every catalogue file as the Go core under the same policy
 	RuleConcurrency = "concurrency" // every contention run showed two requests for one slot in progress inside the service
+	RuleSkipped     = "skipped"     // every catalogue file ran, or the service declared why not (sut.yaml skip:)
+	RuleMatrices    = "matrices"    // a service that reports layers gets its layer matrices (switches and knocked-out runs)
 	RuleBlackBox    = "blackbox"    // (main gate) the black-box gate in the report passed
 )
 
@@ -40,6 +42,8 @@ const (
 type BlackBox struct {
 	GeneratedAt time.Time       `json:"generated_at"`
 	Service     BlackBoxService `json:"service"`
+	// Setup is how the harness ran the service: what a reader must know first.
+	Setup BlackBoxSetup `json:"setup"`
 	// Conformance is `sut check`'s table.
 	Conformance []ConformanceCheck `json:"conformance"`
 	// Replays are the catalogue's black-box replays (as the files say, judged as
@@ -88,6 +92,47 @@ type BlackBoxService struct {
 	Reset      bool     `json:"reset"`
 }
 
+// BlackBoxSetup is how the harness ran a service: the time modes, where the webhooks went,
+// whether its database was behind the proxy and how often it was killed and restarted, and
+// the concurrency that reached it — printed first, because every verdict below rests on it.
+type BlackBoxSetup struct {
+	// TimeModes are the time modes the replays ran in (a file that needs an exact clock runs
+	// in one the service offers).
+	TimeModes []string `json:"time_modes"`
+	// Webhooks is the service's own receiver the fake delivered to ("" for none).
+	Webhooks string `json:"webhooks"`
+	// Proxy is true when the service's database was reached through the harness's proxy;
+	// Restarts counts the kills and restarts (crash steps, load crashes).
+	Proxy    bool `json:"proxy"`
+	Restarts int  `json:"restarts"`
+	// Concurrency is the concurrency that reached the service over every concurrent step
+	// and the load (world.Contention).
+	Concurrency string `json:"concurrency"`
+}
+
+// Lines renders the setup as the first lines of a report.
+func (s BlackBoxSetup) Lines() []string {
+	hooks := s.Webhooks
+	if hooks == "" {
+		hooks = "none (sut.yaml declares no webhooks:)"
+	}
+	restarts := "not used"
+	if s.Restarts > 0 {
+		restarts = fmt.Sprintf("%d kill(s) and restart(s) of the process group", s.Restarts)
+	}
+	proxy := "not used"
+	if s.Proxy {
+		proxy = "in front of the service's database"
+	}
+	return []string{
+		"time mode: " + orNone(s.TimeModes),
+		"webhooks receiver: " + hooks,
+		"database proxy: " + proxy,
+		"restarts: " + restarts,
+		"concurrency reached: " + orDashStr(s.Concurrency),
+	}
+}
+
 // ConformanceCheck is one row of `sut check`.
 type ConformanceCheck struct {
 	Name   string `json:"name"`
@@ -115,17 +160,22 @@ type BlackBoxReplay struct {
 	Result       string `json:"result"`
 	Expectations string `json:"expectations"`
 	// Summary is the answers on one line (replay.Summary).
-	Summary     string   `json:"summary"`
-	Violated    []string `json:"violated"`
-	Expected    []string `json:"expected"`
-	Failures    []string `json:"failures,omitempty"`
-	Skipped     string   `json:"skipped,omitempty"`
-	Unavailable []string `json:"unavailable,omitempty"`
+	Summary  string   `json:"summary"`
+	Violated []string `json:"violated"`
+	Expected []string `json:"expected"`
+	Failures []string `json:"failures,omitempty"`
+	Skipped  string   `json:"skipped,omitempty"`
+	// SkipDeclared is true when the service declared the skip (sut.yaml skip:).
+	SkipDeclared bool     `json:"skip_declared,omitempty"`
+	Unavailable  []string `json:"unavailable,omitempty"`
 	// Concurrency is what its concurrent steps showed of the requests racing inside the
 	// service ("" without one); Inconclusive why they proved nothing.
-	Concurrency  string  `json:"concurrency,omitempty"`
-	Inconclusive string  `json:"inconclusive,omitempty"`
-	TotalMS      float64 `json:"total_ms"`
+	Concurrency  string `json:"concurrency,omitempty"`
+	Inconclusive string `json:"inconclusive,omitempty"`
+	// Attempts is how many times the file ran: more than 1 when earlier runs proved nothing
+	// about races (a server that sometimes serialises requests).
+	Attempts int     `json:"attempts,omitempty"`
+	TotalMS  float64 `json:"total_ms"`
 }
 
 // ComparisonRow is one catalogue file answered by the Go core and by the service.
@@ -186,6 +236,10 @@ type LogExcerpt struct {
 	Text  string `json:"text"`
 }
 
+// MinLoadAttempts is the smallest black-box load the gate accepts: a rolling window of four
+// slots, eight calls each, moved on four times.
+const MinLoadAttempts = 32
+
 // BlackBoxGateConfig tunes the black-box gate.
 type BlackBoxGateConfig struct {
 	// Layers must each decide somewhere (those the service reports; default all).
@@ -219,6 +273,12 @@ func GateBlackBox(bb BlackBox, cfg BlackBoxGateConfig) GateResult {
 	for _, v := range bb.ContractViolations {
 		fail(RuleContract, "%s: %s %s: %s", v.Where, v.Route, v.CallID, v.Problem)
 	}
+	g.Checks = append(g.Checks, "every catalogue file ran against the service, or the service declared why not (sut.yaml skip:)")
+	for _, r := range bb.Replays {
+		if r.Result == ReplaySkipped && !r.SkipDeclared {
+			fail(RuleSkipped, "incident %s was skipped: %s — if the service cannot take it, say so in its sut.yaml (skip: {%s: why}); the report prints the reason", r.Name, r.Skipped, r.Name)
+		}
+	}
 	g.Checks = append(g.Checks, "the catalogue ran against the service and every replay met its expectations")
 	ran := 0
 	for _, r := range bb.Replays {
@@ -234,6 +294,15 @@ func GateBlackBox(bb BlackBox, cfg BlackBoxGateConfig) GateResult {
 		fail(RuleIncidents, "no incident file ran against the service (%d skipped): the catalogue proves nothing unless it runs", len(bb.Replays))
 	}
 	policy := bb.Service.JudgedAs
+	if len(bb.Service.Layers) > 0 {
+		g.Checks = append(g.Checks, "a service that reports layers gets its layer matrices: it accepts layer switches, and the knocked-out runs ran")
+		switch {
+		case !bb.Service.Switchable:
+			fail(RuleMatrices, "the service reports layers %s but does not accept layer switches (POST layers): without them the necessity matrix cannot be built; accept switches, or report no layers", strings.Join(bb.Service.Layers, ", "))
+		case bb.Necessity == nil:
+			fail(RuleMatrices, "the service reports layers %s but no knocked-out run was made (--knock-out=false): the necessity matrix is missing", strings.Join(bb.Service.Layers, ", "))
+		}
+	}
 	if len(bb.Service.Layers) > 0 {
 		g.Checks = append(g.Checks, "every layer the service reports decides in some run: "+strings.Join(cfg.Layers, ", "))
 		for _, l := range cfg.Layers {
@@ -253,7 +322,9 @@ func GateBlackBox(bb BlackBox, cfg BlackBoxGateConfig) GateResult {
 			}
 		}
 	}
-	if cfg.RequireReproduction {
+	if cfg.RequireReproduction && len(bb.Service.Layers) > 0 {
+		// Demanded only of a service that claims layers: one without layer switches has no
+		// "no layers" to run.
 		g.Checks = append(g.Checks, "with no layers, the service reproduces the Call 687/688 duplicate")
 		switch r := bb.Reproduction; {
 		case r == nil:
@@ -272,6 +343,13 @@ func GateBlackBox(bb BlackBox, cfg BlackBoxGateConfig) GateResult {
 	}
 	if l := bb.Load; l != nil && l.Inconclusive != "" {
 		fail(RuleConcurrency, "the load proved nothing about races: %s", l.Inconclusive)
+	}
+	g.Checks = append(g.Checks, fmt.Sprintf("a black-box load of at least %d attempts ran", MinLoadAttempts))
+	switch l := bb.Load; {
+	case l == nil:
+		fail(RuleLoad, "no load ran (--load-calls 0): the gate needs a contention load of at least %d attempts", MinLoadAttempts)
+	case l.Error == "" && l.Attempts < MinLoadAttempts:
+		fail(RuleLoad, "the load made %d attempts, fewer than the %d the gate needs to judge contention", l.Attempts, MinLoadAttempts)
 	}
 	if l := bb.Load; l != nil {
 		g.Checks = append(g.Checks, "the black-box load finds only what the policy is known to break")
@@ -338,6 +416,10 @@ func BlackBoxSummary(bb BlackBox) string {
 		verdict = "FAIL"
 	}
 	fmt.Fprintf(&b, "## Black-box: %s — gate %s\n\n", mdEscape(s.Name), verdict)
+	for _, line := range bb.Setup.Lines() {
+		fmt.Fprintf(&b, "- %s\n", mdEscape(line))
+	}
+	b.WriteString("\n")
 	for _, x := range bb.Gate.Findings {
 		fmt.Fprintf(&b, "- `%s` %s\n", x.Rule, mdEscape(x.Message))
 	}
@@ -357,8 +439,14 @@ func BlackBoxSummary(bb BlackBox) string {
 			res = "**FAIL**: " + mdEscape(clip(r.Failures, 2))
 		case ReplaySkipped:
 			res = "skipped: " + mdEscape(r.Skipped)
+			if r.SkipDeclared {
+				res = "skipped (declared): " + mdEscape(r.Skipped)
+			}
 		case ReplayInconclusive:
 			res = "**INCONCLUSIVE**: " + mdEscape(r.Inconclusive)
+		}
+		if r.Attempts > 1 {
+			res += fmt.Sprintf(" (run %d times)", r.Attempts)
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", mdEscape(r.Name), res, mdEscape(r.Summary), orNone(r.Expected))
 	}
@@ -367,7 +455,7 @@ func BlackBoxSummary(bb BlackBox) string {
 		if !r.Reproduced {
 			state = "NOT reproduced"
 		}
-		fmt.Fprintf(&b, "\n**Call 687/688 with no layers:** duplicate %s (violated: %s) %s\n", state, orNone(r.Violated), mdEscape(r.Error))
+		fmt.Fprintf(&b, "\n**Call 687/688 with no layers:** duplicate %s (violated: %s)%s\n", state, orNone(r.Violated), mdEscape(prefixed(" ", r.Error)))
 	}
 
 	if len(bb.Comparison) > 0 {
@@ -471,4 +559,12 @@ func (l BlackBoxLoad) slotsText() string {
 		return fmt.Sprintf("a rolling window of %d slots (one slot on every %d calls)", l.Slots, l.RollEvery)
 	}
 	return fmt.Sprintf("%d slots", l.Slots)
+}
+
+// prefixed is s after p, "" for an empty s.
+func prefixed(p, s string) string {
+	if s == "" {
+		return ""
+	}
+	return p + s
 }

@@ -14,7 +14,10 @@ import (
 // luck; a correct service under the same gate stays green. The racy service
 // (testdata/racy-service) is a small Go program that knows only the contract: SELECT the
 // slot, POST to Cal.com, INSERT — no constraint, no lock, any 2xx stored. Each run is small
-// (one concurrent incident and a short contention load); ten runs with ten load seeds.
+// (one concurrent incident and a short contention load); ten runs with ten load seeds. The
+// incident's concurrent step names the race every time (its requests are held together by
+// construction); the load, whose calls fall on slots by seed and meet faults, must find the
+// service wrong too, by whichever invariant the seed shows.
 func TestGateNamesAPlantedRaceEveryTime(t *testing.T) {
 	dsn := serviceTestEnv(t)
 	bin := filepath.Join(t.TempDir(), "racy-service")
@@ -39,11 +42,11 @@ func TestGateNamesAPlantedRaceEveryTime(t *testing.T) {
 	for seed := 1; seed <= runs; seed++ {
 		code, out, _ := execute(t, small("testdata/racy-service/sut.yaml", seed)...)
 		incident, load := findingLine(out, "[incidents] incident concurrent-burst-round-robin"), findingLine(out, "[load]")
-		if code == 1 && strings.Contains(incident, "duplicate_booking_id") && strings.Contains(load, "duplicate_booking_id") {
+		if code == 1 && strings.Contains(incident, "duplicate_booking_id") && strings.Contains(load, "which the hardened policy does not expect") {
 			named++
 			continue
 		}
-		t.Errorf("seed %d: exit %d; the race is not named in the incident and the load:\n%s", seed, code, out)
+		t.Errorf("seed %d: exit %d; the race is not named in the incident, or the load found nothing:\n%s", seed, code, out)
 	}
 	t.Logf("the planted race was named in %d of %d gate runs", named, runs)
 

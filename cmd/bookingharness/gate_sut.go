@@ -100,6 +100,8 @@ type gateRun struct {
 	load    *load.Result
 	loadErr error
 	loadCfg load.Config
+	// reached is the concurrency that reached the service over the replays and the load.
+	reached world.Contention
 }
 
 func runGateSUT(ctx context.Context, stdout, stderr io.Writer, gf gateFlags) error {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -86,12 +87,17 @@ func (g *gateRun) facts(explained map[string]string) reports.BlackBox {
 		case jobService:
 			addReplay(&bb, j.res)
 			if j.res.Skipped != "" {
-				bb.Skipped = append(bb.Skipped, reports.Skip{What: "incident " + j.res.Name, Reason: j.res.Skipped})
+				what := "incident " + j.res.Name
+				if j.res.SkipDeclared {
+					what += " (declared by the service)"
+				}
+				bb.Skipped = append(bb.Skipped, reports.Skip{What: what, Reason: j.res.Skipped})
 				continue
 			}
 			if ref := reference[j.inc.File]; ref != nil && ref.Skipped == "" {
-				bb.Comparison = append(bb.Comparison, comparisonRow(ref, j.res, explained[j.res.Name]))
+				bb.Comparison = append(bb.Comparison, comparisonRow(ref, j.res, explained[j.res.Name], len(bb.Service.Layers) > 0))
 			}
+			g.addSetup(&bb.Setup, j.res)
 			normal = append(normal, reports.Run{Source: reports.SourceIncident, Spec: j.res.Name, Passed: j.res.OK(), Entry: j.res.Evidence(j.res.Layers)})
 			decided := decidedLayers(j.res)
 			for _, l := range bb.Service.Layers {
@@ -110,8 +116,14 @@ func (g *gateRun) facts(explained map[string]string) reports.BlackBox {
 		bb.Reproduction = &reports.Reproduction{Incident: g.f.reproduce, Policy: string(core.PolicySeed), Layers: "none", Violated: []string{},
 			Error: fmt.Sprintf("no incident named %s in %s", g.f.reproduce, g.f.incidents)}
 	}
+	if len(bb.Service.Layers) == 0 {
+		bb.Skipped = append(bb.Skipped, reports.Skip{What: "the no-layers Call 687/688 reproduction", Reason: "the service reports no layers, so it has no \"no layers\" to run; it is demanded only of a service that claims layers"})
+	}
 	if g.f.loadCalls > 0 {
 		bb.Load = g.loadFacts()
+		if g.load != nil {
+			g.addLoadSetup(&bb.Setup)
+		}
 		if g.load != nil {
 			normal = append(normal, reports.Run{Source: sourceLoad, Spec: "black-box load", Passed: g.load.OK, Entry: loadEntry(g.load, g.loadCfg)})
 			for _, l := range bb.Service.Layers {
@@ -198,11 +210,11 @@ func describeStep(s replay.Step) string {
 func addReplay(bb *reports.BlackBox, r *replay.Result) {
 	row := reports.BlackBoxReplay{Name: r.Name, File: r.File, Expectations: r.Expectations, Summary: replay.Summary(r),
 		Violated: nonNil(r.Final.Violated), Expected: nonNil(r.Final.ExpectViolations), Failures: r.Failures,
-		Skipped: r.Skipped, Unavailable: r.Unavailable, TotalMS: r.TotalMS}
+		Skipped: r.Skipped, SkipDeclared: r.SkipDeclared, Unavailable: r.Unavailable, TotalMS: r.TotalMS}
 	if c := r.Concurrency; c != nil {
 		row.Concurrency = c.String()
 	}
-	row.Inconclusive = r.Inconclusive
+	row.Inconclusive, row.Attempts = r.Inconclusive, r.Attempts
 	switch {
 	case r.Skipped != "":
 		row.Result = reports.ReplaySkipped
@@ -218,10 +230,15 @@ func addReplay(bb *reports.BlackBox, r *replay.Result) {
 	bb.Replays = append(bb.Replays, row)
 }
 
-// comparisonRow is one file answered by the Go core (ref) and the service (svc).
-func comparisonRow(ref, svc *replay.Result, explanation string) reports.ComparisonRow {
+// comparisonRow is one file answered by the Go core (ref) and the service (svc): the
+// outcomes and deciding layers, or — for a service that reports no layers — the outcomes.
+func comparisonRow(ref, svc *replay.Result, explanation string, layers bool) reports.ComparisonRow {
 	row := reports.ComparisonRow{Incident: svc.Name, Reference: replay.Summary(ref), Service: replay.Summary(svc)}
-	for _, d := range replay.Compare(ref, svc) {
+	compare := replay.Compare
+	if !layers {
+		compare = replay.CompareOutcomes
+	}
+	for _, d := range compare(ref, svc) {
 		row.Differences = append(row.Differences, d.String())
 	}
 	row.Agree = len(row.Differences) == 0
@@ -257,7 +274,15 @@ func (g *gateRun) loadFacts() *reports.BlackBoxLoad {
 		return l
 	}
 	r := g.load
-	l.Attempts, l.Outcomes, l.Violations, l.Throughput = r.Attempts, r.Outcomes, r.Violations.Counts, r.Throughput
+	l.Attempts, l.Outcomes, l.Throughput = r.Attempts, r.Outcomes, r.Throughput
+	for name, n := range r.Violations.Counts {
+		if n > 0 {
+			l.Violations[name] = n
+		}
+	}
+	if n := r.Linearizability.Illegal; n > 0 {
+		l.Violations[load.NonLinearizable] = n // a violated name like the others: the unexpected list names it too
+	}
 	l.P50MS, l.P99MS = float64(r.Latency.P50)/1000, float64(r.Latency.P99)/1000 // µs
 	l.Unexpected = nonNil(r.UnexpectedViolations)
 	if c := r.ConcurrencyReached; c != nil {
@@ -270,7 +295,11 @@ func (g *gateRun) loadFacts() *reports.BlackBoxLoad {
 // printBlackBox prints the black-box gate's result for a terminal.
 func printBlackBox(out io.Writer, bb reports.BlackBox) {
 	s := bb.Service
-	fmt.Fprintf(out, "black-box gate: %s (%s, time: %s), judged as %s\n\n", s.Name, s.SUT, s.TimeMode, s.JudgedAs)
+	fmt.Fprintf(out, "black-box gate: %s (%s), judged as %s\n", s.Name, s.SUT, s.JudgedAs)
+	for _, line := range bb.Setup.Lines() {
+		fmt.Fprintf(out, "  %s\n", line)
+	}
+	fmt.Fprintln(out)
 	checks := make([]blackbox.CheckResult, 0, len(bb.Conformance))
 	for _, c := range bb.Conformance {
 		checks = append(checks, blackbox.CheckResult{Name: c.Name, Status: blackbox.CheckStatus(c.Status), Detail: c.Detail, Fix: c.Fix})
@@ -290,7 +319,11 @@ func printBlackBox(out io.Writer, bb reports.BlackBox) {
 		fmt.Fprintln(out, line)
 	}
 	if r := bb.Reproduction; r != nil {
-		fmt.Fprintf(out, "\nCall 687/688 with no layers: reproduced %v (violated %s) %s\n", r.Reproduced, strings.Join(r.Violated, ", "), r.Error)
+		line := fmt.Sprintf("\nCall 687/688 with no layers: reproduced %v (violated %s)", r.Reproduced, listOrNone(r.Violated))
+		if r.Error != "" {
+			line += ": " + r.Error
+		}
+		fmt.Fprintln(out, line)
 	}
 	differ := 0
 	for _, r := range bb.Comparison {
@@ -310,8 +343,56 @@ func printBlackBox(out io.Writer, bb reports.BlackBox) {
 		if l.Error != "" {
 			fmt.Fprintf(out, "load: could not run: %s\n", l.Error)
 		} else {
-			fmt.Fprintf(out, "load: %d attempts, outcomes %v, violations %v, unexpected %v, %.1f/s\n", l.Attempts, l.Outcomes, l.Violations, l.Unexpected, l.Throughput)
+			fmt.Fprintf(out, "load: %d attempts on %d workers, outcomes %s; violated %s; unexpected %s; %.1f/s\n",
+				l.Attempts, l.Concurrency, countsOrNone(l.Outcomes), countsOrNone(l.Violations), listOrNone(l.Unexpected), l.Throughput)
 		}
 	}
 	fmt.Fprintf(out, "contract violations: %d\n\n%s\n", len(bb.ContractViolations), bb.Gate.String())
+}
+
+// addSetup folds what one replay shows of how the service ran into the setup.
+func (g *gateRun) addSetup(s *reports.BlackBoxSetup, r *replay.Result) {
+	if r.Service == nil {
+		return
+	}
+	if !slices.Contains(s.TimeModes, r.Service.TimeMode) {
+		s.TimeModes = append(s.TimeModes, r.Service.TimeMode)
+	}
+	if r.Service.Webhooks != "" {
+		s.Webhooks = r.Service.Webhooks
+	}
+	s.Proxy = s.Proxy || r.Service.Proxy
+	s.Restarts += r.Service.Restarts
+	if c := r.Concurrency; c != nil {
+		g.reached = g.reached.Add(*c)
+		s.Concurrency = g.reached.String()
+	}
+}
+
+// addLoadSetup folds the load's crashes and concurrency into the setup.
+func (g *gateRun) addLoadSetup(s *reports.BlackBoxSetup) {
+	s.Restarts += g.load.Crashes
+	if c := g.load.ConcurrencyReached; c != nil {
+		g.reached = g.reached.Add(*c)
+		s.Concurrency = g.reached.String()
+	}
+}
+
+// listOrNone joins names, "none" for none.
+func listOrNone(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
+// countsOrNone renders the non-zero counts as "a 3, b 1" in key order, "none" for none.
+func countsOrNone(m map[string]int) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if m[k] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
+		}
+	}
+	return listOrNone(parts)
 }

@@ -49,8 +49,10 @@ and layers, so under an override the run asserts the file's expect_by_policy for
 if it has one, otherwise only that the hardened policy with all layers violates no invariant
 (other overrides are exploratory: shown, not asserted).
 
-Postgres: a container (HARNESS_PG_IMAGE), or the server at --pg-dsn / HARNESS_PG_DSN. One
-server serves every file of one invocation.
+Postgres: the server at --pg-dsn / HARNESS_PG_DSN, else a container (HARNESS_PG_IMAGE) when
+Docker answers, else the embedded provider (a throw-away server from the Postgres binaries on
+this machine); HARNESS_PG_PROVIDER forces one. One server serves every file of one
+invocation.
 
 --sut sut.yaml replays the files unchanged against your service in black-box mode (DESIGN
 §12; see "Gate your own service" in the README): for each file the harness starts it with a

@@ -78,6 +78,10 @@ type Result struct {
 	// Inconclusive says why a black-box run proved nothing about a race it was meant to
 	// test (a concurrent step whose requests the service serialised); such a run is not OK.
 	Inconclusive string `json:"inconclusive,omitempty"`
+	// Attempts is how many times the file ran (more than 1 only when earlier black-box runs
+	// were inconclusive: MaxAttempts); InconclusiveAttempts say why each earlier one was.
+	Attempts             int      `json:"attempts"`
+	InconclusiveAttempts []string `json:"inconclusive_attempts,omitempty"`
 }
 
 // OK reports whether the file ran, every asserted expectation held and every race it was

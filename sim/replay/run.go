@@ -16,10 +16,33 @@ import (
 	"github.com/bookingharness/bookingharness/sim/world"
 )
 
+// MaxAttempts bounds how often a black-box file whose concurrent step proved nothing (its
+// requests never raced inside the service) is run again, each time in a fresh world: a
+// server that only sometimes serialises requests (PHP's built-in server hands two
+// connections to one worker at times) gets its race on another run, and a service that
+// always serialises stays inconclusive. Every attempt is reported.
+const MaxAttempts = 5
+
 // Run replays inc in a fresh world on env and checks it. The error is non-nil only when the
 // replay could not run (Postgres unavailable, a world that cannot be built); a replay whose
-// expectations fail returns a Result with !OK() and a nil error.
-func Run(ctx context.Context, env *pgenv.Env, inc *incident.Incident, opts Options) (res *Result, err error) {
+// expectations fail returns a Result with !OK() and a nil error. A black-box run that is
+// only inconclusive runs again, up to MaxAttempts times in all (Result.Attempts).
+func Run(ctx context.Context, env *pgenv.Env, inc *incident.Incident, opts Options) (*Result, error) {
+	var earlier []string
+	for attempt := 1; ; attempt++ {
+		res, err := runOnce(ctx, env, inc, opts)
+		if err != nil || res.Inconclusive == "" || len(res.Failures) > 0 || attempt == MaxAttempts {
+			if res != nil {
+				res.Attempts, res.InconclusiveAttempts = attempt, earlier
+			}
+			return res, err
+		}
+		earlier = append(earlier, res.Inconclusive)
+	}
+}
+
+// runOnce is one replay of inc in a fresh world (see Run).
+func runOnce(ctx context.Context, env *pgenv.Env, inc *incident.Incident, opts Options) (res *Result, err error) {
 	began := time.Now()
 	p, err := newPlan(inc, opts)
 	if err != nil {

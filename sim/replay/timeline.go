@@ -135,7 +135,10 @@ func WriteTimeline(w io.Writer, r *Result) error {
 		verdict = "FAIL"
 	case r.Inconclusive != "":
 		verdict = "INCONCLUSIVE"
-		fmt.Fprintf(&b, "  INCONCLUSIVE: %s\n", r.Inconclusive)
+		fmt.Fprintf(&b, "  INCONCLUSIVE in each of %d run(s): %s\n", r.Attempts, r.Inconclusive)
+	}
+	if n := len(r.InconclusiveAttempts); n > 0 && r.Inconclusive == "" {
+		fmt.Fprintf(&b, "  run %d time(s): the first %d proved nothing about races (%s)\n", r.Attempts, n, r.InconclusiveAttempts[0])
 	}
 	fmt.Fprintf(&b, "%s %s (%s, %s) in %.0f ms\n", verdict, r.Name, r.File, r.Policy, r.TotalMS)
 	_, err := io.WriteString(w, b.String())

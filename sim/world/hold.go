@@ -33,7 +33,7 @@ type Hold struct {
 }
 
 // DefaultHoldMax bounds a held create when Hold.Max is zero.
-const DefaultHoldMax = 2 * time.Second
+const DefaultHoldMax = time.Second
 
 // DefaultHold is the hold black-box worlds use unless told otherwise: pairs of creates, at
 // most DefaultHoldMax each.
