@@ -8,6 +8,7 @@ import (
 
 	"github.com/bookingharness/bookingharness/core/calcom"
 	"github.com/bookingharness/bookingharness/core/store"
+	"github.com/bookingharness/bookingharness/internal/sabotage"
 )
 
 // ErrNothingToCancel is returned by Cancel when the call holds no live appointment.
@@ -125,12 +126,26 @@ func (s *Service) cancelRows(ctx context.Context, callID string, rows []store.Ap
 }
 
 // cancelBooking cancels a's booking in Cal.com; an already cancelled or missing booking
-// counts as cancelled.
+// counts as cancelled. Cal.com requires a reason from the booking's host, and the core
+// cancels with the host's API key, so it always gives one. Under hardened, an appointment
+// that holds a seat gives up that seat alone ({seatUid}, which allows no reason): cancelling
+// the seated booking would cancel every other caller's seat too. The seed, as shipped,
+// cancelled the whole booking.
 func (s *Service) cancelBooking(ctx context.Context, callID string, a store.Appointment) error {
-	if a.BookingUID == "" {
+	if a.BookingUID == "" || sabotage.On(sabotage.CoreCancel) {
 		return nil
 	}
-	_, err := s.cal.CancelBooking(ctx, a.BookingUID, calcom.CancelInput{CancellationReason: "cancelled by caller " + callID})
+	in := calcom.CancelInput{CancellationReason: "cancelled by caller " + callID}
+	if s.policy == PolicyHardened {
+		seat, err := store.SeatUIDOf(ctx, s.store.Pool(), a.ID)
+		if err != nil {
+			return err
+		}
+		if seat != "" {
+			in = calcom.CancelInput{SeatUID: seat}
+		}
+	}
+	_, err := s.cal.CancelBooking(ctx, a.BookingUID, in)
 	if err != nil && !alreadyCancelled(err) {
 		return fmt.Errorf("core: cancel booking %s: %w", a.BookingUID, err)
 	}

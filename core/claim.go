@@ -7,6 +7,7 @@ import (
 
 	"github.com/bookingharness/bookingharness/core/calcom"
 	"github.com/bookingharness/bookingharness/core/store"
+	"github.com/bookingharness/bookingharness/internal/sabotage"
 )
 
 // claim is the pending row an attempt holds while it asks Cal.com.
@@ -84,7 +85,7 @@ func (s *Service) claimSlot(ctx context.Context, r *run, a *attempt) (*claim, Ou
 			continue // the row stopping the claim went away in between: claim again
 		}
 		held := rows[0]
-		if wait := s.inflight.holdOrWait(a); wait != nil && !sabotaged(SabotageHardSerialisation) {
+		if wait := s.inflight.holdOrWait(a); wait != nil && !sabotage.On(sabotage.HardSerialisation) {
 			if o, err := s.waitFor(ctx, r, wait); o.Kind != "" {
 				return nil, o, err
 			}

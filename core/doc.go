@@ -6,7 +6,7 @@
 // # Two policies
 //
 // PolicySeed replicates the shipped system, weaknesses included (see bookSeed). PolicyHardened
-// is the design this project recommends (DESIGN §2.2). Migrate a database with
+// is the design this project recommends (docs/architecture.md). Migrate a database with
 // Policy.Schema(layers): the hardened schema adds the claims and seats migrations, the
 // seed's stays the shipped one.
 //

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/bookingharness/bookingharness/internal/sabotage"
 )
 
 // Observer receives every layer decision as it is made; the harness builds its
@@ -101,8 +103,8 @@ type run struct {
 }
 
 func (r *run) decide(d Decision) Decision {
-	if d.Verdict == Reject && sabotaged(layerSabotage(r.svc.policy, d.Layer)) {
-		// Only a core built for the gate's mutation score gets here (see Sabotage).
+	if d.Verdict == Reject && sabotage.OnLayer(string(r.svc.policy), string(d.Layer)) {
+		// Only a build for the gate's self-test gets here (internal/sabotage).
 		d.Verdict, d.Reason = Accept, "SABOTAGED: "+string(d.Layer)+" accepts what it should reject"
 	}
 	r.decisions = append(r.decisions, d)

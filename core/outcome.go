@@ -6,7 +6,7 @@ import (
 	"github.com/bookingharness/bookingharness/core/calcom"
 )
 
-// OutcomeKind is what the caller is told (DESIGN §2.3).
+// OutcomeKind is what the caller is told (docs/architecture.md, "one booking through the core").
 type OutcomeKind string
 
 // The outcome kinds.

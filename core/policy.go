@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/bookingharness/bookingharness/core/store"
+	"github.com/bookingharness/bookingharness/internal/sabotage"
 )
 
 // Policy chooses how the core decides with the booking Cal.com returns.
@@ -92,8 +93,8 @@ func (p Policy) Schema(l Layers) store.Schema {
 	sc := p.Effective(l).Schema()
 	sc.Claims = p == PolicyHardened
 	sc.Seats = p == PolicyHardened
-	// A core built for the gate's mutation score may leave a constraint layer out (Sabotage).
-	sc.Unique = sc.Unique && !sabotaged(layerSabotage(p, LayerUnique))
-	sc.SlotExclusion = sc.SlotExclusion && !sabotaged(layerSabotage(p, LayerSlotExclusion))
+	// A build for the gate's self-test may leave a constraint layer out (internal/sabotage).
+	sc.Unique = sc.Unique && !sabotage.OnLayer(string(p), string(LayerUnique))
+	sc.SlotExclusion = sc.SlotExclusion && !sabotage.OnLayer(string(p), string(LayerSlotExclusion))
 	return sc
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bookingharness/bookingharness/core/calcom"
 	"github.com/bookingharness/bookingharness/core/store"
+	"github.com/bookingharness/bookingharness/internal/sabotage"
 )
 
 // maxRescheduleHops bounds how far Reconcile follows rescheduledToUid (a booking moved,
@@ -117,10 +118,20 @@ func (s *Service) Reconcile(ctx context.Context) (ReconcileResult, error) {
 // reconcileOne decides and applies what Cal.com's current state means for row a.
 func (s *Service) reconcileOne(ctx context.Context, a store.Appointment) ReconcileItem {
 	it := ReconcileItem{AppointmentID: a.ID, BookingUID: a.BookingUID}
+	if sabotage.On(sabotage.CoreReconcile) {
+		it.Action, it.Reason = ReconcileUnchanged, "SABOTAGED: Reconcile changes nothing"
+		return it
+	}
 	b, err := s.followReschedules(ctx, a.BookingUID)
 	if err != nil {
 		return failed(it, "reading the booking from Cal.com failed", err)
 	}
+	return s.reconcileWith(ctx, it, a, b)
+}
+
+// reconcileWith applies what booking b — Cal.com's current state of a's booking, reschedules
+// followed — means for row a.
+func (s *Service) reconcileWith(ctx context.Context, it ReconcileItem, a store.Appointment, b calcom.Booking) ReconcileItem {
 	switch {
 	case b.Status == calcom.StatusCancelled || b.Status == calcom.StatusRejected:
 		return s.applyCancel(ctx, it, a, b)
@@ -159,7 +170,13 @@ func (s *Service) applyCancel(ctx context.Context, it ReconcileItem, a store.App
 	if b.UID != a.BookingUID {
 		reason = "booking was rescheduled to " + b.UID + ", which was then " + string(b.Status) + " in Cal.com"
 	}
-	err := s.underLocks(ctx, a, b.UID, func(q store.Querier, cur store.Appointment) error {
+	return s.cancelRow(ctx, it, a, b.UID, reason)
+}
+
+// cancelRow marks row a cancelled, under the locks of a's call and of uid, when it still
+// carries a's booking; reason says why.
+func (s *Service) cancelRow(ctx context.Context, it ReconcileItem, a store.Appointment, uid, reason string) ReconcileItem {
+	err := s.underLocks(ctx, a, uid, func(q store.Querier, cur store.Appointment) error {
 		return store.CancelAppointment(ctx, q, cur.ID)
 	})
 	return settle(it, ReconcileCancelled, reason, err)
@@ -186,8 +203,23 @@ func (s *Service) applyMove(ctx context.Context, it ReconcileItem, a store.Appoi
 				return fmt.Errorf("%w: appointment %d already carries booking %s", errHeldElsewhere, holders[0].ID, b.UID)
 			}
 		}
-		if err := store.LockStaff(ctx, q, cur.StaffID); err != nil {
-			return err
+		// A round-robin reschedule may have chosen another host: the row follows it, under
+		// both staff members' locks (taken in id order).
+		staff := []int64{cur.StaffID}
+		if len(b.Hosts) > 0 {
+			id, ok, err := store.StaffOfHost(ctx, q, b.Hosts[0].ID)
+			if err != nil {
+				return err
+			}
+			if ok && id != cur.StaffID {
+				change.StaffID, staff = id, append(staff, id)
+			}
+		}
+		slices.Sort(staff)
+		for _, id := range staff {
+			if err := store.LockStaff(ctx, q, id); err != nil {
+				return err
+			}
 		}
 		return store.UpdateAppointmentBooking(ctx, q, cur.ID, change)
 	})

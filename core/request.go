@@ -36,7 +36,7 @@ type Request struct {
 	// stores the one Cal.com assigned.
 	CustomerID, ServiceID, StaffID int64
 	// Seated says the event type is seated: several calls may hold one Cal.com booking, one
-	// seat each (reference §8.6). The hardened core then claims a seat rather than the host's
+	// seat each (docs/calcom.md §3). The hardened core then claims a seat rather than the host's
 	// whole slot, judges ownership by the seat's own metadata, and stores the seat.
 	Seated bool
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/bookingharness/bookingharness/core/store"
 )
 
-// teamEventType is a round robin with hosts 1 and 2 (reference §8.4).
+// teamEventType is a round robin with hosts 1 and 2 (docs/calcom.md §3).
 const teamEventType = 2563194
 
 // teamFixture is a hardened service whose mock Cal.com runs a round robin with hosts 1 and

@@ -1,8 +1,11 @@
 package core
 
-import "github.com/bookingharness/bookingharness/core/calcom"
+import (
+	"github.com/bookingharness/bookingharness/core/calcom"
+	"github.com/bookingharness/bookingharness/internal/sabotage"
+)
 
-// Seated bookings (reference §8.6): a second booker at the same start joins the FIRST
+// Seated bookings (docs/calcom.md §3): a second booker at the same start joins the FIRST
 // booker's booking — the same uid, a new seatUid — and Cal.com keeps the first booker's
 // metadata on the booking. Trusting that metadata is the Call 687/688 pattern on a
 // legitimate path: every later seat would look like another call's booking. The hardened
@@ -13,7 +16,7 @@ import "github.com/bookingharness/bookingharness/core/calcom"
 // in place of the booking's. A booking that names no seat is returned as it is; a seat the
 // answer does not list has no metadata (its call id is unknown, so it is verified).
 func seatView(b calcom.Booking) calcom.Booking {
-	if b.SeatUID == "" {
+	if b.SeatUID == "" || sabotage.On(sabotage.CoreSeats) {
 		return b
 	}
 	seat, _ := b.SeatOf(b.SeatUID)

@@ -6,9 +6,10 @@ import (
 
 	"github.com/bookingharness/bookingharness/core/calcom"
 	"github.com/bookingharness/bookingharness/core/store"
+	"github.com/bookingharness/bookingharness/internal/sabotage"
 )
 
-// bookSeed is the shipped design, weaknesses included (DESIGN §2.2 "seed"):
+// bookSeed is the shipped design, weaknesses included (docs/architecture.md, "the seed's flow"):
 //   - an ambiguous Cal.com failure is reported as a plain error (no lookup), so a booking
 //     that does exist is orphaned and the phone platform's retry re-POSTs blindly;
 //   - layer 1 judges age on the application clock, so skew turns fresh bookings stale (and
@@ -60,7 +61,7 @@ func (s *Service) bookSeed(ctx context.Context, r *run) (Outcome, error) {
 		if err != nil {
 			return withBooking(Outcome{Kind: Error, Reason: "duplicate check failed"}, b), err
 		}
-		if len(existing) > 0 && !sabotaged(SabotageSeedDBCheck) {
+		if len(existing) > 0 && !sabotage.On(sabotage.SeedDBCheck) {
 			d := r.decide(Decision{Layer: LayerDBCheck, Verdict: Reject, BookingUID: b.UID, ExistingAppointmentID: existing[0].ID,
 				Reason: "Database duplicate check prevented creating duplicate appointment"})
 			// The seed's lie: "booked", pointing at whichever appointment holds the uid.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bookingharness/bookingharness/core/calcom"
 	"github.com/bookingharness/bookingharness/core/store"
+	"github.com/bookingharness/bookingharness/internal/sabotage"
 )
 
 // uniqueBookingIndex is layer 4's index; a unique violation on any other index is no
@@ -82,6 +83,9 @@ func (s *Service) settle(ctx context.Context, r *run, c *claim, b calcom.Booking
 // swapping hosts with a rival's claim if that is what holds it (store.MoveClaim), in one
 // short transaction. ok says the next settle can store b there.
 func (s *Service) moveClaim(ctx context.Context, c *claim, b calcom.Booking) (ok bool, err error) {
+	if sabotage.On(sabotage.CoreMoveClaim) {
+		return false, nil
+	}
 	host := settlementOf(b).HostUserID
 	tx, err := s.store.Pool().Begin(ctx)
 	if err != nil {
@@ -102,7 +106,7 @@ func (s *Service) storeOwned(ctx context.Context, r *run, c *claim, b calcom.Boo
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // no-op after Commit
 	var settled bool
-	if check == "" || (check == LayerDBCheck && sabotaged(SabotageHardDBCheck)) {
+	if check == "" || (check == LayerDBCheck && sabotage.On(sabotage.HardDBCheck)) {
 		settled, err = store.SettleClaim(ctx, tx, c.id, settlementOf(b))
 	} else {
 		var holders []store.Appointment
@@ -156,7 +160,7 @@ func (s *Service) commitSettle(ctx context.Context, tx pgx.Tx, c *claim, b calco
 	if cerr == nil {
 		return want, settleStop, nil
 	}
-	if sabotaged(SabotageHardReread) {
+	if sabotage.On(sabotage.HardReread) {
 		return withBooking(Outcome{Kind: Error, Reason: "the settle's COMMIT failed"}, b), settleStop, cerr
 	}
 	row, rerr := store.AppointmentByID(ctx, s.store.Pool(), c.id)
@@ -188,7 +192,7 @@ func (s *Service) answerExisting(ctx context.Context, r *run, tx pgx.Tx, layer L
 	if _, err := store.ReleaseClaim(ctx, tx, c.id); err != nil {
 		return notSettled(b, "releasing the claim failed", err)
 	}
-	if (e.RetellCallID != r.req.CallID) != sabotaged(SabotageHardConflict) {
+	if (e.RetellCallID != r.req.CallID) != sabotage.On(sabotage.HardConflict) {
 		d := r.decide(Decision{Layer: layer, Verdict: Reject, BookingUID: b.UID, ExistingAppointmentID: e.ID,
 			Reason: "booking already held by another call"})
 		return s.commitSettle(ctx, tx, c, b, withBooking(Outcome{Kind: SlotTaken, Layer: layer, Reason: d.Reason}, b))
@@ -258,7 +262,11 @@ func (s *Service) excluded(r *run, b calcom.Booking) Outcome {
 // released. If the cancel may not have happened, the answer is unknown and the claim stays
 // pending, so the sweeper finds the booking and tries again.
 func (s *Service) refuseOwned(ctx context.Context, r *run, c *claim, b calcom.Booking, o Outcome) (Outcome, error) {
-	_, err := s.cal.CancelBooking(context.WithoutCancel(ctx), b.UID, calcom.CancelInput{CancellationReason: "not stored: " + o.Reason})
+	in := calcom.CancelInput{CancellationReason: "not stored: " + o.Reason}
+	if b.SeatUID != "" { // give up the call's own seat, not the booking the other seats share
+		in = calcom.CancelInput{SeatUID: b.SeatUID}
+	}
+	_, err := s.cal.CancelBooking(context.WithoutCancel(ctx), b.UID, in)
 	if err != nil && !errors.Is(err, calcom.ErrNotFound) {
 		o.Kind = Unknown
 		o.Reason += "; cancelling the unstored booking failed"

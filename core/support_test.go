@@ -21,8 +21,8 @@ import (
 
 	"github.com/bookingharness/bookingharness/core/calcom"
 	"github.com/bookingharness/bookingharness/core/store"
-	"github.com/bookingharness/bookingharness/internal/pgtest"
 	"github.com/bookingharness/bookingharness/pgenv"
+	"github.com/bookingharness/bookingharness/pgenv/pgtest"
 )
 
 // The Call 687/688 incident (seed report).

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bookingharness/bookingharness/core/calcom"
 	"github.com/bookingharness/bookingharness/core/store"
+	"github.com/bookingharness/bookingharness/internal/sabotage"
 )
 
 // SweepAction says what Sweep did with one pending claim.
@@ -91,7 +92,7 @@ const sweepPage = 500
 // ctx ends; the result then holds what was done so far.
 func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 	var res SweepResult
-	if s.policy != PolicyHardened || sabotaged(SabotageHardSweep) {
+	if s.policy != PolicyHardened || sabotage.On(sabotage.HardSweep) {
 		return res, nil
 	}
 	now := s.clock.Now()
@@ -133,7 +134,7 @@ func (s *Service) sweepOne(ctx context.Context, c store.Claim, now time.Time) Sw
 	case err != nil:
 		it.Action, it.Reason, it.Err = SweepFailed, "looking the call's booking up in Cal.com failed", err
 		return it
-	case b == nil && now.Before(c.ExpiresAt):
+	case b == nil && now.Before(c.ExpiresAt) && !sabotage.On(sabotage.CoreSweepLease):
 		it.Action, it.Reason = SweepKept, "no booking of this call yet; the lease runs until "+c.ExpiresAt.Format(time.RFC3339)
 		return it
 	case b == nil:

@@ -11,6 +11,7 @@ import (
 	"net/http"
 
 	"github.com/bookingharness/bookingharness/core/calcom"
+	"github.com/bookingharness/bookingharness/internal/sabotage"
 )
 
 // SignatureHeader carries a delivery's signature (calcom.WebhookSignature).
@@ -176,7 +177,7 @@ func (h *WebhookHandler) serve(w http.ResponseWriter, r *http.Request) WebhookDe
 	if sig == "" {
 		return rejected(http.StatusUnauthorized, "missing "+SignatureHeader, nil)
 	}
-	if !calcom.VerifyWebhookSignature(h.secret, body, sig) {
+	if !calcom.VerifyWebhookSignature(h.secret, body, sig) && !sabotage.On(sabotage.CoreWebhookSignature) {
 		return rejected(http.StatusUnauthorized, SignatureHeader+" does not verify", nil)
 	}
 	wh, err := calcom.DecodeWebhook(body)
@@ -197,7 +198,7 @@ func (h *WebhookHandler) handle(ctx context.Context, wh calcom.Webhook, key [sha
 	switch {
 	case !wh.Trigger.Known():
 		return ignored(d, "trigger "+string(wh.Trigger)+" is no booking change this core acts on")
-	case h.seen.has(key):
+	case h.seen.has(key) && !sabotage.On(sabotage.CoreWebhookDedup):
 		d.Result, d.Status, d.Reason = WebhookDuplicate, http.StatusOK, "this delivery was handled already"
 		return d
 	case h.svc.policy != PolicyHardened:

@@ -4,6 +4,8 @@ import (
 	"maps"
 	"slices"
 	"time"
+
+	"github.com/bookingharness/bookingharness/internal/sabotage"
 )
 
 // Status is a booking's status, lower-case as the 2024-08-13 API renders it.
@@ -41,6 +43,8 @@ type Seat struct {
 	AttendeeTimeZone string         `json:"attendeeTimeZone"`
 	AttendeeLanguage string         `json:"attendeeLanguage"`
 	Metadata         map[string]any `json:"metadata"`
+	// Responses are the seat booker's custom booking-field answers (bookingFieldsResponses).
+	Responses map[string]any `json:"responses,omitempty"`
 	// Status is accepted while the seat is held, cancelled once its attendee left.
 	Status    Status    `json:"status"`
 	CreatedAt time.Time `json:"createdAt"`
@@ -63,15 +67,20 @@ type Booking struct {
 	End         time.Time `json:"end"`
 	Status      Status    `json:"status"`
 	CreatedAt   time.Time `json:"createdAt"`
-	// UpdatedAt is set at creation and bumped on every change (reference §8.3).
-	UpdatedAt          time.Time      `json:"updatedAt"`
-	Metadata           map[string]any `json:"metadata"`
-	AttendeeName       string         `json:"attendeeName"`
-	AttendeeEmail      string         `json:"attendeeEmail"`
-	AttendeePhone      string         `json:"attendeePhone,omitempty"`
-	AttendeeTimeZone   string         `json:"attendeeTimeZone"`
-	AttendeeLanguage   string         `json:"attendeeLanguage"`
-	Guests             []string       `json:"guests,omitempty"`
+	// UpdatedAt is set at creation and bumped on every change (docs/calcom.md §1).
+	UpdatedAt        time.Time      `json:"updatedAt"`
+	Metadata         map[string]any `json:"metadata"`
+	AttendeeName     string         `json:"attendeeName"`
+	AttendeeEmail    string         `json:"attendeeEmail"`
+	AttendeePhone    string         `json:"attendeePhone,omitempty"`
+	AttendeeTimeZone string         `json:"attendeeTimeZone"`
+	AttendeeLanguage string         `json:"attendeeLanguage"`
+	Guests           []string       `json:"guests,omitempty"`
+	// Location is the location the booker gave (resolved to its text); empty means the
+	// default, the booking's video link.
+	Location string `json:"location,omitempty"`
+	// Responses are the booker's custom booking-field answers (bookingFieldsResponses).
+	Responses          map[string]any `json:"responses,omitempty"`
 	IdempotencyKey     string         `json:"idempotencyKey,omitempty"` // empty = null
 	CancellationReason string         `json:"cancellationReason,omitempty"`
 	CancelledByEmail   string         `json:"cancelledByEmail,omitempty"`
@@ -87,6 +96,8 @@ type Booking struct {
 	// the host busy although it is not accepted.
 	BlocksSlot bool         `json:"blocksSlot,omitempty"`
 	History    []Transition `json:"history"`
+	// roundRobin marks a booking of a round-robin event type, indexed for the choice of host.
+	roundRobin bool
 }
 
 // clone returns a deep copy, so callers never share maps or slices with the ledger.
@@ -97,11 +108,13 @@ func (b *Booking) clone() Booking {
 		c.Metadata = map[string]any{}
 	}
 	c.Guests = append([]string(nil), b.Guests...)
+	c.Responses = maps.Clone(b.Responses)
 	c.History = append([]Transition(nil), b.History...)
 	if b.Seats != nil {
 		c.Seats = slices.Clone(b.Seats)
 		for i := range c.Seats {
 			c.Seats[i].Metadata = maps.Clone(c.Seats[i].Metadata)
+			c.Seats[i].Responses = maps.Clone(c.Seats[i].Responses)
 		}
 	}
 	return c
@@ -110,7 +123,7 @@ func (b *Booking) clone() Booking {
 // busyFor reports whether the booking makes its host busy for others: accepted, or pending
 // on an event type whose pending bookings block the slot.
 func (b *Booking) busyFor() bool {
-	return b.Status == StatusAccepted || (b.Status == StatusPending && b.BlocksSlot)
+	return b.Status == StatusAccepted || (b.Status == StatusPending && b.BlocksSlot && !sabotage.On(sabotage.FakeBlockSlotIgnored))
 }
 
 // liveSeats counts the seats still held.

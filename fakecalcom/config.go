@@ -39,7 +39,7 @@ type realClock struct{}
 func (realClock) Now() time.Time { return time.Now() }
 
 // Kind says how an event type answers a duplicate create; the kinds follow the regimes
-// researched in the Cal.com reference (§2.2, §8.4–8.6).
+// described in docs/calcom.md §3.
 type Kind string
 
 // The event-type kinds the fake models.
@@ -66,8 +66,10 @@ func Kinds() []Kind { return []Kind{Standard, RoundRobin, RequiresConfirmation, 
 func (k Kind) Valid() bool { return slices.Contains(Kinds(), k) }
 
 // EventType is a bookable Cal.com event type. Its JSON and YAML keys are those of an incident
-// file's calcom.event_types entries, so one schema serves incident files, sim.Config, the
-// admin API and `bookingharness fake-calcom --config`.
+// file's calcom.event_types entries, with two differences: an incident file gives a
+// round-robin host's weight and priority inside its hosts entry ({id, weight, priority}),
+// EventType as the parallel lists host_weights and host_priorities; and required_fields,
+// minimum_notice and booking_window_days exist here only (Go and the admin API).
 type EventType struct {
 	ID            int  `json:"id" yaml:"id"`
 	Kind          Kind `json:"kind" yaml:"kind"`
@@ -75,14 +77,35 @@ type EventType struct {
 	// HostID is the host of a single-host event type. With Hosts set it may be left out;
 	// the fake then reports the first of Hosts here.
 	HostID int `json:"host" yaml:"host"`
-	// Hosts are the round-robin hosts, tried in this order for a new attendee (several
-	// hosts are modelled for round_robin only).
+	// Hosts are the round-robin hosts (several hosts are modelled for round_robin only),
+	// among which a new booking's host is chosen as getLuckyUser chooses (roundrobin.go);
+	// ties keep this order.
 	Hosts []int `json:"hosts,omitempty" yaml:"hosts"`
 	// Seats is the number of seats per time slot of a seated event type.
 	Seats int `json:"seats,omitempty" yaml:"seats"`
 	// BlockSlot is Cal.com's requiresConfirmationWillBlockSlot: pending bookings of this
 	// requires_confirmation event type make the host busy for everyone else.
 	BlockSlot bool `json:"block_slot,omitempty" yaml:"block_slot"`
+	// SeatsShowAttendees is Cal.com's seatsShowAttendees (seated only): without it a seated
+	// booking shows its attendees only to the event type's hosts (docs/calcom.md, item 4).
+	SeatsShowAttendees bool `json:"seats_show_attendees,omitempty" yaml:"seats_show_attendees"`
+	// HostWeights and HostPriorities (round robin only, one per host in Hosts' order) steer
+	// getLuckyUser's choice of host: weights as Cal.com's (default 100 each), priorities 0
+	// (lowest) to 4 (highest), default 2 each.
+	HostWeights    []int `json:"host_weights,omitempty" yaml:"host_weights"`
+	HostPriorities []int `json:"host_priorities,omitempty" yaml:"host_priorities"`
+	// WeightsEnabled is Cal.com's isRRWeightsEnabled: the host furthest below its weighted
+	// share of this month's bookings is chosen first.
+	WeightsEnabled bool `json:"weights_enabled,omitempty" yaml:"weights_enabled"`
+	// RescheduleWithSameHost is Cal.com's rescheduleWithSameRoundRobinHost: a reschedule keeps
+	// the booking's host instead of choosing again.
+	RescheduleWithSameHost bool `json:"reschedule_with_same_host,omitempty" yaml:"reschedule_with_same_host"`
+	// RequiredFields are custom booking fields a create must answer in bookingFieldsResponses.
+	RequiredFields []string `json:"required_fields,omitempty" yaml:"required_fields"`
+	// MinimumNoticeMinutes and BookingWindowDays bound how soon and how far ahead a slot can
+	// be booked (Cal.com's minimumBookingNotice and periodDays); 0 means no bound.
+	MinimumNoticeMinutes int `json:"minimum_notice,omitempty" yaml:"minimum_notice"`
+	BookingWindowDays    int `json:"booking_window_days,omitempty" yaml:"booking_window_days"`
 }
 
 // HostIDs returns the event type's hosts in the order the fake tries them.
@@ -100,6 +123,8 @@ func (e EventType) normalized() EventType {
 		e.Hosts = slices.Clone(e.Hosts)
 		e.HostID = e.Hosts[0]
 	}
+	e.HostWeights, e.HostPriorities = slices.Clone(e.HostWeights), slices.Clone(e.HostPriorities)
+	e.RequiredFields = slices.Clone(e.RequiredFields)
 	return e
 }
 
@@ -124,6 +149,31 @@ func (e EventType) Validate() error {
 		return fmt.Errorf("event type %d: seats is for kind seated only, not %s", e.ID, e.Kind)
 	case e.BlockSlot && e.Kind != RequiresConfirmation:
 		return fmt.Errorf("event type %d: block_slot is for kind requires_confirmation only, not %s", e.ID, e.Kind)
+	case e.SeatsShowAttendees && e.Kind != Seated:
+		return fmt.Errorf("event type %d: seats_show_attendees is for kind seated only, not %s", e.ID, e.Kind)
+	case e.Kind != RoundRobin && (len(e.HostWeights) > 0 || len(e.HostPriorities) > 0 || e.WeightsEnabled || e.RescheduleWithSameHost):
+		return fmt.Errorf("event type %d: host_weights, host_priorities, weights_enabled and reschedule_with_same_host are for kind round_robin only, not %s", e.ID, e.Kind)
+	case len(e.HostWeights) > 0 && len(e.HostWeights) != len(e.HostIDs()):
+		return fmt.Errorf("event type %d: host_weights has %d entries for %d hosts", e.ID, len(e.HostWeights), len(e.HostIDs()))
+	case len(e.HostPriorities) > 0 && len(e.HostPriorities) != len(e.HostIDs()):
+		return fmt.Errorf("event type %d: host_priorities has %d entries for %d hosts", e.ID, len(e.HostPriorities), len(e.HostIDs()))
+	case e.MinimumNoticeMinutes < 0 || e.BookingWindowDays < 0:
+		return fmt.Errorf("event type %d: minimum_notice and booking_window_days must not be negative", e.ID)
+	}
+	for _, w := range e.HostWeights {
+		if w < 0 {
+			return fmt.Errorf("event type %d: host_weights must not be negative, got %v", e.ID, e.HostWeights)
+		}
+	}
+	for _, p := range e.HostPriorities {
+		if p < 0 || p > 4 {
+			return fmt.Errorf("event type %d: host_priorities are 0 (lowest) to 4 (highest), got %v", e.ID, e.HostPriorities)
+		}
+	}
+	for _, f := range e.RequiredFields {
+		if strings.TrimSpace(f) == "" {
+			return fmt.Errorf("event type %d: required_fields must be non-empty names, got %q", e.ID, e.RequiredFields)
+		}
 	}
 	seen := map[int]bool{}
 	for _, h := range e.Hosts {
@@ -228,11 +278,11 @@ type Config struct {
 	// create, whatever the kind or attendee (the worst case the Call 687/688 incident showed).
 	ForceReplay bool `yaml:"force_replay"`
 	// ConflictAnswer is what the loser of a concurrent create on one host+start+end gets
-	// (default ConflictProd400, what production answers; reference §8.1).
+	// (default ConflictProd400, what production answers; docs/calcom.md §3).
 	ConflictAnswer ConflictAnswer `yaml:"conflict_answer"`
 	// CheckInsertGap passes between a create's availability check and its insert (advancing
 	// an Advancer clock, real time otherwise), so check-then-insert races happen without a
-	// test hook, as they do in Cal.com (reference §8.2). Reschedules go through it too.
+	// test hook, as they do in Cal.com (docs/calcom.md §3). Reschedules go through it too.
 	CheckInsertGap time.Duration `yaml:"check_insert_gap"`
 	// RealCheckInsertGap is real time that also passes in that gap, even on a virtual clock:
 	// a load run's creates race in real time this way while its clock stays virtual.
@@ -247,8 +297,19 @@ type Config struct {
 	// Seed makes probabilistic fault rules and booking uids deterministic.
 	Seed int64 `yaml:"-"`
 	// RateLimit turns on Cal.com's default limit: 120 requests per 60 s window per API key
-	// (or per client address when anonymous), measured on the fake's clock.
+	// (or per client address when anonymous), then 60 s blocked, measured on the fake's
+	// clock (see ratelimit.go).
 	RateLimit bool `yaml:"-"`
+	// KeyRateLimits gives API keys a steady limit of their own (requests per 60 s window),
+	// as Cal.com's RateLimit table does per key; a key listed here is limited even when
+	// RateLimit is off.
+	KeyRateLimits map[string]int `yaml:"-"`
+	// KeyOwners names the user (host id) each API key belongs to. A request with a listed
+	// key acts as that user: it is the host only of that user's bookings (the cancel reason,
+	// seated cancels, confirm and decline, seated attendees and the list depend on it). With
+	// KeyOwners set, keys neither listed nor equal to APIKey are refused. Without it, every
+	// accepted key acts as the host of every booking.
+	KeyOwners map[string]int `yaml:"-"`
 	// Logger, when set, receives one line per /v2 request and per webhook delivery. API keys
 	// and webhook secrets are never logged.
 	Logger *slog.Logger `yaml:"-"`

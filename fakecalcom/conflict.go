@@ -9,7 +9,7 @@ import (
 // unique idempotency key (Prisma P2002) after both creates passed the availability check.
 type ConflictAnswer string
 
-// The conflict answers (reference §8.1).
+// The conflict answers (docs/calcom.md §3).
 const (
 	// ConflictProd400 is what production answers: Cal.com's error redaction turns the P2002
 	// into a plain Error, which becomes HttpError(400) and reaches the client as Nest's raw

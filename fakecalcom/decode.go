@@ -62,6 +62,10 @@ type CreateRequest struct {
 	Metadata         map[string]any
 	// ReservedSlotUID is the reservation the create claims ("" for none).
 	ReservedSlotUID string
+	// Location is the location given, resolved to its text ("" for none or Cal.com's video).
+	Location string
+	// Responses are the custom booking-field answers (bookingFieldsResponses), nil for none.
+	Responses map[string]any
 }
 
 // CallID is metadata.call_id when it is a string, the key the harness correlates calls with.
@@ -207,7 +211,12 @@ func decodeCreateWith(body []byte, validTZ func(string) bool, fast bool) (*Creat
 			return nil, v
 		}
 	}
-	out := &CreateRequest{Guests: in.Guests, ReservedSlotUID: in.ReservedSlotUID}
+	out := &CreateRequest{Guests: in.Guests, ReservedSlotUID: in.ReservedSlotUID, Responses: customResponses(in.BookingFieldsResponses)}
+	if loc, ok := resolveLocation(in.Location); ok {
+		out.Location = loc
+	} else {
+		v.add("location", "location must be a string or an object whose type is one of "+strings.Join(locationTypes, ", "))
+	}
 	if in.Start == nil {
 		v.add("start", "start must be a valid ISO 8601 date string")
 	} else if t, err := parseISO(*in.Start); err != nil {
@@ -460,4 +469,57 @@ func validTimeZone(s string) bool {
 	}
 	_, err := time.LoadLocation(s)
 	return err == nil
+}
+
+// locationTypes are the location object types CreateBookingInput_2024_08_13 accepts
+// (packages/platform/types/bookings/2024-08-13/inputs/create-booking.input.ts).
+var locationTypes = []string{"address", "attendeeAddress", "attendeeDefined", "attendeePhone", "integration", "link", "phone", "organizersDefaultApp"}
+
+// resolveLocation turns the request's location into the text Cal.com stores: a legacy string
+// as it is; the booker's own address, phone or text for attendeeAddress, attendeePhone and
+// attendeeDefined. Types that take the event type's configured location (address, link,
+// phone, an integration, the organizer's default app) resolve to "" — the booking's video
+// link — because the fake's event types have no locations. ok is false for a location that
+// is neither a string nor such an object.
+func resolveLocation(raw json.RawMessage) (string, bool) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return "", true
+	}
+	var text string
+	if json.Unmarshal(raw, &text) == nil {
+		return text, true
+	}
+	var obj map[string]any
+	if json.Unmarshal(raw, &obj) != nil {
+		return "", false
+	}
+	typ, _ := obj["type"].(string)
+	if !slices.Contains(locationTypes, typ) {
+		return "", false
+	}
+	field := map[string]string{"attendeeAddress": "address", "attendeePhone": "phone", "attendeeDefined": "location"}[typ]
+	if field == "" {
+		return "", true
+	}
+	v, ok := obj[field].(string)
+	return v, ok && v != ""
+}
+
+// systemFields are booking fields the request answers elsewhere (attendee, guests); answers
+// under these names in bookingFieldsResponses do not replace them.
+var systemFields = []string{"name", "email", "guests", "displayEmail", "displayGuests", "attendeePhoneNumber"}
+
+// customResponses keeps the custom answers of bookingFieldsResponses; nil when there are none.
+func customResponses(in map[string]any) map[string]any {
+	var out map[string]any
+	for k, v := range in {
+		if slices.Contains(systemFields, k) {
+			continue
+		}
+		if out == nil {
+			out = map[string]any{}
+		}
+		out[k] = v
+	}
+	return out
 }

@@ -5,7 +5,8 @@ import (
 	"time"
 )
 
-// Messages Cal.com uses, quoted from the reference so tests and callers can match on them.
+// Messages Cal.com uses (docs/calcom.md names their sources), so tests and callers can match
+// on them.
 const (
 	MsgSlotTaken       = "User either already has booking at this time or is not available"
 	MsgSlotTakenTeam   = "One of the hosts either already has booking at this time or is not available"
@@ -32,8 +33,6 @@ const (
 	MsgSlotBooked   = "Can't reserve a slot if the event is already booked."
 	MsgSlotReserved = "This time slot is already reserved by another user. Please choose a different time."
 
-	rateLimitWindow    = 60 * time.Second
-	rateLimitPerWindow = 120
 	maxBodyBytes       = 1 << 20
 	apiVersionBookings = "2024-08-13"
 	apiVersionSlots    = "2024-09-04"
@@ -87,7 +86,7 @@ type apiError struct {
 	status int
 	info   errorInfo
 	// raw selects Nest's base-filter body {"statusCode","message"} instead of the Cal.com
-	// envelope: what Cal.com's own HttpError and unmapped errors reach the client as (§8.9).
+	// envelope: what Cal.com's own HttpError and unmapped errors reach the client as (docs/calcom.md §1).
 	raw bool
 }
 
@@ -123,6 +122,17 @@ func httpErr(status int, msg string) *apiError {
 		Code: nestCode(status), Message: msg,
 		Details: errorDetails{Message: msg, Error: http.StatusText(status), StatusCode: status},
 	}}
+}
+
+// trpcErr is the TRPCExceptionFilter form (apps/api/v2/src/filters/trpc-exception.filter.ts):
+// the envelope with code "TRPCError" and the filter's own message for the status, no
+// details. Handlers shared with Cal.com's web app (confirm.handler.ts) throw TRPCErrors.
+func trpcErr(status int) *apiError {
+	msg := map[int]string{
+		http.StatusBadRequest:   "Bad request: Please check your request data and try again",
+		http.StatusUnauthorized: "You are not authorized to access this resource",
+	}[status]
+	return &apiError{status: status, info: errorInfo{Code: "TRPCError", Message: msg}}
 }
 
 // throttled is the 429 ThrottlerException form, whose details is the bare message.

@@ -22,6 +22,7 @@ type exchange struct {
 	body  []byte
 	rule  *Rule
 	rl    *rateWindow
+	who   caller    // the authenticated caller, or anonymous
 	bufs  []*[]byte // pooled buffers, returned by release
 	// events are the webhooks the request's change fires; async delivery sends them after
 	// the response (see Fake.ServeHTTP).
@@ -71,27 +72,28 @@ func (x *exchange) serve() {
 		}
 		t.key = requestKey(t.callID, r.Method, r.URL.Path, t.query)
 		var attempt int
-		if x.rule, attempt = f.faults.match(t); x.rule != nil {
+		if x.rule, attempt = f.faults.fire(t); x.rule != nil {
 			x.rec.Rule, x.rec.Action, x.rec.CallID, x.rec.Attempt = x.rule.Name, x.rule.Action.Kind, t.callID, attempt
 			if x.beforeCommit() {
 				return
 			}
 		}
 	}
-	if f.cfg.RateLimit {
-		w, ok := f.limiter.take(tracker(r), f.Now())
+	if limit := f.limitFor(r); limit > 0 {
+		w, ok := f.limiter.take(tracker(r), limit, f.Now())
 		x.rl = &w
 		if !ok {
 			x.writeErr(throttled())
 			return
 		}
 	}
-	authed, aerr := f.authenticate(r)
+	who, aerr := f.authenticate(r)
 	if aerr != nil {
 		x.writeErr(aerr)
 		return
 	}
-	res := x.route(authed)
+	x.who = who
+	res := x.route()
 	x.rec.BookingUID, x.rec.SeatUID, x.rec.Replayed, x.rec.Created = res.uid, res.seat, res.replayed, res.created
 	x.events = res.events
 	switch {
@@ -114,7 +116,7 @@ func (x *exchange) beforeCommit() bool {
 		x.writeErr(httpErr(a.Status, a.Message))
 		return true
 	case a.Kind == ActionRateLimit:
-		x.rl = &rateWindow{limit: rateLimitPerWindow, remaining: 0, resetSeconds: int(rateLimitWindow.Seconds())}
+		x.rl = &rateWindow{limit: rateLimitPerWindow, remaining: 0, resetSeconds: seconds(rateLimitBlock)}
 		x.writeErr(throttled())
 		return true
 	case a.Kind == ActionResetBeforeCommit:
@@ -266,15 +268,27 @@ func (x *exchange) buf() *[]byte {
 	return b
 }
 
-// bookingJSON renders b into a pooled buffer, with the seatUid of the seat the request took
-// when seat is set; the caller holds the ledger lock (or b is a copy).
+// bookingJSON renders b into a pooled buffer as the request's caller sees it, with the
+// seatUid of the seat the request took when seat is set; the caller holds the ledger lock (or
+// b is a copy).
 func (x *exchange) bookingJSON(b *Booking, seat string) []byte {
 	p := x.buf()
-	*p = appendBooking(*p, b)
+	*p = appendBooking(*p, b, x.seesSeats(b))
 	if seat != "" {
 		*p = appendSeatUID(*p, seat)
 	}
 	return *p
+}
+
+// seesSeats reports whether the caller sees a seated booking's attendees: the event type
+// shows them (seatsShowAttendees), or the caller is one of its hosts. Lock order: the caller
+// may hold the ledger lock; event types come after it.
+func (x *exchange) seesSeats(b *Booking) bool {
+	if b.Seats == nil {
+		return true
+	}
+	et, _ := x.f.eventType(b.EventTypeID)
+	return et.SeatsShowAttendees || x.who.hosts(et)
 }
 
 // release returns the pooled buffers once the response has been written.
@@ -302,7 +316,7 @@ func (x *exchange) finish() {
 }
 
 // route dispatches to the endpoint handlers after checking the API version.
-func (x *exchange) route(authed bool) result {
+func (x *exchange) route() result {
 	p, m := x.r.URL.Path, x.r.Method
 	notFound := result{err: httpErr(http.StatusNotFound, "Cannot "+m+" "+p)}
 	switch {
@@ -314,7 +328,7 @@ func (x *exchange) route(authed bool) result {
 		case http.MethodPost:
 			return x.create()
 		case http.MethodGet:
-			return x.list(authed)
+			return x.list()
 		}
 	case strings.HasPrefix(p, "/v2/bookings/"):
 		uid, action, _ := strings.Cut(p[len("/v2/bookings/"):], "/")
@@ -328,11 +342,11 @@ func (x *exchange) route(authed bool) result {
 		case action == "" && m == http.MethodGet:
 			return x.get(uid)
 		case action == "cancel" && m == http.MethodPost:
-			return x.cancelRoute(uid, authed)
+			return x.cancelRoute(uid)
 		case action == "reschedule" && m == http.MethodPost:
 			return x.rescheduleRoute(uid)
 		case (action == "confirm" || action == "decline") && m == http.MethodPost:
-			return x.decisionRoute(uid, action, authed)
+			return x.decisionRoute(uid, action)
 		}
 	case p == "/v2/slots" && m == http.MethodGet:
 		if e := x.version(apiVersionSlots); e != nil {
@@ -347,7 +361,7 @@ func (x *exchange) route(authed bool) result {
 		if e := x.version(apiVersionSlots); e != nil {
 			return result{err: e}
 		}
-		return x.reservationRoute(uid, authed)
+		return x.reservationRoute(uid)
 	}
 	return notFound
 }

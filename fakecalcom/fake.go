@@ -51,6 +51,16 @@ func (c Config) Validate() error {
 	if err := c.ConflictAnswer.Validate(); err != nil {
 		return err
 	}
+	for key, owner := range c.KeyOwners {
+		if key == "" || owner <= 0 {
+			return fmt.Errorf("key_owners: every API key needs a positive user id, got %d for a key", owner)
+		}
+	}
+	for _, limit := range c.KeyRateLimits {
+		if limit <= 0 {
+			return fmt.Errorf("key_rate_limits: every limit must be positive, got %d", limit)
+		}
+	}
 	switch {
 	case c.Latency < 0:
 		return fmt.Errorf("latency must not be negative, got %v", c.Latency)

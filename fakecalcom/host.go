@@ -25,10 +25,12 @@ func (e *HostError) Error() string {
 // method returns after the deliveries; ctx is not used to cut them short, as Cal.com's own
 // request would not be). They return a copy of the booking as the change left it.
 
-// HostCancel cancels the booking with uid as its host; BOOKING_CANCELLED fires.
+// HostCancel cancels the booking with uid as its host; BOOKING_CANCELLED fires (delivered
+// before the booking changes, with sync delivery). Like every cancel by the host, it needs a
+// reason (400 "Cancellation reason is required when you are the host" without one).
 func (f *Fake) HostCancel(ctx context.Context, uid, reason string) (Booking, error) {
 	return f.hostChange(ctx, func() (change, *apiError) {
-		return f.cancel(f.newMoment(), uid, cancelRequest{reason: reason, byHost: true})
+		return f.cancel(f.newMoment(), uid, cancelRequest{reason: reason, host: true})
 	})
 }
 
@@ -37,19 +39,33 @@ func (f *Fake) HostCancel(ctx context.Context, uid, reason string) (Booking, err
 // booking moved by its host is accepted.
 func (f *Fake) HostReschedule(ctx context.Context, uid string, start time.Time) (Booking, error) {
 	return f.hostChange(ctx, func() (change, *apiError) {
-		return f.reschedule(f.newMoment(), uid, rescheduleRequest{start: start.UTC(), byHost: true})
+		return f.reschedule(f.newMoment(), uid, rescheduleRequest{start: start.UTC(), host: true})
 	})
 }
 
-// HostConfirm accepts the pending booking with uid (no overlap check, as Cal.com);
-// BOOKING_CREATED fires.
+// AttendeeReschedule moves the booking with uid to start as its attendee does on Cal.com's
+// own booking page (not through the API client of the system under test): the attendee is
+// not the owner, so a requires-confirmation booking is pending again and BOOKING_REQUESTED
+// fires with rescheduleUid; other bookings move as with HostReschedule (BOOKING_RESCHEDULED).
+func (f *Fake) AttendeeReschedule(ctx context.Context, uid string, start time.Time) (Booking, error) {
+	return f.hostChange(ctx, func() (change, *apiError) {
+		by := ""
+		if b, ok := f.Booking(uid); ok {
+			by = b.AttendeeEmail
+		}
+		return f.reschedule(f.newMoment(), uid, rescheduleRequest{start: start.UTC(), by: by})
+	})
+}
+
+// HostConfirm accepts the booking with uid — pending, or even cancelled or rejected (no
+// overlap check, as Cal.com); an accepted one is refused. BOOKING_CREATED fires.
 func (f *Fake) HostConfirm(ctx context.Context, uid string) (Booking, error) {
-	return f.hostChange(ctx, func() (change, *apiError) { return f.confirm(f.newMoment(), uid) })
+	return f.hostChange(ctx, func() (change, *apiError) { return f.confirm(f.newMoment(), uid, hostAction) })
 }
 
 // HostDecline rejects the pending booking with uid; BOOKING_REJECTED fires.
 func (f *Fake) HostDecline(ctx context.Context, uid, reason string) (Booking, error) {
-	return f.hostChange(ctx, func() (change, *apiError) { return f.decline(f.newMoment(), uid, reason) })
+	return f.hostChange(ctx, func() (change, *apiError) { return f.decline(f.newMoment(), uid, reason, hostAction) })
 }
 
 // hostChange runs a change and delivers its webhooks.

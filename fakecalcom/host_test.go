@@ -49,7 +49,7 @@ func TestHostActions(t *testing.T) {
 		{"reschedule unknown", func() error { _, err := f.HostReschedule(ctx, "nope", slot); return err }, 404, "Booking with uid=nope was not found in the database"},
 		{"reschedule moved", func() error { _, err := f.HostReschedule(ctx, uid, slot); return err }, 400, "rescheduled already to booking with uid=" + moved.UID},
 		{"reschedule into the past", func() error { _, err := f.HostReschedule(ctx, pending, slot.Add(-30*24*time.Hour)); return err }, 400, MsgPastBooking},
-		{"confirm accepted", func() error { _, err := f.HostConfirm(ctx, pending); return err }, 400, "only a pending booking"},
+		{"confirm accepted", func() error { _, err := f.HostConfirm(ctx, pending); return err }, 400, "Bad request"},
 		{"decline unknown", func() error { _, err := f.HostDecline(ctx, "nope", ""); return err }, 404, "not found"},
 	}
 	for _, r := range refusals {
@@ -94,7 +94,7 @@ func TestRescheduleLikeCreate(t *testing.T) {
 	if r := tt.must("POST", "/v2/bookings/nope/reschedule", "2024-08-13", map[string]any{"start": slot.Format(time.RFC3339)}); r.status != http.StatusNotFound || r.errMsg() != "Booking with uid=nope was not found in the database" {
 		t.Errorf("reschedule unknown: %d %s", r.status, r.raw)
 	}
-	if r := tt.must("POST", "/v2/bookings/"+moved.data()["uid"].(string)+"/reschedule", "2024-08-13", map[string]any{"start": slot.Format(time.RFC3339), "seatUid": "s"}); r.status != 400 || !strings.Contains(r.errMsg(), "not implemented") {
+	if r := tt.must("POST", "/v2/bookings/"+moved.data()["uid"].(string)+"/reschedule", "2024-08-13", map[string]any{"start": slot.Format(time.RFC3339), "seatUid": "s"}); r.status != 400 || !strings.Contains(r.errMsg(), "Invalid seatUid") {
 		t.Errorf("reschedule a seat: %d %s", r.status, r.raw)
 	}
 }
@@ -106,7 +106,7 @@ func TestRescheduleLosesToACancelInTheGap(t *testing.T) {
 	f := tt.srv.Fake
 	uid := tt.create(createBody(1, slot, "c1", "A", "a@example.com")).data()["uid"].(string)
 	clk.during = func() { // in the reschedule's gap, the host cancels
-		if _, err := f.HostCancel(t.Context(), uid, ""); err != nil {
+		if _, err := f.HostCancel(t.Context(), uid, "sick"); err != nil {
 			t.Error(err)
 		}
 	}

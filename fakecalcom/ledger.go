@@ -30,6 +30,9 @@ type ledger struct {
 	// seatOf finds the booking of a seat uid; nextSeat numbers seats for their uids.
 	seatOf   map[string]*Booking
 	nextSeat int
+	// byHostType lists each host's bookings of each round-robin event type in creation
+	// order, for the choice of host (roundrobin.go).
+	byHostType map[rrKey][]*Booking
 }
 
 // maxInterned bounds the intern table: past it, new values are stored as they come, so a
@@ -123,6 +126,7 @@ func (l *ledger) resetLocked() {
 	l.nextReservation = 0
 	l.seatOf = map[string]*Booking{}
 	l.nextSeat = 0
+	l.byHostType = map[rrKey][]*Booking{}
 }
 
 func (l *ledger) reset() {
@@ -189,7 +193,7 @@ func (l *ledger) sameSlot(hosts []int, start, end time.Time) *Booking {
 }
 
 // sameAttendee is BookingRepository.getValidBookingFromEventTypeForAttendee: same event type,
-// same exact start, an attendee with exactly the same email (Prisma equality, §8.4) and the
+// same exact start, an attendee with exactly the same email (Prisma equality, docs/calcom.md §3) and the
 // same phone if one is given, the given status; on any of the event type's hosts.
 func (l *ledger) sameAttendee(et EventType, start time.Time, email, phone string, status Status) *Booking {
 	return l.oldest(et.HostIDs(), start, start.Add(time.Nanosecond), func(b *Booking) bool {
@@ -224,6 +228,10 @@ func (l *ledger) insertLocked(b *Booking, now time.Time) {
 	}
 	for _, s := range b.Seats {
 		l.seatOf[s.UID] = b
+	}
+	if b.roundRobin {
+		k := rrKey{b.EventTypeID, b.HostID}
+		l.byHostType[k] = append(l.byHostType[k], b)
 	}
 	h := l.hosts[b.HostID]
 	if h == nil {

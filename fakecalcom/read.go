@@ -22,17 +22,31 @@ func (x *exchange) get(uid string) result {
 	return result{status: http.StatusOK, raw: x.bookingJSON(b, ""), uid: uid}
 }
 
-// listFilter is the subset of GET /v2/bookings query parameters the fake implements: the ones
-// a client needs to recover an ambiguous create.
+// listFilter is the subset of GET /v2/bookings query parameters the fake implements.
 type listFilter struct {
 	attendeeEmail, attendeeName, bookingUID string
 	afterStart, beforeEnd                   time.Time
+	afterCreated, beforeCreated             time.Time
+	afterUpdated, beforeUpdated             time.Time
 	statuses                                []string
 	eventTypeIDs                            []int
 	take, skip                              int
+	sort                                    listSort
+}
+
+// listSort is the order of a list: a booking time and a direction.
+type listSort struct {
+	key  string // startTime, endTime, createdAt, updatedAt
+	desc bool
 }
 
 var listStatuses = []string{"upcoming", "recurring", "past", "cancelled", "unconfirmed"}
+
+// sortParams are the sort query parameters in the order Cal.com's getOrderBy tries them
+// (packages/lib/bookings/getAllUserBookings.ts): only the first one given applies.
+var sortParams = []struct{ param, key string }{
+	{"sortStart", "startTime"}, {"sortEnd", "endTime"}, {"sortCreated", "createdAt"}, {"sortUpdatedAt", "updatedAt"},
+}
 
 // parseListFilter reads the query, naming the first bad parameter.
 func parseListFilter(q url.Values) (listFilter, error) {
@@ -40,7 +54,8 @@ func parseListFilter(q url.Values) (listFilter, error) {
 	for _, p := range []struct {
 		name string
 		dst  *time.Time
-	}{{"afterStart", &lf.afterStart}, {"beforeEnd", &lf.beforeEnd}} {
+	}{{"afterStart", &lf.afterStart}, {"beforeEnd", &lf.beforeEnd}, {"afterCreatedAt", &lf.afterCreated},
+		{"beforeCreatedAt", &lf.beforeCreated}, {"afterUpdatedAt", &lf.afterUpdated}, {"beforeUpdatedAt", &lf.beforeUpdated}} {
 		if v := q.Get(p.name); v != "" {
 			t, err := parseISO(v)
 			if err != nil {
@@ -83,7 +98,41 @@ func parseListFilter(q url.Values) (listFilter, error) {
 			*p.dst = n
 		}
 	}
-	return lf, nil
+	return lf, lf.parseSort(q)
+}
+
+// parseSort applies getOrderBy: the first sort parameter given; without one, a single
+// status of past or cancelled sorts by start descending; otherwise by start ascending.
+func (lf *listFilter) parseSort(q url.Values) error {
+	lf.sort = listSort{key: "startTime"}
+	for _, p := range sortParams {
+		v := q.Get(p.param)
+		if v == "" {
+			continue
+		}
+		if v != "asc" && v != "desc" {
+			return fmt.Errorf("%s must be asc or desc, got %q", p.param, v)
+		}
+		lf.sort = listSort{key: p.key, desc: v == "desc"}
+		return nil
+	}
+	if len(lf.statuses) == 1 && (lf.statuses[0] == "past" || lf.statuses[0] == "cancelled") {
+		lf.sort.desc = true
+	}
+	return nil
+}
+
+// sortTime is the booking time a list is sorted by.
+func (s listSort) sortTime(b *Booking) time.Time {
+	switch s.key {
+	case "endTime":
+		return b.End
+	case "createdAt":
+		return b.CreatedAt
+	case "updatedAt":
+		return b.UpdatedAt
+	}
+	return b.Start
 }
 
 // matches applies the filters; status names follow Cal.com's list semantics on the fake's clock.
@@ -94,6 +143,10 @@ func (lf *listFilter) matches(b *Booking, now time.Time) bool {
 		lf.bookingUID != "" && b.UID != lf.bookingUID,
 		!lf.afterStart.IsZero() && b.Start.Before(lf.afterStart),
 		!lf.beforeEnd.IsZero() && b.End.After(lf.beforeEnd),
+		!lf.afterCreated.IsZero() && b.CreatedAt.Before(lf.afterCreated),
+		!lf.beforeCreated.IsZero() && b.CreatedAt.After(lf.beforeCreated),
+		!lf.afterUpdated.IsZero() && b.UpdatedAt.Before(lf.afterUpdated),
+		!lf.beforeUpdated.IsZero() && b.UpdatedAt.After(lf.beforeUpdated),
 		len(lf.eventTypeIDs) > 0 && !slices.Contains(lf.eventTypeIDs, b.EventTypeID):
 		return false
 	}
@@ -136,10 +189,11 @@ func statusMatches(s string, b *Booking, now time.Time) bool {
 	return false // "recurring": the fake has no recurring bookings
 }
 
-// list is GET /v2/bookings, which needs credentials in Cal.com. Results are sorted by start,
-// then id.
-func (x *exchange) list(authed bool) result {
-	if !authed {
+// list is GET /v2/bookings, which needs credentials in Cal.com and shows the caller's own
+// bookings (its user is the host, or its email is an attendee's; getAllUserBookings.ts). A
+// key Config.KeyOwners does not name sees every booking. Ties of the sort go by id.
+func (x *exchange) list() result {
+	if !x.who.authed {
 		return result{err: httpErr(http.StatusUnauthorized, MsgNoAuth)}
 	}
 	lf, err := parseListFilter(x.r.URL.Query())
@@ -151,12 +205,16 @@ func (x *exchange) list(authed bool) result {
 	l.mu.Lock()
 	var hits []*Booking
 	for _, b := range l.all {
-		if lf.matches(b, now) {
+		if x.who.sees(b) && lf.matches(b, now) {
 			hits = append(hits, b)
 		}
 	}
 	slices.SortStableFunc(hits, func(a, b *Booking) int {
-		if c := a.Start.Compare(b.Start); c != 0 {
+		c := lf.sort.sortTime(a).Compare(lf.sort.sortTime(b))
+		if lf.sort.desc {
+			c = -c
+		}
+		if c != 0 {
 			return c
 		}
 		return a.ID - b.ID
@@ -169,7 +227,7 @@ func (x *exchange) list(authed bool) result {
 		if i > 0 {
 			data = append(data, ',')
 		}
-		data = appendBooking(data, b)
+		data = appendBooking(data, b, x.seesSeats(b))
 	}
 	data = append(data, ']')
 	*p = data

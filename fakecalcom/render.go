@@ -2,6 +2,7 @@ package fakecalcom
 
 import (
 	"encoding/json"
+	"maps"
 	"strconv"
 	"time"
 )
@@ -41,8 +42,12 @@ func mustJSON(v any) []byte {
 
 // appendBooking appends BookingOutput_2024_08_13 for b in Cal.com's key order: byte for byte
 // what encoding/json writes for the reflective renderRef kept in render_ref_test.go (the
-// tests compare the two). The caller holds the ledger lock.
-func appendBooking(dst []byte, b *Booking) []byte {
+// tests compare the two). A seated booking is GetSeatedBookingOutput_2024_08_13
+// (apps/api/v2/src/ee/bookings/2024-08-13/services/output.service.ts,
+// getOutputSeatedBooking): no top-level metadata, guests or bookingFieldsResponses, and its
+// seats as attendees only when showSeats (the event type shows attendees, or the caller is
+// one of its hosts). The caller holds the ledger lock.
+func appendBooking(dst []byte, b *Booking, showSeats bool) []byte {
 	mins := int64(b.End.Sub(b.Start) / time.Minute)
 	host := int64(b.HostID)
 	dst = append(dst, `{"id":`...)
@@ -87,26 +92,25 @@ func appendBooking(dst []byte, b *Booking) []byte {
 	dst = strconv.AppendInt(dst, int64(b.EventTypeID), 10)
 	dst = append(dst, `,"slug":"event-type-`...)
 	dst = strconv.AppendInt(dst, int64(b.EventTypeID), 10)
-	dst = append(dst, `"},"meetingUrl":"https://app.cal.com/video/`...)
-	dst = appendJSONChars(dst, b.UID)
-	dst = append(dst, `","location":"https://app.cal.com/video/`...)
-	dst = appendJSONChars(dst, b.UID)
-	dst = append(dst, `","absentHost":false,"createdAt":`...)
+	dst = append(dst, `"},"meetingUrl":`...)
+	dst = appendLocation(dst, b)
+	dst = append(dst, `,"location":`...)
+	dst = appendLocation(dst, b)
+	dst = append(dst, `,"absentHost":false,"createdAt":`...)
 	dst = appendJSTime(dst, b.CreatedAt)
 	dst = append(dst, `,"updatedAt":`...)
 	dst = appendJSTime(dst, b.UpdatedAt)
-	dst = append(dst, `,"metadata":`...)
-	dst = appendJSONMap(dst, b.Metadata)
+	if b.Seats == nil {
+		dst = append(dst, `,"metadata":`...)
+		dst = appendJSONMap(dst, b.Metadata)
+	}
 	dst = append(dst, `,"rating":null,"icsUid":"`...)
 	dst = appendJSONChars(dst, b.UID)
 	dst = append(dst, `@Cal.com","attendees":[`...)
-	if b.Seats == nil {
-		dst = appendAttendee(dst, b.AttendeeName, b.AttendeeEmail, b.AttendeeTimeZone, b.AttendeeLanguage, b.AttendeePhone)
-		dst = append(dst, '}')
-	} else {
+	if b.Seats != nil {
 		n := 0
 		for i := range b.Seats {
-			if s := &b.Seats[i]; s.Status == StatusAccepted {
+			if s := &b.Seats[i]; s.Status == StatusAccepted && showSeats {
 				if n > 0 {
 					dst = append(dst, ',')
 				}
@@ -114,11 +118,17 @@ func appendBooking(dst []byte, b *Booking) []byte {
 				dst = appendSeatedAttendee(dst, s)
 			}
 		}
+		return append(dst, "]}"...)
 	}
-	dst = append(dst, `],"guests":`...)
+	dst = appendAttendee(dst, b.AttendeeName, b.AttendeeEmail, b.AttendeeTimeZone, b.AttendeeLanguage, b.AttendeePhone)
+	dst = append(dst, `}],"guests":`...)
 	dst = appendJSONStrings(dst, b.Guests)
+	dst = append(dst, `,"bookingFieldsResponses":`...)
+	if len(b.Responses) > 0 {
+		return append(appendJSONMap(dst, bookingResponses(b)), '}')
+	}
 	// bookingFieldsResponses is a map in Cal.com; encoding/json sorted its keys.
-	dst = append(dst, `,"bookingFieldsResponses":{"displayEmail":`...)
+	dst = append(dst, `{"displayEmail":`...)
 	dst = appendJSONString(dst, b.AttendeeEmail)
 	dst = append(dst, `,"displayGuests":`...)
 	dst = appendJSONStrings(dst, b.Guests)
@@ -129,6 +139,41 @@ func appendBooking(dst []byte, b *Booking) []byte {
 	dst = append(dst, `,"name":`...)
 	dst = appendJSONString(dst, b.AttendeeName)
 	return append(dst, "}}"...)
+}
+
+// bookingResponses is a booking's bookingFieldsResponses when the booker answered custom
+// fields: the custom answers, then the system fields over them.
+func bookingResponses(b *Booking) map[string]any {
+	out := maps.Clone(b.Responses)
+	guests := b.Guests
+	if guests == nil {
+		guests = []string{}
+	}
+	maps.Copy(out, map[string]any{"name": b.AttendeeName, "email": b.AttendeeEmail, "guests": guests,
+		"displayEmail": b.AttendeeEmail, "displayGuests": guests})
+	return out
+}
+
+// seatResponses is a seat's bookingFieldsResponses: its custom answers, its name and no
+// guests (the email is left out, as Cal.com hides it).
+func seatResponses(s *Seat) map[string]any {
+	out := maps.Clone(s.Responses)
+	if out == nil {
+		out = map[string]any{}
+	}
+	out["name"], out["guests"] = s.AttendeeName, []string{}
+	return out
+}
+
+// appendLocation appends the booking's location: the one the booker gave, else its video
+// link (Cal.com's default, Cal Video).
+func appendLocation(dst []byte, b *Booking) []byte {
+	if b.Location != "" {
+		return appendJSONString(dst, b.Location)
+	}
+	dst = append(dst, `"https://app.cal.com/video/`...)
+	dst = appendJSONChars(dst, b.UID)
+	return append(dst, '"')
 }
 
 // appendAttendee appends an attendee object without its closing brace, so a seated attendee
@@ -154,9 +199,15 @@ func appendSeatedAttendee(dst []byte, s *Seat) []byte {
 	dst = appendAttendee(dst, s.AttendeeName, s.AttendeeEmail, s.AttendeeTimeZone, s.AttendeeLanguage, s.AttendeePhone)
 	dst = append(dst, `,"seatUid":`...)
 	dst = appendJSONString(dst, s.UID)
-	dst = append(dst, `,"bookingFieldsResponses":{"name":`...)
-	dst = appendJSONString(dst, s.AttendeeName)
-	dst = append(dst, `},"metadata":`...)
+	dst = append(dst, `,"bookingFieldsResponses":`...)
+	if len(s.Responses) > 0 {
+		dst = appendJSONMap(dst, seatResponses(s))
+	} else {
+		dst = append(dst, `{"guests":[],"name":`...)
+		dst = appendJSONString(dst, s.AttendeeName)
+		dst = append(dst, '}')
+	}
+	dst = append(dst, `,"metadata":`...)
 	dst = appendJSONMap(dst, s.Metadata)
 	return append(dst, '}')
 }

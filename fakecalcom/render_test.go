@@ -13,18 +13,20 @@ import (
 // reflective renderer, inside the success envelope too.
 func checkRender(t *testing.T, b *Booking) {
 	t.Helper()
-	want, err := json.Marshal(renderRef(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := appendBooking(nil, b); string(got) != string(want) {
-		t.Fatalf("appendBooking differs from encoding/json\n got: %s\nwant: %s", got, want)
-	}
-	pag := &pagination{TotalItems: 3, ReturnedItems: 1, ItemsPerPage: 1, CurrentPage: 2, TotalPages: 3, HasNextPage: true, HasPreviousPage: true}
-	env, _ := json.Marshal(successBody{Status: "success", Data: []bookingOut{renderRef(b)}, Pagination: pag})
-	data := append(append([]byte{'['}, appendBooking(nil, b)...), ']')
-	if got := appendSuccess(nil, data, pag); string(got) != string(env) {
-		t.Fatalf("envelope differs\n got: %s\nwant: %s", got, env)
+	for _, show := range []bool{true, false} {
+		want, err := json.Marshal(renderRef(b, show))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendBooking(nil, b, show); string(got) != string(want) {
+			t.Fatalf("appendBooking (seats shown: %v) differs from encoding/json\n got: %s\nwant: %s", show, got, want)
+		}
+		pag := &pagination{TotalItems: 3, ReturnedItems: 1, ItemsPerPage: 1, CurrentPage: 2, TotalPages: 3, HasNextPage: true, HasPreviousPage: true}
+		env, _ := json.Marshal(successBody{Status: "success", Data: []any{renderRef(b, show)}, Pagination: pag})
+		data := append(append([]byte{'['}, appendBooking(nil, b, show)...), ']')
+		if got := appendSuccess(nil, data, pag); string(got) != string(env) {
+			t.Fatalf("envelope differs\n got: %s\nwant: %s", got, env)
+		}
 	}
 }
 
@@ -59,14 +61,18 @@ func TestAppendBookingMatchesEncodingJSON(t *testing.T) {
 				{UID: "s3", AttendeeName: "C", AttendeeEmail: "c@example.com", AttendeePhone: "+4915112345678", Status: StatusAccepted},
 			}}},
 		{"seated, every seat gone", Booking{ID: 6, Status: StatusCancelled, Seats: []Seat{{UID: "s1", Status: StatusCancelled}}}},
+		{"location and custom answers", Booking{ID: 8, UID: "l", Location: "https://meet.google.com/abc-def-ghi", Guests: []string{"g@example.com"},
+			Responses: map[string]any{"customField": "customValue", "n": 2.0, "list": []any{"a"}, "name": "ignored"}}},
+		{"seated with custom answers", Booking{ID: 9, UID: "s", Location: "Via Roma 1", Seats: []Seat{
+			{UID: "s1", AttendeeName: "A", Responses: map[string]any{"codingLanguage": "Go", weird: weird}, Status: StatusAccepted}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { checkRender(t, &tt.b) })
 	}
 	// A create's seat comes last, as CreateSeatedBookingOutput spreads it.
-	b := tests[len(tests)-2].b
-	want, _ := json.Marshal(createdSeatRef{bookingOut: renderRef(&b), SeatUID: "s3"})
-	if got := appendSeatUID(appendBooking(nil, &b), "s3"); string(got) != string(want) {
+	b := tests[len(tests)-4].b
+	want, _ := json.Marshal(createdSeatRef{seatedBookingOut: renderRef(&b, true).(seatedBookingOut), SeatUID: "s3"})
+	if got := appendSeatUID(appendBooking(nil, &b, true), "s3"); string(got) != string(want) {
 		t.Fatalf("seat uid\n got: %s\nwant: %s", got, want)
 	}
 }

@@ -11,7 +11,7 @@ import (
 
 // Reservation is a slot reservation (Cal.com's SelectedSlots row): an advisory hold that
 // only creates carrying its uid (reservedSlotUid) respect; creates without one ignore
-// reservations entirely (reference §8.7).
+// reservations entirely (docs/calcom.md §4).
 type Reservation struct {
 	UID         string    `json:"reservationUid"`
 	EventTypeID int       `json:"eventTypeId"`
@@ -22,6 +22,10 @@ type Reservation struct {
 	Until   time.Time `json:"reservationUntil"`
 	seq     int       // creation order, the tie-break between equal Until
 }
+
+// MsgNotEventTypeMember is reserveSlot's 403 for a custom reservationDuration asked by a user
+// who neither owns the event type nor shares a team with its owner.
+const MsgNotEventTypeMember = "authenticated user is not owner of event type, does not have memberships in common with owner of the event type, nor does belong to event type's team or org."
 
 // reservationCookie is the name of the cookie a create may carry the reservation uid in.
 const reservationCookie = "uid"
@@ -37,14 +41,16 @@ type reservationInput struct {
 	ReservationDuration *int    `json:"reservationDuration"`
 }
 
-// reservationOut is the reservation as the API renders it.
+// reservationOut is the reservation as the API renders it. GET leaves reservationDuration
+// out (GetReservedSlotOutput_2024_09_04; the user-event-type-slots e2e spec: "should get
+// reserved slot" expects the created reservation without it).
 type reservationOut struct {
 	EventTypeID         int    `json:"eventTypeId"`
 	SlotStart           string `json:"slotStart"`
 	SlotEnd             string `json:"slotEnd"`
 	SlotDuration        int    `json:"slotDuration"`
 	ReservationUID      string `json:"reservationUid"`
-	ReservationDuration int    `json:"reservationDuration"`
+	ReservationDuration int    `json:"reservationDuration,omitempty"`
 	ReservationUntil    string `json:"reservationUntil"`
 }
 
@@ -57,18 +63,20 @@ func (r *Reservation) out() reservationOut {
 }
 
 // reservationRoute serves /v2/slots/reservations and /v2/slots/reservations/{uid}.
-func (x *exchange) reservationRoute(uid string, authed bool) result {
+func (x *exchange) reservationRoute(uid string) result {
 	switch m := x.r.Method; {
 	case uid == "" && m == http.MethodPost:
-		return x.reserve("", authed)
+		return x.reserve("")
 	case uid != "" && m == http.MethodPatch:
-		return x.reserve(uid, authed)
+		return x.reserve(uid)
 	case uid != "" && m == http.MethodGet:
 		l := x.f.ledger
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		if r := l.reservations[uid]; r != nil {
-			return result{status: http.StatusOK, data: r.out()}
+			out := r.out()
+			out.ReservationDuration = 0
+			return result{status: http.StatusOK, data: out}
 		}
 		return result{status: http.StatusOK, data: nil}
 	case uid != "" && m == http.MethodDelete:
@@ -81,8 +89,10 @@ func (x *exchange) reservationRoute(uid string, authed bool) result {
 	return result{err: httpErr(http.StatusNotFound, "Cannot "+x.r.Method+" "+x.r.URL.Path)}
 }
 
-// reserve creates a reservation (uid "") or moves an existing one (PATCH).
-func (x *exchange) reserve(uid string, authed bool) result {
+// reserve creates a reservation (uid "") or moves an existing one (PATCH), with the checks
+// of SlotsService_2024_09_04.reserveSlot and updateReservedSlot
+// (apps/api/v2/src/modules/slots/slots-2024-09-04/services/slots.service.ts).
+func (x *exchange) reserve(uid string) result {
 	var in reservationInput
 	if err := decodeOptionalBody(x.body, &in); err != nil {
 		return result{err: httpErr(http.StatusBadRequest, err.Error())}
@@ -104,8 +114,8 @@ func (x *exchange) reserve(uid string, authed bool) result {
 	}
 	minutes := defaultReservationMinutes
 	if in.ReservationDuration != nil {
-		if !authed {
-			return result{err: httpErr(http.StatusUnauthorized, "reservationDuration can only be used for authenticated requests")}
+		if !x.who.authed {
+			return result{err: httpErr(http.StatusUnauthorized, "reservationDuration can only be used for authenticated requests - use access token, api key or OAuth credentials")}
 		}
 		if *in.ReservationDuration < 1 {
 			return result{err: httpErr(http.StatusBadRequest, "reservationDuration property is wrong,reservationDuration must not be less than 1 ")}
@@ -115,6 +125,9 @@ func (x *exchange) reserve(uid string, authed bool) result {
 	et, ok := x.f.eventType(*in.EventTypeID)
 	if !ok {
 		return result{err: httpErr(http.StatusNotFound, "Event Type with ID="+strconv.Itoa(*in.EventTypeID)+" not found")}
+	}
+	if in.ReservationDuration != nil && !x.who.hosts(et) { // Config.KeyOwners names another user
+		return result{err: httpErr(http.StatusForbidden, MsgNotEventTypeMember)}
 	}
 	if in.SlotDuration != nil && *in.SlotDuration != et.LengthMinutes {
 		return result{err: httpErr(http.StatusBadRequest, "fakecalcom: slotDuration must equal the event type's length ("+strconv.Itoa(et.LengthMinutes)+"); multiple durations are not implemented")}
@@ -127,9 +140,9 @@ func (x *exchange) reserve(uid string, authed bool) result {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if uid != "" && l.reservations[uid] == nil {
-		return result{err: httpErr(http.StatusNotFound, "Reserved slot with uid="+uid+" not found")}
+		return result{err: httpErr(http.StatusNotFound, "Slot with uid="+uid+" not found")}
 	}
-	if aerr := l.reservable(et, r, uid, now); aerr != nil {
+	if aerr := l.reservable(et, r, now); aerr != nil {
 		return result{err: aerr}
 	}
 	if uid == "" {
@@ -144,34 +157,59 @@ func (x *exchange) reserve(uid string, authed bool) result {
 	return result{status: http.StatusOK, data: r.out()}
 }
 
-// reservable says why r cannot be reserved: the slot is booked (every host busy; a seated
-// event with every seat taken or held), or another live reservation holds it (not for
-// seated events, where each reservation holds one seat). except is the reservation being
-// moved. The caller holds l.mu.
-func (l *ledger) reservable(et EventType, r *Reservation, except string, now time.Time) *apiError {
-	held := 0
-	for _, o := range l.reservations {
-		if o.UID != except && o.EventTypeID == et.ID && o.SlotStart.Equal(r.SlotStart) && o.Until.After(now) {
-			held++
-		}
-	}
-	if et.Kind == Seated {
-		if b := l.seatedAt(et, r.SlotStart); b != nil && b.liveSeats()+held >= et.Seats {
-			return httpErr(http.StatusUnprocessableEntity, MsgSlotBooked)
-		}
-		return nil
-	}
-	free := false
-	for _, h := range et.HostIDs() {
-		free = free || !l.busy(h, r.SlotStart, r.SlotEnd, nil)
-	}
+// reservable says why r cannot be reserved. A live or pending booking of the event type that
+// overlaps the slot (findActiveOverlappingBooking) refuses it — for a seated event type only
+// when its seats are all taken; for round robin only when every host is busy. Then, except
+// for round robin, any unexpired reservation of the event type that overlaps the slot
+// refuses it (checkSlotOverlap) — for a seated slot too, and for the reservation being moved
+// itself, which the check does not leave out. The caller holds l.mu.
+func (l *ledger) reservable(et EventType, r *Reservation, now time.Time) *apiError {
+	booked := l.overlappingBooking(et, r.SlotStart, r.SlotEnd)
 	switch {
-	case !free:
+	case et.Kind == Seated:
+		if booked != nil && booked.liveSeats() >= et.Seats {
+			return httpErr(http.StatusUnprocessableEntity, "Booking with id="+strconv.Itoa(et.ID)+" at "+jsTime(r.SlotStart)+" has no more seats left.")
+		}
+	case et.Kind == RoundRobin:
+		for _, h := range et.HostIDs() {
+			if !l.busy(h, r.SlotStart, r.SlotEnd, nil) {
+				return nil
+			}
+		}
 		return httpErr(http.StatusUnprocessableEntity, MsgSlotBooked)
-	case held > 0:
+	case booked != nil:
+		return httpErr(http.StatusUnprocessableEntity, MsgSlotBooked)
+	}
+	if l.overlappingReservation(et.ID, r.SlotStart, r.SlotEnd, now) {
 		return httpErr(http.StatusUnprocessableEntity, MsgSlotReserved)
 	}
 	return nil
+}
+
+// overlappingBooking is an accepted or pending booking of the event type overlapping
+// [start, end), or nil. The caller holds l.mu.
+func (l *ledger) overlappingBooking(et EventType, start, end time.Time) *Booking {
+	var hit *Booking
+	for _, h := range et.HostIDs() {
+		l.near(h, start, end, func(b *Booking) bool {
+			if b.EventTypeID == et.ID && b.Status.Live() && b.Start.Before(end) && b.End.After(start) {
+				hit = b
+			}
+			return hit == nil
+		})
+	}
+	return hit
+}
+
+// overlappingReservation reports whether an unexpired reservation of the event type overlaps
+// [start, end). The caller holds l.mu.
+func (l *ledger) overlappingReservation(eventType int, start, end, now time.Time) bool {
+	for _, o := range l.reservations {
+		if o.EventTypeID == eventType && o.Until.After(now) && o.SlotStart.Before(end) && o.SlotEnd.After(start) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkReservation is ensureReservedSlotIsEarliest: a create carrying a reservation uid

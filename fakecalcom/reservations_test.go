@@ -11,7 +11,7 @@ func reserveBody(et int, start time.Time) map[string]any {
 }
 
 // Reservations: create, read, move and delete; the 422s; and how a create carrying a
-// reservation uid (body or cookie) is judged while creates without one ignore them (§8.7).
+// reservation uid (body or cookie) is judged while creates without one ignore them (docs/calcom.md §4).
 func TestReservations(t *testing.T) {
 	clk := newVClock()
 	tt := newTester(t, Config{Clock: clk, EventTypes: []EventType{

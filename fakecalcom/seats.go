@@ -8,7 +8,7 @@ import (
 
 // seatAvailable applies handleSeats' checks before a new seat joins b: the same attendee
 // (exact email) again gets Cal.com's HttpError 409, which reaches the client as Nest's raw
-// body; a full booking gets the ConflictException envelope (reference §8.6).
+// body; a full booking gets the ConflictException envelope (docs/calcom.md §3).
 func seatAvailable(b *Booking, et EventType, email string) *apiError {
 	for _, s := range b.Seats {
 		if s.Status == StatusAccepted && s.AttendeeEmail == email {
@@ -25,7 +25,7 @@ func seatAvailable(b *Booking, et EventType, email string) *apiError {
 func (p *createPlan) seat(uid string, now time.Time) Seat {
 	return Seat{
 		UID: uid, AttendeeName: p.name, AttendeeEmail: p.email, AttendeePhone: p.phone,
-		AttendeeTimeZone: p.timeZone, AttendeeLanguage: p.language, Metadata: p.metadata,
+		AttendeeTimeZone: p.timeZone, AttendeeLanguage: p.language, Metadata: p.metadata, Responses: p.responses,
 		Status: StatusAccepted, CreatedAt: now,
 	}
 }
@@ -39,7 +39,7 @@ func (l *ledger) seatUID(now time.Time) string {
 }
 
 // addSeat joins the booker to b and returns the new seat's uid. The booking keeps its first
-// booker's metadata (reference §8.6). The caller holds l.mu.
+// booker's metadata (docs/calcom.md §3). The caller holds l.mu.
 func (l *ledger) addSeat(b *Booking, p *createPlan, now time.Time) string {
 	uid := l.seatUID(now)
 	b.Seats = append(b.Seats, p.seat(uid, now))

@@ -31,8 +31,9 @@ func parseSlotBound(s string, isEnd bool) (time.Time, bool) {
 }
 
 // slots is GET /v2/slots (2024-09-04). The host is available around the clock, slots start
-// every event-type length from 00:00 UTC, and a slot is offered when it is not in the past
-// and no accepted booking of the host overlaps it.
+// every event-type length from 00:00 UTC, and a slot is offered when it is not in the past,
+// no accepted booking of the host overlaps it and no unexpired reservation holds it (the
+// user-event-type-slots e2e spec: a reserved slot "should not appear in available slots").
 func (x *exchange) slots() result {
 	q := x.r.URL.Query()
 	start, ok1 := parseSlotBound(q.Get("start"), false)
@@ -73,7 +74,8 @@ func (x *exchange) slots() result {
 	defer l.mu.Unlock()
 	for day := start.Truncate(24 * time.Hour); !day.After(end); day = day.Add(24 * time.Hour) {
 		for t := day; t.Before(day.Add(24 * time.Hour)); t = t.Add(length) {
-			if t.Before(start) || t.After(end) || t.Before(now) || l.busy(et.HostID, t, t.Add(length), nil) {
+			if t.Before(start) || t.After(end) || t.Before(now) || l.busy(et.HostID, t, t.Add(length), nil) ||
+				(et.Kind != Seated && l.overlappingReservation(et.ID, t, t.Add(length), now)) {
 				continue
 			}
 			s := slotOut{Start: slotTime(t, loc)}

@@ -11,7 +11,7 @@ import (
 // Trigger is a webhook trigger event.
 type Trigger string
 
-// The triggers the fake fires (reference §5).
+// The triggers the fake fires (docs/calcom.md §6).
 const (
 	TriggerBookingCreated     Trigger = "BOOKING_CREATED"
 	TriggerBookingRequested   Trigger = "BOOKING_REQUESTED"
@@ -21,7 +21,7 @@ const (
 )
 
 // Delivery says when a webhook is delivered relative to the response of the request that
-// caused it (reference §8.8).
+// caused it (docs/calcom.md §6).
 type Delivery string
 
 // The delivery modes.
@@ -94,6 +94,12 @@ type eventDetail struct {
 	reason   string
 	by       string
 	from     *Booking
+	// noMetadata leaves metadata out of the payload: handleCancelBooking's BOOKING_CANCELLED
+	// spreads the calendar event, which carries none.
+	noMetadata bool
+	// decided says the change is a confirm or decline (confirm.handler.ts), whose payload
+	// writes times with toISOString (milliseconds).
+	decided bool
 }
 
 // webhookEvent is one trigger with its body, built when the change happened (so the payload

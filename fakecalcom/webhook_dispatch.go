@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/bookingharness/bookingharness/internal/sabotage"
 )
 
 // WebhookDelivery is one journalled delivery of a webhook to one subscriber: made, lost to a
@@ -94,7 +96,13 @@ func newDispatcher(f *Fake, cfg Config) *dispatcher {
 	if d.client == nil {
 		d.client = &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 8}, Timeout: webhookTimeout}
 		d.ownClient = true
+	} else {
+		c := *d.client // the caller's client, without its redirect policy
+		d.client = &c
 	}
+	// Cal.com's sender never follows a redirect (sendPayload.ts: fetch with redirect:
+	// "manual"): a subscriber's 3xx is its answer, journalled as it came.
+	d.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	d.ctx, d.cancel = context.WithCancel(context.Background())
 	d.cond = sync.NewCond(&d.mu)
 	if cfg.Webhooks.URL != "" {
@@ -178,12 +186,27 @@ func (d *dispatcher) event(trigger Trigger, b *Booking, detail eventDetail) []*w
 	et, _ := d.f.eventType(b.EventTypeID)
 	now := d.f.Now()
 	body := buildPayload(trigger, b, detail, now, et)
-	callID, _ := body.Payload.Metadata["call_id"].(string)
+	callID := eventCallID(b, detail)
 	d.mu.Lock()
 	d.events++
 	seq := d.events
 	d.mu.Unlock()
 	return []*webhookEvent{{seq: seq, trigger: trigger, uid: b.UID, seat: detail.seat, callID: callID, at: now, body: mustJSON(body)}}
+}
+
+// eventCallID is the call a webhook is about, for fault matching and the journal: the call_id
+// of the request's metadata, the seat's, or the booking's — also when the payload carries no
+// metadata (BOOKING_CANCELLED).
+func eventCallID(b *Booking, d eventDetail) string {
+	meta := b.Metadata
+	if s := b.seat(d.seat); s != nil {
+		meta = s.Metadata
+	}
+	if d.metadata != nil {
+		meta = d.metadata
+	}
+	c, _ := meta["call_id"].(string)
+	return c
 }
 
 // fire delivers events to every subscriber: inline (before the caller answers) or through
@@ -216,7 +239,7 @@ func (d *dispatcher) plan(ev *webhookEvent, sub Subscriber) []*delivery {
 	if d.f.faults.wantsBody() {
 		_ = json.Unmarshal(ev.body, &t.body)
 	}
-	rule, _ := d.f.faults.match(t)
+	rule, _ := d.f.faults.fire(t)
 	if rule == nil {
 		return []*delivery{dl}
 	}
@@ -377,7 +400,11 @@ func (d *dispatcher) send(dl *delivery) {
 		return
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Cal-Signature-256", WebhookSignature(dl.sub.Secret, dl.ev.body))
+	secret := dl.sub.Secret
+	if sabotage.On(sabotage.FakeWebhookSecret) {
+		secret = "not-" + secret
+	}
+	req.Header.Set("X-Cal-Signature-256", WebhookSignature(secret, dl.ev.body))
 	req.Header.Set("x-cal-webhook-version", WebhookVersion)
 	res, err := d.client.Do(req)
 	if err != nil {

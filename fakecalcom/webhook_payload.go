@@ -74,7 +74,7 @@ type webhookPayload struct {
 	Price                int                        `json:"price"`
 	Currency             string                     `json:"currency"`
 	Length               int                        `json:"length"`
-	Metadata             map[string]any             `json:"metadata"`
+	Metadata             map[string]any             `json:"metadata,omitempty"`
 	Status               string                     `json:"status"`
 	RescheduleID         int                        `json:"rescheduleId,omitempty"`
 	RescheduleUID        string                     `json:"rescheduleUid,omitempty"`
@@ -87,8 +87,26 @@ type webhookPayload struct {
 	RejectionReason      string                     `json:"rejectionReason,omitempty"`
 }
 
-// webhookTime is dayjs' default format, which Cal.com's webhook times use: no milliseconds.
+// webhookTime is dayjs.utc().format(), which the create and reschedule paths use for the
+// payload's times (RegularBookingService.ts): UTC, no milliseconds, "Z".
 func webhookTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
+
+// cancelTime is dayjs(…).format() on a server running in UTC, which handleCancelBooking.ts
+// uses for startTime and endTime: no milliseconds, "+00:00".
+func cancelTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05") + "+00:00" }
+
+// payloadTimes is how the code path behind a webhook writes startTime and endTime (docs/
+// calcom.md, item 9): the cancel handler's dayjs().format(), the confirm handler's
+// toISOString(), the create handler's dayjs.utc().format().
+func payloadTimes(trigger Trigger, d eventDetail) func(time.Time) string {
+	switch {
+	case trigger == TriggerBookingCancelled:
+		return cancelTime
+	case d.decided:
+		return jsTime
+	}
+	return webhookTime
+}
 
 // utcOffset is the zone's offset from UTC at t in minutes (0 for an unknown zone).
 func utcOffset(zone string, t time.Time) int {
@@ -132,12 +150,16 @@ func buildPayload(trigger Trigger, b *Booking, d eventDetail, now time.Time, et 
 	}
 	metadata := map[string]any{"videoCallUrl": video}
 	maps.Copy(metadata, meta)
+	if d.noMetadata {
+		metadata = nil
+	}
+	times := payloadTimes(trigger, d)
 	host := strconv.Itoa(b.HostID)
 	p := webhookPayload{
 		Type:         "event-type-" + strconv.Itoa(b.EventTypeID),
 		Title:        strconv.Itoa(mins) + " Min Meeting between Host " + host + " and " + name,
 		CustomInputs: map[string]any{},
-		StartTime:    webhookTime(b.Start), EndTime: webhookTime(b.End),
+		StartTime:    times(b.Start), EndTime: times(b.End),
 		Organizer: webhookOrganizer{ID: b.HostID, Name: "Host " + host, Email: hostEmail(b.HostID), Username: "host" + host,
 			TimeZone: "UTC", Language: webhookLanguage{Locale: "en"}, TimeFormat: "h:mma"},
 		Responses: map[string]webhookResponse{
@@ -163,13 +185,12 @@ func buildPayload(trigger Trigger, b *Booking, d eventDetail, now time.Time, et 
 		seats := et.Seats
 		p.SeatsPerTimeSlot = &seats
 	}
-	switch trigger {
-	case TriggerBookingRescheduled:
-		if d.from != nil {
-			p.RescheduleID, p.RescheduleUID = d.from.ID, d.from.UID
-			p.RescheduleStartTime, p.RescheduleEndTime = webhookTime(d.from.Start), webhookTime(d.from.End)
-		}
+	if d.from != nil { // a reschedule: BOOKING_RESCHEDULED, or BOOKING_REQUESTED when it awaits confirmation
+		p.RescheduleID, p.RescheduleUID = d.from.ID, d.from.UID
+		p.RescheduleStartTime, p.RescheduleEndTime = webhookTime(d.from.Start), webhookTime(d.from.End)
 		p.RescheduledBy = d.by
+	}
+	switch trigger {
 	case TriggerBookingCancelled:
 		no := false
 		p.Status, p.CancellationReason, p.CancelledBy, p.RequestReschedule = "CANCELLED", d.reason, d.by, &no

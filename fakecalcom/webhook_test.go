@@ -43,6 +43,8 @@ type hook struct {
 	watch  *Fake         // when set, each delivery records whether the last /v2 request had responded
 	gate   chan struct{} // when set, each delivery waits for it
 	arrive chan struct{} // when set, signalled as each delivery arrives
+	// onDelivery, when set, gets each delivery's decoded body while the delivery is open.
+	onDelivery func(map[string]any)
 }
 
 func newHook(t *testing.T) *hook {
@@ -52,6 +54,11 @@ func newHook(t *testing.T) *hook {
 		d.header = r.Header.Clone()
 		d.raw, _ = io.ReadAll(r.Body)
 		_ = json.Unmarshal(d.raw, &d.body)
+		if h.onDelivery != nil {
+			var m map[string]any
+			_ = json.Unmarshal(d.raw, &m)
+			h.onDelivery(m)
+		}
 		if h.watch != nil {
 			j := h.watch.Journal()
 			d.responded = !j[len(j)-1].ResponseStarted.IsZero()
@@ -172,7 +179,8 @@ func TestWebhookTriggers(t *testing.T) {
 		t.Fatal(err)
 	}
 	flush(t, f)
-	want := "BOOKING_CREATED:c1 BOOKING_REQUESTED:c3 BOOKING_CREATED:c4 BOOKING_CREATED:c5 BOOKING_CREATED:c3 BOOKING_RESCHEDULED:c1 BOOKING_CANCELLED:c1 BOOKING_REQUESTED:c6 BOOKING_REJECTED:c6"
+	// BOOKING_CANCELLED carries no metadata, so no call id (handleCancelBooking.ts).
+	want := "BOOKING_CREATED:c1 BOOKING_REQUESTED:c3 BOOKING_CREATED:c4 BOOKING_CREATED:c5 BOOKING_CREATED:c3 BOOKING_RESCHEDULED:c1 BOOKING_CANCELLED: BOOKING_REQUESTED:c6 BOOKING_REJECTED:c6"
 	if got := h.triggers(); got != want {
 		t.Fatalf("triggers\n got %s\nwant %s", got, want)
 	}
@@ -191,7 +199,7 @@ func TestWebhookTriggers(t *testing.T) {
 		p["rescheduledBy"] != "host2@fake-calcom.invalid" || p["startTime"] != "2025-10-10T07:00:00Z" {
 		t.Errorf("rescheduled payload %v", p)
 	}
-	if p := got[6].body.Payload; p["status"] != "CANCELLED" || p["cancellationReason"] != "ill" || p["cancelledBy"] != "a@example.com" || p["requestReschedule"] != false {
+	if p := got[6].body.Payload; p["status"] != "CANCELLED" || p["cancellationReason"] != "ill" || p["cancelledBy"] != "a@example.com" || p["requestReschedule"] != false || p["metadata"] != nil {
 		t.Errorf("cancelled payload %v", p)
 	}
 	if p := got[8].body.Payload; p["status"] != "REJECTED" || p["rejectionReason"] != "no" {

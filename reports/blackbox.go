@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bookingharness/bookingharness/internal/stamp"
 	"github.com/bookingharness/bookingharness/sim/blackbox"
 	"github.com/bookingharness/bookingharness/sim/check"
 )
@@ -30,18 +31,19 @@ const (
 	RuleLoad        = "load"        // the black-box load found no violation the policy does not expect
 	RuleAgreement   = "agreement"   // the service answers every catalogue file as the Go core under the same policy
 	RuleConcurrency = "concurrency" // every contention run showed two requests for one slot in progress inside the service
-	RuleSkipped     = "skipped"     // every catalogue file ran, or the service declared why not (sut.yaml skip:)
 	RuleMatrices    = "matrices"    // a service that reports layers gets its layer matrices (switches and knocked-out runs)
 	RuleBlackBox    = "blackbox"    // (main gate) the black-box gate in the report passed
 )
 
 // BlackBox is the black-box section of a report: one service gated over the contract
-// (DESIGN §12) — its conformance, the catalogue replayed against it, its answers beside the
+// (docs/blackbox.md) — its conformance, the catalogue replayed against it, its answers beside the
 // Go core's, the layer matrices from its deciding layers, a load, and everything that could
 // not be judged, with why.
 type BlackBox struct {
-	GeneratedAt time.Time       `json:"generated_at"`
-	Service     BlackBoxService `json:"service"`
+	GeneratedAt time.Time `json:"generated_at"`
+	// Stamp is the tree and command that made this section.
+	Stamp   *stamp.Stamp    `json:"stamp,omitempty"`
+	Service BlackBoxService `json:"service"`
 	// Setup is how the harness ran the service: what a reader must know first.
 	Setup BlackBoxSetup `json:"setup"`
 	// Conformance is `sut check`'s table.

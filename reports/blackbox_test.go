@@ -148,6 +148,8 @@ func TestGateBlackBox(t *testing.T) {
 func TestBlackBoxInReport(t *testing.T) {
 	dir := copyFixture(t)
 	bb := blackBoxFixture()
+	st := fixtureStamp()
+	bb.Stamp = &st
 	bb.Gate = GateBlackBox(bb, BlackBoxGateConfig{Layers: LayerNames(), RequireReproduction: true})
 	if err := WriteBlackBox(filepath.Join(dir, DirBlackBox), bb); err != nil {
 		t.Fatal(err)

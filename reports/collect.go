@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/bookingharness/bookingharness/internal/stamp"
 )
 
 // The files a report reads from and writes to its output directory.
@@ -42,6 +44,8 @@ type Inputs struct {
 	Gate GateConfig
 	// Now stamps the report.
 	Now time.Time
+	// Stamp is the report's own stamp (the tree that made it and its incident replays).
+	Stamp *stamp.Stamp
 }
 
 // Collect reads the suite's artefacts in in.Dir — ginkgo.json (required), junit.xml,
@@ -49,7 +53,7 @@ type Inputs struct {
 // timelines/*.html when present — adds the incident evidence and computes every matrix and
 // the gate's verdict.
 func Collect(in Inputs) (Facts, error) {
-	f := Facts{Version: FactsVersion, GeneratedAt: in.Now.UTC()}
+	f := Facts{Version: FactsVersion, GeneratedAt: in.Now.UTC(), Stamp: in.Stamp, Artefacts: []Artefact{}}
 	gpath := filepath.Join(in.Dir, FileGinkgoJSON)
 	suite, runs, err := ReadGinkgo(gpath)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -60,6 +64,7 @@ func Collect(in Inputs) (Facts, error) {
 	}
 	f.Suite = suite
 	f.Links.GinkgoJSON = FileGinkgoJSON
+	f.Artefacts = append(f.Artefacts, Artefact{Kind: ArtefactSuite, File: FileGinkgoJSON, Stamp: suite.Stamp, Run: &suite.Run})
 	if j, err := ReadJUnit(filepath.Join(in.Dir, FileJUnit)); err == nil {
 		f.JUnit, f.Links.JUnit = j, FileJUnit
 	} else if !errors.Is(err, fs.ErrNotExist) {
@@ -92,6 +97,7 @@ func Collect(in Inputs) (Facts, error) {
 		skipped[off] = append(skipped[off], sum.SkippedSpecs...)
 		knocked = append(knocked, rs...)
 		f.Links.Necessity = append(f.Links.Necessity, rel(in.Dir, p))
+		f.Artefacts = append(f.Artefacts, Artefact{Kind: ArtefactNecessity, File: rel(in.Dir, p), Layer: off, Stamp: sum.Stamp, Run: &sum.Run})
 	}
 	for _, r := range in.IncidentRuns {
 		if len(r.Entry.LayersOff) == 0 {
@@ -123,11 +129,18 @@ func Collect(in Inputs) (Facts, error) {
 	}
 	if bb, err := ReadBlackBox(filepath.Join(in.Dir, DirBlackBox, FileBlackBox)); err == nil {
 		f.BlackBox = bb
+		f.Artefacts = append(f.Artefacts, Artefact{Kind: ArtefactBlackBox, File: DirBlackBox + "/" + FileBlackBox, Stamp: bb.Stamp})
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return Facts{}, err
 	}
 	if f.Mutation, err = ReadMutation(filepath.Join(in.Dir, FileMutation)); err != nil {
 		return Facts{}, err
+	}
+	if f.Mutation != nil {
+		f.Artefacts = append(f.Artefacts, Artefact{Kind: ArtefactMutation, File: FileMutation, Stamp: f.Mutation.Stamp})
+	}
+	if a := coverageArtefact(in.Dir); a != nil {
+		f.Artefacts = append(f.Artefacts, *a)
 	}
 	f.Gate = Gate(f, in.Gate)
 	return f, nil
@@ -169,4 +182,9 @@ func ReadFacts(path string) (Facts, error) {
 		return Facts{}, fmt.Errorf("reports: read facts: %w", err)
 	}
 	return UnmarshalFacts(path, data)
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

@@ -194,7 +194,7 @@ func demoInvariantOrder(m map[string]*DemoViolation) []string {
 	return names
 }
 
-// DemoViolationNames are the names a demo can report: the six invariants of DESIGN §5, then
+// DemoViolationNames are the names a demo can report: the invariants of docs/invariants.md, then
 // porcupine's non-linearizable slot.
 func DemoViolationNames() []string {
 	return append(check.Invariants(), load.NonLinearizable)

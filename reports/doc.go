@@ -10,7 +10,13 @@
 //     never decides, so the suite cannot tell);
 //   - code coverage of the core per layer function, the JUnit summary, incident replay
 //     results, links to load reports and porcupine timelines;
-//   - the CI gate (Gate), whose findings say in one sentence each why a change is refused.
+//   - the CI gate (Gate), a table of rules whose findings say in one sentence each why a
+//     change is refused — on what the evidence shows, and on evidence that is missing,
+//     unstamped, stale or filtered (every artefact carries a stamp, internal/stamp);
+//   - the mutation score of the gate's self-test (reports/selftest, internal/sabotage) and
+//     what counts as a catch (JudgeSabotage).
+//
+// docs/gate.md describes the gate, the stamps and the self-test for users.
 //
 // Everything is computed into one Facts value (report.json for machines), from which the
 // static index.html and the pull-request summary.md are rendered. Facts are plain data, so

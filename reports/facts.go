@@ -1,6 +1,14 @@
 package reports
 
-import "time"
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/bookingharness/bookingharness/internal/stamp"
+)
 
 // FactsVersion is bumped when report.json changes incompatibly.
 const FactsVersion = 1
@@ -37,6 +45,12 @@ type Facts struct {
 	// BlackBox is the black-box gate's section (`bookingharness gate --sut`), nil when none
 	// ran.
 	BlackBox *BlackBox `json:"blackbox,omitempty"`
+	// Stamp is the report's own stamp: the tree it was built from, which also made its
+	// incident replays. Nil in a report built by an older version.
+	Stamp *stamp.Stamp `json:"stamp,omitempty"`
+	// Artefacts are the inputs the report was built from, with their stamps, for the gate to
+	// judge that the evidence is complete and current.
+	Artefacts []Artefact `json:"artefacts"`
 }
 
 // Links are artefacts the page links to, as paths relative to the output directory.
@@ -69,6 +83,65 @@ type SuiteSummary struct {
 	// SkippedSpecs names the skipped specs: in a knocked-out run they are the worlds that
 	// were left out on purpose, as opposed to worlds that errored.
 	SkippedSpecs []string `json:"skipped_specs,omitempty"`
+	// PendingSpecs and FlakedSpecs name the pending specs and those that passed only on a
+	// later attempt.
+	PendingSpecs []string `json:"pending_specs,omitempty"`
+	FlakedSpecs  []string `json:"flaked_specs,omitempty"`
+	// SuiteFailures name the suite-level nodes (BeforeSuite, AfterSuite, ...) that failed.
+	SuiteFailures []string `json:"suite_failures,omitempty"`
+	// Stamp is the suite's own stamp (the tree and command that made this run); nil when the
+	// run carries none.
+	Stamp *stamp.Stamp `json:"stamp,omitempty"`
+	// Run is how the run was made: its filters and how many specs it planned.
+	Run RunConfig `json:"run"`
+}
+
+// RunConfig is how a Ginkgo run was made, from its report: what it filtered and how many of
+// the suite's specs it planned to run. The gate refuses a filtered run where it asks for
+// the whole suite.
+type RunConfig struct {
+	LabelFilter string   `json:"label_filter,omitempty"`
+	Focus       []string `json:"focus,omitempty"`
+	Skip        []string `json:"skip,omitempty"`
+	FocusFiles  []string `json:"focus_files,omitempty"`
+	SkipFiles   []string `json:"skip_files,omitempty"`
+	DryRun      bool     `json:"dry_run,omitempty"`
+	// FlakeAttempts > 1 lets a failing spec pass on a retry (its flakes are then findings).
+	FlakeAttempts int `json:"flake_attempts,omitempty"`
+	// TotalSpecs is how many specs the suite has; WillRun how many the filters left.
+	TotalSpecs int `json:"total_specs"`
+	WillRun    int `json:"will_run"`
+	// Interrupted names why Ginkgo stopped the run early (interrupt, timeout), if it did.
+	Interrupted []string `json:"interrupted,omitempty"`
+}
+
+// add takes one suite report's configuration (one per process under -p; they agree).
+func (c *RunConfig) add(r types.Report) {
+	sc := r.SuiteConfig
+	c.LabelFilter, c.Focus, c.Skip, c.FocusFiles, c.SkipFiles = sc.LabelFilter, sc.FocusStrings, sc.SkipStrings, sc.FocusFiles, sc.SkipFiles
+	c.DryRun, c.FlakeAttempts = sc.DryRun, sc.FlakeAttempts
+	c.TotalSpecs, c.WillRun = r.PreRunStats.TotalSpecs, r.PreRunStats.SpecsThatWillRun
+	c.Interrupted = append(c.Interrupted, r.SpecialSuiteFailureReasons...)
+}
+
+// Filtered says how the run was narrowed, in words; "" when it ran the whole suite.
+func (c RunConfig) Filtered() string {
+	var why []string
+	if c.LabelFilter != "" {
+		why = append(why, "label filter "+strconv.Quote(c.LabelFilter))
+	}
+	for _, x := range []struct {
+		what string
+		vals []string
+	}{{"focus", c.Focus}, {"skip", c.Skip}, {"focus file", c.FocusFiles}, {"skip file", c.SkipFiles}} {
+		for _, v := range x.vals {
+			why = append(why, x.what+" "+strconv.Quote(v))
+		}
+	}
+	if c.DryRun {
+		why = append(why, "a dry run (no spec ran)")
+	}
+	return strings.Join(why, ", ")
 }
 
 // SpecFailure is one failed spec.

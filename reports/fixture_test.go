@@ -5,11 +5,15 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/bookingharness/bookingharness/internal/sabotage"
+	"github.com/bookingharness/bookingharness/internal/stamp"
 	"github.com/bookingharness/bookingharness/sim/evidence"
 )
 
@@ -91,11 +95,53 @@ func dbCheckOffFixture() []fixtureSpec {
 	}
 }
 
-// ginkgoReport renders specs as a Ginkgo --json-report file (one suite).
-func ginkgoReport(t *testing.T, specs []fixtureSpec) []byte {
+// offFixture is the normal fixture with layer off in every world: its decisions gone, no
+// new violation (the layers that take over are not modelled).
+func offFixture(layer string) []fixtureSpec {
+	var out []fixtureSpec
+	for _, s := range normalFixture() {
+		var es []evidence.Entry
+		for _, e := range s.entries {
+			e.LayersOff = []string{layer}
+			if e.Layers == "all" {
+				e.Layers = strings.Join(slices.DeleteFunc(LayerNames(), func(l string) bool { return l == layer }), ",")
+			}
+			e.Decisions = slices.DeleteFunc(slices.Clone(e.Decisions), func(d evidence.Decision) bool { return d.Layer == layer })
+			es = append(es, e)
+		}
+		out = append(out, fixtureSpec{s.text, s.passed, es})
+	}
+	return out
+}
+
+// fixtureStamp is the stamp of every fixture artefact, and of the tree the fixture's gate
+// judges (fixtureInputs).
+func fixtureStamp() stamp.Stamp {
+	return stamp.Stamp{Commit: "0123456789abcdef0123456789abcdef01234567", Inputs: "sha256:fixture", Command: []string{"fixture"},
+		Time: time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC)}
+}
+
+// fixtureRun is how a fixture run was made: a necessity run with a layer off has the
+// necessity filter and one spec it skipped on purpose; the normal run has neither.
+type fixtureRun struct{ off string }
+
+// ginkgoReport renders specs as a Ginkgo --json-report file (one suite) with the fixture's
+// stamp on its SynchronizedBeforeSuite node.
+func ginkgoReport(t *testing.T, specs []fixtureSpec, run fixtureRun) []byte {
 	t.Helper()
 	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	r := types.Report{SuitePath: "/repo/scenarios", SuiteDescription: "bookingharness scenarios", SuiteSucceeded: true, StartTime: start, EndTime: start.Add(3 * time.Second), RunTime: 3 * time.Second}
+	r := types.Report{SuitePath: "/repo/scenarios", SuiteDescription: "bookingharness scenarios", SuiteSucceeded: true, StartTime: start, EndTime: start.Add(3 * time.Second), RunTime: 3 * time.Second,
+		PreRunStats: types.PreRunStats{TotalSpecs: len(specs) + 1, SpecsThatWillRun: len(specs) + 1}}
+	if run.off != "" {
+		r.SuiteConfig.LabelFilter, r.SuiteConfig.SkipStrings = NecessityLabelFilter(run.off), []string{NecessitySkip}
+		r.PreRunStats.SpecsThatWillRun--
+	}
+	st, err := json.Marshal(fixtureStamp())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.SpecReports = append(r.SpecReports, types.SpecReport{LeafNodeType: types.NodeTypeSynchronizedBeforeSuite, State: types.SpecStatePassed,
+		ReportEntries: []types.ReportEntry{{Name: stamp.ReportEntryName, Visibility: types.ReportEntryVisibilityNever, Value: entryValue(t, string(st))}}})
 	for i, s := range specs {
 		sr := types.SpecReport{LeafNodeType: types.NodeTypeIt, LeafNodeText: s.text, State: types.SpecStatePassed, NumAttempts: 1,
 			LeafNodeLocation: types.CodeLocation{FileName: "/repo/scenarios/x_test.go", LineNumber: 10 + i}}
@@ -116,8 +162,11 @@ func ginkgoReport(t *testing.T, specs []fixtureSpec) []byte {
 		sr.ReportEntries = append(sr.ReportEntries, types.ReportEntry{Name: "unrelated entry", Value: entryValue(t, `"x"`)})
 		r.SpecReports = append(r.SpecReports, sr)
 	}
-	r.SpecReports = append(r.SpecReports, types.SpecReport{LeafNodeType: types.NodeTypeIt, LeafNodeText: "skipped spec", State: types.SpecStateSkipped},
-		types.SpecReport{LeafNodeType: types.NodeTypeBeforeSuite, State: types.SpecStatePassed})
+	if run.off != "" {
+		r.SpecReports = append(r.SpecReports, types.SpecReport{LeafNodeType: types.NodeTypeIt, LeafNodeText: "skipped spec", State: types.SpecStateSkipped})
+	} else {
+		r.SpecReports = append(r.SpecReports, types.SpecReport{LeafNodeType: types.NodeTypeIt, LeafNodeText: "schema spec", State: types.SpecStatePassed, NumAttempts: 1})
+	}
 	b, err := json.MarshalIndent([]types.Report{r}, "", " ")
 	if err != nil {
 		t.Fatal(err)
@@ -128,9 +177,13 @@ func ginkgoReport(t *testing.T, specs []fixtureSpec) []byte {
 // fixtureFiles are the files of testdata/fixture, generated from the specs above.
 func fixtureFiles(t *testing.T) map[string][]byte {
 	return map[string][]byte{
-		FileGinkgoJSON: ginkgoReport(t, normalFixture()),
-		filepath.Join(DirNecessity, "freshness.json"): ginkgoReport(t, freshnessOffFixture()),
-		filepath.Join(DirNecessity, "db_check.json"):  ginkgoReport(t, dbCheckOffFixture()),
+		FileGinkgoJSON: ginkgoReport(t, normalFixture(), fixtureRun{}),
+		filepath.Join(DirNecessity, "freshness.json"):      ginkgoReport(t, freshnessOffFixture(), fixtureRun{"freshness"}),
+		filepath.Join(DirNecessity, "call_id.json"):        ginkgoReport(t, offFixture("call_id"), fixtureRun{"call_id"}),
+		filepath.Join(DirNecessity, "db_check.json"):       ginkgoReport(t, dbCheckOffFixture(), fixtureRun{"db_check"}),
+		filepath.Join(DirNecessity, "unique.json"):         ginkgoReport(t, offFixture("unique"), fixtureRun{"unique"}),
+		filepath.Join(DirNecessity, "slot_exclusion.json"): ginkgoReport(t, offFixture("slot_exclusion"), fixtureRun{"slot_exclusion"}),
+		FileCoverProfile: []byte("mode: atomic\ngithub.com/bookingharness/bookingharness/core/layers.go:10.2,12.3 2 1\n"),
 	}
 }
 
@@ -173,4 +226,38 @@ func entryValue(t *testing.T, asJSON string) types.ReportEntryValue {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// completeFixture adds what the committed fixture cannot hold: the coverage profile's stamp
+// (its digest is the file's), the self-test's score over today's catalogue (every sabotage
+// caught) and a passing black-box section, all stamped with the fixture's stamp.
+func completeFixture(t *testing.T, dir string) {
+	t.Helper()
+	st := fixtureStamp()
+	if err := stamp.WriteSidecar(filepath.Join(dir, FileCoverProfile), st); err != nil {
+		t.Fatal(err)
+	}
+	m := Mutation{Survived: []string{}, Inconclusive: []string{}, Stamp: &st}
+	for _, s := range sabotage.All() {
+		m.Add(MutationResult{Sabotage: string(s.Name), Target: string(s.Target), What: s.What, Slice: s.Slice, Verdict: VerdictCaught, Fires: 1,
+			Catches: []Catch{{Spec: "a spec", Message: "Expected ..."}}})
+	}
+	writeJSON(t, filepath.Join(dir, FileMutation), m)
+	bb := blackBoxFixture()
+	bb.Stamp = &st
+	bb.Gate = GateBlackBox(bb, BlackBoxGateConfig{Layers: LayerNames(), RequireReproduction: true})
+	if err := WriteBlackBox(filepath.Join(dir, DirBlackBox), bb); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func writeJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

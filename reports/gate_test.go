@@ -102,13 +102,14 @@ func TestGate(t *testing.T) {
 			n, k := splitRuns(f.Runs)
 			f.Necessity = BuildNecessity(n, k, nil)
 		}, wantRule: RuleKnockedOut, wantText: specHardRace},
-		{name: "a sabotaged core survived the self-test", edit: func(f *Facts) {
-			f.Mutation = &Mutation{Caught: 1, Total: 2, Survived: []string{"hardened/lookup"},
-				Results: []MutationResult{{Sabotage: "seed/freshness", Caught: true}, {Sabotage: "hardened/lookup"}}}
-		}, wantRule: RuleMutation, wantText: "sabotages caught 1/2; survived: hardened/lookup"},
-		{name: "every sabotage caught", edit: func(f *Facts) {
-			f.Mutation = &Mutation{Caught: 1, Total: 1, Results: []MutationResult{{Sabotage: "seed/freshness", Caught: true}}}
-		}},
+		{name: "a sabotage survived the self-test", edit: func(f *Facts) {
+			f.Mutation.Caught--
+			f.Mutation.Survived = []string{"hardened/lookup"}
+		}, wantRule: RuleMutation, wantText: "survived: hardened/lookup — each is a missing spec"},
+		{name: "a sabotage was inconclusive", edit: func(f *Facts) {
+			f.Mutation.Caught--
+			f.Mutation.Inconclusive = []string{"core/cancel"}
+		}, wantRule: RuleMutation, wantText: "inconclusive: core/cancel"},
 		{name: "layer never reached", edit: func(f *Facts) {
 			editRuns(f, specHardRepl, func(r *Run) { setVerdict(r, "slot_exclusion", "") })
 			editRuns(f, specHardRace, func(r *Run) { setVerdict(r, "slot_exclusion", "") })
@@ -183,7 +184,7 @@ func TestGate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := gateFacts(t)
-			cfg := DefaultGateConfig()
+			cfg := fixtureGateConfig()
 			if tt.edit != nil {
 				tt.edit(&f)
 			}

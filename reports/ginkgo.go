@@ -8,6 +8,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/bookingharness/bookingharness/internal/stamp"
 	"github.com/bookingharness/bookingharness/sim/evidence"
 )
 
@@ -56,8 +57,12 @@ func ParseGinkgo(name string, data []byte) (*SuiteSummary, []Run, error) {
 		}
 		sum.Succeeded = sum.Succeeded && s.SuiteSucceeded
 		sum.RunTime += s.RunTime
+		sum.Run.add(s)
 		for _, sp := range s.SpecReports {
 			if sp.LeafNodeType != types.NodeTypeIt {
+				if err := suiteNode(sum, sp); err != nil {
+					return nil, nil, fmt.Errorf("reports: %s: %w", name, err)
+				}
 				continue
 			}
 			count(sum, sp)
@@ -78,6 +83,25 @@ func ParseGinkgo(name string, data []byte) (*SuiteSummary, []Run, error) {
 	return sum, runs, nil
 }
 
+// suiteNode reads a suite-level node's report: the stamp the suite attached to its
+// SynchronizedBeforeSuite, and whether the node failed.
+func suiteNode(sum *SuiteSummary, sp types.SpecReport) error {
+	for _, re := range sp.ReportEntries {
+		if re.Name != stamp.ReportEntryName {
+			continue
+		}
+		var st stamp.Stamp
+		if err := json.Unmarshal([]byte(re.Value.AsJSON), &st); err != nil {
+			return fmt.Errorf("the suite's stamp is not one: %w", err)
+		}
+		sum.Stamp = &st
+	}
+	if sp.State.Is(types.SpecStateFailureStates) {
+		sum.SuiteFailures = append(sum.SuiteFailures, fmt.Sprintf("%s %s: %s", sp.LeafNodeType, sp.State, firstLine(sp.Failure.Message, 300)))
+	}
+	return nil
+}
+
 func count(sum *SuiteSummary, sp types.SpecReport) {
 	switch {
 	case sp.State.Is(types.SpecStatePassed):
@@ -85,12 +109,14 @@ func count(sum *SuiteSummary, sp types.SpecReport) {
 		sum.Passed++
 		if sp.NumAttempts > 1 {
 			sum.Flaked++
+			sum.FlakedSpecs = append(sum.FlakedSpecs, sp.FullText())
 		}
 	case sp.State.Is(types.SpecStateSkipped):
 		sum.Skipped++
 		sum.SkippedSpecs = append(sum.SkippedSpecs, sp.FullText())
 	case sp.State.Is(types.SpecStatePending):
 		sum.Pending++
+		sum.PendingSpecs = append(sum.PendingSpecs, sp.FullText())
 	case sp.State.Is(types.SpecStateFailureStates):
 		sum.Total++
 		sum.Failed++

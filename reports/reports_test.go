@@ -17,8 +17,8 @@ func TestReadGinkgo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Total != 5 || sum.Passed != 5 || sum.Skipped != 1 || sum.Evidence != 5 || !sum.Succeeded || sum.RunTime != 3*time.Second ||
-		!reflect.DeepEqual(sum.SkippedSpecs, []string{"skipped spec"}) {
+	if sum.Total != 6 || sum.Passed != 6 || sum.Skipped != 0 || sum.Evidence != 5 || !sum.Succeeded || sum.RunTime != 3*time.Second ||
+		sum.Stamp == nil || sum.Stamp.Inputs != fixtureStamp().Inputs || sum.Run.TotalSpecs != 6 || sum.Run.WillRun != 6 || sum.Run.Filtered() != "" {
 		t.Fatalf("summary = %+v", sum)
 	}
 	if runs[0].Spec != specSeed687 || runs[0].Entry.Scenario != specSeed687 || runs[0].Source != SourceSuite || !runs[0].Passed {
@@ -321,13 +321,25 @@ func copyFixture(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	completeFixture(t, dir)
 	return dir
 }
 
+// fixtureGateConfig is the default gate judging the fixture's tree.
+func fixtureGateConfig() GateConfig {
+	st := fixtureStamp()
+	cfg := DefaultGateConfig()
+	cfg.Tree = &st
+	return cfg
+}
+
 func fixtureInputs(dir string) Inputs {
+	st := fixtureStamp()
+	cfg := fixtureGateConfig()
 	return Inputs{
 		Dir:          dir,
-		Gate:         DefaultGateConfig(),
+		Stamp:        &st,
+		Gate:         cfg,
 		Now:          time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
 		Incidents:    []Incident{{Name: "call-687-688", File: "scenarios/incidents/call-687-688.yaml", Policy: "seed", Layers: "all", Pass: true, Violated: []string{}, TotalMS: 812}},
 		Reproduction: &Reproduction{Incident: "call-687-688", Policy: "seed", Layers: "none", Violated: []string{"duplicate_booking_id"}, Reproduced: true},
@@ -351,11 +363,12 @@ func TestCollectAndWrite(t *testing.T) {
 	if !f.Gate.Pass {
 		t.Fatalf("fixture must pass the gate:\n%s", f.Gate)
 	}
-	if f.JUnit == nil || f.CodeCoverage == nil || f.Necessity == nil || len(f.Runs) != 15 {
-		t.Fatalf("facts incomplete: junit %v coverage %v necessity %v runs %d", f.JUnit, f.CodeCoverage, f.Necessity, len(f.Runs))
+	if f.JUnit == nil || f.CodeCoverage == nil || f.Necessity == nil || len(f.Runs) != 30 || len(f.Artefacts) != 9 {
+		t.Fatalf("facts incomplete: junit %v coverage %v necessity %v runs %d artefacts %d", f.JUnit, f.CodeCoverage, f.Necessity, len(f.Runs), len(f.Artefacts))
 	}
-	wantLinks := Links{GinkgoJSON: FileGinkgoJSON, JUnit: FileJUnit, CoverageHTML: FileCoverageHTML, LoadHTML: FileLoadHTML,
-		Timelines: []string{"timelines/race.html"}, Necessity: []string{"necessity/db_check.json", "necessity/freshness.json"}}
+	wantLinks := Links{GinkgoJSON: FileGinkgoJSON, JUnit: FileJUnit, CoverageHTML: FileCoverageHTML, CoverProfile: FileCoverProfile, LoadHTML: FileLoadHTML,
+		Timelines: []string{"timelines/race.html"}, Necessity: []string{"necessity/call_id.json", "necessity/db_check.json", "necessity/freshness.json",
+			"necessity/slot_exclusion.json", "necessity/unique.json"}}
 	if !reflect.DeepEqual(f.Links, wantLinks) {
 		t.Fatalf("links = %+v", f.Links)
 	}
@@ -366,7 +379,7 @@ func TestCollectAndWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g := Gate(back, DefaultGateConfig()); !reflect.DeepEqual(g, f.Gate) {
+	if g := Gate(back, fixtureGateConfig()); !reflect.DeepEqual(g, f.Gate) {
 		t.Fatalf("gate on report.json differs: %+v vs %+v", g, f.Gate)
 	}
 
@@ -454,6 +467,7 @@ func TestReadMutation(t *testing.T) {
 		"not json":     "nope",
 		"no sabotages": `{"caught":0,"total":0,"results":[]}`,
 		"inconsistent": `{"caught":3,"total":2,"results":[{},{}]}`,
+		"miscounted":   `{"caught":1,"total":1,"survived":[],"inconclusive":[],"results":[{"sabotage":"seed/freshness","verdict":"survived"}]}`,
 	} {
 		p := filepath.Join(dir, name+".json")
 		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
@@ -464,7 +478,7 @@ func TestReadMutation(t *testing.T) {
 		}
 	}
 	p := filepath.Join(dir, FileMutation)
-	if err := os.WriteFile(p, []byte(`{"caught":1,"total":1,"survived":[],"results":[{"sabotage":"seed/freshness","caught":true}]}`), 0o644); err != nil {
+	if err := os.WriteFile(p, []byte(`{"caught":1,"total":1,"survived":[],"inconclusive":[],"results":[{"sabotage":"seed/freshness","verdict":"caught"}]}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	m, err := ReadMutation(p)

@@ -48,7 +48,10 @@ func Summary(f Facts) string {
 		if len(m.Survived) > 0 {
 			fmt.Fprintf(&b, " — survived: %s", strings.Join(m.Survived, ", "))
 		}
-		b.WriteString(" (one sabotaged core per layer and policy, and defects of the hardened flow; `make gate-selftest`).\n")
+		if len(m.Inconclusive) > 0 {
+			fmt.Fprintf(&b, " — inconclusive: %s", strings.Join(m.Inconclusive, ", "))
+		}
+		b.WriteString(" (every sabotage of the core and of the harness itself, each on the slice of the suite that must catch it; `make gate-selftest`).\n")
 	}
 
 	b.WriteString("\n### Layer coverage\n\nWorlds in which each layer ran / rejected a booking (worlds with it on in parentheses).\n\n")

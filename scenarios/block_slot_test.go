@@ -14,7 +14,7 @@ import (
 )
 
 // confirmEvent is a requires-confirmation event type; blockSlot is Cal.com's
-// requiresConfirmationWillBlockSlot (reference §8.5): whether a PENDING booking makes the host
+// requiresConfirmationWillBlockSlot (docs/calcom.md §3): whether a PENDING booking makes the host
 // busy for everyone else.
 func confirmEvent(blockSlot bool) fakecalcom.EventType {
 	return fakecalcom.EventType{ID: 9, Kind: fakecalcom.RequiresConfirmation, LengthMinutes: 30, HostID: 5, BlockSlot: blockSlot}

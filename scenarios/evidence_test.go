@@ -12,7 +12,9 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/bookingharness/bookingharness/core"
+	"github.com/bookingharness/bookingharness/sim/check"
 	"github.com/bookingharness/bookingharness/sim/evidence"
+	"github.com/bookingharness/bookingharness/sim/histfile"
 	"github.com/bookingharness/bookingharness/sim/history"
 	"github.com/bookingharness/bookingharness/sim/world"
 )
@@ -58,8 +60,10 @@ func attachWorldEvidence(ctx context.Context, spec string, w *world.World, c *ev
 	if err != nil {
 		e.CheckError = err.Error()
 	}
+	declared := false
 	for _, re := range CurrentSpecReport().ReportEntries {
 		if x, ok := re.GetRawValue().(expectedViolations); ok && re.Name == expectedEntryName && x.World == w.Core().DB.Name {
+			declared = true
 			for _, v := range x.Violations {
 				if !slices.Contains(e.ExpectedViolations, v) {
 					e.ExpectedViolations = append(e.ExpectedViolations, v)
@@ -69,6 +73,35 @@ func attachWorldEvidence(ctx context.Context, spec string, w *world.World, c *ev
 	}
 	AddReportEntry(evidence.ReportEntryName, e, ReportEntryVisibilityNever)
 	writeTimeline(spec, w, off)
+	if declared && e.ExpectedViolations == nil {
+		e.ExpectedViolations = []string{}
+	}
+	writeHistory(ctx, spec, w, e, rep)
+}
+
+// envHistories names the directory the suite's worlds write their histories to (make
+// scenarios sets it to reports/out/histories), for `bookingharness check` to judge again.
+const envHistories = "HARNESS_HISTORY_DIR"
+
+// writeHistory writes the world's history and final state with the run's stamp (package
+// histfile): what it expected is what the spec declared (expectBroken), nothing when it
+// declared nothing. A failure to write is noted in the report, never a spec failure.
+func writeHistory(ctx context.Context, spec string, w *world.World, e evidence.Entry, rep check.Report) {
+	dir := os.Getenv(envHistories)
+	if dir == "" {
+		return
+	}
+	st, err := w.State(ctx)
+	if err == nil {
+		name := fmt.Sprintf("%s-%08x-%s%s", slug(spec), crc32.ChecksumIEEE([]byte(spec)), w.Core().DB.Name, histfile.Ext)
+		err = histfile.Write(filepath.Join(dir, name), histfile.History{
+			Header: histfile.Header{Source: histfile.SourceSuite, Name: spec, Policy: e.Policy, Layers: e.Layers, Expected: e.ExpectedViolations,
+				Stamp: processStamp()},
+			Operations: w.Recorder.Operations(), State: st, Verdict: histfile.VerdictOf(rep)})
+	}
+	if err != nil {
+		AddReportEntry("history not written", ReportEntryVisibilityFailureOrVerbose, err.Error())
+	}
 }
 
 // envTimelines names the directory for porcupine timelines of the race specs (make

@@ -3,6 +3,7 @@ package scenarios_test
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -28,6 +29,13 @@ func incidentEntries() []TableEntry {
 		files = append(files, matches...)
 	}
 	var entries []TableEntry
+	if len(files) == 0 {
+		// Run from anywhere but scenarios/, the catalogue is not found: that must fail, not
+		// shrink the suite by every incident spec unnoticed.
+		wd, _ := os.Getwd()
+		return []TableEntry{Entry("the incident catalogue", Label("kind:incident"), "incidents/*.yaml", "",
+			fmt.Errorf("no incident file found from %s: the suite runs in scenarios/", wd))}
+	}
 	for _, file := range files {
 		inc, err := incident.Load(file)
 		if err != nil {

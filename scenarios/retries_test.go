@@ -94,8 +94,8 @@ var _ = Describe("Retries of the same call", func() {
 	// Forced, not left to a start barrier: attempt 1 is parked inside Cal.com's create (the
 	// fake's hook) while attempt 2 of the same call starts; attempt 2 must reach the core's
 	// wait on the call's claim (HookClaimBusy) and stay there until attempt 1 is released. If
-	// the claim no longer serialised the attempts, attempt 2 would reach Cal.com instead and
-	// the spec would fail waiting for the claim wait.
+	// the claim no longer serialised the attempts, attempt 2 would reach Cal.com's create
+	// instead — the spec watches for both, so that is a failed assertion, not a timeout.
 	It("hardened: the call's claim serialises the attempts; booked, then already_booked", gated,
 		labels("retry", core.PolicyHardened, core.All()), func(ctx SpecContext) {
 			cg := newCreateGate(2)
@@ -115,7 +115,16 @@ var _ = Describe("Retries of the same call", func() {
 			parkedFirst := cg.Next(ctx) // attempt 1 is inside Cal.com's create
 			Expect(parkedFirst.CallID).To(Equal(call687ID))
 			second := goBook(ctx, w, call687)
-			Eventually(ctx, waiting).Should(Receive(Equal(call687ID)), "attempt 2 waits on the call's claim")
+			var attempt2 string
+			select {
+			case <-waiting:
+				attempt2 = "waits on the call's claim"
+			case <-cg.arrived:
+				attempt2 = "reached Cal.com's create while attempt 1 was in it"
+			case <-ctx.Done():
+				attempt2 = "neither waited nor reached Cal.com before the spec's bound"
+			}
+			Expect(attempt2).To(Equal("waits on the call's claim"))
 			parkedFirst.Release()
 			Expect(first.Wait(ctx).Outcome.Kind).To(Equal(core.Booked))
 			r2 := second.Wait(ctx)

@@ -16,7 +16,7 @@ import (
 	"github.com/bookingharness/bookingharness/sim/world"
 )
 
-// teamEvent is a round-robin event type with two hosts (reference §8.4): a new attendee gets
+// teamEvent is a round-robin event type with two hosts (docs/calcom.md §3, item 8): a new attendee gets
 // the first free host; the same attendee at the same start gets the original booking back;
 // with both hosts busy, 400 with the team message.
 var teamEvent = fakecalcom.EventType{ID: 7, Kind: fakecalcom.RoundRobin, LengthMinutes: 30, Hosts: []int{1, 2}}
@@ -138,7 +138,7 @@ var _ = Describe("Round robin with several hosts", func() {
 					return nil
 				}})
 			a := goBook(ctx, w, first)
-			Eventually(parked).Should(BeClosed())
+			Eventually(ctx, parked).Should(BeClosed(), "caller 1 reaches Cal.com and parks")
 			b := mustBook(ctx, w, onTeam(2))
 			close(release)
 			Expect(a.Wait(ctx).Outcome.Kind).To(Equal(core.Booked))
@@ -181,7 +181,7 @@ var _ = Describe("Round robin with several hosts", func() {
 	)
 
 	// Another call with the same attendee email (a phone agent's generic fallback address):
-	// Cal.com hands back the first caller's booking instead of the free host (§8.4). Both
+	// Cal.com hands back the first caller's booking instead of the free host (docs/calcom.md §3). Both
 	// policies refuse it by call_id; host 2 stays free — availability Cal.com loses, not the
 	// core.
 	DescribeTable("another caller with the same email",

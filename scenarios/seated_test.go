@@ -14,7 +14,7 @@ import (
 	"github.com/bookingharness/bookingharness/sim/world"
 )
 
-// seatedEvent is a seated event type with three seats (reference §8.6): a second booker at
+// seatedEvent is a seated event type with three seats (docs/calcom.md §3): a second booker at
 // the same start joins the first booker's booking — the same uid, a new seatUid — and the
 // booking keeps the FIRST booker's metadata; a full booking answers 409 "No more seats left".
 var seatedEvent = fakecalcom.EventType{ID: 8, Kind: fakecalcom.Seated, LengthMinutes: 60, HostID: 4, Seats: 3}
@@ -43,10 +43,12 @@ var _ = Describe("Seated event types", func() {
 	// Four callers, one after the other, for a slot with three seats. Cal.com seats the first
 	// three on ONE booking (one uid, three seatUids) and answers the fourth 409 "No more
 	// seats left". The hardened core judges each seat by the seat's own metadata and stores
-	// one appointment per seat (uid, calcom_seat_uid). The seed judges the booking's metadata
-	// — the first booker's — and keeps its shipped unique index on the uid alone, so every
-	// later seat is refused by a layer while Cal.com holds it: orphan_booking per seat. With
-	// no layers at all the seed stores every seat (nothing refuses it).
+	// one appointment per seat (uid, calcom_seat_uid). The seed judges the booking's top-level
+	// metadata, which a seated answer does not show (output.service.ts), so call_id lets every
+	// later seat pass and db_check answers "booked" with the first caller's appointment: two
+	// callers told booked hold nothing (untruthful_outcome, lost_booking) and their seats have
+	// no appointment (orphan_booking). Its shipped unique index on the uid alone refuses every
+	// later seat as an error. With no layers at all the seed stores every seat.
 	DescribeTable("three callers share one booking, the fourth finds it full",
 		func(ctx SpecContext, p core.Policy, ls core.Layers, answers []seatAnswer, stored int, brokenInvariants []string) {
 			w := worldServing(ctx, seatedEvent, world.Config{Policy: p, Layers: ls})
@@ -83,8 +85,8 @@ var _ = Describe("Seated event types", func() {
 		Entry(nil, labels("seated", core.PolicyHardened, core.All()), core.PolicyHardened, core.All(),
 			[]seatAnswer{{kind: core.Booked}, {kind: core.Booked}, {kind: core.Booked}, {kind: core.SlotTaken, calcomErr: calcom.ErrConflict}}, 3, broken()),
 		Entry(nil, labels("seated", core.PolicySeed, core.All()), core.PolicySeed, core.All(),
-			[]seatAnswer{{kind: core.Booked}, {kind: core.SlotTaken, layer: core.LayerCallID}, {kind: core.SlotTaken, layer: core.LayerCallID},
-				{kind: core.SlotTaken, calcomErr: calcom.ErrConflict}}, 1, broken(check.OrphanBooking)),
+			[]seatAnswer{{kind: core.Booked}, {kind: core.Booked, layer: core.LayerDBCheck}, {kind: core.Booked, layer: core.LayerDBCheck},
+				{kind: core.SlotTaken, calcomErr: calcom.ErrConflict}}, 1, broken(check.OrphanBooking, check.UntruthfulOutcome, check.LostBooking)),
 		// Layer 4 alone: the second seat's row hits the shipped unique index on the uid.
 		Entry(nil, labels("seated", core.PolicySeed, uniqueOnly), core.PolicySeed, uniqueOnly,
 			[]seatAnswer{{kind: core.Booked}, {kind: core.Error, layer: core.LayerUnique}, {kind: core.Error, layer: core.LayerUnique},

@@ -6,11 +6,13 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/bookingharness/bookingharness/internal/stamp"
 	"github.com/bookingharness/bookingharness/pgenv"
 )
 
@@ -30,6 +32,7 @@ var startedEnv *pgenv.Env
 var decisions *decisionLog
 
 var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
+	attachStamp()
 	env, err := pgenv.Start(ctx)
 	Expect(err).NotTo(HaveOccurred())
 	startedEnv = env
@@ -50,6 +53,30 @@ var _ = SynchronizedAfterSuite(func(ctx SpecContext) {
 	if startedEnv != nil {
 		Expect(startedEnv.Close(ctx)).To(Succeed())
 	}
+})
+
+// attachStamp attaches the run's stamp (internal/stamp: the tree, the command line and
+// settings, the time) to the suite's report, so the gate can tell a current, whole run from
+// a stale or filtered one. The tree is the repository around the working directory, where
+// ginkgo runs the suite (scenarios/).
+func attachStamp() {
+	st := processStamp()
+	Expect(st).NotTo(BeNil(), "the suite must run inside its repository to stamp its evidence")
+	AddReportEntry(stamp.ReportEntryName, *st, ReportEntryVisibilityNever)
+}
+
+// processStamp is this process's stamp of the run, taken once (hashing the tree is not
+// free); nil when the tree cannot be stamped.
+var processStamp = sync.OnceValue(func() *stamp.Stamp {
+	root, err := stamp.Root(".")
+	if err != nil {
+		return nil
+	}
+	st, err := stamp.Take(root, stamp.Command(os.Args))
+	if err != nil {
+		return nil
+	}
+	return &st
 })
 
 // freshDatabase gives the spec its own database cloned from tpl, dropped when the spec ends.

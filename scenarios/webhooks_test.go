@@ -8,6 +8,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/fakecalcom"
@@ -41,6 +42,9 @@ type webhookFaultCase struct {
 	// virtual clock reaches a delayed delivery) or "reconcile" (the periodic reconcile pass,
 	// the backstop for webhooks Cal.com never delivers: it does not retry).
 	repair string
+	// handled counts what the core's handler made of the deliveries ("TRIGGER:result"),
+	// when the entry pins it.
+	handled map[string]int
 }
 
 var _ = Describe("Webhooks", func() {
@@ -51,7 +55,9 @@ var _ = Describe("Webhooks", func() {
 	// the row live on a cancelled booking — the checker shows exactly that phantom.
 	DescribeTable("a webhook fault around the host's cancel, under hardened",
 		func(ctx SpecContext, delivery fakecalcom.Delivery, c webhookFaultCase) {
-			w := newWorld(ctx, world.Config{Policy: core.PolicyHardened, Layers: core.All(), Webhooks: &fakecalcom.Webhooks{Delivery: delivery, Secret: webhookSecret}})
+			reg := prometheus.NewRegistry()
+			w := newWorld(ctx, world.Config{Policy: core.PolicyHardened, Layers: core.All(), Registerer: reg,
+				Webhooks: &fakecalcom.Webhooks{Delivery: delivery, Secret: webhookSecret}})
 			if c.wrongSecret {
 				w.Fake.Fake.ClearSubscribers()
 				Expect(w.Fake.Fake.AddSubscriber(fakecalcom.Subscriber{URL: w.Core().WebhookURL(), Secret: "not-" + webhookSecret})).To(Succeed())
@@ -80,6 +86,9 @@ var _ = Describe("Webhooks", func() {
 				Expect(statuses).To(Equal(map[int]int{http.StatusUnauthorized: 2}), "both deliveries rejected")
 			}
 			Expect(w.SettleWebhooks(ctx)).To(Succeed())
+			for key, n := range c.handled {
+				Expect(handled(reg)).To(HaveKeyWithValue(key, n), "what the handler made of the deliveries")
+			}
 			expectBroken(ctx, w, broken())
 		},
 		func(delivery fakecalcom.Delivery, c webhookFaultCase) string {
@@ -90,7 +99,8 @@ var _ = Describe("Webhooks", func() {
 			return s + join(c.meanwhile) + " until " + map[string]string{"clock": "it arrives", "reconcile": "the reconcile pass"}[c.repair] + ", then none"
 		},
 		Entry(nil, labels("webhook", core.PolicyHardened, core.All()), fakecalcom.DeliveryAsync, webhookFaultCase{name: "BOOKING_CANCELLED delivered twice",
-			on: fakecalcom.TriggerBookingCancelled, action: fakecalcom.Action{Kind: fakecalcom.ActionDuplicate}}),
+			on: fakecalcom.TriggerBookingCancelled, action: fakecalcom.Action{Kind: fakecalcom.ActionDuplicate},
+			handled: map[string]int{"BOOKING_CANCELLED:accepted": 1, "BOOKING_CANCELLED:duplicate": 1}}),
 		Entry(nil, labels("webhook", core.PolicyHardened, core.All()), fakecalcom.DeliverySync, webhookFaultCase{name: "BOOKING_CREATED reordered behind BOOKING_CANCELLED",
 			on: fakecalcom.TriggerBookingCreated, action: fakecalcom.Action{Kind: fakecalcom.ActionReorder}}),
 		Entry(nil, labels("webhook", core.PolicyHardened, core.All()), fakecalcom.DeliveryAsync, webhookFaultCase{name: "BOOKING_CANCELLED 30s late",
@@ -128,6 +138,39 @@ var _ = Describe("Webhooks", func() {
 		}
 		Expect(live(ctx, w)).To(HaveLen(1))
 		Expect(mustReconcile(ctx, w).Changed()).To(BeFalse(), "the booking is still accepted in Cal.com")
+		expectBroken(ctx, w, broken())
+	})
+
+	// Call 687's create succeeds but its answer is lost and the lookups fail, so its claim
+	// stays pending; its BOOKING_CREATED is held back; the host cancels the booking, whose
+	// BOOKING_CANCELLED leaves a tombstone. The late BOOKING_CREATED then meets the tombstone
+	// and is ignored without asking Cal.com — it can never bring the cancelled booking back
+	// onto the pending claim. (Without the tombstone the handler finds the claim and asks
+	// Cal.com about the booking before it ignores it.)
+	It("ignores a late BOOKING_CREATED of a cancelled booking on its tombstone, without asking Cal.com", labels("webhook", core.PolicyHardened, core.All()), func(ctx SpecContext) {
+		reg := prometheus.NewRegistry()
+		w := newWorld(ctx, world.Config{Policy: core.PolicyHardened, Layers: core.All(), Registerer: reg,
+			Webhooks: &fakecalcom.Webhooks{Delivery: fakecalcom.DeliveryAsync, Secret: webhookSecret}})
+		fault(w, firstCreate(call687ID, fakecalcom.Action{Kind: fakecalcom.ActionResetAfterCommit}))
+		fault(w, fakecalcom.Rule{Name: "lookups fail", Method: http.MethodGet, Path: "/v2/bookings", Action: fakecalcom.Action{Kind: fakecalcom.ActionStatus, Status: http.StatusServiceUnavailable}})
+		fault(w, fakecalcom.Rule{Name: "BOOKING_CREATED late", Method: fakecalcom.MethodWebhook, Path: string(fakecalcom.TriggerBookingCreated), CallID: call687ID, Times: 1,
+			Action: fakecalcom.Action{Kind: fakecalcom.ActionDelay, Delay: fakecalcom.Duration(time.Minute)}})
+		out := book(ctx, w, call687)
+		Expect(out.Kind).To(Equal(core.Unknown), out.Reason)
+		Expect(accepted(w)).To(HaveLen(1))
+		uid := accepted(w)[0].UID
+		_, err := w.HostCancel(ctx, call687ID, w.Slot(call687), uid)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(w.SettleWebhooks(ctx)).To(Succeed())
+		Expect(handled(reg)).To(And(HaveKeyWithValue("BOOKING_CANCELLED:accepted", 1), HaveKeyWithValue("BOOKING_CREATED:ignored", 1)))
+		asked := 0
+		for _, e := range w.Fake.Fake.Journal() {
+			if e.Method == http.MethodGet && e.Path == "/v2/bookings/"+uid {
+				asked++
+			}
+		}
+		Expect(asked).To(BeZero(), "the tombstone answers the late BOOKING_CREATED without a GET of the booking")
+		Expect(live(ctx, w)).To(BeEmpty())
 		expectBroken(ctx, w, broken())
 	})
 
@@ -214,6 +257,28 @@ var _ = Describe("Webhooks", func() {
 		Entry(nil, labels("webhook", core.PolicyHardened, core.All()), core.PolicyHardened, core.All(), core.SlotTaken, 1, broken()),
 	)
 })
+
+// handled reads what a world's webhook handler made of its deliveries from the core's
+// metrics (bookingharness_webhook_deliveries_total), as "TRIGGER:result" → count.
+func handled(reg *prometheus.Registry) map[string]int {
+	GinkgoHelper()
+	mfs, err := reg.Gather()
+	Expect(err).NotTo(HaveOccurred())
+	out := map[string]int{}
+	for _, mf := range mfs {
+		if mf.GetName() != "bookingharness_webhook_deliveries_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			out[labels["trigger"]+":"+labels["result"]] = int(m.GetCounter().GetValue())
+		}
+	}
+	return out
+}
 
 // noSlotExclusion is every hardened layer but slot_exclusion.
 func noSlotExclusion() core.Layers {

@@ -65,4 +65,4 @@ for r in $(seq "$ROUNDS"); do
   printf 'round %d: fake %s req/s, bare %s req/s, ratio %s\n' "$r" "$fake" "$bare" "$ratio"
 done
 median="$(printf '%s\n' "${RATIOS[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')"
-printf 'median ratio fake/bare: %s (target >= 0.80, DESIGN §9)\n' "$median"
+printf 'median ratio fake/bare: %s (target >= 0.80, docs/targets.md)\n' "$median"

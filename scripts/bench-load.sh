@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench-load.sh: the load targets of DESIGN §9, in ONE run on ONE Postgres server, each
+# bench-load.sh: the load targets of docs/targets.md, in ONE run on ONE Postgres server, each
 # measured BENCH_ROUNDS (default 3) times, medians reported, every round printed.
 #   (a) end-to-end `bookingharness load` throughput, all layers, distinct slots, against
 #       pgbench running the equivalent database work on the same server at the same client

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench-proxy.sh: what the Postgres wire proxy (sim/pgproxy) costs, DESIGN §9 (target: a
+# bench-proxy.sh: what the Postgres wire proxy (sim/pgproxy) costs, docs/targets.md (target: a
 # pgbench run through the proxy reaches >= 85 % of the direct run's tps, i.e. costs <= 15 %).
 #
 # pgbench runs select-only (-S) and the default TPC-B-like script against one Postgres three

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # build-pg-image.sh — build a Postgres 15 Docker image locally, without any
-# container registry (DESIGN.md §3.1). Used by `make pg-image` and
+# container registry (docs/postgres.md). Used by `make pg-image` and
 # scripts/prepare-host.sh.
 #
 # The image is a Debian bookworm minbase root filesystem made by debootstrap

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # prepare-host.sh — make this machine able to run Postgres in Docker for the
 # testcontainers-based CI gate (`make test`), without any container registry
-# (DESIGN.md §3.1). `make test` runs it; so does `make pg-image`.
+# (docs/postgres.md). `make test` runs it; so does `make pg-image`.
 #
 # First it checks whether anything is needed: when a Docker engine answers and
 # has a Postgres image the harness will use, it says so and exits at once.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -106,6 +107,10 @@ type gateRun struct {
 
 func runGateSUT(ctx context.Context, stdout, stderr io.Writer, gf gateFlags) error {
 	began := time.Now()
+	// Inside the repository the section carries the tree's stamp, so the main gate can hold
+	// it to the tree it judges; a service gated from elsewhere gets none (and the main gate,
+	// if it ever reads it, refuses it as unstamped).
+	st, stampErr := treeStamp("", os.Args[1:])
 	f := gf.sut
 	invalid := func(err error) error { return &exitError{code: 2, err: fmt.Errorf("gate --sut: %w", err)} }
 	s, err := blackbox.LoadSUT(f.sut)
@@ -168,6 +173,9 @@ func runGateSUT(ctx context.Context, stdout, stderr io.Writer, gf gateFlags) err
 		g.runLoad(ctx, env, faults)
 	}
 	bb := g.facts(explained)
+	if stampErr == nil {
+		bb.Stamp = &st
+	}
 	bb.Gate = reports.GateBlackBox(bb, reports.BlackBoxGateConfig{Layers: cfg.Layers, RequireReproduction: cfg.RequireReproduction, RequireAgreement: f.requireAgreement})
 	if err := reports.WriteBlackBox(f.out, bb); err != nil {
 		return err

@@ -28,7 +28,7 @@ import (
 // 2 bad flags or a run that could not be carried out).
 func newLoadCmd() *cobra.Command {
 	cfg := load.DefaultConfig()
-	var policy, layers, faults, dbFaults, webhookFaults, expect, pgDSN, jsonPath, htmlPath, timelinePath, rate, arrivals, latency, shrinkDir, sut string
+	var policy, layers, faults, dbFaults, webhookFaults, expect, pgDSN, jsonPath, htmlPath, timelinePath, rate, arrivals, latency, shrinkDir, sut, historyPath string
 	var noProgress bool
 	cmd := &cobra.Command{
 		Use:   "load",
@@ -60,7 +60,7 @@ catalogue (docs/faults.md, which also gives each fault's incident form).
 Exit codes: 0 no unexpected violation; 1 a violation the policy is not expected to show
 (hardened: none; see --expect-violations); 2 bad flags or the run could not be carried out.
 
---sut sut.yaml runs the same load against your service in black-box mode (DESIGN §12): it is
+--sut sut.yaml runs the same load against your service in black-box mode (docs/blackbox.md): it is
 started once with a fresh database and the run's own fake Cal.com, every attempt goes
 through POST /__harness/book, and its appointments (the sut.yaml's SELECT) are checked with
 the fake's ledger against the history. --policy then says which violations are expected
@@ -122,8 +122,9 @@ the fake's ledger against the history. --policy then says which violations are e
 				return &exitError{code: 2, err: err}
 			}
 			cfg.KeepEvidence = shrinkDir != "" // shrink hook
+			cfg.KeepHistory = historyPath != ""
 			return runLoad(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), cfg, expected, loadOutputs{
-				pgDSN: pgDSN, json: jsonPath, html: htmlPath, timeline: timelinePath, progress: !noProgress, shrink: shrinkDir,
+				pgDSN: pgDSN, json: jsonPath, html: htmlPath, timeline: timelinePath, progress: !noProgress, shrink: shrinkDir, history: historyPath,
 			})
 		},
 	}
@@ -162,6 +163,7 @@ the fake's ledger against the history. --policy then says which violations are e
 	f.StringVar(&shrinkDir, "shrink", "", "turn each violation into a minimal incident file in this directory (DIR/<invariant>-<n>.yaml)")
 	f.StringVar(&sut, "sut", "", "load a black-box service (sut.yaml) instead of the reference core")
 	f.IntVar(&cfg.Crashes, "crashes", 0, "with --sut: kill the service (SIGKILL to its process group) this many times at seeded moments and restart it; attempts in flight at a kill are unknown")
+	f.StringVar(&historyPath, "history", "", "write the run's history and final state (JSON lines, stamped) to this file, for `bookingharness check` to judge again")
 	return cmd
 }
 
@@ -183,6 +185,7 @@ type loadOutputs struct {
 	pgDSN, json, html, timeline string
 	progress                    bool
 	shrink                      string // --shrink DIR
+	history                     string // --history FILE
 }
 
 func runLoad(ctx context.Context, stdout, stderr io.Writer, cfg load.Config, expected []string, out loadOutputs) error {
@@ -232,7 +235,10 @@ func runLoad(ctx context.Context, stdout, stderr io.Writer, cfg load.Config, exp
 	if err := writeFile(out.html, func(w io.Writer) error { return res.WriteHTML(w, timeline) }); err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	for _, p := range []string{out.json, out.html, timeline} {
+	if err := writeHistory(out.history, res.History); err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	for _, p := range []string{out.json, out.html, timeline, out.history} {
 		if p != "" {
 			fmt.Fprintf(stderr, "wrote %s\n", p)
 		}

@@ -48,6 +48,8 @@ func subcommands() []func() *cobra.Command {
 		newSUTCmd,
 		newRecordCmd,
 		newIncidentCmd,
+		newStampCmd,
+		newCheckCmd,
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -13,12 +14,13 @@ import (
 
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/sim/blackbox"
+	"github.com/bookingharness/bookingharness/sim/histfile"
 	"github.com/bookingharness/bookingharness/sim/incident"
 	"github.com/bookingharness/bookingharness/sim/replay"
 	"github.com/bookingharness/bookingharness/sim/world"
 )
 
-// Replay exit codes (DESIGN §6).
+// Replay exit codes (docs/replay.md).
 const (
 	exitOK      = 0 // every expectation met
 	exitFailed  = 1 // an expectation failed
@@ -29,6 +31,7 @@ const (
 type replayFlags struct {
 	policy, layers, pgDSN, sut string
 	json, serviceOutput        bool
+	history                    string // --history DIR
 }
 
 func newReplayCmd() *cobra.Command {
@@ -36,7 +39,7 @@ func newReplayCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "replay [--policy seed|hardened] [--layers all|none|a,b] [--sut sut.yaml] [--json] [--pg-dsn DSN] FILE…",
 		Short: "Replay incident files on a virtual clock and check their expectations",
-		Long: `Replays each incident file (DESIGN §6) in a fresh world — its own database, its own fake
+		Long: `Replays each incident file (docs/incident-format.md) in a fresh world — its own database, its own fake
 Cal.com, one virtual clock — and checks the steps' expected outcomes, the final counts and the
 invariants. Prints a timeline per file (or, with --json, one JSON document).
 
@@ -54,8 +57,8 @@ Docker answers, else the embedded provider (a throw-away server from the Postgre
 this machine); HARNESS_PG_PROVIDER forces one. One server serves every file of one
 invocation.
 
---sut sut.yaml replays the files unchanged against your service in black-box mode (DESIGN
-§12; see "Gate your own service" in the README): for each file the harness starts it with a
+--sut sut.yaml replays the files unchanged against your service in black-box mode
+(docs/blackbox.md): for each file the harness starts it with a
 fresh database and the replay's own fake Cal.com, drives it over the contract, reads its
 appointments with the sut.yaml's SELECT and judges it with the same checker. --policy then
 only chooses whose expectations judge the service (default: the sut.yaml's policy:, which is
@@ -78,6 +81,7 @@ nothing was judged.`,
 	cmd.Flags().StringVar(&f.pgDSN, "pg-dsn", "", "use this Postgres server instead of a container (same as HARNESS_PG_DSN)")
 	cmd.Flags().StringVar(&f.sut, "sut", "", "replay against this black-box service (sut.yaml) instead of the reference core")
 	cmd.Flags().BoolVar(&f.serviceOutput, "service-output", false, "with --sut: copy the service's output to stderr as it comes")
+	cmd.Flags().StringVar(&f.history, "history", "", "write each file's history and final state (JSON lines, stamped) into this directory, as <name>-<policy>.history.jsonl, for `bookingharness check` to judge again")
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &exitError{code: exitInvalid, err: fmt.Errorf("replay: %w (see bookingharness replay --help)", err)}
 	})
@@ -144,6 +148,7 @@ func (f replayFlags) options(stderr io.Writer) (replay.Options, error) {
 		}
 		opts.Layers = &l
 	}
+	opts.KeepHistory = f.history != ""
 	return opts, nil
 }
 
@@ -208,6 +213,13 @@ func runReplay(ctx context.Context, out, stderr io.Writer, f replayFlags, files 
 				continue
 			}
 			report.Results = append(report.Results, res)
+			if f.history != "" && res.Skipped == "" {
+				path := filepath.Join(f.history, res.Name+"-"+res.Policy+histfile.Ext)
+				if err := writeHistory(path, res.History); err != nil {
+					return &exitError{code: exitInvalid, err: fmt.Errorf("replay: %s: %w", inc.File, err)}
+				}
+				fmt.Fprintf(stderr, "wrote %s\n", path)
+			}
 			if !f.json {
 				if err := replay.WriteTimeline(out, res); err != nil {
 					return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -87,6 +88,13 @@ func runReport(ctx context.Context, stdout, stderr io.Writer, f reportFlags) err
 		return err
 	}
 	in := reports.Inputs{Dir: f.out, Gate: cfg, Now: time.Now()}
+	// The report is stamped with the tree it is built in; built outside a repository it has
+	// no stamp, and its gate verdict refuses every artefact (nothing to hold them against).
+	if tree, err := treeStamp("", os.Args[1:]); err == nil {
+		in.Gate.Tree, in.Stamp = &tree, &tree
+	} else {
+		fmt.Fprintf(stderr, "report: %v\n", err)
+	}
 	if f.incidents != "" {
 		if err := replayCatalogue(ctx, stderr, f, &in); err != nil {
 			return err

@@ -35,7 +35,7 @@ func newServeCoreCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve-core --addr 127.0.0.1:PORT [--policy seed|hardened] [--layers L] [--calcom-url URL] [--pg-dsn DSN]",
 		Short: "Serve the reference core behind the black-box contract (/__harness/…)",
-		Long: `Serves the reference booking core over the black-box contract (DESIGN §12: POST
+		Long: `Serves the reference booking core over the black-box contract (docs/blackbox.md: POST
 /__harness/book, /cancel, /reset, /layers, GET /capabilities, /health) on --addr until SIGINT
 or SIGTERM. It talks to the fake Cal.com at --calcom-url (start one with
 bookingharness fake-calcom), honours X-Harness-Now, and learns event types' hosts and

@@ -41,7 +41,7 @@ func newSUTCheckCmd() *cobra.Command {
 		Use:   "check --sut sut.yaml [--pg-dsn DSN]",
 		Short: "Check that a service keeps the black-box contract",
 		Long: `Starts a fake Cal.com and a fresh database, starts (or reaches) the service of sut.yaml,
-and checks the contract (DESIGN §12): health, capabilities, reset, one booking (and that
+and checks the contract (docs/blackbox.md): health, capabilities, reset, one booking (and that
 database.appointments reads it back), the same call again (already_booked), a second call
 on the same slot (slot_taken), a cancel and a second cancel, an invalid request, a layer
 switch, and the schema of every answer. Prints a table of pass/fail with the fix for each

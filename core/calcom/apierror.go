@@ -71,7 +71,7 @@ func messageText(raw json.RawMessage) string {
 func classify(status int, message string) ErrorKind {
 	switch {
 	case status == http.StatusBadRequest:
-		// Messages Cal.com uses when a slot cannot be booked (reference §2.2 B, §3). Matching
+		// Messages Cal.com uses when a slot cannot be booked (docs/calcom.md §3). Matching
 		// is by substring and case-insensitive because the team and reservation variants
 		// differ in their first words.
 		lower := strings.ToLower(message)

@@ -15,7 +15,7 @@ const (
 	StatusRejected  BookingStatus = "rejected"
 )
 
-// Booking is BookingOutput_2024_08_13 (reference §1.3), reduced to what a booking agent
+// Booking is BookingOutput_2024_08_13 (docs/calcom.md §1), reduced to what a booking agent
 // needs. UID is the canonical key (the only identifier Cal.com accepts in paths); ID is the
 // numeric database id and is never to be confused with it.
 type Booking struct {
@@ -54,7 +54,7 @@ type Booking struct {
 	// top-level seatUid); "" on every other answer.
 	SeatUID string
 	// Seats are a seated booking's attendees, each with its seat and its own metadata (the
-	// booking's Metadata stays the FIRST booker's: reference §8.6); nil for other bookings.
+	// booking's Metadata stays the FIRST booker's: docs/calcom.md §3); nil for other bookings.
 	Seats []Seat
 }
 

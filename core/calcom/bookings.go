@@ -73,6 +73,9 @@ func (c *Client) CancelBooking(ctx context.Context, uid string, in CancelInput) 
 	if err := checkUID(op, uid); err != nil {
 		return BookingResult{}, err
 	}
+	if err := in.validate(op); err != nil {
+		return BookingResult{}, err
+	}
 	return c.bookingCall(ctx, request{op: op, method: http.MethodPost, path: "/v2/bookings/" + url.PathEscape(uid) + "/cancel",
 		body: in, version: BookingsAPIVersion, mutating: true})
 }

@@ -47,6 +47,15 @@ type Config struct {
 	Timeout time.Duration
 	// UserAgent is sent as User-Agent; default "bookingharness-calcom".
 	UserAgent string
+	// RateLimitRetries is how often a call Cal.com answered 429 is sent again, after the
+	// wait the answer asks for (Meta.RateLimitWait), when that wait ends before the call's
+	// deadline; 0 means the default (1), negative never. A 429 comes from the throttler
+	// before any handler runs, so sending the call again is safe, creates included.
+	RateLimitRetries int
+	// Now and Sleep are the clock the rate-limit wait is measured on and the way it is
+	// spent; defaults: the wall clock and a timer. Tests inject a virtual clock.
+	Now   func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // Client is a typed Cal.com API v2 client. It is safe for concurrent use.
@@ -56,6 +65,9 @@ type Client struct {
 	http      *http.Client
 	timeout   time.Duration
 	userAgent string
+	retries   int
+	now       func() time.Time
+	sleep     func(ctx context.Context, d time.Duration) error
 }
 
 // New validates cfg and returns a Client.
@@ -73,7 +85,20 @@ func New(cfg Config) (*Client, error) {
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	u.Path = strings.TrimSuffix(u.Path, "/v2")
-	c := &Client{base: u, key: cfg.APIKey, http: cfg.HTTPClient, timeout: cfg.Timeout, userAgent: cfg.UserAgent}
+	c := &Client{base: u, key: cfg.APIKey, http: cfg.HTTPClient, timeout: cfg.Timeout, userAgent: cfg.UserAgent,
+		retries: cfg.RateLimitRetries, now: cfg.Now, sleep: cfg.Sleep}
+	switch {
+	case c.retries == 0:
+		c.retries = 1
+	case c.retries < 0:
+		c.retries = 0
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.sleep == nil {
+		c.sleep = sleepCtx
+	}
 	if c.http == nil {
 		c.http = &http.Client{}
 	}
@@ -143,7 +168,44 @@ func isDialError(err error) bool {
 	return errors.As(err, &op) && op.Op == "dial"
 }
 
+// do sends one call: a request, and — when Cal.com answers 429 and the wait it asks for ends
+// before the call's deadline — the same request again after that wait (RateLimitRetries
+// times at most). The call's deadline is ctx's, or else Timeout from the call's start.
 func (c *Client) do(ctx context.Context, r request) (response, error) {
+	deadline, bounded := ctx.Deadline()
+	if !bounded && c.timeout > 0 {
+		deadline, bounded = c.now().Add(c.timeout), true
+	}
+	for attempt := 0; ; attempt++ {
+		resp, err := c.once(ctx, r)
+		var apiErr *APIError
+		if attempt >= c.retries || !errors.As(err, &apiErr) || apiErr.Kind != ErrRateLimited {
+			return resp, err
+		}
+		wait, ok := apiErr.Meta.RateLimitWait()
+		if !ok || (bounded && !c.now().Add(wait).Before(deadline)) {
+			return resp, err
+		}
+		if c.sleep(ctx, wait) != nil {
+			return resp, err
+		}
+	}
+}
+
+// sleepCtx waits d of wall time, or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// once sends one HTTP request of a call.
+func (c *Client) once(ctx context.Context, r request) (response, error) {
 	u := *c.base
 	u.Path = c.base.Path + r.path
 	u.RawPath = ""

@@ -237,7 +237,7 @@ func TestErrorClassification(t *testing.T) {
 	}
 }
 
-// Production's answer to the loser of a concurrent create (reference §8.1): 400 with Nest's
+// Production's answer to the loser of a concurrent create (docs/calcom.md §3): 400 with Nest's
 // raw body. It is neither a validation error nor a known conflict, and after a create it is
 // ambiguous (only a lookup can tell whether this call holds a booking); after a read it is
 // definite like any failed read.

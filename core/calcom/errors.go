@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/bookingharness/bookingharness/internal/sabotage"
 )
 
 // ErrorKind classifies a Cal.com error answer so callers can branch with errors.Is instead of
@@ -23,7 +25,7 @@ const (
 	// ErrUnexplained is a 400 whose message is "An error occured while querying the
 	// database." — Cal.com's production answer (Nest's raw {statusCode,message} body, no
 	// envelope) to the loser of a concurrent create, and equally its answer to a real database
-	// failure (reference §8.1). It says neither "someone else holds the slot" nor "your
+	// failure (docs/calcom.md §3). It says neither "someone else holds the slot" nor "your
 	// request was invalid", and a failure after the insert is possible, so after a create it is
 	// ambiguous: only a lookup of the booking can tell what happened.
 	ErrUnexplained ErrorKind = "unexplained"
@@ -61,7 +63,7 @@ func (k ErrorKind) Error() string { return "calcom: " + string(k) }
 func IsAmbiguous(err error) bool {
 	var a interface{ Ambiguous() bool }
 	if errors.As(err, &a) {
-		return a.Ambiguous()
+		return a.Ambiguous() && !sabotage.On(sabotage.CoreErrorClass)
 	}
 	return false
 }
@@ -78,7 +80,7 @@ func KindOf(err error) ErrorKind {
 // APIError is a non-2xx answer from Cal.com, decoded from its error envelope
 // {"status":"error","timestamp","path","error":{"code","message","details"}} or from Nest's
 // raw {"statusCode","message"} body, which Cal.com sends for its own HttpErrors and for
-// unknown errors (reference §8.9).
+// unknown errors (docs/calcom.md §1).
 type APIError struct {
 	// Op names the client operation, e.g. "create booking".
 	Op string

@@ -9,7 +9,7 @@ import (
 	"unicode/utf8"
 )
 
-// Metadata limits Cal.com enforces (validate-metadata.ts, reference §1.1). The client checks
+// Metadata limits Cal.com enforces (validate-metadata.ts, docs/calcom.md §1). The client checks
 // them before sending so a bad request fails definitely and locally.
 const (
 	MaxMetadataKeys        = 50
@@ -156,9 +156,21 @@ func (f ListBookingsFilter) query(op string) (url.Values, error) {
 	return q, nil
 }
 
-// CancelInput is the body of POST /v2/bookings/{uid}/cancel.
+// CancelInput is the body of POST /v2/bookings/{uid}/cancel. Cal.com requires a reason when
+// the booking's own host cancels it (the host's API key), and refuses a reason next to
+// SeatUID: a seat is cancelled with {seatUid} alone (CancelBookingInputPipe). A seated
+// booking can be cancelled whole only by a host of its event type.
 type CancelInput struct {
 	CancellationReason string `json:"cancellationReason,omitempty"`
+	// SeatUID cancels one seat of a seated booking instead of the whole booking.
+	SeatUID string `json:"seatUid,omitempty"`
+}
+
+func (in CancelInput) validate(op string) error {
+	if in.SeatUID != "" && in.CancellationReason != "" {
+		return &InputError{Op: op, Field: "cancellationReason", Problem: "Cal.com refuses a reason next to seatUid (a seat is cancelled with {seatUid} alone)"}
+	}
+	return nil
 }
 
 // RescheduleInput is the body of POST /v2/bookings/{uid}/reschedule.

@@ -22,6 +22,29 @@ type Meta struct {
 	RequestID string
 	// RateLimits are the X-RateLimit-{Limit,Remaining,Reset}-<Name> windows, sorted by name.
 	RateLimits []RateLimit
+	// RetryAfter is the Retry-After header as a wait (seconds, or an HTTP date against
+	// Date), when HasRetryAfter. Cal.com's throttler sends none (it sends
+	// X-RateLimit-Reset-*); a proxy in front of it may.
+	RetryAfter    time.Duration
+	HasRetryAfter bool
+}
+
+// RateLimitWait is how long a 429 asks the client to wait: Retry-After when present, else
+// the longest Reset of an exhausted X-RateLimit window (Cal.com's throttler writes the
+// block's, or the window's, remaining seconds there; throttler-guard.ts). ok is false when
+// the answer says nothing usable.
+func (m Meta) RateLimitWait() (time.Duration, bool) {
+	if m.HasRetryAfter {
+		return m.RetryAfter, true
+	}
+	var wait time.Duration
+	found := false
+	for _, r := range m.RateLimits {
+		if r.Remaining == 0 && r.Reset >= 0 {
+			wait, found = max(wait, time.Duration(r.Reset)*time.Second), true
+		}
+	}
+	return wait, found
 }
 
 // HasDate reports whether the response carried a parsable Date header.
@@ -43,7 +66,7 @@ func (m Meta) RateLimit(name string) (RateLimit, bool) {
 
 // RateLimit is one Cal.com throttler window, from the X-RateLimit-*-<Name> headers Cal.com
 // sends on every response. Reset is kept as sent: Cal.com's code writes a remaining duration
-// while its docs show a timestamp-like value (see the reference, §3).
+// while its docs show a timestamp-like value (docs/calcom.md §2).
 type RateLimit struct {
 	// Name is the window's suffix, e.g. "Default".
 	Name string
@@ -64,7 +87,24 @@ func parseMeta(resp *http.Response) Meta {
 		}
 	}
 	m.RateLimits = parseRateLimits(resp.Header)
+	m.RetryAfter, m.HasRetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), m.Date)
 	return m
+}
+
+// parseRetryAfter reads Retry-After: delay-seconds, or an HTTP date measured from the
+// response's Date (RFC 9110 §10.2.3); ok is false when missing or unreadable.
+func parseRetryAfter(v string, date time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 && n < 1<<31 {
+		return time.Duration(n) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil && !date.IsZero() {
+		return max(0, t.Sub(date)), true
+	}
+	return 0, false
 }
 
 func parseRateLimits(h http.Header) []RateLimit {

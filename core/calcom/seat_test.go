@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// A seated create's answer (reference §8.6, as the fake renders it): the booking keeps the
+// A seated create's answer (docs/calcom.md §3, as the fake renders it): the booking keeps the
 // FIRST booker's metadata, the top-level seatUid names the seat this create took, and every
 // seated attendee carries its seat and its own booker's metadata.
 func TestDecodeSeatedBooking(t *testing.T) {

@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// WebhookTrigger is a webhook's triggerEvent (reference §5).
+// WebhookTrigger is a webhook's triggerEvent (docs/calcom.md §6).
 type WebhookTrigger string
 
 // The booking triggers a booking agent acts on. Cal.com sends many more (BOOKING_PAID,
@@ -68,11 +68,12 @@ type Webhook struct {
 	// Booking is the payload read as a booking (booking triggers only): uid, bookingId (ID),
 	// eventTypeId, startTime/endTime, status (lower-cased: accepted, pending, cancelled,
 	// rejected), metadata (the client's booking metadata is echoed, so metadata.call_id
-	// names the call), organizer (Hosts[0]), attendees, the cancellation or rejection reason,
-	// and for BOOKING_RESCHEDULED rescheduleUid as RescheduledFromUID.
+	// names the call; BOOKING_CANCELLED carries none), organizer (Hosts[0]), attendees, the
+	// cancellation or rejection reason, and for a reschedule (BOOKING_RESCHEDULED, or a
+	// BOOKING_REQUESTED awaiting confirmation again) rescheduleUid as RescheduledFromUID.
 	Booking Booking
 	// RescheduleStart and RescheduleEnd are the moved booking's old interval
-	// (BOOKING_RESCHEDULED); zero otherwise.
+	// (BOOKING_RESCHEDULED, or a BOOKING_REQUESTED that is a reschedule); zero otherwise.
 	RescheduleStart, RescheduleEnd time.Time
 	// SeatUID is attendeeSeatId: set when the change concerns one seat of a seated booking
 	// (a seat taken or given up), not the booking as a whole.
@@ -156,10 +157,11 @@ func DecodeWebhook(body []byte) (Webhook, error) {
 	}
 	out.Booking = b
 	out.SeatUID = deref(p.AttendeeSeatID)
-	if out.Trigger == TriggerBookingRescheduled {
-		if b.RescheduledFromUID == "" {
-			return Webhook{}, fmt.Errorf(`webhook: %s: payload: missing "rescheduleUid" (the booking it replaces)`, trigger)
-		}
+	if out.Trigger == TriggerBookingRescheduled && b.RescheduledFromUID == "" {
+		return Webhook{}, fmt.Errorf(`webhook: %s: payload: missing "rescheduleUid" (the booking it replaces)`, trigger)
+	}
+	// A BOOKING_REQUESTED carries rescheduleUid too when a reschedule awaits confirmation.
+	if b.RescheduledFromUID != "" {
 		if out.RescheduleStart, err = optionalTime(p.RescheduleStartTime, "rescheduleStartTime"); err != nil {
 			return Webhook{}, fmt.Errorf("webhook: %s: payload: %w", trigger, err)
 		}

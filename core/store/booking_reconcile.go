@@ -16,6 +16,9 @@ type BookingChange struct {
 	BookingID  *int64 // the new numeric id; nil stores NULL
 	StartsAt   time.Time
 	EndsAt     time.Time
+	// StaffID is the staff member of the host Cal.com now assigns (a round-robin reschedule
+	// may choose another host); 0 keeps the row's.
+	StaffID int64
 }
 
 // LiveAppointmentsWithUID returns the live appointments that carry a booking uid, in id
@@ -52,8 +55,9 @@ func UpdateAppointmentBooking(ctx context.Context, q Querier, id int64, c Bookin
 	}
 	tag, err := q.Exec(ctx, `
 UPDATE appointments
-SET calcom_v2_booking_id = $2, calcom_booking_id = $3, starts_at = $4, ends_at = $5
-WHERE id = $1`, id, c.BookingUID, c.BookingID, c.StartsAt, c.EndsAt)
+SET calcom_v2_booking_id = $2, calcom_booking_id = $3, starts_at = $4, ends_at = $5,
+    staff_id = COALESCE(NULLIF($6::bigint, 0), staff_id)
+WHERE id = $1`, id, c.BookingUID, c.BookingID, c.StartsAt, c.EndsAt, c.StaffID)
 	if err != nil {
 		return fmt.Errorf("store: update appointment %d: %w", id, err)
 	}
@@ -61,4 +65,17 @@ WHERE id = $1`, id, c.BookingUID, c.BookingID, c.StartsAt, c.EndsAt)
 		return fmt.Errorf("store: update appointment %d: %w", id, ErrNoAppointment)
 	}
 	return nil
+}
+
+// StaffOfHost returns the staff member whose Cal.com user is host; ok is false when no staff
+// member is.
+func StaffOfHost(ctx context.Context, q Querier, host int64) (id int64, ok bool, err error) {
+	err = q.QueryRow(ctx, `SELECT id FROM staff WHERE calcom_user_id = $1`, host).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("store: staff of host %d: %w", host, err)
+	}
+	return id, true, nil
 }

@@ -29,3 +29,17 @@ func SeatUIDs(ctx context.Context, q Querier) (map[int64]string, error) {
 	}
 	return out, nil
 }
+
+// SeatUIDOf returns the Cal.com seat appointment id holds, "" when it holds none: a caller
+// who cancels that appointment gives up the seat, not the seated booking everyone shares.
+// It needs the Seats migration, as SeatUIDs does.
+func SeatUIDOf(ctx context.Context, q Querier, id int64) (string, error) {
+	var seat *string
+	if err := q.QueryRow(ctx, `SELECT calcom_seat_uid FROM appointments WHERE id = $1`, id).Scan(&seat); err != nil {
+		return "", fmt.Errorf("store: seat of appointment %d: %w", id, err)
+	}
+	if seat == nil {
+		return "", nil
+	}
+	return *seat, nil
+}

@@ -14,52 +14,37 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bookingharness/bookingharness/core"
+	"github.com/bookingharness/bookingharness/internal/sabotage"
+	"github.com/bookingharness/bookingharness/internal/stamp"
 	"github.com/bookingharness/bookingharness/reports"
 )
 
-// EnvSelftest switches the test on; EnvMutationOut names the file the score is written to
-// (the report shows it).
+// The self-test's switches: EnvSelftest runs it; EnvMutationOut names the file the score is
+// written to (the report shows it, the gate judges it); EnvOnly, for iterating on a few
+// sabotages, runs only those (comma-separated names) and writes no score.
 const (
 	EnvSelftest    = "HARNESS_GATE_SELFTEST"
 	EnvMutationOut = "HARNESS_MUTATION_OUT"
+	EnvOnly        = "HARNESS_SELFTEST_ONLY"
 )
 
-// sliceOf names, per sabotage, the part of the scenario suite that must catch it: the specs
-// of its policy that exercise what it breaks (labels, DESIGN §8). Every sabotage of
-// core.Sabotages must have one; a sabotage whose slice lets it through is a missing
-// scenario — add the scenario, never weaken the sabotage.
-var sliceOf = map[core.Sabotage]string{
-	core.SabotageSeedFreshness:     "policy:seed && (kind:boundary || kind:incident)",
-	core.SabotageSeedCallID:        "policy:seed && (kind:boundary || kind:incident)",
-	core.SabotageSeedDBCheck:       "policy:seed && (kind:race || kind:boundary || kind:incident)",
-	core.SabotageSeedUnique:        "policy:seed && (kind:race || kind:incident)",
-	core.SabotageHardFreshness:     "policy:hardened && (kind:boundary || kind:skew || kind:incident)",
-	core.SabotageHardCallID:        "policy:hardened && (kind:boundary || kind:incident)",
-	core.SabotageHardDBCheck:       "policy:hardened && (kind:race || kind:incident)",
-	core.SabotageHardUnique:        "policy:hardened && (kind:race || kind:boundary)",
-	core.SabotageHardExclusion:     "policy:hardened && (kind:claim || kind:race)",
-	core.SabotageHardLookup:        "policy:hardened && (kind:fault || kind:lookup)",
-	core.SabotageHardConflict:      "policy:hardened && (kind:retry || kind:boundary)",
-	core.SabotageHardSweep:         "policy:hardened && (kind:crash || kind:claim)",
-	core.SabotageHardReread:        "policy:hardened && kind:dbfault",
-	core.SabotageHardSerialisation: "policy:hardened && kind:retry",
-}
+// gatedTimeout bounds the specs that park calls, the same in every control and sabotaged run
+// (scenarios' HARNESS_GATED_TIMEOUT): a sabotage that breaks a forced interleaving makes such
+// a spec wait for the whole bound, and that is a timeout — inconclusive, never a catch.
+const gatedTimeout = "15s"
 
-// behaviourRules are the gate's verdicts on what ran: a failed spec, a broken invariant, a
-// check that could not judge. A slice is not the whole suite, so the rules about complete
-// evidence (every layer reached, incidents replayed, a hardened all-layers world) say nothing
-// about a sabotage and are not counted; the control run shows the slices leave none of these.
-var behaviourRules = []string{reports.RuleSuite, reports.RuleHardened, reports.RuleSeedKnown, reports.RuleCheckError}
+// ginkgoFlags are the flags of every run, control or sabotaged: the same binary, bounds and
+// slice make the control a fair witness.
+func ginkgoFlags(slice, out string) []string {
+	return []string{"-p", "--timeout=5m", "--label-filter", "(" + slice + ") && !blackbox",
+		"--json-report=ginkgo.json", "--output-dir=" + out}
+}
 
 func repoRoot(t *testing.T) string {
 	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
+	root, err := stamp.Root(".")
 	if err != nil {
 		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
-		t.Fatalf("repository root not found at %s: %v", root, err)
 	}
 	return root
 }
@@ -85,110 +70,129 @@ func run(ctx context.Context, t *testing.T, dir string, env []string, name strin
 	}
 }
 
-// tools are the deliberately breakable builds: the scenario suite and the CLI, both with
-// -tags bookingharness_sabotage (a sabotage is then picked by HARNESS_SABOTAGE).
-type tools struct {
-	root, suite, cli string
+// suite is the scenario suite compiled once with -tags bookingharness_sabotage: every run,
+// control or sabotaged, uses this one binary, and the environment picks the sabotage. It
+// lives in scenarios/ because ginkgo runs a compiled suite in the binary's directory, and the
+// suite reads its incident catalogue from there.
+type suite struct {
+	root, bin string
 }
 
-func build(ctx context.Context, t *testing.T) tools {
+func build(ctx context.Context, t *testing.T) suite {
 	t.Helper()
-	root, bin := repoRoot(t), t.TempDir()
-	tl := tools{root: root, suite: filepath.Join(bin, "scenarios.test"), cli: filepath.Join(bin, "bookingharness")}
-	for _, args := range [][]string{
-		{"test", "-c", "-tags", "bookingharness_sabotage", "-o", tl.suite, "./scenarios/"},
-		{"build", "-tags", "bookingharness_sabotage", "-o", tl.cli, "./cmd/bookingharness"},
-	} {
-		if log, code := run(ctx, t, root, nil, "go", args...); code != 0 {
-			t.Fatalf("go %v: exit %d\n%s", args, code, log)
-		}
+	root := repoRoot(t)
+	s := suite{root: root, bin: filepath.Join(root, "scenarios", fmt.Sprintf("selftest-%d.test", os.Getpid()))}
+	t.Cleanup(func() { os.Remove(s.bin) })
+	args := []string{"test", "-c", "-tags", "bookingharness_sabotage", "-o", s.bin, "./scenarios/"}
+	if log, code := run(ctx, t, root, nil, "go", args...); code != 0 {
+		t.Fatalf("go %v: exit %d\n%s", args, code, log)
 	}
-	return tl
+	return s
 }
 
-// judge runs the suite's slice (label filter) with sabotage s (or none), builds the report
-// from it and returns the gate's behaviour findings.
-func (tl tools) judge(ctx context.Context, t *testing.T, s core.Sabotage, slice string) []string {
+// runSlice runs the slice with sabotage name on ("" for the control run) and returns what
+// it left and how often the sabotage fired. extraEnv overrides the environment (a test of
+// the verdicts points Postgres nowhere with it).
+func (s suite) runSlice(ctx context.Context, t *testing.T, name sabotage.Name, slice string, extraEnv ...string) (reports.SliceRun, int, string) {
 	t.Helper()
 	out := t.TempDir()
-	env := []string{core.EnvSabotage + "=" + string(s)}
-	if s != "" {
-		// A sabotage that breaks a forced interleaving makes its spec wait for the whole
-		// bound; 10 s still lets a working interleaving through on a loaded machine.
-		env = append(env, "HARNESS_GATED_TIMEOUT=10s")
+	fires := filepath.Join(out, "fires")
+	if err := os.MkdirAll(fires, 0o755); err != nil {
+		t.Fatal(err)
 	}
-	// The slice's specs fail on purpose under a sabotage: ginkgo's exit code is not asserted,
-	// the report it leaves is what the gate judges. --timeout bounds a spec a sabotage hangs.
-	log, _ := run(ctx, t, tl.root, env, "go", "tool", "ginkgo", "-p", "--timeout=5m",
-		"--label-filter", "("+slice+") && !blackbox", "--json-report=ginkgo.json", "--output-dir="+out, tl.suite)
-	if _, err := os.Stat(filepath.Join(out, "ginkgo.json")); err != nil {
-		t.Fatalf("%s: the suite left no ginkgo.json: %v\n%s", s, err, log)
-	}
-	if log, code := run(ctx, t, tl.root, env, tl.cli, "report", "--out", out, "--incidents", ""); code != 0 {
-		t.Fatalf("%s: report: exit %d\n%s", s, code, log)
-	}
-	facts, err := reports.ReadFacts(filepath.Join(out, reports.FileFacts))
+	env := append([]string{sabotage.EnvName + "=" + string(name), sabotage.EnvFires + "=" + fires, "HARNESS_GATED_TIMEOUT=" + gatedTimeout}, extraEnv...)
+	// Specs fail on purpose under a sabotage: ginkgo's exit code says nothing; the report
+	// and the firing count are what is judged.
+	log, _ := run(ctx, t, s.root, env, "go", append(append([]string{"tool", "ginkgo"}, ginkgoFlags(slice, out)...), s.bin)...)
+	n, err := sabotage.ReadFires(fires)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var found []string
-	for _, f := range facts.Gate.Findings {
-		if slices.Contains(behaviourRules, f.Rule) {
-			found = append(found, "["+f.Rule+"] "+f.Message)
-		}
+	res, err := reports.ReadSliceRun(filepath.Join(out, "ginkgo.json"))
+	if err != nil {
+		// No report at all: the run did not get as far as Ginkgo's reporting.
+		return reports.SliceRun{SuiteFailure: "the run left no report: " + err.Error(), Specs: map[string]reports.SpecOutcome{}}, n[name], log
 	}
-	return found
+	return res, n[name], log
 }
 
-// TestGateCatchesBrokenCore is the gate's mutation score (DESIGN §8): one sabotaged core per
-// layer and policy, and sabotages of the hardened flow itself (core.Sabotages), each run on
-// its slice of the suite; the gate must refuse every one for what ran. A control run of every
-// slice against the real core first shows the slices are green, so a refusal is the
-// sabotage's doing. It prints "sabotages caught N/N" and fails unless every one is caught.
-func TestGateCatchesBrokenCore(t *testing.T) {
+// chosen is the catalogue, or the sabotages EnvOnly names.
+func chosen(t *testing.T) (all []sabotage.Sabotage, partial bool) {
+	only := os.Getenv(EnvOnly)
+	if only == "" {
+		return sabotage.All(), false
+	}
+	for _, n := range strings.Split(only, ",") {
+		s, err := sabotage.Lookup(sabotage.Name(strings.TrimSpace(n)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, s)
+	}
+	return all, true
+}
+
+// TestGateCatchesEverySabotage is the gate's mutation score (docs/gate.md): every sabotage of
+// the catalogue (internal/sabotage) — of the core, and of the harness itself: the checker,
+// the recorder, the fake Cal.com, the wire proxy — is switched on in turn in one tagged build
+// of the suite and run on its slice. A control run of each slice, made the same way without
+// a sabotage, says which specs are green; a sabotage is caught only when one of those fails
+// an assertion and the sabotage fired (reports.JudgeSabotage). Survivors and inconclusive
+// runs fail the test. It prints "sabotages caught N/N" and writes the score, stamped, where
+// HARNESS_MUTATION_OUT says.
+func TestGateCatchesEverySabotage(t *testing.T) {
 	if os.Getenv(EnvSelftest) != "1" {
-		t.Skipf("skipped: set %s=1 (make gate-selftest) to run the mutation score: the suite's slices against each sabotaged core", EnvSelftest)
+		t.Skipf("skipped: set %s=1 (make gate-selftest) to run the mutation score: the suite's slices against each sabotage", EnvSelftest)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Minute)
 	defer cancel()
-	all := core.Sabotages()
-	var union []string
-	for _, s := range all {
-		slice, ok := sliceOf[s.Name]
+	began := time.Now()
+	all, partial := chosen(t)
+	st, err := stamp.Take(repoRoot(t), stamp.Command([]string{"go", "test", "-run", "TestGateCatchesEverySabotage", "./reports/selftest",
+		"(ginkgo " + strings.Join(ginkgoFlags("<slice>", "<out>"), " ") + ", HARNESS_GATED_TIMEOUT=" + gatedTimeout + ")"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := build(ctx, t)
+	t.Logf("built the tagged suite in %s", time.Since(began).Round(time.Second))
+
+	// The verdicts themselves, on a real run: a suite that cannot start is inconclusive.
+	broken, fires, log := s.runSlice(ctx, t, sabotage.CoreCancel, "kind:lifecycle", "HARNESS_PG_PROVIDER=dsn", "HARNESS_PG_DSN=postgres://nobody@127.0.0.1:1/none?sslmode=disable")
+	if v, why, _ := reports.JudgeSabotage(broken, broken, fires); v != reports.VerdictInconclusive || broken.SuiteFailure == "" {
+		t.Fatalf("a suite whose BeforeSuite fails must be inconclusive, got %s (%s)\n%s", v, why, log)
+	}
+
+	controls := map[string]reports.SliceRun{}
+	var m reports.Mutation
+	m.Survived, m.Inconclusive = []string{}, []string{}
+	for _, sb := range all {
+		control, ok := controls[sb.Slice]
 		if !ok {
-			t.Fatalf("sabotage %s has no slice of the suite to catch it", s.Name)
+			t0 := time.Now()
+			control, _, _ = s.runSlice(ctx, t, "", sb.Slice)
+			controls[sb.Slice] = control
+			t.Logf("control  %-60q %3d green spec(s) in %5.1fs %s", sb.Slice, control.Passed(), time.Since(t0).Seconds(), control.SuiteFailure)
 		}
-		union = append(union, "("+slice+")")
+		t0 := time.Now()
+		res, fired, _ := s.runSlice(ctx, t, sb.Name, sb.Slice)
+		verdict, why, catches := reports.JudgeSabotage(control, res, fired)
+		r := reports.MutationResult{Sabotage: string(sb.Name), Target: string(sb.Target), Policy: sb.Policy, Layer: sb.Layer, What: sb.What, Slice: sb.Slice,
+			Verdict: verdict, Why: why, Fires: fired, Catches: catches, Seconds: time.Since(t0).Seconds()}
+		if r.Catches == nil {
+			r.Catches = []reports.Catch{}
+		}
+		m.Add(r)
+		t.Logf("%-34s %-12s fired %5d  %3d catch(es) in %5.1fs  %s", sb.Name, verdict, fired, len(catches), r.Seconds, firstOf(r))
 	}
-	tl := build(ctx, t)
-	if control := tl.judge(ctx, t, "", strings.Join(union, " || ")); len(control) > 0 {
-		t.Fatalf("the slices are not green on the real core, so a refusal would prove nothing:\n  %s", strings.Join(control, "\n  "))
+	m.Stamp = &st
+	fmt.Printf("sabotages caught %d/%d in %s\n", m.Caught, m.Total, time.Since(began).Round(time.Second))
+	for _, r := range m.Results {
+		if r.Verdict != reports.VerdictCaught {
+			fmt.Printf("  %s %s: %s\n", strings.ToUpper(r.Verdict), r.Sabotage, r.Why)
+		}
 	}
-	var results []reports.MutationResult
-	var survived []string
-	for _, s := range all {
-		began := time.Now()
-		found := tl.judge(ctx, t, s.Name, sliceOf[s.Name])
-		r := reports.MutationResult{Sabotage: string(s.Name), Policy: string(s.Policy), Layer: string(s.Layer), What: s.What, Slice: sliceOf[s.Name],
-			Caught: len(found) > 0, Findings: found, Seconds: time.Since(began).Seconds()}
-		if r.Findings == nil {
-			r.Findings = []string{}
-		}
-		results = append(results, r)
-		verdict := "caught"
-		if !r.Caught {
-			verdict = "SURVIVED"
-			survived = append(survived, string(s.Name))
-		}
-		t.Logf("%-26s %-8s in %4.1fs  %s", s.Name, verdict, r.Seconds, firstOf(found))
-	}
-	caught := len(all) - len(survived)
-	fmt.Printf("sabotages caught %d/%d\n", caught, len(all))
-	if path := os.Getenv(EnvMutationOut); path != "" {
-		if survived == nil {
-			survived = []string{}
-		}
-		data, err := json.MarshalIndent(reports.Mutation{Caught: caught, Total: len(all), Survived: survived, Results: results}, "", "  ")
+	if path := os.Getenv(EnvMutationOut); path != "" && !partial {
+		data, err := json.MarshalIndent(m, "", "  ")
 		if err == nil {
 			err = os.WriteFile(path, append(data, '\n'), 0o644)
 		}
@@ -196,18 +200,37 @@ func TestGateCatchesBrokenCore(t *testing.T) {
 			t.Errorf("write %s: %v", path, err)
 		}
 	}
-	if len(survived) > 0 {
-		t.Fatalf("sabotages caught %d/%d; survived: %s — each is a missing scenario: add it, do not weaken the sabotage", caught, len(all), strings.Join(survived, ", "))
+	if m.Caught < m.Total {
+		t.Fatalf("sabotages caught %d/%d; survived: %s; inconclusive: %s — a survivor is a missing spec: add it, never weaken the sabotage",
+			m.Caught, m.Total, orNone(m.Survived), orNone(m.Inconclusive))
+	}
+	if partial {
+		t.Logf("only %s ran (%s): no score written", strings.Join(names(all), ", "), EnvOnly)
 	}
 }
 
-func firstOf(found []string) string {
-	if len(found) == 0 {
-		return "(no behaviour finding)"
+func names(all []sabotage.Sabotage) []string {
+	out := make([]string, 0, len(all))
+	for _, s := range all {
+		out = append(out, string(s.Name))
 	}
-	f := found[0]
-	if len(f) > 120 {
-		f = f[:120] + "…"
+	return out
+}
+
+func orNone(xs []string) string {
+	if len(xs) == 0 {
+		return "none"
 	}
-	return f
+	return strings.Join(slices.Clone(xs), ", ")
+}
+
+func firstOf(r reports.MutationResult) string {
+	s := r.Why
+	if len(r.Catches) > 0 {
+		s = r.Catches[0].Spec + ": " + r.Catches[0].Message
+	}
+	if len(s) > 140 {
+		s = s[:140] + "…"
+	}
+	return s
 }

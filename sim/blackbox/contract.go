@@ -23,7 +23,7 @@ type Paths struct {
 	Layers       string `json:"layers"`
 }
 
-// DefaultPaths are the routes DESIGN §12 names.
+// DefaultPaths are the contract's routes (docs/blackbox.md).
 func DefaultPaths() Paths {
 	return Paths{
 		Health:       "/__harness/health",

@@ -1,7 +1,7 @@
 // Package blackbox drives a booking service the harness did not build — PHP, Python, Node,
 // Go — over a small HTTP contract, and reads its appointments with one SQL SELECT, so the
-// same invariant checker that judges the reference core judges any team's service (DESIGN
-// §12).
+// same invariant checker that judges the reference core judges any team's service
+// (docs/blackbox.md).
 //
 // # The contract
 //

@@ -2,8 +2,10 @@ package blackbox_test
 
 import (
 	"context"
+	"net/http"
 	"os/exec"
 	"testing"
+	"time"
 
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/fakecalcom"
@@ -29,25 +31,9 @@ func RequirePHP(t *testing.T) {
 func openPHP(t *testing.T, layers string, mode blackbox.TimeMode) (*blackbox.Target, *fakecalcom.Server) {
 	t.Helper()
 	RequirePHP(t)
-	sut, err := blackbox.LoadSUT(phpSUT)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sut.Env["APP_LAYERS"] = layers
 	// The shipped file ages bookings (time: age); the same service runs under libfaketime or
 	// X-Harness-Now without a change.
-	sut.Time = mode
-	fake := fakecalcom.New(fakecalcom.Config{EventTypes: []fakecalcom.EventType{incidentEventType()}, APIKey: "cal_test_php"})
-	t.Cleanup(fake.Close)
-	tgt, err := blackbox.Open(context.Background(), blackbox.Config{SUT: sut, CalcomURL: fake.URL, CalcomAPIKey: "cal_test_php", Postgres: blackbox.Postgres()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := tgt.Close(context.Background()); err != nil {
-			t.Error(err)
-		}
-	})
+	tgt, fake, _ := openExample(t, phpSUT, mode, map[string]string{"APP_LAYERS": layers, webhookSecretEnv: webhookSecret}, incidentEventType())
 	return tgt, fake
 }
 
@@ -70,5 +56,31 @@ func TestPHPSeedServiceCall687688(t *testing.T) {
 			tgt, fake := openPHP(t, tt.layers, tt.mode)
 			wantSequence(t, tt.want, call687688(t, tgt, fake))
 		})
+	}
+}
+
+// The PHP seed's webhook receiver is the shipped system's: it refuses a delivery without
+// the subscription's signature (401) and answers a verified one 200 without acting on it,
+// as the Go seed's handler does — so after the host cancels in Cal.com the row stays live
+// on a cancelled booking (the phantom the seed is known for).
+func TestPHPSeedServiceWebhookReceiver(t *testing.T) {
+	ctx := context.Background()
+	tgt, fake := openPHP(t, "all", blackbox.TimeHeader)
+	subscribe(t, fake, tgt.BaseURL()+"/webhooks/calcom")
+	et := incidentEventType()
+	o, err := tgt.Book(ctx, blackbox.BookRequest{CallID: "call_phpwh000000000000000000001", EventTypeID: int64(et.ID),
+		Start: fake.Fake.Now().Add(72 * time.Hour).Truncate(time.Hour).UTC(), Attendee: core.Attendee{Name: "Anna Arndt", Email: "anna@example.org", TimeZone: "Europe/Berlin"}})
+	if err != nil || o.Kind != core.Booked {
+		t.Fatalf("book: %+v, %v", o, err)
+	}
+	refuseForged(t, tgt.BaseURL()+"/webhooks/calcom", o.BookingUID)
+	if _, err := fake.Fake.HostCancel(ctx, o.BookingUID, "the host is ill"); err != nil {
+		t.Fatal(err)
+	}
+	if answers := delivered(t, fake, fakecalcom.TriggerBookingCancelled); len(answers) != 1 || answers[0] != http.StatusOK {
+		t.Fatalf("BOOKING_CANCELLED answered %v, want one delivery answered 200", answers)
+	}
+	if live := liveRows(t, tgt); live != 1 {
+		t.Fatalf("%d live rows after the host's cancel, want 1: the seed ignores the webhook", live)
 	}
 }

@@ -12,12 +12,14 @@ import (
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // Violation is one broken invariant with the calls, appointments and bookings involved.
+// Its JSON form is the one every report writes (replay, load, histories): the names are
+// part of the public contract, like the invariant names.
 type Violation struct {
-	Invariant      string
-	Calls          []string
-	AppointmentIDs []int64
-	BookingUIDs    []string
-	Detail         string
+	Invariant      string   `json:"invariant"`
+	Calls          []string `json:"calls,omitempty"`
+	AppointmentIDs []int64  `json:"appointment_ids,omitempty"`
+	BookingUIDs    []string `json:"booking_uids,omitempty"`
+	Detail         string   `json:"detail"`
 }
 
 // String renders the violation on one line.

@@ -23,6 +23,8 @@ type booking struct {
 	seatUID      string
 	emails       []string
 	attendees    int
+	// rescheduledFrom is a webhook's rescheduleUid: the booking this one replaced.
+	rescheduledFrom string
 }
 
 // bookingOf reads a BookingOutput_2024_08_13 object; ok is false without a uid.
@@ -85,7 +87,7 @@ func webhookBooking(body map[string]any) (trigger string, b booking, createdAt t
 	trigger = str(body, "triggerEvent")
 	createdAt, hasCreatedAt = timeOf(body, "createdAt")
 	p := obj(body, "payload")
-	b = booking{uid: str(p, "uid"), status: strings.ToLower(str(p, "status"))}
+	b = booking{uid: str(p, "uid"), status: strings.ToLower(str(p, "status")), rescheduledFrom: str(p, "rescheduleUid")}
 	b.start, _ = timeOf(p, "startTime")
 	b.end, _ = timeOf(p, "endTime")
 	if meta := obj(p, "metadata"); meta != nil {

@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/bookingharness/bookingharness/internal/pgtest"
+	"github.com/bookingharness/bookingharness/pgenv/pgtest"
 )
 
 // pg is the package's Postgres, started by the first test that replays.

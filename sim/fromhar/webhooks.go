@@ -99,6 +99,15 @@ func (d *deriver) webhooks() {
 func (d *deriver) cause(w *delivery) {
 	switch fakecalcom.Trigger(w.trigger) {
 	case fakecalcom.TriggerBookingCreated, fakecalcom.TriggerBookingRequested:
+		if w.b.rescheduledFrom != "" && fakecalcom.Trigger(w.trigger) == fakecalcom.TriggerBookingRequested {
+			// A move that awaits confirmation again: the attendee, not the owner, moved a
+			// requires-confirmation booking on Cal.com's booking page (docs/calcom.md).
+			d.host(w, incident.HostReschedule, w.b.start)
+			if h, ok := w.step.(*hostStep); ok {
+				h.action.By = incident.HostByAttendee
+			}
+			return
+		}
 		if a := d.holder[w.b.uid]; a != nil && !d.wasPending(w) {
 			w.step = a
 			a.add(w.x)
@@ -205,6 +214,9 @@ func (d *deriver) entry(index int) *exchange {
 func (d *deriver) host(w *delivery, action string, to time.Time) {
 	call := w.b.callID
 	if a := d.holder[w.b.uid]; call == "" && a != nil {
+		call = a.call
+	}
+	if a := d.holder[w.b.rescheduledFrom]; call == "" && a != nil {
 		call = a.call
 	}
 	if call == "" || !d.booked(call, w.x.start) {

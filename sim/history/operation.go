@@ -70,7 +70,7 @@ const (
 	ResultUnknown Result = "unknown"
 )
 
-// Outcome names, identical to the core's Outcome.Kind values (DESIGN §2.3). They are plain
+// Outcome names, identical to the core's Outcome.Kind values (docs/architecture.md). They are plain
 // strings so this package need not import the core. A cancel uses ok or error or unknown.
 const (
 	OutcomeBooked        = "booked"

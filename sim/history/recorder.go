@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/bookingharness/bookingharness/internal/sabotage"
 )
 
 // Clock is what the Recorder reads call and return times from (a *clock.Virtual, a
@@ -81,6 +83,9 @@ func (r *Recorder) End(tok Token, resp Response) error {
 	op := &r.ops[i]
 	op.Return, op.ReturnTick = now, r.tick
 	op.Outcome, op.Result = resp.Outcome, ResultOf(resp.Outcome)
+	if op.Result == ResultUnknown && sabotage.On(sabotage.RecorderUnknownDefinite) {
+		op.Outcome, op.Result = "error", ResultFail
+	}
 	op.DecidingLayer, op.AppointmentID, op.BookingUID = resp.DecidingLayer, resp.AppointmentID, resp.BookingUID
 	if resp.Err != nil {
 		op.Err = resp.Err.Error()

@@ -20,7 +20,7 @@ steps:
     expect: {outcome: error}
 `
 
-// expect_by_policy (an extra field §6 allows) is parsed at step and top level and validated.
+// expect_by_policy (an extra field of the format) is parsed at step and top level and validated.
 func TestExpectByPolicy(t *testing.T) {
 	inc, err := incident.Parse("ok.yaml", []byte(byPolicyBase+`    expect_by_policy: {hardened: {outcome: booked}}
 expect_by_policy:

@@ -27,15 +27,15 @@ func LoadCalcomFile(path string) (*Calcom, error) {
 // block needs url: here (there is no core whose handler it could default to). name is used
 // in errors.
 func ParseCalcomFile(name string, data []byte) (*Calcom, error) {
-	p := &parser{Walker: strictyaml.Walker{File: name}}
 	if name == "" {
-		p.File = "calcom config"
+		name = "calcom config"
 	}
+	p := newParser(name)
 	root, err := p.document(data, "Cal.com config file")
 	if err != nil {
 		return nil, err
 	}
-	m, err := p.Mapping(root, "", "calcom")
+	m, err := p.Mapping(root, "", p.keys.calcomFile...)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +53,7 @@ func ParseCalcomFile(name string, data []byte) (*Calcom, error) {
 // calcom reads a calcom block at path; standalone requires webhooks.url.
 func (p *parser) calcom(n *yaml.Node, path string, standalone bool) (Calcom, error) {
 	var c Calcom
-	m, err := p.Mapping(n, path, "latency", "force_replay", "conflict_answer", "check_insert_gap", "hold", "webhooks", "event_types")
+	m, err := p.Mapping(n, path, p.keys.calcom...)
 	if err != nil {
 		return c, err
 	}
@@ -127,10 +127,10 @@ func (p *parser) calcom(n *yaml.Node, path string, standalone bool) (Calcom, err
 	return c, nil
 }
 
-// hold reads {creates_per_slot: N, max: D}: N at least 2 (default 2), D positive (default 2s).
+// hold reads {creates_per_slot: N, max: D}: N at least 2 (default 2), D positive (default 1s).
 func (p *parser) hold(n *yaml.Node, path string) (Hold, error) {
-	h := Hold{CreatesPerSlot: 2, Max: 2 * time.Second}
-	m, err := p.Mapping(n, path, "creates_per_slot", "max")
+	h := Hold{CreatesPerSlot: 2, Max: time.Second}
+	m, err := p.Mapping(n, path, p.keys.hold...)
 	if err != nil {
 		return h, err
 	}
@@ -159,7 +159,7 @@ func (p *parser) hold(n *yaml.Node, path string) (Hold, error) {
 // a message.
 func (p *parser) webhooks(n *yaml.Node, path string, standalone bool) (Webhooks, error) {
 	w := Webhooks{Line: n.Line}
-	m, err := p.Mapping(n, path, "delivery", "secret", "url")
+	m, err := p.Mapping(n, path, p.keys.webhooks...)
 	if err != nil {
 		return w, err
 	}
@@ -214,11 +214,12 @@ func loopbackURL(raw string) string {
 }
 
 // eventType reads one event type: id, kind, length, exactly one of host and hosts (hosts
-// only for round robin), seats (required for seated, refused elsewhere) and block_slot
-// (requires_confirmation only).
+// only for round robin, each an id or {id, weight, priority}), seats (required for seated,
+// refused elsewhere), block_slot (requires_confirmation only), seats_show_attendees (seated
+// only), weights_enabled and reschedule_with_same_host (round robin only).
 func (p *parser) eventType(n *yaml.Node, path string) (EventType, error) {
 	et := EventType{Line: n.Line}
-	m, err := p.Mapping(n, path, "id", "kind", "length", "host", "hosts", "seats", "block_slot")
+	m, err := p.Mapping(n, path, p.keys.eventType...)
 	if err != nil {
 		return et, err
 	}
@@ -241,7 +242,7 @@ func (p *parser) eventType(n *yaml.Node, path string) (EventType, error) {
 		return et, p.ErrAt(m["length"], strictyaml.Join(path, "length"), "length %d minutes is longer than a day", length)
 	}
 	et.Length = int(length)
-	if et.Hosts, err = p.hosts(n, m, path, et.Kind); err != nil {
+	if et.Hosts, et.HostWeights, et.HostPriorities, err = p.hosts(n, m, path, et.Kind); err != nil {
 		return et, err
 	}
 	et.Host = et.Hosts[0]
@@ -273,47 +274,111 @@ func (p *parser) eventType(n *yaml.Node, path string) (EventType, error) {
 		et.BlockSlot = &v
 		p.use(b, strictyaml.Join(path, "block_slot"), "event_type.block_slot")
 	}
+	for _, o := range []struct {
+		key, kind string
+		dst       *bool
+	}{{"seats_show_attendees", KindSeated, &et.SeatsShowAttendees}, {"weights_enabled", KindRoundRobin, &et.WeightsEnabled},
+		{"reschedule_with_same_host", KindRoundRobin, &et.RescheduleWithSameHost}} {
+		v, ok := m[o.key]
+		if !ok {
+			continue
+		}
+		if et.Kind != o.kind {
+			return et, p.ErrAt(v, strictyaml.Join(path, o.key), "only a %s event type has %s", o.kind, o.key)
+		}
+		if *o.dst, err = p.Boolean(v, strictyaml.Join(path, o.key)); err != nil {
+			return et, err
+		}
+	}
 	return et, nil
 }
 
-// hosts reads exactly one of host: N and hosts: [N, …] (round robin only; distinct ids).
-func (p *parser) hosts(n *yaml.Node, m map[string]*yaml.Node, path, kind string) ([]int64, error) {
+// hosts reads exactly one of host: N and hosts: [N | {id: N, weight: W, priority: P}, …]
+// (round robin only; distinct ids). weights and priorities are nil unless some host gives
+// one; then every host has one (the default 100, 2 where a host gives none).
+func (p *parser) hosts(n *yaml.Node, m map[string]*yaml.Node, path, kind string) (ids []int64, weights, priorities []int, err error) {
 	host, hasHost := m["host"]
 	list, hasList := m["hosts"]
 	switch {
 	case hasHost && hasList:
-		return nil, p.ErrAt(list, strictyaml.Join(path, "hosts"), "give host or hosts, not both")
+		return nil, nil, nil, p.ErrAt(list, strictyaml.Join(path, "hosts"), "give host or hosts, not both")
 	case hasHost:
 		h, err := p.positive(host, strictyaml.Join(path, "host"))
-		return []int64{h}, err
+		return []int64{h}, nil, nil, err
 	case !hasList:
-		return nil, p.ErrAt(n, strictyaml.Join(path, "host"), "is required (or hosts: [..] for round robin)")
+		return nil, nil, nil, p.ErrAt(n, strictyaml.Join(path, "host"), "is required (or hosts: [..] for round robin)")
 	case kind != KindRoundRobin:
-		return nil, p.ErrAt(list, strictyaml.Join(path, "hosts"), "only a round_robin event type has several hosts; use host")
+		return nil, nil, nil, p.ErrAt(list, strictyaml.Join(path, "hosts"), "only a round_robin event type has several hosts; use host")
 	}
 	items, err := p.Sequence(list, strictyaml.Join(path, "hosts"))
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	if len(items) == 0 {
-		return nil, p.ErrAt(list, strictyaml.Join(path, "hosts"), "needs at least one host")
+		return nil, nil, nil, p.ErrAt(list, strictyaml.Join(path, "hosts"), "needs at least one host")
 	}
-	out := make([]int64, 0, len(items))
+	options := false
 	for i, item := range items {
 		ipath := fmt.Sprintf("%s.hosts[%d]", path, i)
-		h, err := p.positive(item, ipath)
+		h, w, pr, named, err := p.roundRobinHost(item, ipath)
 		if err != nil {
-			return nil, err
+			return nil, nil, nil, err
 		}
-		if slices.Contains(out, h) {
-			return nil, p.ErrAt(item, ipath, "host %d listed twice", h)
+		if slices.Contains(ids, h) {
+			return nil, nil, nil, p.ErrAt(item, ipath, "host %d listed twice", h)
 		}
-		out = append(out, h)
+		ids, weights, priorities = append(ids, h), append(weights, w), append(priorities, pr)
+		options = options || named
 	}
-	if len(out) > 1 {
+	if len(ids) > 1 {
 		p.use(list, strictyaml.Join(path, "hosts"), "event_type.hosts")
 	}
-	return out, nil
+	if !options {
+		weights, priorities = nil, nil
+	}
+	return ids, weights, priorities, nil
+}
+
+// roundRobinHost reads one entry of hosts: an id, or {id, weight, priority}; named says the
+// entry gave a weight or a priority.
+func (p *parser) roundRobinHost(n *yaml.Node, path string) (id int64, weight, priority int, named bool, err error) {
+	weight, priority = 100, 2
+	if n.Kind != yaml.MappingNode {
+		id, err = p.positive(n, path)
+		return id, weight, priority, false, err
+	}
+	m, err := p.Mapping(n, path, p.keys.roundRobinHost...)
+	if err != nil {
+		return 0, 0, 0, false, err
+	}
+	idn, err := p.Required(m, n, path, "id")
+	if err != nil {
+		return 0, 0, 0, false, err
+	}
+	if id, err = p.positive(idn, strictyaml.Join(path, "id")); err != nil {
+		return 0, 0, 0, false, err
+	}
+	if w, ok := m["weight"]; ok {
+		v, err := p.Integer(w, strictyaml.Join(path, "weight"))
+		if err != nil {
+			return 0, 0, 0, false, err
+		}
+		if v < 0 || v > 1_000_000 {
+			return 0, 0, 0, false, p.ErrAt(w, strictyaml.Join(path, "weight"), "must be 0 to 1000000, got %d", v)
+		}
+		weight, named = int(v), true
+	}
+	if pr, ok := m["priority"]; ok {
+		v, err := p.Integer(pr, strictyaml.Join(path, "priority"))
+		if err != nil {
+			return 0, 0, 0, false, err
+		}
+		if v < 0 || v > 4 {
+			return 0, 0, 0, false, p.ErrAt(pr, strictyaml.Join(path, "priority"), "must be 0 (lowest) to 4 (highest), got %d", v)
+		}
+		priority, named = int(v), true
+	}
+	return id, weight, priority, named, nil
 }
 
 func (p *parser) positive(n *yaml.Node, path string) (int64, error) {

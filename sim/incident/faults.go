@@ -52,7 +52,7 @@ func (p *parser) faults(n *yaml.Node, path string) ([]Fault, error) {
 func (p *parser) fault(n *yaml.Node, path string) (Fault, error) {
 	f := Fault{On: OnCreate}
 	keys := fault.Keys(fault.Calcom)
-	m, err := p.Mapping(n, path, append([]string{"on"}, keys...)...)
+	m, err := p.Mapping(n, path, p.keys.calcomFault...)
 	if err != nil {
 		return f, err
 	}
@@ -119,7 +119,7 @@ func (p *parser) faultValue(fam fault.Family, key string, v *yaml.Node, vpath st
 // alone; at least one key. A form with two keys parses (the runner refuses it, naming the
 // step: the fake applies one action per delivery).
 func (p *parser) webhookFault(n *yaml.Node, path string) (*WebhookFault, error) {
-	keys := fault.Keys(fault.Webhook)
+	keys := p.keys.webhookFault
 	m, err := p.Mapping(n, path, keys...)
 	if err != nil {
 		return nil, err
@@ -154,7 +154,7 @@ func (p *parser) webhookFault(n *yaml.Node, path string) (*WebhookFault, error) 
 // dbFault reads exactly one of the fault catalogue's db keys: {reset:
 // before_commit|after_commit}, {latency: D}, {refuse: D}.
 func (p *parser) dbFault(n *yaml.Node, path string) (*DBFault, error) {
-	keys := fault.Keys(fault.DB)
+	keys := p.keys.dbFault
 	m, err := p.Mapping(n, path, keys...)
 	if err != nil {
 		return nil, err

@@ -11,7 +11,7 @@ import (
 
 // FuzzParse checks that Parse never panics and that every error is an *Error pointing at a
 // real line, so `bookingharness replay` can always print file, line and field. The seed
-// corpus is in testdata/fuzz/FuzzParse (the §6 example and several invalid files).
+// corpus is in testdata/fuzz/FuzzParse (the Call 687/688 example and several invalid files).
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(base))
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -32,7 +32,7 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-// TestFuzzSeeds keeps the seed corpus meaningful: the §6 example, the anchors file and the
+// TestFuzzSeeds keeps the seed corpus meaningful: the Call 687/688 example, the anchors file and the
 // round-two forms parse, and every other seed fails for the reason its name gives. Every
 // seed in the directory must be listed, so a new one cannot go unchecked.
 func TestFuzzSeeds(t *testing.T) {

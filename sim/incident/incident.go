@@ -1,8 +1,8 @@
-// Package incident parses incident files (DESIGN §6): a YAML timeline of calls, Cal.com
+// Package incident parses incident files (docs/incident-format.md): a YAML timeline of calls, Cal.com
 // behaviour and faults, and what must or must not happen. The format is a public contract
 // other teams write by hand, so:
 //
-//   - every field of the §6 example works exactly as written (testdata/call-687-688.yaml);
+//   - every field of the reference's Call 687/688 example works exactly as written (testdata/call-687-688.yaml);
 //   - an unknown key anywhere is an error — with file:line:col, the field path and a
 //     did-you-mean from the keys valid at that place — unless it starts with "x-", the
 //     prefix left to users (x-ticket, x-note); a typo such as polcy: can never silently
@@ -10,12 +10,17 @@
 //   - everything the harness interprets is validated strictly, and every error is an
 //     *Error naming file, line, column and the field path (steps[1].book.start).
 //
+// Every mapping's keys come from one table of typed entries (Key: name, type, default,
+// meaning; Format lists them all): the strict key check takes its names from there, and
+// the reference for users, docs/incident-format.md, is generated from the same tables
+// (Markdown; a test fails when the file is stale and parses every example in it).
+//
 // Layers are checked against the file's policy: a layer list naming a layer the policy does
 // not have (slot_exclusion under seed) is an error naming the policy's layers; all means
 // the policy's layers (Layers then holds all five names; the runner applies the policy);
 // none is the only way to say none (an empty list is an error).
 //
-// Choices where §6 is silent: name defaults to the file's base name without extension;
+// Choices the format makes: name defaults to the file's base name without extension;
 // clock.start is required (book starts are absolute, so the virtual start must be too);
 // policy defaults to seed and layers to all; at is required on every step and must not
 // decrease; durations use Go syntax (35m, 12s, -27s) and a plain 0 is accepted; times are
@@ -31,7 +36,7 @@
 // file's, e.g. expect_by_policy: {hardened: {outcome: booked}}. Its keys must be seed or
 // hardened and not the file's own policy; the values are validated like expect.
 //
-// # Round two (DESIGN §6, last paragraph)
+// # Round two
 //
 // All optional; files without them mean what they always meant. They are parsed and
 // validated into typed fields here; which of them a runner can execute is the runner's
@@ -87,7 +92,7 @@ const (
 	PolicyHardened = "hardened"
 )
 
-// Layer names, as in the core's config (DESIGN §2.1, §2.2).
+// Layer names, as in the core's config (docs/architecture.md, "the layers").
 const (
 	LayerFreshness     = "freshness"
 	LayerCallID        = "call_id"
@@ -105,7 +110,7 @@ func AllLayers() []string {
 	return []string{LayerFreshness, LayerCallID, LayerDBCheck, LayerUnique, LayerSlotExclusion}
 }
 
-// Event type kinds of the fake Cal.com (DESIGN §4, §4.1).
+// Event type kinds of the fake Cal.com (docs/calcom.md §3).
 const (
 	KindStandard             = "standard"
 	KindRoundRobin           = "round_robin"
@@ -114,7 +119,7 @@ const (
 )
 
 // Answers of the fake Cal.com to the loser of a concurrent create (calcom.conflict_answer,
-// DESIGN §4.1): production's raw 400, the 409 envelope the code intends, or a 500.
+// docs/calcom.md §3): production's raw 400, the 409 envelope the code intends, or a 500.
 const (
 	ConflictProd400  = "prod_400"
 	Conflict409      = "conflict_409"
@@ -146,6 +151,12 @@ const (
 	HostReschedule = "reschedule"
 	HostConfirm    = "confirm"
 	HostDecline    = "decline"
+)
+
+// Who moves a booking in a host reschedule step (by:).
+const (
+	HostByHost     = "host"
+	HostByAttendee = "attendee"
 )
 
 // Database fault kinds (db_fault), between the core and Postgres: the fault catalogue's
@@ -207,7 +218,7 @@ type Incident struct {
 	RoundTwo []Use
 }
 
-// Use is one use of the round-two vocabulary (DESIGN §6, last paragraph) in a file.
+// Use is one use of the round-two vocabulary in a file (see "Round two" above).
 // Values that mean what round one meant are not uses: hosts with one host, a zero
 // check_insert_gap, a fault on create, a fault list of one.
 type Use struct {
@@ -284,7 +295,19 @@ type EventType struct {
 	// BlockSlot says whether a pending booking of a requires_confirmation event type blocks
 	// its slot; nil when the file does not say (the fake's default).
 	BlockSlot *bool
-	Line      int
+	// SeatsShowAttendees (seated only): every caller sees a seated booking's attendees, not
+	// only the event type's hosts.
+	SeatsShowAttendees bool
+	// HostWeights and HostPriorities (round robin only, one per host of Hosts, given as
+	// hosts: [{id, weight, priority}, …]; nil when no host names one): Cal.com's weight
+	// (default 100) and priority (0 lowest to 4 highest, default 2) of each host.
+	HostWeights, HostPriorities []int
+	// WeightsEnabled (round robin only) is isRRWeightsEnabled: the host furthest below its
+	// weighted share of the month's bookings is chosen first.
+	WeightsEnabled bool
+	// RescheduleWithSameHost (round robin only) keeps the booking's host when it moves.
+	RescheduleWithSameHost bool
+	Line                   int
 }
 
 // Step is one point of the timeline: exactly one of Book, Cancel, Concurrent or Host is set.
@@ -356,6 +379,10 @@ type HostAction struct {
 	Call   string
 	// To is a reschedule's new start, UTC; zero for the other actions.
 	To time.Time
+	// By says who moves the booking in Cal.com (reschedule only): "" or HostByHost for the
+	// host, its owner; HostByAttendee for the attendee on Cal.com's booking page, which makes
+	// a requires-confirmation booking pending again (BOOKING_REQUESTED with rescheduleUid).
+	By string
 	// WebhookFault disturbs the webhook the action causes; nil for none.
 	WebhookFault *WebhookFault
 	Line         int

@@ -44,7 +44,7 @@ func Parse(name string, data []byte) (*Incident, error) {
 	if file == "" {
 		file = "incident"
 	}
-	p := &parser{Walker: strictyaml.Walker{File: file}}
+	p := newParser(file)
 	inc, err := p.parse(data)
 	if err != nil {
 		return nil, err
@@ -90,7 +90,7 @@ func (p *parser) parse(data []byte) (*Incident, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := p.Mapping(root, "", "name", "description", "policy", "layers", "clock", "calcom", "steps", "expect", "expect_by_policy")
+	m, err := p.Mapping(root, "", p.keys.file...)
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +215,7 @@ func (p *parser) clock(root map[string]*yaml.Node, rootNode *yaml.Node, inc *Inc
 	if err != nil {
 		return err
 	}
-	m, err := p.Mapping(n, "clock", "start", "app_skew")
+	m, err := p.Mapping(n, "clock", p.keys.clock...)
 	if err != nil {
 		return err
 	}
@@ -236,7 +236,7 @@ func (p *parser) clock(root map[string]*yaml.Node, rootNode *yaml.Node, inc *Inc
 
 func (p *parser) finalExpect(n *yaml.Node, base string) (FinalExpect, error) {
 	var fe FinalExpect
-	m, err := p.Mapping(n, base, "appointments", "calcom_bookings", "violations")
+	m, err := p.Mapping(n, base, p.keys.finalExpect...)
 	if err != nil {
 		return fe, err
 	}

@@ -142,7 +142,7 @@ func TestRoundTwoErrors(t *testing.T) {
 		{"host call before its booking", head + types + "steps:\n  - at: 0s\n    host: {cancel: a}\n  - at: 1s\n" + book, "steps[0].host.cancel", "no booking step before"},
 		{"host reschedule without to", withSteps("  - at: 1s\n    host: {reschedule: {call: a}}\n"), "steps[1].host.reschedule.to", "is required"},
 		{"host reschedule bad to", withSteps("  - at: 1s\n    host: {reschedule: {call: a, to: later}}\n"), "steps[1].host.reschedule.to", "invalid time"},
-		{"host reschedule as text", withSteps("  - at: 1s\n    host: {reschedule: a}\n"), "steps[1].host.reschedule", "must be {call: CALL, to: TIME}"},
+		{"host reschedule as text", withSteps("  - at: 1s\n    host: {reschedule: a}\n"), "steps[1].host.reschedule", "must be {call: CALL, to: TIME, by: host|attendee}"},
 		{"host confirm standard", withSteps("  - at: 1s\n    host: {confirm: a}\n"), "steps[1].host.confirm", "only a requires_confirmation booking awaits the host's confirm"},
 		{"host decline standard", withSteps("  - at: 1s\n    host: {decline: a}\n"), "steps[1].host.decline", "only a requires_confirmation"},
 		{"host step with expect", withSteps("  - at: 1s\n    host: {cancel: a}\n    expect: {outcome: booked}\n"), "steps[1].expect", "not allowed on a host step"},
@@ -252,7 +252,7 @@ steps:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h := inc.Calcom.Hold; h == nil || *h != (Hold{CreatesPerSlot: 3, Max: 2 * time.Second}) {
+	if h := inc.Calcom.Hold; h == nil || *h != (Hold{CreatesPerSlot: 3, Max: time.Second}) {
 		t.Fatalf("hold = %+v", h)
 	}
 	if len(inc.RoundTwo) != 1 || inc.RoundTwo[0].Feature != "calcom.hold" {

@@ -15,12 +15,6 @@ func outcomes() []string {
 	return []string{"booked", "already_booked", "slot_taken", "error", "unknown"}
 }
 
-// attemptKeys are the step keys that belong to a booking attempt (a book step or a
-// concurrent entry).
-func attemptKeys() []string {
-	return []string{"call", "book", "expect", "expect_by_policy", "fault", "webhook_fault", "db_fault", "crash"}
-}
-
 // stepKinds are the keys of which a step has exactly one.
 func stepKinds() []string { return []string{"book", "cancel", "concurrent", "host"} }
 
@@ -58,7 +52,7 @@ func stepAtNode(n *yaml.Node) *yaml.Node {
 
 func (p *parser) step(n *yaml.Node, path string, inc *Incident, booked map[string]int64) (Step, error) {
 	st := Step{Line: n.Line}
-	m, err := p.Mapping(n, path, append([]string{"at", "cancel", "concurrent", "host"}, attemptKeys()...)...)
+	m, err := p.Mapping(n, path, p.keys.step...)
 	if err != nil {
 		return st, err
 	}
@@ -114,7 +108,7 @@ func (p *parser) step(n *yaml.Node, path string, inc *Incident, booked map[strin
 		p.use(m["host"], strictyaml.Join(path, "host"), "host")
 		st.Host = &h
 	case "concurrent":
-		for _, k := range attemptKeys() {
+		for _, k := range p.keys.attempt {
 			if _, ok := m[k]; ok && k != "book" {
 				return st, p.ErrAt(m[k], strictyaml.Join(path, k), "put call, book, expect and faults inside each concurrent entry")
 			}
@@ -129,7 +123,7 @@ func (p *parser) step(n *yaml.Node, path string, inc *Incident, booked map[strin
 		}
 		for i, item := range items {
 			epath := fmt.Sprintf("%s[%d]", cpath, i)
-			em, err := p.Mapping(item, epath, attemptKeys()...)
+			em, err := p.Mapping(item, epath, p.keys.attempt...)
 			if err != nil {
 				return st, err
 			}
@@ -148,7 +142,7 @@ func (p *parser) step(n *yaml.Node, path string, inc *Incident, booked map[strin
 
 // onlyWebhookFault refuses the attempt keys other than webhook_fault on a step of kind what.
 func (p *parser) onlyWebhookFault(m map[string]*yaml.Node, path, what, form string) error {
-	for _, k := range attemptKeys() {
+	for _, k := range p.keys.attempt {
 		if _, ok := m[k]; ok && k != "book" && k != "webhook_fault" {
 			return p.ErrAt(m[k], strictyaml.Join(path, k), "not allowed on %s (write %s; only webhook_fault may go with it)", what, form)
 		}
@@ -175,7 +169,7 @@ func (p *parser) stepWebhookFault(m map[string]*yaml.Node, path string, inc *Inc
 
 // callOf reads {call: CALL} and requires an earlier booking step of CALL.
 func (p *parser) callOf(n *yaml.Node, path string, booked map[string]int64, action string) (string, error) {
-	m, err := p.Mapping(n, path, "call")
+	m, err := p.Mapping(n, path, p.keys.cancel...)
 	if err != nil {
 		return "", err
 	}
@@ -198,11 +192,11 @@ func (p *parser) bookedCall(n *yaml.Node, path string, booked map[string]int64, 
 	return call, nil
 }
 
-// hostAction reads {cancel: CALL} | {reschedule: {call: CALL, to: TIME}} | {confirm: CALL}
-// | {decline: CALL}. Confirm and decline need the call's booking to await confirmation.
+// hostAction reads {cancel: CALL} | {reschedule: {call: CALL, to: TIME, by: host|attendee}}
+// | {confirm: CALL} | {decline: CALL}. Confirm and decline need the call's booking to await confirmation.
 func (p *parser) hostAction(n *yaml.Node, path string, inc *Incident, booked map[string]int64) (HostAction, error) {
 	h := HostAction{Line: n.Line}
-	actions := []string{HostCancel, HostReschedule, HostConfirm, HostDecline}
+	actions := p.keys.host
 	m, err := p.Mapping(n, path, actions...)
 	if err != nil {
 		return h, err
@@ -215,9 +209,14 @@ func (p *parser) hostAction(n *yaml.Node, path string, inc *Incident, booked map
 		return h, p.ErrAt(v, vpath, "needs a call")
 	}
 	if h.Action == HostReschedule {
-		rm, err := p.Mapping(v, vpath, "call", "to")
+		rm, err := p.Mapping(v, vpath, p.keys.reschedule...)
 		if err != nil {
-			return h, p.ErrAt(v, vpath, "must be {call: CALL, to: TIME}")
+			return h, p.ErrAt(v, vpath, "must be {call: CALL, to: TIME, by: host|attendee}")
+		}
+		if by := rm["by"]; !strictyaml.IsNull(by) {
+			if h.By, err = p.OneOf(by, strictyaml.Join(vpath, "by"), HostByHost, HostByAttendee); err != nil {
+				return h, err
+			}
 		}
 		call, err := p.Required(rm, v, vpath, "call")
 		if err != nil {
@@ -260,7 +259,7 @@ func (p *parser) book(n *yaml.Node, m map[string]*yaml.Node, path string, inc *I
 		return b, err
 	}
 	bpath := strictyaml.Join(path, "book")
-	bm, err := p.Mapping(bn, bpath, "event_type", "start", "attendee")
+	bm, err := p.Mapping(bn, bpath, p.keys.book...)
 	if err != nil {
 		return b, err
 	}
@@ -326,7 +325,7 @@ func (p *parser) book(n *yaml.Node, m map[string]*yaml.Node, path string, inc *I
 
 func (p *parser) attendee(n *yaml.Node, path string) (Attendee, error) {
 	var a Attendee
-	m, err := p.Mapping(n, path, "name", "email", "phone", "time_zone")
+	m, err := p.Mapping(n, path, p.keys.attendee...)
 	if err != nil {
 		return a, err
 	}
@@ -358,7 +357,7 @@ func (p *parser) attendee(n *yaml.Node, path string) (Attendee, error) {
 
 func (p *parser) stepExpect(n *yaml.Node, path string) (Expect, error) {
 	var e Expect
-	m, err := p.Mapping(n, path, "outcome", "layer")
+	m, err := p.Mapping(n, path, p.keys.stepExpect...)
 	if err != nil {
 		return e, err
 	}
@@ -380,7 +379,7 @@ func (p *parser) stepExpect(n *yaml.Node, path string) (Expect, error) {
 // policyKeys reads the keys of an expect_by_policy mapping: policy names other than the
 // file's own (whose expectations belong in expect).
 func (p *parser) policyKeys(n *yaml.Node, path, filePolicy string) (map[string]*yaml.Node, error) {
-	m, err := p.Mapping(n, path, PolicySeed, PolicyHardened)
+	m, err := p.Mapping(n, path, p.keys.policy...)
 	if err != nil {
 		return nil, err
 	}

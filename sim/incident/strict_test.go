@@ -7,7 +7,7 @@ import (
 )
 
 // An unknown key anywhere is an error with file:line:col, the field path and a did-you-mean,
-// unless it starts with x- (DESIGN §6).
+// unless it starts with x- (docs/incident-format.md).
 func TestUnknownKeys(t *testing.T) {
 	book := "    call: a\n    book: {event_type: 7, start: 2025-10-10T06:00:00Z, attendee: {name: A, email: a@x}}\n"
 	tests := []struct {

@@ -37,7 +37,7 @@ type Extension struct {
 // Marshal renders inc as an incident file that Parse reads back to an equal Incident (equal
 // up to File and the line and column fields, which describe a file's layout). The output is
 // deterministic — one Incident, one byte sequence — so generated files diff cleanly and a
-// file's bytes can key a cache. Keys come in the order of DESIGN §6; fields holding their
+// file's bytes can key a cache. Keys come in the order of the format's tables (Format); fields holding their
 // zero value are left out (the parser's defaults give them back); booking requests, event
 // types, faults and expectations use flow style, as the catalogue's hand-written files do.
 // ann may be nil. Marshal parses its own output before returning it, so it never returns a
@@ -198,10 +198,18 @@ func eventTypeNode(et EventType) *yaml.Node {
 	put(n, "id", integer(et.ID))
 	put(n, "kind", plain(et.Kind))
 	put(n, "length", integer(int64(et.Length)))
-	if len(et.Hosts) > 1 {
+	if len(et.Hosts) > 1 || len(et.HostWeights) > 0 {
 		hosts := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
-		for _, h := range et.Hosts {
-			hosts.Content = append(hosts.Content, integer(h))
+		for i, h := range et.Hosts {
+			if i >= len(et.HostWeights) || i >= len(et.HostPriorities) {
+				hosts.Content = append(hosts.Content, integer(h))
+				continue
+			}
+			hn := mapping(true)
+			put(hn, "id", integer(h))
+			put(hn, "weight", integer(int64(et.HostWeights[i])))
+			put(hn, "priority", integer(int64(et.HostPriorities[i])))
+			hosts.Content = append(hosts.Content, hn)
 		}
 		put(n, "hosts", hosts)
 	} else {
@@ -212,6 +220,14 @@ func eventTypeNode(et EventType) *yaml.Node {
 	}
 	if et.BlockSlot != nil {
 		put(n, "block_slot", plain(strconv.FormatBool(*et.BlockSlot)))
+	}
+	for _, o := range []struct {
+		key string
+		on  bool
+	}{{"seats_show_attendees", et.SeatsShowAttendees}, {"weights_enabled", et.WeightsEnabled}, {"reschedule_with_same_host", et.RescheduleWithSameHost}} {
+		if o.on {
+			put(n, o.key, plain("true"))
+		}
 	}
 	return n
 }
@@ -269,6 +285,9 @@ func hostNode(h HostAction) (*yaml.Node, error) {
 		r := mapping(true)
 		put(r, "call", str(h.Call))
 		put(r, "to", timestamp(h.To))
+		if h.By != "" {
+			put(r, "by", str(h.By))
+		}
 		put(n, h.Action, r)
 	default:
 		return nil, fmt.Errorf("unknown host action %q", h.Action)

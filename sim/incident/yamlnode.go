@@ -11,10 +11,17 @@ import (
 const ExtensionPrefix = strictyaml.ExtensionPrefix
 
 // parser walks a yaml.Node tree strictly (internal/strictyaml), so every error can name the
-// node's line and the field's path, and records the round-two vocabulary the file uses.
+// node's line and the field's path; it checks keys against the format's tables (keys) and
+// records the round-two vocabulary the file uses.
 type parser struct {
 	strictyaml.Walker
+	keys *keyNames
 	uses []Use
+}
+
+// newParser is a parser for the file named file.
+func newParser(file string) *parser {
+	return &parser{Walker: strictyaml.Walker{File: file}, keys: newKeyNames()}
 }
 
 // use records a use of the round-two vocabulary at n.

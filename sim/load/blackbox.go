@@ -10,7 +10,7 @@ import (
 )
 
 // Black-box load (Config.BlackBox): the same closed-loop run, fault mix and checks against
-// a service behind the contract (DESIGN §12) instead of the reference core. The service is
+// a service behind the contract (docs/blackbox.md) instead of the reference core. The service is
 // started once for the run with a fresh database and the run's in-process fake Cal.com;
 // every attempt goes through POST /__harness/book and is recorded, and at the end the
 // service's appointments (sut.yaml's SELECT) and the fake's ledger are checked against the

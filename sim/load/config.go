@@ -95,7 +95,7 @@ type Config struct {
 	CalcomLatency LatencyDist
 	// CheckInsertGap is real time the in-process fake lets pass between a create's
 	// availability check and its insert, so concurrent creates on one slot race in Cal.com
-	// as they do in production (reference §8.2). An external fake has its own
+	// as they do in production (docs/calcom.md §3). An external fake has its own
 	// (fake-calcom --check-insert-gap).
 	CheckInsertGap time.Duration
 	// DBFaults are Postgres wire-proxy rules (ParseDBFaults: commit_ack_lost, reset,
@@ -136,6 +136,9 @@ type Config struct {
 	// KeepEvidence keeps what sim/shrink needs to turn violations into incident files
 	// (Result.Evidence); off by default, since it holds the whole history.
 	KeepEvidence bool
+	// KeepHistory keeps the run's history and final state (Result.History), for a history
+	// file that `bookingharness check` can judge again later.
+	KeepHistory bool
 	// BlackBox, when set, puts a black-box service in the core's place (blackbox.go).
 	BlackBox *world.BlackBox
 	// Crashes kills a black-box service (SIGKILL to its process group) this many times

@@ -1,6 +1,6 @@
-// Package load is the load stage of the harness (DESIGN §7): many phone calls race for few
+// Package load is the load stage of the harness (docs/load.md): many phone calls race for few
 // Cal.com slots, with an optional mix of Cal.com faults, and every attempt is recorded and
-// checked afterwards for the §5 invariants and for per-slot linearizability.
+// checked afterwards for the invariants (docs/invariants.md) and for per-slot linearizability.
 //
 // # Shape of a run
 //

@@ -17,8 +17,8 @@ import (
 // — also with layers switched off: a violation then shows that a switched-off layer was
 // needed.
 //
-// The seed design, measured with every fault kind on 1, 10 and 200 slots (README, "Load-test
-// same-slot bookings"), breaks:
+// The seed design, measured with every fault kind on 1, 10 and 200 slots (docs/load.md,
+// "Exit codes and expected violations"), breaks:
 //   - orphan_booking: it never resolves an ambiguous Cal.com result (reset or timeout after
 //     commit, empty or malformed body, 5xx after commit), so a booking made for a caller
 //     who was told "error" stays in Cal.com without an appointment;
@@ -41,7 +41,7 @@ func ExpectedViolations(policy core.Policy, layers core.Layers) []string {
 	return out
 }
 
-// ValidateExpected checks --expect-violations names: the §5 invariants and NonLinearizable.
+// ValidateExpected checks --expect-violations names: the invariants and NonLinearizable.
 func ValidateExpected(names []string) error {
 	for _, n := range names {
 		if !check.IsInvariant(n) && n != NonLinearizable {

@@ -21,7 +21,7 @@ const (
 )
 
 // Result is everything a load run found. The JSON field names are a public contract
-// (documented in the README); new fields may be added, existing ones keep their meaning.
+// (documented in docs/load.md); new fields may be added, existing ones keep their meaning.
 type Result struct {
 	// Run settings.
 	Policy string   `json:"policy"`
@@ -147,6 +147,7 @@ type Result struct {
 	checkedSlots []history.SlotKey
 	timelineMax  int
 	evidence     *Evidence // Config.KeepEvidence: for sim/shrink
+	kept         *kept     // Config.KeepHistory: for a history file
 }
 
 // Latency summarises the merged HDR histogram (microseconds).
@@ -229,20 +230,11 @@ type Violations struct {
 	// Total is the number of violations; Counts splits it by invariant.
 	Total  int            `json:"total"`
 	Counts map[string]int `json:"counts"`
-	// Listed holds at most MaxListedPerInvariant violations per invariant; Truncated says
-	// whether some were left out.
-	Listed    []Violation `json:"listed"`
-	Truncated bool        `json:"truncated"`
-}
-
-// Violation is one broken invariant with (at most MaxListedIDs of) the calls, appointments
-// and bookings involved.
-type Violation struct {
-	Invariant      string   `json:"invariant"`
-	Detail         string   `json:"detail"`
-	Calls          []string `json:"calls"`
-	AppointmentIDs []int64  `json:"appointment_ids"`
-	BookingUIDs    []string `json:"booking_uids"`
+	// Listed holds at most MaxListedPerInvariant violations per invariant, each naming at
+	// most MaxListedIDs calls, appointments and bookings; Truncated says whether some were
+	// left out.
+	Listed    []check.Violation `json:"listed"`
+	Truncated bool              `json:"truncated"`
 }
 
 // Linearizability is porcupine's verdict per slot.
@@ -256,10 +248,10 @@ type Linearizability struct {
 }
 
 // NonLinearizable is the name under which non-linearizable slots count as a violation (next
-// to the §5 invariants) for the expected-violations rule and the exit code.
+// to the invariants) for the expected-violations rule and the exit code.
 const NonLinearizable = "non_linearizable_slot"
 
-// Violated returns every violated name: the §5 invariants with a violation, and
+// Violated returns every violated name: the invariants with a violation, and
 // NonLinearizable when porcupine found an illegal slot. Sorted.
 func (r *Result) Violated() []string {
 	var out []string
@@ -285,7 +277,7 @@ func (r *Result) ExitCode() int {
 }
 
 func summarizeViolations(rep check.Report) Violations {
-	v := Violations{Total: len(rep.Violations), Counts: map[string]int{}, Listed: []Violation{}}
+	v := Violations{Total: len(rep.Violations), Counts: map[string]int{}, Listed: []check.Violation{}}
 	for _, name := range check.Invariants() {
 		v.Counts[name] = 0
 	}
@@ -295,7 +287,7 @@ func summarizeViolations(rep check.Report) Violations {
 			v.Truncated = true
 			continue
 		}
-		lv := Violation{Invariant: cv.Invariant, Detail: cv.Detail, Calls: head(cv.Calls), AppointmentIDs: head(cv.AppointmentIDs), BookingUIDs: head(cv.BookingUIDs)}
+		lv := check.Violation{Invariant: cv.Invariant, Detail: cv.Detail, Calls: head(cv.Calls), AppointmentIDs: head(cv.AppointmentIDs), BookingUIDs: head(cv.BookingUIDs)}
 		if len(cv.Calls) > MaxListedIDs || len(cv.AppointmentIDs) > MaxListedIDs || len(cv.BookingUIDs) > MaxListedIDs {
 			v.Truncated = true
 		}
@@ -304,7 +296,7 @@ func summarizeViolations(rep check.Report) Violations {
 	return v
 }
 
-// head returns at most MaxListedIDs elements, never nil (JSON shows []).
+// head returns at most MaxListedIDs elements.
 func head[T any](s []T) []T {
 	out := make([]T, 0, min(len(s), MaxListedIDs))
 	return append(out, s[:min(len(s), MaxListedIDs)]...)

@@ -49,7 +49,7 @@ func Run(ctx context.Context, env *pgenv.Env, cfg Config, expect []string) (*Res
 	// Read the final state and the fired faults (the in-process target frees the fake's
 	// ledger and journal as soon as it has read them), close the world, and only then copy
 	// the history: the copy and the ledger are never held at once, which keeps a
-	// 100 000-attempt run's peak memory low (DESIGN §9).
+	// 100 000-attempt run's peak memory low (docs/targets.md).
 	res := newResult(cfg, d.log, elapsed)
 	res.Dropped = dropped
 	res.observe(samples)
@@ -81,17 +81,30 @@ func Run(ctx context.Context, env *pgenv.Env, cfg Config, expect []string) (*Res
 		return nil, err
 	}
 	res.ops = ops()
-	rep := check.Check(res.ops, state)
-	if err := rep.Err(); err != nil {
-		return nil, fmt.Errorf("load: the invariant check could not judge the run: %w", err)
-	}
-	res.Violations = summarizeViolations(rep)
-	res.keepEvidence(cfg, t.Layout(), seen, d.log, rep) // for sim/shrink; a no-op unless cfg.KeepEvidence
-	if err := res.checkSlots(cfg.CheckTimeout); err != nil {
+	rep, err := res.judgeRun(state, expect, cfg.CheckTimeout)
+	if err != nil {
 		return nil, err
 	}
-	res.judge(expect)
+	res.keepEvidence(cfg, t.Layout(), seen, d.log, rep) // for sim/shrink; a no-op unless cfg.KeepEvidence
+	if cfg.KeepHistory {
+		res.kept = &kept{state: state, report: rep, checkTimeout: cfg.CheckTimeout}
+	}
 	return res, nil
+}
+
+// judgeRun judges the history r.ops and the final state: the invariant checker, porcupine
+// per slot, and the violated names against expect.
+func (r *Result) judgeRun(state check.State, expect []string, checkTimeout time.Duration) (check.Report, error) {
+	rep := check.Check(r.ops, state)
+	if err := rep.Err(); err != nil {
+		return rep, fmt.Errorf("load: the invariant check could not judge the run: %w", err)
+	}
+	r.Violations = summarizeViolations(rep)
+	if err := r.checkSlots(checkTimeout); err != nil {
+		return rep, err
+	}
+	r.judge(expect)
+	return rep, nil
 }
 
 // checkSlots runs porcupine over every slot's history.

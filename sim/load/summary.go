@@ -115,7 +115,13 @@ func (r *Result) WriteSummary(w io.Writer) error {
 		return err
 	}
 	r.writeStalls(w)
+	return r.WriteJudgement(w)
+}
 
+// WriteJudgement writes the run's judgement, the end of WriteSummary: porcupine's verdict per
+// slot, the invariants (bounded list) and the verdict against the expected violations.
+// `bookingharness check` prints the same lines for a load's history file judged again.
+func (r *Result) WriteJudgement(w io.Writer) error {
 	lin := r.Linearizability
 	fmt.Fprintf(w, "linearizability: %d slots checked, %d ok, %d illegal, %d timed out\n", lin.Slots, lin.OK, lin.Illegal, lin.Timeout)
 	for _, s := range lin.IllegalSlots {

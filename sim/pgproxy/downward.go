@@ -2,6 +2,8 @@ package pgproxy
 
 import (
 	"bytes"
+
+	"github.com/bookingharness/bookingharness/internal/sabotage"
 )
 
 // holdLimit bounds what down withholds from the client while it waits to learn whether a
@@ -189,6 +191,9 @@ func (c *conn) endTransaction(group uint64, committed, overflow bool) bool {
 			return false
 		}
 		attempt, fire := p.rules.decide(r, cd.key)
+		if fire && sabotage.On(sabotage.ProxyAckDelivered) {
+			return false // the acknowledgement the rule drops is delivered after all
+		}
 		if fire {
 			e.Attempt = attempt
 			e.Detail = "transaction committed; acknowledgement dropped, client connection reset"

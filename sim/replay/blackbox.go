@@ -16,7 +16,7 @@ import (
 )
 
 // Black-box replays (Options.BlackBox). The file runs unchanged against a service behind
-// the contract (DESIGN §12): its world is a world.BlackBox world (its own fake Cal.com, the
+// the contract (docs/blackbox.md): its world is a world.BlackBox world (its own fake Cal.com, the
 // service started with a fresh database, time by sut.yaml's mode), and the same checker and
 // expectations judge it. Where the service cannot show what the file asks, the replay says
 // so — never a silent pass:

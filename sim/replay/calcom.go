@@ -1,12 +1,15 @@
 package replay
 
 import (
+	"slices"
+
 	"github.com/bookingharness/bookingharness/fakecalcom"
 	"github.com/bookingharness/bookingharness/sim/incident"
 )
 
 // CalcomConfig maps an incident's calcom: block onto the fake's configuration, key for key:
-// event types (host or hosts, seats, block_slot), force_replay, conflict_answer,
+// event types (host or hosts with their weights and priorities, seats, block_slot,
+// seats_show_attendees, weights_enabled, reschedule_with_same_host), force_replay, conflict_answer,
 // check_insert_gap, latency and webhooks. It is the one translation both the replay's world
 // and `bookingharness fake-calcom --config` use, so a block means the same in both. A
 // webhooks block without url: stays without subscriber here; the replay's world points it
@@ -36,5 +39,7 @@ func EventType(et incident.EventType) fakecalcom.EventType {
 	if et.BlockSlot != nil {
 		out.BlockSlot = *et.BlockSlot
 	}
+	out.SeatsShowAttendees, out.WeightsEnabled, out.RescheduleWithSameHost = et.SeatsShowAttendees, et.WeightsEnabled, et.RescheduleWithSameHost
+	out.HostWeights, out.HostPriorities = slices.Clone(et.HostWeights), slices.Clone(et.HostPriorities)
 	return out
 }

@@ -1,11 +1,11 @@
-// Package replay turns an incident file (DESIGN §6, parsed by sim/incident) into a
+// Package replay turns an incident file (docs/incident-format.md, parsed by sim/incident) into a
 // deterministic run: a fresh world per replay (world.New: its own database, its own fake
 // Cal.com, one virtual clock), the file's steps at their offsets on that clock, per-step
-// faults as fake Cal.com rules scoped to the step's call, then the §5 invariant checker and
+// faults as fake Cal.com rules scoped to the step's call, then the invariant checker and
 // the file's expectations. A 35-minute gap costs nothing; a replay takes well under a second
 // once Postgres is up.
 //
-// Semantics the runner adds where §6 is silent:
+// Semantics the runner adds to the format (docs/replay.md):
 //
 //   - A step runs at clock.start + at. If an earlier step's delay fault or latency already
 //     moved the clock past that instant, the step runs at the current time (the clock never
@@ -80,7 +80,7 @@
 //     states expectations for that policy in the extra field expect_by_policy (top level and
 //     per step); a step or field it leaves out falls back to the file's expectation.
 //   - "invariants": any other override to the hardened policy with all layers; only "every
-//     invariant holds" is asserted (the hardened design's contract, DESIGN §2.2). Step
+//     invariant holds" is asserted (the hardened design's contract, docs/architecture.md). Step
 //     outcomes and counts are shown, not asserted.
 //   - "none": any other override (seed, or fewer layers); nothing is asserted — an
 //     exploratory run that shows what happens.

@@ -70,7 +70,11 @@ func (r *runner) host(ctx context.Context, path string, st incident.Step) error 
 		b, err = r.w.HostConfirm(ctx, uid)
 	case incident.HostReschedule:
 		s.Outcome, s.SlotStart = HostMoved, h.To
-		b, err = r.w.HostReschedule(ctx, h.Call, slot, uid, h.To)
+		if h.By == incident.HostByAttendee {
+			b, err = r.w.AttendeeReschedule(ctx, h.Call, slot, uid, h.To)
+		} else {
+			b, err = r.w.HostReschedule(ctx, h.Call, slot, uid, h.To)
+		}
 		if err == nil {
 			s.NewBookingUID = b.UID
 			r.uids[h.Call] = b.UID

@@ -4,8 +4,8 @@ import (
 	"os"
 	"testing"
 
-	"github.com/bookingharness/bookingharness/internal/pgtest"
 	"github.com/bookingharness/bookingharness/pgenv"
+	"github.com/bookingharness/bookingharness/pgenv/pgtest"
 	"github.com/bookingharness/bookingharness/sim/blackbox/bbtest"
 )
 

@@ -33,6 +33,9 @@ type Options struct {
 	// Front, when set, is the world's world.Config.Front: something between the system under
 	// test and the replay's fake Cal.com, such as a recording proxy (sim/record).
 	Front func(w *world.World, kind, target string) (string, error)
+	// KeepHistory keeps the run's history and final state (Result.History), for a history
+	// file that `bookingharness check` can judge again later.
+	KeepHistory bool
 	// force runs a black-box file in sut.yaml's time mode even when the harness would skip
 	// it for its clock: only tests set it, to show what such a run would wrongly conclude.
 	force bool

@@ -41,11 +41,11 @@ func run(t testing.TB, inc *incident.Incident, opts replay.Options) *replay.Resu
 	return res
 }
 
-// The §6 example passes exactly as written: call 688 is stopped by freshness under seed.
+// The Call 687/688 example passes exactly as written: call 688 is stopped by freshness under seed.
 func TestSection6ExamplePasses(t *testing.T) {
 	res := run(t, load(t, example), replay.Options{})
 	if !res.OK() {
-		t.Fatalf("§6 example failed:\n%s", res.Timeline())
+		t.Fatalf("the Call 687/688 example failed:\n%s", res.Timeline())
 	}
 	if res.Expectations != replay.ExpectFile || res.Policy != "seed" {
 		t.Errorf("ran %s/%s, want file expectations under seed", res.Expectations, res.Policy)
@@ -145,9 +145,9 @@ func TestOverrides(t *testing.T) {
 		step, layer        string // the last step's outcome and deciding layer
 		violated           []string
 	}{
-		{name: "hardened on the §6 file asserts only the invariants", file: example, opts: replay.Options{Policy: hardened},
+		{name: "hardened on the Call 687/688 file asserts only the invariants", file: example, opts: replay.Options{Policy: hardened},
 			wantExpect: replay.ExpectInvariants, policy: "hardened", wantLayers: "all", step: "slot_taken", layer: "slot_exclusion"},
-		{name: "no layers on the §6 file shows the duplicate, asserts nothing", file: example, opts: replay.Options{Layers: &none},
+		{name: "no layers on the Call 687/688 file shows the duplicate, asserts nothing", file: example, opts: replay.Options{Layers: &none},
 			wantExpect: replay.ExpectNone, policy: "seed", wantLayers: "none", step: "booked",
 			violated: []string{"double_booked_slot", "duplicate_booking_id"}},
 		{name: "explicit all layers under seed is no override", file: example, opts: replay.Options{Layers: &seedAll},
@@ -285,8 +285,8 @@ steps:
 	}
 }
 
-// BenchmarkReplayCall687688 measures one replay of the §6 file after Postgres is ready
-// (database clone, fake, two bookings, check, teardown). Target: ≤ 1 s (DESIGN §9).
+// BenchmarkReplayCall687688 measures one replay of the Call 687/688 file after Postgres is ready
+// (database clone, fake, two bookings, check, teardown). Target: ≤ 1 s (docs/targets.md).
 func BenchmarkReplayCall687688(b *testing.B) {
 	inc := load(b, example)
 	run(b, inc, replay.Options{}) // build the schema template outside the timing

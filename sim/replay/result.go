@@ -82,6 +82,8 @@ type Result struct {
 	// were inconclusive: MaxAttempts); InconclusiveAttempts say why each earlier one was.
 	Attempts             int      `json:"attempts"`
 	InconclusiveAttempts []string `json:"inconclusive_attempts,omitempty"`
+
+	kept *kept // Options.KeepHistory: for a history file
 }
 
 // OK reports whether the file ran, every asserted expectation held and every race it was
@@ -225,13 +227,9 @@ type Final struct {
 	Violated []string `json:"violated"`
 }
 
-// Violation is one violated invariant (check.Violation with stable JSON names).
+// Violation is one violated invariant, marked expected when the file lists it.
 type Violation struct {
-	Invariant      string   `json:"invariant"`
-	Calls          []string `json:"calls,omitempty"`
-	AppointmentIDs []int64  `json:"appointment_ids,omitempty"`
-	BookingUIDs    []string `json:"booking_uids,omitempty"`
-	Detail         string   `json:"detail"`
+	check.Violation
 	// Expected is true when the file lists this invariant in expect.violations.
 	Expected bool `json:"expected"`
 }
@@ -243,8 +241,7 @@ func violationsOf(r check.Report, expected []string) []Violation {
 		for _, e := range expected {
 			exp = exp || e == v.Invariant
 		}
-		out = append(out, Violation{Invariant: v.Invariant, Calls: v.Calls, AppointmentIDs: v.AppointmentIDs,
-			BookingUIDs: v.BookingUIDs, Detail: v.Detail, Expected: exp})
+		out = append(out, Violation{Violation: v, Expected: exp})
 	}
 	return out
 }

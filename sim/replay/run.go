@@ -85,7 +85,8 @@ func runOnce(ctx context.Context, env *pgenv.Env, inc *incident.Incident, opts O
 	}
 	describeBlackBox(res, w, inc, &p, opts)
 	ran := time.Now()
-	r := &runner{w: w, inc: inc, plan: p, res: res, slots: map[string]history.SlotKey{}, db: map[string]*dbArm{}, uids: map[string]string{}}
+	r := &runner{w: w, inc: inc, plan: p, res: res, slots: map[string]history.SlotKey{}, db: map[string]*dbArm{}, uids: map[string]string{},
+		keepHistory: opts.KeepHistory}
 	for i, st := range inc.Steps {
 		from, mark := len(res.Steps), r.logMark()
 		if err := r.step(ctx, i, st); err != nil {
@@ -140,6 +141,8 @@ type runner struct {
 	uids  map[string]string          // call → the uid its latest step says it holds ("" for none)
 	// logMarks are where a black-box service's output stood when each step began.
 	logMarks []int64
+	// keepHistory is Options.KeepHistory.
+	keepHistory bool
 }
 
 func (r *runner) step(ctx context.Context, i int, st incident.Step) error {
@@ -289,11 +292,46 @@ func (r *runner) final(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("replay: %s: %w", r.inc.File, err)
 	}
-	report := check.Check(r.w.Recorder.Operations(), state)
+	ops := r.w.Recorder.Operations()
+	report := check.Check(ops, state)
 	if err := report.Err(); err != nil {
 		return fmt.Errorf("replay: %s: the invariant check could not judge the run: %w", r.inc.File, err)
 	}
-	f := &r.res.Final
+	if r.plan.policy == core.PolicyHardened && r.inc.Policy != incident.PolicyHardened && len(report.Violations) == 0 {
+		r.res.FixedByHardened = slices.Clone(r.inc.Expect.Violations)
+	}
+	var want FinalExpect
+	switch {
+	case r.plan.assertFinal:
+		want.Violations = r.plan.final.Violations
+		if want.Violations == nil {
+			want.Violations = []string{}
+		}
+		want.Appointments, want.CalcomBookings = r.plan.final.Appointments, r.plan.final.CalcomBookings
+	case r.plan.noViolations:
+		want.Violations = []string{}
+	}
+	var failures []string
+	r.res.Final, r.res.Violations, failures = JudgeFinal(report, state, want)
+	r.res.Failures = append(r.res.Failures, failures...)
+	if r.keepHistory {
+		r.res.kept = &kept{ops: ops, state: state, report: report}
+	}
+	return nil
+}
+
+// FinalExpect is what a run asserts about its end: the violated invariants (nil: not
+// asserted) and the live counts (nil: not asserted).
+type FinalExpect struct {
+	Violations                   []string
+	Appointments, CalcomBookings *int
+}
+
+// JudgeFinal holds a checker's report and the final state it judged to want: the final
+// counts, each violation marked expected or not, and every failed expectation. The replay's
+// last step, and `bookingharness check` on a history file, judge with it.
+func JudgeFinal(report check.Report, state check.State, want FinalExpect) (Final, []Violation, []string) {
+	var f Final
 	for _, a := range state.Appointments {
 		if a.Live {
 			f.Appointments++
@@ -308,43 +346,31 @@ func (r *runner) final(ctx context.Context) error {
 	if f.Violated == nil {
 		f.Violated = []string{}
 	}
-	if r.plan.policy == core.PolicyHardened && r.inc.Policy != incident.PolicyHardened && len(f.Violated) == 0 {
-		r.res.FixedByHardened = slices.Clone(r.inc.Expect.Violations)
-	}
-	var expected []string
-	switch {
-	case r.plan.assertFinal:
-		expected = r.plan.final.Violations
-		if expected == nil {
-			expected = []string{}
+	f.ExpectViolations = want.Violations
+	f.ExpectAppointments, f.ExpectCalcomBookings = want.Appointments, want.CalcomBookings
+	var failures []string
+	for _, c := range []struct {
+		field, what string
+		want        *int
+		got         int
+	}{{"expect.appointments", "live appointment(s)", want.Appointments, f.Appointments}, {"expect.calcom_bookings", "live Cal.com booking(s)", want.CalcomBookings, f.CalcomBookings}} {
+		if c.want != nil && *c.want != c.got {
+			failures = append(failures, fmt.Sprintf("%s: want %d %s, got %d", c.field, *c.want, c.what, c.got))
 		}
-		f.ExpectAppointments, f.ExpectCalcomBookings = r.plan.final.Appointments, r.plan.final.CalcomBookings
-		r.assertCount("expect.appointments", "live appointment(s)", f.ExpectAppointments, f.Appointments)
-		r.assertCount("expect.calcom_bookings", "live Cal.com booking(s)", f.ExpectCalcomBookings, f.CalcomBookings)
-	case r.plan.noViolations:
-		expected = []string{}
 	}
-	f.ExpectViolations = expected
-	r.res.Violations = violationsOf(report, expected)
-	if expected == nil {
-		return nil
+	vs := violationsOf(report, want.Violations)
+	if want.Violations == nil {
+		return f, vs, failures
 	}
-	for _, v := range r.res.Violations {
+	for _, v := range vs {
 		if !v.Expected {
-			r.res.Failures = append(r.res.Failures, "unexpected violation: "+check.Violation{
-				Invariant: v.Invariant, Calls: v.Calls, AppointmentIDs: v.AppointmentIDs, BookingUIDs: v.BookingUIDs, Detail: v.Detail}.String())
+			failures = append(failures, "unexpected violation: "+v.Violation.String())
 		}
 	}
-	for _, name := range expected {
+	for _, name := range want.Violations {
 		if !slices.Contains(f.Violated, name) {
-			r.res.Failures = append(r.res.Failures, fmt.Sprintf("expect.violations: %s must be violated (the file reproduces it) but was not", name))
+			failures = append(failures, fmt.Sprintf("expect.violations: %s must be violated (the file reproduces it) but was not", name))
 		}
 	}
-	return nil
-}
-
-func (r *runner) assertCount(field, what string, want *int, got int) {
-	if want != nil && *want != got {
-		r.res.Failures = append(r.res.Failures, fmt.Sprintf("%s: want %d %s, got %d", field, *want, what, got))
-	}
+	return f, vs, failures
 }

@@ -98,29 +98,7 @@ func WriteTimeline(w io.Writer, r *Result) error {
 		}
 		b.WriteString("\n")
 	}
-	f := r.Final
-	fmt.Fprintf(&b, "  final: appointments %d%s · calcom_bookings %d%s · violations %s%s\n",
-		f.Appointments, want(f.ExpectAppointments, f.Appointments), f.CalcomBookings, want(f.ExpectCalcomBookings, f.CalcomBookings),
-		names(f.Violated), wantNames(f.ExpectViolations))
-	for _, v := range r.Violations {
-		mark := "✗ unexpected"
-		if v.Expected {
-			mark = "✓ expected"
-		} else if f.ExpectViolations == nil {
-			mark = "· not asserted"
-		}
-		fmt.Fprintf(&b, "    %s %s: %s", mark, v.Invariant, v.Detail)
-		if len(v.Calls) > 0 {
-			fmt.Fprintf(&b, " [calls %s]", strings.Join(v.Calls, ", "))
-		}
-		if len(v.AppointmentIDs) > 0 {
-			fmt.Fprintf(&b, " [appointments %s]", strings.Trim(fmt.Sprint(v.AppointmentIDs), "[]"))
-		}
-		if len(v.BookingUIDs) > 0 {
-			fmt.Fprintf(&b, " [uids %s]", strings.Join(v.BookingUIDs, ", "))
-		}
-		b.WriteString("\n")
-	}
+	WriteFinal(&b, r.Final, r.Violations)
 	if len(r.FixedByHardened) > 0 {
 		fmt.Fprintf(&b, "  fixed by hardened: %s (the file's violations under %s) not violated under hardened, layers %s\n",
 			names(r.FixedByHardened), r.FilePolicy, r.Layers)
@@ -230,4 +208,33 @@ func wantNames(ns []string) string {
 		return " (not asserted)"
 	}
 	return " (want " + names(ns) + ")"
+}
+
+// WriteFinal writes the end of a run as its timeline shows it: the final counts and the
+// violated invariants against what was expected, then each violation marked expected,
+// unexpected or not asserted. `bookingharness check` prints the same lines for a history
+// judged again.
+func WriteFinal(b *strings.Builder, f Final, vs []Violation) {
+	fmt.Fprintf(b, "  final: appointments %d%s · calcom_bookings %d%s · violations %s%s\n",
+		f.Appointments, want(f.ExpectAppointments, f.Appointments), f.CalcomBookings, want(f.ExpectCalcomBookings, f.CalcomBookings),
+		names(f.Violated), wantNames(f.ExpectViolations))
+	for _, v := range vs {
+		mark := "✗ unexpected"
+		if v.Expected {
+			mark = "✓ expected"
+		} else if f.ExpectViolations == nil {
+			mark = "· not asserted"
+		}
+		fmt.Fprintf(b, "    %s %s: %s", mark, v.Invariant, v.Detail)
+		if len(v.Calls) > 0 {
+			fmt.Fprintf(b, " [calls %s]", strings.Join(v.Calls, ", "))
+		}
+		if len(v.AppointmentIDs) > 0 {
+			fmt.Fprintf(b, " [appointments %s]", strings.Trim(fmt.Sprint(v.AppointmentIDs), "[]"))
+		}
+		if len(v.BookingUIDs) > 0 {
+			fmt.Fprintf(b, " [uids %s]", strings.Join(v.BookingUIDs, ", "))
+		}
+		b.WriteString("\n")
+	}
 }

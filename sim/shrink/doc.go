@@ -1,5 +1,5 @@
 // Package shrink turns the violations of a load run into minimal, deterministic incident
-// files (DESIGN §14, `bookingharness load --shrink DIR`), so the harness's three jobs feed
+// files (docs/load.md, `bookingharness load --shrink DIR`), so the harness's three jobs feed
 // each other: load finds a bug, replay reproduces it in under a second, the catalogue
 // (scenarios/incidents/found/) keeps it as a regression test.
 //

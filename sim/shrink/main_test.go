@@ -4,8 +4,8 @@ import (
 	"os"
 	"testing"
 
-	"github.com/bookingharness/bookingharness/internal/pgtest"
 	"github.com/bookingharness/bookingharness/pgenv"
+	"github.com/bookingharness/bookingharness/pgenv/pgtest"
 )
 
 // pg is started lazily, so the minimiser's tests on hand-made oracles need no Postgres; the

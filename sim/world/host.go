@@ -53,8 +53,22 @@ func (w *World) HostConfirm(ctx context.Context, uid string) (fakecalcom.Booking
 // new booking (a new uid); the call should now hold the slot at start on the same host and
 // event type, and the history says so.
 func (w *World) HostReschedule(ctx context.Context, callID string, slot history.SlotKey, uid string, start time.Time) (fakecalcom.Booking, error) {
+	return w.moveBooking(ctx, callID, slot, func() (fakecalcom.Booking, error) { return w.Fake.Fake.HostReschedule(ctx, uid, start) })
+}
+
+// AttendeeReschedule moves booking uid to start as its attendee does on Cal.com's booking
+// page (a requires-confirmation booking is pending again: BOOKING_REQUESTED with
+// rescheduleUid) and returns the new booking; the history records the move as for
+// HostReschedule.
+func (w *World) AttendeeReschedule(ctx context.Context, callID string, slot history.SlotKey, uid string, start time.Time) (fakecalcom.Booking, error) {
+	return w.moveBooking(ctx, callID, slot, func() (fakecalcom.Booking, error) { return w.Fake.Fake.AttendeeReschedule(ctx, uid, start) })
+}
+
+// moveBooking runs a reschedule made in Cal.com itself and records that callID now holds the
+// slot at the new booking's start.
+func (w *World) moveBooking(ctx context.Context, callID string, slot history.SlotKey, move func() (fakecalcom.Booking, error)) (fakecalcom.Booking, error) {
 	return w.host(ctx, func() (fakecalcom.Booking, error) {
-		b, err := w.Fake.Fake.HostReschedule(ctx, uid, start)
+		b, err := move()
 		if err == nil {
 			to := slot
 			to.Start = b.Start.UTC()

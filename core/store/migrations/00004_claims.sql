@@ -1,5 +1,5 @@
 -- +goose Up
--- The hardened design's claims (claim → call → settle, DESIGN §2.2). Before it calls Cal.com
+-- The hardened design's claims (claim → call → settle, docs/architecture.md). Before it calls Cal.com
 -- the core inserts a 'pending' appointment for the call and slot, with a lease; it settles
 -- the row live with the booking uid, or deletes it. The seed design had no claims, so this
 -- migration belongs to the hardened schema only (store.Schema.Claims).

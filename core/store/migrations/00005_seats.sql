@@ -1,5 +1,5 @@
 -- +goose Up
--- Seated event types (DESIGN §5, reference §8.6), hardened schema only (store.Schema.Seats):
+-- Seated event types (docs/invariants.md, docs/calcom.md §3), hardened schema only (store.Schema.Seats):
 -- several callers hold ONE Cal.com booking, one seat each. The seed's schema stays the
 -- shipped one — its unique index allows one appointment per booking uid, which is exactly
 -- the seed's weakness on a seated event type.

@@ -1,6 +1,6 @@
 <?php
 // The thin test route in front of the real booking code: the bookingharness black-box
-// contract (DESIGN §12). Every answer is 200 with an outcome; only a request the harness
+// contract (docs/blackbox.md). Every answer is 200 with an outcome; only a request the harness
 // could not have meant (bad JSON) gets 400.
 
 declare(strict_types=1);

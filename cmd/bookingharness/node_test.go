@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bookingharness/bookingharness/internal/nodetest"
+	"github.com/bookingharness/bookingharness/pgenv"
+	"github.com/bookingharness/bookingharness/sim/blackbox"
+	"github.com/bookingharness/bookingharness/sim/incident"
+	"github.com/bookingharness/bookingharness/sim/replay"
+)
+
+// The hardened booking service in Node (examples/node-hardened-service), as a team would
+// gate it: its own sut.yaml, the catalogue unchanged, and a defect it can plant
+// (APP_DEFECT, inherited from the harness's environment by the service it starts).
+const (
+	nodeDir = "../../examples/node-hardened-service"
+	nodeSUT = nodeDir + "/sut.yaml"
+)
+
+// nodeTestEnv makes sure Node and the example's packages are there (nodetest.Require),
+// clears any APP_DEFECT of the caller's shell, and returns the admin DSN of a Postgres
+// server for the service's fresh databases.
+func nodeTestEnv(t *testing.T) string {
+	t.Helper()
+	nodetest.Require(t, nodeDir)
+	t.Setenv("APP_DEFECT", "")
+	ctx := context.Background()
+	env, err := pgenv.Start(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = env.Close(ctx) })
+	return env.AdminDSN()
+}
+
+// `sut check` passes the Node service: every conformance check, the layer switch included.
+func TestNodeServiceSUTCheck(t *testing.T) {
+	dsn := nodeTestEnv(t)
+	expectRun(t, []string{"sut", "check", "--pg-dsn", dsn, "--sut", nodeSUT}, 0, []string{
+		"capabilities            PASS    time_travel=true layers=[freshness call_id db_check unique slot_exclusion] reset=true",
+		"same call again         PASS    already_booked", "second call, same slot  PASS", "cancel                  PASS",
+		"layer switch            PASS", "schema of every answer  PASS", "the service keeps the contract",
+	}, nil)
+}
+
+// The whole catalogue replayed against the Node service under the hardened expectations:
+// every file black-box mode can run today runs and passes; every other file is skipped with
+// exactly the reason the harness gives (replay.BlackBoxBlocker), so a file the harness
+// learns to run black-box is held to passing here too.
+func TestNodeServiceCatalogue(t *testing.T) {
+	dsn := nodeTestEnv(t)
+	files, err := filepath.Glob("../../scenarios/incidents/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no catalogue: %v", err)
+	}
+	code, stdout, stderr := execute(t, append([]string{"replay", "--pg-dsn", dsn, "--sut", nodeSUT, "--policy", "hardened", "--json"}, files...)...)
+	var doc struct {
+		Results []replay.Result `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatalf("exit %d, not JSON: %v\n%s\n%s", code, err, stdout, stderr)
+	}
+	if code != 0 || len(doc.Results) != len(files) {
+		t.Errorf("exit %d, %d results for %d files\n%s", code, len(doc.Results), len(files), stderr)
+	}
+	sut, err := blackbox.LoadSUT(nodeSUT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := 0
+	for _, r := range doc.Results {
+		inc, err := incident.Load(r.File)
+		if err != nil {
+			t.Fatal(err)
+		}
+		blocker := replay.BlackBoxBlocker(inc, sut)
+		switch {
+		case blocker != "" && r.Skipped != blocker:
+			t.Errorf("%s: skipped %q, want skipped: %s", r.Name, r.Skipped, blocker)
+		case blocker == "" && r.Skipped != "":
+			t.Errorf("%s: skipped (%s), but the harness runs it black-box", r.Name, r.Skipped)
+		case blocker == "" && !r.OK():
+			t.Errorf("%s failed against the Node service:\n  %s\n%s", r.Name, strings.Join(r.Failures, "\n  "), r.ServiceLog)
+		case blocker == "":
+			ran++
+		}
+	}
+	t.Logf("%d of %d catalogue files ran black-box against the Node service and passed", ran, len(files))
+}
+
+// Each defect the Node service can plant is caught by the harness, named by the invariant
+// it breaks, in the file written for it (examples/node-hardened-service/defects/); without a
+// defect every one of those files passes, so what fails is the defect, not the file.
+func TestNodeServiceDefects(t *testing.T) {
+	dsn := nodeTestEnv(t)
+	replayArgs := []string{"replay", "--pg-dsn", dsn, "--sut", nodeSUT}
+	files, err := filepath.Glob(filepath.Join(nodeDir, "defects", "*.yaml"))
+	if err != nil || len(files) != 3 {
+		t.Fatalf("defect files %v: %v", files, err)
+	}
+	expectRun(t, append(replayArgs, files...), 0, []string{"PASS node-no-metadata-check", "PASS node-no-claim", "PASS node-trust-any-2xx"}, nil)
+
+	for _, tc := range []struct {
+		defect, file string
+		violated     []string
+	}{
+		{"no_metadata_check", "no-metadata-check.yaml", []string{"orphan_booking"}},
+		{"no_claim", "no-claim.yaml", []string{"orphan_booking"}},
+		{"trust_any_2xx", "trust-any-2xx.yaml", []string{"duplicate_booking_id", "double_booked_slot"}},
+	} {
+		t.Run(tc.defect, func(t *testing.T) {
+			t.Setenv("APP_DEFECT", tc.defect)
+			want := []string{"FAIL node-" + strings.ReplaceAll(strings.TrimSuffix(tc.file, ".yaml"), "_", "-")}
+			for _, v := range tc.violated {
+				want = append(want, "unexpected violation: "+v)
+			}
+			expectRun(t, append(replayArgs, filepath.Join(nodeDir, "defects", tc.file)), 1, want, []string{"expectations failed"})
+		})
+	}
+}
