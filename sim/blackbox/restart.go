@@ -20,7 +20,7 @@ func (t *Target) Kill() error {
 	p := t.proc
 	t.proc = nil
 	pgid := p.pid()
-	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	p.signalGroup(syscall.SIGKILL)
 	if !p.waitGroupGone(pgid, 10*time.Second) {
 		return fmt.Errorf("blackbox: kill: process group %d still has members after SIGKILL", pgid)
 	}
