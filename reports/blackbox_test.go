@@ -100,6 +100,16 @@ func TestGateBlackBox(t *testing.T) {
 		}, nil, RuleConcurrency},
 		{"an inconclusive load", func(b *BlackBox) { b.Load.Inconclusive = "serialised" }, nil, RuleConcurrency},
 		{"a layer never decides", func(b *BlackBox) { b.Coverage = BuildMatrix(b.Runs[:3]) }, nil, RuleLayerDecides},
+		{"a layer decides only with the one before it knocked out", func(b *BlackBox) {
+			b.Coverage = BuildMatrix(b.Runs[:3])
+			b.Runs = append(b.Runs, bbRun("unique-index-last-line", "call_id", []string{}, "unique"))
+		}, nil, ""},
+		{"a layer decides only in a knocked-out run of another policy", func(b *BlackBox) {
+			b.Coverage = BuildMatrix(b.Runs[:3])
+			other := bbRun("unique-index-last-line", "call_id", []string{}, "unique")
+			other.Entry.Policy = "hardened"
+			b.Runs = append(b.Runs, other)
+		}, nil, RuleLayerDecides},
 		{"a layer never decides, but is not required", func(b *BlackBox) { b.Coverage = BuildMatrix(b.Runs[:3]) },
 			func(c *BlackBoxGateConfig) { c.Layers = []string{"freshness", "call_id", "db_check"} }, ""},
 		{"no layers reported: no layer rule", func(b *BlackBox) { b.Service.Layers = nil; b.Coverage = Matrix{} }, nil, ""},

@@ -78,7 +78,7 @@ type jobKind int
 const (
 	jobService   jobKind = iota // the file as written, against the service
 	jobReference                // the file in-process, the Go core under the same policy
-	jobKnocked                  // against the service with one layer off (necessity)
+	jobKnocked                  // against the service with layers off (necessity)
 	jobRepro                    // Call 687/688 with no layers, against the service
 )
 
@@ -86,7 +86,7 @@ const (
 type gateJob struct {
 	kind jobKind
 	inc  *incident.Incident
-	off  core.Layer
+	off  []core.Layer // jobKnocked: the layers turned off, in layer order
 	res  *replay.Result
 	err  error
 }
@@ -204,7 +204,10 @@ func parseExplanations(items []string) (map[string]string, error) {
 // replayAll runs, on f.parallel workers: every file against the service and in-process,
 // then the reproduction and — for every layer that decided in a file — that file with the
 // layer off. A deterministic replay in which a layer never answered runs the same without
-// it, so those pairs are not run (the necessity matrix counts them as skipped).
+// it, so those pairs are not run (the necessity matrix counts them as skipped). While a
+// layer the service reports has decided nothing, a knocked-out run in which another layer
+// decided runs again with that one off too (knockDeeper): a hardened service's later
+// layers stand behind its first ones.
 func (g *gateRun) replayAll(ctx context.Context, env *pgenv.Env, incs []*incident.Incident) {
 	first := make([]*gateJob, 0, 2*len(incs)+1)
 	for _, inc := range incs {
@@ -227,12 +230,57 @@ func (g *gateRun) replayAll(ctx context.Context, env *pgenv.Env, incs []*inciden
 			continue
 		}
 		for _, l := range decidedLayers(j.res) {
-			knocked = append(knocked, &gateJob{kind: jobKnocked, inc: j.inc, off: l})
+			knocked = append(knocked, &gateJob{kind: jobKnocked, inc: j.inc, off: []core.Layer{l}})
 		}
 	}
-	g.run(ctx, env, knocked)
-	g.jobs = append(g.jobs, knocked...)
+	for len(knocked) > 0 {
+		g.run(ctx, env, knocked)
+		g.jobs = append(g.jobs, knocked...)
+		knocked = g.knockDeeper(knocked)
+	}
 }
+
+// knockDeeper returns the next round of knocked-out runs: while some layer the service
+// reports has not decided in any run, each run of round in which a layer decided is run
+// again with that layer off as well (once per file and set of layers). The hardened
+// design asks call_id before freshness and claims the slot before both, so freshness
+// decides only with the two before it off; the rounds end when every layer has decided,
+// or no run shows another.
+func (g *gateRun) knockDeeper(round []*gateJob) []*gateJob {
+	decided := map[core.Layer]bool{}
+	done := map[string]bool{}
+	for _, j := range g.jobs {
+		if j.res == nil || (j.kind != jobService && j.kind != jobKnocked) {
+			continue
+		}
+		for _, l := range decidedLayers(j.res) {
+			decided[l] = true
+		}
+		if j.kind == jobKnocked {
+			done[j.inc.Name+" "+knockedKey(j.off)] = true
+		}
+	}
+	if !slices.ContainsFunc(g.check.caps.Layers, func(l core.Layer) bool { return !decided[l] }) {
+		return nil
+	}
+	var next []*gateJob
+	for _, j := range round {
+		if j.res == nil || j.res.Skipped != "" {
+			continue
+		}
+		for _, l := range decidedLayers(j.res) {
+			off := core.NewLayers(append(slices.Clone(j.off), l)...).List() // in layer order
+			if key := j.inc.Name + " " + knockedKey(off); !slices.Contains(j.off, l) && !done[key] {
+				done[key] = true
+				next = append(next, &gateJob{kind: jobKnocked, inc: j.inc, off: off})
+			}
+		}
+	}
+	return next
+}
+
+// knockedKey names a set of knocked-out layers whatever their order.
+func knockedKey(off []core.Layer) string { return core.NewLayers(off...).String() }
 
 // switchable reports whether the service reports layers and its layer switch passed.
 func (g *gateRun) switchable() bool {
@@ -288,7 +336,9 @@ func (g *gateRun) options(j *gateJob) replay.Options {
 	switch j.kind {
 	case jobKnocked:
 		layers, _ := core.LayersFromNames(j.inc.Layers) // validated by incident.Load
-		layers = layers.Without(j.off)
+		for _, l := range j.off {
+			layers = layers.Without(l)
+		}
 		opts.Layers = &layers
 	case jobRepro:
 		none := core.Layers(0)

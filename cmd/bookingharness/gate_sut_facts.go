@@ -69,13 +69,13 @@ func (g *gateRun) facts(explained map[string]string) reports.BlackBox {
 		}
 	}
 	var normal, knocked []reports.Run
-	notKnocked := map[string][]string{} // per layer: files it was not switched off in
+	var ran []string // the files that ran against the service
 	for _, j := range g.jobs {
 		if j.err != nil {
 			addError(&bb, j)
 			if j.kind == jobKnocked { // evidence too: the necessity matrix shows the layer untested
 				knocked = append(knocked, reports.Run{Source: reports.SourceIncident, Spec: j.inc.Name,
-					Entry: evidence.Entry{Scenario: j.inc.Name, Policy: string(g.policy), LayersOff: []string{string(j.off)}, CheckError: j.err.Error()}})
+					Entry: evidence.Entry{Scenario: j.inc.Name, Policy: string(g.policy), LayersOff: layerNames(j.off), CheckError: j.err.Error()}})
 			}
 			continue
 		}
@@ -99,14 +99,9 @@ func (g *gateRun) facts(explained map[string]string) reports.BlackBox {
 			}
 			g.addSetup(&bb.Setup, j.res)
 			normal = append(normal, reports.Run{Source: reports.SourceIncident, Spec: j.res.Name, Passed: j.res.OK(), Entry: j.res.Evidence(j.res.Layers)})
-			decided := decidedLayers(j.res)
-			for _, l := range bb.Service.Layers {
-				if !slices.Contains(decided, core.Layer(l)) {
-					notKnocked[l] = append(notKnocked[l], j.res.Name)
-				}
-			}
+			ran = append(ran, j.res.Name)
 		case jobKnocked:
-			knocked = append(knocked, reports.Run{Source: reports.SourceIncident, Spec: j.res.Name, Passed: j.res.OK(), Entry: j.res.Evidence(j.res.Layers, j.off)})
+			knocked = append(knocked, reports.Run{Source: reports.SourceIncident, Spec: j.res.Name, Passed: j.res.OK(), Entry: j.res.Evidence(j.res.Layers, j.off...)})
 		case jobRepro:
 			bb.Reproduction = &reports.Reproduction{Incident: j.res.Name, Policy: string(core.PolicySeed), Layers: "none", Violated: nonNil(j.res.Final.Violated),
 				Reproduced: slices.Contains(j.res.Final.Violated, check.DuplicateBookingID), Error: j.res.Skipped}
@@ -126,11 +121,10 @@ func (g *gateRun) facts(explained map[string]string) reports.BlackBox {
 		}
 		if g.load != nil {
 			normal = append(normal, reports.Run{Source: sourceLoad, Spec: "black-box load", Passed: g.load.OK, Entry: loadEntry(g.load, g.loadCfg)})
-			for _, l := range bb.Service.Layers {
-				notKnocked[l] = append(notKnocked[l], "black-box load")
-			}
+			ran = append(ran, "black-box load")
 		}
 	}
+	notKnocked := notKnockedOut(ran, knocked)
 	bb.Runs = append(append(bb.Runs, normal...), knocked...)
 	if len(bb.Service.Layers) > 0 {
 		bb.Coverage = reports.BuildMatrix(normal)
@@ -139,7 +133,7 @@ func (g *gateRun) facts(explained map[string]string) reports.BlackBox {
 			bb.Necessity.Cells = slices.DeleteFunc(bb.Necessity.Cells, func(c reports.NecessityCell) bool { return c.Policy != string(g.policy) })
 			bb.Necessity.Breaks = slices.DeleteFunc(bb.Necessity.Breaks, func(b reports.Break) bool { return b.Policy != string(g.policy) })
 			bb.Skipped = append(bb.Skipped, reports.Skip{What: "knocked-out runs where the layer did not decide",
-				Reason: "a file is replayed with a layer off only if that layer decided a step with every layer on (and the load is not repeated): a deterministic replay in which a layer never answered runs the same without it; the matrix counts the others as skipped"})
+				Reason: "a file is replayed with a layer off only if that layer decided a step with every layer on (and the load is not repeated): a deterministic replay in which a layer never answered runs the same without it; the matrix counts the others as skipped. While a layer the service reports has decided nothing, a knocked-out run in which another layer decided runs again with that one off too (a hardened service's later layers stand behind its first ones)"})
 		}
 	}
 	return bb
@@ -155,7 +149,7 @@ func jobLabel(j *gateJob) string {
 	case jobReference:
 		return j.inc.Name + " (Go core)"
 	case jobKnocked:
-		return fmt.Sprintf("%s with %s off", j.inc.Name, j.off)
+		return fmt.Sprintf("%s with %s off", j.inc.Name, strings.Join(layerNames(j.off), ","))
 	case jobRepro:
 		return j.inc.Name + " with no layers"
 	}
@@ -395,4 +389,37 @@ func countsOrNone(m map[string]int) string {
 		}
 	}
 	return listOrNone(parts)
+}
+
+// layerNames are the names of ls, in their order.
+func layerNames(ls []core.Layer) []string {
+	out := make([]string, len(ls))
+	for i, l := range ls {
+		out[i] = string(l)
+	}
+	return out
+}
+
+// notKnockedOut says, per set of layers knocked out (as the necessity matrix keys it), which
+// of the runs with every layer on were not repeated without them: a file is replayed with a
+// layer off only where that layer decided (and deeper, with the next one off too, only
+// where that one then decided — gateRun.knockDeeper), and the load is not repeated.
+func notKnockedOut(ran []string, knocked []reports.Run) map[string][]string {
+	repeated := map[string]map[string]bool{}
+	for _, r := range knocked {
+		key := strings.Join(r.Entry.LayersOff, ",")
+		if repeated[key] == nil {
+			repeated[key] = map[string]bool{}
+		}
+		repeated[key][r.Spec] = true
+	}
+	out := map[string][]string{}
+	for key, specs := range repeated {
+		for _, name := range ran {
+			if !specs[name] {
+				out[key] = append(out[key], name)
+			}
+		}
+	}
+	return out
 }
