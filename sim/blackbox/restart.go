@@ -14,6 +14,8 @@ import (
 // held dies with it (its requests in flight are never answered); the harness's own are not
 // touched. Restart starts it again.
 func (t *Target) Kill() error {
+	t.life.Lock()
+	defer t.life.Unlock()
 	if t.proc == nil {
 		return errors.New("blackbox: kill: the harness did not start this service (no command:) or it is already stopped")
 	}
@@ -33,6 +35,8 @@ func (t *Target) Kill() error {
 // it starts — a sweep of what it left unfinished — it does now, and the harness then judges
 // its recovery.
 func (t *Target) Restart(ctx context.Context) error {
+	t.life.Lock()
+	defer t.life.Unlock()
 	if t.proc != nil {
 		return errors.New("blackbox: restart: the service is still running (Kill it first)")
 	}
@@ -60,4 +64,8 @@ func (t *Target) Excuse(callID string) {
 }
 
 // Restarts counts the kills this service has had (each followed by a Restart).
-func (t *Target) Restarts() int { return t.restarts }
+func (t *Target) Restarts() int {
+	t.life.Lock()
+	defer t.life.Unlock()
+	return t.restarts
+}

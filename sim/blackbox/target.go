@@ -73,6 +73,9 @@ type Target struct {
 	pool   *pgxpool.Pool
 	reader *appointmentsReader
 
+	// life serialises what starts and stops the process (Kill, Restart, Close): a crash
+	// kills the service from the fake's goroutine while the replay restarts it from its own.
+	life sync.Mutex
 	proc *process
 	log  *logBuffer
 	ft   *faketimeFile
@@ -469,6 +472,8 @@ func (t *Target) LogSince(mark int64) string { return t.log.since(mark) }
 // returns once its output is all in Log: what a report quotes is then complete. Close does
 // the rest; without command it does nothing.
 func (t *Target) Stop() error {
+	t.life.Lock()
+	defer t.life.Unlock()
 	if t.proc == nil {
 		return nil
 	}
