@@ -173,6 +173,12 @@ func runGateSUT(ctx context.Context, stdout, stderr io.Writer, gf gateFlags) err
 		g.runLoad(ctx, env, faults)
 	}
 	bb := g.facts(explained)
+	if !cfg.RequireReproduction && !g.hasJob(jobRepro) {
+		// Not asked for, and nothing to run it on: no "reproduced false" line for it.
+		bb.Reproduction = nil
+		bb.Skipped = append(bb.Skipped, reports.Skip{What: "the no-layers Call 687/688 reproduction",
+			Reason: fmt.Sprintf("not required (--no-reproduce), and no incident named %s in %s", f.reproduce, f.incidents)})
+	}
 	if stampErr == nil {
 		bb.Stamp = &st
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -26,7 +27,7 @@ func TestPHPSeedPhantomAndOrphanAgreeWithGoSeed(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	expectRun(t, []string{"gate", "--sut", phpSUT, "--pg-dsn", dsn, "--incidents", catalogue, "--out", t.TempDir(),
+	out, _ := expectRun(t, []string{"gate", "--sut", phpSUT, "--pg-dsn", dsn, "--incidents", catalogue, "--out", t.TempDir(),
 		"--policy", "seed", "--require-agreement", "--no-reproduce", "--layers", "unique", "--load-calls", "32", "--load-concurrency", "8"}, 0,
 		[]string{
 			"PASS     host-cancel: booked · cancelled ⇒ phantom_appointment",
@@ -34,4 +35,9 @@ func TestPHPSeedPhantomAndOrphanAgreeWithGoSeed(t *testing.T) {
 			"Go seed vs php-seed-service: 3 of 3 files answered alike",
 			"gate: PASS",
 		}, nil)
+	// Not asked for (--no-reproduce) and not in the catalogue, the reproduction prints no
+	// "reproduced false" line.
+	if strings.Contains(out, "Call 687/688 with no layers") {
+		t.Errorf("--no-reproduce without the file still prints a reproduction line:\n%s", out)
+	}
 }
