@@ -25,14 +25,7 @@ func TestGateNamesAPlantedRaceEveryTime(t *testing.T) {
 		t.Fatalf("build the racy service: %v\n%s", err, out)
 	}
 	t.Setenv("RACY_SERVICE", bin)
-	catalogue := t.TempDir()
-	data, err := os.ReadFile("../../scenarios/incidents/concurrent-burst-round-robin.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(catalogue, "concurrent-burst-round-robin.yaml"), data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	catalogue := catalogueOf(t, "concurrent-burst-round-robin")
 	small := func(sut string, seed int) []string {
 		return []string{"gate", "--sut", sut, "--pg-dsn", dsn, "--incidents", catalogue, "--out", t.TempDir(), "--compare=false",
 			"--no-reproduce", "--load-calls", "32", "--load-concurrency", "8", "--load-seed", strconv.Itoa(seed)}

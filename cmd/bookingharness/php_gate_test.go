@@ -17,16 +17,7 @@ import (
 func TestPHPSeedPhantomAndOrphanAgreeWithGoSeed(t *testing.T) {
 	requirePHP(t)
 	dsn := serviceTestEnv(t)
-	catalogue := t.TempDir()
-	for _, name := range []string{"host-cancel", "crash-after-calcom", "unique-index-last-line"} {
-		data, err := os.ReadFile("../../scenarios/incidents/" + name + ".yaml")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(catalogue, name+".yaml"), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	catalogue := catalogueOf(t, "host-cancel", "crash-after-calcom", "unique-index-last-line")
 	out, _ := expectRun(t, []string{"gate", "--sut", phpSUT, "--pg-dsn", dsn, "--incidents", catalogue, "--out", t.TempDir(),
 		"--policy", "seed", "--require-agreement", "--no-reproduce", "--layers", "unique", "--load-calls", "32", "--load-concurrency", "8"}, 0,
 		[]string{
@@ -40,4 +31,21 @@ func TestPHPSeedPhantomAndOrphanAgreeWithGoSeed(t *testing.T) {
 	if strings.Contains(out, "Call 687/688 with no layers") {
 		t.Errorf("--no-reproduce without the file still prints a reproduction line:\n%s", out)
 	}
+}
+
+// catalogueOf is a directory holding a copy of the named catalogue files, for a gate that
+// should replay only those.
+func catalogueOf(t *testing.T, names ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, name := range names {
+		data, err := os.ReadFile("../../scenarios/incidents/" + name + ".yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+".yaml"), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }
