@@ -166,8 +166,17 @@ func judgeRuns(f Facts, _ GateConfig) []string {
 			continue
 		}
 		want := RunConfig{LabelFilter: NecessityLabelFilter(a.Layer), Skip: []string{NecessitySkip}}
+		if len(r.Focus) > 0 && f.Suite != nil {
+			// A shortcut run: its focus must be exactly the specs that reached the layer in
+			// the suite's run judged here (docs/ci.md).
+			want.Focus = []string{NecessityFocus(f.Suite.Description, f.Runs, a.Layer)}
+		}
 		if got, need := r.Filtered(), want.Filtered(); got != need {
-			out = append(out, fmt.Sprintf("%s was made with %s; a necessity run with %s off is made with %s (make necessity)", a.File, orWord(got, "no filter"), a.Layer, need))
+			if len(r.Focus) > 0 {
+				need += ", or with a focus on exactly the specs in which the suite's run reached " + a.Layer + " (make necessity's shortcut)"
+				got = shortFilter(r)
+			}
+			out = append(out, fmt.Sprintf("%s was made with %s; a necessity run with %s off is made with %s (make necessity)", a.File, orWord(got, "no filter"), a.Layer, firstLine(need, 400)))
 		}
 		if total > 0 && r.TotalSpecs != total {
 			out = append(out, fmt.Sprintf("%s ran a suite of %d specs, %s one of %d: not the same suite", a.File, r.TotalSpecs, FileGinkgoJSON, total))
@@ -177,6 +186,17 @@ func judgeRuns(f Facts, _ GateConfig) []string {
 		}
 	}
 	return out
+}
+
+// shortFilter is a run's filter in words with a long focus cut short.
+func shortFilter(r *RunConfig) string {
+	c := *r
+	c.Focus = nil
+	words := c.Filtered()
+	for _, f := range r.Focus {
+		words += fmt.Sprintf(", focus %q", firstLine(f, 120))
+	}
+	return strings.TrimPrefix(words, ", ")
 }
 
 func kindFile(kind string) string {

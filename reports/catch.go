@@ -104,7 +104,9 @@ func infrastructureMarks() []string {
 // why (when not caught) and the catches. A catch is a spec that passed in the control run and,
 // with the sabotage on, failed an assertion in its It body (or broke an invariant of a
 // hardened all-layers world) — never a timeout, an interrupt, a panic, a failure in set-up or
-// clean-up, or an infrastructure error. docs/gate.md explains each verdict.
+// clean-up, or an infrastructure error. A run that stopped at its first failure (the
+// self-test's --fail-fast) is caught when that failure was a catch; otherwise the specs it
+// never ran make it inconclusive, never survived. docs/gate.md explains each verdict.
 func JudgeSabotage(control, run SliceRun, fires int) (verdict, why string, catches []Catch) {
 	switch {
 	case control.SuiteFailure != "":
@@ -112,7 +114,7 @@ func JudgeSabotage(control, run SliceRun, fires int) (verdict, why string, catch
 	case run.SuiteFailure != "":
 		return VerdictInconclusive, "the suite did not start: " + run.SuiteFailure, nil
 	}
-	green := 0
+	green, notRun := 0, 0
 	var unsure []string
 	for _, key := range slices.Sorted(maps.Keys(run.Specs)) {
 		o := run.Specs[key]
@@ -130,6 +132,9 @@ func JudgeSabotage(control, run SliceRun, fires int) (verdict, why string, catch
 			}
 		case o.State.Is(types.SpecStateFailureStates):
 			unsure = append(unsure, fmt.Sprintf("%q %s in %s: %s", o.Text, o.State, o.FailedIn, o.Message))
+		case o.State.Is(types.SpecStateSkipped):
+			// The run stopped before it (--fail-fast): it neither caught nor passed.
+			notRun++
 		}
 	}
 	switch {
@@ -143,6 +148,8 @@ func JudgeSabotage(control, run SliceRun, fires int) (verdict, why string, catch
 		return VerdictInconclusive, "the run was cut short: " + run.Interrupted, nil
 	case len(unsure) > 0:
 		return VerdictInconclusive, fmt.Sprintf("no assertion failed, but %d spec(s) ended otherwise: %s", len(unsure), clip(unsure, 2)), nil
+	case notRun > 0:
+		return VerdictInconclusive, fmt.Sprintf("no assertion failed, but %d spec(s) green in the control run did not run (the run stopped early)", notRun), nil
 	}
 	return VerdictSurvived, fmt.Sprintf("fired %d time(s); all %d spec(s) green in the control run passed", fires, green), nil
 }

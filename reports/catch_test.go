@@ -45,6 +45,8 @@ func sliceRun(t *testing.T, beforeSuite types.SpecState, interrupted string, spe
 
 func passed(text string) sliceSpec { return sliceSpec{text: text, state: types.SpecStatePassed} }
 
+func skipped(text string) sliceSpec { return sliceSpec{text: text, state: types.SpecStateSkipped} }
+
 func failedIt(text, msg string) sliceSpec {
 	return sliceSpec{text: text, state: types.SpecStateFailed, node: types.NodeTypeIt, message: msg}
 }
@@ -90,6 +92,13 @@ func TestJudgeSabotage(t *testing.T) {
 			VerdictSurvived, "fired 7 time(s); all 2 spec(s) green in the control run passed", nil},
 		{"nothing green to catch it", sliceRun(t, ok, "", failedIt("a", "x")), sliceRun(t, ok, "", failedIt("a", "x")), 7,
 			VerdictInconclusive, "no spec of the slice passed in the control run", nil},
+		// A run that stopped at its first failure (--fail-fast) leaves the rest skipped.
+		{"stopped at its first failure, a catch", control, sliceRun(t, ok, "", skipped("a"), failedIt("b", "Expected booked to equal slot_taken"), skipped("red")), 2,
+			VerdictCaught, "", []string{"b: Expected booked to equal slot_taken"}},
+		{"stopped at a failure of a spec red in the control run", control, sliceRun(t, ok, "", skipped("a"), skipped("b"), failedIt("red", "fails anyway")), 2,
+			VerdictInconclusive, "2 spec(s) green in the control run did not run", nil},
+		{"stopped at a timeout", control, sliceRun(t, ok, "", passed("a"), sliceSpec{text: "b", state: types.SpecStateTimedout, node: types.NodeTypeIt, message: "timed out"}, skipped("red")), 2,
+			VerdictInconclusive, `"b" timedout in It`, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -76,7 +76,7 @@ func Collect(in Inputs) (Facts, error) {
 		return Facts{}, err
 	}
 	var knocked []Run
-	skipped := map[string][]string{}
+	skipped, leftOut := map[string][]string{}, map[string][]string{}
 	necessity, err := filepath.Glob(filepath.Join(in.Dir, DirNecessity, "*.json"))
 	if err != nil {
 		return Facts{}, fmt.Errorf("reports: %w", err)
@@ -94,7 +94,12 @@ func Collect(in Inputs) (Facts, error) {
 			}
 			off = strings.Join(r.Entry.LayersOff, ",")
 		}
-		skipped[off] = append(skipped[off], sum.SkippedSpecs...)
+		for _, sp := range sum.SkippedSpecs {
+			if !slices.Contains(sum.FocusedOut, sp) {
+				skipped[off] = append(skipped[off], sp)
+			}
+		}
+		leftOut[off] = append(leftOut[off], sum.FocusedOut...)
 		knocked = append(knocked, rs...)
 		f.Links.Necessity = append(f.Links.Necessity, rel(in.Dir, p))
 		f.Artefacts = append(f.Artefacts, Artefact{Kind: ArtefactNecessity, File: rel(in.Dir, p), Layer: off, Stamp: sum.Stamp, Run: &sum.Run})
@@ -108,7 +113,7 @@ func Collect(in Inputs) (Facts, error) {
 	}
 	f.Runs = append(append([]Run{}, runs...), knocked...)
 	f.Coverage = BuildMatrix(runs)
-	f.Necessity = BuildNecessity(runs, knocked, skipped)
+	f.Necessity = BuildNecessityShortcut(runs, knocked, skipped, leftOut)
 	f.Incidents = in.Incidents
 	f.Reproduction = in.Reproduction
 	for name, link := range map[string]*string{

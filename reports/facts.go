@@ -83,6 +83,10 @@ type SuiteSummary struct {
 	// SkippedSpecs names the skipped specs: in a knocked-out run they are the worlds that
 	// were left out on purpose, as opposed to worlds that errored.
 	SkippedSpecs []string `json:"skipped_specs,omitempty"`
+	// FocusedOut names the skipped specs that only the run's --focus left out (their labels
+	// pass its label filter): in a shortcut necessity run, the specs that never reached the
+	// layer (docs/ci.md).
+	FocusedOut []string `json:"focused_out,omitempty"`
 	// PendingSpecs and FlakedSpecs name the pending specs and those that passed only on a
 	// later attempt.
 	PendingSpecs []string `json:"pending_specs,omitempty"`

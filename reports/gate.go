@@ -367,6 +367,10 @@ func checkMutationTotal(_ Facts, cfg GateConfig) string {
 }
 
 func judgeMutationTotal(f Facts, cfg GateConfig) []string {
+	if m := f.Mutation; m != nil && m.Shard != nil {
+		return []string{fmt.Sprintf("%s is shard %s of the self-test (%d of the catalogue's %d sabotages): merge every shard's artefacts with bookingharness report --merge (docs/ci.md)",
+			FileMutation, m.Shard, m.Total, cfg.Sabotages)}
+	}
 	if m := f.Mutation; m != nil && m.Total != cfg.Sabotages {
 		return []string{fmt.Sprintf("%s judged %d sabotage(s), the catalogue holds %d (internal/sabotage): a partial self-test scores nothing", FileMutation, m.Total, cfg.Sabotages)}
 	}

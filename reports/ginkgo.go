@@ -65,7 +65,7 @@ func ParseGinkgo(name string, data []byte) (*SuiteSummary, []Run, error) {
 				}
 				continue
 			}
-			count(sum, sp)
+			count(sum, s, sp)
 			for _, re := range sp.ReportEntries {
 				if re.Name != evidence.ReportEntryName {
 					continue
@@ -102,7 +102,7 @@ func suiteNode(sum *SuiteSummary, sp types.SpecReport) error {
 	return nil
 }
 
-func count(sum *SuiteSummary, sp types.SpecReport) {
+func count(sum *SuiteSummary, s types.Report, sp types.SpecReport) {
 	switch {
 	case sp.State.Is(types.SpecStatePassed):
 		sum.Total++
@@ -114,6 +114,9 @@ func count(sum *SuiteSummary, sp types.SpecReport) {
 	case sp.State.Is(types.SpecStateSkipped):
 		sum.Skipped++
 		sum.SkippedSpecs = append(sum.SkippedSpecs, sp.FullText())
+		if leftOutByFocus(s.SuiteConfig, s.SuiteDescription, s.SuiteLabels, sp) {
+			sum.FocusedOut = append(sum.FocusedOut, sp.FullText())
+		}
 	case sp.State.Is(types.SpecStatePending):
 		sum.Pending++
 		sum.PendingSpecs = append(sum.PendingSpecs, sp.FullText())

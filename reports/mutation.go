@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 
+	"github.com/bookingharness/bookingharness/internal/sabotage"
 	"github.com/bookingharness/bookingharness/internal/stamp"
 )
 
@@ -39,6 +40,10 @@ type Mutation struct {
 	Results      []MutationResult `json:"results"`
 	// Stamp is the tree and command the self-test ran from.
 	Stamp *stamp.Stamp `json:"stamp,omitempty"`
+	// Shard says which part of the catalogue this score judged when the self-test ran in
+	// shards (HARNESS_SELFTEST_SHARD); nil for a whole self-test or shards merged by
+	// `bookingharness report --merge`. The gate refuses a shard's score alone.
+	Shard *sabotage.ShardSpec `json:"shard,omitempty"`
 }
 
 // MutationResult is one sabotage: what it breaks, the slice of the suite that ran against it,
@@ -57,7 +62,11 @@ type MutationResult struct {
 	Fires int `json:"fires"`
 	// Catches are the specs, green in the control run, that failed with the sabotage on.
 	Catches []Catch `json:"catches"`
-	Seconds float64 `json:"seconds"`
+	// StoppedAtCatch says the sabotaged run stopped at its first failed spec and that
+	// failure was a catch (Catches then holds the specs that failed before it stopped); a
+	// run that stopped without a catch is made again whole and judged on that.
+	StoppedAtCatch bool    `json:"stopped_at_catch,omitempty"`
+	Seconds        float64 `json:"seconds"`
 }
 
 // Catch is one spec that caught a sabotage, with its failure.

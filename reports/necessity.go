@@ -130,6 +130,15 @@ func keyed(runs []Run) map[worldKey]Run {
 // skipped errored. A spec that only fails its assertions (a different deciding layer or
 // outcome kind, with no invariant broken) is listed but does not make a layer needed.
 func BuildNecessity(normal, knocked []Run, skipped map[string][]string) *Necessity {
+	return BuildNecessityShortcut(normal, knocked, skipped, nil)
+}
+
+// BuildNecessityShortcut is BuildNecessity for knocked-out runs that may be shortcut runs
+// (docs/ci.md): leftOut lists, per switched-off layer set, the specs such a run left out
+// because the suite's run never reached the layer in them. A normal world of such a spec
+// in which none of the switched-off layers made a decision counts as compared and
+// unchanged; one in which a layer did is missing, so it errored.
+func BuildNecessityShortcut(normal, knocked []Run, skipped, leftOut map[string][]string) *Necessity {
 	if len(knocked) == 0 {
 		return nil
 	}
@@ -154,7 +163,7 @@ func BuildNecessity(normal, knocked []Run, skipped map[string][]string) *Necessi
 		offRuns := keyed(groups[off])
 		layers := strings.Split(off, ",")
 		for _, p := range Policies() {
-			cell, breaks := judgeOff(p, layers, base, offRuns, skipped[off])
+			cell, breaks := judgeOff(p, layers, base, offRuns, skipped[off], leftOut[off])
 			cell.Off = off
 			n.Cells = append(n.Cells, cell)
 			for i := range breaks {
@@ -176,7 +185,7 @@ func filterRuns(runs []Run, keep func(Run) bool) []Run {
 	return out
 }
 
-func judgeOff(policy string, off []string, base, offRuns map[worldKey]Run, skipped []string) (NecessityCell, []Break) {
+func judgeOff(policy string, off []string, base, offRuns map[worldKey]Run, skipped, leftOut []string) (NecessityCell, []Break) {
 	cell := NecessityCell{Policy: policy, Invariants: []string{}, BackedUpBy: []string{}}
 	keys := make([]worldKey, 0, len(base))
 	for k := range base {
@@ -195,6 +204,12 @@ func judgeOff(policy string, off []string, base, offRuns map[worldKey]Run, skipp
 		}
 		applicable = true
 		o, ok := offRuns[k]
+		if !ok && slices.Contains(leftOut, k.spec) && !slices.ContainsFunc(off, func(l string) bool { return reached(b, l) }) {
+			// Left out by the shortcut: the layer never ran in this world, so with it off
+			// the world is the same.
+			cell.Compared++
+			continue
+		}
 		if !ok {
 			cell.Unmatched++
 			if slices.Contains(skipped, k.spec) {

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/bookingharness/bookingharness/pgenv"
 	"github.com/bookingharness/bookingharness/sim/histfile"
 )
 
@@ -16,12 +14,7 @@ import (
 // checker's verdict is the same as when the run was written. A run with unexpected
 // violations exits 1 under check too.
 func TestCheckJudgesALoadHistoryAsLoadDid(t *testing.T) {
-	ctx := context.Background()
-	env, err := pgenv.Start(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close(ctx)
+	env := pg.Env(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "seed.history.jsonl")
 	code, out, msg := loadCLI(t, "--pg-dsn", env.AdminDSN(), "--calls", "30", "--concurrency", "4", "--slots", "2", "--policy", "seed",
@@ -76,12 +69,7 @@ func TestCheckRefusesWhatIsNoHistory(t *testing.T) {
 // A replay's history, judged again, prints the final line and violations the replay's
 // timeline printed, and passes as the replay did.
 func TestCheckJudgesAReplayHistoryAsReplayDid(t *testing.T) {
-	ctx := context.Background()
-	env, err := pgenv.Start(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close(ctx)
+	env := pg.Env(t)
 	dir := t.TempDir()
 	code, out, msg := execute(t, "replay", "--pg-dsn", env.AdminDSN(), "--history", dir,
 		"../../scenarios/incidents/call-687-688.yaml")

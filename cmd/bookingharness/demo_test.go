@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/bookingharness/bookingharness/core"
-	"github.com/bookingharness/bookingharness/pgenv"
 	"github.com/bookingharness/bookingharness/reports"
 	"github.com/bookingharness/bookingharness/sim/check"
 	"github.com/bookingharness/bookingharness/sim/load"
@@ -21,13 +20,8 @@ import (
 // (That hardened stays clean under faults is the hardened core's contract, checked by the
 // load package's tests and by every demo run's verdict.)
 func TestDemoLoadShowsSeedsWeaknesses(t *testing.T) {
-	ctx := context.Background()
-	env, err := pgenv.Start(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close(ctx)
-	res, err := load.Run(ctx, env, demoLoadConfig(core.PolicySeed, 5*time.Minute), nil)
+	env := pg.Env(t)
+	res, err := load.Run(context.Background(), env, demoLoadConfig(core.PolicySeed, 5*time.Minute), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

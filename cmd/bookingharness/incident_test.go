@@ -15,7 +15,6 @@ import (
 	"testing"
 
 	"github.com/bookingharness/bookingharness/core"
-	"github.com/bookingharness/bookingharness/pgenv"
 	"github.com/bookingharness/bookingharness/sim/blackbox"
 	"github.com/bookingharness/bookingharness/sim/har"
 	"github.com/bookingharness/bookingharness/sim/incident"
@@ -95,12 +94,7 @@ func (f *recordingFront) finish() {
 // into a file that reproduces the duplicate.
 func TestRecordPHPSeedCall687688AndDerive(t *testing.T) {
 	requirePHP(t)
-	ctx := context.Background()
-	env, err := pgenv.Start(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close(ctx)
+	env := pg.Env(t)
 	dir := t.TempDir()
 	front := &recordingFront{t: t, out: filepath.Join(dir, "staging.har")}
 	inc, err := incident.Load("../../scenarios/incidents/call-687-688.yaml")
@@ -112,7 +106,7 @@ func TestRecordPHPSeedCall687688AndDerive(t *testing.T) {
 		t.Fatal(err)
 	}
 	none := core.Layers(0)
-	res, err := replay.Run(ctx, env, inc, replay.Options{Layers: &none, BlackBox: &world.BlackBox{SUT: sut}, Front: front.front})
+	res, err := replay.Run(context.Background(), env, inc, replay.Options{Layers: &none, BlackBox: &world.BlackBox{SUT: sut}, Front: front.front})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bookingharness/bookingharness/pgenv"
 	"github.com/bookingharness/bookingharness/sim/load"
 )
 
@@ -99,12 +98,7 @@ func TestPlannedCalls(t *testing.T) {
 // End to end: hardened on one contended slot exits 0; the seed without layers under forced
 // replays exits 1 when no violation is tolerated, and its JSON names the duplicate.
 func TestLoadExitCodes(t *testing.T) {
-	ctx := context.Background()
-	env, err := pgenv.Start(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close(ctx)
+	env := pg.Env(t)
 	dsn := env.AdminDSN()
 
 	code, out, msg := loadCLI(t, "--pg-dsn", dsn, "--calls", "30", "--concurrency", "4", "--slots", "1", "--policy", "hardened")

@@ -50,6 +50,9 @@ func subcommands() []func() *cobra.Command {
 		newIncidentCmd,
 		newStampCmd,
 		newCheckCmd,
+		newWithPostgresCmd,
+		newReachedCmd,
+		newCompareCmd,
 	}
 }
 

@@ -3,6 +3,8 @@ package main
 import (
 	"os"
 	"testing"
+
+	"github.com/bookingharness/bookingharness/pgenv/pgtest"
 )
 
 // runMainVar makes the test binary act as bookingharness itself: a sut.yaml's command
@@ -11,10 +13,14 @@ import (
 // its configuration once per process).
 const runMainVar = "BOOKINGHARNESS_TEST_RUN_MAIN"
 
+// pg is the package's one Postgres server, started by the first test that needs it and
+// stopped after the last (under make test, the server with-postgres hands down).
+var pg pgtest.Lazy
+
 func TestMain(m *testing.M) {
 	if os.Getenv(runMainVar) == "1" {
 		main()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	os.Exit(pgtest.MainLazy(m, &pg))
 }

@@ -1,12 +1,9 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
-
-	"github.com/bookingharness/bookingharness/pgenv"
 )
 
 // serveCoreSUT is the worked example: the reference core behind the contract, started as
@@ -18,12 +15,7 @@ const serveCoreSUT = "../../sim/blackbox/testdata/serve-core.sut.yaml"
 // race-detector sleep when the race-built service stops.
 func serviceTestEnv(t *testing.T) string {
 	t.Helper()
-	ctx := context.Background()
-	env, err := pgenv.Start(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = env.Close(ctx) })
+	env := pg.Env(t)
 	t.Setenv(runMainVar, "1")
 	t.Setenv("GORACE", "atexit_sleep_ms=0")
 	return env.AdminDSN()

@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/bookingharness/bookingharness/pgenv"
 )
 
 // exitCodeOf is the code main would exit with for err.
@@ -64,12 +62,7 @@ func expectRun(t *testing.T, args []string, code int, stdout, stderr []string) (
 // The replay command's exit codes: 0 met, 1 failed (with the timeline), 2 invalid file or
 // flag (with file, line and field); several files exit with the worst code.
 func TestReplayExitCodes(t *testing.T) {
-	ctx := context.Background()
-	env, err := pgenv.Start(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close(ctx)
+	env := pg.Env(t)
 	dsn := env.AdminDSN()
 
 	good := "../../scenarios/incidents/call-687-688.yaml"

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -30,21 +31,39 @@ type reportFlags struct {
 	parallel    int
 	seedWeak    []string
 	noReproduce bool
+	merge       bool // the arguments are shard directories to merge into out first
 }
 
 func newReportCmd() *cobra.Command {
 	var f reportFlags
 	cmd := &cobra.Command{
-		Use:   "report",
+		Use:   "report [--merge SHARD_DIR...]",
 		Short: "Build reports/out/index.html, summary.md and report.json from the suite's artefacts",
 		Long: `report reads what the scenario suite left in --out (ginkgo.json, junit.xml, core.func.txt,
 necessity/*.json), replays the incident catalogue in-process on one Postgres — as written, and
 once per layer with that layer switched off, for the necessity matrix — replays the Call 687/688
 incident with no layers, and writes index.html (static, no network), summary.md (for a pull
 request) and report.json (for machines). It reports the gate's verdict but never fails on it:
-that is what "bookingharness gate" is for.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+that is what "bookingharness gate" is for.
+
+With --merge, the arguments are shard directories — each what one CI job left in its
+reports/out: the suite, a necessity layer, a self-test shard, a black-box gate — which are
+merged into --out (empty or absent) first, so the report and the gate judge them as one run's
+(docs/ci.md). Shards whose stamps disagree, a file two shards hold, an artefact without a
+stamp, or self-test shards that are not every shard of one split exactly once are refused:
+exit 1, one line per reason.`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if f.merge {
+				return cobra.MinimumNArgs(1)(cmd, args)
+			}
+			return cobra.NoArgs(cmd, args)
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if f.merge {
+				if err := mergeShards(cmd.OutOrStdout(), f.out, args); err != nil {
+					return err
+				}
+			}
 			return runReport(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), f)
 		},
 	}
@@ -55,7 +74,25 @@ that is what "bookingharness gate" is for.`,
 	cmd.Flags().IntVar(&f.parallel, "parallel", 4, "replays run at once (each has its own database)")
 	cmd.Flags().StringSliceVar(&f.seedWeak, "known-seed-weakness", nil, "invariants the seed policy may break with every layer (default: "+strings.Join(defaultWeaknesses(), ",")+")")
 	cmd.Flags().BoolVar(&f.noReproduce, "no-reproduce", false, "do not require the no-layers reproduction")
+	cmd.Flags().BoolVar(&f.merge, "merge", false, "merge the shard directories given as arguments into --out first (CI shards: docs/ci.md)")
 	return cmd
+}
+
+// mergeShards merges the shards' artefacts into out: exit 1 when the shards are refused,
+// 2 when a shard cannot be read.
+func mergeShards(stdout io.Writer, out string, shards []string) error {
+	lines, err := reports.MergeShards(out, shards)
+	switch {
+	case errors.Is(err, reports.ErrShardsRefused):
+		return &exitError{code: 1, err: err}
+	case err != nil:
+		return &exitError{code: 2, err: err}
+	}
+	fmt.Fprintf(stdout, "report: merged %d shard(s) into %s\n", len(shards), out)
+	for _, l := range lines {
+		fmt.Fprintf(stdout, "  %s\n", l)
+	}
+	return nil
 }
 
 func defaultWeaknesses() []string { return reports.DefaultGateConfig().KnownSeedWeaknesses }

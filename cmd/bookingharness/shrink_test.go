@@ -1,14 +1,11 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/bookingharness/bookingharness/pgenv"
 )
 
 // load --shrink DIR end to end: a seeded seed-policy load with resets after commit finds
@@ -16,12 +13,7 @@ import (
 // DIR/shrink.json; `replay FILE` exits 0 (the violation is expected) and `replay --policy
 // hardened FILE` exits 0 and says "fixed by hardened".
 func TestLoadShrink(t *testing.T) {
-	ctx := context.Background()
-	env, err := pgenv.Start(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close(ctx)
+	env := pg.Env(t)
 	dsn := env.AdminDSN()
 	dir := filepath.Join(t.TempDir(), "found")
 	code, out, msg := loadCLI(t, "--pg-dsn", dsn, "--calls", "40", "--concurrency", "4", "--slots", "40", "--seed", "11",

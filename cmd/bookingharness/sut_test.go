@@ -1,14 +1,11 @@
 package main
 
 import (
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/bookingharness/bookingharness/pgenv"
 )
 
 // `sut check` passes the reference core and the PHP seed service, fails a service whose
@@ -18,12 +15,7 @@ func TestSUTCheckExitCodes(t *testing.T) {
 	if err != nil || string(out) != "ok" {
 		t.Fatalf("the PHP example needs php-cli with pdo_pgsql (got %q, %v): run scripts/prepare-blackbox.sh", out, err)
 	}
-	ctx := context.Background()
-	env, err := pgenv.Start(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close(ctx)
+	env := pg.Env(t)
 	// serve-core.sut.yaml starts ${BOOKINGHARNESS}: this test binary, acting as main.
 	t.Setenv(runMainVar, "1")
 
