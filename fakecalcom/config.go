@@ -1,6 +1,7 @@
 package fakecalcom
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -331,6 +332,12 @@ type Config struct {
 	// response, with the held request. A harness that controls its client's deadline ends the
 	// client's wait from here (sim's worlds do), so no real-time timeout decides an outcome.
 	OnHold func(r *http.Request) `yaml:"-"`
+	// OnCreate, when set, is told of every create (POST /v2/bookings) that reaches the
+	// availability check, three times: when it arrives, when the fake has decided it (it may
+	// block there, holding the answer: how a harness keeps creates for one slot in flight
+	// together, or kills a service the moment Cal.com has booked), and when the answer is out.
+	// ctx is the request's. Creates a fault ends before processing are not told.
+	OnCreate func(ctx context.Context, e CreateEvent) `yaml:"-"`
 }
 
 // CreateAttempt describes a create that passed the availability check and is about to

@@ -48,6 +48,7 @@ func (x *exchange) create() result {
 	if aerr := et.missingField(req.Responses); aerr != nil {
 		return result{err: aerr}
 	}
+	x.createArrived(req, et)
 	if req.Start.Before(x.t.now()) {
 		return result{err: httpErr(http.StatusBadRequest, MsgPastBooking)}
 	}

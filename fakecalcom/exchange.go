@@ -27,6 +27,8 @@ type exchange struct {
 	// events are the webhooks the request's change fires; async delivery sends them after
 	// the response (see Fake.ServeHTTP).
 	events []*webhookEvent
+	// watch is the create Config.OnCreate follows (nil for other requests, or without it).
+	watch *createWatch
 }
 
 // result is what a route handler produced, before after-commit faults spoil it.
@@ -63,7 +65,7 @@ func (x *exchange) serve() {
 		x.body = b
 	}
 	if f.faults.armed.Load() {
-		t := faultTarget{method: r.Method, path: r.URL.Path, query: r.URL.Query()}
+		t := faultTarget{method: r.Method, path: r.URL.Path, query: r.URL.Query(), booking: f.Booking}
 		if len(x.body) > 0 && f.faults.wantsBody() {
 			_ = json.Unmarshal(x.body, &t.body) // a non-JSON body simply matches no body predicate
 			t.callID = lookupString(t.body, "metadata.call_id")
@@ -128,6 +130,7 @@ func (x *exchange) beforeCommit() bool {
 // faults apply whatever the outcome: a cut or spoiled response hides an error as well as a
 // success (the journal's Created says whether anything was committed).
 func (x *exchange) respond(res result) {
+	x.createDecided(res)
 	status, body := res.status, []byte(nil)
 	if res.err != nil {
 		status = res.err.status

@@ -213,6 +213,7 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x.rec = *x.entry
 	defer func() { // deferred: cut() may end the handler with http.ErrAbortHandler
 		x.finish()
+		x.createAnswered()
 		x.release()
 		if len(x.events) > 0 && f.webhooks.mode == DeliveryAsync {
 			f.webhooks.fireAnnounced(x.events) // after the response, as Cal.com's task queue

@@ -138,6 +138,9 @@ type Rule struct {
 	// Query matches query parameters exactly (each listed parameter must have this value),
 	// e.g. {"attendeeEmail": "a@example.com"} targets one attendee's lookup.
 	Query map[string]string `json:"query,omitempty"`
+	// Finds, when set, matches every GET that could find the booking it describes, whatever
+	// its path and query (see Finds); Method must be GET or empty and Path and Query empty.
+	Finds *Finds `json:"finds,omitempty"`
 	// CallID matches metadata.call_id of the JSON body (of a webhook: of its payload).
 	CallID string `json:"callId,omitempty"`
 	// BodyField (dotted, e.g. "attendee.email"; for a webhook e.g. "payload.uid") and
@@ -174,8 +177,10 @@ func (r Rule) Validate() error {
 			return fmt.Errorf("rule %q: action kind %q applies to webhook deliveries only (set method %q)", r.Name, a.Kind, MethodWebhook)
 		}
 		return fmt.Errorf("rule %q: action kind %q is unknown (want one of %s)", r.Name, a.Kind, actionList(requestActions()))
-	case webhook && (len(r.Query) > 0 || a.AfterCommit):
-		return fmt.Errorf("rule %q: a webhook rule has no query and no afterCommit", r.Name)
+	case webhook && (len(r.Query) > 0 || a.AfterCommit || r.Finds != nil):
+		return fmt.Errorf("rule %q: a webhook rule has no query, no finds and no afterCommit", r.Name)
+	case r.Finds != nil && (r.Path != "" || len(r.Query) > 0 || (r.Method != "" && !strings.EqualFold(r.Method, "GET"))):
+		return fmt.Errorf("rule %q: finds matches the lookups (GET) of a booking itself; leave method, path and query out", r.Name)
 	case r.Path != "":
 		if _, err := path.Match(r.Path, "/"); err != nil {
 			return fmt.Errorf("rule %q: path pattern %q: %w", r.Name, r.Path, err)
@@ -303,6 +308,8 @@ type faultTarget struct {
 	body         map[string]any // the parsed JSON body, when some rule needs it
 	callID       string         // metadata.call_id of the body (of a webhook: of its payload)
 	key          string         // the seeded-firing key (see Rule.Probability)
+	// booking reads the ledger (Rule.Finds); nil for a webhook delivery.
+	booking func(uid string) (Booking, bool)
 }
 
 // requestKey is the seeded-firing key of a request: its call id, or method, path and sorted
@@ -374,6 +381,9 @@ func (r *armedRule) matches(t faultTarget) bool {
 		if vs, ok := t.query[k]; !ok || len(vs) == 0 || vs[0] != v {
 			return false
 		}
+	}
+	if r.Finds != nil && !r.Finds.request(t) {
+		return false
 	}
 	if r.CallID != "" && t.callID != r.CallID {
 		return false

@@ -166,7 +166,7 @@ func TestWebhookRuleValidation(t *testing.T) {
 		{Rule{Action: Action{Kind: ActionDrop}}, "webhook deliveries only"},
 		{Rule{Method: MethodWebhook, Action: Action{Kind: ActionResetAfterCommit}}, "not a webhook action"},
 		{Rule{Method: MethodWebhook, Query: map[string]string{"a": "b"}, Action: Action{Kind: ActionDrop}}, "no query"},
-		{Rule{Method: MethodWebhook, Action: Action{Kind: ActionDelay, Delay: Duration(time.Second), AfterCommit: true}}, "no query and no afterCommit"},
+		{Rule{Method: MethodWebhook, Action: Action{Kind: ActionDelay, Delay: Duration(time.Second), AfterCommit: true}}, "no query, no finds and no afterCommit"},
 	}
 	for _, c := range cases {
 		if err := c.rule.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {

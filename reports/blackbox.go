@@ -30,6 +30,8 @@ const (
 	RuleContract    = "contract"    // no answer broke the contract
 	RuleLoad        = "load"        // the black-box load found no violation the policy does not expect
 	RuleAgreement   = "agreement"   // the service answers every catalogue file as the Go core under the same policy
+	RuleConcurrency = "concurrency" // every contention run showed two requests for one slot in progress inside the service
+	RuleMatrices    = "matrices"    // a service that reports layers gets its layer matrices (switches and knocked-out runs)
 	RuleBlackBox    = "blackbox"    // (main gate) the black-box gate in the report passed
 )
 
@@ -42,6 +44,8 @@ type BlackBox struct {
 	// Stamp is the tree and command that made this section.
 	Stamp   *stamp.Stamp    `json:"stamp,omitempty"`
 	Service BlackBoxService `json:"service"`
+	// Setup is how the harness ran the service: what a reader must know first.
+	Setup BlackBoxSetup `json:"setup"`
 	// Conformance is `sut check`'s table.
 	Conformance []ConformanceCheck `json:"conformance"`
 	// Replays are the catalogue's black-box replays (as the files say, judged as
@@ -90,6 +94,47 @@ type BlackBoxService struct {
 	Reset      bool     `json:"reset"`
 }
 
+// BlackBoxSetup is how the harness ran a service: the time modes, where the webhooks went,
+// whether its database was behind the proxy and how often it was killed and restarted, and
+// the concurrency that reached it — printed first, because every verdict below rests on it.
+type BlackBoxSetup struct {
+	// TimeModes are the time modes the replays ran in (a file that needs an exact clock runs
+	// in one the service offers).
+	TimeModes []string `json:"time_modes"`
+	// Webhooks is the service's own receiver the fake delivered to ("" for none).
+	Webhooks string `json:"webhooks"`
+	// Proxy is true when the service's database was reached through the harness's proxy;
+	// Restarts counts the kills and restarts (crash steps, load crashes).
+	Proxy    bool `json:"proxy"`
+	Restarts int  `json:"restarts"`
+	// Concurrency is the concurrency that reached the service over every concurrent step
+	// and the load (world.Contention).
+	Concurrency string `json:"concurrency"`
+}
+
+// Lines renders the setup as the first lines of a report.
+func (s BlackBoxSetup) Lines() []string {
+	hooks := s.Webhooks
+	if hooks == "" {
+		hooks = "none (sut.yaml declares no webhooks:)"
+	}
+	restarts := "not used"
+	if s.Restarts > 0 {
+		restarts = fmt.Sprintf("%d kill(s) and restart(s) of the process group", s.Restarts)
+	}
+	proxy := "not used"
+	if s.Proxy {
+		proxy = "in front of the service's database"
+	}
+	return []string{
+		"time mode: " + orNone(s.TimeModes),
+		"webhooks receiver: " + hooks,
+		"database proxy: " + proxy,
+		"restarts: " + restarts,
+		"concurrency reached: " + orDashStr(s.Concurrency),
+	}
+}
+
 // ConformanceCheck is one row of `sut check`.
 type ConformanceCheck struct {
 	Name   string `json:"name"`
@@ -104,6 +149,9 @@ const (
 	ReplayFail    = "fail"
 	ReplaySkipped = "skipped"
 	ReplayShown   = "shown" // ran, but the file states no expectation for this policy
+	// ReplayInconclusive: the file's expectations held, but a concurrent step's requests
+	// never raced inside the service (it serialised them), so the run proved nothing.
+	ReplayInconclusive = "inconclusive"
 )
 
 // BlackBoxReplay is one catalogue file replayed against the service.
@@ -114,13 +162,22 @@ type BlackBoxReplay struct {
 	Result       string `json:"result"`
 	Expectations string `json:"expectations"`
 	// Summary is the answers on one line (replay.Summary).
-	Summary     string   `json:"summary"`
-	Violated    []string `json:"violated"`
-	Expected    []string `json:"expected"`
-	Failures    []string `json:"failures,omitempty"`
-	Skipped     string   `json:"skipped,omitempty"`
-	Unavailable []string `json:"unavailable,omitempty"`
-	TotalMS     float64  `json:"total_ms"`
+	Summary  string   `json:"summary"`
+	Violated []string `json:"violated"`
+	Expected []string `json:"expected"`
+	Failures []string `json:"failures,omitempty"`
+	Skipped  string   `json:"skipped,omitempty"`
+	// SkipDeclared is true when the service declared the skip (sut.yaml skip:).
+	SkipDeclared bool     `json:"skip_declared,omitempty"`
+	Unavailable  []string `json:"unavailable,omitempty"`
+	// Concurrency is what its concurrent steps showed of the requests racing inside the
+	// service ("" without one); Inconclusive why they proved nothing.
+	Concurrency  string `json:"concurrency,omitempty"`
+	Inconclusive string `json:"inconclusive,omitempty"`
+	// Attempts is how many times the file ran: more than 1 when earlier runs proved nothing
+	// about races (a server that sometimes serialises requests).
+	Attempts int     `json:"attempts,omitempty"`
+	TotalMS  float64 `json:"total_ms"`
 }
 
 // ComparisonRow is one catalogue file answered by the Go core and by the service.
@@ -145,13 +202,15 @@ type ContractViolation struct {
 
 // BlackBoxLoad summarises the black-box load.
 type BlackBoxLoad struct {
-	Calls       int            `json:"calls"`
-	Concurrency int            `json:"concurrency"`
-	Slots       int            `json:"slots"`
-	Faults      string         `json:"faults"`
-	Attempts    int            `json:"attempts"`
-	Outcomes    map[string]int `json:"outcomes"`
-	Violations  map[string]int `json:"violations"`
+	Calls       int `json:"calls"`
+	Concurrency int `json:"concurrency"`
+	// Slots is the slot window; RollEvery how many calls move it one slot on (0: fixed).
+	Slots      int            `json:"slots"`
+	RollEvery  int            `json:"roll_every"`
+	Faults     string         `json:"faults"`
+	Attempts   int            `json:"attempts"`
+	Outcomes   map[string]int `json:"outcomes"`
+	Violations map[string]int `json:"violations"`
 	// Expected are the violations the judged policy is known to show; Unexpected the others
 	// found (the gate fails on them).
 	Expected   []string `json:"expected"`
@@ -159,6 +218,10 @@ type BlackBoxLoad struct {
 	Throughput float64  `json:"throughput"`
 	P50MS      float64  `json:"p50_ms"`
 	P99MS      float64  `json:"p99_ms"`
+	// ConcurrencyReached is what reached the service of the requests sent at once for one
+	// slot; Inconclusive says why the run proved nothing about races (it fails the gate).
+	ConcurrencyReached string `json:"concurrency_reached"`
+	Inconclusive       string `json:"inconclusive,omitempty"`
 	// Error is set when the load could not run.
 	Error string `json:"error,omitempty"`
 }
@@ -174,6 +237,10 @@ type LogExcerpt struct {
 	Where string `json:"where"`
 	Text  string `json:"text"`
 }
+
+// MinLoadAttempts is the smallest black-box load the gate accepts: a rolling window of four
+// slots, eight calls each, moved on four times.
+const MinLoadAttempts = 32
 
 // BlackBoxGateConfig tunes the black-box gate.
 type BlackBoxGateConfig struct {
@@ -208,6 +275,12 @@ func GateBlackBox(bb BlackBox, cfg BlackBoxGateConfig) GateResult {
 	for _, v := range bb.ContractViolations {
 		fail(RuleContract, "%s: %s %s: %s", v.Where, v.Route, v.CallID, v.Problem)
 	}
+	g.Checks = append(g.Checks, "every catalogue file ran against the service, or the service declared why not (sut.yaml skip:)")
+	for _, r := range bb.Replays {
+		if r.Result == ReplaySkipped && !r.SkipDeclared {
+			fail(RuleSkipped, "incident %s was skipped: %s — if the service cannot take it, say so in its sut.yaml (skip: {%s: why}); the report prints the reason", r.Name, r.Skipped, r.Name)
+		}
+	}
 	g.Checks = append(g.Checks, "the catalogue ran against the service and every replay met its expectations")
 	ran := 0
 	for _, r := range bb.Replays {
@@ -224,13 +297,22 @@ func GateBlackBox(bb BlackBox, cfg BlackBoxGateConfig) GateResult {
 	}
 	policy := bb.Service.JudgedAs
 	if len(bb.Service.Layers) > 0 {
-		g.Checks = append(g.Checks, "every layer the service reports decides in some run: "+strings.Join(cfg.Layers, ", "))
+		g.Checks = append(g.Checks, "a service that reports layers gets its layer matrices: it accepts layer switches, and the knocked-out runs ran")
+		switch {
+		case !bb.Service.Switchable:
+			fail(RuleMatrices, "the service reports layers %s but does not accept layer switches (POST layers): without them the necessity matrix cannot be built; accept switches, or report no layers", strings.Join(bb.Service.Layers, ", "))
+		case bb.Necessity == nil:
+			fail(RuleMatrices, "the service reports layers %s but no knocked-out run was made (--knock-out=false): the necessity matrix is missing", strings.Join(bb.Service.Layers, ", "))
+		}
+	}
+	if len(bb.Service.Layers) > 0 {
+		g.Checks = append(g.Checks, "every layer the service reports decides in some run, with every layer on or with a layer before it knocked out: "+strings.Join(cfg.Layers, ", "))
 		for _, l := range cfg.Layers {
 			if !slices.Contains(bb.Service.Layers, l) {
 				continue
 			}
-			if t := bb.Coverage.Total(policy, l); t.Reject == 0 {
-				fail(RuleLayerDecides, "layer %s never decides against the service: no catalogue file or load run is stopped by it (%d run(s) had it on)", l, t.Worlds)
+			if t := bb.Coverage.Total(policy, l); t.Reject == 0 && knockedOutRejects(bb.Runs, policy, l) == 0 {
+				fail(RuleLayerDecides, "layer %s never decides against the service: no catalogue file or load run is stopped by it (%d run(s) had it on), nor any knocked-out run", l, t.Worlds)
 			}
 		}
 	}
@@ -242,7 +324,9 @@ func GateBlackBox(bb BlackBox, cfg BlackBoxGateConfig) GateResult {
 			}
 		}
 	}
-	if cfg.RequireReproduction {
+	if cfg.RequireReproduction && len(bb.Service.Layers) > 0 {
+		// Demanded only of a service that claims layers: one without layer switches has no
+		// "no layers" to run.
 		g.Checks = append(g.Checks, "with no layers, the service reproduces the Call 687/688 duplicate")
 		switch r := bb.Reproduction; {
 		case r == nil:
@@ -252,6 +336,22 @@ func GateBlackBox(bb BlackBox, cfg BlackBoxGateConfig) GateResult {
 		case !r.Reproduced:
 			fail(RuleReproduce687, "with no layers, %s did not reproduce %s against the service: violated %v", r.Incident, check.DuplicateBookingID, r.Violated)
 		}
+	}
+	g.Checks = append(g.Checks, "every race the harness sent reached the service: each concurrent step and the load showed two requests for one slot in progress inside it at once")
+	for _, r := range bb.Replays {
+		if r.Result == ReplayInconclusive {
+			fail(RuleConcurrency, "incident %s proved nothing about races: %s", r.Name, r.Inconclusive)
+		}
+	}
+	if l := bb.Load; l != nil && l.Inconclusive != "" {
+		fail(RuleConcurrency, "the load proved nothing about races: %s", l.Inconclusive)
+	}
+	g.Checks = append(g.Checks, fmt.Sprintf("a black-box load of at least %d attempts ran", MinLoadAttempts))
+	switch l := bb.Load; {
+	case l == nil:
+		fail(RuleLoad, "no load ran (--load-calls 0): the gate needs a contention load of at least %d attempts", MinLoadAttempts)
+	case l.Error == "" && l.Attempts < MinLoadAttempts:
+		fail(RuleLoad, "the load made %d attempts, fewer than the %d the gate needs to judge contention", l.Attempts, MinLoadAttempts)
 	}
 	if l := bb.Load; l != nil {
 		g.Checks = append(g.Checks, "the black-box load finds only what the policy is known to break")
@@ -318,6 +418,10 @@ func BlackBoxSummary(bb BlackBox) string {
 		verdict = "FAIL"
 	}
 	fmt.Fprintf(&b, "## Black-box: %s — gate %s\n\n", mdEscape(s.Name), verdict)
+	for _, line := range bb.Setup.Lines() {
+		fmt.Fprintf(&b, "- %s\n", mdEscape(line))
+	}
+	b.WriteString("\n")
 	for _, x := range bb.Gate.Findings {
 		fmt.Fprintf(&b, "- `%s` %s\n", x.Rule, mdEscape(x.Message))
 	}
@@ -337,6 +441,14 @@ func BlackBoxSummary(bb BlackBox) string {
 			res = "**FAIL**: " + mdEscape(clip(r.Failures, 2))
 		case ReplaySkipped:
 			res = "skipped: " + mdEscape(r.Skipped)
+			if r.SkipDeclared {
+				res = "skipped (declared): " + mdEscape(r.Skipped)
+			}
+		case ReplayInconclusive:
+			res = "**INCONCLUSIVE**: " + mdEscape(r.Inconclusive)
+		}
+		if r.Attempts > 1 {
+			res += fmt.Sprintf(" (run %d times)", r.Attempts)
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", mdEscape(r.Name), res, mdEscape(r.Summary), orNone(r.Expected))
 	}
@@ -345,7 +457,7 @@ func BlackBoxSummary(bb BlackBox) string {
 		if !r.Reproduced {
 			state = "NOT reproduced"
 		}
-		fmt.Fprintf(&b, "\n**Call 687/688 with no layers:** duplicate %s (violated: %s) %s\n", state, orNone(r.Violated), mdEscape(r.Error))
+		fmt.Fprintf(&b, "\n**Call 687/688 with no layers:** duplicate %s (violated: %s)%s\n", state, orNone(r.Violated), mdEscape(prefixed(" ", r.Error)))
 	}
 
 	if len(bb.Comparison) > 0 {
@@ -372,17 +484,18 @@ func BlackBoxSummary(bb BlackBox) string {
 	if len(bb.Coverage.Layers) > 0 && len(s.Layers) > 0 {
 		b.WriteString("\n### Layers (deciding layer of each answer)\n\n| layer | runs it decided in (runs with it on) |")
 		if bb.Necessity != nil {
-			b.WriteString(" with it off |")
+			b.WriteString(" answers it decided with other layers off | with it off |")
 		}
 		b.WriteString("\n|---|---|")
 		if bb.Necessity != nil {
-			b.WriteString("---|")
+			b.WriteString("---|---|")
 		}
 		b.WriteString("\n")
 		for _, l := range s.Layers {
 			t := bb.Coverage.Total(s.JudgedAs, l)
 			fmt.Fprintf(&b, "| `%s` | %d (%d) |", l, t.Rejected, t.Worlds)
 			if bb.Necessity != nil {
+				fmt.Fprintf(&b, " %d |", knockedOutRejects(bb.Runs, s.JudgedAs, l))
 				c, _ := bb.Necessity.Cell(s.JudgedAs, l)
 				fmt.Fprintf(&b, " %s |", necessityCell(c))
 			}
@@ -394,8 +507,8 @@ func BlackBoxSummary(bb BlackBox) string {
 		if l.Error != "" {
 			fmt.Fprintf(&b, "\n### Load\n\nThe load could not run: %s\n", mdEscape(l.Error))
 		} else {
-			fmt.Fprintf(&b, "\n### Load\n\n%d attempts by %d workers on %d slots, faults %s: outcomes %s; violations %s (expected for %s: %s); unexpected: %s; %.1f attempts/s, p50 %.0f ms, p99 %.0f ms.\n",
-				l.Attempts, l.Concurrency, l.Slots, orDashStr(l.Faults), countsText(l.Outcomes), countsText(l.Violations), s.JudgedAs, orNone(l.Expected), orNone(l.Unexpected), l.Throughput, l.P50MS, l.P99MS)
+			fmt.Fprintf(&b, "\n### Load\n\n%d attempts by %d workers on %s, faults %s: outcomes %s; violations %s (expected for %s: %s); unexpected: %s; %.1f attempts/s, p50 %.0f ms, p99 %.0f ms.\n\nConcurrency reached: %s.\n",
+				l.Attempts, l.Concurrency, l.slotsText(), orDashStr(l.Faults), countsText(l.Outcomes), countsText(l.Violations), s.JudgedAs, orNone(l.Expected), orNone(l.Unexpected), l.Throughput, l.P50MS, l.P99MS, mdEscape(l.ConcurrencyReached))
 		}
 	}
 
@@ -441,4 +554,36 @@ func orDashStr(s string) string {
 		return "none"
 	}
 	return s
+}
+
+// slotsText describes the load's slots: a fixed set or a rolling window.
+func (l BlackBoxLoad) slotsText() string {
+	if l.RollEvery > 0 {
+		return fmt.Sprintf("a rolling window of %d slots (one slot on every %d calls)", l.Slots, l.RollEvery)
+	}
+	return fmt.Sprintf("%d slots", l.Slots)
+}
+
+// prefixed is s after p, "" for an empty s.
+func prefixed(p, s string) string {
+	if s == "" {
+		return ""
+	}
+	return p + s
+}
+
+// knockedOutRejects counts the bookings layer rejected in the knocked-out runs under
+// policy. A hardened service's layers are defence in depth: with every layer on, the claim
+// (slot_exclusion) stops most bookings before a later layer is asked, and the contract
+// reports only the deciding layer — so a later layer shows that it decides when one before
+// it is off, as the in-process suite shows it in specs that run other layer sets.
+func knockedOutRejects(runs []Run, policy, layer string) int {
+	n := 0
+	for _, r := range runs {
+		if len(r.Entry.LayersOff) == 0 || r.Entry.Policy != policy {
+			continue
+		}
+		n += cellOf(r.Entry, layer).Reject
+	}
+	return n
 }

@@ -42,7 +42,7 @@ func blackBoxFixture() BlackBox {
 		Replays: []BlackBoxReplay{
 			{Name: "call-687-688", Result: ReplayPass, Summary: "booked · slot_taken (freshness) ⇒ none", Violated: []string{}, Expected: []string{}},
 			{Name: "call-687-688-hardened", Result: ReplayShown, Summary: "booked · slot_taken (freshness) ⇒ none"},
-			{Name: "clock-skew-fast-app", Result: ReplaySkipped, Skipped: "clock.app_skew (27s) needs time: header or faketime"},
+			{Name: "clock-skew-fast-app", Result: ReplaySkipped, Skipped: "declared by the service (sut.yaml skip): no faketime in this build", SkipDeclared: true},
 		},
 		Comparison: []ComparisonRow{
 			{Incident: "call-687-688", Reference: "booked · slot_taken (freshness) ⇒ none", Service: "booked · slot_taken (freshness) ⇒ none", Agree: true},
@@ -51,7 +51,7 @@ func blackBoxFixture() BlackBox {
 		},
 		Reproduction:       &Reproduction{Incident: "call-687-688", Policy: "seed", Layers: "none", Violated: []string{"double_booked_slot", "duplicate_booking_id"}, Reproduced: true},
 		ContractViolations: []ContractViolation{},
-		Load:               &BlackBoxLoad{Calls: 320, Concurrency: 32, Slots: 10, Faults: "status_500=0.05", Attempts: 320, Outcomes: map[string]int{"booked": 7}, Violations: map[string]int{"orphan_booking": 3}, Expected: []string{"orphan_booking"}, Unexpected: []string{}},
+		Load:               &BlackBoxLoad{Calls: 320, Concurrency: 32, Slots: 4, RollEvery: 8, Faults: "status_500=0.05", Attempts: 320, Outcomes: map[string]int{"booked": 7}, Violations: map[string]int{"orphan_booking": 3}, Expected: []string{"orphan_booking"}, Unexpected: []string{}},
 		Skipped:            []Skip{{What: "Go code coverage", Reason: "not Go"}},
 		Logs:               []LogExcerpt{{Where: "dropped-metadata steps[1]", Text: "[2026] production.ERROR: 🚨 DUPLICATE BOOKING PREVENTION: Appointment already exists"}},
 		Runs:               append(append([]Run{}, normal...), knocked...),
@@ -84,10 +84,32 @@ func TestGateBlackBox(t *testing.T) {
 		}, nil, RuleIncidents},
 		{"every replay skipped", func(b *BlackBox) {
 			for i := range b.Replays {
-				b.Replays[i].Result = ReplaySkipped
+				b.Replays[i].Result, b.Replays[i].SkipDeclared = ReplaySkipped, true
 			}
 		}, nil, RuleIncidents},
+		{"a file skipped without the service's word", func(b *BlackBox) { b.Replays[2].SkipDeclared = false }, nil, RuleSkipped},
+		{"no load", func(b *BlackBox) { b.Load = nil }, nil, RuleLoad},
+		{"a load below the minimum", func(b *BlackBox) { b.Load.Attempts = MinLoadAttempts - 1 }, nil, RuleLoad},
+		{"layers reported, not switchable", func(b *BlackBox) { b.Service.Switchable = false }, nil, RuleMatrices},
+		{"layers reported, no knocked-out runs", func(b *BlackBox) { b.Necessity = nil }, nil, RuleMatrices},
+		{"no layers reported: no reproduction demanded", func(b *BlackBox) {
+			b.Service.Layers, b.Coverage, b.Necessity, b.Reproduction = nil, Matrix{}, nil, nil
+		}, nil, ""},
+		{"an inconclusive replay", func(b *BlackBox) {
+			b.Replays[0].Result, b.Replays[0].Inconclusive = ReplayInconclusive, "steps[0]: serialised"
+		}, nil, RuleConcurrency},
+		{"an inconclusive load", func(b *BlackBox) { b.Load.Inconclusive = "serialised" }, nil, RuleConcurrency},
 		{"a layer never decides", func(b *BlackBox) { b.Coverage = BuildMatrix(b.Runs[:3]) }, nil, RuleLayerDecides},
+		{"a layer decides only with the one before it knocked out", func(b *BlackBox) {
+			b.Coverage = BuildMatrix(b.Runs[:3])
+			b.Runs = append(b.Runs, bbRun("unique-index-last-line", "call_id", []string{}, "unique"))
+		}, nil, ""},
+		{"a layer decides only in a knocked-out run of another policy", func(b *BlackBox) {
+			b.Coverage = BuildMatrix(b.Runs[:3])
+			other := bbRun("unique-index-last-line", "call_id", []string{}, "unique")
+			other.Entry.Policy = "hardened"
+			b.Runs = append(b.Runs, other)
+		}, nil, RuleLayerDecides},
 		{"a layer never decides, but is not required", func(b *BlackBox) { b.Coverage = BuildMatrix(b.Runs[:3]) },
 			func(c *BlackBoxGateConfig) { c.Layers = []string{"freshness", "call_id", "db_check"} }, ""},
 		{"no layers reported: no layer rule", func(b *BlackBox) { b.Service.Layers = nil; b.Coverage = Matrix{} }, nil, ""},
@@ -161,10 +183,11 @@ func TestBlackBoxInReport(t *testing.T) {
 	}
 	summary, _ := os.ReadFile(filepath.Join(dir, FileSummary))
 	for _, want := range []string{"### Black-box: PHP seed — gate PASS", "judged as seed", "| health | PASS | ok |",
-		"| call-687-688 | pass | booked · slot_taken (freshness) ⇒ none | none |", "skipped: clock.app_skew",
+		"| call-687-688 | pass | booked · slot_taken (freshness) ⇒ none | none |", "skipped (declared): declared by the service (sut.yaml skip): no faketime",
 		"### Go seed vs PHP seed", "1 of 2 catalogue files answered alike", "**differs**: final.violations: none vs double_booked_slot — the PHP service stores the host Cal.com assigned",
 		"| `unique` | 1 (4) |", "needed: 1 scenario(s) break lost_booking, untruthful_outcome", "duplicate reproduced",
-		"320 attempts by 32 workers on 10 slots", "**Go code coverage**: not Go", "DUPLICATE BOOKING PREVENTION"} {
+		"320 attempts by 32 workers on a rolling window of 4 slots (one slot on every 8 calls)", "**Go code coverage**: not Go", "DUPLICATE BOOKING PREVENTION",
+		"- time mode: none", "- webhooks receiver: none (sut.yaml declares no webhooks:)"} {
 		if !strings.Contains(string(summary), want) {
 			t.Errorf("summary.md lacks %q:\n%s", want, summary)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -141,7 +142,13 @@ const phpSUT = "../examples/php-seed-service/sut.yaml"
 
 // phpEntries is one entry per catalogue file the recorder can see that a black-box service
 // can run at all (replay.BlackBoxBlocker names why the others cannot: the black-box family
-// asserts that list).
+// asserts that list), without a concurrent step: against a service the harness holds each
+// create until a racing one arrives (world.Hold), so the requests race for real and which
+// call wins is not the same in the recorded and the derived run. Nor with a webhook held
+// back (webhook_fault delay or reorder): the PHP service runs time: age, where the fake's
+// clock is the wall clock and a held delivery goes out after the later steps, so the
+// recording shows the host's action only when its webhook arrives — after them — and the
+// derived file puts it there.
 func phpEntries() []TableEntry {
 	sut, err := blackbox.LoadSUT(phpSUT)
 	if err != nil {
@@ -153,7 +160,15 @@ func phpEntries() []TableEntry {
 			continue // the PHP service is a seed; a broken file fails in-process
 		}
 		inc, err := incident.Load(c.file)
-		if err != nil || replay.BlackBoxBlocker(inc, sut) != "" {
+		held := func(st incident.Step) bool {
+			for _, w := range []*incident.WebhookFault{bookFault(st.Book), cancelFault(st.Cancel), hostFault(st.Host)} {
+				if w != nil && (w.Delay > 0 || w.Mode == "reorder") {
+					return true
+				}
+			}
+			return false
+		}
+		if err != nil || replay.BlackBoxBlocker(inc, sut) != "" || slices.ContainsFunc(inc.Steps, func(st incident.Step) bool { return st.Concurrent != nil || held(st) }) {
 			continue
 		}
 		entries = append(entries, Entry(filepath.Base(c.file), c.file))
@@ -224,3 +239,25 @@ var _ = Describe("Incident replay through the recorder: from a recording to an i
 		fmt.Fprintf(GinkgoWriter, "round trip: %d of %d files\n", len(bases)-len(unseenByRecorder()), len(bases))
 	})
 })
+
+// bookFault, cancelFault and hostFault are a step's webhook fault, nil for none.
+func bookFault(b *incident.Book) *incident.WebhookFault {
+	if b == nil {
+		return nil
+	}
+	return b.WebhookFault
+}
+
+func cancelFault(c *incident.Cancel) *incident.WebhookFault {
+	if c == nil {
+		return nil
+	}
+	return c.WebhookFault
+}
+
+func hostFault(h *incident.HostAction) *incident.WebhookFault {
+	if h == nil {
+		return nil
+	}
+	return h.WebhookFault
+}

@@ -28,18 +28,19 @@ import (
 type gateSUTFlags struct {
 	sut, policy, name, incidents, out, pgDSN, reproduce, loadFaults string
 	explain                                                         []string
-	parallel, loadCalls, loadConcurrency, loadSlots                 int
+	parallel, loadCalls, loadConcurrency, loadSlots, loadRollEvery  int
+	loadSeed                                                        int64
 	knockOut, compare, requireAgreement                             bool
 }
 
 // gateSUTFlagNames are the flags that apply only with --sut.
 var gateSUTFlagNames = []string{"policy", "name", "incidents", "out", "pg-dsn", "reproduce", "explain", "parallel",
-	"knock-out", "compare", "require-agreement", "load-calls", "load-concurrency", "load-slots", "load-faults"}
+	"knock-out", "compare", "require-agreement", "load-calls", "load-concurrency", "load-slots", "load-roll-every", "load-seed", "load-faults"}
 
 func (f *gateSUTFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.sut, "sut", "", "gate this black-box service (sut.yaml) instead of judging report.json")
-	fl.StringVar(&f.policy, "policy", "hardened", "with --sut: whose expectations judge the service (seed or hardened); its answers are compared with the Go core's under it")
+	fl.StringVar(&f.policy, "policy", "", "with --sut: whose expectations judge the service (seed or hardened; default the sut.yaml's policy:, hardened unless it says seed); its answers are compared with the Go core's under it")
 	fl.StringVar(&f.name, "name", "", "with --sut: the service's name in tables (default: the sut.yaml's directory)")
 	fl.StringVar(&f.incidents, "incidents", "scenarios/incidents", "with --sut: the incident catalogue to replay against the service")
 	fl.StringVar(&f.out, "out", "reports/out/"+reports.DirBlackBox, "with --sut: where to write "+reports.FileBlackBox+" and "+reports.FileBlackBoxSummary)
@@ -52,7 +53,9 @@ func (f *gateSUTFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.requireAgreement, "require-agreement", false, "with --sut: refuse when the service answers a file differently from the Go core (unless --explain'ed)")
 	fl.IntVar(&f.loadCalls, "load-calls", 320, "with --sut: black-box load attempts (0: no load)")
 	fl.IntVar(&f.loadConcurrency, "load-concurrency", 32, "with --sut: load workers")
-	fl.IntVar(&f.loadSlots, "load-slots", 10, "with --sut: load slots")
+	fl.IntVar(&f.loadSlots, "load-slots", 4, "with --sut: the load's slot window (with --load-roll-every 0: its fixed slots)")
+	fl.IntVar(&f.loadRollEvery, "load-roll-every", 8, "with --sut: move the load's slot window one slot on every N calls, so contention lasts the whole run (0: fixed slots)")
+	fl.Int64Var(&f.loadSeed, "load-seed", 1, "with --sut: the load's seed (its calls' slots and its faults)")
 	fl.StringVar(&f.loadFaults, "load-faults", "reset_after_commit=0.05,timeout_after_commit=0.05,status_500=0.05,status_429=0.05", "with --sut: the load's fault mix")
 }
 
@@ -75,7 +78,7 @@ type jobKind int
 const (
 	jobService   jobKind = iota // the file as written, against the service
 	jobReference                // the file in-process, the Go core under the same policy
-	jobKnocked                  // against the service with one layer off (necessity)
+	jobKnocked                  // against the service with layers off (necessity)
 	jobRepro                    // Call 687/688 with no layers, against the service
 )
 
@@ -83,7 +86,7 @@ const (
 type gateJob struct {
 	kind jobKind
 	inc  *incident.Incident
-	off  core.Layer
+	off  []core.Layer // jobKnocked: the layers turned off, in layer order
 	res  *replay.Result
 	err  error
 }
@@ -98,6 +101,8 @@ type gateRun struct {
 	load    *load.Result
 	loadErr error
 	loadCfg load.Config
+	// reached is the concurrency that reached the service over the replays and the load.
+	reached world.Contention
 }
 
 func runGateSUT(ctx context.Context, stdout, stderr io.Writer, gf gateFlags) error {
@@ -115,7 +120,11 @@ func runGateSUT(ctx context.Context, stdout, stderr io.Writer, gf gateFlags) err
 	if s.Command == nil {
 		return invalid(errors.New(f.sut + " has no command: the black-box gate starts the service itself, once per replay, pointed at the replay's own fake Cal.com"))
 	}
-	policy, err := core.ParsePolicy(f.policy)
+	judge := f.policy
+	if judge == "" {
+		judge = s.Policy
+	}
+	policy, err := core.ParsePolicy(judge)
 	if err != nil {
 		return invalid(fmt.Errorf("--policy: %w", err))
 	}
@@ -164,6 +173,12 @@ func runGateSUT(ctx context.Context, stdout, stderr io.Writer, gf gateFlags) err
 		g.runLoad(ctx, env, faults)
 	}
 	bb := g.facts(explained)
+	if !cfg.RequireReproduction && !g.hasJob(jobRepro) {
+		// Not asked for, and nothing to run it on: no "reproduced false" line for it.
+		bb.Reproduction = nil
+		bb.Skipped = append(bb.Skipped, reports.Skip{What: "the no-layers Call 687/688 reproduction",
+			Reason: fmt.Sprintf("not required (--no-reproduce), and no incident named %s in %s", f.reproduce, f.incidents)})
+	}
 	if stampErr == nil {
 		bb.Stamp = &st
 	}
@@ -195,7 +210,10 @@ func parseExplanations(items []string) (map[string]string, error) {
 // replayAll runs, on f.parallel workers: every file against the service and in-process,
 // then the reproduction and — for every layer that decided in a file — that file with the
 // layer off. A deterministic replay in which a layer never answered runs the same without
-// it, so those pairs are not run (the necessity matrix counts them as skipped).
+// it, so those pairs are not run (the necessity matrix counts them as skipped). While a
+// layer the service reports has decided nothing, a knocked-out run in which another layer
+// decided runs again with that one off too (knockDeeper): a hardened service's later
+// layers stand behind its first ones.
 func (g *gateRun) replayAll(ctx context.Context, env *pgenv.Env, incs []*incident.Incident) {
 	first := make([]*gateJob, 0, 2*len(incs)+1)
 	for _, inc := range incs {
@@ -218,12 +236,57 @@ func (g *gateRun) replayAll(ctx context.Context, env *pgenv.Env, incs []*inciden
 			continue
 		}
 		for _, l := range decidedLayers(j.res) {
-			knocked = append(knocked, &gateJob{kind: jobKnocked, inc: j.inc, off: l})
+			knocked = append(knocked, &gateJob{kind: jobKnocked, inc: j.inc, off: []core.Layer{l}})
 		}
 	}
-	g.run(ctx, env, knocked)
-	g.jobs = append(g.jobs, knocked...)
+	for len(knocked) > 0 {
+		g.run(ctx, env, knocked)
+		g.jobs = append(g.jobs, knocked...)
+		knocked = g.knockDeeper(knocked)
+	}
 }
+
+// knockDeeper returns the next round of knocked-out runs: while some layer the service
+// reports has not decided in any run, each run of round in which a layer decided is run
+// again with that layer off as well (once per file and set of layers). The hardened
+// design asks call_id before freshness and claims the slot before both, so freshness
+// decides only with the two before it off; the rounds end when every layer has decided,
+// or no run shows another.
+func (g *gateRun) knockDeeper(round []*gateJob) []*gateJob {
+	decided := map[core.Layer]bool{}
+	done := map[string]bool{}
+	for _, j := range g.jobs {
+		if j.res == nil || (j.kind != jobService && j.kind != jobKnocked) {
+			continue
+		}
+		for _, l := range decidedLayers(j.res) {
+			decided[l] = true
+		}
+		if j.kind == jobKnocked {
+			done[j.inc.Name+" "+knockedKey(j.off)] = true
+		}
+	}
+	if !slices.ContainsFunc(g.check.caps.Layers, func(l core.Layer) bool { return !decided[l] }) {
+		return nil
+	}
+	var next []*gateJob
+	for _, j := range round {
+		if j.res == nil || j.res.Skipped != "" {
+			continue
+		}
+		for _, l := range decidedLayers(j.res) {
+			off := core.NewLayers(append(slices.Clone(j.off), l)...).List() // in layer order
+			if key := j.inc.Name + " " + knockedKey(off); !slices.Contains(j.off, l) && !done[key] {
+				done[key] = true
+				next = append(next, &gateJob{kind: jobKnocked, inc: j.inc, off: off})
+			}
+		}
+	}
+	return next
+}
+
+// knockedKey names a set of knocked-out layers whatever their order.
+func knockedKey(off []core.Layer) string { return core.NewLayers(off...).String() }
 
 // switchable reports whether the service reports layers and its layer switch passed.
 func (g *gateRun) switchable() bool {
@@ -272,11 +335,16 @@ func (g *gateRun) options(j *gateJob) replay.Options {
 	opts := replay.Options{Policy: g.policy}
 	if j.kind != jobReference {
 		opts.BlackBox = &world.BlackBox{SUT: g.sut}
+		if g.check.caps.Offered {
+			opts.BlackBox.Capabilities = &g.check.caps.CapabilitiesAnswer
+		}
 	}
 	switch j.kind {
 	case jobKnocked:
 		layers, _ := core.LayersFromNames(j.inc.Layers) // validated by incident.Load
-		layers = layers.Without(j.off)
+		for _, l := range j.off {
+			layers = layers.Without(l)
+		}
 		opts.Layers = &layers
 	case jobRepro:
 		none := core.Layers(0)
@@ -288,8 +356,8 @@ func (g *gateRun) options(j *gateJob) replay.Options {
 // runLoad runs the black-box load.
 func (g *gateRun) runLoad(ctx context.Context, env *pgenv.Env, faults []load.Fault) {
 	cfg := load.DefaultConfig()
-	cfg.Calls, cfg.Concurrency, cfg.Slots, cfg.Faults = g.f.loadCalls, g.f.loadConcurrency, g.f.loadSlots, faults
-	cfg.Policy, cfg.Layers = g.policy, core.All()
+	cfg.Calls, cfg.Concurrency, cfg.Slots, cfg.RollEvery, cfg.Faults = g.f.loadCalls, g.f.loadConcurrency, g.f.loadSlots, g.f.loadRollEvery, faults
+	cfg.Policy, cfg.Layers, cfg.Seed = g.policy, core.All(), g.f.loadSeed
 	cfg.BlackBox = &world.BlackBox{SUT: g.sut}
 	g.loadCfg = cfg
 	g.load, g.loadErr = load.Run(ctx, env, cfg, nil)

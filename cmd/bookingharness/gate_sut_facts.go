@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -68,13 +69,13 @@ func (g *gateRun) facts(explained map[string]string) reports.BlackBox {
 		}
 	}
 	var normal, knocked []reports.Run
-	notKnocked := map[string][]string{} // per layer: files it was not switched off in
+	var ran []string // the files that ran against the service
 	for _, j := range g.jobs {
 		if j.err != nil {
 			addError(&bb, j)
 			if j.kind == jobKnocked { // evidence too: the necessity matrix shows the layer untested
 				knocked = append(knocked, reports.Run{Source: reports.SourceIncident, Spec: j.inc.Name,
-					Entry: evidence.Entry{Scenario: j.inc.Name, Policy: string(g.policy), LayersOff: []string{string(j.off)}, CheckError: j.err.Error()}})
+					Entry: evidence.Entry{Scenario: j.inc.Name, Policy: string(g.policy), LayersOff: layerNames(j.off), CheckError: j.err.Error()}})
 			}
 			continue
 		}
@@ -86,21 +87,21 @@ func (g *gateRun) facts(explained map[string]string) reports.BlackBox {
 		case jobService:
 			addReplay(&bb, j.res)
 			if j.res.Skipped != "" {
-				bb.Skipped = append(bb.Skipped, reports.Skip{What: "incident " + j.res.Name, Reason: j.res.Skipped})
+				what := "incident " + j.res.Name
+				if j.res.SkipDeclared {
+					what += " (declared by the service)"
+				}
+				bb.Skipped = append(bb.Skipped, reports.Skip{What: what, Reason: j.res.Skipped})
 				continue
 			}
 			if ref := reference[j.inc.File]; ref != nil && ref.Skipped == "" {
-				bb.Comparison = append(bb.Comparison, comparisonRow(ref, j.res, explained[j.res.Name]))
+				bb.Comparison = append(bb.Comparison, comparisonRow(ref, j.res, explained[j.res.Name], len(bb.Service.Layers) > 0))
 			}
+			g.addSetup(&bb.Setup, j.res)
 			normal = append(normal, reports.Run{Source: reports.SourceIncident, Spec: j.res.Name, Passed: j.res.OK(), Entry: j.res.Evidence(j.res.Layers)})
-			decided := decidedLayers(j.res)
-			for _, l := range bb.Service.Layers {
-				if !slices.Contains(decided, core.Layer(l)) {
-					notKnocked[l] = append(notKnocked[l], j.res.Name)
-				}
-			}
+			ran = append(ran, j.res.Name)
 		case jobKnocked:
-			knocked = append(knocked, reports.Run{Source: reports.SourceIncident, Spec: j.res.Name, Passed: j.res.OK(), Entry: j.res.Evidence(j.res.Layers, j.off)})
+			knocked = append(knocked, reports.Run{Source: reports.SourceIncident, Spec: j.res.Name, Passed: j.res.OK(), Entry: j.res.Evidence(j.res.Layers, j.off...)})
 		case jobRepro:
 			bb.Reproduction = &reports.Reproduction{Incident: j.res.Name, Policy: string(core.PolicySeed), Layers: "none", Violated: nonNil(j.res.Final.Violated),
 				Reproduced: slices.Contains(j.res.Final.Violated, check.DuplicateBookingID), Error: j.res.Skipped}
@@ -110,15 +111,20 @@ func (g *gateRun) facts(explained map[string]string) reports.BlackBox {
 		bb.Reproduction = &reports.Reproduction{Incident: g.f.reproduce, Policy: string(core.PolicySeed), Layers: "none", Violated: []string{},
 			Error: fmt.Sprintf("no incident named %s in %s", g.f.reproduce, g.f.incidents)}
 	}
+	if len(bb.Service.Layers) == 0 {
+		bb.Skipped = append(bb.Skipped, reports.Skip{What: "the no-layers Call 687/688 reproduction", Reason: "the service reports no layers, so it has no \"no layers\" to run; it is demanded only of a service that claims layers"})
+	}
 	if g.f.loadCalls > 0 {
 		bb.Load = g.loadFacts()
 		if g.load != nil {
+			g.addLoadSetup(&bb.Setup)
+		}
+		if g.load != nil {
 			normal = append(normal, reports.Run{Source: sourceLoad, Spec: "black-box load", Passed: g.load.OK, Entry: loadEntry(g.load, g.loadCfg)})
-			for _, l := range bb.Service.Layers {
-				notKnocked[l] = append(notKnocked[l], "black-box load")
-			}
+			ran = append(ran, "black-box load")
 		}
 	}
+	notKnocked := notKnockedOut(ran, knocked)
 	bb.Runs = append(append(bb.Runs, normal...), knocked...)
 	if len(bb.Service.Layers) > 0 {
 		bb.Coverage = reports.BuildMatrix(normal)
@@ -127,7 +133,7 @@ func (g *gateRun) facts(explained map[string]string) reports.BlackBox {
 			bb.Necessity.Cells = slices.DeleteFunc(bb.Necessity.Cells, func(c reports.NecessityCell) bool { return c.Policy != string(g.policy) })
 			bb.Necessity.Breaks = slices.DeleteFunc(bb.Necessity.Breaks, func(b reports.Break) bool { return b.Policy != string(g.policy) })
 			bb.Skipped = append(bb.Skipped, reports.Skip{What: "knocked-out runs where the layer did not decide",
-				Reason: "a file is replayed with a layer off only if that layer decided a step with every layer on (and the load is not repeated): a deterministic replay in which a layer never answered runs the same without it; the matrix counts the others as skipped"})
+				Reason: "a file is replayed with a layer off only if that layer decided a step with every layer on (and the load is not repeated): a deterministic replay in which a layer never answered runs the same without it; the matrix counts the others as skipped. While a layer the service reports has decided nothing, a knocked-out run in which another layer decided runs again with that one off too (a hardened service's later layers stand behind its first ones)"})
 		}
 	}
 	return bb
@@ -143,7 +149,7 @@ func jobLabel(j *gateJob) string {
 	case jobReference:
 		return j.inc.Name + " (Go core)"
 	case jobKnocked:
-		return fmt.Sprintf("%s with %s off", j.inc.Name, j.off)
+		return fmt.Sprintf("%s with %s off", j.inc.Name, strings.Join(layerNames(j.off), ","))
 	case jobRepro:
 		return j.inc.Name + " with no layers"
 	}
@@ -198,12 +204,18 @@ func describeStep(s replay.Step) string {
 func addReplay(bb *reports.BlackBox, r *replay.Result) {
 	row := reports.BlackBoxReplay{Name: r.Name, File: r.File, Expectations: r.Expectations, Summary: replay.Summary(r),
 		Violated: nonNil(r.Final.Violated), Expected: nonNil(r.Final.ExpectViolations), Failures: r.Failures,
-		Skipped: r.Skipped, Unavailable: r.Unavailable, TotalMS: r.TotalMS}
+		Skipped: r.Skipped, SkipDeclared: r.SkipDeclared, Unavailable: r.Unavailable, TotalMS: r.TotalMS}
+	if c := r.Concurrency; c != nil {
+		row.Concurrency = c.String()
+	}
+	row.Inconclusive, row.Attempts = r.Inconclusive, r.Attempts
 	switch {
 	case r.Skipped != "":
 		row.Result = reports.ReplaySkipped
-	case !r.OK():
+	case len(r.Failures) > 0:
 		row.Result = reports.ReplayFail
+	case r.Inconclusive != "":
+		row.Result = reports.ReplayInconclusive
 	case r.Expectations == replay.ExpectNone:
 		row.Result = reports.ReplayShown
 	default:
@@ -212,10 +224,15 @@ func addReplay(bb *reports.BlackBox, r *replay.Result) {
 	bb.Replays = append(bb.Replays, row)
 }
 
-// comparisonRow is one file answered by the Go core (ref) and the service (svc).
-func comparisonRow(ref, svc *replay.Result, explanation string) reports.ComparisonRow {
+// comparisonRow is one file answered by the Go core (ref) and the service (svc): the
+// outcomes and deciding layers, or — for a service that reports no layers — the outcomes.
+func comparisonRow(ref, svc *replay.Result, explanation string, layers bool) reports.ComparisonRow {
 	row := reports.ComparisonRow{Incident: svc.Name, Reference: replay.Summary(ref), Service: replay.Summary(svc)}
-	for _, d := range replay.Compare(ref, svc) {
+	compare := replay.Compare
+	if !layers {
+		compare = replay.CompareOutcomes
+	}
+	for _, d := range compare(ref, svc) {
 		row.Differences = append(row.Differences, d.String())
 	}
 	row.Agree = len(row.Differences) == 0
@@ -244,23 +261,39 @@ func loadEntry(res *load.Result, cfg load.Config) evidence.Entry {
 // loadFacts summarises the black-box load.
 func (g *gateRun) loadFacts() *reports.BlackBoxLoad {
 	cfg := g.loadCfg
-	l := &reports.BlackBoxLoad{Calls: cfg.Calls, Concurrency: cfg.Concurrency, Slots: cfg.Slots, Faults: g.f.loadFaults,
+	l := &reports.BlackBoxLoad{Calls: cfg.Calls, Concurrency: cfg.Concurrency, Slots: cfg.Slots, RollEvery: cfg.RollEvery, Faults: g.f.loadFaults,
 		Expected: load.ExpectedViolations(cfg.Policy, cfg.Layers), Unexpected: []string{}, Outcomes: map[string]int{}, Violations: map[string]int{}}
 	if g.loadErr != nil {
 		l.Error = g.loadErr.Error()
 		return l
 	}
 	r := g.load
-	l.Attempts, l.Outcomes, l.Violations, l.Throughput = r.Attempts, r.Outcomes, r.Violations.Counts, r.Throughput
+	l.Attempts, l.Outcomes, l.Throughput = r.Attempts, r.Outcomes, r.Throughput
+	for name, n := range r.Violations.Counts {
+		if n > 0 {
+			l.Violations[name] = n
+		}
+	}
+	if n := r.Linearizability.Illegal; n > 0 {
+		l.Violations[load.NonLinearizable] = n // a violated name like the others: the unexpected list names it too
+	}
 	l.P50MS, l.P99MS = float64(r.Latency.P50)/1000, float64(r.Latency.P99)/1000 // µs
 	l.Unexpected = nonNil(r.UnexpectedViolations)
+	if c := r.ConcurrencyReached; c != nil {
+		l.ConcurrencyReached = c.String()
+	}
+	l.Inconclusive = r.Inconclusive
 	return l
 }
 
 // printBlackBox prints the black-box gate's result for a terminal.
 func printBlackBox(out io.Writer, bb reports.BlackBox) {
 	s := bb.Service
-	fmt.Fprintf(out, "black-box gate: %s (%s, time: %s), judged as %s\n\n", s.Name, s.SUT, s.TimeMode, s.JudgedAs)
+	fmt.Fprintf(out, "black-box gate: %s (%s), judged as %s\n", s.Name, s.SUT, s.JudgedAs)
+	for _, line := range bb.Setup.Lines() {
+		fmt.Fprintf(out, "  %s\n", line)
+	}
+	fmt.Fprintln(out)
 	checks := make([]blackbox.CheckResult, 0, len(bb.Conformance))
 	for _, c := range bb.Conformance {
 		checks = append(checks, blackbox.CheckResult{Name: c.Name, Status: blackbox.CheckStatus(c.Status), Detail: c.Detail, Fix: c.Fix})
@@ -280,7 +313,11 @@ func printBlackBox(out io.Writer, bb reports.BlackBox) {
 		fmt.Fprintln(out, line)
 	}
 	if r := bb.Reproduction; r != nil {
-		fmt.Fprintf(out, "\nCall 687/688 with no layers: reproduced %v (violated %s) %s\n", r.Reproduced, strings.Join(r.Violated, ", "), r.Error)
+		line := fmt.Sprintf("\nCall 687/688 with no layers: reproduced %v (violated %s)", r.Reproduced, listOrNone(r.Violated))
+		if r.Error != "" {
+			line += ": " + r.Error
+		}
+		fmt.Fprintln(out, line)
 	}
 	differ := 0
 	for _, r := range bb.Comparison {
@@ -300,8 +337,89 @@ func printBlackBox(out io.Writer, bb reports.BlackBox) {
 		if l.Error != "" {
 			fmt.Fprintf(out, "load: could not run: %s\n", l.Error)
 		} else {
-			fmt.Fprintf(out, "load: %d attempts, outcomes %v, violations %v, unexpected %v, %.1f/s\n", l.Attempts, l.Outcomes, l.Violations, l.Unexpected, l.Throughput)
+			fmt.Fprintf(out, "load: %d attempts on %d workers, outcomes %s; violated %s; unexpected %s; %.1f/s\n",
+				l.Attempts, l.Concurrency, countsOrNone(l.Outcomes), countsOrNone(l.Violations), listOrNone(l.Unexpected), l.Throughput)
 		}
 	}
 	fmt.Fprintf(out, "contract violations: %d\n\n%s\n", len(bb.ContractViolations), bb.Gate.String())
+}
+
+// addSetup folds what one replay shows of how the service ran into the setup.
+func (g *gateRun) addSetup(s *reports.BlackBoxSetup, r *replay.Result) {
+	if r.Service == nil {
+		return
+	}
+	if !slices.Contains(s.TimeModes, r.Service.TimeMode) {
+		s.TimeModes = append(s.TimeModes, r.Service.TimeMode)
+	}
+	if r.Service.Webhooks != "" {
+		s.Webhooks = r.Service.Webhooks
+	}
+	s.Proxy = s.Proxy || r.Service.Proxy
+	s.Restarts += r.Service.Restarts
+	if c := r.Concurrency; c != nil {
+		g.reached = g.reached.Add(*c)
+		s.Concurrency = g.reached.String()
+	}
+}
+
+// addLoadSetup folds the load's crashes and concurrency into the setup.
+func (g *gateRun) addLoadSetup(s *reports.BlackBoxSetup) {
+	s.Restarts += g.load.Crashes
+	if c := g.load.ConcurrencyReached; c != nil {
+		g.reached = g.reached.Add(*c)
+		s.Concurrency = g.reached.String()
+	}
+}
+
+// listOrNone joins names, "none" for none.
+func listOrNone(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
+// countsOrNone renders the non-zero counts as "a 3, b 1" in key order, "none" for none.
+func countsOrNone(m map[string]int) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if m[k] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
+		}
+	}
+	return listOrNone(parts)
+}
+
+// layerNames are the names of ls, in their order.
+func layerNames(ls []core.Layer) []string {
+	out := make([]string, len(ls))
+	for i, l := range ls {
+		out[i] = string(l)
+	}
+	return out
+}
+
+// notKnockedOut says, per set of layers knocked out (as the necessity matrix keys it), which
+// of the runs with every layer on were not repeated without them: a file is replayed with a
+// layer off only where that layer decided (and deeper, with the next one off too, only
+// where that one then decided — gateRun.knockDeeper), and the load is not repeated.
+func notKnockedOut(ran []string, knocked []reports.Run) map[string][]string {
+	repeated := map[string]map[string]bool{}
+	for _, r := range knocked {
+		key := strings.Join(r.Entry.LayersOff, ",")
+		if repeated[key] == nil {
+			repeated[key] = map[string]bool{}
+		}
+		repeated[key][r.Spec] = true
+	}
+	out := map[string][]string{}
+	for key, specs := range repeated {
+		for _, name := range ran {
+			if !specs[name] {
+				out[key] = append(out[key], name)
+			}
+		}
+	}
+	return out
 }

@@ -30,8 +30,9 @@ func TestGateSUT(t *testing.T) {
 	args := []string{"gate", "--sut", serveCoreSUT, "--pg-dsn", dsn, "--incidents", catalogue, "--out", out, "--name", "serve-core",
 		"--load-calls", "48", "--load-concurrency", "8", "--load-slots", "4"}
 
-	expectRun(t, append(args, "--policy", "seed", "--require-agreement"), 0, []string{"black-box gate: serve-core", "schema of every answer  PASS",
-		"PASS     call-687-688: booked · slot_taken (freshness) ⇒ none", "SKIPPED  clock-skew-fast-app: calcom.latency",
+	expectRun(t, append(args, "--policy", "seed", "--require-agreement"), 0, []string{"black-box gate: serve-core", "  time mode: header\n",
+		"  webhooks receiver: http://127.0.0.1:", "  database proxy: in front of the service's database", "  concurrency reached: ", "no contract violation",
+		"PASS     call-687-688: booked · slot_taken (freshness) ⇒ none", "SKIPPED  clock-skew-fast-app: declared by the service (sut.yaml skip): Cal.com's latency",
 		"Call 687/688 with no layers: reproduced true", "Go seed vs serve-core: 4 of 4 files answered alike", "gate: PASS"}, nil)
 	bb, err := reports.ReadBlackBox(filepath.Join(out, reports.FileBlackBox))
 	if err != nil {

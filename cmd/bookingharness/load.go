@@ -111,6 +111,12 @@ the fake's ledger against the history. --policy then says which violations are e
 					return &exitError{code: 2, err: err}
 				}
 				cfg.BlackBox = &world.BlackBox{SUT: s}
+				if !cmd.Flags().Changed("policy") {
+					// The service is judged as what its sut.yaml says it is.
+					if cfg.Policy, err = core.ParsePolicy(s.Policy); err != nil {
+						return usage("policy", err)
+					}
+				}
 			}
 			if err := cfg.Validate(); err != nil {
 				return &exitError{code: 2, err: err}
@@ -139,7 +145,7 @@ the fake's ledger against the history. --policy then says which violations are e
 	f.StringVar(&webhookFaults, "webhook-faults", "", "deliver Cal.com's webhooks to the core's handler with this fault mix, e.g. drop=0.05,duplicate=5%:\n"+fault.Help(fault.Webhook))
 	f.StringVar(&faults, "faults", "", "fault mix on POST /v2/bookings, e.g. reset_after_commit=0.05,status_500=0.05:\n"+fault.Help(fault.Calcom))
 	f.DurationVar(&cfg.FaultDelay, "fault-delay", cfg.FaultDelay, "how long a delay fault delays (on the fake's clock; free in-process)")
-	f.StringVar(&policy, "policy", string(cfg.Policy), "seed or hardened")
+	f.StringVar(&policy, "policy", string(cfg.Policy), "seed or hardened (with --sut: whose known violations judge the service; default the sut.yaml's policy:)")
 	f.StringVar(&layers, "layers", "all", `layers: "all", "none" or a list like freshness,call_id`)
 	f.StringVar(&expect, "expect-violations", "", `violation names tolerated instead of the policy's known set ("none" for none)`)
 	f.StringVar(&cfg.CalcomURL, "calcom-url", "", "external fake Cal.com (bookingharness fake-calcom) on a loopback URL; it is reset first")
@@ -156,6 +162,7 @@ the fake's ledger against the history. --policy then says which violations are e
 	f.BoolVar(&noProgress, "no-progress", false, "never show a progress bar")
 	f.StringVar(&shrinkDir, "shrink", "", "turn each violation into a minimal incident file in this directory (DIR/<invariant>-<n>.yaml)")
 	f.StringVar(&sut, "sut", "", "load a black-box service (sut.yaml) instead of the reference core")
+	f.IntVar(&cfg.Crashes, "crashes", 0, "with --sut: kill the service (SIGKILL to its process group) this many times at seeded moments and restart it; attempts in flight at a kill are unknown")
 	f.StringVar(&historyPath, "history", "", "write the run's history and final state (JSON lines, stamped) to this file, for `bookingharness check` to judge again")
 	return cmd
 }
@@ -240,6 +247,9 @@ func runLoad(ctx context.Context, stdout, stderr io.Writer, cfg load.Config, exp
 		return &exitError{code: 2, err: err}
 	}
 	if code := res.ExitCode(); code != 0 {
+		if len(res.UnexpectedViolations) == 0 {
+			return &exitError{code: code, err: fmt.Errorf("load: inconclusive: %s", res.Inconclusive)}
+		}
 		return &exitError{code: code, err: fmt.Errorf("load: unexpected violations: %v", res.UnexpectedViolations)}
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -51,24 +52,30 @@ and layers, so under an override the run asserts the file's expect_by_policy for
 if it has one, otherwise only that the hardened policy with all layers violates no invariant
 (other overrides are exploratory: shown, not asserted).
 
-Postgres: a container (HARNESS_PG_IMAGE), or the server at --pg-dsn / HARNESS_PG_DSN. One
-server serves every file of one invocation.
+Postgres: the server at --pg-dsn / HARNESS_PG_DSN, else a container (HARNESS_PG_IMAGE) when
+Docker answers, else the embedded provider (a throw-away server from the Postgres binaries on
+this machine); HARNESS_PG_PROVIDER forces one. One server serves every file of one
+invocation.
 
 --sut sut.yaml replays the files unchanged against your service in black-box mode
 (docs/blackbox.md): for each file the harness starts it with a
 fresh database and the replay's own fake Cal.com, drives it over the contract, reads its
 appointments with the sut.yaml's SELECT and judges it with the same checker. --policy then
-only chooses whose expectations judge the service (default: each file's own); --layers
-switches the service's layers. A file that needs what cannot be done to a service the harness
-did not build (Cal.com latency, crash:, db_fault:, webhooks, app_skew under time: age, layers
-the service cannot switch) is SKIPPED with the reason; skips do not change the exit code, but
-a run in which every file was skipped exits 1: nothing was judged.`,
+only chooses whose expectations judge the service (default: the sut.yaml's policy:, which is
+hardened unless the service declares itself a port of the seed); --layers switches the
+service's layers. Webhooks and host actions reach the service's own receiver (sut.yaml
+webhooks:), database faults go through the harness's proxy in front of its database, and
+crash: kills and restarts its process group (docs/blackbox.md). A file that needs what the
+service does not offer (no webhooks: receiver, database.proxy: false, an exact clock it does
+not have) is SKIPPED with the reason, and so is a file the sut.yaml declares under skip:;
+skips do not change the exit code, but a run in which every file was skipped exits 1:
+nothing was judged.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, files []string) error {
 			return runReplay(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), f, files)
 		},
 	}
-	cmd.Flags().StringVar(&f.policy, "policy", "", "override the files' policy: seed or hardened")
+	cmd.Flags().StringVar(&f.policy, "policy", "", "override the files' policy: seed or hardened (with --sut: whose expectations judge the service; default the sut.yaml's policy:)")
 	cmd.Flags().StringVar(&f.layers, "layers", "", "override the files' layers: all, none, or a comma-separated list of "+strings.Join(incident.AllLayers(), ","))
 	cmd.Flags().BoolVar(&f.json, "json", false, "print one JSON document {exit_code, results, invalid} instead of timelines")
 	cmd.Flags().StringVar(&f.pgDSN, "pg-dsn", "", "use this Postgres server instead of a container (same as HARNESS_PG_DSN)")
@@ -193,6 +200,11 @@ func runReplay(ctx context.Context, out, stderr io.Writer, f replayFlags, files 
 			return &exitError{code: exitInvalid, err: fmt.Errorf("replay: Postgres: %w", err)}
 		}
 		defer env.Close(context.WithoutCancel(ctx))
+		if opts.BlackBox != nil && opts.BlackBox.SUT.Command != nil && slices.ContainsFunc(incs, func(inc *incident.Incident) bool {
+			return replay.NeedsOtherClock(inc, opts.BlackBox.SUT)
+		}) {
+			opts.BlackBox.Capabilities = serviceCapabilities(ctx, opts.BlackBox.SUT, env)
+		}
 		for _, inc := range incs {
 			res, err := replay.Run(ctx, env, inc, opts)
 			if err != nil {
@@ -222,8 +234,11 @@ func runReplay(ctx context.Context, out, stderr io.Writer, f replayFlags, files 
 			report.Skipped = append(report.Skipped, skippedFile{File: r.File, Reason: r.Skipped})
 			continue
 		}
-		if !r.OK() {
+		switch {
+		case len(r.Failures) > 0:
 			failed = append(failed, fmt.Sprintf("%s (%d failed expectation(s))", r.File, len(r.Failures)))
+		case !r.OK():
+			failed = append(failed, fmt.Sprintf("%s (inconclusive: %s)", r.File, r.Inconclusive))
 		}
 	}
 	switch {

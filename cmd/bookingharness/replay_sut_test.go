@@ -41,7 +41,7 @@ func TestReplaySUT(t *testing.T) {
 		{"exploratory override", []string{"--policy", "hardened", "--layers", "none", good}, 0, []string{"expectations: none"}, nil},
 		{"judged by the hardened expectations, the seed core fails", []string{"--policy", "hardened", "../../scenarios/incidents/dropped-created-at.yaml"}, 1,
 			[]string{"judged as hardened", "✗ want slot_taken (slot_exclusion)", "service output during steps[1]", "DUPLICATE BOOKING PREVENTION"}, []string{"expectations failed"}},
-		{"a skip does not fail", []string{good, latency}, 0, []string{"SKIPPED clock-skew-fast-app", "calcom.latency (5s)", "PASS call-687-688"}, nil},
+		{"a skip does not fail", []string{good, latency}, 0, []string{"SKIPPED clock-skew-fast-app", "declared by the service (sut.yaml skip): Cal.com's latency", "PASS call-687-688"}, nil},
 		{"everything skipped", []string{latency}, 1, []string{"SKIPPED"}, []string{"every file was skipped"}},
 		{"broken sut.yaml", []string{"--sut", "../../sim/blackbox/testdata/missing.sut.yaml", good}, 2, nil, []string{"missing.sut.yaml", "cannot read"}},
 		{"--service-output without --sut", []string{"--service-output", good}, 2, nil, []string{"--service-output needs --sut"}},
@@ -74,7 +74,7 @@ func TestReplaySUT(t *testing.T) {
 			t.Fatalf("not JSON: %v\n%s", err, stdout)
 		}
 		if code != 0 || len(doc.Results) != 2 || doc.Results[0].Service == nil || doc.Results[0].Service.SUT != serveCoreSUT ||
-			doc.Results[0].Service.JudgedAs != "seed" || len(doc.Skipped) != 1 || !strings.Contains(doc.Skipped[0].Reason, "calcom.latency") {
+			doc.Results[0].Service.JudgedAs != "seed" || len(doc.Skipped) != 1 || !strings.Contains(doc.Skipped[0].Reason, "declared by the service") {
 			t.Errorf("code %d, doc %+v\n%s", code, doc, stdout)
 		}
 	})

@@ -25,6 +25,7 @@ import (
 // serveCoreFlags are the serve-core command's options.
 type serveCoreFlags struct {
 	addr, policy, layers, calcomURL, apiKeyEnv, pgDSN, databaseEnv, logLevel string
+	webhookPath, webhookSecretEnv                                            string
 }
 
 // newServeCoreCmd serves the reference core behind the black-box contract: the worked
@@ -39,6 +40,11 @@ func newServeCoreCmd() *cobra.Command {
 or SIGTERM. It talks to the fake Cal.com at --calcom-url (start one with
 bookingharness fake-calcom), honours X-Harness-Now, and learns event types' hosts and
 lengths from the fake's admin API.
+
+With --webhook-path it also serves the core's Cal.com webhook receiver (verifying each
+delivery with the secret in --webhook-secret-env), so host actions and webhook faults reach
+it black-box; under the hardened policy it sweeps what a previous process left unfinished
+before it serves (a restart after a crash).
 
 Database: by default a fresh one from Postgres (a container, or the server at --pg-dsn /
 HARNESS_PG_DSN), dropped on exit. With --database-url-env NAME it uses the database whose DSN
@@ -62,6 +68,8 @@ is in $NAME instead — how a sut.yaml hands it the database the harness made:
 	fl.StringVar(&f.pgDSN, "pg-dsn", "", "Postgres server for the fresh database (same as HARNESS_PG_DSN)")
 	fl.StringVar(&f.databaseEnv, "database-url-env", "", "use the database whose DSN is in this environment variable instead of a fresh one")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fl.StringVar(&f.webhookPath, "webhook-path", "", "serve the core's Cal.com webhook receiver at this path (POST), e.g. /webhooks/calcom")
+	fl.StringVar(&f.webhookSecretEnv, "webhook-secret-env", "CALCOM_WEBHOOK_SECRET", "environment variable holding the webhook subscription's secret (with --webhook-path)")
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &exitError{code: exitInvalid, err: fmt.Errorf("serve-core: %w (see bookingharness serve-core --help)", err)}
 	})
@@ -85,6 +93,9 @@ func runServeCore(ctx context.Context, cmd *cobra.Command, f serveCoreFlags) err
 	invalid := func(err error) error { return &exitError{code: exitInvalid, err: fmt.Errorf("serve-core: %w", err)} }
 	if err := loopbackAddr(f.addr); err != nil {
 		return invalid(err)
+	}
+	if f.webhookPath != "" && !strings.HasPrefix(f.webhookPath, "/") {
+		return invalid(fmt.Errorf("--webhook-path %q: want a path starting with /", f.webhookPath))
 	}
 	policy, err := core.ParsePolicy(f.policy)
 	if err != nil {
@@ -110,6 +121,7 @@ func runServeCore(ctx context.Context, cmd *cobra.Command, f serveCoreFlags) err
 	defer cleanup()
 	srv, err := servecore.New(ctx, servecore.Config{
 		Policy: policy, Layers: layers, CalcomURL: f.calcomURL, CalcomAPIKey: os.Getenv(f.apiKeyEnv), DSN: dsn, Logger: logger,
+		WebhookPath: f.webhookPath, WebhookSecret: os.Getenv(f.webhookSecretEnv),
 	})
 	if err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 
 	"github.com/bookingharness/bookingharness/fakecalcom"
 	"github.com/bookingharness/bookingharness/pgenv"
+	"github.com/bookingharness/bookingharness/reports"
 	"github.com/bookingharness/bookingharness/sim/blackbox"
 	"github.com/bookingharness/bookingharness/sim/check"
 	"github.com/bookingharness/bookingharness/sim/world"
@@ -49,7 +50,11 @@ failure, and the service's last output when a check failed.
 Exit codes: 0 every check passed (skips allowed); 1 a check failed or the service could not
 be started; 2 the sut.yaml or a flag is invalid.
 
-Postgres: a container (HARNESS_PG_IMAGE), or the server at --pg-dsn / HARNESS_PG_DSN.`,
+Postgres: the server at --pg-dsn / HARNESS_PG_DSN, else a container (HARNESS_PG_IMAGE) when
+Docker answers, else the embedded provider — a throw-away server from the Postgres binaries
+on this machine (initdb and postgres on PATH or in /usr/lib/postgresql/*/bin), on tmpfs and
+127.0.0.1; HARNESS_PG_PROVIDER=dsn|testcontainers|embedded forces one. The first line of
+output says which.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runSUTCheck(cmd.Context(), cmd.OutOrStdout(), f)
@@ -87,10 +92,17 @@ func runSUTCheck(ctx context.Context, out io.Writer, f sutCheckFlags) error {
 		}
 		defer env.Close(context.WithoutCancel(ctx))
 	}
-	fmt.Fprintf(out, "service: %s (time: %s)\n", f.sut, s.Time)
 	run, err := checkService(ctx, s, env, f.calcomURL)
 	if err != nil {
 		return err
+	}
+	fmt.Fprintf(out, "service: %s (judged as %s)\n", f.sut, s.Policy)
+	if s.Command != nil {
+		for _, line := range run.setup.Lines() {
+			fmt.Fprintf(out, "  %s\n", line)
+		}
+	} else {
+		fmt.Fprintf(out, "  time mode: %s; a service the harness does not start gets no webhooks, proxy or restarts from it\n", s.Time)
 	}
 	if run.baseURL != "" {
 		fmt.Fprintf(out, "base url: %s\n\n", run.baseURL)
@@ -118,6 +130,8 @@ type serviceCheck struct {
 	baseURL string
 	caps    blackbox.Capabilities
 	log     string
+	// setup is how the probe ran the service (probeService); zero for a base_url service.
+	setup reports.BlackBoxSetup
 }
 
 // checkService starts (or reaches) the service of s against a conformance fake and runs
@@ -152,6 +166,15 @@ func checkService(ctx context.Context, s *blackbox.SUT, env *pgenv.Env, calcomUR
 	run.caps, _ = t.Capabilities()
 	_ = t.Stop() // so that its output is complete
 	run.log = t.Log()
+	if s.Command != nil {
+		rows, setup := probeService(ctx, s, env)
+		run.results, run.setup = append(run.results, rows...), setup
+		for _, m := range run.caps.Modes() {
+			if m != s.Time && (m != blackbox.TimeFaketime || s.Command != nil) {
+				run.setup.TimeModes = append(run.setup.TimeModes, string(m)+" (offered)")
+			}
+		}
+	}
 	return run, nil
 }
 
@@ -226,4 +249,26 @@ func logEnd(log string, all bool) string {
 		lines = lines[len(lines)-40:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// serviceCapabilities starts the service of s once, against a throwaway fake Cal.com and
+// database, and reads what it says it can do: the replays of files that need another clock
+// than sut.yaml's pick one the service also runs in (replay.TimeModeFor). A service that
+// does not start, or offers no capabilities route, offers nothing more.
+func serviceCapabilities(ctx context.Context, s *blackbox.SUT, env *pgenv.Env) *blackbox.CapabilitiesAnswer {
+	fake, apiKey, err := checkFake(ctx, s, "", conformanceEventType())
+	if err != nil {
+		return nil
+	}
+	defer fake.close()
+	t, err := blackbox.Open(ctx, blackbox.Config{SUT: s, CalcomURL: fake.admin.URL(), CalcomAPIKey: apiKey, Postgres: env})
+	if err != nil {
+		return nil
+	}
+	defer t.Close(context.WithoutCancel(ctx))
+	caps, err := t.Capabilities()
+	if err != nil || !caps.Offered {
+		return nil
+	}
+	return &caps.CapabilitiesAnswer
 }

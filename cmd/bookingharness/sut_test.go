@@ -45,10 +45,10 @@ func TestSUTCheckExitCodes(t *testing.T) {
 		stderr []string
 	}{
 		{"PHP seed service", []string{"--sut", "../../examples/php-seed-service/sut.yaml"}, 0,
-			[]string{"same call again", "second call, same slot  PASS", "the service keeps the contract"}, nil},
+			[]string{"same call again", "concurrent calls, same slot  PASS", "restart                      PASS", "  time mode: age, header (offered), faketime (offered)", "the service keeps the contract"}, nil},
 		{"serve-core", []string{"--sut", serveCore}, 0, []string{"layer switch", "the service keeps the contract"}, nil},
 		{"missing alias", []string{"--sut", noAlias}, 1, []string{`missing column "live"`, `unknown column "alive" (did you mean "live"?)`, "fix:"}, []string{"could not be started"}},
-		{"typo in sut.yaml", []string{"--sut", typo}, 2, nil, []string{"typo.sut.yaml:11:1: healthz", `did you mean "health"?`}},
+		{"typo in sut.yaml", []string{"--sut", typo}, 2, nil, []string{"typo.sut.yaml:12:1: healthz", `did you mean "health"?`}},
 		{"no --sut", nil, 2, nil, []string{"--sut is required"}},
 		{"running service without its fake", []string{"--sut", running}, 2, nil, []string{"needs --calcom-url"}},
 		{"fake given for a started service", []string{"--sut", serveCore, "--calcom-url", "http://127.0.0.1:1"}, 2, nil, []string{"--calcom-url is for a service at base_url"}},

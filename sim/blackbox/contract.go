@@ -1,6 +1,7 @@
 package blackbox
 
 import (
+	"slices"
 	"time"
 
 	"github.com/bookingharness/bookingharness/core"
@@ -115,12 +116,29 @@ type CancelAnswer struct {
 }
 
 // CapabilitiesAnswer is the JSON answer to GET capabilities: whether the service honours
-// X-Harness-Now, which duplicate-prevention layers it has (names from core.AllLayers), and
-// whether POST reset exists.
+// X-Harness-Now, which duplicate-prevention layers it has (names from core.AllLayers),
+// whether POST reset exists, and (optional) every time mode it runs in — time_travel
+// already says header; faketime says the service runs unchanged under libfaketime.
 type CapabilitiesAnswer struct {
 	TimeTravel bool         `json:"time_travel"`
 	Layers     []core.Layer `json:"layers"`
 	Reset      bool         `json:"reset"`
+	TimeModes  []TimeMode   `json:"time_modes,omitempty"`
+}
+
+// Modes is every time mode the service says it runs in: time_modes, header when it
+// honours X-Harness-Now, and age (any service can be aged).
+func (c CapabilitiesAnswer) Modes() []TimeMode {
+	out := []TimeMode{TimeAge}
+	if c.TimeTravel {
+		out = append(out, TimeHeader)
+	}
+	for _, m := range c.TimeModes {
+		if !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // LayersBody is the body of POST layers and its answer: the layers to run, and then the
@@ -147,7 +165,8 @@ const (
 	CapabilitiesSchema = `200 application/json object, no other keys (x-… keys allowed), or 404 when not offered:
   time_travel  (required) boolean: the service honours X-Harness-Now
   layers       (required) list of layer names from "freshness", "call_id", "db_check", "unique", "slot_exclusion" (may be empty)
-  reset        (required) boolean: POST reset exists`
+  reset        (required) boolean: POST reset exists
+  time_modes   (optional) list of the time modes the service runs in, from "age", "header", "faketime"`
 	LayersSchema = `200 application/json object, no other keys (x-… keys allowed):
   layers  (required) list of the layer names now running; must equal the list asked for`
 	ResetSchema  = `200 or 204; the body is ignored`

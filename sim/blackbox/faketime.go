@@ -45,9 +45,15 @@ func newFaketimeFile() (*faketimeFile, error) {
 	return &faketimeFile{dir: dir, path: filepath.Join(dir, "faketime.rc")}, nil
 }
 
-// env is what the service needs in its environment.
+// env is what the service needs in its environment. Only the wall clock is faked: a
+// monotonic clock that jumps back when the harness moves the service's time breaks runtimes
+// that schedule timers on it (Node asserts it never goes back), and "now" is the wall clock.
+// FAKETIME_DISABLE_SHM asks releases that know it not to create shared memory at all (the
+// service has no faketime children to share a setting with); 0.9.10 ignores it, so the
+// harness removes what it leaves (removeFaketimeSegments).
 func (f *faketimeFile) env(lib string) map[string]string {
-	return map[string]string{"LD_PRELOAD": lib, "FAKETIME_TIMESTAMP_FILE": f.path, "FAKETIME_NO_CACHE": "1"}
+	return map[string]string{"LD_PRELOAD": lib, "FAKETIME_TIMESTAMP_FILE": f.path, "FAKETIME_NO_CACHE": "1",
+		"FAKETIME_DONT_FAKE_MONOTONIC": "1", "FAKETIME_DISABLE_SHM": "1"}
 }
 
 // set writes offset (the service's clock minus the real clock) in libfaketime's relative
@@ -64,3 +70,16 @@ func (f *faketimeFile) set(offset time.Duration) error {
 }
 
 func (f *faketimeFile) remove() error { return os.RemoveAll(f.dir) }
+
+// removeFaketimeSegments removes the shared-memory segment and semaphore that libfaketime
+// (0.9.10, Debian's; it has no switch to turn them off) creates in /dev/shm for every process
+// it is preloaded into, named by the process's pid, and unlinks only when that process exits
+// normally: a service the harness stops with a signal — every stop, every crash: — would
+// leave them behind for good, hundreds per gate. Only the pids of the service's own process
+// group are touched; for a service not under faketime there is nothing to remove.
+func removeFaketimeSegments(pids map[int]bool) {
+	for pid := range pids {
+		_ = os.Remove(fmt.Sprintf("/dev/shm/faketime_shm_%d", pid))
+		_ = os.Remove(fmt.Sprintf("/dev/shm/sem.faketime_sem_%d", pid))
+	}
+}

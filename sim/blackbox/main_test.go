@@ -54,7 +54,7 @@ func fakeService(mode string) int {
 		fmt.Println("migrated")
 		return 0
 	case "exit":
-		fmt.Fprintln(os.Stderr, "boom: CALCOM_BASE_URL points nowhere")
+		fmt.Fprintf(os.Stderr, "boom: CALCOM_BASE_URL points nowhere (pid %d)\n", os.Getpid())
 		return 3
 	case "sleep", "stubborn":
 		// Blocks until a signal ends it; "stubborn" ignores SIGTERM, so only SIGKILL does.

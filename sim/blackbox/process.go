@@ -88,6 +88,9 @@ type process struct {
 	log  *logBuffer
 	done chan struct{} // closed when the leader has exited
 	err  error         // the leader's exit, valid after done
+	// seen holds the pids of the group's members noticed while the harness stopped it, so
+	// that what libfaketime left in /dev/shm under their pids is removed once they are gone.
+	seen map[int]bool
 }
 
 // startProcess starts argv in dir with env; its output goes to log.
@@ -125,29 +128,53 @@ func (p *process) exited() bool {
 // kernel stops answering for it), so a run never leaves a service behind.
 func (p *process) stop(grace time.Duration) error {
 	pgid := p.pid()
-	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	p.signalGroup(syscall.SIGTERM)
 	if p.waitGroupGone(pgid, grace) {
 		return nil
 	}
-	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	p.signalGroup(syscall.SIGKILL)
 	if p.waitGroupGone(pgid, 5*time.Second) {
 		return nil
 	}
 	return fmt.Errorf("blackbox: process group %d still has members after SIGKILL", pgid)
 }
 
+// signalGroup notes the group's members (see seen) and sends sig to every one of them.
+func (p *process) signalGroup(sig syscall.Signal) {
+	p.note(groupMembers(p.pid()))
+	_ = syscall.Kill(-p.pid(), sig)
+}
+
+// note adds pids to the members seen.
+func (p *process) note(pids []int) {
+	if p.seen == nil {
+		p.seen = map[int]bool{}
+	}
+	for _, pid := range pids {
+		p.seen[pid] = true
+	}
+}
+
 // isGone reports whether kill(-pgid, 0) finds nobody in the group.
 func isGone(pgid int) bool { return errors.Is(syscall.Kill(-pgid, 0), syscall.ESRCH) }
 
+// groupRunning reports whether any member of process group pgid is still running
+// (groupMembers: zombies do not count where /proc tells them apart).
+func groupRunning(pgid int) bool { return len(groupMembers(pgid)) > 0 }
+
 // waitGroupGone polls until the leader has been reaped and no other member of the group is
-// running (see groupRunning).
+// running (see groupMembers); once the group is gone, what libfaketime left behind for its
+// members is removed (removeFaketimeSegments).
 func (p *process) waitGroupGone(pgid int, within time.Duration) bool {
 	deadline := time.NewTimer(within)
 	defer deadline.Stop()
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if p.exited() && !groupRunning(pgid) {
+		members := groupMembers(pgid)
+		p.note(members)
+		if p.exited() && len(members) == 0 {
+			removeFaketimeSegments(p.seen)
 			return true
 		}
 		select {
@@ -167,7 +194,12 @@ func runOnce(ctx context.Context, argv []string, dir string, env []string) error
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.SysProcAttr = processAttr()
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	if err := cmd.Run(); err != nil {
+	err := cmd.Run()
+	if cmd.Process != nil {
+		// PHP's CLI leaves libfaketime's segments behind even when it exits normally.
+		removeFaketimeSegments(map[int]bool{cmd.Process.Pid: true})
+	}
+	if err != nil {
 		return fmt.Errorf("%q failed: %w\n%s", strings.Join(argv, " "), err, strings.TrimSpace(out.String()))
 	}
 	return nil

@@ -14,14 +14,19 @@ func processAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 }
 
-// groupRunning reports whether any member of process group pgid is still running. Zombies
-// do not count: a service's forked workers (php -S) outlive their parent only as zombies
-// until init reaps them, which can take a second, and they can no longer do anything.
-func groupRunning(pgid int) bool {
+// groupMembers lists the pids of the running members of process group pgid. Zombies do not
+// count: a service's forked workers (php -S) outlive their parent only as zombies until init
+// reaps them, which can take a second, and they can no longer do anything. Without /proc it
+// answers the group id while the kernel still knows the group (zombies included).
+func groupMembers(pgid int) []int {
 	stats, err := filepath.Glob("/proc/[0-9]*/stat")
 	if err != nil || len(stats) == 0 {
-		return !isGone(pgid) // no /proc: ask the kernel, zombies included
+		if isGone(pgid) {
+			return nil
+		}
+		return []int{pgid}
 	}
+	var pids []int
 	for _, path := range stats {
 		b, err := os.ReadFile(path)
 		if err != nil {
@@ -37,8 +42,10 @@ func groupRunning(pgid int) bool {
 			continue
 		}
 		if g, err := strconv.Atoi(string(f[2])); err == nil && g == pgid {
-			return true
+			if pid, err := strconv.Atoi(string(bytes.Fields(b)[0])); err == nil {
+				pids = append(pids, pid)
+			}
 		}
 	}
-	return false
+	return pids
 }

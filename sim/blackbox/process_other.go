@@ -9,6 +9,11 @@ func processAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true}
 }
 
-// groupRunning reports whether any member of process group pgid is left (zombies included:
-// without /proc they cannot be told apart).
-func groupRunning(pgid int) bool { return !isGone(pgid) }
+// groupMembers answers the group id while any member of process group pgid is left
+// (zombies included: without /proc they cannot be told apart, nor the members listed).
+func groupMembers(pgid int) []int {
+	if isGone(pgid) {
+		return nil
+	}
+	return []int{pgid}
+}

@@ -3,6 +3,7 @@ package blackbox
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -177,6 +178,12 @@ func TestFaketimeFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tgt.Close(ctx)
+	leaderSegments := faketimeSegments(tgt.proc.pid())
+	for _, f := range leaderSegments {
+		if _, err := os.Stat(f); err != nil {
+			t.Fatalf("libfaketime made no %s for the service (%v): this test would not see a leak", f, err)
+		}
+	}
 	if !strings.Contains(tgt.Log(), "faketime="+tgt.ft.path) {
 		t.Errorf("service log = %q, want FAKETIME_TIMESTAMP_FILE=%s", tgt.Log(), tgt.ft.path)
 	}
@@ -204,6 +211,63 @@ func TestFaketimeFile(t *testing.T) {
 	if got := stub.log(); got[len(got)-1] != `POST /__admin/clock {"advance":"35m0s"}` {
 		t.Errorf("fake's admin calls = %q", got)
 	}
+
+	// A killed service (crash:) and a stopped one leave nothing of libfaketime's in /dev/shm.
+	if err := tgt.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	if err := tgt.Restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	restarted := faketimeSegments(tgt.proc.pid())
+	if err := tgt.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range append(leaderSegments, restarted...) {
+		if _, err := os.Stat(f); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s is left behind after the service was killed or stopped (stat: %v)", f, err)
+		}
+	}
+}
+
+// A short command under libfaketime (the service's migrations) leaves nothing in /dev/shm
+// either, though it exits on its own: PHP's CLI and Go binaries end without running
+// libfaketime's clean-up.
+func TestRunOnceLeavesNoFaketimeSegments(t *testing.T) {
+	lib, err := findLibfaketime()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ft, err := newFaketimeFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(ft.dir)
+	if err := ft.set(time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	env := append(os.Environ(), fakeServiceVar+"=exit")
+	for k, v := range ft.env(lib) {
+		env = append(env, k+"="+v)
+	}
+	err = runOnce(context.Background(), []string{os.Args[0]}, t.TempDir(), env)
+	var pid int
+	if err == nil || !strings.Contains(err.Error(), "(pid ") {
+		t.Fatalf("runOnce = %v, want the command's failure with its pid", err)
+	}
+	if _, scanErr := fmt.Sscanf(err.Error()[strings.Index(err.Error(), "(pid "):], "(pid %d)", &pid); scanErr != nil {
+		t.Fatal(scanErr)
+	}
+	for _, f := range faketimeSegments(pid) {
+		if _, err := os.Stat(f); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s is left behind by a command that ended (stat: %v)", f, err)
+		}
+	}
+}
+
+// faketimeSegments are the files libfaketime 0.9.10 makes in /dev/shm for process pid.
+func faketimeSegments(pid int) []string {
+	return []string{fmt.Sprintf("/dev/shm/faketime_shm_%d", pid), fmt.Sprintf("/dev/shm/sem.faketime_sem_%d", pid)}
 }
 
 // A group member that ignores SIGTERM is killed after the grace period: stop returns only

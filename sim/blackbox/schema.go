@@ -254,7 +254,7 @@ func ParseCancelAnswer(body []byte) (CancelAnswer, error) {
 
 // ParseCapabilities validates a capabilities answer against CapabilitiesSchema.
 func ParseCapabilities(body []byte) (CapabilitiesAnswer, error) {
-	o, err := decodeObject(body, "time_travel", "layers", "reset")
+	o, err := decodeObject(body, "time_travel", "layers", "reset", "time_modes")
 	if err != nil {
 		return CapabilitiesAnswer{}, err
 	}
@@ -269,10 +269,36 @@ func ParseCapabilities(body []byte) (CapabilitiesAnswer, error) {
 	if c.Reset, err = o.boolean("reset"); err != nil {
 		errs = append(errs, err)
 	}
+	if c.TimeModes, err = o.timeModes("time_modes"); err != nil {
+		errs = append(errs, err)
+	}
 	if len(errs) > 0 {
 		return CapabilitiesAnswer{}, errors.Join(errs...)
 	}
 	return c, nil
+}
+
+// timeModes reads an optional list of distinct time modes (age, header, faketime).
+func (o object) timeModes(key string) ([]TimeMode, error) {
+	if o.isNull(key) {
+		return nil, nil
+	}
+	var names []string
+	if err := json.Unmarshal(o[key], &names); err != nil {
+		return nil, fmt.Errorf("%q is %s, want a list of time modes (age, header, faketime)", key, describe(o[key]))
+	}
+	out := make([]TimeMode, 0, len(names))
+	for _, n := range names {
+		m := TimeMode(n)
+		if !slices.Contains(TimeModes(), m) {
+			return nil, fmt.Errorf("%q: %q is not a time mode (want age, header or faketime)", key, n)
+		}
+		if slices.Contains(out, m) {
+			return nil, fmt.Errorf("%q lists %q twice", key, n)
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }
 
 // ParseLayers validates a layers answer against LayersSchema.

@@ -1,6 +1,7 @@
 package blackbox_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -84,6 +85,9 @@ func TestParseOtherAnswers(t *testing.T) {
 		{"capabilities missing reset", capabilities, `{"time_travel":true,"layers":[]}`, `"reset" is missing`},
 		{"capabilities bool as string", capabilities, `{"time_travel":"yes","layers":[],"reset":true}`, `"time_travel" is "yes" (a string)`},
 		{"capabilities null layers", capabilities, `{"time_travel":true,"layers":null,"reset":true}`, `"layers" is missing or null`},
+		{"capabilities time modes", capabilities, `{"time_travel":true,"layers":[],"reset":true,"time_modes":["age","faketime"]}`, ""},
+		{"capabilities time mode typo", capabilities, `{"time_travel":true,"layers":[],"reset":true,"time_modes":["fake_time"]}`, `"fake_time" is not a time mode`},
+		{"capabilities time modes not a list", capabilities, `{"time_travel":true,"layers":[],"reset":true,"time_modes":"header"}`, `want a list of time modes`},
 		{"layers ok", layers, `{"layers":["freshness","call_id"]}`, ""},
 		{"layers not a list", layers, `{"layers":"all"}`, `"layers" is "all" (a string)`},
 	}
@@ -112,4 +116,25 @@ func deref[T any](p *T) T {
 		return zero
 	}
 	return *p
+}
+
+// What a service runs in: age always, header when it honours X-Harness-Now, and what it
+// lists in time_modes.
+func TestCapabilitiesModes(t *testing.T) {
+	for _, tt := range []struct {
+		body string
+		want []blackbox.TimeMode
+	}{
+		{`{"time_travel":false,"layers":[],"reset":false}`, []blackbox.TimeMode{blackbox.TimeAge}},
+		{`{"time_travel":true,"layers":[],"reset":false}`, []blackbox.TimeMode{blackbox.TimeAge, blackbox.TimeHeader}},
+		{`{"time_travel":false,"layers":[],"reset":false,"time_modes":["faketime","age"]}`, []blackbox.TimeMode{blackbox.TimeAge, blackbox.TimeFaketime}},
+	} {
+		c, err := blackbox.ParseCapabilities([]byte(tt.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Modes(); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: modes %v, want %v", tt.body, got, tt.want)
+		}
+	}
 }

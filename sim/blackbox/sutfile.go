@@ -31,6 +31,9 @@ const (
 	TimeFaketime TimeMode = "faketime"
 )
 
+// TimeModes lists the time modes, from the cheapest to arrange.
+func TimeModes() []TimeMode { return []TimeMode{TimeAge, TimeHeader, TimeFaketime} }
+
 // SUT is a parsed sut.yaml: how to reach or start the service under test, how to read its
 // appointments and how it keeps time. Parse it with LoadSUT or ParseSUT.
 type SUT struct {
@@ -60,6 +63,22 @@ type SUT struct {
 	// Timeout bounds one contract call (default DefaultCallTimeout); StartTimeout bounds the
 	// wait for health after start (default DefaultStartTimeout).
 	Timeout, StartTimeout time.Duration
+	// Policy is whose expectations judge the service unless a command says otherwise: seed
+	// for a port of the seed design, hardened (the default) for every other service.
+	Policy string
+	// Webhooks is the service's own Cal.com webhook receiver; nil when it has none.
+	Webhooks *Webhooks
+	// Skip lists catalogue files (by incident name or file name) the service declares it
+	// cannot take, each with the reason the report prints.
+	Skip map[string]string
+}
+
+// Webhooks is sut.yaml's webhooks: where the service receives Cal.com's webhooks and which
+// environment variable it reads their signing secret from (the harness chooses the secret
+// for each run and subscribes base_url+Path at the fake Cal.com with it).
+type Webhooks struct {
+	Path      string
+	SecretEnv string
 }
 
 // CalcomEnv names the service's Cal.com environment variables.
@@ -84,7 +103,15 @@ type Database struct {
 	Reset string
 	// Age ages the service's rows by the gap, given as $1::interval (optional; time: age).
 	Age string
+	// Proxy says whether the harness may put its Postgres wire proxy between the service and
+	// its database (database faults, crash: before_settle, the concurrency measured inside
+	// the service); nil means yes (the default).
+	Proxy *bool
 }
+
+// ProxyAllowed reports whether the harness may put its wire proxy in front of the service's
+// database: database.proxy is not false, and the harness makes the database (command:).
+func (d Database) ProxyAllowed(s *SUT) bool { return s.Command != nil && (d.Proxy == nil || *d.Proxy) }
 
 // DefaultStartTimeout bounds the wait for a started service's health.
 const DefaultStartTimeout = 30 * time.Second
@@ -140,7 +167,8 @@ func ParseSUT(path string, data []byte) (*SUT, error) {
 }
 
 func (p nodes) sut(root *yaml.Node) (*SUT, error) {
-	m, err := p.Mapping(root, "", "base_url", "command", "env", "workdir", "health", "calcom_env", "database", "time", "paths", "timeout", "start_timeout")
+	m, err := p.Mapping(root, "", "base_url", "command", "env", "workdir", "health", "calcom_env", "database", "time", "paths", "timeout", "start_timeout",
+		"policy", "webhooks", "skip")
 	if err != nil {
 		return nil, err
 	}
@@ -208,6 +236,9 @@ func (p nodes) sut(root *yaml.Node) (*SUT, error) {
 		if s.StartTimeout, err = p.positiveDuration(n, "start_timeout"); err != nil {
 			return nil, err
 		}
+	}
+	if err := p.judging(m, s); err != nil {
+		return nil, err
 	}
 	if s.Timeout == 0 {
 		s.Timeout = DefaultCallTimeout
@@ -284,7 +315,7 @@ func (p nodes) database(m map[string]*yaml.Node, root *yaml.Node, s *SUT) error 
 	if strictyaml.IsNull(n) {
 		return p.ErrAt(root, "database", "is required: the harness reads the service's appointments with database.appointments")
 	}
-	dm, err := p.Mapping(n, "database", "dsn_env", "migrate", "appointments", "reset", "age")
+	dm, err := p.Mapping(n, "database", "dsn_env", "migrate", "appointments", "reset", "age", "proxy")
 	if err != nil {
 		return err
 	}
@@ -322,6 +353,16 @@ func (p nodes) database(m map[string]*yaml.Node, root *yaml.Node, s *SUT) error 
 	}
 	if d.Age != "" && !strings.Contains(d.Age, "$1") {
 		return p.ErrAt(dm["age"], "database.age", "must use the gap as $1 (e.g. UPDATE appointments SET created_at = created_at - $1::interval)")
+	}
+	if v := dm["proxy"]; !strictyaml.IsNull(v) {
+		on, err := p.Boolean(v, "database.proxy")
+		if err != nil {
+			return err
+		}
+		if on && s.Command == nil {
+			return p.ErrAt(v, "database.proxy", "needs command: the harness puts its proxy only in front of a database it makes for a service it starts")
+		}
+		d.Proxy = &on
 	}
 	return nil
 }

@@ -84,6 +84,15 @@ func TestParseSUTErrors(t *testing.T) {
 		{"invalid yaml", "base_url: [\n", "sut.yaml:1:1", "invalid YAML"},
 		{"empty", "", "sut.yaml:1:1", "empty sut file"},
 		{"two documents", "base_url: http://127.0.0.1:1\n" + db + "---\nbase_url: x\n", "sut.yaml:3:1", "more than one YAML document"},
+		{"policy typo", "base_url: http://127.0.0.1:1\npolicy: hardend\n" + db, "sut.yaml:2:9: policy", `did you mean "hardened"?`},
+		{"webhooks without command", "base_url: http://127.0.0.1:1\nwebhooks: {secret_env: S}\n" + db, "sut.yaml:2:11: webhooks", "needs command"},
+		{"webhooks without secret", cmd + "webhooks: {path: /hook}\n" + db, "sut.yaml:4:11: webhooks.secret_env", "is required"},
+		{"webhooks path", cmd + "webhooks: {path: hook, secret_env: S}\n" + db, "sut.yaml:4:18: webhooks.path", "starting with /"},
+		{"webhooks typo", cmd + "webhooks: {secret: S}\n" + db, "sut.yaml:4:12: webhooks.secret", `did you mean "secret_env"?`},
+		{"skip without reason", "base_url: http://127.0.0.1:1\nskip: {host-cancel: ''}\n" + db, "sut.yaml:2:21: skip.host-cancel", "needs a reason"},
+		{"skip not a mapping", "base_url: http://127.0.0.1:1\nskip: [host-cancel]\n" + db, "sut.yaml:2:7: skip", "must be a mapping"},
+		{"proxy without command", "base_url: http://127.0.0.1:1\ndatabase: {dsn_env: X, appointments: SELECT 1, proxy: true}\n", "sut.yaml:2:55: database.proxy", "needs command"},
+		{"proxy not a boolean", cmd + "database: {dsn_env: X, appointments: SELECT 1, proxy: maybe}\n", "sut.yaml:4:55: database.proxy", "true or false"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,6 +105,40 @@ func TestParseSUTErrors(t *testing.T) {
 				t.Fatalf("error = %q\nwant it to start with %q and contain %q", err, tt.where, tt.msg)
 			}
 		})
+	}
+}
+
+// The keys of round three: whose expectations judge the service (hardened unless it says
+// seed), its webhook receiver, the files it declares skipped with why, and whether the
+// harness may put its proxy in front of its database (yes unless database.proxy: false).
+func TestParseSUTJudging(t *testing.T) {
+	const head = "base_url: http://127.0.0.1:1\ncommand: [svc]\ncalcom_env: {base_url: A, api_key: B}\n"
+	s, err := blackbox.ParseSUT("sut.yaml", []byte(head+`database: {dsn_env: X, appointments: SELECT 1}
+policy: seed
+webhooks: {secret_env: CALCOM_WEBHOOK_SECRET}
+skip: {host-reschedule: our receiver ignores reschedules, crash-after-calcom.yaml: no restart in this build}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Policy != "seed" || *s.Webhooks != (blackbox.Webhooks{Path: blackbox.DefaultWebhookPath, SecretEnv: "CALCOM_WEBHOOK_SECRET"}) ||
+		s.Skip["host-reschedule"] != "our receiver ignores reschedules" || s.Skip["crash-after-calcom.yaml"] != "no restart in this build" ||
+		!s.Database.ProxyAllowed(s) {
+		t.Fatalf("parsed %+v (webhooks %+v)", s, s.Webhooks)
+	}
+	plain, err := blackbox.ParseSUT("sut.yaml", []byte(head+"database: {dsn_env: X, appointments: SELECT 1, proxy: false}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain.Policy != "hardened" || plain.Webhooks != nil || plain.Skip != nil || plain.Database.ProxyAllowed(plain) {
+		t.Fatalf("defaults: %+v", plain)
+	}
+	running, err := blackbox.ParseSUT("sut.yaml", []byte("base_url: http://127.0.0.1:1\ndatabase: {dsn_env: X, appointments: SELECT 1}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if running.Database.ProxyAllowed(running) {
+		t.Fatal("the proxy is allowed in front of a database the harness did not make")
 	}
 }
 

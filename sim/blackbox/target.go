@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -49,6 +50,13 @@ type Config struct {
 	// of both following the fake's admin clock; Advance is for time: age only. Unused with
 	// time: age, where the service keeps its wall clock.
 	Clock func() time.Time
+	// DatabaseFront, when set, is given the fresh database's DSN of a started service and
+	// returns the DSN the service gets instead (the harness's wire proxy in front of it); the
+	// harness's own connections keep the direct one.
+	DatabaseFront func(dsn string) (string, error)
+	// WebhookSecret is the secret the fake Cal.com signs webhooks with, handed to a started
+	// service in webhooks.secret_env (sut.yaml); unused without webhooks:.
+	WebhookSecret string
 }
 
 // Target is a booking service under test as the harness drives it: over the contract, with
@@ -65,9 +73,17 @@ type Target struct {
 	pool   *pgxpool.Pool
 	reader *appointmentsReader
 
+	// life serialises what starts and stops the process (Kill, Restart, Close): a crash
+	// kills the service from the fake's goroutine while the replay restarts it from its own.
+	life sync.Mutex
 	proc *process
 	log  *logBuffer
 	ft   *faketimeFile
+	// argv, dir and env start the service again after Kill (Restart).
+	argv []string
+	env  []string
+	// restarts counts Kill.
+	restarts int
 
 	caps    Capabilities
 	capsErr error
@@ -156,11 +172,11 @@ func Open(ctx context.Context, cfg Config) (t *Target, err error) {
 		}
 	}
 	if s.Command != nil {
-		argv, err := env.expandAll("command", s.Command)
-		if err != nil {
+		if t.argv, err = env.expandAll("command", s.Command); err != nil {
 			return t, fmt.Errorf("blackbox: %w", err)
 		}
-		if t.proc, err = startProcess(argv, s.Workdir, env.list(), t.log); err != nil {
+		t.env = env.list()
+		if t.proc, err = startProcess(t.argv, s.Workdir, t.env, t.log); err != nil {
 			return t, err
 		}
 	}
@@ -192,7 +208,13 @@ func (t *Target) database(ctx context.Context, cfg Config, env *serviceEnv) (str
 			return "", err
 		}
 		t.db, dsn = db, db.DSN
-		env.set(name, dsn)
+		serviceDSN := dsn
+		if cfg.DatabaseFront != nil {
+			if serviceDSN, err = cfg.DatabaseFront(dsn); err != nil {
+				return "", fmt.Errorf("blackbox: the proxy in front of the service's database: %w", err)
+			}
+		}
+		env.set(name, serviceDSN)
 	} else if dsn = os.Getenv(name); strings.TrimSpace(dsn) == "" {
 		return "", fmt.Errorf("blackbox: database.dsn_env: %s is not set; with base_url the harness reads the running service's database DSN from it", name)
 	}
@@ -219,6 +241,9 @@ func (t *Target) prepareEnv(cfg Config, env *serviceEnv) error {
 	}
 	env.set(t.sut.CalcomEnv.BaseURL, serviceURL)
 	env.set(t.sut.CalcomEnv.APIKey, cfg.CalcomAPIKey)
+	if w := t.sut.Webhooks; w != nil {
+		env.set(w.SecretEnv, cfg.WebhookSecret)
+	}
 	keys := make([]string, 0, len(t.sut.Env))
 	for k := range t.sut.Env {
 		keys = append(keys, k)
@@ -335,6 +360,12 @@ func (t *Target) Cancel(ctx context.Context, callID string) (CancelOutcome, erro
 	return t.client.Cancel(ctx, callID)
 }
 
+// FollowClock brings a faketime service's clock to the harness's clock (Config.Clock) at
+// once, also in the middle of a request: a harness whose clock moves while the service
+// waits for Cal.com (latency, the check/insert gap) calls it so the service's next reading
+// of its clock sees the move. A no-op in the other modes.
+func (t *Target) FollowClock() error { return t.followClock() }
+
 // followClock rewrites the faketime file from the harness's clock, which may have moved
 // since the last call (header mode reads it per call anyway).
 func (t *Target) followClock() error {
@@ -441,6 +472,8 @@ func (t *Target) LogSince(mark int64) string { return t.log.since(mark) }
 // returns once its output is all in Log: what a report quotes is then complete. Close does
 // the rest; without command it does nothing.
 func (t *Target) Stop() error {
+	t.life.Lock()
+	defer t.life.Unlock()
 	if t.proc == nil {
 		return nil
 	}
@@ -467,4 +500,18 @@ func (t *Target) Close(ctx context.Context) error {
 		errs = append(errs, t.ft.remove())
 	}
 	return errors.Join(errs...)
+}
+
+// Warm sends n concurrent health requests, twice, so the harness's connections to the
+// service are open and the service has answered traffic before a burst: a cold service
+// spreads the first concurrent requests apart while it sets up connections, and a race it
+// could have shown is missed. Errors are ignored (the burst will meet them).
+func (t *Target) Warm(ctx context.Context, n int) {
+	for range 2 {
+		var wg sync.WaitGroup
+		for range n {
+			wg.Go(func() { _ = t.client.Health(ctx) })
+		}
+		wg.Wait()
+	}
 }

@@ -15,6 +15,8 @@ func All() []Fault {
 	webhook := Availability{Needs: []Need{NeedWebhookReceiver}}
 	db := Availability{Needs: []Need{NeedProxy}}
 	crash := Availability{Needs: []Need{NeedRestart}}
+	// A service's settle is seen only as its statements: the proxy names the moment.
+	crashBeforeSettle := Availability{Needs: []Need{NeedRestart, NeedProxy}}
 	errorStatus := "an error status (want 400–599, e.g. 500 or 429)"
 	notReservation := []string{OnCreate, OnLookup, OnGet, OnCancel, OnReschedule, OnConfirm, OnDecline}
 	return []Fault{
@@ -140,12 +142,12 @@ func All() []Fault {
 		},
 
 		{
-			Name: AfterCalcom, Family: Crash, Does: "the process dies once Cal.com has answered the create, before anything is stored; the harness restarts it",
+			Name: AfterCalcom, Family: Crash, Does: "the process dies once Cal.com has answered the create, before anything is stored (a black-box service: SIGKILL to its process group the moment the fake has booked, before the answer goes out); the harness restarts it",
 			Key: KeyCrash, Shape: ShapePoint, Word: AfterCalcom, Where: crash,
 		},
 		{
-			Name: BeforeSettle, Family: Crash, Does: "the process dies right before it stores its decision; the harness restarts it",
-			Key: KeyCrash, Shape: ShapePoint, Word: BeforeSettle, Where: crash,
+			Name: BeforeSettle, Family: Crash, Does: "the process dies right before it stores its decision (a black-box service: SIGKILL the moment its first statement that commits after Cal.com's answer reaches the proxy, which never forwards it); the harness restarts it",
+			Key: KeyCrash, Shape: ShapePoint, Word: BeforeSettle, Where: crashBeforeSettle,
 		},
 	}
 }

@@ -158,25 +158,28 @@ func TestFormsRefuseWhatNoFaultIs(t *testing.T) {
 }
 
 // An incident step's fault becomes a rule on the endpoint it names, once, scoped to the
-// call where the request carries it (the create's call id, the lookup's attendee).
+// call where the request carries it (the create's call id; the lookup: every GET that could
+// find the call's booking, fakecalcom.Finds).
 func TestCalcomRuleScopesTheEndpoint(t *testing.T) {
+	call := Call{ID: "call_1", Email: "a@example.org", EventTypeID: 7, Start: time.Date(2025, 10, 9, 10, 0, 0, 0, time.UTC)}
 	for on, want := range map[string]string{
-		"": "POST /v2/bookings", "create": "POST /v2/bookings", "lookup": "GET /v2/bookings", "get": "GET /v2/bookings/*",
+		"": "POST /v2/bookings", "create": "POST /v2/bookings", "lookup": "GET ", "get": "GET /v2/bookings/*",
 		"cancel": "POST /v2/bookings/*/cancel", "reschedule": "POST /v2/bookings/*/reschedule", "confirm": "POST /v2/bookings/*/confirm",
 		"decline": "POST /v2/bookings/*/decline", "reservation": "POST /v2/slots/reservations",
 	} {
-		r, err := CalcomRule("x", "call_1", "a@example.org", CalcomFault{On: on, Kind: KeyStatus, Status: 500})
+		r, err := CalcomRule("x", call, CalcomFault{On: on, Kind: KeyStatus, Status: 500})
 		if err != nil || r.Method+" "+r.Path != want || r.Times != 1 {
 			t.Errorf("on %q: %s %s (times %d), %v; want %s", on, r.Method, r.Path, r.Times, err, want)
 		}
-		if (r.CallID != "") != (on == "" || on == "create") || (r.Query["attendeeEmail"] == "a@example.org") != (on == "lookup") {
-			t.Errorf("on %q: scoped by call %q, query %v", on, r.CallID, r.Query)
+		finds := r.Finds != nil && *r.Finds == (fakecalcom.Finds{AttendeeEmail: call.Email, EventTypeID: 7, Start: call.Start})
+		if (r.CallID != "") != (on == "" || on == "create") || finds != (on == "lookup") {
+			t.Errorf("on %q: scoped by call %q, finds %+v", on, r.CallID, r.Finds)
 		}
 	}
-	if _, err := CalcomRule("x", "c", "e", CalcomFault{On: "webhook", Kind: KeyMalformed}); err == nil {
+	if _, err := CalcomRule("x", call, CalcomFault{On: "webhook", Kind: KeyMalformed}); err == nil {
 		t.Error("an unknown endpoint was accepted")
 	}
-	if _, err := CalcomRule("x", "c", "e", CalcomFault{Kind: "explode"}); err == nil {
+	if _, err := CalcomRule("x", call, CalcomFault{Kind: "explode"}); err == nil {
 		t.Error("an unknown fault kind was accepted")
 	}
 }

@@ -205,11 +205,11 @@ func Needs() []Need { return []Need{NeedWebhookReceiver, NeedProxy, NeedRestart}
 func (n Need) Reason() string {
 	switch n {
 	case NeedWebhookReceiver:
-		return "needs a webhook receiver: the harness delivers Cal.com's webhooks to the system's own receiver, and this system under test offers none"
+		return "needs a webhook receiver: the harness delivers Cal.com's webhooks to the system's own receiver, and this system under test offers none (a service declares its receiver in sut.yaml: webhooks: {path, secret_env})"
 	case NeedProxy:
-		return "needs the database proxy: the system's Postgres connections must go through the harness's wire proxy (sim/pgproxy), and this system's do not"
+		return "needs the database proxy: the system's Postgres connections must go through the harness's wire proxy (sim/pgproxy), and this system's do not (a service's do unless sut.yaml says database.proxy: false or the harness did not start it)"
 	case NeedRestart:
-		return "needs a restart: the harness must kill the system's process at a point of a booking and start it again, and it cannot do that to this system"
+		return "needs a restart: the harness must kill the system's process at a point of a booking and start it again, and it cannot do that to this system (a service it did not start: sut.yaml has no command:)"
 	}
 	return "needs " + string(n)
 }

@@ -101,20 +101,30 @@ func describeFake(a fakecalcom.Action) string {
 	return s
 }
 
+// Call is the booking a step's fault is scoped to: its call id, attendee, event type and
+// slot start (as the fake sees it).
+type Call struct {
+	ID, Email   string
+	EventTypeID int64
+	Start       time.Time
+}
+
 // CalcomRule is the fake Cal.com rule an incident step's fault c becomes: it fires once
 // (Times 1), named name, on the endpoint c names, scoped to the step's call where the
 // request says whose it is:
 //
 //   - create (the default): the call's next POST /v2/bookings (metadata.call_id = call);
-//   - lookup: the next GET /v2/bookings for the call's attendee (attendeeEmail = email),
-//     the list a recovering core searches by metadata.call_id;
+//   - lookup: the next GET that could find the call's booking, however it is shaped
+//     (fakecalcom.Finds): the list by the attendee's email, by event type and a window
+//     around the start, or unfiltered, or the booking by uid — the lookup a recovering
+//     system makes, whatever way it looks;
 //   - get: the next GET /v2/bookings/{uid};
 //   - cancel, reschedule, confirm, decline: the next POST /v2/bookings/{uid}/<action>;
 //   - reservation: the next POST /v2/slots/reservations.
 //
 // Requests other than the create and the lookup carry nothing of the call, so those rules
 // take the next such request of whichever call.
-func CalcomRule(name, call, email string, c CalcomFault) (fakecalcom.Rule, error) {
+func CalcomRule(name string, call Call, c CalcomFault) (fakecalcom.Rule, error) {
 	f, v, err := c.Fault()
 	if err != nil {
 		return fakecalcom.Rule{}, err
@@ -122,9 +132,9 @@ func CalcomRule(name, call, email string, c CalcomFault) (fakecalcom.Rule, error
 	r := fakecalcom.Rule{Name: name, Times: 1, Action: f.FakeAction(v)}
 	switch c.On {
 	case "", OnCreate:
-		r.Method, r.Path, r.CallID = http.MethodPost, "/v2/bookings", call
+		r.Method, r.Path, r.CallID = http.MethodPost, "/v2/bookings", call.ID
 	case OnLookup:
-		r.Method, r.Path, r.Query = http.MethodGet, "/v2/bookings", map[string]string{"attendeeEmail": email}
+		r.Method, r.Finds = http.MethodGet, &fakecalcom.Finds{AttendeeEmail: call.Email, EventTypeID: int(call.EventTypeID), Start: call.Start.UTC()}
 	case OnGet:
 		r.Method, r.Path = http.MethodGet, "/v2/bookings/*"
 	case OnCancel, OnReschedule, OnConfirm, OnDecline:

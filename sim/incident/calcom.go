@@ -86,6 +86,17 @@ func (p *parser) calcom(n *yaml.Node, path string, standalone bool) (Calcom, err
 		}
 		p.use(a, strictyaml.Join(path, "conflict_answer"), "calcom.conflict_answer")
 	}
+	if h := m["hold"]; !strictyaml.IsNull(h) {
+		if standalone {
+			return c, p.ErrAt(h, strictyaml.Join(path, "hold"), "is for a harness run (replay, load): the hold needs to know which calls are in flight at the system under test, which the standalone fake cannot")
+		}
+		hold, err := p.hold(h, strictyaml.Join(path, "hold"))
+		if err != nil {
+			return c, err
+		}
+		c.Hold = &hold
+		p.use(h, strictyaml.Join(path, "hold"), "calcom.hold")
+	}
 	if w := m["webhooks"]; !strictyaml.IsNull(w) {
 		wh, err := p.webhooks(w, strictyaml.Join(path, "webhooks"), standalone)
 		if err != nil {
@@ -114,6 +125,34 @@ func (p *parser) calcom(n *yaml.Node, path string, standalone bool) (Calcom, err
 		c.EventTypes = append(c.EventTypes, et)
 	}
 	return c, nil
+}
+
+// hold reads {creates_per_slot: N, max: D}: N at least 2 (default 2), D positive (default 1s).
+func (p *parser) hold(n *yaml.Node, path string) (Hold, error) {
+	h := Hold{CreatesPerSlot: 2, Max: time.Second}
+	m, err := p.Mapping(n, path, p.keys.hold...)
+	if err != nil {
+		return h, err
+	}
+	if v := m["creates_per_slot"]; !strictyaml.IsNull(v) {
+		k, err := p.Integer(v, strictyaml.Join(path, "creates_per_slot"))
+		if err != nil {
+			return h, err
+		}
+		if k < 2 || k > 1000 {
+			return h, p.ErrAt(v, strictyaml.Join(path, "creates_per_slot"), "must be between 2 and 1000 (creates answered together), got %d", k)
+		}
+		h.CreatesPerSlot = int(k)
+	}
+	if v := m["max"]; !strictyaml.IsNull(v) {
+		if h.Max, err = p.Duration(v, strictyaml.Join(path, "max")); err != nil {
+			return h, err
+		}
+		if h.Max <= 0 || h.Max > time.Minute {
+			return h, p.ErrAt(v, strictyaml.Join(path, "max"), "must be a positive duration of at most 1m (real time a create may be held), got %s", h.Max)
+		}
+	}
+	return h, nil
 }
 
 // webhooks reads {delivery: sync|async, secret: S, url: U}. The secret is never echoed in

@@ -55,16 +55,16 @@ type Section struct {
 // takes. A parser builds them once (the fault tables read the fault catalogue, which is
 // not free).
 type keyNames struct {
-	file, clock, finalExpect, policy                             []string
-	calcom, webhooks, eventType, roundRobinHost, calcomFile      []string
-	step, attempt, book, attendee, stepExpect                    []string
-	cancel, host, reschedule, calcomFault, webhookFault, dbFault []string
+	file, clock, finalExpect, policy                              []string
+	calcom, webhooks, eventType, roundRobinHost, calcomFile, hold []string
+	step, attempt, book, attendee, stepExpect                     []string
+	cancel, host, reschedule, calcomFault, webhookFault, dbFault  []string
 }
 
 func newKeyNames() *keyNames {
 	return &keyNames{
 		file: names(fileKeys()), clock: names(clockKeys()), finalExpect: names(finalExpectKeys()), policy: names(policyKeys("")),
-		calcom: names(calcomKeys()), webhooks: names(webhooksKeys()), eventType: names(eventTypeKeys()),
+		calcom: names(calcomKeys()), webhooks: names(webhooksKeys()), eventType: names(eventTypeKeys()), hold: names(holdKeys()),
 		roundRobinHost: names(roundRobinHostKeys()), calcomFile: names(calcomFileKeys()),
 		step: names(stepKeys()), attempt: names(attemptKeys()), book: names(bookKeys()), attendee: names(attendeeKeys()),
 		stepExpect: names(stepExpectKeys()), cancel: names(cancelKeys()), host: names(hostKeys()), reschedule: names(rescheduleKeys()),
@@ -108,6 +108,10 @@ func Format() []Section {
 				"behaviour the fake models and the source of each fact.",
 			Mappings: []Mapping{
 				{Path: "calcom", About: "Everything is optional; a step may only book an event type declared here.", Keys: calcomKeys()},
+				{Path: "calcom.hold", About: "Races by construction: once the fake has decided a create it holds the answer " +
+					"until `creates_per_slot` creates for the slot are held, or no other attempt of the run that has not sent " +
+					"its create is outstanding for the slot, or `max` passes (real time). A black-box run holds pairs by " +
+					"default. The standalone fake refuses it: it cannot know which calls are in flight.", Keys: holdKeys()},
 				{Path: "calcom.webhooks", About: "The fake delivers `BOOKING_CREATED`, `_REQUESTED`, `_RESCHEDULED`, " +
 					"`_CANCELLED` and `_REJECTED` with Cal.com's payloads, signed in `X-Cal-Signature-256`.", Keys: webhooksKeys()},
 				{Path: "calcom.event_types[]", About: "One event type. Give `host` or `hosts`, not both; `id`s are unique.", Keys: eventTypeKeys()},
@@ -245,8 +249,17 @@ func calcomKeys() []Key {
 			"what the loser of two concurrent creates is told: production's raw 400, a 409 `booking_conflict_error` or a 500"},
 		{"check_insert_gap", "duration ≥ 0", "`0s`",
 			"time between Cal.com's availability check and its insert, on the virtual clock: concurrent creates race inside Cal.com"},
+		{"hold", "mapping: " + link("calcom.hold"), "none in process; creates in pairs for a black-box service",
+			"the fake holds each create's answer until a racing create for the same slot arrives: a check-then-insert window stays open"},
 		{"webhooks", "mapping: " + link("calcom.webhooks"), "no webhooks", "the fake delivers Cal.com's webhooks"},
 		{"event_types", "list of " + link("calcom.event_types[]"), "none", "the event types the fake serves and the database knows"},
+	}
+}
+
+func holdKeys() []Key {
+	return []Key{
+		{"creates_per_slot", "whole number, 2–1000", "`2`", "how many held creates of one slot are answered together"},
+		{"max", "duration, up to `1m`", "`1s`", "the most real time one create is held (a system that serialises its requests never sends the next)"},
 	}
 }
 

@@ -46,6 +46,7 @@
 //	calcom:
 //	  conflict_answer: prod_400        # prod_400 | conflict_409 | error_500
 //	  check_insert_gap: 50ms           # between Cal.com's availability check and insert
+//	  hold: {creates_per_slot: 2, max: 2s}  # answer creates for one slot together (real time)
 //	  webhooks: {delivery: sync, secret: s3cret, url: http://127.0.0.1:8081/hook}
 //	  event_types:                     # delivery: sync | async; url optional (loopback only)
 //	    - {id: 2, kind: round_robin, length: 30, hosts: [1, 2, 3]}   # host: or hosts:
@@ -250,9 +251,20 @@ type Calcom struct {
 	// CheckInsertGap is the time between Cal.com's availability check and its insert (0:
 	// none), so check-then-insert races happen without a test hook.
 	CheckInsertGap time.Duration
+	// Hold, when set, makes the fake hold each create's answer until another create for the
+	// same slot arrives (or the bound passes), so a check-then-insert window in the system
+	// under test is open for every concurrent step; nil: the runner's default.
+	Hold *Hold
 	// Webhooks is the webhook subscription; nil when the file configures none.
 	Webhooks   *Webhooks
 	EventTypes []EventType
+}
+
+// Hold is calcom.hold: how many creates for one slot are answered together, and the most
+// real time one create is held.
+type Hold struct {
+	CreatesPerSlot int
+	Max            time.Duration
 }
 
 // Webhooks is calcom.webhooks: how the fake delivers BOOKING_* webhooks, and to whom.

@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"bytes"
 	"errors"
 	"reflect"
 	"slices"
@@ -112,6 +113,10 @@ func TestRoundTwoErrors(t *testing.T) {
 		{"conflict answer", head + "  conflict_answer: conflict_400\n", "calcom.conflict_answer", `did you mean "conflict_409"?`},
 		{"gap negative", head + "  check_insert_gap: -1s\n", "calcom.check_insert_gap", "must not be negative"},
 		{"gap not a duration", head + "  check_insert_gap: soon\n", "calcom.check_insert_gap", "invalid duration"},
+		{"hold of one", head + "  hold: {creates_per_slot: 1}\n", "calcom.hold.creates_per_slot", "between 2 and 1000"},
+		{"hold max zero", head + "  hold: {max: 0s}\n", "calcom.hold.max", "positive duration"},
+		{"hold max long", head + "  hold: {max: 2h}\n", "calcom.hold.max", "at most 1m"},
+		{"hold key", head + "  hold: {creates: 3}\n", "calcom.hold.creates", `did you mean "creates_per_slot"?`},
 		{"webhooks without delivery", head + "  webhooks: {secret: s}\n", "calcom.webhooks.delivery", "is required"},
 		{"webhooks delivery", head + "  webhooks: {delivery: later}\n", "calcom.webhooks.delivery", `unknown value "later"`},
 		{"webhooks secret mapping", head + "  webhooks: {delivery: sync, secret: {a: b}}\n", "calcom.webhooks.secret", "must be a text value"},
@@ -228,5 +233,44 @@ func TestParseCalcomFile(t *testing.T) {
 	}
 	if _, err := LoadCalcomFile("testdata/none.yaml"); err == nil || !strings.Contains(err.Error(), "cannot read Cal.com config file") {
 		t.Errorf("missing file: %v", err)
+	}
+}
+
+// TestHold: calcom.hold reads with its defaults, counts as a round-two use, writes back the
+// same, and the standalone fake refuses it (it cannot know which calls are in flight).
+func TestHold(t *testing.T) {
+	src := `clock: {start: 2025-10-06T09:04:27Z}
+calcom:
+  hold: {creates_per_slot: 3}
+  event_types: [{id: 7, kind: round_robin, length: 30, host: 1}]
+steps:
+  - at: 0s
+    call: a
+    book: {event_type: 7, start: 2025-10-10T06:00:00Z, attendee: {name: A, email: a@x}}
+`
+	inc, err := Parse("hold.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := inc.Calcom.Hold; h == nil || *h != (Hold{CreatesPerSlot: 3, Max: time.Second}) {
+		t.Fatalf("hold = %+v", h)
+	}
+	if len(inc.RoundTwo) != 1 || inc.RoundTwo[0].Feature != "calcom.hold" {
+		t.Errorf("uses = %+v", inc.RoundTwo)
+	}
+	var out bytes.Buffer
+	if err := Write(&out, inc, nil); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Parse("again.yaml", out.Bytes())
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if !reflect.DeepEqual(again.Calcom.Hold, inc.Calcom.Hold) {
+		t.Errorf("written and read back: %+v, want %+v", again.Calcom.Hold, inc.Calcom.Hold)
+	}
+	_, err = ParseCalcomFile("fake.yaml", []byte("calcom:\n  hold: {max: 1s}\n"))
+	if err == nil || !strings.Contains(err.Error(), "calcom.hold") {
+		t.Errorf("the standalone fake took a hold: %v", err)
 	}
 }

@@ -166,6 +166,12 @@ func calcomNode(c Calcom) *yaml.Node {
 	if c.CheckInsertGap != 0 {
 		put(n, "check_insert_gap", duration(c.CheckInsertGap))
 	}
+	if h := c.Hold; h != nil {
+		hn := mapping(true)
+		put(hn, "creates_per_slot", integer(int64(h.CreatesPerSlot)))
+		put(hn, "max", duration(h.Max))
+		put(n, "hold", hn)
+	}
 	if w := c.Webhooks; w != nil {
 		wn := mapping(true)
 		put(wn, "delivery", plain(w.Delivery))

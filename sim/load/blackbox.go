@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/bookingharness/bookingharness/internal/seeded"
 	"github.com/bookingharness/bookingharness/sim/fault"
 	"github.com/bookingharness/bookingharness/sim/world"
 )
@@ -51,5 +52,23 @@ func (c Config) validateBlackBox() error {
 	if len(c.DBFaults) > 0 && !sys.Offers(fault.NeedProxy) {
 		return &ConfigError{Field: "db-faults", Problem: "every database fault " + fault.NeedProxy.Reason()}
 	}
+	if c.Crashes > 0 && !sys.Offers(fault.NeedRestart) {
+		return &ConfigError{Field: "crashes", Problem: "a crash " + fault.NeedRestart.Reason()}
+	}
 	return nil
+}
+
+// CrashPlan is the attempts at whose start a run with crashes crashes kills the service:
+// one in each of crashes+1 equal parts of the calls but the first, at a seeded place in
+// the part's first half (the kill strikes at the next create the fake decides after it).
+func CrashPlan(seed int64, calls, crashes int) []int {
+	if crashes <= 0 {
+		return nil
+	}
+	part := calls / (crashes + 1)
+	out := make([]int, 0, crashes)
+	for k := 1; k <= crashes; k++ {
+		out = append(out, k*part+int(seeded.Draw(seed, "crash", "", uint64(k))%uint64(part/2+1)))
+	}
+	return out
 }

@@ -54,6 +54,41 @@ func TestBlackBoxLoad(t *testing.T) {
 	}
 }
 
+// A black-box load with database faults through the proxy in front of the service's
+// database and three crashes (SIGKILL, restart, at seeded moments): the hardened core behind
+// the contract is killed three times, restarts, sweeps what it left unfinished, and no
+// invariant breaks; the faults fired on its statements; the answers the kills cut are
+// unknown, never a broken contract.
+func TestBlackBoxLoadWithDBFaultsAndCrashes(t *testing.T) {
+	cfg := small(90, 8, 4)
+	cfg.RollEvery = 8
+	var err error
+	if cfg.DBFaults, err = load.ParseDBFaults("commit_ack_lost=0.05,reset=0.05"); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Crashes = 3
+	cfg.BlackBox = &world.BlackBox{SUT: bbtest.SUT(t, core.PolicyHardened, blackbox.TimeHeader)}
+	res := run(t, cfg, nil)
+	fired := 0
+	for _, f := range res.DBFaultsFired {
+		fired += f.Fired
+	}
+	if !res.OK || res.Violations.Total != 0 || res.Crashes != 3 || fired == 0 || res.Outcomes["unknown"] == 0 {
+		t.Fatalf("ok %v (%s), violations %+v, crashes %d of %v, db faults fired %d, outcomes %v", res.OK, res.Inconclusive, res.Violations, res.Crashes, res.CrashesPlanned, fired, res.Outcomes)
+	}
+}
+
+// The crash plan is seeded and spread: one crash in each part of the run but the first.
+func TestCrashPlan(t *testing.T) {
+	a, b := load.CrashPlan(7, 400, 3), load.CrashPlan(7, 400, 3)
+	if !slices.Equal(a, b) || len(a) != 3 || a[0] < 100 || a[0] >= 150 || a[1] < 200 || a[2] < 300 || a[2] >= 350 {
+		t.Fatalf("plan %v (again %v)", a, b)
+	}
+	if load.CrashPlan(7, 400, 0) != nil {
+		t.Fatal("a plan without crashes")
+	}
+}
+
 // A black-box run starts its own fake, so --calcom-url is refused, naming the flag.
 func TestBlackBoxLoadRefusesExternalFake(t *testing.T) {
 	cfg := small(1, 1, 1)
@@ -85,6 +120,8 @@ func TestBlackBoxLoadRefusesWhatTheServiceCannotTake(t *testing.T) {
 		{"cal.com faults", func(c *load.Config) { c.Faults = faultMix(t) }, ""},
 		{"webhook faults", func(c *load.Config) { c.WebhookFaults = webhook }, "webhook-faults: duplicate needs a webhook receiver"},
 		{"db faults", func(c *load.Config) { c.DBFaults = db }, "db-faults: every database fault needs the database proxy"},
+		{"crashes", func(c *load.Config) { c.Crashes = 2 }, "crashes: a crash needs a restart"},
+		{"crashes of the core", func(c *load.Config) { c.Crashes, c.BlackBox = 2, nil }, "crashes: kills and restarts a black-box service"},
 	}
 	for _, tc := range cases {
 		cfg := small(10, 1, 10)

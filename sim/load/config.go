@@ -141,6 +141,10 @@ type Config struct {
 	KeepHistory bool
 	// BlackBox, when set, puts a black-box service in the core's place (blackbox.go).
 	BlackBox *world.BlackBox
+	// Crashes kills a black-box service (SIGKILL to its process group) this many times
+	// during the run, at seeded moments (CrashPlan), and restarts it each time; the
+	// attempts in flight at a kill are recorded as unknown.
+	Crashes int
 }
 
 // DefaultConfig is a small contended run under the hardened policy with every layer.
@@ -210,6 +214,10 @@ func (c Config) Validate() error {
 		return bad("sample-interval", "must be at least %s (0 = %s), got %s", MinSampleInterval, DefaultSampleInterval, c.SampleInterval)
 	case c.TimelineSlots < 0:
 		return bad("timeline-slots", "must not be negative, got %d", c.TimelineSlots)
+	case c.Crashes < 0 || (c.Crashes > 0 && c.Crashes >= c.Calls):
+		return bad("crashes", "must be between 0 and the number of calls minus one (%d), got %d", c.Calls-1, c.Crashes)
+	case c.Crashes > 0 && c.BlackBox == nil:
+		return bad("crashes", "kills and restarts a black-box service (--sut); the reference core's crashes are incident steps (crash:)")
 	}
 	if _, err := core.ParsePolicy(string(c.Policy)); err != nil {
 		return bad("policy", "%v", err)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/bookingharness/bookingharness/sim/check"
 	"github.com/bookingharness/bookingharness/sim/history"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // Bounds on what a result lists, so a run with thousands of violations stays readable.
@@ -116,12 +117,25 @@ type Result struct {
 	// WebhookFaultsFired is, per --webhook-faults kind, how many deliveries it struck.
 	WebhookFaultsFired []WebhookFaultFired `json:"webhook_faults_fired,omitempty"`
 
+	// ConcurrencyReached is what reached a black-box service of the requests the run sent
+	// at once for one slot (world.Contention); nil for the reference core. Inconclusive
+	// says why a contended run proved nothing about races (the service serialised them):
+	// such a run is not OK, whatever the checker found.
+	ConcurrencyReached *world.Contention `json:"concurrency_reached,omitempty"`
+	Inconclusive       string            `json:"inconclusive,omitempty"`
+	// CrashesPlanned are the attempts at whose start a crash of the black-box service was
+	// set (--crashes; it strikes at the next create); Crashes how many kills (each followed
+	// by a restart) happened. The attempts in flight at a kill are among the unknown outcomes.
+	CrashesPlanned []int `json:"crashes_planned,omitempty"`
+	Crashes        int   `json:"crashes,omitempty"`
+
 	// Violations is the invariant checker's finding.
 	Violations Violations `json:"violations"`
 	// Linearizability is porcupine's per-slot verdict.
 	Linearizability Linearizability `json:"linearizability"`
 	// ExpectedViolations are the names the policy is known to break (or --expect-violations);
-	// UnexpectedViolations are violated names not in it. OK is true when there are none.
+	// UnexpectedViolations are violated names not in it. OK is true when there are none
+	// and the run is not Inconclusive.
 	ExpectedViolations   []string `json:"expected_violations"`
 	UnexpectedViolations []string `json:"unexpected_violations"`
 	OK                   bool     `json:"ok"`

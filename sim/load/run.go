@@ -63,6 +63,15 @@ func Run(ctx context.Context, env *pgenv.Env, cfg Config, expect []string) (*Res
 		seen.struck, seen.db = wt.struck, wt.dbFaultsFired()
 		res.countDBFaults(cfg.DBFaults, seen.db)
 		res.countWebhookFaults(cfg.WebhookFaults, seen.struck)
+		if cfg.BlackBox != nil {
+			c := wt.contention
+			res.ConcurrencyReached, res.Inconclusive = &c, c.Inconclusive()
+			n, err := wt.restarts()
+			if err != nil {
+				return nil, fmt.Errorf("load: restart the service after a crash: %w", err)
+			}
+			res.CrashesPlanned, res.Crashes = CrashPlan(cfg.Seed, cfg.Calls, cfg.Crashes), n
+		}
 	}
 	res.nameStalls(findStalls(d.log, cfg.stallWindow()), evidence{
 		log: d.log, samples: samples, fired: fired, maxConns: cfg.maxConns(), clientTimeout: cfg.clientTimeout(),
@@ -134,7 +143,7 @@ func (r *Result) judge(expect []string) {
 			r.UnexpectedViolations = append(r.UnexpectedViolations, name)
 		}
 	}
-	r.OK = len(r.UnexpectedViolations) == 0
+	r.OK = len(r.UnexpectedViolations) == 0 && r.Inconclusive == ""
 }
 
 // onceCloser closes a target once: early on success, from a defer on failure.

@@ -28,6 +28,12 @@ func (r *Result) WriteSummary(w io.Writer) error {
 	if r.Service != "" {
 		p("service\tblack-box %s, judged by the %s policy's known violations\n", r.Service, r.Policy)
 	}
+	if c := r.ConcurrencyReached; c != nil {
+		p("concurrency reached\t%s\n", c)
+	}
+	if len(r.CrashesPlanned) > 0 {
+		p("crashes\t%d of %d: the service was killed (SIGKILL) and restarted after the attempts %v started; attempts in flight at a kill are unknown\n", r.Crashes, len(r.CrashesPlanned), r.CrashesPlanned)
+	}
 	p("plan\t%d calls, %s, faults %s\n", r.PlannedCalls, r.modeLine(), faults)
 	p("slots\t%s\n", r.slotsLine())
 	p("Cal.com latency\t%s added to every answer\n", r.CalcomLatency)
@@ -101,6 +107,9 @@ func (r *Result) WriteSummary(w io.Writer) error {
 	for _, f := range r.FaultsFired {
 		p("fault %s\tfired %d times (rate %g)\n", f.Kind, f.Fired, f.Rate)
 	}
+	for _, f := range r.DBFaultsFired {
+		p("database fault %s\tfired %d times\n", strings.TrimPrefix(f.Rule, "db:"), f.Fired)
+	}
 	p("\t\n")
 	if err := tw.Flush(); err != nil {
 		return err
@@ -142,10 +151,13 @@ func (r *Result) WriteJudgement(w io.Writer) error {
 	if expected == "" {
 		expected = "none"
 	}
-	if r.OK {
+	switch {
+	case r.OK:
 		fmt.Fprintf(w, "verdict: OK (expected violations for policy %s: %s)\n", r.Policy, expected)
-	} else {
+	case len(r.UnexpectedViolations) > 0:
 		fmt.Fprintf(w, "verdict: FAIL: unexpected violations %s (expected for policy %s: %s)\n", strings.Join(r.UnexpectedViolations, ", "), r.Policy, expected)
+	default:
+		fmt.Fprintf(w, "verdict: INCONCLUSIVE: %s\n", r.Inconclusive)
 	}
 	return nil
 }

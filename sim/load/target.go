@@ -95,6 +95,10 @@ type worldTarget struct {
 	layout Layout
 	// struck are the deliveries a webhook fault struck, first attempts only (set by Final).
 	struck []fakecalcom.WebhookDelivery
+	// contention is the concurrency that reached a black-box service (set by Final).
+	contention world.Contention
+	// crashAt are the attempts at whose start the service is set to crash (CrashPlan).
+	crashAt map[int]bool
 }
 
 func newWorldTarget(ctx context.Context, env *pgenv.Env, cfg Config) (*worldTarget, error) {
@@ -131,17 +135,34 @@ func newWorldTarget(ctx context.Context, env *pgenv.Env, cfg Config) (*worldTarg
 		}
 	}
 	for _, r := range cfg.DBFaults {
-		if err := w.Core().Proxy().AddRule(r); err != nil { // DBFaults: an in-process core (Validate)
+		if err := w.SUT.DBProxy().AddRule(r); err != nil { // DBFaults: the world has a proxy
 			return fail(err)
 		}
 	}
-	return &worldTarget{w: w, layout: NewLayout(w.Clock.Now())}, nil
+	t := &worldTarget{w: w, layout: NewLayout(w.Clock.Now()), crashAt: map[int]bool{}}
+	for _, i := range CrashPlan(cfg.Seed, cfg.Calls, cfg.Crashes) {
+		t.crashAt[i] = true
+	}
+	return t, nil
 }
 
 func (t *worldTarget) Layout() Layout { return t.layout }
 
 func (t *worldTarget) Book(ctx context.Context, c world.BookCall) (core.Outcome, error) {
+	if t.crashAt[CallIndex(c.CallID)] {
+		t.w.Service().CrashAtNextCreate() // Validate: crashes only with a black-box service
+	}
 	return t.w.Book(withCall(ctx, c.CallID), c)
+}
+
+// restarts counts the kills (each followed by a restart) of a black-box service, and the
+// error of a restart that failed.
+func (t *worldTarget) restarts() (int, error) {
+	s := t.w.Service()
+	if s == nil {
+		return 0, nil
+	}
+	return s.Target.Restarts(), s.RestartErr()
 }
 
 func (t *worldTarget) Cancel(ctx context.Context, c world.BookCall) (string, error) {
@@ -176,6 +197,7 @@ func (t *worldTarget) Final(ctx context.Context) (check.State, []fakecalcom.Jour
 		return check.State{}, nil, err
 	}
 	t.struck = t.struckDeliveries() // before Reset empties the webhook journal
+	t.contention = t.w.Contention()
 	var fired []fakecalcom.JournalEntry
 	t.w.Fake.Fake.EachJournalEntry(func(e fakecalcom.JournalEntry) bool {
 		if e.Rule != "" {
@@ -206,11 +228,10 @@ func (t *worldTarget) struckDeliveries() []fakecalcom.WebhookDelivery {
 
 // dbFaultsFired lists the database faults the world's proxy applied (none without one).
 func (t *worldTarget) dbFaultsFired() []pgproxy.Entry {
-	c := t.w.Core()
-	if c == nil || c.Proxy() == nil {
+	p := t.w.SUT.DBProxy()
+	if p == nil {
 		return nil
 	}
-	p := c.Proxy()
 	var out []pgproxy.Entry
 	for _, e := range p.Journal() {
 		if e.Event == pgproxy.EventFault {

@@ -32,6 +32,13 @@ type Config struct {
 	// called for every statement while rules are armed, so it must be fast and must not keep
 	// params, which alias the proxy's read buffer.
 	CallKey func(sql string, params [][]byte) string
+	// Watch, when set, is told of every statement before the rules see it (an EventStatement
+	// entry with its call key, not journalled) and of every fault as it fires, before it acts
+	// (the EventFault entry that is journalled): how a harness follows which calls are active
+	// in the database (the concurrency that reached a service), or acts at the very moment a
+	// rule strikes (kills a service before its settle reaches the server). It runs on the
+	// connection's goroutine: the statement waits for it.
+	Watch func(Entry)
 	// JournalStatements also journals every connection and every statement seen, not only
 	// the faults. Off by default: a load run sends far too many statements to keep.
 	JournalStatements bool

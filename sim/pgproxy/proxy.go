@@ -123,6 +123,21 @@ func (p *Proxy) Rules() []Rule { return p.rules.list() }
 // startup; connections already open are not touched.
 func (p *Proxy) Refuse(d time.Duration) { p.refusal.start(d) }
 
+// CutClients resets every connection relayed now, as a restarting server does: the client
+// sees its connection die, the server rolls back what was open. New connections are not
+// affected (Refuse refuses them).
+func (p *Proxy) CutClients() {
+	p.mu.Lock()
+	conns := make([]*conn, 0, len(p.conns))
+	for c := range p.conns {
+		conns = append(conns, c)
+	}
+	p.mu.Unlock()
+	for _, c := range conns {
+		c.kill(true)
+	}
+}
+
 // StopRefusing ends any refusal window at once.
 func (p *Proxy) StopRefusing() { p.refusal.stop() }
 
@@ -132,6 +147,9 @@ func (p *Proxy) Journal() []Entry { return p.journal.list() }
 
 func (p *Proxy) record(e Entry) {
 	e.Time = p.cfg.Clock.Now()
+	if e.Event == EventFault && p.cfg.Watch != nil {
+		p.cfg.Watch(e)
+	}
 	p.journal.add(e)
 }
 

@@ -95,7 +95,7 @@ func (u *upward) look() error {
 // judging reports whether statements need to be looked at: rules are armed or statements are
 // journalled. Otherwise they pass without being decoded.
 func (u *upward) judging() bool {
-	return u.c.p.cfg.JournalStatements || len(u.c.p.rules.snapshot()) > 0
+	return u.c.p.cfg.JournalStatements || u.c.p.cfg.Watch != nil || len(u.c.p.rules.snapshot()) > 0
 }
 
 // judge applies the rules to one statement before it is forwarded. Every rule that matches
@@ -106,6 +106,9 @@ func (u *upward) judge(sql string, params [][]byte) error {
 	st := statement{sql: sql, params: params, key: c.keyFor(p.cfg.CallKey(sql, params))}
 	if p.cfg.JournalStatements {
 		p.record(Entry{Conn: c.id, Event: EventStatement, SQL: sql, CallKey: st.key})
+	}
+	if p.cfg.Watch != nil {
+		p.cfg.Watch(Entry{Conn: c.id, Event: EventStatement, SQL: sql, CallKey: st.key, Time: p.cfg.Clock.Now()})
 	}
 	for _, r := range p.rules.snapshot() {
 		if !r.matches(&st) {

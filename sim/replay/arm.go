@@ -33,7 +33,7 @@ func (r *runner) armCalcom(path string, b incident.Book) (func(), error) {
 	}
 	for i, f := range b.Faults {
 		name := FaultName(path, i, len(b.Faults))
-		rule, err := fault.CalcomRule(name, b.Call, b.Attendee.Email, f)
+		rule, err := fault.CalcomRule(name, fault.Call{ID: b.Call, Email: b.Attendee.Email, EventTypeID: b.EventType, Start: b.Start.UTC().Add(r.w.TimeShift())}, f)
 		if err == nil {
 			err = r.w.Fake.Fake.AddFault(rule)
 		}

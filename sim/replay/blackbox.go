@@ -2,10 +2,13 @@ package replay
 
 import (
 	"fmt"
+	"net/http"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/bookingharness/bookingharness/core"
+	"github.com/bookingharness/bookingharness/fakecalcom"
 	"github.com/bookingharness/bookingharness/sim/blackbox"
 	"github.com/bookingharness/bookingharness/sim/fault"
 	"github.com/bookingharness/bookingharness/sim/incident"
@@ -31,21 +34,17 @@ import (
 //   - a contract violation fails the replay and is listed with the expected schema; a failed
 //     step carries the service's output during it, a failed replay its last lines.
 
-// BlackBoxBlocker says why inc cannot be replayed against the black-box service of sut, ""
-// when it can. What each fault needs comes from the fault catalogue (fault.Fault.Blocker,
-// docs/faults.md) held against what the service offers (world.ServiceSystem); the rest is
-// what the service's clock cannot follow.
+// BlackBoxBlocker says why inc cannot be replayed against the black-box service of sut in
+// sut.yaml's time mode, "" when it can. What each fault needs comes from the fault catalogue
+// (fault.Fault.Blocker, docs/faults.md) held against what the service offers
+// (world.ServiceSystem); the rest is what the service's clock cannot follow in that mode
+// (Run first picks a mode the file can be judged in: TimeModeFor).
 func BlackBoxBlocker(inc *incident.Incident, sut *blackbox.SUT) string {
-	sys, mode := world.ServiceSystem(sut), sut.Time
-	c := inc.Calcom
-	switch {
-	case inc.Clock.AppSkew != 0 && mode == blackbox.TimeAge:
-		return fmt.Sprintf("clock.app_skew (%v) needs time: header or faketime: with time: age the service keeps its own wall clock, which the harness cannot skew", inc.Clock.AppSkew)
-	case c.Latency != 0:
-		return fmt.Sprintf("calcom.latency (%v) passes on the fake Cal.com's clock inside every request; the service's clock for a request is fixed when it begins (time: %s), so its freshness verdicts would not be the ones the file states", c.Latency, mode)
-	case c.CheckInsertGap != 0:
-		return fmt.Sprintf("calcom.check_insert_gap (%v) passes on the fake Cal.com's clock inside a request, which the service's clock cannot follow (time: %s)", c.CheckInsertGap, mode)
-	case c.Webhooks != nil && !sys.Offers(fault.NeedWebhookReceiver):
+	sys := world.ServiceSystem(sut)
+	if why := clockNeedOf(inc).not[sut.Time]; why != "" {
+		return why
+	}
+	if c := inc.Calcom; c.Webhooks != nil && c.Webhooks.URL == "" && !sys.Offers(fault.NeedWebhookReceiver) {
 		return "calcom.webhooks: " + fault.NeedWebhookReceiver.Reason()
 	}
 	for i, st := range inc.Steps {
@@ -102,6 +101,41 @@ func injections(b incident.Book) []injection {
 	return out
 }
 
+// declaredSkip is the reason sut.yaml's skip: gives for inc (by its name or its file name),
+// "" when the service declares none.
+func declaredSkip(inc *incident.Incident, sut *blackbox.SUT) string {
+	if why, ok := sut.Skip[inc.Name]; ok {
+		return why
+	}
+	return sut.Skip[filepath.Base(inc.File)]
+}
+
+// blackBoxRun decides how inc runs against the service of opts: in which time mode (with
+// the BlackBox to build the world from), or skipped with the reason — declared by the
+// service (sut.yaml skip:), or found by the harness (a clock, a receiver, a proxy the
+// service does not offer).
+func blackBoxRun(inc *incident.Incident, opts Options) (bb *world.BlackBox, skip string, declared bool) {
+	sut := opts.BlackBox.SUT
+	if why := declaredSkip(inc, sut); why != "" {
+		return nil, "declared by the service (sut.yaml skip): " + why, true
+	}
+	mode, why := TimeModeFor(inc, sut, opts.BlackBox.Capabilities)
+	if opts.force {
+		return opts.BlackBox, "", false
+	}
+	if why != "" {
+		return nil, why, false
+	}
+	b := *opts.BlackBox
+	b.Time = mode
+	s := *sut
+	s.Time = mode
+	if why := BlackBoxBlocker(inc, &s); why != "" {
+		return nil, why, false
+	}
+	return &b, "", false
+}
+
 // skipped is the result of a file that could not be replayed against the service.
 func skipped(inc *incident.Incident, p plan, opts Options, reason string, began time.Time) *Result {
 	return &Result{
@@ -124,7 +158,11 @@ func serviceOf(opts Options, w *world.World, p plan) *Service {
 		return out
 	}
 	svc := w.Service()
-	out.BaseURL = svc.Target.BaseURL()
+	out.BaseURL, out.TimeMode = svc.Target.BaseURL(), string(svc.Target.TimeMode())
+	if s.Webhooks != nil {
+		out.Webhooks = out.BaseURL + s.Webhooks.Path
+	}
+	out.Proxy = svc.DBProxy() != nil
 	if d := w.TimeShift(); d != 0 {
 		out.TimeShift = d.String()
 	}
@@ -148,6 +186,12 @@ func describeBlackBox(res *Result, w *world.World, inc *incident.Incident, p *pl
 		p.ignoreLayer = true
 		res.Unavailable = append(res.Unavailable, "expect.layer: the service reports no layers (capabilities), so step layers are shown, not asserted")
 	}
+	if g := inc.Calcom.CheckInsertGap; g != 0 && w.Service().Target.TimeMode() != blackbox.TimeFaketime {
+		res.Unavailable = append(res.Unavailable, fmt.Sprintf("calcom.check_insert_gap %v: it passes on Cal.com's clock before the booking is made; the service's clock for the request does not move (time: %s), so it sees each booking up to %v younger than the core would — never older", g, w.Service().Target.TimeMode(), g))
+	}
+	if l := inc.Calcom.Latency; l != 0 && w.Service().Target.TimeMode() == blackbox.TimeAge {
+		res.Unavailable = append(res.Unavailable, fmt.Sprintf("calcom.latency %v: under time: age it passes in real time (the service's wall clock must see it), which the run pays for", l))
+	}
 	for i, st := range inc.Steps {
 		for _, b := range st.Books() {
 			for _, inj := range injections(b) {
@@ -159,14 +203,49 @@ func describeBlackBox(res *Result, w *world.World, inc *incident.Incident, p *pl
 	}
 }
 
-// layerOf is the deciding layer as the file names it; a black-box answer that did not book
-// and names no layer was decided by Cal.com's answer (the contract names layers only).
-func (r *runner) layerOf(o core.Outcome) string {
+// contention adds what the concurrent step at path showed of the requests racing inside a
+// black-box service to the result; a step whose racing requests the service serialised
+// makes the run inconclusive (see world.Contention). The reference core is not measured:
+// its races are forced by the scenario specs' parked attempts.
+func (r *runner) contention(path string) {
+	if r.w.Service() == nil {
+		return
+	}
+	c := r.w.Contention()
+	total := c
+	if r.res.Concurrency != nil {
+		total = r.res.Concurrency.Add(c)
+	}
+	r.res.Concurrency = &total
+	if why := c.Inconclusive(); why != "" && r.res.Inconclusive == "" {
+		r.res.Inconclusive = path + ": " + why
+	}
+}
+
+// layerOf is the deciding layer of call's answer as the file names it. A black-box answer
+// that did not book and names no layer was decided by Cal.com's answer when the call's
+// latest create at the fake failed — an error status, a fault that spoiled or cut the
+// answer — as expect.layer: calcom means (the contract's layer names only duplicate-
+// prevention layers); a failure after a clean answer (the database, a crash) names none.
+func (r *runner) layerOf(o core.Outcome, call string) string {
 	l := LayerOf(o)
-	if l == "" && r.w.Service() != nil && (o.Kind == core.SlotTaken || o.Kind == core.Error || o.Kind == core.Unknown) {
+	if l == "" && r.w.Service() != nil && (o.Kind == core.SlotTaken || o.Kind == core.Error || o.Kind == core.Unknown) && r.calcomFailed(call) {
 		return incident.DecidedByCalcom
 	}
 	return l
+}
+
+// calcomFailed reports whether call's latest create at the fake failed for the service: an
+// error status, a fault rule that fired on it, or a cut connection.
+func (r *runner) calcomFailed(call string) bool {
+	var last *fakecalcom.JournalEntry
+	r.w.Fake.Fake.EachJournalEntry(func(e fakecalcom.JournalEntry) bool {
+		if e.Method == http.MethodPost && e.Path == "/v2/bookings" && e.CallID == call {
+			last = &e
+		}
+		return true
+	})
+	return last != nil && (last.Status >= 400 || last.Rule != "" || last.Cut)
 }
 
 // logMark is where the service's output stands before a step (0 for the core).
@@ -199,6 +278,7 @@ func (r *runner) finishBlackBox() error {
 		return nil
 	}
 	r.res.ContractViolations = svc.Target.Findings()
+	r.res.Service.Restarts = svc.Target.Restarts()
 	for _, f := range r.res.ContractViolations {
 		r.res.Failures = append(r.res.Failures, fmt.Sprintf("%s: %s (call %s): %s", f.Kind, f.Route, orDash(f.CallID), f.Problem))
 	}
@@ -262,7 +342,20 @@ func writeService(b *strings.Builder, r *Result) {
 	if s.TimeShift != "" {
 		fmt.Fprintf(b, " (slots moved %s to the service's today)", s.TimeShift)
 	}
-	fmt.Fprintf(b, " · judged as %s\n", s.JudgedAs)
+	fmt.Fprintf(b, " · judged as %s", s.JudgedAs)
+	if s.Webhooks != "" {
+		fmt.Fprintf(b, " · webhooks to %s", s.Webhooks)
+	}
+	if s.Proxy {
+		b.WriteString(" · database through the proxy")
+	}
+	if s.Restarts > 0 {
+		fmt.Fprintf(b, " · restarted %d×", s.Restarts)
+	}
+	b.WriteString("\n")
+	if c := r.Concurrency; c != nil {
+		fmt.Fprintf(b, "  concurrency reached: %s\n", c)
+	}
 	for _, u := range r.Unavailable {
 		fmt.Fprintf(b, "  not judged black-box: %s\n", u)
 	}

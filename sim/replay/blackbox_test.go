@@ -65,16 +65,24 @@ func TestBlackBoxReplayMatchesInProcess(t *testing.T) {
 	}
 }
 
-// Files that need what a black-box service cannot give are skipped with the reason, never
-// run and passed: Cal.com latency (any mode), app_skew with time: age, and layers other
-// than all on a service that switches none. A skipped result is not OK.
+// Files that need what a black-box service does not offer are skipped with the reason,
+// never run and passed: Cal.com latency under time: header, app_skew with time: age (the
+// service offers no other mode here), a crash before the settle with database.proxy: false,
+// webhooks without a receiver, layers other than all on a service that switches none, and a
+// file the service itself declares skipped (sut.yaml skip:, marked declared). A skipped
+// result is not OK.
 func TestBlackBoxReplaySkipsWithReason(t *testing.T) {
 	crash := parse(t, "crash.yaml", `name: crash
 clock: {start: 2025-10-06T09:00:00Z}
 calcom: {event_types: [{id: 1, kind: standard, length: 30, host: 1}]}
 steps:
-  - {at: 0s, call: call_a, book: {event_type: 1, start: 2025-10-09T10:00:00Z, attendee: {name: A, email: a@example.org}}, crash: after_calcom}
+  - {at: 0s, call: call_a, book: {event_type: 1, start: 2025-10-09T10:00:00Z, attendee: {name: A, email: a@example.org}}, crash: before_settle}
 `)
+	noProxy, noReceiver, declared := blackBox(t, core.PolicySeed, blackbox.TimeHeader), blackBox(t, core.PolicySeed, blackbox.TimeHeader), blackBox(t, core.PolicySeed, blackbox.TimeHeader)
+	off := false
+	noProxy.BlackBox.SUT.Database.Proxy = &off
+	noReceiver.BlackBox.SUT.Webhooks = nil
+	declared.BlackBox.SUT.Skip = map[string]string{"host-cancel": "our receiver is not in this build"}
 	skew := parse(t, "skew.yaml", `name: skew
 clock: {start: 2025-10-06T09:00:00Z, app_skew: 5s}
 calcom: {event_types: [{id: 1, kind: standard, length: 30, host: 1}]}
@@ -88,7 +96,9 @@ steps:
 		want string
 	}{
 		{"latency", run(t, load(t, catalogue+"clock-skew-fast-app.yaml"), blackBox(t, core.PolicySeed, blackbox.TimeHeader)), "calcom.latency"},
-		{"crash", run(t, crash, blackBox(t, core.PolicySeed, blackbox.TimeHeader)), "steps[0].crash"},
+		{"crash before the settle without the proxy", run(t, crash, noProxy), "steps[0].crash: needs the database proxy"},
+		{"webhooks without a receiver", run(t, load(t, catalogue+"host-cancel.yaml"), noReceiver), "calcom.webhooks: needs a webhook receiver"},
+		{"declared by the service", run(t, load(t, catalogue+"host-cancel.yaml"), declared), "declared by the service (sut.yaml skip): our receiver is not in this build"},
 		{"skew in age mode", run(t, skew, blackBox(t, core.PolicySeed, blackbox.TimeAge)), "clock.app_skew"},
 		{"layers on a bare service", run(t, load(t, catalogue+"call-687-688-no-layers.yaml"), bare), "reports no layers"},
 	} {
@@ -99,6 +109,9 @@ steps:
 			}
 			if !strings.Contains(r.Timeline(), "SKIPPED") {
 				t.Fatalf("the timeline does not say SKIPPED:\n%s", r.Timeline())
+			}
+			if r.SkipDeclared != (tc.name == "declared by the service") {
+				t.Fatalf("skip declared %v", r.SkipDeclared)
 			}
 		})
 	}

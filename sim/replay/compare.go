@@ -26,7 +26,13 @@ func (d Difference) String() string { return fmt.Sprintf("%s: %s vs %s", d.Where
 // depend on the interleaving — the final numbers of live appointments and Cal.com bookings,
 // and the violated invariants. Ids, uids, timings and layer decisions are not compared: they differ
 // by design between runs and are absent from black-box answers. Empty when they agree.
-func Compare(a, b *Result) []Difference {
+func Compare(a, b *Result) []Difference { return compare(a, b, true) }
+
+// CompareOutcomes is Compare without the deciding layers: how a service that reports no
+// layers is compared with the core — its outcomes, not which layer decided them.
+func CompareOutcomes(a, b *Result) []Difference { return compare(a, b, false) }
+
+func compare(a, b *Result, layers bool) []Difference {
 	if a.Skipped != "" || b.Skipped != "" {
 		if a.Skipped == b.Skipped {
 			return nil
@@ -35,8 +41,12 @@ func Compare(a, b *Result) []Difference {
 	}
 	var out []Difference
 	sa, sb := stepAnswers(a), stepAnswers(b)
+	ka, kb := sa.keys, sb.keys
+	if !layers {
+		ka, kb = sa.outcomes, sb.outcomes
+	}
 	for _, k := range unionKeys(sa, sb) {
-		if sa.keys[k] != sb.keys[k] {
+		if ka[k] != kb[k] {
 			out = append(out, Difference{Where: k, A: orMissing(sa.answers[k]), B: orMissing(sb.answers[k])})
 		}
 	}
@@ -73,10 +83,12 @@ type answers struct {
 	order   []string
 	answers map[string]string
 	keys    map[string]string
+	// outcomes are the answers without layers, as CompareOutcomes compares them.
+	outcomes map[string]string
 }
 
 func stepAnswers(r *Result) answers {
-	out := answers{answers: map[string]string{}, keys: map[string]string{}}
+	out := answers{answers: map[string]string{}, keys: map[string]string{}, outcomes: map[string]string{}}
 	shown, outcomes := map[string][]string{}, map[string][]string{}
 	concurrent := map[string]bool{}
 	for _, s := range r.Steps {
@@ -85,8 +97,13 @@ func stepAnswers(r *Result) answers {
 			out.order = append(out.order, k)
 		}
 		a := s.Outcome
-		if s.Kind == "cancel" {
+		switch s.Kind {
+		case "cancel":
 			a = "cancel " + a
+		case KindRestart:
+			// The core sweeps by the harness's hand, a service runs its own recovery: both
+			// restarted, and what follows shows whether they recovered alike.
+			a = "restarted"
 		}
 		outcomes[k] = append(outcomes[k], a)
 		if s.Layer != "" {
@@ -98,8 +115,9 @@ func stepAnswers(r *Result) answers {
 	for k := range shown {
 		out.answers[k] = multiset(shown[k])
 		out.keys[k] = out.answers[k]
+		out.outcomes[k] = multiset(outcomes[k])
 		if concurrent[k] {
-			out.keys[k] = multiset(outcomes[k])
+			out.keys[k] = out.outcomes[k]
 		}
 	}
 	return out

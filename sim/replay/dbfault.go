@@ -5,7 +5,7 @@ import (
 	"slices"
 	"sync/atomic"
 
-	"github.com/bookingharness/bookingharness/core"
+	"fmt"
 	"github.com/bookingharness/bookingharness/sim/fault"
 	"github.com/bookingharness/bookingharness/sim/incident"
 	"github.com/bookingharness/bookingharness/sim/pgproxy"
@@ -18,7 +18,8 @@ type dbArm struct {
 	refused atomic.Bool // a refusal started (set from the core's goroutine)
 }
 
-// armDB installs the entry's db_fault (docs/faults.md) on the world's proxy, scoped to its call:
+// armDB installs the entry's db_fault (docs/faults.md) on the system's proxy (the core's, or
+// the one in front of a black-box service's database), scoped to its call:
 //
 //   - latency: every statement of the call is held for the duration on the virtual clock,
 //     from now until the step ends;
@@ -41,9 +42,9 @@ func (r *runner) armDB(path string, b incident.Book) (func(), error) {
 		return nil, err
 	}
 	action := entry.ProxyAction(v) // the fault catalogue's mapping (docs/faults.md)
-	c, err := r.core(fault.NeedProxy)
-	if err != nil {
-		return nil, err
+	p := r.w.SUT.DBProxy()
+	if p == nil {
+		return nil, fmt.Errorf("replay: %s: %s", r.inc.File, fault.NeedProxy.Reason())
 	}
 	arm := &dbArm{}
 	r.db[path] = arm
@@ -52,18 +53,18 @@ func (r *runner) armDB(path string, b incident.Book) (func(), error) {
 	case pgproxy.ActionLatency:
 		arm.rule = name
 		rule := pgproxy.Rule{Name: name, CallKey: b.Call, Action: action}
-		if err := c.Proxy().AddRule(rule); err != nil {
+		if err := p.AddRule(rule); err != nil {
 			return nil, err
 		}
-		return func() { c.Proxy().RemoveRule(name) }, nil
+		return func() { p.RemoveRule(name) }, nil
 	case pgproxy.ActionRefuse:
-		return c.At(b.Call, core.HookAfterCalcom, func(context.Context) error {
+		return r.w.SUT.AfterCalcom(b.Call, func(context.Context) error {
 			arm.refused.Store(true)
-			return c.RefuseDB(action.For)
+			return r.w.RefuseDB(action.For)
 		}), nil
 	default: // reset, commit_ack_lost: the call's commit after Cal.com answered
 		arm.rule = name
-		return c.DBFaultAfterCalcom(b.Call, world.CommitRule(name, b.Call, action))
+		return r.w.DBFaultAfterCalcom(b.Call, world.CommitRule(name, b.Call, action))
 	}
 }
 
@@ -77,8 +78,8 @@ func (r *runner) dbFaultActed(path string) bool {
 	if arm.rule == "" {
 		return arm.refused.Load()
 	}
-	// A rule was armed, so the world has a core with a proxy.
-	return slices.ContainsFunc(r.w.Core().Proxy().Journal(), func(e pgproxy.Entry) bool {
+	// A rule was armed, so the system has a proxy.
+	return slices.ContainsFunc(r.w.SUT.DBProxy().Journal(), func(e pgproxy.Entry) bool {
 		return e.Rule == arm.rule && e.Event == pgproxy.EventFault
 	})
 }

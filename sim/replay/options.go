@@ -26,8 +26,9 @@ type Options struct {
 	// read the fake's journal or the database. An error it returns fails the replay.
 	AfterRun func(ctx context.Context, w *world.World) error
 	// BlackBox, when set, replays against this black-box service instead of the reference
-	// core (world.BlackBox; see blackbox.go for what changes). Policy — or the file's policy —
-	// then only chooses which expectations judge the service.
+	// core (world.BlackBox; see blackbox.go for what changes). Policy — or else sut.yaml's
+	// policy: (hardened unless the service says it ports the seed) — then only chooses which
+	// expectations judge the service.
 	BlackBox *world.BlackBox
 	// Front, when set, is the world's world.Config.Front: something between the system under
 	// test and the replay's fake Cal.com, such as a recording proxy (sim/record).
@@ -35,6 +36,9 @@ type Options struct {
 	// KeepHistory keeps the run's history and final state (Result.History), for a history
 	// file that `bookingharness check` can judge again later.
 	KeepHistory bool
+	// force runs a black-box file in sut.yaml's time mode even when the harness would skip
+	// it for its clock: only tests set it, to show what such a run would wrongly conclude.
+	force bool
 }
 
 // plan is what a replay runs and asserts, resolved from the file and the options.
@@ -60,8 +64,14 @@ func newPlan(inc *incident.Incident, opts Options) (plan, error) {
 		return plan{}, fmt.Errorf("replay: %s: %w", inc.File, err)
 	}
 	p := plan{policy: filePolicy, layers: fileLayers, fileLayers: fileLayers}
-	if opts.Policy != "" {
-		if p.policy, err = core.ParsePolicy(string(opts.Policy)); err != nil {
+	judge := opts.Policy
+	if judge == "" && opts.BlackBox != nil && opts.BlackBox.SUT != nil {
+		// A service runs its own design: it is judged as what its sut.yaml says it is
+		// (policy:, hardened unless it is a port of the seed), not as each file's policy.
+		judge = core.Policy(opts.BlackBox.SUT.Policy)
+	}
+	if judge != "" {
+		if p.policy, err = core.ParsePolicy(string(judge)); err != nil {
 			return plan{}, fmt.Errorf("replay: %w", err)
 		}
 	}

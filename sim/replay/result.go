@@ -6,6 +6,7 @@ import (
 	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/sim/blackbox"
 	"github.com/bookingharness/bookingharness/sim/check"
+	"github.com/bookingharness/bookingharness/sim/world"
 )
 
 // Which expectations a run asserted (Result.Expectations); see the package doc.
@@ -60,6 +61,9 @@ type Result struct {
 	// needs cannot be done to a black-box service. A skipped file has no steps, asserts
 	// nothing and is never OK.
 	Skipped string `json:"skipped,omitempty"`
+	// SkipDeclared is true when the service itself declared the file skipped (sut.yaml
+	// skip:), false when the harness found the reason.
+	SkipDeclared bool `json:"skip_declared,omitempty"`
 	// Unavailable lists what a run could not judge, one sentence each with the reason
 	// (black-box: the policy, the layer decisions, waits inside a request, …).
 	Unavailable []string `json:"unavailable,omitempty"`
@@ -68,12 +72,23 @@ type Result struct {
 	ContractViolations []blackbox.Finding `json:"contract_violations,omitempty"`
 	// ServiceLog is the end of the black-box service's output when the replay failed.
 	ServiceLog string `json:"service_log,omitempty"`
+	// Concurrency is what the concurrent steps showed of the requests that raced inside a
+	// black-box service (world.Contention); nil for the core or a file without one.
+	Concurrency *world.Contention `json:"concurrency,omitempty"`
+	// Inconclusive says why a black-box run proved nothing about a race it was meant to
+	// test (a concurrent step whose requests the service serialised); such a run is not OK.
+	Inconclusive string `json:"inconclusive,omitempty"`
+	// Attempts is how many times the file ran (more than 1 only when earlier black-box runs
+	// were inconclusive: MaxAttempts); InconclusiveAttempts say why each earlier one was.
+	Attempts             int      `json:"attempts"`
+	InconclusiveAttempts []string `json:"inconclusive_attempts,omitempty"`
 
 	kept *kept // Options.KeepHistory: for a history file
 }
 
-// OK reports whether the file ran and every asserted expectation held.
-func (r *Result) OK() bool { return len(r.Failures) == 0 && r.Skipped == "" }
+// OK reports whether the file ran, every asserted expectation held and every race it was
+// meant to test reached the system.
+func (r *Result) OK() bool { return len(r.Failures) == 0 && r.Skipped == "" && r.Inconclusive == "" }
 
 // Service describes the black-box service a replay ran against.
 type Service struct {
@@ -88,6 +103,12 @@ type Service struct {
 	Layers []string `json:"layers"`
 	// JudgedAs is the policy whose expectations judged the service.
 	JudgedAs string `json:"judged_as"`
+	// Webhooks is the service's own receiver the fake delivered to ("" for none); Proxy
+	// whether its database was reached through the harness's proxy.
+	Webhooks string `json:"webhooks,omitempty"`
+	Proxy    bool   `json:"proxy,omitempty"`
+	// Restarts counts the times the harness killed and restarted it (crash:).
+	Restarts int `json:"restarts,omitempty"`
 }
 
 // Step is one booking attempt, cancel or host action of the timeline. A concurrent step yields one Step

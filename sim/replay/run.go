@@ -16,19 +16,46 @@ import (
 	"github.com/bookingharness/bookingharness/sim/world"
 )
 
+// MaxAttempts bounds how often a black-box file whose concurrent step proved nothing (its
+// requests never raced inside the service) is run again, each time in a fresh world: a
+// server that only sometimes serialises requests (PHP's built-in server hands two
+// connections to one worker at times) gets its race on another run, and a service that
+// always serialises stays inconclusive. Every attempt is reported.
+const MaxAttempts = 5
+
 // Run replays inc in a fresh world on env and checks it. The error is non-nil only when the
 // replay could not run (Postgres unavailable, a world that cannot be built); a replay whose
-// expectations fail returns a Result with !OK() and a nil error.
-func Run(ctx context.Context, env *pgenv.Env, inc *incident.Incident, opts Options) (res *Result, err error) {
+// expectations fail returns a Result with !OK() and a nil error. A black-box run that is
+// only inconclusive runs again, up to MaxAttempts times in all (Result.Attempts).
+func Run(ctx context.Context, env *pgenv.Env, inc *incident.Incident, opts Options) (*Result, error) {
+	var earlier []string
+	for attempt := 1; ; attempt++ {
+		res, err := runOnce(ctx, env, inc, opts)
+		if err != nil || res.Inconclusive == "" || len(res.Failures) > 0 || attempt == MaxAttempts {
+			if res != nil {
+				res.Attempts, res.InconclusiveAttempts = attempt, earlier
+			}
+			return res, err
+		}
+		earlier = append(earlier, res.Inconclusive)
+	}
+}
+
+// runOnce is one replay of inc in a fresh world (see Run).
+func runOnce(ctx context.Context, env *pgenv.Env, inc *incident.Incident, opts Options) (res *Result, err error) {
 	began := time.Now()
 	p, err := newPlan(inc, opts)
 	if err != nil {
 		return nil, err
 	}
 	if opts.BlackBox != nil && opts.BlackBox.SUT != nil {
-		if reason := BlackBoxBlocker(inc, opts.BlackBox.SUT); reason != "" {
-			return skipped(inc, p, opts, reason, began), nil
+		bb, reason, declared := blackBoxRun(inc, opts)
+		if reason != "" {
+			res := skipped(inc, p, opts, reason, began)
+			res.SkipDeclared = declared
+			return res, nil
 		}
+		opts.BlackBox = bb
 	}
 	if err := CheckSupported(inc); err != nil {
 		return nil, err
@@ -96,6 +123,9 @@ func worldConfig(inc *incident.Incident, p plan, opts Options) world.Config {
 	if w := inc.Calcom.Webhooks; w != nil { // url "" → the core's handler (world.Config.Webhooks)
 		cfg.Webhooks = &fakecalcom.Webhooks{Delivery: fakecalcom.Delivery(w.Delivery), Secret: w.Secret, URL: w.URL}
 	}
+	if h := inc.Calcom.Hold; h != nil {
+		cfg.Hold = &world.Hold{CreatesPerSlot: h.CreatesPerSlot, Max: h.Max}
+	}
 	cfg.BlackBox, cfg.Front = opts.BlackBox, opts.Front
 	return cfg
 }
@@ -158,7 +188,9 @@ func (r *runner) books(ctx context.Context, path string, st incident.Step, books
 	now, t0 := r.w.Now(), time.Now()
 	var results []world.Result
 	if concurrent {
+		r.w.ResetContention()
 		results = r.w.Concurrent(ctx, calls)
+		r.contention(path)
 	} else {
 		out, err := r.w.Book(ctx, calls[0])
 		results = []world.Result{{Call: calls[0], Outcome: out, Err: err}}
@@ -199,7 +231,7 @@ func (r *runner) record(path string, st incident.Step, b incident.Book, now time
 		Path: path, Line: b.Line, At: st.At.String(), Time: now, Kind: "book", Call: b.Call, Concurrent: concurrent,
 		EventType: b.EventType, SlotStart: b.Start, AttendeeEmail: b.Attendee.Email, Fault: r.describeInjections(path, b, err),
 		WebhookFault: describeWebhookFault(b.WebhookFault),
-		Outcome:      string(out.Kind), Layer: r.layerOf(out), Reason: out.Reason, AppointmentID: out.AppointmentID,
+		Outcome:      string(out.Kind), Layer: r.layerOf(out, b.Call), Reason: out.Reason, AppointmentID: out.AppointmentID,
 		BookingUID: out.BookingUID, Recovered: out.Recovered, Decisions: decisionsOf(out.Decisions),
 		Expect: r.plan.stepExpect(b), Pass: true, ElapsedMS: ms(elapsed),
 	}

@@ -11,6 +11,7 @@ import (
 // *incident.Error at the first such use, naming its field (bookingharness replay exits 2).
 //
 // What runs today: every round-two form — calcom.conflict_answer, calcom.check_insert_gap,
+// calcom.hold (world.Hold),
 // calcom.webhooks (url empty: the core's webhook handler), host steps, webhook_fault with one
 // action each, fault.on (faults on every endpoint, FaultRule), db_fault (armDB), crash
 // (armCrash), and event types with several hosts (hosts:), seats (kind: seated, seats:) and
@@ -35,7 +36,7 @@ func CheckSupported(inc *incident.Incident) error {
 
 func supported(_ *incident.Incident, u incident.Use) bool {
 	switch u.Feature {
-	case "calcom.conflict_answer", "calcom.check_insert_gap", "fault.on", "db_fault", "crash",
+	case "calcom.conflict_answer", "calcom.check_insert_gap", "calcom.hold", "fault.on", "db_fault", "crash",
 		"calcom.webhooks", "webhook_fault", "host",
 		"event_type.hosts", "event_type.seats", "event_type.block_slot":
 		return true

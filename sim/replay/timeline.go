@@ -44,8 +44,12 @@ func WriteTimeline(w io.Writer, r *Result) error {
 		b.WriteString("  ")
 		b.WriteString(pad(offset(r, s), width))
 		b.WriteString("  ")
-		if s.Kind == KindRestart { // the whole core, no one call
-			b.WriteString("↻ restart after the crash; sweep: " + describeSweep(s.Sweep) + "\n")
+		if s.Kind == KindRestart { // the whole system, no one call
+			if s.Outcome == OutcomeRestarted {
+				b.WriteString("↻ the service was killed and started again (what it runs at start is its recovery)\n")
+			} else {
+				b.WriteString("↻ restart after the crash; sweep: " + describeSweep(s.Sweep) + "\n")
+			}
 			continue
 		}
 		if s.Concurrent {
@@ -104,8 +108,15 @@ func WriteTimeline(w io.Writer, r *Result) error {
 	}
 	writeServiceEvidence(&b, r)
 	verdict := "PASS"
-	if !r.OK() {
+	switch {
+	case len(r.Failures) > 0:
 		verdict = "FAIL"
+	case r.Inconclusive != "":
+		verdict = "INCONCLUSIVE"
+		fmt.Fprintf(&b, "  INCONCLUSIVE in each of %d run(s): %s\n", r.Attempts, r.Inconclusive)
+	}
+	if n := len(r.InconclusiveAttempts); n > 0 && r.Inconclusive == "" {
+		fmt.Fprintf(&b, "  run %d time(s): the first %d proved nothing about races (%s)\n", r.Attempts, n, r.InconclusiveAttempts[0])
 	}
 	fmt.Fprintf(&b, "%s %s (%s, %s) in %.0f ms\n", verdict, r.Name, r.File, r.Policy, r.TotalMS)
 	_, err := io.WriteString(w, b.String())

@@ -14,6 +14,7 @@ import (
 	"github.com/bookingharness/bookingharness/sim/blackbox"
 	"github.com/bookingharness/bookingharness/sim/blackbox/bbtest"
 	"github.com/bookingharness/bookingharness/sim/check"
+	"github.com/bookingharness/bookingharness/sim/fault"
 	"github.com/bookingharness/bookingharness/sim/history"
 	"github.com/bookingharness/bookingharness/sim/world"
 )
@@ -191,10 +192,16 @@ func TestBlackBoxWorldRefusesBadConfig(t *testing.T) {
 	}
 }
 
-// What a black-box service does not offer is refused with the fault catalogue's reason: a
-// world with webhooks or database faults is not built, and a restart is an error.
+// What a black-box service does not declare is refused with the fault catalogue's reason: a
+// world with webhooks (no webhooks: in sut.yaml) or database faults (database.proxy: false)
+// is not built; what it declares is offered.
 func TestBlackBoxWorldRefusesWhatTheServiceDoesNotOffer(t *testing.T) {
+	if got := world.ServiceSystem(bbtest.SUT(t, core.PolicySeed, blackbox.TimeHeader)); !slices.Equal(got.Offered, fault.Needs()) {
+		t.Errorf("a service with webhooks:, a command and its proxy offers %v, want every need", got.Offered)
+	}
 	sut := bbtest.SUT(t, core.PolicySeed, blackbox.TimeHeader)
+	off := false
+	sut.Webhooks, sut.Database.Proxy = nil, &off
 	for _, tc := range []struct {
 		name string
 		cfg  world.Config
@@ -208,11 +215,7 @@ func TestBlackBoxWorldRefusesWhatTheServiceDoesNotOffer(t *testing.T) {
 			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
 		}
 	}
-	w := blackBoxWorld(t, world.Config{}, core.PolicySeed, blackbox.TimeHeader)
-	if err := w.Restart(context.Background()); err == nil || !strings.Contains(err.Error(), "needs a restart") {
-		t.Errorf("restart: %v", err)
-	}
-	if got := w.SUT.Offers(); !got.BlackBox || got.TimeMode != "header" || len(got.Offered) != 0 {
+	if got := world.ServiceSystem(sut); !got.BlackBox || got.TimeMode != "header" || !slices.Equal(got.Offered, []fault.Need{fault.NeedRestart}) {
 		t.Errorf("offers %+v", got)
 	}
 }

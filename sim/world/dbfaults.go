@@ -11,8 +11,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/bookingharness/bookingharness/core"
 	"github.com/bookingharness/bookingharness/core/store"
+	"github.com/bookingharness/bookingharness/fakecalcom"
 	"github.com/bookingharness/bookingharness/sim/clock"
 	"github.com/bookingharness/bookingharness/sim/pgproxy"
 )
@@ -25,6 +25,9 @@ var ErrNoDBFaults = errors.New("world: this world has no database proxy (set Con
 // (docs/faults.md), for specs that arm their own rules (AddRule) or read its journal; nil
 // unless Config.DBFaults. The core owns it: it starts with the world and closes with it.
 func (c *Core) Proxy() *pgproxy.Proxy { return c.proxy }
+
+// DBProxy is Proxy (SUT.DBProxy).
+func (c *Core) DBProxy() *pgproxy.Proxy { return c.proxy }
 
 // commitPattern matches a statement that commits the work of a call: an explicit COMMIT, or a
 // statement that begins with INSERT, UPDATE or DELETE (in autocommit it commits by itself;
@@ -49,7 +52,19 @@ func CommitRule(name, callID string, a pgproxy.Action) pgproxy.Rule {
 // the claim or the call row written before Cal.com was asked. disarm removes the rule,
 // armed yet or not.
 func (c *Core) DBFaultAfterCalcom(callID string, rule pgproxy.Rule) (disarm func(), err error) {
-	if c.proxy == nil {
+	return dbFaultAfterCalcom(c, callID, rule)
+}
+
+// DBFaultAfterCalcom arms rule on the system's proxy the moment Cal.com has answered call
+// callID's create (SUT.AfterCalcom): for the core as Core.DBFaultAfterCalcom, for a
+// black-box service once the fake has decided the create.
+func (w *World) DBFaultAfterCalcom(callID string, rule pgproxy.Rule) (disarm func(), err error) {
+	return dbFaultAfterCalcom(w.SUT, callID, rule)
+}
+
+func dbFaultAfterCalcom(s SUT, callID string, rule pgproxy.Rule) (func(), error) {
+	p := s.DBProxy()
+	if p == nil {
 		return nil, ErrNoDBFaults
 	}
 	if err := rule.Validate(); err != nil {
@@ -58,14 +73,36 @@ func (c *Core) DBFaultAfterCalcom(callID string, rule pgproxy.Rule) (disarm func
 	if rule.Name == "" {
 		return nil, errors.New("world: a database fault armed for later needs a rule name, to disarm it by")
 	}
-	unarm := c.At(callID, core.HookAfterCalcom, func(context.Context) error {
+	unarm := s.AfterCalcom(callID, func(context.Context) error {
+		r := rule
+		if sc, ok := s.(ruleScoper); ok {
+			r = sc.scopeRule(callID, r)
+		}
 		// An error here (a rule of that name armed meanwhile) plays a crash, loudly.
-		return c.proxy.AddRule(rule)
+		return p.AddRule(r)
 	})
 	return func() {
 		unarm()
-		c.proxy.RemoveRule(rule.Name)
+		p.RemoveRule(rule.Name)
 	}, nil
+}
+
+// ruleScoper is a system that narrows a rule armed after Cal.com's answer to the statements
+// that store that answer (a black-box service: those carrying the booking's uid).
+type ruleScoper interface {
+	scopeRule(callID string, r pgproxy.Rule) pgproxy.Rule
+}
+
+// RefuseDB plays the database going away for d: Core.RefuseDB for the core; for a
+// black-box service every connection through its proxy is cut and new ones are refused.
+func (w *World) RefuseDB(d time.Duration) error {
+	if d <= 0 {
+		return fmt.Errorf("world: refuse connections for %s: want a positive duration", d)
+	}
+	if s := w.Service(); s != nil {
+		return s.refuseDB(d)
+	}
+	return w.Core().RefuseDB(d)
 }
 
 // RefuseDB plays the database going away: every connection of the core's pool is dropped
@@ -88,25 +125,66 @@ func (c *Core) RefuseDB(d time.Duration) error {
 // startProxy starts the world's proxy in front of its database and returns the DSN that
 // reaches the database through it.
 func (c *Core) startProxy(cfg Config) (string, error) {
-	pc, err := pgconn.ParseConfig(c.DB.DSN)
+	p, dsn, err := startProxy(c.DB.DSN, c.w.proxyConfig(c.callKey, nil))
+	c.proxy = p
+	return dsn, err
+}
+
+// proxyConfig is a proxy's configuration in w: the world's virtual clock (real time for
+// DBFaultsRealTime), its seed, and the system's call key and watcher.
+func (w *World) proxyConfig(callKey func(string, [][]byte) string, watch func(pgproxy.Entry)) pgproxy.Config {
+	cfg := pgproxy.Config{Clock: proxyClock{Virtual: w.Clock, hold: w.Config.DBHold}, Seed: w.Config.Seed, CallKey: callKey, Watch: watch}
+	if w.Config.DBFaultsRealTime {
+		cfg.Clock = nil // the proxy's default: real time
+	}
+	if _, age := w.time.(*ageTime); age && !w.Config.DBFaultsRealTime {
+		// A service on its wall clock: a refusal window is measured on the incident's time,
+		// which the gaps between steps move (the fake's virtual clock follows the wall clock).
+		cfg.Clock = incidentClock{w: w, hold: w.Config.DBHold}
+	}
+	return cfg
+}
+
+// incidentClock is the proxy's clock in front of a service on its wall clock (time: age):
+// the incident's time (World.Now) for refusal windows, and a latency fault advances the
+// world's virtual clock (which the incident's time follows) without real waiting.
+type incidentClock struct {
+	w    *World
+	hold func(time.Duration)
+}
+
+// Now is the incident's time.
+func (c incidentClock) Now() time.Time { return c.w.Now() }
+
+// Advance passes a latency fault's delay.
+func (c incidentClock) Advance(d time.Duration) {
+	if c.hold != nil {
+		c.hold(d)
+	}
+	c.w.Clock.Advance(d)
+}
+
+// startProxy starts a wire proxy in front of the database of dsn (reached over TCP) and
+// returns it with the DSN that reaches the database through it.
+func startProxy(dsn string, cfg pgproxy.Config) (*pgproxy.Proxy, string, error) {
+	pc, err := pgconn.ParseConfig(dsn)
 	if err != nil {
-		return "", fmt.Errorf("world: database proxy: parse DSN: %w", err)
+		return nil, "", fmt.Errorf("world: database proxy: parse DSN: %w", err)
 	}
 	if strings.HasPrefix(pc.Host, "/") {
-		return "", fmt.Errorf("world: database proxy: the database is reached through a unix socket (%s); the proxy needs TCP", pc.Host)
+		return nil, "", fmt.Errorf("world: database proxy: the database is reached through a unix socket (%s); the proxy needs TCP", pc.Host)
 	}
-	upstream := net.JoinHostPort(pc.Host, strconv.Itoa(int(pc.Port)))
-	pc2 := pgproxy.Config{Clock: proxyClock{Virtual: c.w.Clock, hold: cfg.DBHold}, Seed: cfg.Seed, CallKey: c.callKey}
-	if cfg.DBFaultsRealTime {
-		pc2.Clock = nil // the proxy's default: real time
-	}
-	p, err := pgproxy.New(upstream, pc2)
+	p, err := pgproxy.New(net.JoinHostPort(pc.Host, strconv.Itoa(int(pc.Port))), cfg)
 	if err != nil {
-		return "", fmt.Errorf("world: database proxy: %w", err)
+		return nil, "", fmt.Errorf("world: database proxy: %w", err)
 	}
-	c.proxy = p
 	p.Start()
-	return p.DSN(c.DB.DSN)
+	through, err := p.DSN(dsn)
+	if err != nil {
+		_ = p.Close()
+		return nil, "", err
+	}
+	return p, through, nil
 }
 
 // openReader opens the harness's own small pool on the database, around the proxy, so the
@@ -129,15 +207,19 @@ func (c *Core) readPool() store.Querier {
 	return c.Store.Pool()
 }
 
-// callKey names the call a statement belongs to, for the proxy's rules: a call id among its
-// parameters (pgproxy.DefaultCallKey), else the call whose booking uid is among them — the
-// statements that store a booking (the hardened settle, the seed's INSERT) carry its uid
-// rather than the call id — by the booking's metadata.call_id in the fake's ledger.
+// callKey names the call a statement belongs to, for the proxy's rules (ledgerCallKey).
 func (c *Core) callKey(sql string, params [][]byte) string {
+	return ledgerCallKey(c.ledger.Load(), sql, params)
+}
+
+// ledgerCallKey names the call a statement belongs to: a call id among its parameters
+// (pgproxy.DefaultCallKey), else the call whose booking uid is among them — the statements
+// that store a booking (a hardened settle, the seed's INSERT) carry its uid rather than the
+// call id — by the booking's metadata.call_id in the fake's ledger (nil: none).
+func ledgerCallKey(fake *fakecalcom.Fake, sql string, params [][]byte) string {
 	if k := pgproxy.DefaultCallKey(sql, params); k != "" {
 		return k
 	}
-	fake := c.ledger.Load()
 	if fake == nil {
 		return ""
 	}

@@ -49,18 +49,21 @@ func (w *World) HostConfirm(ctx context.Context, uid string) (fakecalcom.Booking
 	return w.host(ctx, func() (fakecalcom.Booking, error) { return w.Fake.Fake.HostConfirm(ctx, uid) })
 }
 
-// HostReschedule moves booking uid to start as its host (BOOKING_RESCHEDULED) and returns the
-// new booking (a new uid); the call should now hold the slot at start on the same host and
-// event type, and the history says so.
+// HostReschedule moves booking uid to start (on the incident's calendar, as a BookCall's: a
+// black-box service under time: age has its slots moved by TimeShift) as its host
+// (BOOKING_RESCHEDULED) and returns the new booking (a new uid); the call should now hold the
+// slot at start on the same host and event type, and the history says so.
 func (w *World) HostReschedule(ctx context.Context, callID string, slot history.SlotKey, uid string, start time.Time) (fakecalcom.Booking, error) {
+	start = start.UTC().Add(w.TimeShift())
 	return w.moveBooking(ctx, callID, slot, func() (fakecalcom.Booking, error) { return w.Fake.Fake.HostReschedule(ctx, uid, start) })
 }
 
 // AttendeeReschedule moves booking uid to start as its attendee does on Cal.com's booking
 // page (a requires-confirmation booking is pending again: BOOKING_REQUESTED with
 // rescheduleUid) and returns the new booking; the history records the move as for
-// HostReschedule.
+// HostReschedule (start on the incident's calendar, as there).
 func (w *World) AttendeeReschedule(ctx context.Context, callID string, slot history.SlotKey, uid string, start time.Time) (fakecalcom.Booking, error) {
+	start = start.UTC().Add(w.TimeShift())
 	return w.moveBooking(ctx, callID, slot, func() (fakecalcom.Booking, error) { return w.Fake.Fake.AttendeeReschedule(ctx, uid, start) })
 }
 

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bookingharness/bookingharness/core"
@@ -16,6 +18,7 @@ import (
 	"github.com/bookingharness/bookingharness/sim/clock"
 	"github.com/bookingharness/bookingharness/sim/fault"
 	"github.com/bookingharness/bookingharness/sim/history"
+	"github.com/bookingharness/bookingharness/sim/pgproxy"
 )
 
 // BlackBox makes a world drive a booking service the harness did not build — over the
@@ -26,7 +29,20 @@ import (
 // is started per world (sut.yaml needs command:) with the world's fake and a fresh
 // database, and stopped by Close.
 //
-// Time follows sut.yaml's time: mode.
+// What the harness owns besides the contract (docs/blackbox.md):
+//
+//   - the database: the service's DSN points at the harness's wire proxy (sim/pgproxy) in
+//     front of its fresh database unless sut.yaml says database.proxy: false, so database
+//     faults reach it and the concurrency that reached it shows in its statements; a
+//     statement belongs to the call whose id (or booking uid) is among its parameters, else
+//     to the one booking attempt outstanding, if there is exactly one (a sequential step);
+//   - the webhooks: with sut.yaml webhooks: the fake subscribes base_url+path with a secret
+//     the harness chooses (the file's calcom.webhooks.secret, else a fresh one), handed to
+//     the service in webhooks.secret_env;
+//   - the process group: Crash kills it (SIGKILL) at a point of a booking, Restart starts it
+//     again with the same command and waits for its health route.
+//
+// Time follows sut.yaml's time: mode (or BlackBox.Time).
 //
 //   - header, faketime: the fake's virtual clock moves exactly as in-process; the service's
 //     clock is the world's application clock (AppClock, skew included), sent as
@@ -39,26 +55,52 @@ import (
 //     the fake's clock. Now is the incident's own time (clock.start plus what has passed),
 //     for timelines and histories.
 //
-// What no mode can do: a wait inside one request (Cal.com latency, a delay fault, the
-// check/insert gap) passes on the fake's clock only — the service's clock for that request
-// was set when it began (header) or is its wall clock (age). A {timeout: after_commit}
-// fault ends at once on the virtual clock with the connection cut (see holdCutter): the
-// service sees its Cal.com request fail after the booking was made, without waiting out its
-// own client timeout in real time.
+// A wait inside one request (a delay fault, the check/insert gap) passes on the fake's clock;
+// under faketime the service's clock follows it within the request, under header and age it
+// does not (its clock for that request was fixed when it began, or is its wall clock). A
+// {timeout: after_commit} fault ends at once on the virtual clock with the connection cut
+// (see holdCutter): the service sees its Cal.com request fail after the booking was made,
+// without waiting out its own client timeout in real time.
 type BlackBox struct {
 	// SUT is the parsed sut.yaml; it must have command: so the service talks to this
 	// world's fake.
 	SUT *blackbox.SUT
 	// LogOutput, when set, also receives the service's output as it comes.
 	LogOutput io.Writer
+	// Time, when set, runs the service in this time mode instead of sut.yaml's: an exact
+	// mode the service offers (capabilities), for a file that needs one.
+	Time blackbox.TimeMode
+	// Capabilities, when known (sut check), is what the service said it can do: the replay
+	// picks an exact time mode for a file that needs one from it.
+	Capabilities *blackbox.CapabilitiesAnswer
+}
+
+// sut is the sut.yaml the world runs: BlackBox.SUT with BlackBox.Time.
+func (b *BlackBox) sut() *blackbox.SUT {
+	if b.SUT == nil || b.Time == "" || b.Time == b.SUT.Time {
+		return b.SUT
+	}
+	s := *b.SUT
+	s.Time = b.Time
+	return &s
 }
 
 // ServiceSystem is what the black-box service of sut offers the fault injectors (package
-// sim/fault): the contract alone — no webhook receiver, no database proxy, no restart the
-// harness controls — in sut.yaml's time mode. A fault that needs more is refused, with the
-// catalogue's reason, before the service is started.
+// sim/fault), in sut.yaml's time mode: its webhook receiver (webhooks:), the database proxy
+// (unless database.proxy: false) and a restart the harness controls (command:). A fault
+// that needs more is refused, with the catalogue's reason, before the service is started.
 func ServiceSystem(sut *blackbox.SUT) fault.System {
-	return fault.System{Name: "the service of " + sut.File, BlackBox: true, TimeMode: string(sut.Time)}
+	sys := fault.System{Name: "the service of " + sut.File, BlackBox: true, TimeMode: string(sut.Time)}
+	if sut.Webhooks != nil {
+		sys.Offered = append(sys.Offered, fault.NeedWebhookReceiver)
+	}
+	if sut.Database.ProxyAllowed(sut) {
+		sys.Offered = append(sys.Offered, fault.NeedProxy)
+	}
+	if sut.Command != nil {
+		sys.Offered = append(sys.Offered, fault.NeedRestart)
+	}
+	return sys
 }
 
 // ErrLayersNotSwitchable is returned by New when a black-box world asks for fewer layers than
@@ -72,15 +114,25 @@ var ErrLayersNotSwitchable = errors.New("world: the service reports no layers it
 type Service struct {
 	Target *blackbox.Target
 	sut    *blackbox.SUT
+	w      *World
 	// layers is what the service runs; known is false when it reports no layers.
 	layers core.Layers
 	known  bool
+	// proxy is the wire proxy in front of its database (nil: database.proxy: false).
+	proxy *pgproxy.Proxy
+	// points are what AfterCalcom armed, run when the fake has decided a create.
+	points points
+	crash  crashes
+	// started is Target once Open has returned, for the fake's goroutines (followClock).
+	started atomic.Pointer[blackbox.Target]
+	// uids holds the booking uid each call's latest create was decided with (call → uid).
+	uids sync.Map
 }
 
 // openService starts the service of w's Config.BlackBox (see BlackBox) against w's fake.
 func openService(ctx context.Context, env *pgenv.Env, w *World) (SUT, error) {
 	cfg := w.Config
-	s := cfg.BlackBox.SUT
+	s := cfg.BlackBox.sut()
 	sys := fault.System{BlackBox: true}
 	if s != nil {
 		sys = ServiceSystem(s)
@@ -92,7 +144,7 @@ func openService(ctx context.Context, env *pgenv.Env, w *World) (SUT, error) {
 		return nil, fmt.Errorf("world: %s has no command: a black-box world starts the service itself, pointed at the world's own fake Cal.com (a service already running at base_url talks to another fake; check it with `bookingharness sut check --calcom-url`)", s.File)
 	case s.Time == blackbox.TimeAge && cfg.AppSkew != 0:
 		return nil, fmt.Errorf("world: an application clock skew (%v) needs time: header or faketime; with time: age the service keeps its own wall clock", cfg.AppSkew)
-	case cfg.Webhooks != nil && !sys.Offers(fault.NeedWebhookReceiver):
+	case cfg.Webhooks != nil && cfg.Webhooks.URL == "" && !sys.Offers(fault.NeedWebhookReceiver):
 		return nil, fmt.Errorf("world: Config.Webhooks: %s %s", sys.Name, fault.NeedWebhookReceiver.Reason())
 	case cfg.DBFaults && !sys.Offers(fault.NeedProxy):
 		return nil, fmt.Errorf("world: Config.DBFaults: %s %s", sys.Name, fault.NeedProxy.Reason())
@@ -104,29 +156,68 @@ func openService(ctx context.Context, env *pgenv.Env, w *World) (SUT, error) {
 	} else {
 		w.startClocks(cfg.Start, func(clk *clock.Virtual) timeline { return virtualTime{clk: clk} })
 	}
+	svc := &Service{sut: s, w: w}
 	key := blackbox.NewAPIKey()
 	cut := holdCutter{clk: w.Clock, timeout: cfg.ClientTimeout}
-	calcomURL, err := w.startFake(func(fc *fakecalcom.Config) { fc.APIKey, fc.OnHold = key, cut.onHold }, cut.wrap)
+	calcomURL, err := w.startFake(func(fc *fakecalcom.Config) {
+		fc.APIKey, fc.OnHold = key, cut.onHold
+		fc.OnCreate = svc.onCreate
+		switch {
+		case s.Time == blackbox.TimeFaketime:
+			fc.Clock = followingClock{Virtual: w.Clock, moved: svc.followClock}
+		case s.Time == blackbox.TimeAge && cfg.Latency > 0 && fc.RealLatency == nil:
+			// The service's wall clock sees Cal.com's latency only if it passes for real.
+			fc.RealLatency = func(fakecalcom.LatencyRequest) time.Duration { return cfg.Latency }
+		}
+	}, cut.wrap)
 	if err != nil {
 		return nil, err
 	}
-	bcfg := blackbox.Config{SUT: s, CalcomURL: w.Fake.URL, ServiceCalcomURL: calcomURL, CalcomAPIKey: key, Postgres: env, AppSkew: cfg.AppSkew, LogOutput: cfg.BlackBox.LogOutput}
+	bcfg := blackbox.Config{SUT: s, CalcomURL: w.Fake.URL, ServiceCalcomURL: calcomURL, CalcomAPIKey: key, Postgres: env, AppSkew: cfg.AppSkew,
+		LogOutput: cfg.BlackBox.LogOutput, WebhookSecret: webhookSecret(cfg.Webhooks)}
 	if s.Time != blackbox.TimeAge {
 		bcfg.Clock = w.AppClock.Now
 	}
-	target, err := blackbox.Open(ctx, bcfg)
-	if err != nil {
+	if sys.Offers(fault.NeedProxy) {
+		bcfg.DatabaseFront = svc.startProxy
+	}
+	defer func() {
+		if err != nil {
+			_ = svc.Close(context.WithoutCancel(ctx)) // the error that matters is err
+		}
+	}()
+	if svc.Target, err = blackbox.Open(ctx, bcfg); err != nil {
 		return nil, err
 	}
-	svc := &Service{Target: target, sut: s}
+	svc.started.Store(svc.Target)
 	if age != nil {
-		age.ager = target
+		age.ager = svc.Target
 	}
-	if err := svc.switchLayers(ctx, cfg.Policy, cfg.Layers); err != nil {
-		_ = svc.Close(context.WithoutCancel(ctx)) // the error that matters is err
+	if err = svc.subscribe(bcfg.WebhookSecret); err != nil {
+		return nil, err
+	}
+	if err = svc.switchLayers(ctx, cfg.Policy, cfg.Layers); err != nil {
 		return nil, err
 	}
 	return svc, nil
+}
+
+// onCreate is the fake's Config.OnCreate: what AfterCalcom armed runs the moment a create
+// is decided, then the world follows the race (the hold included).
+func (s *Service) onCreate(ctx context.Context, e fakecalcom.CreateEvent) {
+	if e.Phase == fakecalcom.CreateDecided {
+		s.uids.Store(e.CallID, e.UID)
+		_ = s.points.run(ctx, core.HookAfterCalcom, e.CallID) // a service's crash is a kill, not an error
+		s.crashNow(e.CallID)
+	}
+	s.w.races.onCreate(ctx, e)
+}
+
+// followClock brings a faketime service's clock to the world's (followingClock).
+func (s *Service) followClock() {
+	if t := s.started.Load(); t != nil {
+		_ = t.FollowClock() // a failed write shows as a wrong clock, which the run judges
+	}
 }
 
 // switchLayers makes the service run layers (restricted to the layers it has). A service
@@ -150,16 +241,28 @@ func (s *Service) switchLayers(ctx context.Context, policy core.Policy, layers c
 // no layers.
 func (s *Service) Layers() (core.Layers, bool) { return s.layers, s.known }
 
-// Offers is the contract alone (ServiceSystem).
+// Offers is what sut.yaml declares (ServiceSystem).
 func (s *Service) Offers() fault.System { return ServiceSystem(s.sut) }
 
-// Book books through the contract.
+// Book books through the contract. An attempt during which Crash killed the service wraps
+// ErrCrashed.
 func (s *Service) Book(ctx context.Context, c BookCall) (core.Outcome, history.Response, error) {
 	att := c.Attendee
 	if att.TimeZone == "" {
 		att.TimeZone = "Europe/Berlin"
 	}
+	if err := s.crash.waitUp(ctx); err != nil {
+		return core.Outcome{Kind: core.Unknown, Reason: err.Error()}, history.Response{Outcome: history.OutcomeUnknown, Err: err}, err
+	}
+	kills := s.crash.count()
 	o, err := s.Target.Book(ctx, blackbox.BookRequest{CallID: c.CallID, EventTypeID: c.EventTypeID, Start: c.Start.UTC(), Attendee: att})
+	if own := s.crash.took(c.CallID); own || (s.crash.count() != kills && o.Kind == core.Unknown) {
+		// Killed during this booking, or in flight when a crash killed the service: unknown,
+		// and no answer is the crash's doing, not a broken contract.
+		s.Target.Excuse(c.CallID)
+		o = blackbox.Outcome{Kind: core.Unknown, Reason: "the service's process was killed while this booking was in flight (crash:)"}
+		err = fmt.Errorf("%w: %s", ErrCrashed, o.Reason)
+	}
 	out := core.Outcome{Kind: o.Kind, AppointmentID: o.AppointmentID, BookingUID: o.BookingUID, Layer: o.Layer, Reason: o.Reason}
 	return out, o.Response(err), err
 }
@@ -167,6 +270,9 @@ func (s *Service) Book(ctx context.Context, c BookCall) (core.Outcome, history.R
 // Cancel cancels through the contract: nothing_to_cancel is core.ErrNothingToCancel, a
 // refusal ErrCancelRefused.
 func (s *Service) Cancel(ctx context.Context, callID string) (core.CancelResult, history.Response, error) {
+	if err := s.crash.waitUp(ctx); err != nil {
+		return core.CancelResult{}, history.Response{Outcome: history.OutcomeUnknown, Err: err}, err
+	}
 	o, err := s.Target.Cancel(ctx, callID)
 	switch o.Kind {
 	case blackbox.NothingToCancel:
@@ -177,19 +283,23 @@ func (s *Service) Cancel(ctx context.Context, callID string) (core.CancelResult,
 	return core.CancelResult{}, history.Response{Outcome: o.HistoryOutcome(), Err: err}, err
 }
 
-// Appointments reads the service's rows with sut.yaml's SELECT (host ids straight from it).
+// Appointments reads the service's rows with sut.yaml's SELECT (host ids straight from it),
+// around the proxy.
 func (s *Service) Appointments(ctx context.Context) ([]check.Appointment, error) {
 	return s.Target.Appointments(ctx)
 }
 
-// Restart is not offered yet: the harness does not kill and restart a service's process
-// (fault.NeedRestart).
-func (s *Service) Restart(context.Context) error {
-	return fmt.Errorf("world: restart %s: %s", s.sut.File, fault.NeedRestart.Reason())
+// Close stops the service, its proxy and drops its database.
+func (s *Service) Close(ctx context.Context) error {
+	var errs []error
+	if s.Target != nil {
+		errs = append(errs, s.Target.Close(ctx))
+	}
+	if s.proxy != nil {
+		_ = s.proxy.Close() // its listener's close error says nothing about the run
+	}
+	return errors.Join(errs...)
 }
-
-// Close stops the service and drops its database.
-func (s *Service) Close(ctx context.Context) error { return s.Target.Close(ctx) }
 
 // holdCutter ends a black-box world's held answers. A {timeout: after_commit} fault makes
 // the fake hold its answer until the client gives up; a black-box service's client gives up

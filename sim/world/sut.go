@@ -7,6 +7,7 @@ import (
 	"github.com/bookingharness/bookingharness/sim/check"
 	"github.com/bookingharness/bookingharness/sim/fault"
 	"github.com/bookingharness/bookingharness/sim/history"
+	"github.com/bookingharness/bookingharness/sim/pgproxy"
 )
 
 // SUT is the system under test as a World drives it: the reference core in this process
@@ -32,6 +33,19 @@ type SUT interface {
 	// Offers says what the system offers the fault injectors (docs/faults.md): a fault that
 	// needs more is refused before a run starts.
 	Offers() fault.System
+	// AfterCalcom arms fn to run once, the moment Cal.com has answered call's create (the
+	// core: once its Book has the answer; a service: once the fake has decided the create,
+	// before the answer goes out). An error from fn is the core's process dying there (see
+	// core.Hook); a service's process is killed by Crash instead. disarm removes fn if it
+	// has not run.
+	AfterCalcom(callID string, fn func(context.Context) error) (disarm func())
+	// Crash plays the system's process dying at point (after_calcom or before_settle) of
+	// call's next Book: that Book returns an error wrapping ErrCrashed, and the caller
+	// Restarts the system. An error says the system cannot be crashed there.
+	Crash(callID string, point core.HookPoint) (disarm func(), err error)
+	// DBProxy is the wire proxy between the system and its database (docs/faults.md), nil
+	// when there is none.
+	DBProxy() *pgproxy.Proxy
 	// Close stops the system and drops its database.
 	Close(ctx context.Context) error
 }

@@ -117,3 +117,25 @@ func (a *ageTime) shift() time.Duration { return a.whole }
 
 // follow lets the fake follow the service's wall clock.
 func (a *ageTime) follow() { a.clk.AdvanceTo(time.Now()) }
+
+// followingClock is the fake's clock for a service under libfaketime: the world's virtual
+// clock, and after every move inside a request (latency, the check/insert gap, a delay) a
+// call of moved, which rewrites the service's faketime file — so the service's clock
+// follows a wait inside one request, as the core's does in process. (While a concurrent
+// step holds the clock, moves are only noted and the service sees them after the step.)
+type followingClock struct {
+	*clock.Virtual
+	moved func()
+}
+
+// Advance moves the virtual clock by d, then the service's.
+func (c followingClock) Advance(d time.Duration) {
+	c.Virtual.Advance(d)
+	c.moved()
+}
+
+// AdvanceTo moves the virtual clock to t, then the service's.
+func (c followingClock) AdvanceTo(t time.Time) {
+	c.Virtual.AdvanceTo(t)
+	c.moved()
+}

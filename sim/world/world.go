@@ -112,6 +112,10 @@ type Config struct {
 	// BlackBox, when set, puts a black-box service in the core's place (see BlackBox):
 	// Policy, Observer, Logger, Registerer, MaxConns and Hook then do not apply.
 	BlackBox *BlackBox
+	// Hold, when set, makes the fake keep creates for one slot in flight together (see
+	// Hold). A black-box world without one uses DefaultHold; NoHold turns it off.
+	Hold   *Hold
+	NoHold bool
 }
 
 // DefaultStart is the virtual start of the Call 687/688 incident (Cal.com's clock).
@@ -136,6 +140,7 @@ type World struct {
 
 	eventTypes map[int64]fakecalcom.EventType
 	time       timeline // how time passes for the SUT
+	races      *races   // the requests racing for each slot: the hold and the contention measured
 }
 
 // New builds a world on env: with Config.BlackBox the service of its sut.yaml (Service),
@@ -143,7 +148,7 @@ type World struct {
 // (Core); either way a fresh fake Cal.com and a recorder.
 func New(ctx context.Context, env *pgenv.Env, cfg Config) (w *World, err error) {
 	cfg = withDefaults(cfg)
-	w = &World{Config: cfg, eventTypes: map[int64]fakecalcom.EventType{}}
+	w = &World{Config: cfg, eventTypes: map[int64]fakecalcom.EventType{}, races: newRaces(cfg.Hold, cfg.BlackBox != nil)}
 	for _, et := range cfg.EventTypes {
 		w.eventTypes[int64(et.ID)] = et
 	}
@@ -183,6 +188,12 @@ func withDefaults(cfg Config) Config {
 	if cfg.ConflictAnswer == "" {
 		cfg.ConflictAnswer = fakecalcom.DefaultConflictAnswer
 	}
+	switch {
+	case cfg.NoHold:
+		cfg.Hold = nil
+	case cfg.Hold == nil && cfg.BlackBox != nil:
+		cfg.Hold = DefaultHold()
+	}
 	return cfg
 }
 
@@ -217,6 +228,9 @@ func (w *World) startFake(adjust func(*fakecalcom.Config), wrap func(http.Handle
 		Latency:               cfg.Latency,
 		Seed:                  cfg.Seed,
 		BetweenCheckAndInsert: cfg.BetweenCheckAndInsert,
+	}
+	if w.races != nil {
+		fc.OnCreate = w.races.onCreate // a service's adjust wraps it
 	}
 	adjust(&fc)
 	w.Fake = fakecalcom.NewUnstarted(fc)
@@ -335,17 +349,24 @@ func (w *World) Book(ctx context.Context, c BookCall) (core.Outcome, error) {
 	if err := w.AwaitWebhooks(ctx); err != nil {
 		return core.Outcome{Kind: core.Unknown, Reason: "waiting for webhooks"}, err
 	}
-	out, err := w.bookOnce(ctx, c)
+	out, err := w.bookOnce(ctx, c, false)
 	return out, errors.Join(err, w.AwaitWebhooks(ctx))
 }
 
 // bookOnce books through the system under test and records the attempt, without waiting
-// for webhooks (Concurrent waits once around the whole step).
-func (w *World) bookOnce(ctx context.Context, c BookCall) (core.Outcome, error) {
+// for webhooks (Concurrent waits once around the whole step). begun says the attempt is
+// already counted as outstanding for its slot (Concurrent counts a step's attempts before it
+// releases any, so no create of the step is let go before the others are known).
+func (w *World) bookOnce(ctx context.Context, c BookCall, begun bool) (core.Outcome, error) {
 	w.time.follow()
 	tok := w.Recorder.Begin(c.CallID, history.KindBook, w.Slot(c))
 	c.Start = c.Start.UTC().Add(w.TimeShift())
+	ref := refOf(c.EventTypeID, c.Start)
+	if !begun {
+		w.races.begin(ref, c.CallID)
+	}
 	out, resp, err := w.SUT.Book(ctx, c)
+	w.races.end(ref, c.CallID)
 	endErr := w.Recorder.End(tok, resp)
 	return out, errors.Join(err, endErr)
 }
@@ -371,23 +392,30 @@ type Result struct {
 }
 
 // Concurrent books every call at once: all goroutines wait behind one start barrier, so the
-// requests race for real. The virtual clock is held still meanwhile: each request's times
+// requests race for real (a black-box service is warmed first, see blackbox.Target.Warm;
+// its creates are held per Config.Hold, and Contention says what reached it). The virtual clock is held still meanwhile: each request's times
 // come from its own waits (delays, latency, the check/insert gap), so one call's delay cannot
 // change another's booking age, whichever arrives first; afterwards the clock stands at the
 // latest of them. Results come back in the order of calls.
 func (w *World) Concurrent(ctx context.Context, calls []BookCall) []Result {
 	_ = w.AwaitWebhooks(ctx) // ctx's end is the only error, and every Book then reports it
+	if s := w.Service(); s != nil {
+		s.Target.Warm(ctx, len(calls))
+	}
 	defer func() { _ = w.AwaitWebhooks(ctx) }()
 	w.Clock.Hold()
 	defer w.Clock.Release()
 	results := make([]Result, len(calls))
 	start := make(chan struct{})
 	done := make(chan struct{}, len(calls))
+	for _, c := range calls {
+		w.races.begin(refOf(c.EventTypeID, c.Start.UTC().Add(w.TimeShift())), c.CallID)
+	}
 	for i, c := range calls {
 		go func() {
 			defer func() { done <- struct{}{} }()
 			<-start
-			out, err := w.bookOnce(ctx, c)
+			out, err := w.bookOnce(ctx, c, true)
 			results[i] = Result{Call: c, Outcome: out, Err: err}
 		}()
 	}

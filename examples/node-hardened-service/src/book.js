@@ -125,6 +125,16 @@ async function claimSlot(svc, req, et) {
         const v = violation(err);
         if (v !== 'exclusion' && v !== 'call_slot') {
           svc.log.error('claiming the slot failed', { call_id: req.callId, error: String(/** @type {Error} */ (err).message) });
+          // The INSERT's COMMIT may have happened with its answer lost: read the call's row
+          // again (a fresh connection) and go on with the claim if it is there, so that no
+          // claim nobody works on blocks the slot until its lease ends.
+          const mine = await store.callSlotRow(svc.pool, req.callId, et.id, req.start).catch(() => undefined);
+          if (mine && mine.state === 'pending') {
+            return { claim: { id: mine.id, hostId: mine.host_id, eventTypeId: et.id, start: req.start }, found: null };
+          }
+          if (mine === undefined) {
+            return { answer: outcome('unknown', 'claiming the slot failed, and whether the claim was stored could not be read') };
+          }
           return { answer: outcome('error', 'claiming the slot failed; nothing was booked') };
         }
         lost = true;

@@ -14,7 +14,13 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
  * @param {string} url
  */
 export function createPool(url) {
-  return new pg.Pool({ connectionString: url, max: 10, idleTimeoutMillis: 10_000 });
+  const pool = new pg.Pool({ connectionString: url, max: 10, idleTimeoutMillis: 10_000 });
+  // A connection that dies while checked out (a reset, the server going away) rejects the
+  // query in flight, and node-postgres also emits 'error' on the client: without a listener
+  // that event would end the process. The pool destroys the client on release (it is no
+  // longer queryable), so nothing broken is used again.
+  pool.on('connect', (client) => client.on('error', () => {}));
+  return pool;
 }
 
 /**

@@ -39,7 +39,8 @@ export async function handleContract(svc, cfg, req, res, path) {
       sendJSON(res, 200, { status: 'ok' });
       return true;
     case `GET ${ROUTES.capabilities}`:
-      sendJSON(res, 200, { time_travel: true, layers: LAYERS, reset: true });
+      // X-Harness-Now (header), and unchanged under libfaketime: its clock is Date.now().
+      sendJSON(res, 200, { time_travel: true, layers: LAYERS, reset: true, time_modes: ['age', 'header', 'faketime'] });
       return true;
     case `POST ${ROUTES.book}`: {
       const body = await jsonBody(req, res);

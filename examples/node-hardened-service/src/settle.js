@@ -38,7 +38,8 @@ const REFUSED = 'another live or claimed appointment of the host Cal.com assigne
  *     each other's claimed hosts) the two swap hosts in the same transaction; any other
  *     overlap (slot_exclusion) means the booking cannot be stored: it is cancelled in Cal.com
  *     so nothing is orphaned, and the caller hears slot_taken;
- *   - a transaction that did not commit is tried once more; a COMMIT whose fate is open is
+ *   - a transaction that did not commit is tried again (up to five times in all: a flaky
+ *     connection must not leave the claim to the sweeper's timer); a COMMIT whose fate is open is
  *     resolved by re-reading the claim on a fresh connection — never a guess. The settle's
  *     COMMIT is the only one between Cal.com's answer and the caller's.
  * @param {import('./service.js').Service} svc
@@ -51,7 +52,7 @@ export async function settle(svc, callId, c, b) {
   /** @type {store.Settlement} */
   const s = { uid: b.uid, bookingId: b.id, seatUid: b.seatUid, hostId: b.hostId ?? c.hostId, start: b.start, end: b.end };
   let last = 'the settle transaction failed';
-  for (let tries = 0; tries < 2; tries++) {
+  for (let tries = 0; tries < 5; tries++) {
     let step = await settleOnce(svc, callId, c, b, s);
     if (step.next === 'reread') {
       step = await reread(svc, c, s, step.want, step.booked);

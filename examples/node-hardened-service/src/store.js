@@ -209,16 +209,19 @@ export async function cancelRow(q, id, uid) {
 
 /**
  * Points live appointment row at booking b (a host's reschedule) if it still carries its
- * uid, under its host's lock.
+ * uid — its time and the host Cal.com gave it, which a round robin may choose again — under
+ * the locks of both hosts.
  * @param {import('pg').Pool} pool @param {Row} row
- * @param {{uid: string, id: number | null, start: Date, end: Date}} b
+ * @param {{uid: string, id: number | null, start: Date, end: Date, hostId?: number | null}} b
  */
 export async function moveRow(pool, row, b) {
+  const host = b.hostId ?? row.host_id; // a reschedule may give the booking another host
   return inTransaction(pool, async (tx) => {
-    await lockHosts(tx, [row.host_id]);
+    await ensureHost(tx, host);
+    await lockHosts(tx, [row.host_id, host]);
     const { rowCount } = await tx.query(
-      `UPDATE appointments SET booking_uid = $3, calcom_booking_id = $4, starts_at = $5, ends_at = $6, updated_at = now()
-       WHERE id = $1 AND state = 'live' AND booking_uid = $2`, [row.id, row.booking_uid, b.uid, b.id, b.start, b.end]);
+      `UPDATE appointments SET booking_uid = $3, calcom_booking_id = $4, starts_at = $5, ends_at = $6, host_id = $7, updated_at = now()
+       WHERE id = $1 AND state = 'live' AND booking_uid = $2`, [row.id, row.booking_uid, b.uid, b.id, b.start, b.end, host]);
     return rowCount === 1;
   });
 }

@@ -25,7 +25,8 @@ final class AppointmentCreationService
         private readonly PDO $db,
         private readonly CalcomClient $calcom,
         private readonly Layers $layers,
-        private readonly DateTimeImmutable $now,
+        /** @var Closure(): DateTimeImmutable the application's clock, read when a layer asks */
+        private readonly Closure $now,
     ) {
     }
 
@@ -74,7 +75,7 @@ final class AppointmentCreationService
             if ($created === null) {
                 return self::answer('error', null, $uid, 'freshness', "createdAt {$booking['createdAt']} is not a date");
             }
-            $age = self::seconds($this->now) - self::seconds($created);
+            $age = self::seconds(($this->now)()) - self::seconds($created);
             if ($age > Config::FRESHNESS_THRESHOLD_SECONDS) {
                 Log::error('🚨 DUPLICATE BOOKING PREVENTION: Stale booking detected', [
                     'booking_id' => $uid,

@@ -18,7 +18,7 @@ final class HarnessController
             'GET /__harness/health' => $this->health(),
             'POST /__harness/book' => $this->book($body, $harnessNow),
             'POST /__harness/cancel' => $this->cancel($body),
-            'GET /__harness/capabilities' => [200, ['time_travel' => true, 'layers' => Config::LAYERS, 'reset' => true]],
+            'GET /__harness/capabilities' => [200, ['time_travel' => true, 'layers' => Config::LAYERS, 'reset' => true, 'time_modes' => ['age', 'header', 'faketime']]],
             'POST /__harness/reset' => $this->reset(),
             'POST /__harness/layers' => $this->layers($body),
             default => [404, ['error' => "no route $method $path"]],
@@ -55,12 +55,19 @@ final class HarnessController
                 'staff_id' => (int) ($in['local']['staff_id'] ?? 0),
             ],
         ];
-        // A test build honours X-Harness-Now; production code would use the wall clock only.
+        // A test build honours X-Harness-Now; production code reads the wall clock when the
+        // freshness layer asks (after Cal.com answered), as the shipped now() did.
         $now = $harnessNow !== null && $harnessNow !== ''
-            ? new DateTimeImmutable($harnessNow, new DateTimeZone('UTC'))
-            : DateTimeImmutable::createFromFormat('U.u', sprintf('%.6F', microtime(true)), new DateTimeZone('UTC'));
+            ? static fn (): DateTimeImmutable => new DateTimeImmutable($harnessNow, new DateTimeZone('UTC'))
+            : static fn (): DateTimeImmutable => DateTimeImmutable::createFromFormat('U.u', sprintf('%.6F', microtime(true)), new DateTimeZone('UTC'));
         $service = new AppointmentCreationService($this->db, $this->calcom, new Layers($this->db), $now);
-        return [200, $service->createFromCall($req)];
+        try {
+            return [200, $service->createFromCall($req)];
+        } catch (PDOException $e) {
+            // The seed reports a failed database as a failed booking, whatever Cal.com did.
+            Log::error('booking failed: the database failed', ['call_id' => $req['call_id'], 'error' => $e->getMessage()]);
+            return [200, ['outcome' => 'error', 'appointment_id' => null, 'booking_uid' => null, 'reason' => 'the database failed: ' . $e->getMessage()]];
+        }
     }
 
     /** @return array{0: int, 1: array<string, mixed>} */

@@ -58,6 +58,7 @@ func serve(policy string) int {
 	defer stop()
 	srv, err := servecore.New(ctx, servecore.Config{Policy: core.Policy(policy), Layers: core.All(),
 		CalcomURL: os.Getenv("CALCOM_BASE_URL"), CalcomAPIKey: os.Getenv("CALCOM_API_KEY"), DSN: os.Getenv("DATABASE_URL"),
+		WebhookPath: blackbox.DefaultWebhookPath, WebhookSecret: os.Getenv("CALCOM_WEBHOOK_SECRET"),
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bbtest service:", err)
@@ -138,12 +139,14 @@ func NewSUT(policy core.Policy, mode blackbox.TimeMode, bare bool) (*blackbox.SU
 command: ["${BOOKINGHARNESS}"]
 env: {%s: %s, %s: %q, GORACE: "atexit_sleep_ms=0"}
 calcom_env: {base_url: CALCOM_BASE_URL, api_key: CALCOM_API_KEY}
+webhooks: {path: %s, secret_env: CALCOM_WEBHOOK_SECRET}
+policy: %s
 database:
   dsn_env: DATABASE_URL
   appointments: |
     %s
   age: UPDATE appointments SET created_at = created_at - $1::interval
 time: %s
-`, EnvPolicy, policy, EnvBare, b, strings.ReplaceAll(Select, "\n", "\n    "), mode)
+`, EnvPolicy, policy, EnvBare, b, blackbox.DefaultWebhookPath, policy, strings.ReplaceAll(Select, "\n", "\n    "), mode)
 	return blackbox.ParseSUT("bbtest.sut.yaml", []byte(yaml))
 }

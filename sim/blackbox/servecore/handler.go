@@ -44,6 +44,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "reset"})
 	case "POST " + p.Layers:
 		s.setLayers(w, r)
+	case "POST " + s.cfg.WebhookPath:
+		s.webhook(w, r)
 	default:
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no route " + r.Method + " " + r.URL.Path})
 	}
@@ -86,6 +88,17 @@ func (s *Server) book(w http.ResponseWriter, r *http.Request) {
 	}
 	out, _ := s.svc.Book(ctx, req) // the outcome says it all; the error repeats its reason
 	writeJSON(w, http.StatusOK, answer(out))
+}
+
+// webhook hands a Cal.com delivery to the core's webhook handler (Config.WebhookPath).
+func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.hooks == nil {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no webhook receiver configured"})
+		return
+	}
+	s.hooks.ServeHTTP(w, r)
 }
 
 // answer turns the core's outcome into the contract's answer.

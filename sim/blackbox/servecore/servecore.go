@@ -44,6 +44,9 @@ type Config struct {
 	Paths blackbox.Paths
 	// ClientTimeout bounds each Cal.com request (default 10 s).
 	ClientTimeout time.Duration
+	// WebhookPath, when set, serves the core's Cal.com webhook handler there (POST), verifying
+	// deliveries with WebhookSecret: the service's own receiver (sut.yaml webhooks:).
+	WebhookPath, WebhookSecret string
 }
 
 // Server is the reference core as an http.Handler speaking the contract. Close it.
@@ -57,6 +60,7 @@ type Server struct {
 	layers   core.Layers
 	store    *store.Store
 	svc      *core.Service
+	hooks    *core.WebhookHandler // nil without Config.WebhookPath
 	fixtures *fixtures
 
 	// offset is the X-Harness-Now clock minus the real clock, in nanoseconds.
@@ -93,6 +97,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err := s.open(ctx, layers); err != nil {
 		return nil, err
 	}
+	// What a previous process left unfinished is resolved before serving, as a restarted
+	// hardened service does (a no-op under the seed policy, which had nothing to resolve).
+	if _, err := s.svc.Sweep(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("servecore: sweep at start: %w", err)
+	}
 	return s, nil
 }
 
@@ -112,6 +122,12 @@ func (s *Server) open(ctx context.Context, layers core.Layers) error {
 	}
 	s.store, s.svc, s.layers = st, svc, layers
 	s.fixtures = newFixtures(calcomAdmin{base: s.cfg.CalcomURL, http: s.http})
+	if s.cfg.WebhookPath != "" {
+		if s.hooks, err = core.NewWebhookHandler(svc, core.WebhookConfig{Secret: s.cfg.WebhookSecret}); err != nil {
+			st.Close()
+			return err
+		}
+	}
 	return nil
 }
 
