@@ -73,6 +73,7 @@ calcom:
   force_replay: false
   conflict_answer: prod_400
   check_insert_gap: 50ms
+  hold: {creates_per_slot: 2, max: 1s}
   webhooks: {delivery: async, secret: whsec_example, url: "http://127.0.0.1:8081/hooks/calcom"}
   event_types:
     - {id: 1, kind: standard, length: 30, host: 1}
