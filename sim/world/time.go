@@ -3,6 +3,7 @@ package world
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/bookingharness/bookingharness/sim/clock"
@@ -72,6 +73,9 @@ type ageTime struct {
 	clk   *clock.Virtual
 	ager  ager
 	whole time.Duration // the slot shift
+	// mu guards the step's start below: the recorder and the fake read now from their own
+	// goroutines (a webhook delivered while the replay moves to the next step).
+	mu sync.Mutex
 	// At the start of the current step the incident's time was logical, the fake's clock
 	// virtual and the real clock real (virtual == real then).
 	logical, virtual, real time.Time
@@ -93,21 +97,31 @@ func wholeDaysAfter(d time.Duration) time.Duration {
 	return (d + day - 1) / day * day
 }
 
-func (a *ageTime) now() time.Time { return a.logical.Add(a.clk.Now().Sub(a.virtual)) }
+func (a *ageTime) now() time.Time {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.logical.Add(a.clk.Now().Sub(a.virtual))
+}
 
 // moveTo ages the world by the gap minus the real time that passed meanwhile, and brings the
-// fake's clock back to the wall clock.
+// fake's clock back to the wall clock. Only the replay moves a world, one step after
+// another; the lock is not held while the service ages (its webhooks may read now).
 func (a *ageTime) moveTo(ctx context.Context, t time.Time) error {
 	now := a.now()
 	if t.Before(now) {
 		t = now
 	}
+	a.mu.Lock()
+	logical, began := a.logical, a.real
+	a.mu.Unlock()
 	real := time.Now().UTC().Round(0)
-	if age := t.Sub(a.logical) - real.Sub(a.real); age > 0 {
+	if age := t.Sub(logical) - real.Sub(began); age > 0 {
 		if err := a.ager.Advance(ctx, age); err != nil {
 			return fmt.Errorf("world: age the service's world by %v: %w", age, err)
 		}
 	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	a.clk.Set(real)
 	a.logical, a.virtual, a.real = t, real, real
 	return nil
